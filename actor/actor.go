@@ -1,0 +1,191 @@
+package actor
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultMailbox  = 1024
+	DefaultMaxBatch = 256
+)
+
+// Options configure an actor. The zero value is valid.
+type Options struct {
+	// Mailbox is the capacity of the user mailbox. Default DefaultMailbox.
+	Mailbox int
+	// MaxBatch is the most messages passed to one Handle call.
+	// Default DefaultMaxBatch.
+	MaxBatch int
+	// Tick is the period of Ticker.Tick calls; zero means none.
+	Tick time.Duration
+}
+
+// Handler processes messages in the actor's goroutine.
+type Handler[M any] interface {
+	// Handle is called with one or more messages, oldest first. The slice
+	// is reused after Handle returns; the messages themselves are not.
+	Handle(batch []M)
+}
+
+// Ticker is implemented by handlers that want a periodic call.
+type Ticker interface {
+	Tick()
+}
+
+// Stopper is implemented by handlers that release resources when the actor
+// stops. Stop runs once, in the actor's goroutine, after the last message;
+// its error is what Close returns.
+type Stopper interface {
+	Stop() error
+}
+
+// Actor is an owner goroutine with a typed mailbox. Its methods are safe for
+// concurrent use.
+type Actor[M any] struct {
+	h        Handler[M]
+	mailbox  chan M
+	control  chan M
+	quit     chan struct{} // closed by Close: accept nothing more
+	done     chan struct{} // closed when the goroutine has exited
+	maxBatch int
+	tick     time.Duration
+
+	closeOnce sync.Once
+	err       error // Stop's result; written by the goroutine before done is closed
+}
+
+// Start launches an actor that feeds h.
+func Start[M any](h Handler[M], opts Options) *Actor[M] {
+	if opts.Mailbox <= 0 {
+		opts.Mailbox = DefaultMailbox
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	a := &Actor[M]{
+		h:        h,
+		mailbox:  make(chan M, opts.Mailbox),
+		control:  make(chan M, 16),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+		maxBatch: opts.MaxBatch,
+		tick:     opts.Tick,
+	}
+	go a.run()
+	return a
+}
+
+// Send puts m on the mailbox, waiting while it is full. It returns ErrClosed
+// after Close, or the context's error if ctx ends first.
+func (a *Actor[M]) Send(ctx context.Context, m M) error {
+	return a.send(ctx, a.mailbox, m)
+}
+
+// SendControl puts m on the control lane, which the actor serves before any
+// mailbox message.
+func (a *Actor[M]) SendControl(ctx context.Context, m M) error {
+	return a.send(ctx, a.control, m)
+}
+
+func (a *Actor[M]) send(ctx context.Context, ch chan M, m M) error {
+	select {
+	case <-a.quit:
+		return ErrClosed
+	default:
+	}
+	select {
+	case ch <- m:
+		return nil
+	case <-a.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Done is closed once the actor's goroutine has handled its last message and
+// exited.
+func (a *Actor[M]) Done() <-chan struct{} { return a.done }
+
+// Close stops the actor after draining its mailbox, waits for it and returns
+// the Stopper's error. Later calls return the same error.
+func (a *Actor[M]) Close() error {
+	a.closeOnce.Do(func() { close(a.quit) })
+	<-a.done
+	return a.err
+}
+
+func (a *Actor[M]) run() {
+	defer close(a.done)
+	var tickC <-chan time.Time
+	if _, ok := a.h.(Ticker); ok && a.tick > 0 {
+		ticker := time.NewTicker(a.tick)
+		defer ticker.Stop()
+		tickC = ticker.C
+	}
+	batch := make([]M, 0, a.maxBatch)
+	for {
+		// The control lane goes first whenever it has something.
+		select {
+		case m := <-a.control:
+			a.handle(append(batch[:0], m))
+			continue
+		default:
+		}
+		select {
+		case m := <-a.control:
+			a.handle(append(batch[:0], m))
+		case m := <-a.mailbox:
+			a.handle(a.drain(append(batch[:0], m)))
+		case <-tickC:
+			a.h.(Ticker).Tick()
+		case <-a.quit:
+			a.finish(batch)
+			return
+		}
+	}
+}
+
+// drain adds to batch whatever the mailbox holds without waiting, up to
+// maxBatch messages.
+func (a *Actor[M]) drain(batch []M) []M {
+	for len(batch) < a.maxBatch {
+		select {
+		case m := <-a.mailbox:
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// finish handles everything still queued, then stops the handler.
+func (a *Actor[M]) finish(batch []M) {
+	for {
+		select {
+		case m := <-a.control:
+			a.handle(append(batch[:0], m))
+			continue
+		default:
+		}
+		select {
+		case m := <-a.mailbox:
+			a.handle(a.drain(append(batch[:0], m)))
+			continue
+		default:
+		}
+		break
+	}
+	if s, ok := a.h.(Stopper); ok {
+		a.err = s.Stop()
+	}
+}
+
+func (a *Actor[M]) handle(batch []M) {
+	a.h.Handle(batch)
+	clear(batch) // drop references so the messages can be collected
+}

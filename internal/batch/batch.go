@@ -1,0 +1,31 @@
+package batch
+
+// Entry is one applied mutation: its log sequence number and its encoded
+// command. Data is opaque to the journal.
+type Entry struct {
+	LSN  uint64
+	Data []byte
+}
+
+// Waiter is a caller waiting for its mutation to reach a durability level.
+// Done is called exactly once, from whichever goroutine settles it; it must
+// not block.
+type Waiter interface {
+	Done(err error)
+}
+
+// Batch is the unit the owner goroutine hands to the journal: the entries it
+// applied, in LSN order with no gaps, and the waiters to settle once those
+// entries (and everything before them) are written or synced.
+//
+// After the hand-off the journal owns the Batch; the sender must not touch it.
+type Batch struct {
+	Entries    []Entry
+	AfterWrite []Waiter // settled once the entries are handed to the OS
+	AfterSync  []Waiter // settled once the entries are on stable storage
+}
+
+// Empty reports whether the batch carries nothing at all.
+func (b *Batch) Empty() bool {
+	return len(b.Entries) == 0 && len(b.AfterWrite) == 0 && len(b.AfterSync) == 0
+}
