@@ -96,6 +96,11 @@ func (a *Actor[M]) send(ctx context.Context, ch chan M, m M) error {
 		return ErrClosed
 	default:
 	}
+	// A context that has already ended must win: the select below picks at
+	// random among ready cases and could otherwise still send.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case ch <- m:
 		return nil
