@@ -1,0 +1,31 @@
+// Package store is what the owner goroutine applies: a general engine that
+// runs a deterministic state machine in one goroutine, and the key-value
+// machine that hurrah's map face is built on.
+//
+// # Basics
+//
+// A Machine holds some state and changes it only through commands (Apply);
+// it answers queries (Query) without changing it. An Engine owns one Machine
+// in one goroutine (an actor): callers send it requests, it drains them in
+// batches, applies each command, stamps every command that changed the state
+// with the next log sequence number (LSN, contiguous from 1), answers queries
+// at once, and hands the batch of applied entries, with the callers that wait
+// for durability, to a Sink (the journal). The engine never touches a
+// caller's Go values: callers encode commands in their own goroutine, so
+// encoding runs in parallel, and the engine stores the bytes it is given.
+//
+// The engine knows nothing of files and the Sink knows nothing of the
+// machine: the two meet only in internal/batch.
+//
+// # Threading
+//
+// Apply, Query and the decode function given to New are only ever called
+// from one goroutine at a time: Replay's caller before Start, the owner
+// goroutine after it. Engine methods are safe for concurrent use after Start.
+//
+// # Caveats
+//
+// A mutation is visible to queries as soon as it is applied, which may be
+// before the Sink has made it durable: a reader can see a value that a crash
+// then loses. Sync closes that gap.
+package store

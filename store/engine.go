@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/batch"
+)
+
+// Level says when the caller of a mutation is answered.
+type Level uint8
+
+// Acknowledgement levels.
+const (
+	// AckApplied answers once the owner has applied the mutation.
+	AckApplied Level = iota
+	// AckWritten answers once the sink has handed it to the OS.
+	AckWritten
+	// AckSynced answers once the sink has made it durable.
+	AckSynced
+)
+
+// Machine is a deterministic state machine. Its methods are called from one
+// goroutine at a time (see the package doc); they must not block or do I/O.
+type Machine[C, Q, R any] interface {
+	// Apply applies c. changed reports whether the state changed: a command
+	// that changed nothing is not journaled. An error means nothing
+	// changed.
+	Apply(c C) (r R, changed bool, err error)
+	// Query answers q without changing the state.
+	Query(q Q) R
+}
+
+// Sink receives what the owner applied. The journal is one.
+type Sink interface {
+	// Append takes ownership of b and settles its waiters, eventually.
+	// An error means it did neither.
+	Append(ctx context.Context, b *batch.Batch) error
+	// Err returns the sink's sticky failure, if any; while it is non-nil
+	// the engine refuses mutations with it.
+	Err() error
+	// Close flushes and stops the sink.
+	Close() error
+}
+
+// Engine runs a Machine in an owner goroutine.
+type Engine[C, Q, R any] struct {
+	m      Machine[C, Q, R]
+	decode func([]byte) (C, error)
+	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
+
+	sink    Sink
+	act     *actor.Actor[*request[C, Q, R]]
+	pool    actor.Pool[*request[C, Q, R]]
+	stopped chan struct{} // closed once the owner and the sink have stopped
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New returns an engine for m that has not started. decode turns a journaled
+// entry back into a command, for Replay. last is the LSN the state already
+// reflects (zero for an empty state).
+func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
+	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
+	e.pool.New = func() *request[C, Q, R] {
+		return &request[C, Q, R]{reply: make(chan error, 1)}
+	}
+	return e
+}
+
+// Replay applies a journaled entry. Call it only before Start, from one
+// goroutine, with entries in LSN order.
+func (e *Engine[C, Q, R]) Replay(en batch.Entry) error {
+	if en.LSN != e.lsn+1 {
+		return fmt.Errorf("%w: want LSN %d, got %d", ErrLSNGap, e.lsn+1, en.LSN)
+	}
+	c, err := e.decode(en.Data)
+	if err != nil {
+		return fmt.Errorf("%w: LSN %d: %w", ErrBadEntry, en.LSN, err)
+	}
+	if _, _, err := e.m.Apply(c); err != nil {
+		return fmt.Errorf("%w: LSN %d: %w", ErrBadEntry, en.LSN, err)
+	}
+	e.lsn = en.LSN
+	return nil
+}
+
+// LastLSN returns the LSN of the last applied entry. Call it only before
+// Start.
+func (e *Engine[C, Q, R]) LastLSN() uint64 { return e.lsn }
+
+// Start launches the owner goroutine. sink may be nil for a store that keeps
+// nothing; otherwise the engine closes it in Close.
+func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
+	e.sink = sink
+	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
+}
+
+// Update applies c, whose encoding is data, and answers at the given level.
+// It returns the machine's result. If ctx ends first it returns ctx's error;
+// the command may then still be applied if the owner had already taken it.
+func (e *Engine[C, Q, R]) Update(ctx context.Context, c C, data []byte, level Level) (R, error) {
+	r := e.pool.Get()
+	r.kind, r.cmd, r.data, r.level = kindUpdate, c, data, level
+	return e.call(ctx, r)
+}
+
+// Query answers q in the owner goroutine.
+func (e *Engine[C, Q, R]) Query(ctx context.Context, q Q) (R, error) {
+	r := e.pool.Get()
+	r.kind, r.query = kindQuery, q
+	return e.call(ctx, r)
+}
+
+// Sync returns once every mutation acknowledged before it is durable (at
+// once when there is no sink).
+func (e *Engine[C, Q, R]) Sync(ctx context.Context) error {
+	r := e.pool.Get()
+	r.kind = kindSync
+	_, err := e.call(ctx, r)
+	return err
+}
+
+func (e *Engine[C, Q, R]) call(ctx context.Context, r *request[C, Q, R]) (R, error) {
+	var zero R
+	if err := e.act.Send(ctx, r); err != nil {
+		r.reset()
+		e.pool.Put(r)
+		return zero, closedErr(err)
+	}
+	err, werr := actor.Await(ctx, r.reply, e.stopped)
+	if werr != nil {
+		// Withdraw the request if the owner has not taken it yet. Either
+		// way the owner may still hold it, so it is not recycled.
+		r.state.CompareAndSwap(pending, withdrawn)
+		return zero, closedErr(werr)
+	}
+	res := r.result
+	r.reset()
+	e.pool.Put(r)
+	return res, err
+}
+
+func closedErr(err error) error {
+	if errors.Is(err, actor.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// Close stops the owner after it has served every request already queued,
+// then closes the sink, which flushes and syncs it. It returns the first
+// error and is idempotent.
+func (e *Engine[C, Q, R]) Close() error {
+	e.closeOnce.Do(func() {
+		e.closeErr = e.act.Close()
+		if e.sink != nil {
+			if err := e.sink.Close(); e.closeErr == nil {
+				e.closeErr = err
+			}
+		}
+		close(e.stopped)
+	})
+	return e.closeErr
+}

@@ -1,0 +1,47 @@
+package store
+
+import "sync/atomic"
+
+type kind uint8
+
+const (
+	kindUpdate kind = iota + 1
+	kindQuery
+	kindSync
+)
+
+// Request states. A caller that gives up moves a pending request to
+// withdrawn; the owner moves it to taken before acting on it. Whoever wins
+// decides whether the request runs.
+const (
+	pending uint32 = iota
+	taken
+	withdrawn
+)
+
+// request is one message to the owner goroutine. It doubles as the
+// batch.Waiter the journal settles, so a write needs no allocation beyond
+// its pooled request.
+type request[C, Q, R any] struct {
+	kind  kind
+	level Level
+	cmd   C
+	data  []byte // encoded cmd, journaled as is
+	query Q
+
+	result R // written by the owner before it replies
+	state  atomic.Uint32
+	reply  chan error // buffered to one: the owner never blocks on it
+}
+
+// Done settles the request; it implements batch.Waiter.
+func (r *request[C, Q, R]) Done(err error) { r.reply <- err }
+
+// reset clears the request for reuse.
+func (r *request[C, Q, R]) reset() {
+	var c C
+	var q Q
+	var res R
+	r.cmd, r.query, r.result, r.data = c, q, res, nil
+	r.state.Store(pending)
+}
