@@ -37,7 +37,8 @@ func (o Op) String() string {
 	return "op?"
 }
 
-// Faulty wraps an FS and asks Inject before every operation; a non-nil error
+// Faulty wraps an FS and asks Inject before every operation (for OpRename the
+// name is "old -> new"); a non-nil error
 // fails that operation without performing it. An error wrapping
 // io.ErrShortWrite on OpWrite writes the first half of the buffer first, to
 // leave a torn write behind. Inject must be safe for concurrent use.
@@ -97,7 +98,7 @@ func (f *Faulty) Remove(name string) error {
 
 // Rename implements FS.
 func (f *Faulty) Rename(oldname, newname string) error {
-	if err := f.fault(OpRename, oldname); err != nil {
+	if err := f.fault(OpRename, oldname+" -> "+newname); err != nil {
 		return err
 	}
 	return f.FS.Rename(oldname, newname)

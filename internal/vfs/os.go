@@ -15,7 +15,7 @@ type osFS struct{}
 var _ FS = osFS{}
 
 func (osFS) Create(name string) (File, error) {
-	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 }
 
 func (osFS) OpenAppend(name string) (File, error) {

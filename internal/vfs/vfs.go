@@ -19,7 +19,8 @@ type File interface {
 
 // FS is the file system the journal uses. Names are full paths.
 type FS interface {
-	// Create creates or truncates name for writing.
+	// Create creates name for writing. It fails with an error wrapping
+	// fs.ErrExist if name exists: nothing is ever overwritten by accident.
 	Create(name string) (File, error)
 	// OpenAppend opens an existing file for writing at its end.
 	OpenAppend(name string) (File, error)

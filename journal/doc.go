@@ -1,0 +1,84 @@
+// Package journal is hurrah's write-ahead log: an actor that appends
+// batches of opaque entries to segment files, acknowledges them once written
+// or once fsynced, and replays them when the directory is opened again.
+//
+// # Basics
+//
+// The store's owner goroutine stamps every mutation it applies with the next
+// log sequence number (LSN, contiguous from 1) and hands the journal a
+// *batch.Batch: the entries, the waiters to settle once they are written
+// (AfterWrite) and those to settle once they are on stable storage
+// (AfterSync). Append only queues the batch. The journal's goroutine drains
+// what is queued (up to Options.MaxBatch batches), frames all their entries
+// and writes them with one write, settles the AfterWrite waiters, and then,
+// if any AfterSync waiter was drained, fsyncs once for all of them (group
+// commit). A batch with only AfterSync waiters is how a Sync is asked for:
+// it costs at most the one fsync it shares with everything drained with it,
+// and nothing if all is already synced. A ticker fsyncs every
+// Options.SyncInterval whatever was written since the last fsync.
+//
+// The journal knows nothing about keys: an entry is an LSN and some bytes.
+// The byte layout of segments and frames is drawn in format.go.
+//
+// # Concurrency
+//
+// A Journal's methods are safe for concurrent use, and Err and NextLSN are
+// cheap. Entries must arrive in LSN order, so batches with entries come from
+// one goroutine at a time; batches with waiters only may come from anywhere.
+// Waiters are settled from the journal's goroutine and must not block.
+//
+// # Failures
+//
+// When a write, an fsync, a segment rotation or the creation of a file
+// fails, the journal turns read-only: the waiters of the batches being
+// handled and of every later batch get an error wrapping ErrReadOnly and the
+// cause, Err returns it, and nothing is retried or acknowledged until the
+// directory is reopened (after a failed fsync the kernel may have dropped
+// the dirty pages, so a retry that succeeds proves nothing). A batch whose
+// LSNs do not continue the log does the same, with ErrInvalidBatch.
+//
+// # Recovery
+//
+// Open recovers a directory in these steps:
+//
+//  1. Create the directory if it is missing, and take the exclusive lock on
+//     its LOCK file; if another holder has it, fail with ErrLocked.
+//  2. List the segments: files named exactly 20 digits and ".wal". Sort them;
+//     ignore every other file.
+//  3. Read and check each segment in order (ScanSegment). The header must be
+//     valid, of a version this package reads (else ErrVersion), and give the
+//     LSN in the file's name; the first segment must start at or before
+//     From+1, every other one exactly where the previous one ended.
+//     Frames follow from offset 32. A frame whose checksums pass but whose
+//     contents do not decode, whose type is unknown or whose first LSN does
+//     not continue the log is corruption (ErrCorrupt, a *CorruptError with
+//     file and offset): no torn write explains it. A damaged frame (a
+//     checksum fails, or the data ends inside it) at offset X is corruption
+//     in any segment but the last. In the last one, every later offset is
+//     tried for a frame that fully verifies: if one records an fsync beyond
+//     X, the damage is in data that had been made durable, and that is
+//     corruption; otherwise it is a torn tail starting at X. A damaged
+//     header in the last segment is judged the same way with X = 0 (the
+//     file was being created). Entries with an LSN up to From are skipped;
+//     the others are passed to replay, in LSN order. The log must reach at
+//     least From.
+//  4. Nothing on disk changes until every segment has been checked: an Open
+//     that fails in steps 1 to 3 leaves the directory as it found it.
+//  5. A torn tail at X is cut but kept: its bytes are written to
+//     "<segment>.<X>.torn" and fsynced, the directory is fsynced, then the
+//     segment is truncated to X and fsynced. If the header itself is torn
+//     (X < 32), the whole segment is renamed to "<segment>.0.torn" instead,
+//     the directory is fsynced, and recovery goes on as if the file had
+//     never been there. If a ".torn" file of that name exists already, the
+//     name gets a "-1", "-2"... before ".torn", so nothing set aside is
+//     ever overwritten. Report.Torn says what was done.
+//  6. The newest segment is opened for appending and fsynced; if there is
+//     none, the segment for the next LSN is created: its header is written
+//     and fsynced, then the directory is fsynced. Rotation creates a
+//     segment the same way, after fsyncing and closing the full one.
+//  7. The actor starts.
+//
+// Every frame records how far its segment had been fsynced when it was
+// written, which is what lets step 3 tell a torn tail from lost durable
+// data. The bytes cut in step 5 are never deleted by the journal.
+package journal

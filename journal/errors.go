@@ -1,0 +1,53 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Check them with errors.Is: every error this package
+// returns wraps the sentinel that classifies it, and usually a cause too.
+var (
+	// ErrCorrupt reports a segment that does not hold a valid log: a
+	// damaged record that is not a torn tail, a record whose checksums pass
+	// but whose contents are invalid, or a gap in the LSN sequence. The
+	// error is a *CorruptError naming the file and offset. Open refuses
+	// such a directory and changes nothing in it.
+	ErrCorrupt = errors.New("journal: corrupt log")
+
+	// ErrVersion reports a segment written by a newer format version than
+	// this package reads.
+	ErrVersion = errors.New("journal: segment written by a newer format version")
+
+	// ErrLocked reports a directory another Journal holds open. The error
+	// also wraps vfs.ErrLocked.
+	ErrLocked = errors.New("journal: directory is locked by another journal")
+
+	// ErrReadOnly reports a journal that has stopped writing after a failed
+	// write, fsync, segment rotation or file creation. Nothing is retried
+	// and nothing more is acknowledged until the directory is reopened.
+	// The error also wraps its cause.
+	ErrReadOnly = errors.New("journal: read-only after a failure")
+
+	// ErrInvalidBatch reports a batch that breaks the hand-off contract:
+	// its entries do not continue the log's LSNs without a gap, or an
+	// entry is larger than MaxEntry. The journal turns read-only, since the
+	// log could not stay contiguous; the error arrives wrapped in
+	// ErrReadOnly.
+	ErrInvalidBatch = errors.New("journal: invalid batch")
+)
+
+// CorruptError says where a segment is corrupt. It matches ErrCorrupt.
+type CorruptError struct {
+	File   string // path of the segment
+	Offset int64  // offset of the damaged header or frame in the file
+	Reason string // what is wrong there
+}
+
+// Error implements error.
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("journal: corrupt segment %s at offset %d: %s", e.File, e.Offset, e.Reason)
+}
+
+// Is reports whether target is ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }

@@ -1,0 +1,116 @@
+package journal
+
+import (
+	"fmt"
+	"hash/crc32"
+	"strconv"
+	"strings"
+)
+
+// The on-disk format. Every constant in this file is part of the wire format:
+// changing one makes existing directories unreadable, so a change needs a new
+// Version.
+//
+// A journal directory holds segment files named after the LSN of their first
+// entry, as 20 decimal digits ("%020d.wal", so that names sort like LSNs),
+// plus the LOCK file and any ".torn" files recovery has set aside. Each
+// segment is a header followed by frames, all integers little-endian:
+//
+//	segment header (32 bytes)
+//	+--------+--------+--------+--------+--------+--------+--------+--------+
+//	|                       magic "HURRAHWL" (8)                            |  0
+//	+-----------------------------------+-----------------------------------+
+//	|          version uint32 (=1)      |           zero (4)                |  8
+//	+-----------------------------------+-----------------------------------+
+//	|                      first LSN uint64                                 | 16
+//	+-----------------------------------+-----------------------------------+
+//	|             zero (4)              |  CRC32C of bytes 0..28 uint32     | 24
+//	+-----------------------------------+-----------------------------------+
+//
+//	frame (16-byte header, then the payload)
+//	+-----------------------------------+--------+--------------------------+
+//	|   payload length uint32           |  type  |        zero (3)          |  0
+//	+-----------------------------------+--------+--------------------------+
+//	|   CRC32C of payload uint32        |  CRC32C of bytes 0..12 uint32     |  8
+//	+-----------------------------------+-----------------------------------+
+//	|   payload (length bytes) ...                                          | 16
+//	+-----------------------------------------------------------------------+
+//
+// The header checksum covers the length and type, so recovery can test any
+// offset for the start of a frame without trusting a length first.
+//
+// The payload of a frame of type FrameEntries is CBOR with definite lengths
+// only:
+//
+//	array(3) [ uint firstLSN, uint synced, array(n) [ bstr, bstr, ... ] ]
+//
+// Entry i carries LSN firstLSN+i. synced is the offset in this segment up to
+// which an fsync had completed when the frame was written (at least
+// HeaderSize, because a segment's header is fsynced when the segment is
+// created). Recovery uses it to tell a torn tail (damage after the synced
+// offset) from corruption (damage in data that had been made durable).
+const (
+	// Magic opens every segment file.
+	Magic = "HURRAHWL"
+	// Version is the segment format version this package writes. It reads
+	// this version and refuses newer ones with ErrVersion.
+	Version = 1
+	// HeaderSize is the size of a segment header.
+	HeaderSize = 32
+	// FrameHeaderSize is the size of a frame header.
+	FrameHeaderSize = 16
+	// FrameEntries is the type of a frame that carries entries. Type 0 and
+	// all other values are invalid.
+	FrameEntries uint8 = 1
+	// MaxPayload is the largest payload a frame may declare. A longer
+	// length field is invalid, whatever its checksums say.
+	MaxPayload = 512 << 20
+	// SplitPayload is the payload size above which the writer splits the
+	// entries of one write into several frames, at entry boundaries and
+	// preferably at batch boundaries. It is a writer's choice, not a limit
+	// on what readers accept.
+	SplitPayload = 4 << 20
+	// MaxEntry is the largest entry the journal accepts: one such entry
+	// alone in a frame stays within MaxPayload.
+	MaxEntry = MaxPayload - payloadOverhead
+
+	// payloadOverhead bounds the CBOR bytes of a payload that are not
+	// entry data: the array(3) head, two uints, the array(n) head and one
+	// byte-string head (9 bytes at most each).
+	payloadOverhead = 1 + 9 + 9 + 9 + 9
+
+	segmentSuffix = ".wal"
+	segmentDigits = 20
+	tornSuffix    = ".torn"
+	lockName      = "LOCK"
+)
+
+// castagnoli is the CRC32C table used for every checksum in the format.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+// segmentName returns the file name of the segment whose first entry has LSN
+// first.
+func segmentName(first uint64) string {
+	return fmt.Sprintf("%0*d%s", segmentDigits, first, segmentSuffix)
+}
+
+// parseSegmentName returns the LSN in a segment file name: exactly 20 digits
+// followed by ".wal". Anything else is not a segment.
+func parseSegmentName(name string) (uint64, bool) {
+	digits, ok := strings.CutSuffix(name, segmentSuffix)
+	if !ok || len(digits) != segmentDigits {
+		return 0, false
+	}
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	lsn, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil { // more than fits in 64 bits
+		return 0, false
+	}
+	return lsn, true
+}

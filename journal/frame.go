@@ -1,0 +1,271 @@
+package journal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Frame is one decoded frame.
+type Frame struct {
+	// Type is the frame type; a decoded frame always has FrameEntries.
+	Type uint8
+	// FirstLSN is the LSN of Entries[0] (of the entry that would come
+	// first, if Entries is empty); entry i has LSN FirstLSN+i.
+	FirstLSN uint64
+	// Synced is the offset in the segment up to which an fsync had
+	// completed when the frame was written.
+	Synced uint64
+	// Entries are the entries' data. They alias the buffer given to
+	// DecodeFrame.
+	Entries [][]byte
+}
+
+// Errors of DecodeFrame. The first three describe damage a torn or lost
+// write can leave behind; errFrameInvalid describes a frame whose checksums
+// pass but whose contents are wrong, which no torn write explains.
+var (
+	errFrameShort      = errors.New("journal: frame runs past the end of the data")
+	errFrameHeaderSum  = errors.New("journal: frame header checksum mismatch")
+	errFramePayloadSum = errors.New("journal: frame payload checksum mismatch")
+	errFrameInvalid    = errors.New("journal: invalid frame")
+)
+
+// isDamage reports whether err from DecodeFrame is damage a torn write can
+// explain, as opposed to an invalid frame.
+func isDamage(err error) bool {
+	return errors.Is(err, errFrameShort) || errors.Is(err, errFrameHeaderSum) ||
+		errors.Is(err, errFramePayloadSum)
+}
+
+// AppendFrame appends to dst a frame of type FrameEntries holding entries,
+// the first of which has LSN firstLSN, and returns the extended slice.
+// synced is recorded as the frame's Synced offset. The payload must not
+// exceed MaxPayload (which any entries within MaxEntry in total guarantee);
+// AppendFrame panics if it does, as that is a bug in the caller.
+func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
+	size := 1 + headSize(firstLSN) + headSize(synced) + headSize(uint64(len(entries)))
+	for _, e := range entries {
+		size += headSize(uint64(len(e))) + len(e)
+		if size > MaxPayload {
+			panic(fmt.Sprintf("journal: AppendFrame: payload over MaxPayload (%d bytes)", MaxPayload))
+		}
+	}
+	dst = slices.Grow(dst, FrameHeaderSize+size)
+	start := len(dst)
+	dst = append(dst, make([]byte, FrameHeaderSize)...)
+	dst = appendHead(dst, majorArray, 3)
+	dst = appendHead(dst, majorUint, firstLSN)
+	dst = appendHead(dst, majorUint, synced)
+	dst = appendHead(dst, majorArray, uint64(len(entries)))
+	for _, e := range entries {
+		dst = appendHead(dst, majorBytes, uint64(len(e)))
+		dst = append(dst, e...)
+	}
+	h := dst[start : start+FrameHeaderSize]
+	binary.LittleEndian.PutUint32(h[0:4], uint32(size))
+	h[4] = FrameEntries
+	binary.LittleEndian.PutUint32(h[8:12], checksum(dst[start+FrameHeaderSize:]))
+	binary.LittleEndian.PutUint32(h[12:16], checksum(h[:12]))
+	return dst
+}
+
+// DecodeFrame decodes the frame at the start of b and returns it with the
+// number of bytes it takes (header and payload). On error n is 0 and f is
+// the zero Frame. It checks, in order: that a header is there, the header
+// checksum, the declared length (at most MaxPayload and no further than the
+// end of b), the reserved bytes, the payload checksum, the type, and finally
+// that the payload is exactly one well-formed CBOR payload as described in
+// format.go. It never panics on any input, and it allocates at most one
+// slice header per byte of payload whatever the counts inside claim.
+func DecodeFrame(b []byte) (f Frame, n int, err error) {
+	if len(b) < FrameHeaderSize {
+		return Frame{}, 0, errFrameShort
+	}
+	h := b[:FrameHeaderSize]
+	if checksum(h[:12]) != binary.LittleEndian.Uint32(h[12:16]) {
+		return Frame{}, 0, errFrameHeaderSum
+	}
+	length := uint64(binary.LittleEndian.Uint32(h[0:4]))
+	if length > MaxPayload {
+		return Frame{}, 0, fmt.Errorf("%w: declared length %d is over MaxPayload", errFrameInvalid, length)
+	}
+	if h[5]|h[6]|h[7] != 0 {
+		return Frame{}, 0, fmt.Errorf("%w: reserved header bytes are not zero", errFrameInvalid)
+	}
+	if length > uint64(len(b)-FrameHeaderSize) {
+		return Frame{}, 0, errFrameShort
+	}
+	payload := b[FrameHeaderSize : FrameHeaderSize+int(length)]
+	if checksum(payload) != binary.LittleEndian.Uint32(h[8:12]) {
+		return Frame{}, 0, errFramePayloadSum
+	}
+	if h[4] != FrameEntries {
+		return Frame{}, 0, fmt.Errorf("%w: unknown type %d", errFrameInvalid, h[4])
+	}
+	f, err = decodePayload(payload)
+	if err != nil {
+		return Frame{}, 0, err
+	}
+	return f, FrameHeaderSize + int(length), nil
+}
+
+// decodePayload decodes the CBOR payload of an entries frame, strictly.
+func decodePayload(p []byte) (Frame, error) {
+	r := cborReader{b: p}
+	if err := r.expect(majorArray, 3, "payload"); err != nil {
+		return Frame{}, err
+	}
+	first, err := r.uint("first LSN")
+	if err != nil {
+		return Frame{}, err
+	}
+	synced, err := r.uint("synced offset")
+	if err != nil {
+		return Frame{}, err
+	}
+	count, err := r.head(majorArray, "entry array")
+	if err != nil {
+		return Frame{}, err
+	}
+	// Every entry takes at least one byte, so a count larger than what is
+	// left is a lie; refusing it bounds the allocation below.
+	if count > uint64(r.left()) {
+		return Frame{}, fmt.Errorf("%w: entry count %d is more than the %d bytes left", errFrameInvalid, count, r.left())
+	}
+	if first+count < first {
+		return Frame{}, fmt.Errorf("%w: %d entries from LSN %d overflow", errFrameInvalid, count, first)
+	}
+	var entries [][]byte
+	if count > 0 {
+		entries = make([][]byte, count)
+	}
+	for i := range entries {
+		size, err := r.head(majorBytes, "entry")
+		if err != nil {
+			return Frame{}, err
+		}
+		if size > uint64(r.left()) {
+			return Frame{}, fmt.Errorf("%w: entry %d of %d bytes runs past the payload", errFrameInvalid, i, size)
+		}
+		entries[i] = r.take(int(size))
+	}
+	if r.left() != 0 {
+		return Frame{}, fmt.Errorf("%w: %d trailing bytes after the payload", errFrameInvalid, r.left())
+	}
+	return Frame{Type: FrameEntries, FirstLSN: first, Synced: synced, Entries: entries}, nil
+}
+
+// CBOR major types used by the payload.
+const (
+	majorUint  = 0
+	majorBytes = 2
+	majorArray = 4
+)
+
+// headSize is the size of the shortest CBOR head for the argument v.
+func headSize(v uint64) int {
+	switch {
+	case v < 24:
+		return 1
+	case v <= 0xff:
+		return 2
+	case v <= 0xffff:
+		return 3
+	case v <= 0xffffffff:
+		return 5
+	default:
+		return 9
+	}
+}
+
+// appendHead appends the shortest CBOR head of the given major type and
+// argument.
+func appendHead(dst []byte, major byte, v uint64) []byte {
+	m := major << 5
+	switch {
+	case v < 24:
+		return append(dst, m|byte(v))
+	case v <= 0xff:
+		return append(dst, m|24, byte(v))
+	case v <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(dst, m|25), uint16(v))
+	case v <= 0xffffffff:
+		return binary.BigEndian.AppendUint32(append(dst, m|26), uint32(v))
+	default:
+		return binary.BigEndian.AppendUint64(append(dst, m|27), v)
+	}
+}
+
+// cborReader reads CBOR heads from a payload. It accepts definite lengths
+// only (additional information 0 to 27) and does not insist on the shortest
+// encoding.
+type cborReader struct {
+	b   []byte
+	off int
+}
+
+func (r *cborReader) left() int { return len(r.b) - r.off }
+
+// take returns the next n bytes, which the caller has checked are there,
+// with their capacity clipped so that appending to one cannot overwrite the
+// next.
+func (r *cborReader) take(n int) []byte {
+	s := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return s
+}
+
+// head reads one head, which must have the given major type, and returns its
+// argument. what names the item in errors.
+func (r *cborReader) head(major byte, what string) (uint64, error) {
+	if r.left() < 1 {
+		return 0, fmt.Errorf("%w: payload ends before the %s", errFrameInvalid, what)
+	}
+	ib := r.b[r.off]
+	if got := ib >> 5; got != major {
+		return 0, fmt.Errorf("%w: %s has CBOR major type %d, want %d", errFrameInvalid, what, got, major)
+	}
+	ai := ib & 0x1f
+	var size int
+	switch {
+	case ai < 24:
+		r.off++
+		return uint64(ai), nil
+	case ai == 24:
+		size = 1
+	case ai == 25:
+		size = 2
+	case ai == 26:
+		size = 4
+	case ai == 27:
+		size = 8
+	default:
+		return 0, fmt.Errorf("%w: %s has CBOR additional information %d (indefinite or reserved)", errFrameInvalid, what, ai)
+	}
+	if r.left() < 1+size {
+		return 0, fmt.Errorf("%w: payload ends inside the %s head", errFrameInvalid, what)
+	}
+	var v uint64
+	for _, c := range r.b[r.off+1 : r.off+1+size] {
+		v = v<<8 | uint64(c)
+	}
+	r.off += 1 + size
+	return v, nil
+}
+
+// uint reads an unsigned integer.
+func (r *cborReader) uint(what string) (uint64, error) { return r.head(majorUint, what) }
+
+// expect reads a head that must have exactly the given type and argument.
+func (r *cborReader) expect(major byte, v uint64, what string) error {
+	got, err := r.head(major, what)
+	if err != nil {
+		return err
+	}
+	if got != v {
+		return fmt.Errorf("%w: %s has argument %d, want %d", errFrameInvalid, what, got, v)
+	}
+	return nil
+}

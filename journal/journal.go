@@ -1,0 +1,419 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultSyncInterval is the default period of the background fsync.
+	DefaultSyncInterval = 100 * time.Millisecond
+	// DefaultSegmentSize is the default size at which segments rotate.
+	DefaultSegmentSize = 64 << 20
+)
+
+// Options configure a Journal. The zero value is valid; negative values are
+// refused.
+type Options struct {
+	// SyncInterval is the period of the background fsync. Default
+	// DefaultSyncInterval.
+	SyncInterval time.Duration
+	// SegmentSize is the size at which the current segment is closed and a
+	// new one started (a segment may pass it by one write). Default
+	// DefaultSegmentSize.
+	SegmentSize int64
+	// Mailbox is the capacity of the journal's mailbox, in batches; Append
+	// blocks while it is full. Default actor.DefaultMailbox.
+	Mailbox int
+	// MaxBatch is the most batches written with one write. Default
+	// actor.DefaultMaxBatch.
+	MaxBatch int
+	// From makes recovery replay only entries with an LSN above it; 0
+	// replays all. The segments must cover From+1 onwards without a gap
+	// (a snapshot taken at From holds the rest).
+	From uint64
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.SyncInterval < 0 || o.SegmentSize < 0 || o.Mailbox < 0 || o.MaxBatch < 0 {
+		return o, fmt.Errorf("journal: negative option in %+v", o)
+	}
+	if o.SyncInterval == 0 {
+		o.SyncInterval = DefaultSyncInterval
+	}
+	if o.SegmentSize == 0 {
+		o.SegmentSize = DefaultSegmentSize
+	}
+	return o, nil
+}
+
+// Journal is an open journal directory and the actor that writes to it. Its
+// methods are safe for concurrent use, but entries must arrive in LSN order,
+// so in practice one goroutine (the store's owner) appends batches with
+// entries; batches without entries (such as Sync requests) may come from
+// anywhere.
+type Journal struct {
+	w *writer
+	a *actor.Actor[*batch.Batch]
+
+	// mu orders Append against Close: Close sets closed under the write
+	// lock, so once it calls the actor's Close no Send is in flight and no
+	// batch can slip into the mailbox after the actor's final drain, where
+	// it would never be handled and its waiters never settled.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// Open opens the journal in dir, creating dir if it is missing, and recovers
+// it as doc.go describes: replay is called synchronously, in LSN order, for
+// every entry with an LSN above opts.From, before Open returns. An error from
+// replay aborts Open and is returned wrapped. If Open fails, replay may have
+// seen a prefix of the log, which the caller should discard. The Data of an
+// entry passed to replay aliases a read buffer that the journal does not
+// reuse; keeping it keeps that whole segment image in memory.
+//
+// replay may be nil. The Journal holds an exclusive lock on dir until Close;
+// a second Open of dir fails with ErrLocked.
+func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error) (*Journal, Report, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, Report{}, err
+	}
+	t, rep, err := recoverDir(fsys, dir, opts.From, replay)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	w := &writer{
+		fs:          fsys,
+		dir:         dir,
+		segmentSize: opts.SegmentSize,
+		lock:        t.lock,
+		f:           t.f,
+		size:        t.size,
+		synced:      t.size,
+		next:        t.next,
+	}
+	w.nextLSN.Store(t.next)
+	j := &Journal{w: w}
+	// Step 7 of the recovery procedure.
+	j.a = actor.Start[*batch.Batch](w, actor.Options{
+		Mailbox:  opts.Mailbox,
+		MaxBatch: opts.MaxBatch,
+		Tick:     opts.SyncInterval,
+	})
+	return j, rep, nil
+}
+
+// Append hands b to the journal, waiting while the mailbox is full. The
+// journal then owns b: it writes the entries, which must continue the log's
+// LSNs without a gap, and settles b's waiters. It returns once b is queued,
+// not written.
+//
+// If Append returns an error (ctx ended, or the journal is closed: an error
+// wrapping actor.ErrClosed) b was not queued and its waiters are not
+// settled; that is up to the caller. A journal that has failed still takes
+// b and settles its waiters with the failure. A nil b is ignored.
+func (j *Journal) Append(ctx context.Context, b *batch.Batch) error {
+	if b == nil {
+		return nil
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return fmt.Errorf("journal: append: %w", actor.ErrClosed)
+	}
+	if err := j.a.Send(ctx, b); err != nil {
+		return fmt.Errorf("journal: append: %w", err)
+	}
+	return nil
+}
+
+// Err returns the failure that made the journal read-only (an error wrapping
+// ErrReadOnly), or nil. It is cheap and safe from any goroutine.
+func (j *Journal) Err() error {
+	if p := j.w.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// NextLSN returns the LSN the next appended entry must carry. Right after
+// Open that is the LSN after the last one recovered (or Options.From+1);
+// later it counts only the entries written so far, not those still queued.
+func (j *Journal) NextLSN() uint64 { return j.w.nextLSN.Load() }
+
+// Close writes what the mailbox holds, fsyncs if anything is unsynced,
+// closes the segment, releases the directory lock and waits for the actor to
+// exit. It returns the failure that made the journal read-only, or else any
+// error from that final work. Close is idempotent: later calls return the
+// same result. It must not be called from a waiter's Done.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
+	return j.a.Close()
+}
+
+// writer is the journal actor's handler. All its fields except failed and
+// nextLSN are owned by the actor goroutine (Open sets them before it
+// starts).
+type writer struct {
+	fs          vfs.FS
+	dir         string
+	segmentSize int64
+	lock        io.Closer
+
+	f      vfs.File // current segment; nil once closed or after a failed rotation
+	size   int64    // bytes in f
+	synced int64    // offset in f up to which an fsync has completed
+	next   uint64   // LSN the next entry must carry
+	err    error    // the sticky failure, or nil
+
+	buf  []byte   // encoding buffer, reused across writes
+	ents [][]byte // entries of the frame being encoded, reused
+
+	failed  atomic.Pointer[error] // err, for Journal.Err
+	nextLSN atomic.Uint64         // next, for Journal.NextLSN
+}
+
+var (
+	_ actor.Handler[*batch.Batch] = (*writer)(nil)
+	_ actor.Ticker                = (*writer)(nil)
+	_ actor.Stopper               = (*writer)(nil)
+)
+
+// maxKeptBuf is the largest encoding buffer kept between writes.
+const maxKeptBuf = 2 * SplitPayload
+
+// Handle writes the entries of bs with one write and settles their waiters.
+func (w *writer) Handle(bs []*batch.Batch) {
+	if w.err != nil {
+		settle(bs, w.err)
+		return
+	}
+	n, cause := w.check(bs)
+	w.commit(bs[:n])
+	if n < len(bs) {
+		if w.err == nil {
+			w.fail("append", cause)
+		}
+		settle(bs[n:], w.err)
+	}
+}
+
+// Tick fsyncs the segment if anything was written since the last fsync.
+func (w *writer) Tick() {
+	if w.err == nil {
+		w.sync()
+	}
+}
+
+// Stop fsyncs what is unsynced, closes the segment and releases the lock.
+func (w *writer) Stop() error {
+	var errs []error
+	if w.f != nil {
+		if w.err == nil {
+			w.sync()
+		} else if w.dirty() {
+			// The journal acknowledges nothing more, but written entries
+			// gain from being made durable all the same.
+			w.f.Sync()
+		}
+		if err := w.f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("journal: close %s: %w", w.f.Name(), err))
+		}
+		w.f = nil
+	}
+	if err := w.lock.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("journal: release lock in %s: %w", w.dir, err))
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return errors.Join(errs...)
+}
+
+// check returns how many batches of bs, from the start, keep the log
+// contiguous and within limits, and what is wrong with the next one.
+func (w *writer) check(bs []*batch.Batch) (int, error) {
+	next := w.next
+	for i, b := range bs {
+		for _, e := range b.Entries {
+			if e.LSN != next {
+				return i, fmt.Errorf("%w: entry with LSN %d where %d was due", ErrInvalidBatch, e.LSN, next)
+			}
+			if len(e.Data) > MaxEntry {
+				return i, fmt.Errorf("%w: entry %d is %d bytes, over MaxEntry", ErrInvalidBatch, e.LSN, len(e.Data))
+			}
+			next++
+		}
+	}
+	return len(bs), nil
+}
+
+// commit writes the entries of bs and settles their waiters.
+func (w *writer) commit(bs []*batch.Batch) {
+	if err := w.write(bs); err != nil {
+		settle(bs, err)
+		return
+	}
+	wantSync := false
+	for _, b := range bs {
+		for _, wt := range b.AfterWrite {
+			wt.Done(nil)
+		}
+		wantSync = wantSync || len(b.AfterSync) > 0
+	}
+	if !wantSync {
+		return
+	}
+	err := w.sync() // one fsync for every sync waiter drained together
+	for _, b := range bs {
+		for _, wt := range b.AfterSync {
+			wt.Done(err)
+		}
+	}
+}
+
+// write frames the entries of bs and writes them with one write, rotating
+// to a new segment first if the current one is full.
+func (w *writer) write(bs []*batch.Batch) error {
+	count := 0
+	for _, b := range bs {
+		count += len(b.Entries)
+	}
+	if count == 0 {
+		return nil
+	}
+	if w.size >= w.segmentSize {
+		if err := w.rotate(); err != nil {
+			return err
+		}
+	}
+	w.encode(bs)
+	n, err := w.f.Write(w.buf)
+	w.size += int64(n)
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	if cap(w.buf) > maxKeptBuf {
+		w.buf = nil
+	}
+	if err != nil {
+		return w.fail("write "+w.f.Name(), err)
+	}
+	w.next += uint64(count)
+	w.nextLSN.Store(w.next)
+	return nil
+}
+
+// encode fills w.buf with the frames for the entries of bs. All of them go
+// in one frame unless its payload would pass SplitPayload: then a batch that
+// does not fit starts a new frame, and a batch too big for a frame of its own
+// is split between entries.
+func (w *writer) encode(bs []*batch.Batch) {
+	buf := w.buf[:0]
+	ents := w.ents[:0]
+	first := w.next
+	synced := uint64(w.synced)
+	size := payloadOverhead // payload bytes of ents, bounded from above
+	flush := func() {
+		if len(ents) > 0 {
+			buf = AppendFrame(buf, first, synced, ents)
+			first += uint64(len(ents))
+			clear(ents)
+			ents = ents[:0]
+			size = payloadOverhead
+		}
+	}
+	for _, b := range bs {
+		bsize := 0
+		for _, e := range b.Entries {
+			bsize += entrySize(e.Data)
+		}
+		if size+bsize > SplitPayload {
+			flush()
+		}
+		for _, e := range b.Entries {
+			es := entrySize(e.Data)
+			if size+es > SplitPayload {
+				flush()
+			}
+			ents = append(ents, e.Data)
+			size += es
+		}
+	}
+	flush()
+	w.buf, w.ents = buf, ents
+}
+
+// entrySize is the payload bytes an entry takes.
+func entrySize(data []byte) int { return headSize(uint64(len(data))) + len(data) }
+
+// dirty reports whether the segment holds bytes not yet fsynced.
+func (w *writer) dirty() bool { return w.size > w.synced }
+
+// sync fsyncs the segment if it is dirty. A failure makes the journal
+// read-only.
+func (w *writer) sync() error {
+	if w.err != nil {
+		return w.err
+	}
+	if !w.dirty() {
+		return nil
+	}
+	if err := w.f.Sync(); err != nil {
+		return w.fail("sync "+w.f.Name(), err)
+	}
+	w.synced = w.size
+	return nil
+}
+
+// rotate closes the current segment, fsynced, and starts the next one.
+func (w *writer) rotate() error {
+	if err := w.sync(); err != nil {
+		return err
+	}
+	name := w.f.Name()
+	err := w.f.Close()
+	w.f = nil
+	if err != nil {
+		return w.fail("close "+name, err)
+	}
+	f, err := createSegment(w.fs, w.dir, w.next)
+	if err != nil {
+		return w.fail("rotate", err)
+	}
+	w.f, w.size, w.synced = f, HeaderSize, HeaderSize
+	return nil
+}
+
+// fail makes the journal read-only with cause and returns the sticky error.
+func (w *writer) fail(what string, cause error) error {
+	err := fmt.Errorf("%w: %s: %w", ErrReadOnly, what, cause)
+	w.err = err
+	w.failed.Store(&err)
+	return err
+}
+
+// settle settles every waiter of bs with err.
+func settle(bs []*batch.Batch, err error) {
+	for _, b := range bs {
+		for _, wt := range b.AfterWrite {
+			wt.Done(err)
+		}
+		for _, wt := range b.AfterSync {
+			wt.Done(err)
+		}
+	}
+}

@@ -1,0 +1,499 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+func TestRoundTripAndReopen(t *testing.T) {
+	tests := []struct {
+		name  string
+		sync  bool
+		batch uint64 // entries per batch
+	}{
+		{"written, one per batch", false, 1},
+		{"written, five per batch", false, 5},
+		{"synced, three per batch", true, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+			require.Equal(t, uint64(1), j.NextLSN())
+			require.Equal(t, Report{Segments: 0}, j.rep)
+			require.Equal(t, []string{segPath(dir, 1)}, segments(t, dir))
+			const n = 60
+			for lsn := uint64(1); lsn <= n; lsn += tt.batch {
+				require.NoError(t, put(t, j.Journal, lsn, lsn+tt.batch-1, tt.sync))
+			}
+			require.Equal(t, uint64(n+1), j.NextLSN())
+			require.NoError(t, j.Err())
+			require.NoError(t, j.Close())
+
+			j = open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+			requireEntries(t, 1, n, j.replayed)
+			require.Equal(t, Report{Segments: 1, Entries: n, LastLSN: n}, j.rep)
+			require.Equal(t, uint64(n+1), j.NextLSN())
+			// It goes on where it stopped.
+			require.NoError(t, put(t, j.Journal, n+1, n+2, true))
+			require.NoError(t, j.Close())
+
+			j = open(t, vfs.OS, dir, Options{})
+			requireEntries(t, 1, n+2, j.replayed)
+			require.NoError(t, j.Close())
+		})
+	}
+}
+
+func TestRotation(t *testing.T) {
+	dir := t.TempDir()
+	const size = 256
+	j := open(t, vfs.OS, dir, Options{SegmentSize: size, SyncInterval: quiet})
+	var lsn uint64 = 1
+	for i := range 120 {
+		k := uint64(i%3 + 1)
+		require.NoError(t, put(t, j.Journal, lsn, lsn+k-1, i%5 == 0))
+		lsn += k
+	}
+	require.NoError(t, j.Close())
+
+	segs := segments(t, dir)
+	require.Greater(t, len(segs), 10)
+	next := uint64(1)
+	for i, seg := range segs {
+		data := readFile(t, seg)
+		scan, err := ScanSegment(seg, data, i == len(segs)-1, next)
+		require.NoError(t, err)
+		require.Equal(t, -1, int(scan.TornAt))
+		require.Equal(t, segPath(dir, next), seg)
+		if i < len(segs)-1 {
+			// A segment is closed at the first write that finds it full,
+			// so it passes the size by less than one write.
+			require.GreaterOrEqual(t, len(data), size, seg)
+			require.NotEmpty(t, scan.Entries)
+		}
+		next += uint64(len(scan.Entries))
+	}
+	require.Equal(t, lsn, next)
+
+	j = open(t, vfs.OS, dir, Options{SegmentSize: size, SyncInterval: quiet})
+	requireEntries(t, 1, lsn-1, j.replayed)
+	require.Equal(t, len(segs), j.rep.Segments)
+	require.NoError(t, put(t, j.Journal, lsn, lsn+40, false))
+	require.NoError(t, j.Close())
+	j = open(t, vfs.OS, dir, Options{})
+	requireEntries(t, 1, lsn+40, j.replayed)
+}
+
+func TestAcks(t *testing.T) {
+	var c counter
+	dir := t.TempDir()
+	j := open(t, c.fs(), dir, Options{SyncInterval: quiet})
+	seg := segPath(dir, 1)
+	c.reset()
+
+	// AfterWrite: the entries are in the file, and nothing was fsynced.
+	require.NoError(t, put(t, j.Journal, 1, 2, false))
+	scan, err := ScanSegment(seg, readFile(t, seg), true, 1)
+	require.NoError(t, err)
+	requireEntries(t, 1, 2, scan.Entries)
+	require.Equal(t, 1, c.count(vfs.OpWrite))
+	require.Zero(t, c.count(vfs.OpSync))
+
+	// AfterSync: one fsync before the ack, whose frame records what was
+	// synced before it.
+	require.NoError(t, put(t, j.Journal, 3, 3, true))
+	require.Equal(t, 1, c.count(vfs.OpSync))
+
+	// A sync-only batch with nothing dirty costs no fsync.
+	w := newWaiter()
+	require.NoError(t, j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}))
+	require.NoError(t, w.wait(t))
+	require.Equal(t, 1, c.count(vfs.OpSync))
+
+	// Written but not synced, then a sync-only batch: one fsync.
+	require.NoError(t, put(t, j.Journal, 4, 4, false))
+	w = newWaiter()
+	require.NoError(t, j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}))
+	require.NoError(t, w.wait(t))
+	require.Equal(t, 2, c.count(vfs.OpSync))
+
+	// A batch with both kinds of waiters.
+	ww, ws := newWaiter(), newWaiter()
+	require.NoError(t, j.Append(context.Background(), &batch.Batch{
+		Entries:    entries(5, 6),
+		AfterWrite: []batch.Waiter{ww},
+		AfterSync:  []batch.Waiter{ws},
+	}))
+	require.NoError(t, ww.wait(t))
+	require.NoError(t, ws.wait(t))
+	require.Equal(t, 3, c.count(vfs.OpSync))
+	require.Equal(t, 4, c.count(vfs.OpWrite))
+
+	// Close has nothing left to fsync.
+	require.NoError(t, j.Close())
+	require.Equal(t, 3, c.count(vfs.OpSync))
+
+	data := readFile(t, seg)
+	offs := frameOffsets(t, data)
+	var synced []uint64
+	for _, off := range offs[:len(offs)-1] {
+		f, _, err := DecodeFrame(data[off:])
+		require.NoError(t, err)
+		synced = append(synced, f.Synced)
+	}
+	// Each frame records the fsyncs completed before it was written.
+	require.Equal(t, []uint64{HeaderSize, HeaderSize, uint64(offs[2]), uint64(offs[3])}, synced)
+}
+
+func TestGroupCommit(t *testing.T) {
+	c := counter{delay: map[vfs.Op]time.Duration{vfs.OpSync: 2 * time.Millisecond}}
+	j := open(t, c.fs(), t.TempDir(), Options{SyncInterval: quiet})
+	c.reset()
+
+	const writes, syncers = 200, 40
+	var wg sync.WaitGroup
+	errs := make(chan error, writes+syncers)
+	// One goroutine appends entries, each batch waiting for an fsync; many
+	// others ask for syncs at the same time.
+	wg.Go(func() {
+		ws := make([]waiter, writes)
+		for i := range ws {
+			ws[i] = newWaiter()
+			lsn := uint64(i + 1)
+			b := &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{ws[i]}}
+			if err := j.Append(context.Background(), b); err != nil {
+				errs <- err
+				return
+			}
+		}
+		for _, w := range ws {
+			errs <- w.wait(t)
+		}
+	})
+	for range syncers {
+		wg.Go(func() {
+			w := newWaiter()
+			if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
+				errs <- err
+				return
+			}
+			errs <- w.wait(t)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		require.NoError(t, err)
+		n++
+	}
+	require.Equal(t, writes+syncers, n)
+	syncs := c.count(vfs.OpSync)
+	t.Logf("%d sync waiters shared %d fsyncs in %d writes", writes+syncers, syncs, c.count(vfs.OpWrite))
+	require.Less(t, syncs, (writes+syncers)/4)
+	require.NoError(t, j.Close())
+}
+
+func TestTickerSyncs(t *testing.T) {
+	var c counter
+	j := open(t, c.fs(), t.TempDir(), Options{SyncInterval: 5 * time.Millisecond})
+	c.reset()
+	require.NoError(t, put(t, j.Journal, 1, 1, false))
+	require.Eventually(t, func() bool { return c.count(vfs.OpSync) >= 1 }, bound, time.Millisecond)
+	n := c.count(vfs.OpSync)
+	time.Sleep(30 * time.Millisecond) // several ticks with nothing dirty
+	require.Equal(t, n, c.count(vfs.OpSync))
+	require.NoError(t, j.Close())
+}
+
+func TestOneWritePerDrain(t *testing.T) {
+	// More than SplitPayload in one batch: several frames, one write.
+	var c counter
+	dir := t.TempDir()
+	j := open(t, c.fs(), dir, Options{SyncInterval: quiet})
+	c.reset()
+	big := make([]byte, 1<<20)
+	var es []batch.Entry
+	for lsn := uint64(1); lsn <= 9; lsn++ {
+		big[0] = byte(lsn)
+		es = append(es, batch.Entry{LSN: lsn, Data: append([]byte(nil), big...)})
+	}
+	w := newWaiter()
+	require.NoError(t, j.Append(context.Background(), &batch.Batch{Entries: es, AfterWrite: []batch.Waiter{w}}))
+	require.NoError(t, w.wait(t))
+	require.Equal(t, 1, c.count(vfs.OpWrite))
+	require.NoError(t, j.Close())
+
+	data := readFile(t, segPath(dir, 1))
+	offs := frameOffsets(t, data)
+	require.Len(t, offs, 4, "three frames")
+	for i := range len(offs) - 1 {
+		require.LessOrEqual(t, offs[i+1]-offs[i]-FrameHeaderSize, int64(SplitPayload))
+	}
+	j = open(t, vfs.OS, dir, Options{})
+	require.Equal(t, es, j.replayed)
+}
+
+func TestEncodeSplitsAtBatchBoundaries(t *testing.T) {
+	mib := func(lsn uint64, n int) batch.Entry { return batch.Entry{LSN: lsn, Data: make([]byte, n)} }
+	tests := []struct {
+		name   string
+		sizes  [][]int // entry sizes per batch
+		frames []int   // entries per frame
+	}{
+		{"small batches share a frame", [][]int{{10, 10}, {10}, {10, 10, 10}}, []int{6}},
+		{"a batch that does not fit starts a frame", [][]int{{1 << 20, 1 << 20, 1 << 20}, {3 << 19, 3 << 19}}, []int{3, 2}},
+		{"a batch too big for one frame is split between entries, the next joins its tail", [][]int{{10}, {3 << 20, 3 << 20, 10, 10}, {10}}, []int{1, 1, 4}},
+		{"an entry over SplitPayload gets a frame", [][]int{{5 << 20}, {10}}, []int{1, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &writer{next: 7, synced: 40}
+			var bs []*batch.Batch
+			lsn := uint64(7)
+			for _, sizes := range tt.sizes {
+				b := &batch.Batch{}
+				for _, n := range sizes {
+					b.Entries = append(b.Entries, mib(lsn, n))
+					lsn++
+				}
+				bs = append(bs, b)
+			}
+			w.encode(bs)
+			var got []int
+			next := uint64(7)
+			for off := 0; off < len(w.buf); {
+				f, n, err := DecodeFrame(w.buf[off:])
+				require.NoError(t, err)
+				require.Equal(t, next, f.FirstLSN)
+				require.Equal(t, uint64(40), f.Synced)
+				got = append(got, len(f.Entries))
+				next += uint64(len(f.Entries))
+				off += n
+			}
+			require.Equal(t, tt.frames, got)
+			require.Equal(t, lsn, next)
+			for _, e := range w.ents[:cap(w.ents)] {
+				require.Nil(t, e, "encode keeps no entry alive")
+			}
+		})
+	}
+}
+
+func TestFrom(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, vfs.OS, dir, Options{SegmentSize: 200})
+	require.NoError(t, put(t, j.Journal, 1, 20, false))
+	for lsn := uint64(21); lsn <= 30; lsn++ {
+		require.NoError(t, put(t, j.Journal, lsn, lsn, false))
+	}
+	require.NoError(t, j.Close())
+	require.Greater(t, len(segments(t, dir)), 2)
+
+	tests := []struct {
+		from    uint64
+		replay  uint64 // first LSN replayed; 0: none
+		corrupt bool
+	}{
+		{0, 1, false},
+		{5, 6, false},
+		{20, 21, false},
+		{25, 26, false},
+		{29, 30, false},
+		{30, 0, false},
+		{31, 0, true},
+		{1000, 0, true},
+	}
+	for _, tt := range tests {
+		before := dirImage(t, dir)
+		o, err := tryOpen(vfs.OS, dir, Options{From: tt.from})
+		if tt.corrupt {
+			require.ErrorIs(t, err, ErrCorrupt, "from %d", tt.from)
+			require.Equal(t, before, dirImage(t, dir))
+			continue
+		}
+		require.NoError(t, err, "from %d", tt.from)
+		if tt.replay == 0 {
+			require.Empty(t, o.replayed)
+		} else {
+			requireEntries(t, tt.replay, 30, o.replayed)
+		}
+		require.Equal(t, uint64(31), o.NextLSN())
+		require.Equal(t, uint64(30), o.rep.LastLSN)
+		require.Equal(t, uint64(len(o.replayed)), o.rep.Entries)
+		require.NoError(t, o.Close())
+	}
+}
+
+func TestFromEmptyDirectory(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, vfs.OS, dir, Options{From: 41})
+	require.Equal(t, uint64(42), j.NextLSN())
+	require.Equal(t, Report{LastLSN: 41}, j.rep)
+	require.Equal(t, []string{segPath(dir, 42)}, segments(t, dir))
+	require.NoError(t, put(t, j.Journal, 42, 43, true))
+	require.NoError(t, j.Close())
+
+	// The log now starts at 42: From must be at least 41.
+	_, err := tryOpen(vfs.OS, dir, Options{From: 40})
+	require.ErrorIs(t, err, ErrCorrupt)
+	j = open(t, vfs.OS, dir, Options{From: 41})
+	requireEntries(t, 42, 43, j.replayed)
+}
+
+func TestReplayErrorAbortsOpen(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, vfs.OS, dir, Options{})
+	require.NoError(t, put(t, j.Journal, 1, 5, false))
+	require.NoError(t, j.Close())
+	before := dirImage(t, dir)
+
+	boom := errors.New("boom")
+	_, _, err := Open(vfs.OS, dir, Options{}, func(e batch.Entry) error {
+		if e.LSN == 3 {
+			return boom
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, boom)
+	require.Equal(t, before, dirImage(t, dir))
+	// The lock was released.
+	j = open(t, vfs.OS, dir, Options{})
+	requireEntries(t, 1, 5, j.replayed)
+}
+
+func TestLocked(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, vfs.OS, dir, Options{})
+	_, _, err := Open(vfs.OS, dir, Options{}, nil)
+	require.ErrorIs(t, err, ErrLocked)
+	require.ErrorIs(t, err, vfs.ErrLocked)
+	require.NoError(t, j.Close())
+	j = open(t, vfs.OS, dir, Options{})
+	require.NoError(t, j.Close())
+}
+
+func TestCloseAndAppendAfterClose(t *testing.T) {
+	j := open(t, vfs.OS, t.TempDir(), Options{})
+	require.NoError(t, put(t, j.Journal, 1, 1, false))
+	require.NoError(t, j.Close())
+	require.NoError(t, j.Close())
+
+	w := newWaiter()
+	err := j.Append(context.Background(), &batch.Batch{Entries: entries(2, 2), AfterWrite: []batch.Waiter{w}})
+	require.ErrorIs(t, err, actor.ErrClosed)
+	require.False(t, w.settled(), "Append after Close leaves the waiters to the caller")
+	require.NoError(t, j.Err())
+}
+
+func TestCloseDrains(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+	var ws []waiter
+	for lsn := uint64(1); lsn <= 100; lsn++ {
+		w := newWaiter()
+		ws = append(ws, w)
+		require.NoError(t, j.Append(context.Background(), &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}}))
+	}
+	require.NoError(t, j.Close())
+	for _, w := range ws {
+		require.NoError(t, w.wait(t))
+	}
+	j = open(t, vfs.OS, dir, Options{})
+	requireEntries(t, 1, 100, j.replayed)
+}
+
+func TestAppendRacingClose(t *testing.T) {
+	// Every Append either queues its batch, which is then settled, or
+	// returns an error and leaves its waiter alone: none is lost.
+	for range 20 {
+		j := open(t, vfs.OS, t.TempDir(), Options{Mailbox: 4})
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 20 {
+					w := newWaiter()
+					err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}})
+					if err != nil {
+						require.ErrorIs(t, err, actor.ErrClosed)
+						require.False(t, w.settled())
+						return
+					}
+					require.NoError(t, w.wait(t))
+				}
+			})
+		}
+		time.Sleep(time.Millisecond)
+		require.NoError(t, j.Close())
+		wg.Wait()
+	}
+}
+
+func TestAppendHonoursContext(t *testing.T) {
+	j := open(t, vfs.OS, t.TempDir(), Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// With a free mailbox the send may still win; either outcome is fine,
+	// as long as a refused batch is left alone.
+	w := newWaiter()
+	err := j.Append(ctx, &batch.Batch{AfterSync: []batch.Waiter{w}})
+	if err != nil {
+		require.ErrorIs(t, err, context.Canceled)
+	} else {
+		require.NoError(t, w.wait(t))
+	}
+	require.NoError(t, j.Append(context.Background(), nil))
+}
+
+func TestInvalidBatch(t *testing.T) {
+	tests := []struct {
+		name string
+		b    func() *batch.Batch
+	}{
+		{"gap", func() *batch.Batch { return &batch.Batch{Entries: entries(5, 5)} }},
+		{"repeat", func() *batch.Batch { return &batch.Batch{Entries: entries(3, 3)} }},
+		{"out of order", func() *batch.Batch { return &batch.Batch{Entries: []batch.Entry{{LSN: 5}, {LSN: 4}}} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := open(t, vfs.OS, dir, Options{})
+			require.NoError(t, put(t, j.Journal, 1, 3, false))
+			b := tt.b()
+			w := newWaiter()
+			b.AfterWrite = []batch.Waiter{w}
+			require.NoError(t, j.Append(context.Background(), b))
+			err := w.wait(t)
+			require.ErrorIs(t, err, ErrReadOnly)
+			require.ErrorIs(t, err, ErrInvalidBatch)
+			require.ErrorIs(t, j.Err(), ErrInvalidBatch)
+			require.ErrorIs(t, put(t, j.Journal, 4, 4, false), ErrReadOnly)
+			require.ErrorIs(t, j.Close(), ErrReadOnly)
+			j = open(t, vfs.OS, dir, Options{})
+			requireEntries(t, 1, 3, j.replayed)
+		})
+	}
+}
+
+func TestOpenRefusesBadPlaces(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	_, _, err := Open(vfs.OS, file, Options{}, nil)
+	require.Error(t, err)
+	_, _, err = Open(vfs.OS, filepath.Join(file, "sub"), Options{}, nil)
+	require.Error(t, err)
+	_, _, err = Open(vfs.OS, t.TempDir(), Options{SegmentSize: -1}, nil)
+	require.Error(t, err)
+}

@@ -1,0 +1,273 @@
+package journal
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// Report says what recovery found when Open read a directory.
+type Report struct {
+	// Segments is the number of segment files replayed (a segment set
+	// aside for a torn header is not counted, nor one Open created).
+	Segments int
+	// Entries is the number of entries passed to replay (those with an LSN
+	// above Options.From).
+	Entries uint64
+	// LastLSN is the LSN of the last entry in the log, or Options.From if
+	// the log holds none after it.
+	LastLSN uint64
+	// Torn describes the torn tail recovery cut off, or is nil if there
+	// was none.
+	Torn *Torn
+}
+
+// Torn describes a torn tail that recovery cut off the newest segment.
+type Torn struct {
+	// File is the path of the segment.
+	File string
+	// Offset is where the cut was made: the new size of File, or 0 if its
+	// header was torn and the whole file was set aside.
+	Offset int64
+	// Bytes is how many bytes were cut.
+	Bytes int64
+	// SavedAs is the path of the file that holds the cut bytes, named
+	// "<segment>.<offset>.torn".
+	SavedAs string
+}
+
+// tail is the newest segment, opened for appending, and where the log stands.
+type tail struct {
+	lock io.Closer
+	f    vfs.File
+	size int64  // bytes in f, all of them fsynced
+	next uint64 // LSN of the next entry
+}
+
+// segFile is a segment found in the directory.
+type segFile struct {
+	path string
+	lsn  uint64 // from its name
+}
+
+// recoverDir runs steps 1 to 6 of the recovery procedure in doc.go. On error
+// the lock is released and, unless the error came from the final changes
+// (cutting a torn tail, opening or creating the newest segment), nothing on
+// disk has changed.
+func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) error) (_ *tail, _ Report, err error) {
+	// Step 1.
+	if err := fsys.MkdirAll(dir); err != nil {
+		return nil, Report{}, fmt.Errorf("journal: create directory %s: %w", dir, err)
+	}
+	lock, err := fsys.Lock(filepath.Join(dir, lockName))
+	if err != nil {
+		if errors.Is(err, vfs.ErrLocked) {
+			return nil, Report{}, fmt.Errorf("%w: %s: %w", ErrLocked, dir, err)
+		}
+		return nil, Report{}, fmt.Errorf("journal: lock %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
+
+	// Step 2.
+	names, err := fsys.List(dir)
+	if err != nil {
+		return nil, Report{}, fmt.Errorf("journal: list %s: %w", dir, err)
+	}
+	var segs []segFile
+	for _, name := range names {
+		if lsn, ok := parseSegmentName(name); ok {
+			segs = append(segs, segFile{path: filepath.Join(dir, name), lsn: lsn})
+		}
+	}
+	slices.SortFunc(segs, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
+
+	// Step 3.
+	var (
+		rep      Report
+		next     = from + 1 // LSN after the last entry seen
+		newest   *segFile   // newest segment with a valid header
+		newSize  int64      // and its size
+		torn     bool       // the last segment has a torn tail
+		tornScan Scan       // and this is its scan
+		tornData []byte     // and its image
+	)
+	for i := range segs {
+		s := &segs[i]
+		last := i == len(segs)-1
+		data, err := fsys.ReadFile(s.path)
+		if err != nil {
+			return nil, Report{}, fmt.Errorf("journal: read %s: %w", s.path, err)
+		}
+		expect := next
+		if i == 0 {
+			expect = 0 // checked against from below
+		}
+		scan, err := ScanSegment(s.path, data, last, expect)
+		if err != nil {
+			return nil, Report{}, err
+		}
+		if scan.TornAt >= 0 {
+			torn, tornScan, tornData = true, scan, data
+		}
+		if scan.TornAt == 0 {
+			break // a torn header: the file is as good as absent
+		}
+		if i == 0 && scan.FirstLSN > from+1 {
+			return nil, Report{}, &CorruptError{File: s.path, Offset: 0,
+				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)}
+		}
+		for _, e := range scan.Entries {
+			if e.LSN <= from {
+				continue
+			}
+			if replay != nil {
+				if err := replay(e); err != nil {
+					return nil, Report{}, fmt.Errorf("journal: replay of LSN %d from %s: %w", e.LSN, s.path, err)
+				}
+			}
+			rep.Entries++
+		}
+		next = scan.FirstLSN + uint64(len(scan.Entries))
+		newest, newSize = s, int64(len(data))
+		rep.Segments++
+	}
+	if newest != nil && next <= from {
+		return nil, Report{}, &CorruptError{File: newest.path, Offset: 0,
+			Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", next-1, from+1)}
+	}
+	rep.LastLSN = next - 1
+
+	// Step 5: everything scanned cleanly; only now does anything change.
+	var f vfs.File
+	var size int64
+	defer func() {
+		if err != nil && f != nil {
+			f.Close()
+		}
+	}()
+	if torn {
+		seg := segs[len(segs)-1].path
+		x := tornScan.TornAt
+		saved, err := freeTornName(fsys, seg, x)
+		if err != nil {
+			return nil, Report{}, err
+		}
+		rep.Torn = &Torn{File: seg, Offset: x, Bytes: int64(len(tornData)) - x, SavedAs: saved}
+		if x < HeaderSize {
+			if err := fsys.Rename(seg, saved); err != nil {
+				return nil, Report{}, fmt.Errorf("journal: set torn segment %s aside: %w", seg, err)
+			}
+			if err := fsys.SyncDir(dir); err != nil {
+				return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
+			}
+		} else {
+			if err := writeFile(fsys, saved, tornData[x:]); err != nil {
+				return nil, Report{}, err
+			}
+			if err := fsys.SyncDir(dir); err != nil {
+				return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
+			}
+			if f, err = fsys.OpenAppend(seg); err != nil {
+				return nil, Report{}, fmt.Errorf("journal: open %s: %w", seg, err)
+			}
+			if err := f.Truncate(x); err != nil {
+				return nil, Report{}, fmt.Errorf("journal: cut torn tail of %s at %d: %w", seg, x, err)
+			}
+			size = x
+		}
+	}
+
+	// Step 6.
+	switch {
+	case f != nil:
+		// The segment whose tail was cut; the sync below commits the cut.
+	case newest != nil:
+		if f, err = fsys.OpenAppend(newest.path); err != nil {
+			return nil, Report{}, fmt.Errorf("journal: open %s: %w", newest.path, err)
+		}
+		size = newSize
+	default:
+		if f, err = createSegment(fsys, dir, next); err != nil {
+			return nil, Report{}, fmt.Errorf("journal: %w", err)
+		}
+		return &tail{lock: lock, f: f, size: HeaderSize, next: next}, rep, nil
+	}
+	// Make what the file holds durable, so that frames written from now on
+	// may record all of it as synced.
+	if err := f.Sync(); err != nil {
+		return nil, Report{}, fmt.Errorf("journal: sync %s: %w", f.Name(), err)
+	}
+	return &tail{lock: lock, f: f, size: size, next: next}, rep, nil
+}
+
+// createSegment creates the segment for first, writes its header and makes
+// both durable: the file with an fsync, its name with an fsync of dir.
+func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
+	path := filepath.Join(dir, segmentName(first))
+	f, err := fsys.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write header of %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// writeFile creates name holding data, fsynced.
+func writeFile(fsys vfs.FS, name string, data []byte) error {
+	f, err := fsys.Create(name)
+	if err != nil {
+		return fmt.Errorf("journal: create %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("journal: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// freeTornName returns "<seg>.<x>.torn", or, if a file by that name already
+// exists (a tail cut at the same offset before), "<seg>.<x>-<k>.torn" with
+// the smallest free k, so that bytes set aside are never overwritten.
+func freeTornName(fsys vfs.FS, seg string, x int64) (string, error) {
+	base := seg + "." + strconv.FormatInt(x, 10)
+	name := base + tornSuffix
+	for k := 1; ; k++ {
+		_, err := fsys.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return name, nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("journal: stat %s: %w", name, err)
+		}
+		name = base + "-" + strconv.Itoa(k) + tornSuffix
+	}
+}

@@ -1,0 +1,169 @@
+package journal
+
+import (
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+
+	"github.com/hurrahdb/hurrah/internal/batch"
+)
+
+// AppendSegmentHeader appends to dst the header of a segment whose first
+// entry has LSN firstLSN, and returns the extended slice.
+func AppendSegmentHeader(dst []byte, firstLSN uint64) []byte {
+	start := len(dst)
+	dst = append(dst, Magic...)
+	dst = binary.LittleEndian.AppendUint32(dst, Version)
+	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	dst = binary.LittleEndian.AppendUint64(dst, firstLSN)
+	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	return binary.LittleEndian.AppendUint32(dst, checksum(dst[start:start+28]))
+}
+
+// readHeader checks the header at the start of a segment image and returns
+// its first LSN. damage is set when the header is damaged in a way a torn
+// write explains (too short, wrong magic, checksum mismatch); err is set
+// when it is wrong in a way no torn write explains (a newer version, or
+// invalid fields under a valid checksum).
+func readHeader(name string, data []byte) (first uint64, damage string, err error) {
+	if len(data) < len(Magic) || string(data[:len(Magic)]) != Magic {
+		return 0, "bad segment magic", nil
+	}
+	// The version comes before the checksum: a newer format may lay out or
+	// check its header differently, so its checksum means nothing here.
+	if len(data) >= 12 {
+		if v := binary.LittleEndian.Uint32(data[8:12]); v > Version {
+			return 0, "", fmt.Errorf("%w: %s has version %d, this build reads up to %d", ErrVersion, name, v, Version)
+		}
+	}
+	if len(data) < HeaderSize {
+		return 0, "segment header cut short", nil
+	}
+	if checksum(data[:28]) != binary.LittleEndian.Uint32(data[28:32]) {
+		return 0, "segment header checksum mismatch", nil
+	}
+	corrupt := func(reason string) (uint64, string, error) {
+		return 0, "", &CorruptError{File: name, Offset: 0, Reason: reason}
+	}
+	if v := binary.LittleEndian.Uint32(data[8:12]); v != Version {
+		return corrupt(fmt.Sprintf("segment header has version %d", v))
+	}
+	if binary.LittleEndian.Uint32(data[12:16]) != 0 || binary.LittleEndian.Uint32(data[24:28]) != 0 {
+		return corrupt("reserved segment header bytes are not zero")
+	}
+	first = binary.LittleEndian.Uint64(data[16:24])
+	if first == 0 {
+		return corrupt("segment header has first LSN 0")
+	}
+	return first, "", nil
+}
+
+// Scan is what ScanSegment found in a segment image.
+type Scan struct {
+	// FirstLSN is the first LSN the segment header gives; 0 if the header
+	// itself is torn (TornAt == 0).
+	FirstLSN uint64
+	// Entries are the entries of every valid frame before TornAt (or in
+	// the whole segment), in LSN order from FirstLSN. Their Data alias the
+	// image given to ScanSegment.
+	Entries []batch.Entry
+	// TornAt is the offset where a torn tail begins, or -1 if the segment
+	// is whole. Everything from TornAt on is to be cut off; 0 means the
+	// header itself is torn and the whole file is to be set aside.
+	TornAt int64
+}
+
+// ScanSegment validates data, the whole image of the segment file name, and
+// returns its entries. It is pure: it reads nothing but data and changes
+// nothing.
+//
+// name is used in errors; if its base name is a segment name, the LSN in it
+// must equal the header's first LSN. expect is the LSN the segment must start
+// with, or 0 to accept any (the caller checks the first segment against its
+// own lower bound). last says whether this is the newest segment, the only
+// one allowed a torn tail.
+//
+// A frame whose checksums pass but whose contents are invalid, or whose
+// first LSN does not continue the previous frame, is a *CorruptError. A
+// damaged frame (or header) at offset X is a *CorruptError in a segment
+// that is not the last. In the last segment it is a torn tail (TornAt = X)
+// unless some later offset holds a fully valid frame whose Synced offset is
+// beyond X: then the damage is in data that had been fsynced, and that is a
+// *CorruptError too. A segment from a newer format version gives an error
+// wrapping ErrVersion.
+func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, error) {
+	damaged := func(scan Scan, x int64, reason string) (Scan, error) {
+		if !last {
+			return Scan{}, &CorruptError{File: name, Offset: x, Reason: reason}
+		}
+		if syncedBeyond(data, x) {
+			return Scan{}, &CorruptError{File: name, Offset: x,
+				Reason: "damaged record before synced data (" + reason + ")"}
+		}
+		scan.TornAt = x
+		return scan, nil
+	}
+
+	first, damage, err := readHeader(name, data)
+	if err != nil {
+		return Scan{}, err
+	}
+	if damage != "" {
+		return damaged(Scan{}, 0, damage)
+	}
+	if lsn, ok := parseSegmentName(filepath.Base(name)); ok && lsn != first {
+		return Scan{}, &CorruptError{File: name, Offset: 0,
+			Reason: fmt.Sprintf("segment header gives first LSN %d, its name %d", first, lsn)}
+	}
+	if expect != 0 && first != expect {
+		return Scan{}, &CorruptError{File: name, Offset: 0,
+			Reason: fmt.Sprintf("gap: segment starts at LSN %d, want %d", first, expect)}
+	}
+
+	scan := Scan{FirstLSN: first, TornAt: -1}
+	next := first
+	for off := HeaderSize; off < len(data); {
+		f, n, err := DecodeFrame(data[off:])
+		if err != nil {
+			if isDamage(err) {
+				return damaged(scan, int64(off), err.Error())
+			}
+			return Scan{}, &CorruptError{File: name, Offset: int64(off), Reason: err.Error()}
+		}
+		if f.FirstLSN != next {
+			return Scan{}, &CorruptError{File: name, Offset: int64(off),
+				Reason: fmt.Sprintf("gap: frame starts at LSN %d, want %d", f.FirstLSN, next)}
+		}
+		for i, e := range f.Entries {
+			scan.Entries = append(scan.Entries, batch.Entry{LSN: next + uint64(i), Data: e})
+		}
+		next += uint64(len(f.Entries))
+		off += n
+	}
+	return scan, nil
+}
+
+// syncedBeyond reports whether some offset after x holds a frame that fully
+// verifies and decodes and whose Synced offset is beyond x (but not beyond
+// its own offset). The cheap tests
+// of the type and reserved bytes go first, so that a scan of garbage costs
+// little more than a pass over it.
+func syncedBeyond(data []byte, x int64) bool {
+	for off := x + 1; off+FrameHeaderSize <= int64(len(data)); off++ {
+		b := data[off:]
+		if b[4] != FrameEntries || b[5]|b[6]|b[7] != 0 {
+			continue
+		}
+		f, n, err := DecodeFrame(b)
+		if err != nil {
+			continue
+		}
+		// A real frame was written after its Synced offset was reached,
+		// so one claiming more than its own offset is not real.
+		if f.Synced > uint64(x) && f.Synced <= uint64(off) {
+			return true
+		}
+		off += int64(n) - 1 // a verified frame hides no other frame
+	}
+	return false
+}
