@@ -32,6 +32,24 @@ var (
 	errFrameInvalid    = errors.New("journal: invalid frame")
 )
 
+// frameExtent returns the payload length declared by the frame header at the
+// start of b if that header verifies on its own (its checksum, the length
+// limit, the reserved bytes), whether or not the payload is all there.
+func frameExtent(b []byte) (int64, bool) {
+	if len(b) < FrameHeaderSize {
+		return 0, false
+	}
+	h := b[:FrameHeaderSize]
+	if checksum(h[:12]) != binary.LittleEndian.Uint32(h[12:16]) || h[5]|h[6]|h[7] != 0 {
+		return 0, false
+	}
+	length := binary.LittleEndian.Uint32(h[0:4])
+	if length > MaxPayload {
+		return 0, false
+	}
+	return int64(length), true
+}
+
 // isDamage reports whether err from DecodeFrame is damage a torn write can
 // explain, as opposed to an invalid frame.
 func isDamage(err error) bool {

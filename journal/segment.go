@@ -92,11 +92,12 @@ type Scan struct {
 // *CorruptError too. A segment from a newer format version gives an error
 // wrapping ErrVersion.
 func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, error) {
+	var next uint64 // LSN the frame at the damage would have started with
 	damaged := func(scan Scan, x int64, reason string) (Scan, error) {
 		if !last {
 			return Scan{}, &CorruptError{File: name, Offset: x, Reason: reason}
 		}
-		if syncedBeyond(data, x) {
+		if syncedBeyond(data, x, next) {
 			return Scan{}, &CorruptError{File: name, Offset: x,
 				Reason: "damaged record before synced data (" + reason + ")"}
 		}
@@ -121,7 +122,7 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 	}
 
 	scan := Scan{FirstLSN: first, TornAt: -1}
-	next := first
+	next = first
 	for off := HeaderSize; off < len(data); {
 		f, n, err := DecodeFrame(data[off:])
 		if err != nil {
@@ -143,24 +144,56 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 	return scan, nil
 }
 
-// syncedBeyond reports whether some offset after x holds a frame that fully
-// verifies and decodes and whose Synced offset is beyond x (but not beyond
-// its own offset). The cheap tests
-// of the type and reserved bytes go first, so that a scan of garbage costs
-// little more than a pass over it.
-func syncedBeyond(data []byte, x int64) bool {
-	for off := x + 1; off+FrameHeaderSize <= int64(len(data)); off++ {
+// maxForgedCandidates bounds how many offsets syncedBeyond checks in full
+// (both checksums) without finding a real frame. Random bytes pass the header
+// checksum once in 2^32 tries, so reaching the bound means the damaged region
+// holds deliberate frame images, as stored values may; the scan then gives
+// up and reports corruption, which is safe (Repair is the way out) where
+// guessing "torn" could hide lost durable data.
+const maxForgedCandidates = 64
+
+// syncedBeyond reports whether the damage at x is followed by a real frame
+// that proves data beyond x had been fsynced: a frame that fully verifies
+// and decodes, continues the log (its first LSN is at least next, the LSN
+// the damaged frame would have started with), and whose Synced offset is
+// beyond x but not beyond its own offset (a real frame is written after the
+// fsync it records).
+//
+// If the damaged frame's own header verifies, its length is trusted: a frame
+// that runs past the end is a plain cut write with nothing after it, and
+// otherwise the search starts after its extent, so entry bytes inside it
+// (which may hold anything, frame images included) are never mistaken for
+// later frames. Only when the header itself is damaged does the search start
+// at x+1.
+func syncedBeyond(data []byte, x int64, next uint64) bool {
+	start := x + 1
+	if length, ok := frameExtent(data[x:]); ok {
+		end := x + FrameHeaderSize + length
+		if end > int64(len(data)) {
+			return false // a write cut short: nothing follows it
+		}
+		start = end
+	}
+	forged := 0
+	for off := start; off+FrameHeaderSize <= int64(len(data)); off++ {
 		b := data[off:]
 		if b[4] != FrameEntries || b[5]|b[6]|b[7] != 0 {
 			continue
 		}
-		f, n, err := DecodeFrame(b)
-		if err != nil {
+		if _, ok := frameExtent(b); !ok {
 			continue
 		}
-		// A real frame was written after its Synced offset was reached,
-		// so one claiming more than its own offset is not real.
-		if f.Synced > uint64(x) && f.Synced <= uint64(off) {
+		f, n, err := DecodeFrame(b)
+		if err != nil {
+			// A header that verifies over a payload that does not: either
+			// a frame torn in turn or a forged image. Each costs a pass
+			// over its declared length, hence the bound.
+			if forged++; forged >= maxForgedCandidates {
+				return true
+			}
+			continue
+		}
+		if f.FirstLSN >= next && f.Synced > uint64(x) && f.Synced <= uint64(off) {
 			return true
 		}
 		off += int64(n) - 1 // a verified frame hides no other frame

@@ -128,3 +128,32 @@ func TestParseSegmentName(t *testing.T) {
 		})
 	}
 }
+
+// TestManyUnsyncedFramesAfterDamageAreTorn: after a power loss, pages written
+// after the last fsync may persist in any order, so damage can be followed by
+// any number of valid frames that record no fsync beyond it. However many
+// there are, that is a torn tail, not corruption: only frames failing
+// verification count towards the search's bound on forged candidates.
+func TestManyUnsyncedFramesAfterDamageAreTorn(t *testing.T) {
+	data := AppendSegmentHeader(nil, 1)
+	data = AppendFrame(data, 1, HeaderSize, [][]byte{[]byte("a")})
+	x := len(data)
+	data = AppendFrame(data, 2, HeaderSize, [][]byte{[]byte("lost")})
+	data[x+1] ^= 0x40 // the lost page: the frame header no longer verifies
+	for i := range 3 * maxForgedCandidates {
+		data = AppendFrame(data, uint64(3+i), HeaderSize, [][]byte{[]byte("unsynced")})
+	}
+	scan, err := ScanSegment("00000000000000000001.wal", data, true, 1)
+	require.NoError(t, err)
+	require.Equal(t, int64(x), scan.TornAt)
+	require.Len(t, scan.Entries, 1)
+
+	// The same frames recording an fsync beyond the damage prove it hit
+	// durable data.
+	y := len(data)
+	data = AppendFrame(data, uint64(3+3*maxForgedCandidates), uint64(y), [][]byte{[]byte("synced")})
+	_, err = ScanSegment("00000000000000000001.wal", data, true, 1)
+	var ce *CorruptError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, int64(x), ce.Offset)
+}
