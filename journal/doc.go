@@ -81,4 +81,13 @@
 // Every frame records how far its segment had been fsynced when it was
 // written, which is what lets step 3 tell a torn tail from lost durable
 // data. The bytes cut in step 5 are never deleted by the journal.
+//
+// # Repair
+//
+// A directory that Open refuses with ErrCorrupt can be made openable again
+// with Repair: it cuts the log just before the first damaged record, writes
+// the rest of that segment to "<segment>.<X>.corrupt", renames every later
+// segment to "<segment>.corrupt", and fsyncs what it changed. Every record
+// from the damage on is lost to the store, but nothing is deleted. With
+// RepairOptions.DryRun it only reports what it would do.
 package journal

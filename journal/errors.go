@@ -12,7 +12,8 @@ var (
 	// damaged record that is not a torn tail, a record whose checksums pass
 	// but whose contents are invalid, or a gap in the LSN sequence. The
 	// error is a *CorruptError naming the file and offset. Open refuses
-	// such a directory and changes nothing in it.
+	// such a directory and changes nothing in it; Repair makes it openable
+	// again, losing every record from the damage on.
 	ErrCorrupt = errors.New("journal: corrupt log")
 
 	// ErrVersion reports a segment written by a newer format version than

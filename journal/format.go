@@ -13,7 +13,8 @@ import (
 //
 // A journal directory holds segment files named after the LSN of their first
 // entry, as 20 decimal digits ("%020d.wal", so that names sort like LSNs),
-// plus the LOCK file and any ".torn" files recovery has set aside. Each
+// plus the LOCK file, any ".torn" files recovery has set aside and any
+// ".corrupt" files Repair has set aside. Each
 // segment is a header followed by frames, all integers little-endian:
 //
 //	segment header (32 bytes)

@@ -119,12 +119,16 @@ type SetAside struct {
 // any other error the report says what had been done so far.
 func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err error) {
 	rep.DryRun = opts.DryRun
+	what := "repair"
+	if opts.DryRun {
+		what = "check"
+	}
 	fi, err := fsys.Stat(dir)
 	if err != nil {
-		return rep, fmt.Errorf("journal: repair %s: %w", dir, err)
+		return rep, fmt.Errorf("journal: %s: %w", what, err)
 	}
 	if !fi.IsDir() {
-		return rep, fmt.Errorf("journal: repair %s: %w", dir, syscall.ENOTDIR)
+		return rep, fmt.Errorf("journal: %s %s: %w", what, dir, syscall.ENOTDIR)
 	}
 	lock, err := fsys.Lock(filepath.Join(dir, lockName))
 	if err != nil {
@@ -157,7 +161,7 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 		if pass > len(st.segs) {
 			// Each pass removes at least one segment or cuts one short,
 			// so this cannot happen unless the files change under us.
-			return rep, fmt.Errorf("journal: repair %s: still corrupt after %d passes: %w", dir, pass, st.damage)
+			return rep, fmt.Errorf("journal: %s %s: still corrupt after %d passes: %w", what, dir, pass, st.damage)
 		}
 		plan, err := planRepair(fsys, st)
 		if err != nil {
@@ -312,7 +316,11 @@ func planRepair(fsys vfs.FS, st logScan) (repairPlan, error) {
 	cut := st.data[x:]
 	p.aside = append(p.aside, SetAside{File: seg, Offset: x, Bytes: int64(len(cut)), SavedAs: saved})
 	p.bytes += int64(len(cut))
-	p.highest = highestLSN(cut)
+	if x == 0 {
+		p.highest = highestLSN(st.data, HeaderSize, st.lastLSN+1)
+	} else {
+		p.highest = highestLSN(st.data, x, st.lastLSN+1)
+	}
 	for _, s := range st.segs[st.bad+1:] {
 		data, err := fsys.ReadFile(s.path)
 		if err != nil {
@@ -327,7 +335,7 @@ func planRepair(fsys vfs.FS, st logScan) (repairPlan, error) {
 		}
 		p.aside = append(p.aside, SetAside{File: s.path, Bytes: int64(len(data)), SavedAs: saved})
 		p.bytes += int64(len(data))
-		p.highest = max(p.highest, highestLSN(data))
+		p.highest = max(p.highest, highestLSN(data, HeaderSize, st.lastLSN+1))
 	}
 	return p, nil
 }
@@ -392,24 +400,51 @@ func freeName(fsys vfs.FS, base string) (string, error) {
 	}
 }
 
-// highestLSN returns the highest LSN of an entry in a frame that fully
-// verifies anywhere in data, or 0 if there is none. Like syncedBeyond, it
-// tries every offset, the cheap tests first.
-func highestLSN(data []byte) uint64 {
+// highestLSN returns the highest LSN of an entry in a frame at or after
+// offset start of data that fully verifies and continues the log (its first
+// LSN is at least next), or 0 if there is none. Like syncedBeyond, it trusts
+// the extent of the frame at start if its header verifies, so entry bytes
+// inside that frame (which may hold frame images) are never taken for
+// frames; it tries every later offset, the cheap tests first, skips the
+// extent of each frame it finds, and gives up after maxForgedCandidates
+// headers that verify over payloads that do not. It is a lower bound, for
+// the report only.
+func highestLSN(data []byte, start int64, next uint64) uint64 {
 	var hi uint64
-	for off := 0; off+FrameHeaderSize <= len(data); off++ {
+	count := func(f Frame) {
+		if k := uint64(len(f.Entries)); k > 0 && f.FirstLSN >= next {
+			hi = max(hi, f.FirstLSN+k-1)
+		}
+	}
+	if start >= int64(len(data)) {
+		return 0
+	}
+	if f, n, err := DecodeFrame(data[start:]); err == nil {
+		count(f) // a frame whose checksums pass: a gap, or an entry rejected
+		start += int64(n)
+	} else if length, ok := frameExtent(data[start:]); ok {
+		start += FrameHeaderSize + length
+	} else {
+		start++
+	}
+	forged := 0
+	for off := start; off+FrameHeaderSize <= int64(len(data)); off++ {
 		b := data[off:]
 		if b[4] != FrameEntries || b[5]|b[6]|b[7] != 0 {
 			continue
 		}
-		f, n, err := DecodeFrame(b)
-		if err != nil {
+		if _, ok := frameExtent(b); !ok {
 			continue
 		}
-		if k := uint64(len(f.Entries)); k > 0 {
-			hi = max(hi, f.FirstLSN+k-1)
+		f, n, err := DecodeFrame(b)
+		if err != nil {
+			if forged++; forged >= maxForgedCandidates {
+				break
+			}
+			continue
 		}
-		off += n - 1 // a verified frame hides no other frame
+		count(f)
+		off += int64(n) - 1 // a verified frame hides no other frame
 	}
 	return hi
 }

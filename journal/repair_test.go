@@ -207,6 +207,21 @@ func TestRepairCleanLog(t *testing.T) {
 		require.NoError(t, j.Close())
 		requireReopens(t, dir, n)
 	})
+	t.Run("torn header", func(t *testing.T) {
+		dir, segs := repairLog(t, n)
+		seg := segPath(dir, n+1)
+		writeFileT(t, seg, AppendSegmentHeader(nil, n+1)[:HeaderSize/2])
+		before := dirImage(t, dir)
+		rep, err := Repair(vfs.OS, dir, RepairOptions{})
+		require.NoError(t, err)
+		require.Equal(t, RepairReport{Segments: len(segs), Entries: n, LastLSN: n,
+			Torn: &Torn{File: seg, Bytes: HeaderSize / 2}}, rep)
+		require.Equal(t, before, dirImage(t, dir))
+		j := open(t, vfs.OS, dir, Options{})
+		require.NotNil(t, j.rep.Torn, "Open sets it aside")
+		require.NoError(t, j.Close())
+		requireReopens(t, dir, n)
+	})
 	t.Run("empty directory", func(t *testing.T) {
 		dir := t.TempDir()
 		rep, err := Repair(vfs.OS, dir, RepairOptions{})
@@ -413,4 +428,27 @@ func TestRepairResumes(t *testing.T) {
 			require.True(t, found, "after failing change %d, %s is lost", fail, s)
 		}
 	}
+}
+
+// TestRepairHighestLostIgnoresFramesInValues stores an entry that holds a
+// frame image with a far-off LSN, damages its frame, and checks that the
+// report's HighestLost comes from the real frames set aside, not from the
+// image inside the damaged one.
+func TestRepairHighestLostIgnoresFramesInValues(t *testing.T) {
+	dir := t.TempDir()
+	forged := AppendFrame(nil, 1000, HeaderSize, [][]byte{[]byte("forged")})
+	es := entries(1, 7)
+	es[2].Data = forged
+	img := segmentImage(1, HeaderSize, es[0:1], es[1:2], es[2:3], es[3:4], es[4:5])
+	offs := frameOffsets(t, img)
+	img[offs[2]+FrameHeaderSize+1] ^= 0x01
+	writeFileT(t, segPath(dir, 1), img)
+	writeFileT(t, segPath(dir, 6), segmentImage(6, HeaderSize, es[5:7]))
+
+	rep, err := Repair(vfs.OS, dir, RepairOptions{})
+	require.NoError(t, err)
+	require.Equal(t, offs[2], rep.Damage.Offset)
+	require.Equal(t, uint64(2), rep.LastLSN)
+	require.Equal(t, uint64(7), rep.HighestLost)
+	require.Equal(t, img[offs[2]:], readFile(t, rep.SetAside[0].SavedAs))
 }

@@ -1,0 +1,272 @@
+package hurrah
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+type engine = store.Engine[store.Command, store.Query, store.Result]
+
+// DB is a handle to an open store. It is safe for concurrent use by multiple
+// goroutines and meant to be long-lived: open it once, share it, and Close it
+// when the program is done with the store.
+//
+// One owner goroutine holds the data and applies every request in turn, so
+// each call is atomic and calls made one after another by one goroutine take
+// effect in that order. Values are encoded and decoded in the caller's
+// goroutine.
+//
+// Every method takes a context: if it ends before the store answers, the
+// method returns the context's error. A write cut short that way may still
+// be applied, as any write that returns an error may be.
+type DB struct {
+	eng      *engine
+	opts     Options
+	level    store.Level
+	journal  bool // whether writes are journaled (so commands are encoded)
+	recovery Recovery
+	closed   atomic.Bool
+}
+
+// Recovery says what Open found on disk.
+type Recovery struct {
+	// Segments is the number of journal segment files read.
+	Segments int
+	// Records is the number of journal records replayed.
+	Records uint64
+	// LastLSN is the sequence number of the last record replayed.
+	LastLSN uint64
+	// TornTail, when not nil, describes an incomplete tail that was cut
+	// from the newest segment: the remains of writes that were never
+	// acknowledged as synced. Its bytes were saved aside, not destroyed.
+	TornTail *TornTail
+}
+
+// TornTail describes a torn tail cut off during recovery: the segment, the
+// offset of the cut, how many bytes were cut, and the file they were saved
+// to.
+type TornTail = journal.Torn
+
+// Open opens the store kept in dir, creating the directory if needed, and
+// replays its journal. An empty dir opens a memory-only store that touches no
+// disk. opts may be nil for the defaults.
+//
+// While the store is open it holds an exclusive lock on dir: a second Open of
+// the same directory, from this process or another, fails with ErrLocked.
+func Open(dir string, opts *Options) (*DB, error) {
+	o, err := opts.resolve(dir != "")
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{opts: o}
+	switch o.Durability {
+	case Written:
+		db.level = store.AckWritten
+	case Synced:
+		db.level = store.AckSynced
+	default:
+		db.level = store.AckApplied
+	}
+	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
+	aopts := actor.Options{Mailbox: o.MailboxSize, MaxBatch: o.MaxBatch}
+	if dir == "" {
+		eng.Start(nil, aopts)
+		db.eng = eng
+		return db, nil
+	}
+	if fi, err := o.fs.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s: %w", ErrBadDir, dir, syscall.ENOTDIR)
+	}
+	j, rep, err := journal.Open(o.fs, dir, journal.Options{
+		SyncInterval: o.SyncInterval,
+		SegmentSize:  o.SegmentSize,
+		Mailbox:      o.MailboxSize,
+		MaxBatch:     o.MaxBatch,
+	}, eng.Replay)
+	if err != nil {
+		return nil, openErr(dir, err)
+	}
+	if next := j.NextLSN(); next != eng.LastLSN()+1 {
+		j.Close()
+		return nil, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, eng.LastLSN())
+	}
+	eng.Start(j, aopts)
+	db.eng, db.journal = eng, true
+	db.recovery = Recovery{Segments: rep.Segments, Records: rep.Entries, LastLSN: rep.LastLSN, TornTail: rep.Torn}
+	return db, nil
+}
+
+// openErr classifies a failed journal.Open.
+func openErr(dir string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrBadEntry), errors.Is(err, store.ErrLSNGap):
+		return fmt.Errorf("%w: %s: %w", ErrCorrupt, dir, err)
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrCorrupt), errors.Is(err, ErrVersion):
+		return err
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("%w: %w", ErrBadDir, err)
+	}
+	return fmt.Errorf("hurrah: open %s: %w", dir, err)
+}
+
+// Recovery reports what Open found on disk: records replayed and any torn
+// tail it cut off. It is the zero value for a memory-only store.
+func (db *DB) Recovery() Recovery { return db.recovery }
+
+// Durability returns the level the store acknowledges writes at.
+func (db *DB) Durability() Durability { return db.opts.Durability }
+
+// SetBytes stores value under key as raw bytes, replacing any value. The
+// store keeps its own copy. Get[[]byte] does not read such a value back
+// (typed values are CBOR); GetBytes does.
+func (db *DB) SetBytes(ctx context.Context, key string, value []byte) error {
+	if err := db.checkValue(key, len(value)); err != nil {
+		return err
+	}
+	return db.set(ctx, key, append([]byte(nil), value...))
+}
+
+// GetBytes returns a copy of the bytes stored under key (for a value stored
+// with Set, its CBOR encoding), or ErrNotFound.
+func (db *DB) GetBytes(ctx context.Context, key string) ([]byte, error) {
+	b, err := db.get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), b...), nil
+}
+
+// Has reports whether key is in the store.
+func (db *DB) Has(ctx context.Context, key string) (bool, error) {
+	if err := db.checkKey(key); err != nil {
+		return false, err
+	}
+	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
+	return r.Found, err
+}
+
+// Delete removes key and reports whether it was there. Deleting a missing
+// key is not an error and writes nothing.
+func (db *DB) Delete(ctx context.Context, key string) (bool, error) {
+	if err := db.checkKey(key); err != nil {
+		return false, err
+	}
+	r, err := db.update(ctx, store.Command{Op: store.OpDelete, Key: key})
+	return r.Found, err
+}
+
+// Clear removes every key, as one journaled operation.
+func (db *DB) Clear(ctx context.Context) error {
+	_, err := db.update(ctx, store.Command{Op: store.OpClear})
+	return err
+}
+
+// Len returns the number of keys.
+func (db *DB) Len(ctx context.Context) (int, error) {
+	r, err := db.query(ctx, store.Query{Op: store.QueryLen})
+	return r.N, err
+}
+
+// Keys returns every key, in no particular order. It copies the whole key
+// set while the owner goroutine waits, so it is meant for modest stores and
+// tools rather than hot paths.
+func (db *DB) Keys(ctx context.Context) ([]string, error) {
+	r, err := db.query(ctx, store.Query{Op: store.QueryKeys})
+	return r.Keys, err
+}
+
+// Sync returns once every write acknowledged before it was called is on
+// stable storage. Concurrent calls share one fsync. On a memory-only store it
+// returns at once.
+func (db *DB) Sync(ctx context.Context) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return db.err(db.eng.Sync(ctx))
+}
+
+// Close waits for requests already queued, writes and fsyncs what the
+// journal holds, releases the directory lock and stops every goroutine the
+// store started. After Close every method returns ErrClosed. Close is
+// idempotent: later calls return the first call's result.
+func (db *DB) Close() error {
+	db.closed.Store(true)
+	return db.eng.Close()
+}
+
+func (db *DB) set(ctx context.Context, key string, value []byte) error {
+	_, err := db.update(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
+	return err
+}
+
+func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
+	if err := db.checkKey(key); err != nil {
+		return nil, err
+	}
+	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
+	if err != nil {
+		return nil, err
+	}
+	if !r.Found {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, key)
+	}
+	return r.Value, nil
+}
+
+func (db *DB) update(ctx context.Context, c store.Command) (store.Result, error) {
+	if db.closed.Load() {
+		return store.Result{}, ErrClosed
+	}
+	var data []byte
+	if db.journal {
+		var err error
+		if data, err = store.EncodeCommand(c); err != nil {
+			return store.Result{}, fmt.Errorf("%w: %w", ErrEncode, err)
+		}
+	}
+	r, err := db.eng.Update(ctx, c, data, db.level)
+	return r, db.err(err)
+}
+
+func (db *DB) query(ctx context.Context, q store.Query) (store.Result, error) {
+	if db.closed.Load() {
+		return store.Result{}, ErrClosed
+	}
+	r, err := db.eng.Query(ctx, q)
+	return r, db.err(err)
+}
+
+func (db *DB) err(err error) error {
+	if errors.Is(err, store.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (db *DB) checkKey(key string) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty key", ErrInvalidKey)
+	}
+	if len(key) > db.opts.MaxKeySize {
+		return fmt.Errorf("%w: key of %d bytes exceeds MaxKeySize %d", ErrTooLarge, len(key), db.opts.MaxKeySize)
+	}
+	return nil
+}
+
+func (db *DB) checkValue(key string, n int) error {
+	if err := db.checkKey(key); err != nil {
+		return err
+	}
+	if n > db.opts.MaxValueSize {
+		return fmt.Errorf("%w: value of %d bytes exceeds MaxValueSize %d", ErrTooLarge, n, db.opts.MaxValueSize)
+	}
+	return nil
+}

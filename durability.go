@@ -1,0 +1,43 @@
+package hurrah
+
+import "fmt"
+
+// Durability says when a write is acknowledged, and so what it survives.
+//
+//	level       acknowledged when            survives kill -9          survives power loss
+//	MemoryOnly  applied in memory             no                        no
+//	Buffered    applied; journal follows      all but writes in flight  all but the last sync interval
+//	Written     handed to the OS (write(2))   yes                       all but the last sync interval
+//	Synced      on stable storage (fsync)     yes                       yes
+//
+// Whatever the level, a write is visible to readers as soon as it is applied,
+// which can be a moment before it is acknowledged.
+type Durability uint8
+
+const (
+	// DefaultDurability is Written for a store with a directory and
+	// MemoryOnly for one without.
+	DefaultDurability Durability = iota
+	// MemoryOnly keeps nothing on disk; the store is empty at every Open.
+	MemoryOnly
+	// Buffered acknowledges a write once it is applied; the journal writes
+	// it a moment later and syncs every SyncInterval.
+	Buffered
+	// Written acknowledges a write once the journal has handed it to the
+	// operating system, so it survives the process dying; the journal
+	// syncs every SyncInterval.
+	Written
+	// Synced acknowledges a write once it is on stable storage. Concurrent
+	// writers share each fsync (group commit).
+	Synced
+)
+
+var durabilityNames = [...]string{"default", "memory-only", "buffered", "written", "synced"}
+
+// String returns the level's name.
+func (d Durability) String() string {
+	if int(d) < len(durabilityNames) {
+		return durabilityNames[d]
+	}
+	return fmt.Sprintf("Durability(%d)", uint8(d))
+}

@@ -1,0 +1,53 @@
+package hurrah
+
+import (
+	"errors"
+
+	"github.com/hurrahdb/hurrah/journal"
+)
+
+// Errors returned by hurrah. Check them with errors.Is: most arrive wrapped
+// with details.
+var (
+	// ErrClosed is returned by every method called after Close.
+	ErrClosed = errors.New("hurrah: store is closed")
+	// ErrNotFound is returned by Get and GetBytes for a missing key.
+	ErrNotFound = errors.New("hurrah: key not found")
+	// ErrInvalidKey is returned for the empty key.
+	ErrInvalidKey = errors.New("hurrah: invalid key")
+	// ErrTooLarge is returned for a key or value over the configured limit
+	// (Options.MaxKeySize, Options.MaxValueSize).
+	ErrTooLarge = errors.New("hurrah: key or value too large")
+	// ErrEncode is returned when a value cannot be encoded as CBOR (a
+	// channel or a function, for instance). Nothing is stored.
+	ErrEncode = errors.New("hurrah: cannot encode value")
+	// ErrDecode is returned when the stored bytes do not decode into the
+	// type asked for. The stored value is unchanged.
+	ErrDecode = errors.New("hurrah: cannot decode value")
+	// ErrInvalidOptions is returned by Open for options out of range.
+	ErrInvalidOptions = errors.New("hurrah: invalid options")
+	// ErrBadDir is returned by Open when the directory cannot be used: the
+	// path is a file, or it cannot be created or written. The operating
+	// system's error is wrapped too.
+	ErrBadDir = errors.New("hurrah: unusable directory")
+
+	// ErrLocked is returned by Open when another open store, in this
+	// process or another, holds the directory.
+	ErrLocked = journal.ErrLocked
+	// ErrCorrupt is returned by Open when the journal is damaged anywhere
+	// but in its unsynced tail. errors.As with a *CorruptError gives the
+	// file and offset. Repair (or `hurrah repair DIR`) makes such a store
+	// openable again, losing every record from the damage on.
+	ErrCorrupt = journal.ErrCorrupt
+	// ErrVersion is returned by Open for files written by a newer version
+	// of the on-disk format.
+	ErrVersion = journal.ErrVersion
+	// ErrReadOnly is returned by writes after the journal failed to write
+	// or sync: the store refuses writes until it is reopened, and reads
+	// keep working. The I/O error that caused it is wrapped too.
+	ErrReadOnly = journal.ErrReadOnly
+)
+
+// CorruptError details ErrCorrupt: the file and the byte offset of the
+// damage, and what was wrong there.
+type CorruptError = journal.CorruptError

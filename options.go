@@ -1,0 +1,124 @@
+package hurrah
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// Defaults and limits for Options.
+const (
+	DefaultSyncInterval = 100 * time.Millisecond
+	DefaultSegmentSize  = 64 << 20
+	DefaultMaxKeySize   = 64 << 10
+	DefaultMaxValueSize = 16 << 20
+	DefaultMailboxSize  = actor.DefaultMailbox
+	DefaultMaxBatch     = actor.DefaultMaxBatch
+
+	MinSegmentSize  = 4 << 10   // smallest SegmentSize accepted
+	MaxSegmentSize  = 1 << 30   // largest SegmentSize accepted
+	MaxKeySizeLimit = 1 << 20   // largest MaxKeySize accepted
+	MaxValueLimit   = 256 << 20 // largest MaxValueSize accepted
+)
+
+// Options configure a store. A nil *Options, and every zero field, means the
+// default given in the field's comment.
+type Options struct {
+	// Durability says when writes are acknowledged. Default: Written with
+	// a directory, MemoryOnly without. MemoryOnly with a directory, or a
+	// persistent level without one, is invalid.
+	Durability Durability
+
+	// SyncInterval is how often the journal fsyncs what it has written,
+	// for the Buffered and Written levels (Synced writes and Sync calls do
+	// not wait for it). Default 100ms; negative is invalid.
+	SyncInterval time.Duration
+
+	// SegmentSize is the size at which the journal starts a new segment
+	// file. Default 64 MiB; from 4 KiB to 1 GiB.
+	SegmentSize int64
+
+	// MaxKeySize is the longest key accepted, in bytes. Default 64 KiB;
+	// at most 1 MiB.
+	MaxKeySize int
+
+	// MaxValueSize is the largest encoded value accepted, in bytes.
+	// Default 16 MiB; at most 256 MiB.
+	MaxValueSize int
+
+	// MailboxSize is how many requests may queue for the owner goroutine
+	// before callers wait. Default 1024.
+	MailboxSize int
+
+	// MaxBatch is the most requests the owner applies in one go, and so
+	// the most writes that share one journal write. Default 256.
+	MaxBatch int
+
+	fs vfs.FS // tests swap the file system; nil means the OS
+}
+
+// resolve validates o and fills in defaults. persistent says whether Open
+// was given a directory.
+func (o *Options) resolve(persistent bool) (Options, error) {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	bad := func(format string, args ...any) (Options, error) {
+		return Options{}, fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...)
+	}
+	switch {
+	case r.Durability > Synced:
+		return bad("unknown durability %v", r.Durability)
+	case r.Durability == DefaultDurability && persistent:
+		r.Durability = Written
+	case r.Durability == DefaultDurability:
+		r.Durability = MemoryOnly
+	case r.Durability == MemoryOnly && persistent:
+		return bad("durability memory-only takes no directory")
+	case r.Durability != MemoryOnly && !persistent:
+		return bad("durability %v needs a directory", r.Durability)
+	}
+	if r.SyncInterval < 0 {
+		return bad("SyncInterval %v is negative", r.SyncInterval)
+	}
+	if r.SyncInterval == 0 {
+		r.SyncInterval = DefaultSyncInterval
+	}
+	if r.SegmentSize == 0 {
+		r.SegmentSize = DefaultSegmentSize
+	}
+	if r.SegmentSize < MinSegmentSize || r.SegmentSize > MaxSegmentSize {
+		return bad("SegmentSize %d is outside [%d, %d]", r.SegmentSize, MinSegmentSize, MaxSegmentSize)
+	}
+	if r.MaxKeySize == 0 {
+		r.MaxKeySize = DefaultMaxKeySize
+	}
+	if r.MaxKeySize < 1 || r.MaxKeySize > MaxKeySizeLimit {
+		return bad("MaxKeySize %d is outside [1, %d]", r.MaxKeySize, MaxKeySizeLimit)
+	}
+	if r.MaxValueSize == 0 {
+		r.MaxValueSize = DefaultMaxValueSize
+	}
+	if r.MaxValueSize < 1 || r.MaxValueSize > MaxValueLimit {
+		return bad("MaxValueSize %d is outside [1, %d]", r.MaxValueSize, MaxValueLimit)
+	}
+	if r.MailboxSize < 0 {
+		return bad("MailboxSize %d is negative", r.MailboxSize)
+	}
+	if r.MailboxSize == 0 {
+		r.MailboxSize = DefaultMailboxSize
+	}
+	if r.MaxBatch < 0 {
+		return bad("MaxBatch %d is negative", r.MaxBatch)
+	}
+	if r.MaxBatch == 0 {
+		r.MaxBatch = DefaultMaxBatch
+	}
+	if r.fs == nil {
+		r.fs = vfs.OS
+	}
+	return r, nil
+}

@@ -1,0 +1,73 @@
+package hurrah
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// Values are CBOR. Decoding accepts what Go can hold: arbitrarily long
+// arrays and maps (the input is checked to be well formed before anything is
+// allocated for it) and strings that are not valid UTF-8, since a Go string
+// may hold any bytes.
+var (
+	valueEnc cbor.EncMode = mustEncMode(cbor.EncOptions{})
+	valueDec cbor.DecMode = mustDecMode(cbor.DecOptions{
+		MaxArrayElements: 1<<31 - 1,
+		MaxMapPairs:      1<<31 - 1,
+		UTF8:             cbor.UTF8DecodeInvalid,
+	})
+)
+
+func mustEncMode(o cbor.EncOptions) cbor.EncMode {
+	m, err := o.EncMode()
+	if err != nil {
+		panic(err) // constant options
+	}
+	return m
+}
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
+	if err != nil {
+		panic(err) // constant options
+	}
+	return m
+}
+
+// Set stores v under key, replacing any value. v is encoded as CBOR in the
+// calling goroutine; any type CBOR can encode works (structs, maps, slices,
+// strings, numbers, time.Time, ...). A value CBOR cannot encode, such as a
+// channel or a function, returns ErrEncode and stores nothing.
+//
+// When Set returns nil the write is acknowledged at the store's Durability.
+func Set[T any](ctx context.Context, db *DB, key string, v T) error {
+	if err := db.checkKey(key); err != nil {
+		return err
+	}
+	b, err := valueEnc.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+	}
+	if err := db.checkValue(key, len(b)); err != nil {
+		return err
+	}
+	return db.set(ctx, key, b)
+}
+
+// Get returns the value stored under key, decoded into a T. It returns
+// ErrNotFound for a missing key and ErrDecode if the stored value does not
+// decode into a T.
+func Get[T any](ctx context.Context, db *DB, key string) (T, error) {
+	var v T
+	b, err := db.get(ctx, key)
+	if err != nil {
+		return v, err
+	}
+	if err := valueDec.Unmarshal(b, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: key %q into %T: %w", ErrDecode, key, v, err)
+	}
+	return v, nil
+}
