@@ -63,7 +63,8 @@
 //     the others are passed to replay, in LSN order. The log must reach at
 //     least From.
 //  4. Nothing on disk changes until every segment has been checked: an Open
-//     that fails in steps 1 to 3 leaves the directory as it found it.
+//     that fails in steps 1 to 3 leaves the directory as it found it, but
+//     for creating it and its (empty) LOCK file if they were missing.
 //  5. A torn tail at X is cut but kept: its bytes are written to
 //     "<segment>.<X>.torn" and fsynced, the directory is fsynced, then the
 //     segment is truncated to X and fsynced. If the header itself is torn

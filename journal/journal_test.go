@@ -368,6 +368,12 @@ func TestReplayErrorAbortsOpen(t *testing.T) {
 		return nil
 	})
 	require.ErrorIs(t, err, boom)
+	// A record that passed its checksums but that replay refuses is
+	// corruption, located like any other.
+	var ce *CorruptError
+	require.ErrorAs(t, err, &ce)
+	require.GreaterOrEqual(t, ce.Offset, int64(HeaderSize))
+	require.Equal(t, filepath.Join(dir, segmentName(1)), ce.File)
 	require.Equal(t, before, dirImage(t, dir))
 	// The lock was released.
 	j = open(t, vfs.OS, dir, Options{})

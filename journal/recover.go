@@ -134,7 +134,10 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 			}
 			if replay != nil {
 				if err := replay(e); err != nil {
-					return nil, Report{}, fmt.Errorf("journal: replay of LSN %d from %s: %w", e.LSN, s.path, err)
+					// The record passed its checksums, so no torn write
+					// explains it: whatever replay found wrong is corruption.
+					return nil, Report{}, &CorruptError{File: s.path, Offset: scan.frameOf(e.LSN),
+						Reason: fmt.Sprintf("replay of LSN %d failed", e.LSN), Err: err}
 				}
 			}
 			rep.Entries++
