@@ -128,7 +128,7 @@ func (db *DB) Durability() Durability { return db.opts.Durability }
 // store keeps its own copy. Get[[]byte] does not read such a value back
 // (typed values are CBOR); GetBytes does.
 func (db *DB) SetBytes(ctx context.Context, key string, value []byte) error {
-	if err := db.checkValue(key, len(value)); err != nil {
+	if err := db.checkWrite(key, len(value)); err != nil {
 		return err
 	}
 	return db.set(ctx, key, append([]byte(nil), value...))
@@ -146,7 +146,7 @@ func (db *DB) GetBytes(ctx context.Context, key string) ([]byte, error) {
 
 // Has reports whether key is in the store.
 func (db *DB) Has(ctx context.Context, key string) (bool, error) {
-	if err := db.checkKey(key); err != nil {
+	if err := db.checkRead(key); err != nil {
 		return false, err
 	}
 	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
@@ -156,7 +156,7 @@ func (db *DB) Has(ctx context.Context, key string) (bool, error) {
 // Delete removes key and reports whether it was there. Deleting a missing
 // key is not an error and writes nothing.
 func (db *DB) Delete(ctx context.Context, key string) (bool, error) {
-	if err := db.checkKey(key); err != nil {
+	if err := db.checkRead(key); err != nil {
 		return false, err
 	}
 	r, err := db.update(ctx, store.Command{Op: store.OpDelete, Key: key})
@@ -208,7 +208,7 @@ func (db *DB) set(ctx context.Context, key string, value []byte) error {
 }
 
 func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
-	if err := db.checkKey(key); err != nil {
+	if err := db.checkRead(key); err != nil {
 		return nil, err
 	}
 	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
@@ -251,19 +251,30 @@ func (db *DB) err(err error) error {
 	return err
 }
 
-func (db *DB) checkKey(key string) error {
+// checkRead checks a key given to a read or a delete. A closed store wins
+// over a bad argument, so every call after Close returns ErrClosed. Keys up
+// to MaxKeySizeLimit pass, so that keys written under a larger MaxKeySize
+// stay reachable.
+func (db *DB) checkRead(key string) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
 	if key == "" {
 		return fmt.Errorf("%w: empty key", ErrInvalidKey)
 	}
-	if len(key) > db.opts.MaxKeySize {
-		return fmt.Errorf("%w: key of %d bytes exceeds MaxKeySize %d", ErrTooLarge, len(key), db.opts.MaxKeySize)
+	if len(key) > MaxKeySizeLimit {
+		return fmt.Errorf("%w: key of %d bytes exceeds %d", ErrTooLarge, len(key), MaxKeySizeLimit)
 	}
 	return nil
 }
 
-func (db *DB) checkValue(key string, n int) error {
-	if err := db.checkKey(key); err != nil {
+// checkWrite checks the key and the value size (n bytes) of a write.
+func (db *DB) checkWrite(key string, n int) error {
+	if err := db.checkRead(key); err != nil {
 		return err
+	}
+	if len(key) > db.opts.MaxKeySize {
+		return fmt.Errorf("%w: key of %d bytes exceeds MaxKeySize %d", ErrTooLarge, len(key), db.opts.MaxKeySize)
 	}
 	if n > db.opts.MaxValueSize {
 		return fmt.Errorf("%w: value of %d bytes exceeds MaxValueSize %d", ErrTooLarge, n, db.opts.MaxValueSize)

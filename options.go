@@ -21,6 +21,8 @@ const (
 	MaxSegmentSize  = 1 << 30   // largest SegmentSize accepted
 	MaxKeySizeLimit = 1 << 20   // largest MaxKeySize accepted
 	MaxValueLimit   = 256 << 20 // largest MaxValueSize accepted
+	MaxMailboxSize  = 1 << 20   // largest MailboxSize accepted
+	MaxBatchLimit   = 1 << 16   // largest MaxBatch accepted
 )
 
 // Options configure a store. A nil *Options, and every zero field, means the
@@ -40,8 +42,9 @@ type Options struct {
 	// file. Default 64 MiB; from 4 KiB to 1 GiB.
 	SegmentSize int64
 
-	// MaxKeySize is the longest key accepted, in bytes. Default 64 KiB;
-	// at most 1 MiB.
+	// MaxKeySize is the longest key a write accepts, in bytes. Default
+	// 64 KiB; at most 1 MiB. Reads and deletes accept any key up to 1 MiB,
+	// so keys written under a larger limit stay reachable.
 	MaxKeySize int
 
 	// MaxValueSize is the largest encoded value accepted, in bytes.
@@ -49,11 +52,12 @@ type Options struct {
 	MaxValueSize int
 
 	// MailboxSize is how many requests may queue for the owner goroutine
-	// before callers wait. Default 1024.
+	// before callers wait. Default 1024; at most 1 Mi.
 	MailboxSize int
 
 	// MaxBatch is the most requests the owner applies in one go, and so
-	// the most writes that share one journal write. Default 256.
+	// the most writes that share one journal write. Default 256; at most
+	// 64 Ki.
 	MaxBatch int
 
 	fs vfs.FS // tests swap the file system; nil means the OS
@@ -105,14 +109,14 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 	if r.MaxValueSize < 1 || r.MaxValueSize > MaxValueLimit {
 		return bad("MaxValueSize %d is outside [1, %d]", r.MaxValueSize, MaxValueLimit)
 	}
-	if r.MailboxSize < 0 {
-		return bad("MailboxSize %d is negative", r.MailboxSize)
+	if r.MailboxSize < 0 || r.MailboxSize > MaxMailboxSize {
+		return bad("MailboxSize %d is outside [0, %d]", r.MailboxSize, MaxMailboxSize)
 	}
 	if r.MailboxSize == 0 {
 		r.MailboxSize = DefaultMailboxSize
 	}
-	if r.MaxBatch < 0 {
-		return bad("MaxBatch %d is negative", r.MaxBatch)
+	if r.MaxBatch < 0 || r.MaxBatch > MaxBatchLimit {
+		return bad("MaxBatch %d is outside [0, %d]", r.MaxBatch, MaxBatchLimit)
 	}
 	if r.MaxBatch == 0 {
 		r.MaxBatch = DefaultMaxBatch

@@ -7,12 +7,18 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// Values are CBOR. Decoding accepts what Go can hold: arbitrarily long
+// Values are CBOR. A time.Time is stored as an RFC 3339 string with
+// nanoseconds and its UTC offset (tag 0), so it reads back as the same
+// instant with the same offset (the zone's name is not kept: it reads back
+// as a fixed zone, or UTC). Decoding accepts what Go can hold: arbitrarily long
 // arrays and maps (the input is checked to be well formed before anything is
 // allocated for it) and strings that are not valid UTF-8, since a Go string
 // may hold any bytes.
 var (
-	valueEnc cbor.EncMode = mustEncMode(cbor.EncOptions{})
+	valueEnc cbor.EncMode = mustEncMode(cbor.EncOptions{
+		Time:    cbor.TimeRFC3339Nano,
+		TimeTag: cbor.EncTagRequired,
+	})
 	valueDec cbor.DecMode = mustDecMode(cbor.DecOptions{
 		MaxArrayElements: 1<<31 - 1,
 		MaxMapPairs:      1<<31 - 1,
@@ -43,14 +49,14 @@ func mustDecMode(o cbor.DecOptions) cbor.DecMode {
 //
 // When Set returns nil the write is acknowledged at the store's Durability.
 func Set[T any](ctx context.Context, db *DB, key string, v T) error {
-	if err := db.checkKey(key); err != nil {
+	if err := db.checkWrite(key, 0); err != nil {
 		return err
 	}
 	b, err := valueEnc.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
 	}
-	if err := db.checkValue(key, len(b)); err != nil {
+	if err := db.checkWrite(key, len(b)); err != nil {
 		return err
 	}
 	return db.set(ctx, key, b)
