@@ -16,11 +16,16 @@ type owner[C, Q, R any] struct {
 // sink in one batch.
 func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	e := o.e
-	var out *batch.Batch
+	var out *batch.Batch // allocated at the first write or sync, if there is a sink
 	var failed error
 	if e.sink != nil {
-		out = &batch.Batch{}
 		failed = e.sink.Err()
+	}
+	journal := func() *batch.Batch {
+		if out == nil {
+			out = &batch.Batch{}
+		}
+		return out
 	}
 	for _, r := range reqs {
 		if !r.state.CompareAndSwap(pending, taken) {
@@ -31,10 +36,11 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 			r.result = e.m.Query(r.query)
 			r.reply <- nil
 		case kindSync:
-			if out == nil {
+			if e.sink == nil {
 				r.reply <- nil
 			} else {
-				out.AfterSync = append(out.AfterSync, r)
+				b := journal()
+				b.AfterSync = append(b.AfterSync, r)
 			}
 		case kindUpdate:
 			if failed != nil {
@@ -43,17 +49,18 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 			}
 			res, changed, err := e.m.Apply(r.cmd)
 			r.result = res
-			if err != nil || !changed || out == nil {
+			if err != nil || !changed || e.sink == nil {
 				r.reply <- err
 				continue
 			}
 			e.lsn++
-			out.Entries = append(out.Entries, batch.Entry{LSN: e.lsn, Data: r.data})
+			b := journal()
+			b.Entries = append(b.Entries, batch.Entry{LSN: e.lsn, Data: r.data})
 			switch r.level {
 			case AckWritten:
-				out.AfterWrite = append(out.AfterWrite, r)
+				b.AfterWrite = append(b.AfterWrite, r)
 			case AckSynced:
-				out.AfterSync = append(out.AfterSync, r)
+				b.AfterSync = append(b.AfterSync, r)
 			default:
 				r.reply <- nil
 			}
