@@ -92,7 +92,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		MaxBatch:     o.MaxBatch,
 	}, eng.Replay)
 	if err != nil {
-		return nil, openErr(dir, err)
+		return nil, dirErr("open", dir, err)
 	}
 	if next := j.NextLSN(); next != eng.LastLSN()+1 {
 		j.Close()
@@ -104,17 +104,18 @@ func Open(dir string, opts *Options) (*DB, error) {
 	return db, nil
 }
 
-// openErr classifies a failed journal.Open.
-func openErr(dir string, err error) error {
+// dirErr classifies an error from opening, checking or repairing the
+// journal in dir, so that errors.Is finds the sentinel that fits.
+func dirErr(op, dir string, err error) error {
 	switch {
-	case errors.Is(err, store.ErrBadEntry), errors.Is(err, store.ErrLSNGap):
-		return fmt.Errorf("%w: %s: %w", ErrCorrupt, dir, err)
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrCorrupt), errors.Is(err, ErrVersion):
 		return err
+	case errors.Is(err, store.ErrBadEntry), errors.Is(err, store.ErrLSNGap):
+		return fmt.Errorf("%w: %s: %w", ErrCorrupt, dir, err)
 	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("%w: %w", ErrBadDir, err)
 	}
-	return fmt.Errorf("hurrah: open %s: %w", dir, err)
+	return fmt.Errorf("hurrah: %s %s: %w", op, dir, err)
 }
 
 // Recovery reports what Open found on disk: records replayed and any torn

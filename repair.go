@@ -1,10 +1,7 @@
 package hurrah
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"syscall"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
@@ -64,19 +61,11 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
 	rep, err := journal.Repair(vfs.OS, dir, journal.RepairOptions{DryRun: dryRun, Validate: eng.Replay})
 	if err != nil {
-		return rep, repairErr(err)
+		op := "repair"
+		if dryRun {
+			op = "check"
+		}
+		return rep, dirErr(op, dir, err)
 	}
 	return rep, nil
-}
-
-// repairErr classifies a failed journal.Repair the way openErr does a failed
-// Open.
-func repairErr(err error) error {
-	switch {
-	case errors.Is(err, ErrLocked), errors.Is(err, ErrCorrupt), errors.Is(err, ErrVersion):
-		return err
-	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
-		return fmt.Errorf("%w: %w", ErrBadDir, err)
-	}
-	return err // it names dir, or the file it failed on
 }

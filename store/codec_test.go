@@ -194,13 +194,5 @@ func TestDecodeCommandGarbage(t *testing.T) {
 	}
 }
 
-func FuzzDecodeCommand(f *testing.F) {
-	for _, c := range roundTripCommands() {
-		f.Add(mustEncode(c))
-	}
-	f.Add([]byte{})
-	f.Add([]byte{0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		requireDecodeSane(t, data)
-	})
-}
+// The fuzz target for DecodeCommand lives in the fuzz package, with the
+// other decoders' targets and a committed corpus.

@@ -30,6 +30,7 @@ const (
 var opNames = [...]string{"", "create", "open-append", "write", "sync", "truncate", "close",
 	"read-file", "remove", "rename", "list", "mkdir-all", "sync-dir", "lock", "stat"}
 
+// String returns the operation's name, such as "write" or "sync-dir".
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
 		return opNames[o]
