@@ -124,7 +124,7 @@ func TestDurabilityReopen(t *testing.T) {
 func TestCrashKill(t *testing.T) {
 	dir := newDir(t)
 	var acked []string // across all cycles
-	levels := []string{"written", "synced", "written", "synced"}
+	levels := []string{"written", "synced", "buffered", "written", "synced", "buffered"}
 	for cycle, level := range levels {
 		want := 20 + 40*cycle // acknowledgements to wait for before the kill
 		t.Run(fmt.Sprintf("%d-%s", cycle, level), func(t *testing.T) {
@@ -138,36 +138,54 @@ func TestCrashKill(t *testing.T) {
 			require.NoError(t, cmd.Start())
 			lines := readLines(out)
 
+			// At the Buffered level an acknowledgement promises nothing on
+			// a kill: only keys acknowledged before a Sync call that then
+			// returned are guaranteed. The child brackets each Sync with
+			// SYNCING n and SYNCED n.
+			var cycleAcked []string
+			syncingAt := map[string]int{} // Sync id -> acks before it started
+			durable := 0                  // acks covered by the last Sync that returned
+			record := func(line string) {
+				switch {
+				case strings.HasPrefix(line, "ACK "):
+					cycleAcked = append(cycleAcked, strings.TrimPrefix(line, "ACK "))
+				case strings.HasPrefix(line, "SYNCING "):
+					syncingAt[strings.TrimPrefix(line, "SYNCING ")] = len(cycleAcked)
+				case strings.HasPrefix(line, "SYNCED "):
+					durable = max(durable, syncingAt[strings.TrimPrefix(line, "SYNCED ")])
+				default:
+					t.Fatalf("child said %q; stderr:\n%s", line, stderr.String())
+				}
+			}
 			timeout := time.After(bound)
-			n := 0
 			killed := false
 			for !killed {
 				select {
 				case line, ok := <-lines:
 					if !ok {
 						cmd.Wait()
-						t.Fatalf("child exited early after %d acks; stderr:\n%s", n, stderr.String())
+						t.Fatalf("child exited early after %d acks; stderr:\n%s", len(cycleAcked), stderr.String())
 					}
-					key, isAck := strings.CutPrefix(line, "ACK ")
-					require.True(t, isAck, "child said %q; stderr:\n%s", line, stderr.String())
-					acked = append(acked, key)
-					n++
-					if n == want {
+					record(line)
+					if len(cycleAcked) == want {
 						require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 						killed = true
 					}
 				case <-timeout:
 					cmd.Process.Kill()
 					cmd.Wait()
-					t.Fatalf("only %d of %d acks before the bound; stderr:\n%s", n, want, stderr.String())
+					t.Fatalf("only %d of %d acks before the bound; stderr:\n%s", len(cycleAcked), want, stderr.String())
 				}
 			}
-			// Lines printed before the kill landed were acknowledged too.
+			// Lines printed before the kill landed count too.
 			for line := range lines {
-				if key, ok := strings.CutPrefix(line, "ACK "); ok {
-					acked = append(acked, key)
-				}
+				record(line)
 			}
+			if level == "buffered" {
+				require.Positive(t, durable, "no Sync returned before the kill")
+				cycleAcked = cycleAcked[:durable]
+			}
+			acked = append(acked, cycleAcked...)
 			err = cmd.Wait()
 			var ee interface{ Sys() any }
 			require.True(t, errors.As(err, &ee), "child ended with %v, not a kill", err)

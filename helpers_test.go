@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -242,8 +243,11 @@ func helperOpts() {
 
 func helperCrash(dir string) {
 	level := Written
-	if os.Getenv("HURRAH_LEVEL") == "synced" {
+	switch os.Getenv("HURRAH_LEVEL") {
+	case "synced":
 		level = Synced
+	case "buffered":
+		level = Buffered
 	}
 	prefix := os.Getenv("HURRAH_PREFIX")
 	db, err := Open(dir, &Options{Durability: level})
@@ -275,6 +279,26 @@ func helperCrash(dir string) {
 					return
 				}
 				ack(key)
+				if level == Buffered && w == 0 && i%(8*writers) == 0 {
+					// Bracket a Sync, so the parent knows which
+					// acknowledgements it made durable.
+					id := strconv.Itoa(i)
+					mu.Lock()
+					fmt.Fprintln(out, "SYNCING", id)
+					out.Flush()
+					mu.Unlock()
+					if err := db.Sync(ctx); err != nil {
+						mu.Lock()
+						fmt.Fprintln(out, "ERR", err)
+						out.Flush()
+						mu.Unlock()
+						return
+					}
+					mu.Lock()
+					fmt.Fprintln(out, "SYNCED", id)
+					out.Flush()
+					mu.Unlock()
+				}
 			}
 		})
 	}
