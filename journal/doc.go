@@ -10,12 +10,34 @@
 // (AfterWrite) and those to settle once they are on stable storage
 // (AfterSync). Append only queues the batch. The journal's goroutine drains
 // what is queued (up to Options.MaxBatch batches), frames all their entries
-// and writes them with one write, settles the AfterWrite waiters, and then,
-// if any AfterSync waiter was drained, fsyncs once for all of them (group
-// commit). A batch with only AfterSync waiters is how a Sync is asked for:
-// it costs at most the one fsync it shares with everything drained with it,
-// and nothing if all is already synced. A ticker fsyncs every
-// Options.SyncInterval whatever was written since the last fsync.
+// and writes them with one write, and settles the AfterWrite waiters.
+//
+// Fsyncs run on a second goroutine the journal owns, the syncer, so that no
+// write and no AfterWrite waiter ever waits for one. Each AfterSync waiter is
+// queued with the offset its data reached and settled once an fsync that
+// covers it has completed. One fsync runs at a time, over the segment as it
+// stood when the fsync was asked for; the sync waiters that arrive while it
+// runs, and that it does not cover, all share the next one, asked for as
+// soon as it completes (group commit). A batch with only AfterSync waiters
+// is how a Sync is asked for: it costs nothing if all that is written is
+// synced, and otherwise waits for the first fsync that covers all that was
+// written before it. A batch whose only waiters are AfterSync waiters gains
+// nothing from being written before the fsync it needs can start, so while
+// one runs such batches are held, up to a bound, and written together with
+// one write when it completes; a batch with AfterWrite waiters, or with none
+// at all, is written at once, with whatever is held before it. A ticker
+// asks for an fsync every Options.SyncInterval if anything was written
+// since the last one and none is running. A rotation waits for the fsync
+// running, fsyncs the rest of the full segment itself, and settles every
+// sync waiter before it starts the next segment.
+//
+// Close writes what is queued, waits for the fsync running and fsyncs the
+// rest. It then records that fsync: unless the last frame written already
+// says all of the segment is synced, it appends a frame with no entries
+// whose synced offset is the segment's size, and fsyncs that too, so that
+// recovery (step 3) judges damage anywhere before it to be corruption, not
+// a torn tail. Opening and closing a journal without writing changes
+// nothing.
 //
 // The journal knows nothing about keys: an entry is an LSN and some bytes.
 // The byte layout of segments and frames is drawn in format.go.
@@ -29,13 +51,15 @@
 //
 // # Failures
 //
-// When a write, an fsync, a segment rotation or the creation of a file
-// fails, the journal turns read-only: the waiters of the batches being
-// handled and of every later batch get an error wrapping ErrReadOnly and the
-// cause, Err returns it, and nothing is retried or acknowledged until the
-// directory is reopened (after a failed fsync the kernel may have dropped
-// the dirty pages, so a retry that succeeds proves nothing). A batch whose
-// LSNs do not continue the log does the same, with ErrInvalidBatch.
+// When a write, an fsync (the syncer's, or one at a rotation or at Close), a
+// segment rotation or the creation of a file fails, the journal turns
+// read-only: the waiters of the batches being handled, every sync waiter
+// still queued and the waiters of every later batch get an error wrapping
+// ErrReadOnly and the cause, Err returns it, and nothing is retried or
+// acknowledged until the directory is reopened (after a failed fsync the
+// kernel may have dropped the dirty pages, so a retry that succeeds proves
+// nothing). A batch whose LSNs do not continue the log does the same, with
+// ErrInvalidBatch. A journal that has failed records no fsync at Close.
 //
 // # Recovery
 //

@@ -64,7 +64,7 @@ func (o Options) withDefaults() (Options, error) {
 // anywhere.
 type Journal struct {
 	w *writer
-	a *actor.Actor[*batch.Batch]
+	a *actor.Actor[message]
 
 	// mu orders Append against Close: Close sets closed under the write
 	// lock, so once it calls the actor's Close no Send is in flight and no
@@ -101,16 +101,19 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error)
 		f:           t.f,
 		size:        t.size,
 		synced:      t.size,
+		recorded:    t.size,
 		next:        t.next,
+		sy:          newSyncer(),
 	}
 	w.nextLSN.Store(t.next)
 	j := &Journal{w: w}
 	// Step 7 of the recovery procedure.
-	j.a = actor.Start[*batch.Batch](w, actor.Options{
+	j.a = actor.Start[message](w, actor.Options{
 		Mailbox:  opts.Mailbox,
 		MaxBatch: opts.MaxBatch,
 		Tick:     opts.SyncInterval,
 	})
+	w.sy.start(func() error { return j.a.SendControl(context.Background(), message{}) })
 	return j, rep, nil
 }
 
@@ -132,7 +135,7 @@ func (j *Journal) Append(ctx context.Context, b *batch.Batch) error {
 	if j.closed {
 		return fmt.Errorf("journal: append: %w", actor.ErrClosed)
 	}
-	if err := j.a.Send(ctx, b); err != nil {
+	if err := j.a.Send(ctx, message{b: b}); err != nil {
 		return fmt.Errorf("journal: append: %w", err)
 	}
 	return nil
@@ -152,8 +155,10 @@ func (j *Journal) Err() error {
 // later it counts only the entries written so far, not those still queued.
 func (j *Journal) NextLSN() uint64 { return j.w.nextLSN.Load() }
 
-// Close writes what the mailbox holds, fsyncs if anything is unsynced,
-// closes the segment, releases the directory lock and waits for the actor to
+// Close writes what the mailbox holds, waits for the fsync in progress,
+// fsyncs if anything is unsynced, records that fsync in a frame with no
+// entries (see writer.mark) and fsyncs that too, closes the segment,
+// releases the directory lock and waits for the actor and the syncer to
 // exit. It returns the failure that made the journal read-only, or else any
 // error from that final work. Close is idempotent: later calls return the
 // same result. It must not be called from a waiter's Done.
@@ -164,39 +169,134 @@ func (j *Journal) Close() error {
 	return j.a.Close()
 }
 
-// writer is the journal actor's handler. All its fields except failed and
-// nextLSN are owned by the actor goroutine (Open sets them before it
-// starts).
+// writer is the journal actor's handler. Its fields are owned by the actor
+// goroutine (Open sets them before it starts), except where a comment says
+// otherwise.
 type writer struct {
-	fs          vfs.FS
-	dir         string
-	segmentSize int64
-	lock        io.Closer
+	fs          vfs.FS    // actor goroutine (set by Open, never changed)
+	dir         string    // actor goroutine (set by Open, never changed)
+	segmentSize int64     // actor goroutine (set by Open, never changed)
+	lock        io.Closer // actor goroutine: released by Stop
 
-	f      vfs.File // current segment; nil once closed or after a failed rotation
-	size   int64    // bytes in f
-	synced int64    // offset in f up to which an fsync has completed
-	next   uint64   // LSN the next entry must carry
-	err    error    // the sticky failure, or nil
+	f        vfs.File // actor goroutine: current segment; nil once closed or after a failed rotation
+	size     int64    // actor goroutine: bytes written to f
+	synced   int64    // actor goroutine: offset in f up to which an fsync has completed
+	recorded int64    // actor goroutine: the synced offset the last frame written to f records (at Open, f's size: all of it)
+	next     uint64   // actor goroutine: LSN the next entry must carry
+	err      error    // actor goroutine: the sticky failure, or nil
 
-	buf  []byte   // encoding buffer, reused across writes
-	ents [][]byte // entries of the frame being encoded, reused
+	sy        *syncer        // actor goroutine (set by Open, never changed); its fields say who owns them
+	inflight  bool           // actor goroutine: an fsync of f was asked of the syncer and its result not yet collected
+	waiting   []syncWaiter   // actor goroutine: AfterSync waiters whose data is written to f but not yet known to be synced, oldest first
+	held      []*batch.Batch // actor goroutine: batches kept unwritten until the fsync in flight completes (see mayHold), oldest first
+	heldBytes int            // actor goroutine: entry bytes in held
 
-	failed  atomic.Pointer[error] // err, for Journal.Err
-	nextLSN atomic.Uint64         // next, for Journal.NextLSN
+	buf  []byte         // actor goroutine: encoding buffer, reused across writes
+	ents [][]byte       // actor goroutine: entries of the frame being encoded, reused
+	bs   []*batch.Batch // actor goroutine: the batches of the messages being handled, reused
+
+	failed  atomic.Pointer[error] // written by the actor goroutine, read by any: err, for Journal.Err
+	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
 }
 
 var (
-	_ actor.Handler[*batch.Batch] = (*writer)(nil)
-	_ actor.Ticker                = (*writer)(nil)
-	_ actor.Stopper               = (*writer)(nil)
+	_ actor.Handler[message] = (*writer)(nil)
+	_ actor.Ticker           = (*writer)(nil)
+	_ actor.Stopper          = (*writer)(nil)
 )
 
 // maxKeptBuf is the largest encoding buffer kept between writes.
 const maxKeptBuf = 2 * SplitPayload
 
-// Handle writes the entries of bs with one write and settles their waiters.
-func (w *writer) Handle(bs []*batch.Batch) {
+// Handle collects the result of an fsync that has completed, writes the
+// entries of the batches among ms with one write, settles their AfterWrite
+// waiters, queues their AfterSync waiters, and starts an fsync for those
+// unless one is in flight. Batches that only wait for an fsync may instead
+// be held until the one in flight completes (mayHold). A message without a
+// batch is the syncer's wake-up.
+func (w *writer) Handle(ms []message) {
+	bs := w.bs[:0]
+	for _, m := range ms {
+		if m.b == nil {
+			w.sy.woken.Store(false) // before reap polls: see syncer.run
+		} else {
+			bs = append(bs, m.b)
+		}
+	}
+	// Collect first, so that the frames written below record the latest
+	// fsync and a sync-only batch covered by it is settled at once.
+	w.reap(false)
+	if len(bs) > 0 && !w.mayHold(bs) {
+		w.flush(bs)
+	}
+	w.proceed()
+	clear(bs)
+	w.bs = bs[:0]
+}
+
+// Limits on what mayHold keeps unwritten.
+const (
+	maxHeld      = 1024         // batches
+	maxHeldBytes = SplitPayload // entry bytes
+)
+
+// mayHold appends bs to the held batches and reports true if all of them
+// can wait, unwritten, for the fsync in flight to complete. A batch whose
+// only waiters are AfterSync waiters gains nothing from being written
+// earlier: the fsync it needs cannot start before then. Holding such
+// batches and writing them all at once when the fsync completes saves a
+// write per batch under a synced load, where they arrive one by one. A batch
+// with AfterWrite waiters, or with none (its entries should reach the OS at
+// once), cannot wait; nor can a batch with no entries unless some are held
+// before it (the fsync in flight may cover its waiters). No more than
+// maxHeld batches and maxHeldBytes entry bytes are held.
+func (w *writer) mayHold(bs []*batch.Batch) bool {
+	if w.err != nil || !w.inflight {
+		return false
+	}
+	n, size := len(w.held), w.heldBytes
+	for _, b := range bs {
+		if len(b.AfterWrite) > 0 || len(b.AfterSync) == 0 || len(b.Entries) == 0 && n == 0 {
+			return false
+		}
+		for _, e := range b.Entries {
+			size += len(e.Data)
+		}
+		n++
+	}
+	if n > maxHeld || size > maxHeldBytes {
+		return false
+	}
+	w.held = append(w.held, bs...)
+	w.heldBytes = size
+	return true
+}
+
+// flush writes the held batches and then bs with one write, and settles or
+// queues their waiters.
+func (w *writer) flush(bs []*batch.Batch) {
+	all := append(w.held, bs...)
+	if len(all) == 0 {
+		return
+	}
+	w.held, w.heldBytes = nil, 0
+	w.handle(all)
+	clear(all)
+	w.held = all[:0]
+}
+
+// proceed follows whatever may have completed an fsync: once none is in
+// flight, it writes the held batches, then starts the fsync the queued sync
+// waiters need.
+func (w *writer) proceed() {
+	if !w.inflight {
+		w.flush(nil)
+	}
+	w.kick()
+}
+
+// handle writes the entries of bs and settles or queues their waiters.
+func (w *writer) handle(bs []*batch.Batch) {
 	if w.err != nil {
 		settle(bs, w.err)
 		return
@@ -211,29 +311,41 @@ func (w *writer) Handle(bs []*batch.Batch) {
 	}
 }
 
-// Tick fsyncs the segment if anything was written since the last fsync.
+// Tick starts an fsync if anything was written since the last one and none
+// is in flight.
 func (w *writer) Tick() {
-	if w.err == nil {
-		w.sync()
+	w.reap(false)
+	w.proceed()
+	if w.err == nil && !w.inflight && w.dirty() {
+		w.startSync()
 	}
 }
 
-// Stop fsyncs what is unsynced, closes the segment and releases the lock.
+// Stop writes the held batches, waits for the fsync in flight, fsyncs what
+// is unsynced, records that fsync (mark), closes the segment, stops the
+// syncer and releases the lock.
 func (w *writer) Stop() error {
+	w.flush(nil)
 	var errs []error
 	if w.f != nil {
 		if w.err == nil {
-			w.sync()
-		} else if w.dirty() {
-			// The journal acknowledges nothing more, but written entries
-			// gain from being made durable all the same.
-			w.f.Sync()
+			if w.syncAll() == nil {
+				w.mark()
+			}
+		} else {
+			w.reap(true)
+			if w.dirty() {
+				// The journal acknowledges nothing more, but written
+				// entries gain from being made durable all the same.
+				w.f.Sync()
+			}
 		}
 		if err := w.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("journal: close %s: %w", w.f.Name(), err))
 		}
 		w.f = nil
 	}
+	w.sy.stop()
 	if err := w.lock.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("journal: release lock in %s: %w", w.dir, err))
 	}
@@ -241,6 +353,29 @@ func (w *writer) Stop() error {
 		return w.err
 	}
 	return errors.Join(errs...)
+}
+
+// mark records the fsync Stop has just completed, if no frame records it
+// yet: when the last frame written says less of the segment is synced than
+// now is, it appends a frame with no entries whose synced offset is the
+// segment's size, and fsyncs it. Recovery then judges damage anywhere before
+// that frame to be corruption, not a torn tail. A segment closed with
+// nothing written since its last such frame gets no other, so opening and
+// closing a journal without writing leaves it unchanged.
+func (w *writer) mark() {
+	if w.recorded >= w.synced {
+		return
+	}
+	w.buf = AppendFrame(w.buf[:0], w.next, uint64(w.synced), nil)
+	if err := w.writeBuf(); err != nil {
+		return
+	}
+	w.recorded = w.synced
+	if err := w.f.Sync(); err != nil {
+		w.fail("sync "+w.f.Name(), err)
+		return
+	}
+	w.synced = w.size
 }
 
 // check returns how many batches of bs, from the start, keep the log
@@ -261,26 +396,19 @@ func (w *writer) check(bs []*batch.Batch) (int, error) {
 	return len(bs), nil
 }
 
-// commit writes the entries of bs and settles their waiters.
+// commit writes the entries of bs, settles their AfterWrite waiters and
+// queues their AfterSync waiters (awaitSync).
 func (w *writer) commit(bs []*batch.Batch) {
 	if err := w.write(bs); err != nil {
 		settle(bs, err)
 		return
 	}
-	wantSync := false
 	for _, b := range bs {
 		for _, wt := range b.AfterWrite {
 			wt.Done(nil)
 		}
-		wantSync = wantSync || len(b.AfterSync) > 0
-	}
-	if !wantSync {
-		return
-	}
-	err := w.sync() // one fsync for every sync waiter drained together
-	for _, b := range bs {
 		for _, wt := range b.AfterSync {
-			wt.Done(err)
+			w.awaitSync(wt)
 		}
 	}
 }
@@ -301,17 +429,10 @@ func (w *writer) write(bs []*batch.Batch) error {
 		}
 	}
 	w.encode(bs)
-	n, err := w.f.Write(w.buf)
-	w.size += int64(n)
-	if err == nil && n < len(w.buf) {
-		err = io.ErrShortWrite
+	if err := w.writeBuf(); err != nil {
+		return err
 	}
-	if cap(w.buf) > maxKeptBuf {
-		w.buf = nil
-	}
-	if err != nil {
-		return w.fail("write "+w.f.Name(), err)
-	}
+	w.recorded = w.synced // what encode put in the frames
 	w.next += uint64(count)
 	w.nextLSN.Store(w.next)
 	return nil
@@ -357,31 +478,35 @@ func (w *writer) encode(bs []*batch.Batch) {
 	w.buf, w.ents = buf, ents
 }
 
+// writeBuf writes w.buf to the segment with one write. A failure makes the
+// journal read-only.
+func (w *writer) writeBuf() error {
+	n, err := w.f.Write(w.buf)
+	w.size += int64(n)
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	if cap(w.buf) > maxKeptBuf {
+		w.buf = nil
+	}
+	if err != nil {
+		return w.fail("write "+w.f.Name(), err)
+	}
+	return nil
+}
+
 // entrySize is the payload bytes an entry takes.
 func entrySize(data []byte) int { return headSize(uint64(len(data))) + len(data) }
 
 // dirty reports whether the segment holds bytes not yet fsynced.
 func (w *writer) dirty() bool { return w.size > w.synced }
 
-// sync fsyncs the segment if it is dirty. A failure makes the journal
-// read-only.
-func (w *writer) sync() error {
-	if w.err != nil {
-		return w.err
-	}
-	if !w.dirty() {
-		return nil
-	}
-	if err := w.f.Sync(); err != nil {
-		return w.fail("sync "+w.f.Name(), err)
-	}
-	w.synced = w.size
-	return nil
-}
-
-// rotate closes the current segment, fsynced, and starts the next one.
+// rotate closes the current segment, fsynced, and starts the next one. It
+// waits for the fsync in flight and fsyncs the rest in this goroutine
+// (rotation is rare), which settles every sync waiter: they all wait for
+// data in the old segment.
 func (w *writer) rotate() error {
-	if err := w.sync(); err != nil {
+	if err := w.syncAll(); err != nil {
 		return err
 	}
 	name := w.f.Name()
@@ -394,15 +519,22 @@ func (w *writer) rotate() error {
 	if err != nil {
 		return w.fail("rotate", err)
 	}
-	w.f, w.size, w.synced = f, HeaderSize, HeaderSize
+	w.f, w.size, w.synced, w.recorded = f, HeaderSize, HeaderSize, HeaderSize
 	return nil
 }
 
-// fail makes the journal read-only with cause and returns the sticky error.
+// fail makes the journal read-only with cause, settles every queued sync
+// waiter with the sticky error and returns it. An fsync still in flight is
+// collected later, and acknowledges nothing.
 func (w *writer) fail(what string, cause error) error {
 	err := fmt.Errorf("%w: %s: %w", ErrReadOnly, what, cause)
 	w.err = err
 	w.failed.Store(&err)
+	for _, s := range w.waiting {
+		s.wt.Done(err)
+	}
+	clear(w.waiting)
+	w.waiting = w.waiting[:0]
 	return err
 }
 

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -141,9 +142,11 @@ func TestAcks(t *testing.T) {
 	require.Equal(t, 3, c.count(vfs.OpSync))
 	require.Equal(t, 4, c.count(vfs.OpWrite))
 
-	// Close has nothing left to fsync.
+	// Close has nothing left to fsync but records the last fsync in a
+	// frame with no entries, which it fsyncs.
 	require.NoError(t, j.Close())
-	require.Equal(t, 3, c.count(vfs.OpSync))
+	require.Equal(t, 4, c.count(vfs.OpSync))
+	require.Equal(t, 5, c.count(vfs.OpWrite))
 
 	data := readFile(t, seg)
 	offs := frameOffsets(t, data)
@@ -153,8 +156,12 @@ func TestAcks(t *testing.T) {
 		require.NoError(t, err)
 		synced = append(synced, f.Synced)
 	}
-	// Each frame records the fsyncs completed before it was written.
-	require.Equal(t, []uint64{HeaderSize, HeaderSize, uint64(offs[2]), uint64(offs[3])}, synced)
+	// Each frame records the fsyncs completed before it was written; the
+	// last, Close's, that all before it is synced.
+	require.Equal(t, []uint64{HeaderSize, HeaderSize, uint64(offs[2]), uint64(offs[3]), uint64(offs[4])}, synced)
+	f, _, err := DecodeFrame(data[offs[4]:])
+	require.NoError(t, err)
+	require.Equal(t, Frame{Type: FrameEntries, FirstLSN: 7, Synced: uint64(offs[4])}, f)
 }
 
 func TestGroupCommit(t *testing.T) {
@@ -238,7 +245,7 @@ func TestOneWritePerDrain(t *testing.T) {
 
 	data := readFile(t, segPath(dir, 1))
 	offs := frameOffsets(t, data)
-	require.Len(t, offs, 4, "three frames")
+	require.Len(t, offs, 5, "three frames and the one Close adds")
 	for i := range len(offs) - 1 {
 		require.LessOrEqual(t, offs[i+1]-offs[i]-FrameHeaderSize, int64(SplitPayload))
 	}
@@ -502,4 +509,109 @@ func TestOpenRefusesBadPlaces(t *testing.T) {
 	require.Error(t, err)
 	_, _, err = Open(vfs.OS, t.TempDir(), Options{SegmentSize: -1}, nil)
 	require.Error(t, err)
+}
+
+// TestCloseRecordsFinalFsync checks the frame with no entries that Close
+// appends to record its final fsync, and what it buys: damage before it in
+// a cleanly closed segment is corruption, where the same damage in the image
+// a crash leaves (no such frame) is a torn tail.
+func TestCloseRecordsFinalFsync(t *testing.T) {
+	const n = 9
+	tests := []struct {
+		name  string
+		sync  bool
+		frame int // index of the damaged frame
+	}{
+		{"written, middle frame", false, n / 2},
+		{"synced, last frame with entries", true, n - 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			seg := segPath(dir, 1)
+			j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+			for lsn := uint64(1); lsn <= n; lsn++ {
+				require.NoError(t, put(t, j.Journal, lsn, lsn, tt.sync))
+			}
+			crash := readFile(t, seg) // what a kill -9 would leave
+			require.NoError(t, j.Close())
+			data := readFile(t, seg)
+			require.Equal(t, crash, data[:len(crash)], "Close only appends")
+			f, size, err := DecodeFrame(data[len(crash):])
+			require.NoError(t, err)
+			require.Equal(t, len(data)-len(crash), size, "one frame")
+			require.Equal(t, Frame{Type: FrameEntries, FirstLSN: n + 1, Synced: uint64(len(crash))}, f)
+			scan, err := ScanSegment(seg, data, true, 1)
+			require.NoError(t, err)
+			requireEntries(t, 1, n, scan.Entries)
+			require.Equal(t, int64(-1), scan.TornAt)
+
+			at := frameOffsets(t, crash)[tt.frame]
+			flip := func(img []byte) []byte {
+				b := bytes.Clone(img)
+				b[at+FrameHeaderSize+2] ^= 0x10
+				return b
+			}
+
+			writeFileT(t, seg, flip(data))
+			before := dirImage(t, dir)
+			_, err = tryOpen(vfs.OS, dir, Options{})
+			require.ErrorIs(t, err, ErrCorrupt)
+			var ce *CorruptError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, seg, ce.File)
+			require.Equal(t, at, ce.Offset)
+			require.Equal(t, before, dirImage(t, dir))
+
+			bad := flip(crash)
+			writeFileT(t, seg, bad)
+			o := open(t, vfs.OS, dir, Options{})
+			requireEntries(t, 1, uint64(tt.frame), o.replayed)
+			requireTornSaved(t, o.rep, seg, at, bad[at:])
+			require.NoError(t, o.Close())
+		})
+	}
+}
+
+// TestCloseRecordsOnce opens and closes a journal again and again: a
+// segment whose last frame already records that all of it is synced is left
+// byte for byte as it was, and writes after that frame continue the log.
+func TestCloseRecordsOnce(t *testing.T) {
+	dir := t.TempDir()
+	seg := segPath(dir, 1)
+	j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+	require.NoError(t, j.Close())
+	require.Len(t, readFile(t, seg), HeaderSize, "nothing written, nothing recorded")
+
+	j = open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+	require.NoError(t, put(t, j.Journal, 1, 3, false))
+	require.NoError(t, put(t, j.Journal, 4, 5, true))
+	require.NoError(t, j.Close())
+	img := dirImage(t, dir)
+	for range 3 {
+		o := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+		requireEntries(t, 1, 5, o.replayed)
+		require.Nil(t, o.rep.Torn)
+		require.NoError(t, o.Close())
+		require.Equal(t, img, dirImage(t, dir))
+	}
+
+	o := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
+	require.NoError(t, put(t, o.Journal, 6, 7, false))
+	require.NoError(t, o.Close())
+	data := readFile(t, seg)
+	offs := frameOffsets(t, data)
+	var counts []int
+	for _, off := range offs[:len(offs)-1] {
+		f, _, err := DecodeFrame(data[off:])
+		require.NoError(t, err)
+		counts = append(counts, len(f.Entries))
+	}
+	require.Equal(t, []int{3, 2, 0, 2, 0}, counts)
+	img = dirImage(t, dir)
+	o = open(t, vfs.OS, dir, Options{})
+	requireEntries(t, 1, 7, o.replayed)
+	require.Equal(t, uint64(7), o.rep.LastLSN)
+	require.NoError(t, o.Close())
+	require.Equal(t, img, dirImage(t, dir))
 }

@@ -50,7 +50,7 @@ func TestTornTailAtEveryOffset(t *testing.T) {
 	src := writeLog(t, n, false, Options{SyncInterval: quiet})
 	orig := readFile(t, segPath(src, 1))
 	offs := frameOffsets(t, orig)
-	require.Len(t, offs, n+1)
+	require.Len(t, offs, n+2, "n frames, the one Close adds, the end")
 	end := int64(len(orig))
 
 	for cut := offs[n-3]; cut < end; cut++ {
@@ -308,8 +308,9 @@ func TestCorruption(t *testing.T) {
 }
 
 // TestUnsyncedDamageIsTorn flips a bit in a frame written after the last
-// fsync: the frames after it record no fsync beyond it, so this is a torn
-// tail, not corruption.
+// fsync, in the image a crash leaves (taken before Close, which would record
+// its final fsync): the frames after it record no fsync beyond it, so this
+// is a torn tail, not corruption.
 func TestUnsyncedDamageIsTorn(t *testing.T) {
 	dir := t.TempDir()
 	j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
@@ -317,9 +318,9 @@ func TestUnsyncedDamageIsTorn(t *testing.T) {
 	for lsn := uint64(3); lsn <= 8; lsn++ {
 		require.NoError(t, put(t, j.Journal, lsn, lsn, false))
 	}
-	require.NoError(t, j.Close())
 	seg := segPath(dir, 1)
 	data := readFile(t, seg)
+	require.NoError(t, j.Close())
 	offs := frameOffsets(t, data)
 	// Frames: [1 2] [3] [4] [5] [6] [7] [8]; damage [5].
 	at := offs[3]
