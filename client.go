@@ -28,12 +28,12 @@ type engine = store.Engine[store.Command, store.Query, store.Result]
 // method returns the context's error. A write cut short that way may still
 // be applied, as any write that returns an error may be.
 type DB struct {
-	eng      *engine
-	opts     Options
-	level    store.Level
-	journal  bool // whether writes are journaled (so commands are encoded)
-	recovery Recovery
-	closed   atomic.Bool
+	eng       *engine
+	opts      Options
+	level     store.Level
+	journaled bool // whether writes are journaled (so commands are encoded)
+	recovery  Recovery
+	closed    atomic.Bool
 }
 
 // Recovery says what Open found on disk.
@@ -99,7 +99,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 		return nil, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, eng.LastLSN())
 	}
 	eng.Start(j, aopts)
-	db.eng, db.journal = eng, true
+	db.eng, db.journaled = eng, true
 	db.recovery = Recovery{Segments: rep.Segments, Records: rep.Entries, LastLSN: rep.LastLSN, TornTail: rep.Torn}
 	return db, nil
 }
@@ -227,7 +227,7 @@ func (db *DB) update(ctx context.Context, c store.Command) (store.Result, error)
 		return store.Result{}, ErrClosed
 	}
 	var data []byte
-	if db.journal {
+	if db.journaled {
 		var err error
 		if data, err = store.EncodeCommand(c); err != nil {
 			return store.Result{}, fmt.Errorf("%w: %w", ErrEncode, err)
