@@ -40,7 +40,8 @@
 // nothing.
 //
 // The journal knows nothing about keys: an entry is an LSN and some bytes.
-// The byte layout of segments and frames is drawn in format.go.
+// The byte layout of segments and frames is drawn in the documentation of
+// the format constants (Magic, Version and the rest, in format.go).
 //
 // # Concurrency
 //

@@ -89,6 +89,7 @@ const (
 // castagnoli is the CRC32C table used for every checksum in the format.
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
+// checksum returns the CRC32C of b.
 func checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 // segmentName returns the file name of the segment whose first entry has LSN

@@ -94,9 +94,10 @@ func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
 // the zero Frame. It checks, in order: that a header is there, the header
 // checksum, the declared length (at most MaxPayload and no further than the
 // end of b), the reserved bytes, the payload checksum, the type, and finally
-// that the payload is exactly one well-formed CBOR payload as described in
-// format.go. It never panics on any input, and it allocates at most one
-// slice header per byte of payload whatever the counts inside claim.
+// that the payload is exactly one well-formed CBOR payload as the format
+// constants' documentation describes. It never panics on any input, and it
+// allocates at most one slice header per byte of payload whatever the
+// counts inside claim.
 func DecodeFrame(b []byte) (f Frame, n int, err error) {
 	if len(b) < FrameHeaderSize {
 		return Frame{}, 0, errFrameShort
@@ -224,6 +225,7 @@ type cborReader struct {
 	off int
 }
 
+// left returns how many bytes of the payload are still unread.
 func (r *cborReader) left() int { return len(r.b) - r.off }
 
 // take returns the next n bytes, which the caller has checked are there,

@@ -189,7 +189,6 @@ type counter struct {
 	mu    sync.Mutex
 	ops   map[vfs.Op]int
 	fail  map[vfs.Op]error
-	delay map[vfs.Op]time.Duration
 	armed atomic.Bool
 }
 
@@ -205,11 +204,7 @@ func (c *counter) inject(op vfs.Op, name string) error {
 	}
 	c.ops[op]++
 	err := c.fail[op]
-	d := c.delay[op]
 	c.mu.Unlock()
-	if d > 0 {
-		time.Sleep(d)
-	}
 	if c.armed.Load() {
 		return err
 	}

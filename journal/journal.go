@@ -44,6 +44,8 @@ type Options struct {
 	From uint64
 }
 
+// withDefaults returns o with its zero fields set to their defaults, or an
+// error if any is negative.
 func (o Options) withDefaults() (Options, error) {
 	if o.SyncInterval < 0 || o.SegmentSize < 0 || o.Mailbox < 0 || o.MaxBatch < 0 {
 		return o, fmt.Errorf("journal: negative option in %+v", o)
@@ -75,9 +77,10 @@ type Journal struct {
 }
 
 // Open opens the journal in dir, creating dir if it is missing, and recovers
-// it as doc.go describes: replay is called synchronously, in LSN order, for
-// every entry with an LSN above opts.From, before Open returns. An error from
-// replay aborts Open and is returned wrapped. If Open fails, replay may have
+// it as the package documentation (Recovery) describes: replay is called
+// synchronously, in LSN order, for every entry with an LSN above opts.From,
+// before Open returns. An error from replay aborts Open and is returned
+// wrapped. If Open fails, replay may have
 // seen a prefix of the log, which the caller should discard. The Data of an
 // entry passed to replay aliases a read buffer that the journal does not
 // reuse; keeping it keeps that whole segment image in memory.
@@ -157,11 +160,12 @@ func (j *Journal) NextLSN() uint64 { return j.w.nextLSN.Load() }
 
 // Close writes what the mailbox holds, waits for the fsync in progress,
 // fsyncs if anything is unsynced, records that fsync in a frame with no
-// entries (see writer.mark) and fsyncs that too, closes the segment,
-// releases the directory lock and waits for the actor and the syncer to
-// exit. It returns the failure that made the journal read-only, or else any
-// error from that final work. Close is idempotent: later calls return the
-// same result. It must not be called from a waiter's Done.
+// entries (as the package documentation describes) and fsyncs that too,
+// closes the segment, releases the directory lock and waits for the actor
+// and the syncer to exit. It returns the failure that made the journal
+// read-only, or else any error from that final work. Close is idempotent:
+// later calls return the same result. It must not be called from a waiter's
+// Done.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	j.closed = true
@@ -199,6 +203,7 @@ type writer struct {
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
 }
 
+// The writer is the actor's handler, ticker and stopper.
 var (
 	_ actor.Handler[message] = (*writer)(nil)
 	_ actor.Ticker           = (*writer)(nil)

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -164,65 +166,82 @@ func TestAcks(t *testing.T) {
 	require.Equal(t, Frame{Type: FrameEntries, FirstLSN: 7, Synced: uint64(offs[4])}, f)
 }
 
+// TestGroupCommit has one goroutine append batches that each wait for an
+// fsync while many others ask for syncs, all while the journal's first fsync
+// is held. Every waiter that fsync does not cover shares the one next fsync,
+// so there are two at most: just one if the actor happened to take every
+// batch in its first drain (MaxBatch allows it) and so wrote them all before
+// that fsync started; two otherwise.
 func TestGroupCommit(t *testing.T) {
-	c := counter{delay: map[vfs.Op]time.Duration{vfs.OpSync: 2 * time.Millisecond}}
-	j := open(t, c.fs(), t.TempDir(), Options{SyncInterval: quiet})
-	c.reset()
+	g := newSyncGate()
+	j := g.open(t, t.TempDir(), Options{SyncInterval: quiet})
+	g.hold.Store(true)
 
 	const writes, syncers = 200, 40
-	var wg sync.WaitGroup
-	errs := make(chan error, writes+syncers)
-	// One goroutine appends entries, each batch waiting for an fsync; many
-	// others ask for syncs at the same time.
+	var (
+		wg     sync.WaitGroup
+		synced []waiter // the writer's waiters, in LSN order
+	)
 	wg.Go(func() {
-		ws := make([]waiter, writes)
-		for i := range ws {
-			ws[i] = newWaiter()
-			lsn := uint64(i + 1)
-			b := &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{ws[i]}}
-			if err := j.Append(context.Background(), b); err != nil {
-				errs <- err
+		for lsn := uint64(1); lsn <= writes; lsn++ {
+			w := newWaiter()
+			if err := j.Append(context.Background(), &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}}); err != nil {
+				t.Error(err)
 				return
 			}
-		}
-		for _, w := range ws {
-			errs <- w.wait(t)
+			synced = append(synced, w)
 		}
 	})
-	for range syncers {
-		wg.Go(func() {
-			w := newWaiter()
-			if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
-				errs <- err
-				return
-			}
-			errs <- w.wait(t)
-		})
-	}
+	asking := askSyncs(t, j.Journal, syncers) // at the same time
 	wg.Wait()
-	close(errs)
-	n := 0
-	for err := range errs {
-		require.NoError(t, err)
-		n++
+	asked := asking() // every Append has returned: all is queued
+	require.Len(t, synced, writes)
+	handled(t, j.Journal) // and handled: written, held or waiting
+	g.waitEntered(t)      // the first batch with entries started an fsync
+	for _, w := range synced {
+		require.False(t, w.settled(), "acknowledged before an fsync completed")
 	}
-	require.Equal(t, writes+syncers, n)
-	syncs := c.count(vfs.OpSync)
-	t.Logf("%d sync waiters shared %d fsyncs in %d writes", writes+syncers, syncs, c.count(vfs.OpWrite))
-	require.Less(t, syncs, (writes+syncers)/4)
+	g.requireNoneEntered(t)
+	require.Equal(t, int64(1), g.syncs.Load(), "one fsync in flight at a time")
+
+	g.hold.Store(false)
+	g.release <- nil
+	for _, w := range append(synced, asked...) {
+		require.NoError(t, w.wait(t))
+	}
+	syncs := g.syncs.Load()
+	t.Logf("%d sync waiters shared %d fsyncs in %d writes", writes+syncers, syncs, g.writes.Load())
+	require.LessOrEqual(t, syncs, int64(2))
 	require.NoError(t, j.Close())
 }
 
+// TestTickerSyncs runs in a synctest bubble, where the journal's goroutines,
+// its ticker and the clock are the test's: time moves only when every one of
+// them is blocked, so each tick is observed, not hoped for.
 func TestTickerSyncs(t *testing.T) {
-	var c counter
-	j := open(t, c.fs(), t.TempDir(), Options{SyncInterval: 5 * time.Millisecond})
-	c.reset()
-	require.NoError(t, put(t, j.Journal, 1, 1, false))
-	require.Eventually(t, func() bool { return c.count(vfs.OpSync) >= 1 }, bound, time.Millisecond)
-	n := c.count(vfs.OpSync)
-	time.Sleep(30 * time.Millisecond) // several ticks with nothing dirty
-	require.Equal(t, n, c.count(vfs.OpSync))
-	require.NoError(t, j.Close())
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 5 * time.Millisecond
+		var c counter
+		j := open(t, c.fs(), t.TempDir(), Options{SyncInterval: interval})
+		c.reset()
+		require.NoError(t, put(t, j.Journal, 1, 1, false))
+		synctest.Wait()
+		require.Zero(t, c.count(vfs.OpSync), "an fsync before the first tick")
+
+		time.Sleep(interval) // the first tick: the segment is dirty
+		synctest.Wait()      // its fsync has run and been collected
+		require.Equal(t, 1, c.count(vfs.OpSync))
+
+		time.Sleep(10 * interval) // ten ticks with nothing dirty
+		synctest.Wait()
+		require.Equal(t, 1, c.count(vfs.OpSync))
+
+		require.NoError(t, put(t, j.Journal, 2, 2, false))
+		time.Sleep(interval)
+		synctest.Wait()
+		require.Equal(t, 2, c.count(vfs.OpSync), "the next tick after a write")
+		require.NoError(t, j.Close())
+	})
 }
 
 func TestOneWritePerDrain(t *testing.T) {
@@ -430,13 +449,21 @@ func TestCloseDrains(t *testing.T) {
 
 func TestAppendRacingClose(t *testing.T) {
 	// Every Append either queues its batch, which is then settled, or
-	// returns an error and leaves its waiter alone: none is lost.
-	for range 20 {
+	// returns an error and leaves its waiter alone: none is lost. Close
+	// starts once k Appends have succeeded, a different k each round, while
+	// the other goroutines go on appending.
+	const rounds, goroutines, appends = 20, 8, 20
+	for round := range rounds {
+		k := int64(1 + round*goroutines*appends/rounds)
 		j := open(t, vfs.OS, t.TempDir(), Options{Mailbox: 4})
-		var wg sync.WaitGroup
-		for range 8 {
+		var (
+			wg       sync.WaitGroup
+			appended atomic.Int64
+			reached  = make(chan struct{})
+		)
+		for range goroutines {
 			wg.Go(func() {
-				for range 20 {
+				for range appends {
 					w := newWaiter()
 					err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}})
 					if err != nil {
@@ -444,11 +471,18 @@ func TestAppendRacingClose(t *testing.T) {
 						require.False(t, w.settled())
 						return
 					}
+					if appended.Add(1) == k {
+						close(reached)
+					}
 					require.NoError(t, w.wait(t))
 				}
 			})
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-reached:
+		case <-time.After(bound):
+			t.Fatalf("round %d: %d Appends never succeeded", round, k)
+		}
 		require.NoError(t, j.Close())
 		wg.Wait()
 	}

@@ -1,13 +1,9 @@
 package journal
 
 import (
-	"cmp"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/hurrahdb/hurrah/internal/batch"
@@ -40,7 +36,8 @@ type Torn struct {
 	// Bytes is how many bytes were cut.
 	Bytes int64
 	// SavedAs is the path of the file that holds the cut bytes, named
-	// "<segment>.<offset>.torn".
+	// "<segment>.<offset>.torn", with "-1", "-2"... before ".torn" if that
+	// name was taken.
 	SavedAs string
 }
 
@@ -52,12 +49,6 @@ type tail struct {
 	next uint64 // LSN of the next entry
 }
 
-// segFile is a segment found in the directory.
-type segFile struct {
-	path string
-	lsn  uint64 // from its name
-}
-
 // recoverDir runs steps 1 to 6 of the recovery procedure in doc.go. On error
 // the lock is released and, unless the error came from the final changes
 // (cutting a torn tail, opening or creating the newest segment), nothing on
@@ -67,12 +58,9 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 	if err := fsys.MkdirAll(dir); err != nil {
 		return nil, Report{}, fmt.Errorf("journal: create directory %s: %w", dir, err)
 	}
-	lock, err := fsys.Lock(filepath.Join(dir, lockName))
+	lock, err := lockDir(fsys, dir)
 	if err != nil {
-		if errors.Is(err, vfs.ErrLocked) {
-			return nil, Report{}, fmt.Errorf("%w: %s: %w", ErrLocked, dir, err)
-		}
-		return nil, Report{}, fmt.Errorf("journal: lock %s: %w", dir, err)
+		return nil, Report{}, err
 	}
 	defer func() {
 		if err != nil {
@@ -81,17 +69,10 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 	}()
 
 	// Step 2.
-	names, err := fsys.List(dir)
+	segs, err := listSegments(fsys, dir)
 	if err != nil {
-		return nil, Report{}, fmt.Errorf("journal: list %s: %w", dir, err)
+		return nil, Report{}, err
 	}
-	var segs []segFile
-	for _, name := range names {
-		if lsn, ok := parseSegmentName(name); ok {
-			segs = append(segs, segFile{path: filepath.Join(dir, name), lsn: lsn})
-		}
-	}
-	slices.SortFunc(segs, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
 
 	// Step 3.
 	var (
@@ -163,7 +144,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 	if torn {
 		seg := segs[len(segs)-1].path
 		x := tornScan.TornAt
-		saved, err := freeTornName(fsys, seg, x)
+		saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10), tornSuffix)
 		if err != nil {
 			return nil, Report{}, err
 		}
@@ -255,22 +236,4 @@ func writeFile(fsys vfs.FS, name string, data []byte) error {
 		return fmt.Errorf("journal: write %s: %w", name, err)
 	}
 	return nil
-}
-
-// freeTornName returns "<seg>.<x>.torn", or, if a file by that name already
-// exists (a tail cut at the same offset before), "<seg>.<x>-<k>.torn" with
-// the smallest free k, so that bytes set aside are never overwritten.
-func freeTornName(fsys vfs.FS, seg string, x int64) (string, error) {
-	base := seg + "." + strconv.FormatInt(x, 10)
-	name := base + tornSuffix
-	for k := 1; ; k++ {
-		_, err := fsys.Stat(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return name, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("journal: stat %s: %w", name, err)
-		}
-		name = base + "-" + strconv.Itoa(k) + tornSuffix
-	}
 }

@@ -1,12 +1,8 @@
 package journal
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"syscall"
 
@@ -96,7 +92,7 @@ type SetAside struct {
 // Journal has dir open, and it fails with ErrLocked if one does.
 //
 // Repair takes the directory lock and scans the segments as recovery does
-// (see doc.go). If recovery would fail with a *CorruptError in segment S at
+// (see Recovery in the package documentation). If recovery would fail with a *CorruptError in segment S at
 // offset X, Repair, without deleting anything:
 //
 //  1. writes the bytes of S from X on to "<S>.<X>.corrupt" and fsyncs it
@@ -130,12 +126,9 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	if !fi.IsDir() {
 		return rep, fmt.Errorf("journal: %s %s: %w", what, dir, syscall.ENOTDIR)
 	}
-	lock, err := fsys.Lock(filepath.Join(dir, lockName))
+	lock, err := lockDir(fsys, dir)
 	if err != nil {
-		if errors.Is(err, vfs.ErrLocked) {
-			return rep, fmt.Errorf("%w: %s: %w", ErrLocked, dir, err)
-		}
-		return rep, fmt.Errorf("journal: lock %s: %w", dir, err)
+		return rep, err
 	}
 	defer func() {
 		if cerr := lock.Close(); cerr != nil && err == nil {
@@ -200,17 +193,11 @@ type logScan struct {
 // other than corruption in a segment (ErrVersion, a failed read, a log that
 // does not start at LSN 1) are returned.
 func scanLog(fsys vfs.FS, dir string, validate func(batch.Entry) error) (logScan, error) {
-	names, err := fsys.List(dir)
+	segs, err := listSegments(fsys, dir)
 	if err != nil {
-		return logScan{}, fmt.Errorf("journal: list %s: %w", dir, err)
+		return logScan{}, err
 	}
-	var st logScan
-	for _, name := range names {
-		if lsn, ok := parseSegmentName(name); ok {
-			st.segs = append(st.segs, segFile{path: filepath.Join(dir, name), lsn: lsn})
-		}
-	}
-	slices.SortFunc(st.segs, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
+	st := logScan{segs: segs}
 
 	next := uint64(1) // LSN after the last entry seen
 	for i, s := range st.segs {
@@ -309,7 +296,7 @@ func planRepair(fsys vfs.FS, st logScan) (repairPlan, error) {
 	if x < HeaderSize {
 		x = 0
 	}
-	saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10))
+	saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10), corruptSuffix)
 	if err != nil {
 		return p, err
 	}
@@ -329,7 +316,7 @@ func planRepair(fsys vfs.FS, st logScan) (repairPlan, error) {
 		if _, _, err := readHeader(s.path, data); errors.Is(err, ErrVersion) {
 			return p, err
 		}
-		saved, err := freeName(fsys, s.path)
+		saved, err := freeName(fsys, s.path, corruptSuffix)
 		if err != nil {
 			return p, err
 		}
@@ -384,31 +371,13 @@ func applyRepair(fsys vfs.FS, dir string, st logScan, plan repairPlan, rep *Repa
 	return nil
 }
 
-// freeName returns base+".corrupt", or, if a file by that name exists,
-// base+"-<k>.corrupt" with the smallest free k, as freeTornName does.
-func freeName(fsys vfs.FS, base string) (string, error) {
-	name := base + corruptSuffix
-	for k := 1; ; k++ {
-		_, err := fsys.Stat(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return name, nil
-		}
-		if err != nil {
-			return "", fmt.Errorf("journal: stat %s: %w", name, err)
-		}
-		name = base + "-" + strconv.Itoa(k) + corruptSuffix
-	}
-}
-
 // highestLSN returns the highest LSN of an entry in a frame at or after
 // offset start of data that fully verifies and continues the log (its first
 // LSN is at least next), or 0 if there is none. Like syncedBeyond, it trusts
 // the extent of the frame at start if its header verifies, so entry bytes
 // inside that frame (which may hold frame images) are never taken for
-// frames; it tries every later offset, the cheap tests first, skips the
-// extent of each frame it finds, and gives up after maxForgedCandidates
-// headers that verify over payloads that do not. It is a lower bound, for
-// the report only.
+// frames, and it searches the rest with scanCandidates, stopping where that
+// gives up. It is a lower bound, for the report only.
 func highestLSN(data []byte, start int64, next uint64) uint64 {
 	var hi uint64
 	count := func(f Frame) {
@@ -427,24 +396,9 @@ func highestLSN(data []byte, start int64, next uint64) uint64 {
 	} else {
 		start++
 	}
-	forged := 0
-	for off := start; off+FrameHeaderSize <= int64(len(data)); off++ {
-		b := data[off:]
-		if b[4] != FrameEntries || b[5]|b[6]|b[7] != 0 {
-			continue
-		}
-		if _, ok := frameExtent(b); !ok {
-			continue
-		}
-		f, n, err := DecodeFrame(b)
-		if err != nil {
-			if forged++; forged >= maxForgedCandidates {
-				break
-			}
-			continue
-		}
+	scanCandidates(data, start, func(_ int64, f Frame) bool {
 		count(f)
-		off += int64(n) - 1 // a verified frame hides no other frame
-	}
+		return false
+	})
 	return hi
 }

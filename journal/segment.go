@@ -167,36 +167,23 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 	return scan, nil
 }
 
-// maxForgedCandidates bounds how many offsets syncedBeyond checks in full
+// maxForgedCandidates bounds how many offsets scanCandidates checks in full
 // (both checksums) without finding a real frame. Random bytes pass the header
 // checksum once in 2^32 tries, so reaching the bound means the damaged region
 // holds deliberate frame images, as stored values may; the scan then gives
-// up and reports corruption, which is safe (Repair is the way out) where
-// guessing "torn" could hide lost durable data.
+// up, and its callers take the safe side: syncedBeyond reports corruption
+// (Repair is the way out) where guessing "torn" could hide lost durable data.
 const maxForgedCandidates = 64
 
-// syncedBeyond reports whether the damage at x is followed by a real frame
-// that proves data beyond x had been fsynced: a frame that fully verifies
-// and decodes, continues the log (its first LSN is at least next, the LSN
-// the damaged frame would have started with), and whose Synced offset is
-// beyond x but not beyond its own offset (a real frame is written after the
-// fsync it records).
-//
-// If the damaged frame's own header verifies, its length is trusted: a frame
-// that runs past the end is a plain cut write with nothing after it, and
-// otherwise the search starts after its extent, so entry bytes inside it
-// (which may hold anything, frame images included) are never mistaken for
-// later frames. Only when the header itself is damaged does the search start
-// at x+1.
-func syncedBeyond(data []byte, x int64, next uint64) bool {
-	start := x + 1
-	if length, ok := frameExtent(data[x:]); ok {
-		end := x + FrameHeaderSize + length
-		if end > int64(len(data)) {
-			return false // a write cut short: nothing follows it
-		}
-		start = end
-	}
+// scanCandidates searches data, from offset start on, for frames that fully
+// verify and decode, and calls fn with the offset of each one it finds, in
+// order, until fn returns true. It tries every offset, the cheap tests first
+// (type and reserved bytes, then the header checksum), skips the extent of
+// each frame it finds (a verified frame hides no other frame), and gives up
+// after maxForgedCandidates headers that verify over payloads that do not.
+// It reports whether it gave up; it reports false when fn stopped it or the
+// data ran out.
+func scanCandidates(data []byte, start int64, fn func(off int64, f Frame) (stop bool)) (exhausted bool) {
 	forged := 0
 	for off := start; off+FrameHeaderSize <= int64(len(data)); off++ {
 		b := data[off:]
@@ -216,10 +203,41 @@ func syncedBeyond(data []byte, x int64, next uint64) bool {
 			}
 			continue
 		}
-		if f.FirstLSN >= next && f.Synced > uint64(x) && f.Synced <= uint64(off) {
-			return true
+		if fn(off, f) {
+			return false
 		}
 		off += int64(n) - 1 // a verified frame hides no other frame
 	}
 	return false
+}
+
+// syncedBeyond reports whether the damage at x is followed by a real frame
+// that proves data beyond x had been fsynced: a frame that fully verifies
+// and decodes, continues the log (its first LSN is at least next, the LSN
+// the damaged frame would have started with), and whose Synced offset is
+// beyond x but not beyond its own offset (a real frame is written after the
+// fsync it records). A search that gives up (see scanCandidates) counts as
+// such a frame.
+//
+// If the damaged frame's own header verifies, its length is trusted: a frame
+// that runs past the end is a plain cut write with nothing after it, and
+// otherwise the search starts after its extent, so entry bytes inside it
+// (which may hold anything, frame images included) are never mistaken for
+// later frames. Only when the header itself is damaged does the search start
+// at x+1.
+func syncedBeyond(data []byte, x int64, next uint64) bool {
+	start := x + 1
+	if length, ok := frameExtent(data[x:]); ok {
+		end := x + FrameHeaderSize + length
+		if end > int64(len(data)) {
+			return false // a write cut short: nothing follows it
+		}
+		start = end
+	}
+	found := false
+	exhausted := scanCandidates(data, start, func(off int64, f Frame) bool {
+		found = f.FirstLSN >= next && f.Synced > uint64(x) && f.Synced <= uint64(off)
+		return found
+	})
+	return found || exhausted
 }

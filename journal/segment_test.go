@@ -157,3 +157,57 @@ func TestManyUnsyncedFramesAfterDamageAreTorn(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, int64(x), ce.Offset)
 }
+
+// TestScanCandidates checks the search that recovery (syncedBeyond) and
+// Repair (highestLSN) share: it finds the frames that verify, in order,
+// never one inside another's extent, stops when told to, and gives up after
+// maxForgedCandidates headers that verify over payloads that do not.
+func TestScanCandidates(t *testing.T) {
+	inner := AppendFrame(nil, 9, HeaderSize, [][]byte{[]byte("inside")})
+	data := AppendSegmentHeader(nil, 1)
+	data = append(data, "junk"...)
+	a := int64(len(data))
+	data = AppendFrame(data, 1, HeaderSize, [][]byte{inner}) // holds a frame image
+	b := int64(len(data))
+	data = AppendFrame(data, 2, HeaderSize, [][]byte{[]byte("b")})
+
+	found := func(data []byte, start int64, stopAt int) ([]int64, bool) {
+		var offs []int64
+		exhausted := scanCandidates(data, start, func(off int64, f Frame) bool {
+			offs = append(offs, off)
+			return len(offs) == stopAt
+		})
+		return offs, exhausted
+	}
+	offs, exhausted := found(data, 0, -1)
+	require.False(t, exhausted)
+	require.Equal(t, []int64{a, b}, offs, "the image inside the first frame is skipped")
+	offs, _ = found(data, a+1, -1)
+	require.Len(t, offs, 2, "from inside the first frame, the image is a frame")
+	require.Greater(t, offs[0], a)
+	require.Equal(t, b, offs[1])
+	offs, exhausted = found(data, 0, 1)
+	require.False(t, exhausted)
+	require.Equal(t, []int64{a}, offs, "stopped at the first")
+
+	// Forged candidates before a real frame: below the bound it is found,
+	// at the bound the search gives up first.
+	for _, n := range []int{maxForgedCandidates - 1, maxForgedCandidates} {
+		img := AppendSegmentHeader(nil, 1)
+		for i := range n {
+			at := len(img)
+			img = AppendFrame(img, uint64(1+i), HeaderSize, [][]byte{[]byte("forged")})
+			img[at+FrameHeaderSize+2] ^= 0x10 // the payload checksum fails
+		}
+		genuine := int64(len(img))
+		img = AppendFrame(img, uint64(1+n), HeaderSize, [][]byte{[]byte("real")})
+		offs, exhausted := found(img, HeaderSize, -1)
+		if n < maxForgedCandidates {
+			require.False(t, exhausted)
+			require.Equal(t, []int64{genuine}, offs)
+		} else {
+			require.True(t, exhausted)
+			require.Empty(t, offs)
+		}
+	}
+}

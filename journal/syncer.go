@@ -70,6 +70,7 @@ type syncer struct {
 	done chan struct{}
 }
 
+// newSyncer returns a syncer whose goroutine start launches.
 func newSyncer() *syncer {
 	return &syncer{
 		reqs:    make(chan syncReq, 1),

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -105,6 +106,36 @@ func appendB(t testing.TB, j *Journal, b *batch.Batch) {
 	require.NoError(t, j.Append(context.Background(), b))
 }
 
+// askSyncs appends n batches with one AfterSync waiter and no entries, from
+// n goroutines at once. It returns without waiting for them; the function it
+// returns waits until every Append has returned and gives their waiters. A
+// failed Append fails the test.
+func askSyncs(t testing.TB, j *Journal, n int) (wait func() []waiter) {
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ws []waiter
+	)
+	for range n {
+		wg.Go(func() {
+			w := newWaiter()
+			if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			ws = append(ws, w)
+			mu.Unlock()
+		})
+	}
+	return func() []waiter {
+		t.Helper()
+		wg.Wait()
+		require.Len(t, ws, n)
+		return ws
+	}
+}
+
 // handled appends a batch with one AfterWrite waiter and no entries and
 // waits for it: once it is settled the journal's goroutine has handled every
 // batch appended before it.
@@ -191,21 +222,7 @@ func TestSyncWaitersShareNextFsync(t *testing.T) {
 		late = append(late, w)
 		appendB(t, j.Journal, &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}})
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for range syncers {
-		wg.Go(func() {
-			w := newWaiter()
-			if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
-				t.Error(err)
-				return
-			}
-			mu.Lock()
-			late = append(late, w)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	late = append(late, askSyncs(t, j.Journal, syncers)()...)
 	require.Len(t, late, writers+syncers)
 	handled(t, j.Journal) // every batch above is queued
 
@@ -469,27 +486,35 @@ func TestCloseWaitsForFsync(t *testing.T) {
 	requireEntries(t, 1, 4, re.replayed)
 }
 
-// TestTickerStartsOneFsync lets the ticker run every millisecond while the
-// fsync it started is held: it starts no other, and starts one again once
-// that completes and more is written.
+// TestTickerStartsOneFsync lets the ticker fire while the fsync it started
+// is held: it starts no other, and starts one again once that completes and
+// more is written. It runs in a synctest bubble, so every tick the test
+// sleeps through does fire.
 func TestTickerStartsOneFsync(t *testing.T) {
-	g := newSyncGate()
-	j := g.open(t, t.TempDir(), Options{SyncInterval: time.Millisecond})
-	g.hold.Store(true)
-	require.NoError(t, put(t, j.Journal, 1, 1, false))
-	g.waitEntered(t)
-	// Writes go on meanwhile, and ticks: each write makes the segment
-	// dirtier, but the ticker does not start a second fsync.
-	for lsn := uint64(2); lsn <= 20; lsn++ {
-		require.NoError(t, put(t, j.Journal, lsn, lsn, false))
-	}
-	g.requireNoneEntered(t)
-	require.Equal(t, int64(1), g.syncs.Load())
-	g.release <- nil
-	g.waitEntered(t) // the next tick syncs what was written meanwhile
-	g.hold.Store(false)
-	g.release <- nil
-	require.NoError(t, j.Close())
+	synctest.Test(t, func(t *testing.T) {
+		const interval = time.Millisecond
+		g := newSyncGate()
+		j := g.open(t, t.TempDir(), Options{SyncInterval: interval})
+		g.hold.Store(true)
+		require.NoError(t, put(t, j.Journal, 1, 1, false))
+		time.Sleep(interval)
+		g.waitEntered(t)
+		// Writes go on meanwhile, and ticks: each write makes the segment
+		// dirtier, but the tick after it does not start a second fsync.
+		for lsn := uint64(2); lsn <= 20; lsn++ {
+			require.NoError(t, put(t, j.Journal, lsn, lsn, false))
+			time.Sleep(interval)
+		}
+		synctest.Wait()
+		g.requireNoneEntered(t)
+		require.Equal(t, int64(1), g.syncs.Load())
+		g.release <- nil
+		time.Sleep(interval)
+		g.waitEntered(t) // the next tick syncs what was written meanwhile
+		g.hold.Store(false)
+		g.release <- nil
+		require.NoError(t, j.Close())
+	})
 }
 
 // TestSyncerStateMachine drives a writer by hand, with no goroutine behind
