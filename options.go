@@ -1,7 +1,9 @@
 package hurrah
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/hurrahdb/hurrah/actor"
@@ -85,44 +87,31 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 	case r.Durability != MemoryOnly && !persistent:
 		return bad("durability %v needs a directory", r.Durability)
 	}
-	if r.SyncInterval < 0 {
-		return bad("SyncInterval %v is negative", r.SyncInterval)
-	}
-	if r.SyncInterval == 0 {
-		r.SyncInterval = DefaultSyncInterval
-	}
-	if r.SegmentSize == 0 {
-		r.SegmentSize = DefaultSegmentSize
-	}
-	if r.SegmentSize < MinSegmentSize || r.SegmentSize > MaxSegmentSize {
-		return bad("SegmentSize %d is outside [%d, %d]", r.SegmentSize, MinSegmentSize, MaxSegmentSize)
-	}
-	if r.MaxKeySize == 0 {
-		r.MaxKeySize = DefaultMaxKeySize
-	}
-	if r.MaxKeySize < 1 || r.MaxKeySize > MaxKeySizeLimit {
-		return bad("MaxKeySize %d is outside [1, %d]", r.MaxKeySize, MaxKeySizeLimit)
-	}
-	if r.MaxValueSize == 0 {
-		r.MaxValueSize = DefaultMaxValueSize
-	}
-	if r.MaxValueSize < 1 || r.MaxValueSize > MaxValueLimit {
-		return bad("MaxValueSize %d is outside [1, %d]", r.MaxValueSize, MaxValueLimit)
-	}
-	if r.MailboxSize < 0 || r.MailboxSize > MaxMailboxSize {
-		return bad("MailboxSize %d is outside [0, %d]", r.MailboxSize, MaxMailboxSize)
-	}
-	if r.MailboxSize == 0 {
-		r.MailboxSize = DefaultMailboxSize
-	}
-	if r.MaxBatch < 0 || r.MaxBatch > MaxBatchLimit {
-		return bad("MaxBatch %d is outside [0, %d]", r.MaxBatch, MaxBatchLimit)
-	}
-	if r.MaxBatch == 0 {
-		r.MaxBatch = DefaultMaxBatch
+	// Every field is checked, so one error names every bad one.
+	if err := errors.Join(
+		option("SyncInterval", &r.SyncInterval, DefaultSyncInterval, 1, math.MaxInt64),
+		option("SegmentSize", &r.SegmentSize, DefaultSegmentSize, MinSegmentSize, MaxSegmentSize),
+		option("MaxKeySize", &r.MaxKeySize, DefaultMaxKeySize, 1, MaxKeySizeLimit),
+		option("MaxValueSize", &r.MaxValueSize, DefaultMaxValueSize, 1, MaxValueLimit),
+		option("MailboxSize", &r.MailboxSize, DefaultMailboxSize, 1, MaxMailboxSize),
+		option("MaxBatch", &r.MaxBatch, DefaultMaxBatch, 1, MaxBatchLimit),
+	); err != nil {
+		return Options{}, err
 	}
 	if r.fs == nil {
 		r.fs = vfs.OS
 	}
 	return r, nil
+}
+
+// option fills *v with def when it is zero, then checks that it lies in
+// [lo, hi].
+func option[T ~int | ~int64](name string, v *T, def, lo, hi T) error {
+	if *v == 0 {
+		*v = def
+	}
+	if *v < lo || *v > hi {
+		return fmt.Errorf("%w: %s %v is outside [%v, %v]", ErrInvalidOptions, name, *v, lo, hi)
+	}
+	return nil
 }
