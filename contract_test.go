@@ -98,3 +98,12 @@ func TestContextEnded(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidOptionsNamesEveryField: one Open names every bad option.
+func TestInvalidOptionsNamesEveryField(t *testing.T) {
+	_, err := Open(newDir(t), &Options{SyncInterval: -1, MaxBatch: -1, SegmentSize: 1})
+	require.ErrorIs(t, err, ErrInvalidOptions)
+	for _, field := range []string{"SyncInterval", "MaxBatch", "SegmentSize"} {
+		require.Contains(t, err.Error(), field)
+	}
+}
