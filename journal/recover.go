@@ -117,7 +117,8 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 				if err := replay(e); err != nil {
 					// The record passed its checksums, so no torn write
 					// explains it: whatever replay found wrong is corruption.
-					return nil, Report{}, &CorruptError{File: s.path, Offset: scan.frameOf(e.LSN),
+					fr, _ := scan.frameOf(e.LSN) // scan found e, so its frame is there
+					return nil, Report{}, &CorruptError{File: s.path, Offset: fr.Offset,
 						Reason: fmt.Sprintf("replay of LSN %d failed", e.LSN), Err: err}
 				}
 			}

@@ -235,13 +235,10 @@ func scanLog(fsys vfs.FS, dir string, validate func(batch.Entry) error) (logScan
 		if validate != nil {
 			for j, e := range scan.Entries {
 				if verr := validate(e); verr != nil {
-					x, first, ok := frameOf(data, e.LSN)
-					if !ok { // ScanSegment found the entry, so its frame is there
-						return logScan{}, fmt.Errorf("journal: no frame of %s holds LSN %d", s.path, e.LSN)
-					}
-					ce = &CorruptError{File: s.path, Offset: x,
+					fr, _ := scan.frameOf(e.LSN) // scan found e, so its frame is there
+					ce = &CorruptError{File: s.path, Offset: fr.Offset,
 						Reason: fmt.Sprintf("entry with LSN %d: %v", e.LSN, verr)}
-					scan.Entries = scan.Entries[:j-int(e.LSN-first)]
+					scan.Entries = scan.Entries[:j-int(e.LSN-fr.FirstLSN)]
 					break
 				}
 			}
@@ -261,22 +258,6 @@ func scanLog(fsys vfs.FS, dir string, validate func(batch.Entry) error) (logScan
 	}
 	st.lastLSN = next - 1
 	return st, nil
-}
-
-// frameOf returns the offset and first LSN of the frame that holds the entry
-// with LSN lsn in a segment image whose frames, up to that one, are valid.
-func frameOf(data []byte, lsn uint64) (off int64, first uint64, ok bool) {
-	for off := HeaderSize; off < len(data); {
-		f, n, err := DecodeFrame(data[off:])
-		if err != nil {
-			break
-		}
-		if lsn < f.FirstLSN+uint64(len(f.Entries)) {
-			return int64(off), f.FirstLSN, lsn >= f.FirstLSN
-		}
-		off += n
-	}
-	return 0, 0, false
 }
 
 // repairPlan is what one pass of Repair sets aside.

@@ -83,16 +83,15 @@ type FrameSpan struct {
 	Entries  int    // how many entries it holds
 }
 
-// frameOf returns the offset of the frame holding the entry with LSN lsn,
-// or -1.
-func (s *Scan) frameOf(lsn uint64) int64 {
+// frameOf returns the frame holding the entry with LSN lsn.
+func (s *Scan) frameOf(lsn uint64) (FrameSpan, bool) {
 	i := sort.Search(len(s.Frames), func(i int) bool {
 		return s.Frames[i].FirstLSN+uint64(s.Frames[i].Entries) > lsn
 	})
 	if i < len(s.Frames) && s.Frames[i].FirstLSN <= lsn {
-		return s.Frames[i].Offset
+		return s.Frames[i], true
 	}
-	return -1
+	return FrameSpan{}, false
 }
 
 // ScanSegment validates data, the whole image of the segment file name, and
