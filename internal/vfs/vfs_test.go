@@ -14,33 +14,52 @@ import (
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
-func TestOSCreateIsExclusive(t *testing.T) {
-	name := filepath.Join(t.TempDir(), "f")
-	f, err := vfs.OS.Create(name)
+// fileSystems runs body against every FS implementation, each in a fresh
+// directory, so the in-memory one is held to the operating system's
+// contract.
+func fileSystems(t *testing.T, body func(t *testing.T, fsys vfs.FS, dir string)) {
+	t.Run("os", func(t *testing.T) { body(t, vfs.OS, t.TempDir()) })
+	t.Run("mem", func(t *testing.T) {
+		m := vfs.NewMem()
+		require.NoError(t, m.MkdirAll("/data"))
+		body(t, m, "/data")
+	})
+}
+
+func TestCreateIsExclusive(t *testing.T) {
+	fileSystems(t, testCreateIsExclusive)
+}
+
+func testCreateIsExclusive(t *testing.T, fsys vfs.FS, dir string) {
+	name := filepath.Join(dir, "f")
+	f, err := fsys.Create(name)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("kept"))
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
-	_, err = vfs.OS.Create(name)
+	_, err = fsys.Create(name)
 	require.ErrorIs(t, err, fs.ErrExist)
-	b, err := vfs.OS.ReadFile(name)
+	b, err := fsys.ReadFile(name)
 	require.NoError(t, err)
 	require.Equal(t, "kept", string(b), "a refused Create must not truncate")
 }
 
-func TestOSAppendTruncateListSync(t *testing.T) {
-	dir := t.TempDir()
+func TestAppendTruncateListSync(t *testing.T) {
+	fileSystems(t, testAppendTruncateListSync)
+}
+
+func testAppendTruncateListSync(t *testing.T, fsys vfs.FS, dir string) {
 	for _, n := range []string{"b", "a", "c"} {
-		f, err := vfs.OS.Create(filepath.Join(dir, n))
+		f, err := fsys.Create(filepath.Join(dir, n))
 		require.NoError(t, err)
 		require.NoError(t, f.Close())
 	}
-	names, err := vfs.OS.List(dir)
+	names, err := fsys.List(dir)
 	require.NoError(t, err)
 	require.Equal(t, []string{"a", "b", "c"}, names)
 
-	f, err := vfs.OS.OpenAppend(filepath.Join(dir, "a"))
+	f, err := fsys.OpenAppend(filepath.Join(dir, "a"))
 	require.NoError(t, err)
 	_, err = f.Write([]byte("hello"))
 	require.NoError(t, err)
@@ -49,26 +68,41 @@ func TestOSAppendTruncateListSync(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Sync())
 	require.NoError(t, f.Close())
-	b, err := vfs.OS.ReadFile(filepath.Join(dir, "a"))
+	b, err := fsys.ReadFile(filepath.Join(dir, "a"))
 	require.NoError(t, err)
 	require.Equal(t, "he!", string(b))
-	require.NoError(t, vfs.OS.SyncDir(dir))
+	require.NoError(t, fsys.SyncDir(dir))
 
-	require.NoError(t, vfs.OS.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "z")))
-	require.NoError(t, vfs.OS.Remove(filepath.Join(dir, "b")))
-	names, err = vfs.OS.List(dir)
+	require.NoError(t, fsys.Rename(filepath.Join(dir, "a"), filepath.Join(dir, "z")))
+	require.NoError(t, fsys.Remove(filepath.Join(dir, "b")))
+	names, err = fsys.List(dir)
 	require.NoError(t, err)
 	require.Equal(t, []string{"c", "z"}, names)
+	_, err = fsys.ReadFile(filepath.Join(dir, "a"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	fi, err := fsys.Stat(filepath.Join(dir, "z"))
+	require.NoError(t, err)
+	require.Equal(t, int64(3), fi.Size())
+	require.False(t, fi.IsDir())
+	fi, err = fsys.Stat(dir)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
+	_, err = fsys.Stat(filepath.Join(dir, "missing"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
 }
 
-func TestOSLockExcludesSecondHolder(t *testing.T) {
-	name := filepath.Join(t.TempDir(), "LOCK")
-	l1, err := vfs.OS.Lock(name)
+func TestLockExcludesSecondHolder(t *testing.T) {
+	fileSystems(t, testLockExcludesSecondHolder)
+}
+
+func testLockExcludesSecondHolder(t *testing.T, fsys vfs.FS, dir string) {
+	name := filepath.Join(dir, "LOCK")
+	l1, err := fsys.Lock(name)
 	require.NoError(t, err)
-	_, err = vfs.OS.Lock(name) // same process, new open file description
+	_, err = fsys.Lock(name) // same process, new open file description
 	require.ErrorIs(t, err, vfs.ErrLocked)
 	require.NoError(t, l1.Close())
-	l2, err := vfs.OS.Lock(name)
+	l2, err := fsys.Lock(name)
 	require.NoError(t, err, "closing the holder releases the lock")
 	require.NoError(t, l2.Close())
 }
