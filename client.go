@@ -82,8 +82,11 @@ func Open(dir string, opts *Options) (*DB, error) {
 		db.eng = eng
 		return db, nil
 	}
-	if fi, err := o.fs.Stat(dir); err == nil && !fi.IsDir() {
+	switch fi, err := o.fs.Stat(dir); {
+	case err == nil && !fi.IsDir():
 		return nil, fmt.Errorf("%w: %s: %w", ErrBadDir, dir, syscall.ENOTDIR)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, dirErr("open", dir, err) // the journal would meet it later, or hide it
 	}
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{
 		SyncInterval: o.SyncInterval,

@@ -1,0 +1,206 @@
+package hurrah
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// The crash and fault harness: a scripted single-writer workload (a plan)
+// that runs against any vfs.FS and counts how far it got, and a check that
+// what a directory holds afterwards is exactly the state after some prefix
+// of the plan that contains every write the level promised to keep.
+
+// harnessDir is where harness stores live on an in-memory file system.
+const harnessDir = "/db"
+
+// harnessLong reports whether the long versions of the reliability tests
+// were asked for (HURRAH_LONG=1).
+func harnessLong() bool { return os.Getenv("HURRAH_LONG") == "1" }
+
+// planOp is one step of a plan: a SetBytes, a Delete or a Clear.
+type planOp struct {
+	op    string // "set", "delete" or "clear"
+	key   string
+	value string
+}
+
+// plan is a workload in two sessions: the first opens the store, applies
+// ops[:split] and closes it; the second opens it again, applies the rest
+// with a Sync after every syncEvery of them, and closes it.
+type plan struct {
+	ops       []planOp
+	split     int
+	syncEvery int
+}
+
+// newPlan returns n operations on a few keys, with values large enough that
+// 4 KiB segments rotate every dozen or so writes.
+func newPlan(seed uint64, n int) plan {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	p := plan{split: n / 3, syncEvery: 5}
+	for i := range n {
+		key := "k" + strconv.Itoa(r.IntN(8))
+		switch x := r.IntN(100); {
+		case x < 75:
+			v := fmt.Sprintf("v%d-%s", i, strings.Repeat("x", 100+r.IntN(300)))
+			p.ops = append(p.ops, planOp{op: "set", key: key, value: v})
+		case x < 95:
+			p.ops = append(p.ops, planOp{op: "delete", key: key})
+		default:
+			p.ops = append(p.ops, planOp{op: "clear"})
+		}
+	}
+	return p
+}
+
+// state returns the store's contents after the first n operations.
+func (p plan) state(n int) map[string]string {
+	m := map[string]string{}
+	for _, o := range p.ops[:n] {
+		switch o.op {
+		case "set":
+			m[o.key] = o.value
+		case "delete":
+			delete(m, o.key)
+		case "clear":
+			clear(m)
+		}
+	}
+	return m
+}
+
+// progress counts how far a run of a plan got. Each counter only grows.
+type progress struct {
+	issued  atomic.Int64 // operations whose call had begun
+	acked   atomic.Int64 // operations whose call returned nil
+	durable atomic.Int64 // operations the level promises survive a power loss
+}
+
+// runResult says how a run of a plan ended.
+type runResult struct {
+	err  error  // the first error a call returned, nil if the plan completed
+	call string // the call that returned it
+	// db is the store the error came from, still open, when it came from
+	// a write or a Sync (so the test can check the store refuses writes);
+	// nil otherwise.
+	db *DB
+}
+
+// runPlan runs p on fsys at level and stops at the first error. Synced
+// writes are durable when acknowledged; at the other levels a write is
+// durable once a Sync or a Close that began after its acknowledgement has
+// returned nil.
+func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
+	ctx := context.Background()
+	opts := &Options{Durability: level, SegmentSize: MinSegmentSize, SyncInterval: time.Hour, fs: fsys}
+	settle := func() { pr.durable.Store(pr.acked.Load()) }
+	session := func(ops []planOp, first int, syncEvery int) runResult {
+		db, err := Open(harnessDir, opts)
+		if err != nil {
+			return runResult{err: err, call: "Open"}
+		}
+		for i, o := range ops {
+			pr.issued.Add(1)
+			switch o.op {
+			case "set":
+				err = db.SetBytes(ctx, o.key, []byte(o.value))
+			case "delete":
+				_, err = db.Delete(ctx, o.key)
+			case "clear":
+				err = db.Clear(ctx)
+			}
+			if err != nil {
+				return runResult{err: err, call: fmt.Sprintf("%s #%d", o.op, first+i), db: db}
+			}
+			pr.acked.Add(1)
+			if level == Synced {
+				settle()
+			}
+			if syncEvery > 0 && (i+1)%syncEvery == 0 {
+				acked := pr.acked.Load()
+				if err := db.Sync(ctx); err != nil {
+					return runResult{err: err, call: "Sync", db: db}
+				}
+				pr.durable.Store(acked)
+			}
+		}
+		acked := pr.acked.Load()
+		if err := db.Close(); err != nil {
+			return runResult{err: err, call: "Close"}
+		}
+		pr.durable.Store(acked)
+		return runResult{}
+	}
+	if r := session(p.ops[:p.split], 0, 0); r.err != nil {
+		return r
+	}
+	return session(p.ops[p.split:], p.split, p.syncEvery)
+}
+
+// requirePrefix opens the store on fsys and fails unless it holds the state
+// after the first n operations of p for some n in [lo, hi]: every write
+// that had to survive is there, nothing is reordered or half applied, and
+// anything more is the next few operations in order. It returns n and what
+// Open recovered, and leaves the store closed.
+func requirePrefix(t testing.TB, p plan, fsys vfs.FS, lo, hi int64) (int, Recovery) {
+	t.Helper()
+	db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: fsys})
+	require.NoError(t, err, "reopen")
+	defer db.Close()
+	got := storeContents(t, db)
+	hi = min(hi, int64(len(p.ops)))
+	for n := lo; n <= hi; n++ {
+		if maps.Equal(got, p.state(int(n))) {
+			require.NoError(t, db.Close())
+			return int(n), db.Recovery()
+		}
+	}
+	require.Failf(t, "recovered state is no prefix of the plan",
+		"want the state after %d to %d operations; got keys %v (recovery %+v)",
+		lo, hi, slices.Sorted(maps.Keys(got)), db.Recovery())
+	return 0, Recovery{}
+}
+
+// storeContents reads every key and value of db.
+func storeContents(t testing.TB, db *DB) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := db.Keys(ctx)
+	require.NoError(t, err)
+	got := make(map[string]string, len(keys))
+	for _, k := range keys {
+		b, err := db.GetBytes(ctx, k)
+		require.NoError(t, err)
+		got[k] = string(b)
+	}
+	return got
+}
+
+// errPowerLost is what every file operation returns once a crash point has
+// been passed: the machine is off.
+var errPowerLost = errors.New("test: power lost")
+
+// countOps runs p on a fresh Mem and returns how many file operations the
+// whole run makes.
+func countOps(t testing.TB, p plan, level Durability) int {
+	t.Helper()
+	var in vfs.Injector
+	m := vfs.NewMem()
+	r := runPlan(p, &vfs.Faulty{FS: m, Inject: in.Inject}, level, &progress{})
+	require.NoError(t, r.err, "the plan runs cleanly without faults (%s)", r.call)
+	return in.Count()
+}
