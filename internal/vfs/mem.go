@@ -286,9 +286,11 @@ type CrashOptions struct {
 	// of its changes since its last SyncDir, a random number of them. Nil
 	// keeps only what was synced.
 	Rand *rand.Rand
-	// Tear, with Rand, also damages the unsynced bytes a file keeps: from a
-	// random point on they are zeros (the size reached the disk but the
-	// data did not) or random garbage (a torn sector write).
+	// Tear, with Rand, also damages a random run of the unsynced bytes a
+	// file keeps, to its end or not: they become zeros (the size reached
+	// the disk but the data did not) or random garbage (a torn sector
+	// write). The synced bytes are never damaged: fsync is taken to be
+	// honest.
 	Tear bool
 }
 
@@ -349,9 +351,14 @@ func (n *memNode) crashed(opts CrashOptions) []byte {
 	keep := r.IntN(len(n.data) - len(n.synced) + 1)
 	b := slices.Clone(n.data[:len(n.synced)+keep])
 	if opts.Tear && keep > 0 {
-		from := len(n.synced) + r.IntN(keep)
+		// Damage runs to the end, or is a hole with good bytes after it
+		// (a later sector reached the disk and an earlier one did not).
+		from, to := len(n.synced)+r.IntN(keep), len(b)
+		if r.IntN(2) == 0 {
+			to = from + 1 + r.IntN(len(b)-from)
+		}
 		zeros := r.IntN(2) == 0
-		for i := from; i < len(b); i++ {
+		for i := from; i < to; i++ {
 			if zeros {
 				b[i] = 0
 			} else {
