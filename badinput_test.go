@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -292,6 +293,13 @@ func TestDirUnwritableChmod(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrPermission)
 }
 
+// setVersion sets the format version in the segment header at the start of
+// b, and its checksum, as a newer build would write it.
+func setVersion(b []byte, v uint32) {
+	binary.LittleEndian.PutUint32(b[8:12], v)
+	binary.LittleEndian.PutUint32(b[28:32], crc32.Checksum(b[:28], crc32.MakeTable(crc32.Castagnoli)))
+}
+
 func TestNewerVersion(t *testing.T) {
 	ctx := t.Context()
 	dir := newDir(t)
@@ -303,7 +311,7 @@ func TestNewerVersion(t *testing.T) {
 	b, err := os.ReadFile(wal)
 	require.NoError(t, err)
 	require.Equal(t, uint32(1), binary.LittleEndian.Uint32(b[8:12]))
-	binary.LittleEndian.PutUint32(b[8:12], 2)
+	setVersion(b, 2)
 	require.NoError(t, os.WriteFile(wal, b, 0o644))
 	before := snapshotDir(t, dir)
 

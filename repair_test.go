@@ -269,7 +269,7 @@ func TestRepairNewerVersion(t *testing.T) {
 	rs := repairWrite(t, 100)
 	last := rs.segs[len(rs.segs)-1]
 	b := repairRead(t, last)
-	b[8]++ // the version, little-endian
+	setVersion(b, 2)
 	require.NoError(t, os.WriteFile(last, b, 0o644))
 	_, err := Open(rs.dir, &repairOpts)
 	require.ErrorIs(t, err, ErrVersion)

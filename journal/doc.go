@@ -70,9 +70,10 @@
 //     its LOCK file; if another holder has it, fail with ErrLocked.
 //  2. List the segments: files named exactly 20 digits and ".wal". Sort them;
 //     ignore every other file.
-//  3. Read and check each segment in order (ScanSegment). The header must be
-//     valid, of a version this package reads (else ErrVersion), and give the
-//     LSN in the file's name; the first segment must start at or before
+//  3. Read and check each segment in order (ScanSegment). The header must
+//     pass its checksum (a header that fails it is damaged, and judged as
+//     below), be of a version this package reads (else ErrVersion), and give
+//     the LSN in the file's name; the first segment must start at or before
 //     From+1, every other one exactly where the previous one ended.
 //     Frames follow from offset 32. A frame whose checksums pass but whose
 //     contents do not decode, whose type is unknown or whose first LSN does

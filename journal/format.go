@@ -54,7 +54,11 @@ const (
 	// Magic opens every segment file.
 	Magic = "HURRAHWL"
 	// Version is the segment format version this package writes. It reads
-	// this version and refuses newer ones with ErrVersion.
+	// this version and refuses newer ones with ErrVersion. Every version,
+	// this one and those to come, starts its segments with a 32-byte
+	// header holding the magic at bytes 0..8, the version at 8..12 and the
+	// CRC32C of bytes 0..28 at 28..32, so that a reader checks a header
+	// before it trusts the version: a torn header can hold any number.
 	Version = 1
 	// HeaderSize is the size of a segment header.
 	HeaderSize = 32

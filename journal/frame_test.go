@@ -182,8 +182,11 @@ func TestReadHeaderRefuses(t *testing.T) {
 		{"magic", mutate(func(h []byte) { h[0] = 'X' }, true), true, nil},
 		{"checksum", mutate(func(h []byte) { h[20] ^= 1 }, false), true, nil},
 		{"zero-filled", make([]byte, HeaderSize), true, nil},
-		{"version 2", mutate(func(h []byte) { le.PutUint32(h[8:12], 2) }, false), false, ErrVersion},
-		{"version 2, cut short", mutate(func(h []byte) { le.PutUint32(h[8:12], 2) }, false)[:12], false, ErrVersion},
+		{"version 2", mutate(func(h []byte) { le.PutUint32(h[8:12], 2) }, true), false, ErrVersion},
+		// A torn header can hold any version: it is not trusted unless the
+		// checksum holds.
+		{"version 2, checksum mismatch", mutate(func(h []byte) { le.PutUint32(h[8:12], 2) }, false), true, nil},
+		{"version 2, cut short", mutate(func(h []byte) { le.PutUint32(h[8:12], 2) }, true)[:12], true, nil},
 		{"version 0", mutate(func(h []byte) { le.PutUint32(h[8:12], 0) }, true), false, ErrCorrupt},
 		{"reserved", mutate(func(h []byte) { h[13] = 1 }, true), false, ErrCorrupt},
 		{"first LSN 0", mutate(func(h []byte) { le.PutUint64(h[16:24], 0) }, true), false, ErrCorrupt},

@@ -244,12 +244,14 @@ func TestCorruption(t *testing.T) {
 		{"newer version, last segment", false, 0, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
 			le.PutUint32(data[8:12], Version+1)
+			le.PutUint32(data[28:32], checksum(data[:28]))
 			writeFileT(t, segs[0], data)
 			return damage{-1, 0}
 		}, ErrVersion},
 		{"newer version, first of several", false, 300, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
 			le.PutUint32(data[8:12], Version+1)
+			le.PutUint32(data[28:32], checksum(data[:28]))
 			writeFileT(t, segs[0], data)
 			return damage{-1, 0}
 		}, ErrVersion},

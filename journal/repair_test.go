@@ -275,6 +275,7 @@ func TestRepairRefuses(t *testing.T) {
 	newer := func(t *testing.T, seg string) {
 		b := readFile(t, seg)
 		le.PutUint32(b[8:12], Version+1)
+		le.PutUint32(b[28:32], checksum(b[:28]))
 		writeFileT(t, seg, b)
 	}
 	t.Run("newer version", func(t *testing.T) {

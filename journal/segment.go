@@ -26,22 +26,22 @@ func AppendSegmentHeader(dst []byte, firstLSN uint64) []byte {
 // write explains (too short, wrong magic, checksum mismatch); err is set
 // when it is wrong in a way no torn write explains (a newer version, or
 // invalid fields under a valid checksum).
+//
+// The checksum is checked before the version is trusted: every version
+// keeps the magic, the version and the header checksum where they are (see
+// Version), and a torn header can hold any version number.
 func readHeader(name string, data []byte) (first uint64, damage string, err error) {
 	if len(data) < len(Magic) || string(data[:len(Magic)]) != Magic {
 		return 0, "bad segment magic", nil
-	}
-	// The version comes before the checksum: a newer format may lay out or
-	// check its header differently, so its checksum means nothing here.
-	if len(data) >= 12 {
-		if v := binary.LittleEndian.Uint32(data[8:12]); v > Version {
-			return 0, "", fmt.Errorf("%w: %s has version %d, this build reads up to %d", ErrVersion, name, v, Version)
-		}
 	}
 	if len(data) < HeaderSize {
 		return 0, "segment header cut short", nil
 	}
 	if checksum(data[:28]) != binary.LittleEndian.Uint32(data[28:32]) {
 		return 0, "segment header checksum mismatch", nil
+	}
+	if v := binary.LittleEndian.Uint32(data[8:12]); v > Version {
+		return 0, "", fmt.Errorf("%w: %s has version %d, this build reads up to %d", ErrVersion, name, v, Version)
 	}
 	corrupt := func(reason string) (uint64, string, error) {
 		return 0, "", &CorruptError{File: name, Offset: 0, Reason: reason}

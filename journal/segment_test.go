@@ -52,7 +52,12 @@ func TestScanSegment(t *testing.T) {
 		{name: "zero file, last", data: make([]byte, 100), last: true, wantN: 0, tornAt: 0, corruptAt: -1},
 		{name: "frame LSN gap", data: gap, last: true, corruptAt: gapAt},
 		{name: "invalid frame, last", data: append(bytes.Clone(clean), rawFrame(2, []byte("??"))...), last: true, corruptAt: end},
-		{name: "newer version", data: func() []byte { b := bytes.Clone(clean); le.PutUint32(b[8:12], 2); return b }(), last: true, wantErr: ErrVersion},
+		{name: "newer version", data: func() []byte {
+			b := bytes.Clone(clean)
+			le.PutUint32(b[8:12], 2)
+			le.PutUint32(b[28:32], checksum(b[:28]))
+			return b
+		}(), last: true, wantErr: ErrVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
