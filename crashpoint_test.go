@@ -1,9 +1,11 @@
 package hurrah
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -83,7 +85,7 @@ func TestCrashPoints(t *testing.T) {
 	// tail; the long one into all of them.
 	seeds, n, nestEvery := 1, 45, 8
 	if harnessLong() {
-		seeds, n, nestEvery = 25, 150, 1
+		seeds, n, nestEvery = 8, 120, 1
 	}
 	var points, images, nested, torn, maxExtra int
 	var mu sync.Mutex
@@ -193,4 +195,100 @@ func crashRecovery(t testing.TB, p plan, img *vfs.Mem, lo, hi int64, r *rand.Ran
 		checked++
 	}
 	return checked
+}
+
+// TestCrashPointsConcurrent cuts the power before every file operation of a
+// run in which several goroutines write at the Synced level at once, so
+// their writes share fsyncs (group commit). Each writer sets its own keys
+// in order; after every crash each writer's keys must be a prefix of its
+// sequence that holds every write it saw acknowledged.
+func TestCrashPointsConcurrent(t *testing.T) {
+	const writers = 4
+	perWriter, seeds := 12, 1
+	if harnessLong() {
+		perWriter, seeds = 40, 4
+	}
+	var points int
+	for _, mode := range crashModes {
+		t.Run(mode.name, func(t *testing.T) {
+			for seed := range seeds {
+				r := rand.New(rand.NewPCG(uint64(seed), 99))
+				for at := 1; ; at++ {
+					opts := vfs.CrashOptions{}
+					if mode.random {
+						opts = vfs.CrashOptions{Rand: r, Tear: mode.tear}
+					}
+					img, lo, hi := crashConcurrent(t, writers, perWriter, at, opts)
+					if img == nil {
+						require.Greater(t, at, writers*perWriter/2, "the run ended early")
+						break
+					}
+					db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
+					require.NoError(t, err, "crash before op %d", at)
+					got := storeContents(t, db)
+					require.NoError(t, db.Close())
+					n := 0
+					for w := range writers {
+						k := 0
+						for ; ; k++ {
+							v, ok := got[writerKey(w, k)]
+							if !ok {
+								break
+							}
+							require.Equal(t, writerValue(w, k), v)
+						}
+						require.True(t, int64(k) >= lo[w] && int64(k) <= hi[w],
+							"crash before op %d: writer %d kept %d writes, want %d to %d", at, w, k, lo[w], hi[w])
+						n += k
+					}
+					require.Len(t, got, n, "crash before op %d: keys beyond some writer's prefix", at)
+					points++
+				}
+			}
+		})
+	}
+	t.Logf("figure: crash points, concurrent: %d crash points (%d Synced writers, 3 modes), 0 acknowledged writes lost", points, writers)
+}
+
+func writerKey(w, k int) string   { return fmt.Sprintf("w%d-%03d", w, k) }
+func writerValue(w, k int) string { return fmt.Sprintf("%s=%0200d", writerKey(w, k), k) }
+
+// crashConcurrent runs writers goroutines that each Set perWriter keys in
+// order at the Synced level, cuts the power before file operation at, and
+// returns the image and, per writer, the writes acknowledged before the cut
+// and those begun by then.
+func crashConcurrent(t *testing.T, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64) {
+	t.Helper()
+	m := vfs.NewMem()
+	acked := make([]atomic.Int64, writers)
+	issued := make([]atomic.Int64, writers)
+	cut := &powerCut{at: at, image: func() {
+		lo, hi = make([]int64, writers), make([]int64, writers)
+		for w := range writers {
+			lo[w] = acked[w].Load()
+		}
+		img = m.Crash(opts)
+		for w := range writers {
+			hi[w] = issued[w].Load()
+		}
+	}}
+	db, err := Open(harnessDir, &Options{Durability: Synced, SegmentSize: MinSegmentSize, fs: &vfs.Faulty{FS: m, Inject: cut.inject}})
+	if err != nil {
+		return img, make([]int64, writers), make([]int64, writers)
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for k := range perWriter {
+				issued[w].Add(1)
+				if db.SetBytes(context.Background(), writerKey(w, k), []byte(writerValue(w, k))) != nil {
+					return
+				}
+				acked[w].Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	db.Close()
+	return img, lo, hi
 }
