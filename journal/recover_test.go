@@ -41,55 +41,6 @@ func requireTornSaved(t *testing.T, rep Report, seg string, off int64, cut []byt
 	require.Equal(t, cut, readFile(t, rep.Torn.SavedAs))
 }
 
-// TestTornTailAtEveryOffset cuts the last segment at every byte offset
-// inside its last three frames and checks recovery keeps exactly the whole
-// frames, sets the cut bytes aside, and leaves a journal that appends and
-// reopens.
-func TestTornTailAtEveryOffset(t *testing.T) {
-	const n = 12
-	src := writeLog(t, n, false, Options{SyncInterval: quiet})
-	orig := readFile(t, segPath(src, 1))
-	offs := frameOffsets(t, orig)
-	require.Len(t, offs, n+2, "n frames, the one Close adds, the end")
-	end := int64(len(orig))
-
-	for cut := offs[n-3]; cut < end; cut++ {
-		// Frames are one entry each: whole counts the frames before cut.
-		whole, boundary := 0, offs[0]
-		for i := range n {
-			if offs[i+1] <= cut {
-				whole, boundary = i+1, offs[i+1]
-			}
-		}
-		t.Run(fmt.Sprintf("cut at %d", cut), func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			seg := segPath(dir, 1)
-			writeFileT(t, seg, orig[:cut])
-
-			j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
-			requireEntries(t, 1, uint64(whole), j.replayed)
-			require.Equal(t, uint64(whole), j.rep.LastLSN)
-			if cut == boundary {
-				require.Nil(t, j.rep.Torn)
-				require.Equal(t, []string{"00000000000000000001.wal", "LOCK"}, names(t, dir))
-			} else {
-				requireTornSaved(t, j.rep, seg, boundary, orig[boundary:cut])
-			}
-			require.Equal(t, orig[:boundary], readFile(t, seg))
-
-			next := uint64(whole) + 1
-			require.Equal(t, next, j.NextLSN())
-			require.NoError(t, put(t, j.Journal, next, next+1, true))
-			require.NoError(t, j.Close())
-
-			j = open(t, vfs.OS, dir, Options{})
-			requireEntries(t, 1, next+1, j.replayed)
-			require.Nil(t, j.rep.Torn)
-		})
-	}
-}
-
 func TestTornTailOfFiller(t *testing.T) {
 	garbage := make([]byte, 3000)
 	rng := rand.New(rand.NewPCG(1, 2))
