@@ -3,9 +3,13 @@ module github.com/hurrahdb/hurrah
 go 1.26.8
 
 require (
-	github.com/fxamacker/cbor/v2 v2.9.6 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/anishathalye/porcupine v1.3.1
+	github.com/fxamacker/cbor/v2 v2.9.6
+	github.com/stretchr/testify v1.12.1
+	go.uber.org/goleak v1.3.0
+)
+
+require (
 	github.com/x448/float16 v0.8.4 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )

@@ -13,11 +13,13 @@ import (
 // as a fixed zone, or UTC). Decoding accepts what Go can hold: arbitrarily long
 // arrays and maps (the input is checked to be well formed before anything is
 // allocated for it) and strings that are not valid UTF-8, since a Go string
-// may hold any bytes.
+// may hold any bytes. Map keys are written in a fixed order, so equal
+// values always encode to the same bytes.
 var (
 	valueEnc cbor.EncMode = mustEncMode(cbor.EncOptions{
 		Time:    cbor.TimeRFC3339Nano,
 		TimeTag: cbor.EncTagRequired,
+		Sort:    cbor.SortCoreDeterministic, // equal maps encode alike, for CompareAndSwap
 	})
 	valueDec cbor.DecMode = mustDecMode(cbor.DecOptions{
 		MaxArrayElements: 1<<31 - 1,

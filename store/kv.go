@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // Op is the kind of a key-value mutation.
 type Op uint8
@@ -11,6 +14,13 @@ const (
 	OpDelete Op = 2 // delete Key
 	OpClear  Op = 3 // delete every key
 	OpBatch  Op = 4 // apply Batch, all or nothing
+
+	// OpCAS sets Key to Value only if Key is present and holds exactly
+	// the bytes Old. It is never journaled: a caller that journals passes
+	// the encoding of the equivalent OpSet as the command's data, so the
+	// journal records what happened and replay never meets OpCAS.
+	// DecodeCommand refuses it.
+	OpCAS Op = 5
 )
 
 // Mutation is one set or delete inside a batch.
@@ -30,6 +40,10 @@ type Command struct {
 	Key   string
 	Value []byte
 	Batch []Mutation
+	// Old is the value OpCAS expects to find. It is not part of the
+	// journal format: the encoding skips it, so a command encodes the same
+	// whatever Old holds, and a decoded command has a nil Old.
+	Old []byte `cbor:"-"`
 }
 
 // QueryOp is the kind of a key-value query.
@@ -51,7 +65,7 @@ type Query struct {
 // Result answers a Command or a Query.
 type Result struct {
 	Value []byte   // QueryGet: the stored bytes (never changed in place)
-	Found bool     // QueryGet: the key exists; OpDelete: the key existed
+	Found bool     // QueryGet: the key exists; OpDelete: the key existed; OpCAS: swapped
 	N     int      // QueryLen
 	Keys  []string // QueryKeys
 }
@@ -101,6 +115,13 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 			}
 		}
 		return Result{}, len(c.Batch) > 0, nil
+	case OpCAS:
+		cur, ok := kv.m[c.Key]
+		if !ok || !bytes.Equal(cur, c.Old) {
+			return Result{}, false, nil
+		}
+		kv.m[c.Key] = c.Value
+		return Result{Found: true}, true, nil
 	}
 	return Result{}, false, errBadOp
 }
