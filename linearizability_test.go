@@ -1,0 +1,638 @@
+package hurrah
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/stretchr/testify/require"
+)
+
+// The linearizability check: clients run random Get, Set, Delete and
+// compare-and-swap calls on a few keys at once, each call is recorded with
+// the monotonic time of its call and of its return, and porcupine searches
+// for an order of the calls that agrees with the real-time order and with a
+// sequential key-value store. A store is linearizable when every history it
+// produces has one.
+//
+// A write that returns an error (ErrClosed while the store is being
+// reopened, or the error of a context that was already canceled) may or may
+// not have taken effect. Such a call is recorded as returning after every
+// other call, with an output the model accepts either way: porcupine may then
+// place it anywhere after its call, including after everything, where it
+// changes nothing that anyone saw. A read that fails tells nothing and is
+// dropped.
+
+// linOp is the kind of a recorded call.
+type linOp uint8
+
+const (
+	linGet linOp = iota
+	linSet
+	linDelete
+	linCAS
+)
+
+// linInput is a call's input. Values are unique per write, so a read names
+// the one write it saw.
+type linInput struct {
+	op  linOp
+	key string
+	val string // linSet, linCAS: the new value
+	old string // linCAS: the value expected
+}
+
+// linOutput is a call's output.
+type linOutput struct {
+	found   bool   // linGet: key present; linDelete: key existed; linCAS: swapped
+	val     string // linGet: the value read
+	unknown bool   // a write that returned an error: it may or may not have happened
+}
+
+// linState is the model's state of one key (the model is partitioned by
+// key). It is comparable, so porcupine's default == equality serves.
+type linState struct {
+	present bool
+	val     string
+}
+
+// linModel is a sequential key-value store, one key per partition.
+var linModel = porcupine.Model{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byKey := map[string][]porcupine.Operation{}
+		for _, op := range history {
+			k := op.Input.(linInput).key
+			byKey[k] = append(byKey[k], op)
+		}
+		var parts [][]porcupine.Operation
+		for _, k := range slices.Sorted(maps.Keys(byKey)) {
+			parts = append(parts, byKey[k])
+		}
+		return parts
+	},
+	Init: func() any { return linState{} },
+	Step: func(state, input, output any) (bool, any) {
+		st, in, out := state.(linState), input.(linInput), output.(linOutput)
+		switch in.op {
+		case linGet:
+			return out.found == st.present && out.val == st.val, st
+		case linSet:
+			return true, linState{present: true, val: in.val}
+		case linDelete:
+			return out.unknown || out.found == st.present, linState{}
+		case linCAS:
+			swap := st.present && st.val == in.old
+			if swap {
+				return out.unknown || out.found, linState{present: true, val: in.val}
+			}
+			return out.unknown || !out.found, st
+		}
+		return false, st
+	},
+	DescribeOperation: func(input, output any) string {
+		in, out := input.(linInput), output.(linOutput)
+		var s string
+		switch in.op {
+		case linGet:
+			s = fmt.Sprintf("get(%s) -> ", in.key)
+			if out.found {
+				s += strconv.Quote(out.val)
+			} else {
+				s += "missing"
+			}
+			return s
+		case linSet:
+			s = fmt.Sprintf("set(%s, %q)", in.key, in.val)
+		case linDelete:
+			s = fmt.Sprintf("delete(%s) -> %v", in.key, out.found)
+		case linCAS:
+			s = fmt.Sprintf("cas(%s, %q, %q) -> %v", in.key, in.old, in.val, out.found)
+		}
+		if out.unknown {
+			s += " (outcome unknown)"
+		}
+		return s
+	},
+	DescribeState: func(state any) string {
+		st := state.(linState)
+		if !st.present {
+			return "missing"
+		}
+		return strconv.Quote(st.val)
+	},
+}
+
+// linUnknownReturn is the return time of a call whose outcome is unknown:
+// after every other call.
+const linUnknownReturn = math.MaxInt64
+
+// linConfig describes one kind of history.
+type linConfig struct {
+	name       string
+	durability Durability
+	clients    int
+	keys       int // half typed (Set/Get/CompareAndSwap), half raw (the Bytes calls)
+	ops        int // calls per client
+	reopens    int // closes and reopens during the run (persistent stores only)
+	mailbox    int // Options.MailboxSize; 0 for the default
+	maxBatch   int // Options.MaxBatch; 0 for the default
+}
+
+// linStats is what a run adds to the figure.
+type linStats struct {
+	histories, ops, unknown int
+}
+
+// linHandle is the store the clients use now; next is closed once it has
+// been replaced, so a client that met ErrClosed knows when to go on.
+type linHandle struct {
+	db   *DB
+	next chan struct{}
+}
+
+// linHistory runs one history of cfg and returns it. Every client does its
+// calls; meanwhile a coordinator closes and reopens the store cfg.reopens
+// times, at even points of the run, and the clients move on to each new
+// handle. At the end the store is closed and reopened once more (if
+// persistent) and every key is read, so that the history ends with what
+// survived.
+//
+// It also returns how many calls met ErrClosed: calls made on a handle that
+// was being closed or had been. If the clients take longer than wait,
+// something hangs and the test fails.
+func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([]porcupine.Operation, int) {
+	t.Helper()
+	ctx := t.Context()
+	dir := ""
+	if cfg.durability != MemoryOnly {
+		dir = newDir(t)
+	}
+	opts := &Options{Durability: cfg.durability, MailboxSize: cfg.mailbox, MaxBatch: cfg.maxBatch}
+	db, err := Open(dir, opts)
+	require.NoError(t, err)
+	var cur atomic.Pointer[linHandle]
+	cur.Store(&linHandle{db: db, next: make(chan struct{})})
+	t.Cleanup(func() { cur.Load().db.Close() })
+
+	keys := make([]string, cfg.keys)
+	for i := range keys {
+		if i%2 == 0 {
+			keys[i] = "typed-" + strconv.Itoa(i)
+		} else {
+			keys[i] = "raw-" + strconv.Itoa(i)
+		}
+	}
+	start := time.Now()
+	now := func() int64 { return int64(time.Since(start)) } // monotonic
+
+	total := cfg.clients * cfg.ops
+	reopens := cfg.reopens
+	if dir == "" {
+		reopens = 0
+	}
+	triggers := make([]chan struct{}, reopens)
+	for i := range triggers {
+		triggers[i] = make(chan struct{})
+	}
+	var done, closed atomic.Int64
+	var stop atomic.Bool // set when something failed: clients give up
+	errs := make(chan error, cfg.clients+1)
+	fail := func(err error) {
+		stop.Store(true)
+		errs <- err
+	}
+
+	histories := make([][]porcupine.Operation, cfg.clients)
+	var clients sync.WaitGroup
+	for c := range cfg.clients {
+		clients.Go(func() {
+			rng := rand.New(rand.NewPCG(seed, uint64(c)))
+			last := map[string]string{} // what this client last saw of each key
+			var hist []porcupine.Operation
+			for i := 0; i < cfg.ops && !stop.Load(); i++ {
+				key := keys[rng.IntN(len(keys))]
+				in := linInput{key: key}
+				switch p := rng.IntN(100); {
+				case p < 40:
+					in.op = linGet
+				case p < 65:
+					in.op = linSet
+				case p < 75:
+					in.op = linDelete
+				default:
+					in.op = linCAS
+					if v, ok := last[key]; ok && rng.IntN(5) > 0 {
+						in.old = v
+					} else {
+						in.old = fmt.Sprintf("c%d.%d", rng.IntN(cfg.clients), rng.IntN(i+1))
+					}
+				}
+				if in.op == linSet || in.op == linCAS {
+					in.val = fmt.Sprintf("c%d.%d", c, i)
+				}
+				callCtx := ctx
+				if rng.IntN(100) == 0 {
+					// A context that is already over: the call may or
+					// may not go through, and its outcome is unknown.
+					cctx, cancel := context.WithCancel(ctx)
+					cancel()
+					callCtx = cctx
+				}
+
+				h := cur.Load()
+				call := now()
+				out, err := linDo(callCtx, h.db, in)
+				ret := now()
+				if n := done.Add(1); reopens > 0 {
+					for r := range reopens {
+						if n == int64(total*(r+1)/(reopens+1)) {
+							close(triggers[r])
+						}
+					}
+				}
+				switch {
+				case err == nil:
+				case errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled):
+					if in.op != linGet {
+						out, ret = linOutput{unknown: true}, linUnknownReturn
+						hist = append(hist, porcupine.Operation{ClientId: c, Input: in, Call: call, Output: out, Return: ret})
+					}
+					delete(last, key)
+					if errors.Is(err, ErrClosed) {
+						closed.Add(1)
+						select { // wait for the next handle
+						case <-h.next:
+						case <-ctx.Done():
+							return
+						}
+					}
+					continue
+				default:
+					fail(fmt.Errorf("client %d call %d %+v: %w", c, i, in, err))
+					return
+				}
+				hist = append(hist, porcupine.Operation{ClientId: c, Input: in, Call: call, Output: out, Return: ret})
+				switch {
+				case in.op == linGet && out.found:
+					last[key] = out.val
+				case in.op == linSet, in.op == linCAS && out.found:
+					last[key] = in.val
+				case in.op == linGet, in.op == linDelete:
+					delete(last, key)
+				}
+			}
+			histories[c] = hist
+		})
+	}
+	clientsDone := make(chan struct{})
+	go func() { clients.Wait(); close(clientsDone) }()
+
+	// reopen closes the current handle and publishes a new one on the same
+	// directory. Whatever happens, it lets the clients waiting on the old
+	// handle go on (after a failure, to stop).
+	reopen := func() error {
+		old := cur.Load()
+		defer close(old.next)
+		if err := old.db.Close(); err != nil {
+			return fmt.Errorf("close: %w", err)
+		}
+		db, err := Open(dir, opts)
+		if err != nil {
+			return fmt.Errorf("reopen: %w", err)
+		}
+		cur.Store(&linHandle{db: db, next: make(chan struct{})})
+		if torn := db.Recovery().TornTail; torn != nil {
+			return fmt.Errorf("reopen after a clean close found a torn tail: %+v", torn)
+		}
+		return nil
+	}
+	var coord sync.WaitGroup
+	coord.Go(func() {
+		for _, trig := range triggers {
+			select {
+			case <-trig:
+			case <-clientsDone:
+				select {
+				case <-trig: // the clients finished first: reopen anyway
+				default:
+					return // a client failed before the run got there
+				}
+			}
+			if err := reopen(); err != nil {
+				fail(err)
+				return
+			}
+		}
+	})
+	select {
+	case <-clientsDone:
+	case <-time.After(wait):
+		stop.Store(true)
+		t.Fatal("clients still running after the bound: something hangs")
+	}
+	coord.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, int64(total), done.Load(), "every call made")
+
+	// What survived: reopen once more and read every key.
+	if dir != "" {
+		require.NoError(t, reopen())
+	}
+	var all []porcupine.Operation
+	for _, h := range histories {
+		all = append(all, h...)
+	}
+	for _, key := range keys {
+		in := linInput{op: linGet, key: key}
+		call := now()
+		out, err := linDo(ctx, cur.Load().db, in)
+		require.NoError(t, err)
+		all = append(all, porcupine.Operation{ClientId: cfg.clients, Input: in, Call: call, Output: out, Return: now()})
+	}
+	require.NoError(t, cur.Load().db.Close())
+	return all, int(closed.Load())
+}
+
+// linDo makes one call on db. Keys named raw-* go through the Bytes calls,
+// the others through the typed ones. A read of a missing key is not an
+// error: it returns found false.
+func linDo(ctx context.Context, db *DB, in linInput) (linOutput, error) {
+	raw := strings.HasPrefix(in.key, "raw-")
+	var out linOutput
+	var err error
+	switch in.op {
+	case linGet:
+		if raw {
+			var b []byte
+			b, err = db.GetBytes(ctx, in.key)
+			out.val = string(b)
+		} else {
+			out.val, err = Get[string](ctx, db, in.key)
+		}
+		out.found = err == nil
+		if errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+	case linSet:
+		if raw {
+			err = db.SetBytes(ctx, in.key, []byte(in.val))
+		} else {
+			err = Set(ctx, db, in.key, in.val)
+		}
+	case linDelete:
+		out.found, err = db.Delete(ctx, in.key)
+	case linCAS:
+		if raw {
+			out.found, err = db.CompareAndSwapBytes(ctx, in.key, []byte(in.old), []byte(in.val))
+		} else {
+			out.found, err = CompareAndSwap(ctx, db, in.key, in.old, in.val)
+		}
+	}
+	if err != nil {
+		return linOutput{}, err
+	}
+	return out, nil
+}
+
+// linCheck requires porcupine to find history linearizable within the
+// timeout; a timeout fails the test as surely as a violation. On failure it
+// writes porcupine's visualization to the test's artifact directory (kept
+// with go test -artifacts).
+func linCheck(t *testing.T, history []porcupine.Operation, timeout time.Duration) {
+	t.Helper()
+	res, info := porcupine.CheckOperationsVerbose(linModel, history, timeout)
+	if res != porcupine.Ok {
+		path := filepath.Join(t.ArtifactDir(), "linearizability.html")
+		if err := porcupine.VisualizePath(linModel, info, path); err != nil {
+			t.Logf("visualization: %v", err)
+		} else {
+			t.Logf("visualization of the history: %s", path)
+		}
+	}
+	require.Equal(t, porcupine.Ok, res, "porcupine's verdict on a history of %d calls (Unknown means it timed out)", len(history))
+}
+
+// linTamper returns history with one stale read added: a read of the value
+// of a write w1, made just after a later write w2 returned, where w2 began
+// after w1 returned. Values are unique per write, so no order can explain
+// it. It picks the earliest such w2 on any key, so that few calls of unknown
+// outcome (which porcupine must try at every later point) come before the
+// read and refuting it stays quick. It reports false if history has no
+// such pair of writes.
+func linTamper(history []porcupine.Operation) ([]porcupine.Operation, bool) {
+	writes := map[string][]porcupine.Operation{} // by key, known to have happened
+	for _, op := range history {
+		in, out := op.Input.(linInput), op.Output.(linOutput)
+		if !out.unknown && (in.op == linSet || in.op == linCAS && out.found) {
+			writes[in.key] = append(writes[in.key], op)
+		}
+	}
+	var stale porcupine.Operation
+	found := false
+	for key, ws := range writes {
+		for _, w2 := range ws {
+			if found && w2.Return >= stale.Call {
+				continue
+			}
+			for _, w1 := range ws {
+				if w1.Return < w2.Call {
+					stale = porcupine.Operation{
+						ClientId: 0,
+						Input:    linInput{op: linGet, key: key},
+						Output:   linOutput{found: true, val: w1.Input.(linInput).val},
+						Call:     w2.Return + 1,
+						Return:   w2.Return + 2,
+					}
+					found = true
+					break
+				}
+			}
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	return append(slices.Clone(history), stale), true
+}
+
+// TestLinearizability records concurrent histories of 8 to 16 clients on a
+// few keys, with the store closed and reopened in the middle of the run,
+// and requires porcupine to find each linearizable. Set HURRAH_LONG=1 for
+// many more and longer histories.
+func TestLinearizability(t *testing.T) {
+	long := harnessLong()
+	histories, ops, reopens, timeout := 2, 120, 1, bound
+	if long {
+		histories, ops, reopens, timeout = 6, 1000, 3, 5*time.Minute
+	}
+	configs := []linConfig{
+		{name: "memory", durability: MemoryOnly, clients: 8, keys: 4, ops: ops},
+		{name: "buffered", durability: Buffered, clients: 10, keys: 4, ops: ops, reopens: reopens},
+		{name: "written", durability: Written, clients: 12, keys: 5, ops: ops, reopens: reopens},
+		{name: "written-small-batches", durability: Written, clients: 16, keys: 3, ops: ops, reopens: reopens,
+			mailbox: 8, maxBatch: 3},
+		{name: "synced", durability: Synced, clients: 16, keys: 4, ops: ops, reopens: reopens},
+	}
+	var total linStats
+	for ci, cfg := range configs {
+		t.Run(cfg.name, func(t *testing.T) {
+			for h := range histories {
+				seed := uint64(ci)<<32 | uint64(h)
+				began := time.Now()
+				history, closed := linHistory(t, cfg, seed, timeout)
+				recorded := time.Since(began)
+				unknown := 0
+				for _, op := range history {
+					if op.Output.(linOutput).unknown {
+						unknown++
+					}
+				}
+				began = time.Now()
+				linCheck(t, history, timeout)
+				t.Logf("history %d (seed %#x): %d calls, %d writes of unknown outcome, %d calls met a close; recorded in %v, checked in %v",
+					h, seed, len(history), unknown, closed, recorded.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+
+				// The same history with one stale read added must fail:
+				// the check is not vacuous on real histories.
+				tampered, ok := linTamper(history)
+				require.True(t, ok, "a history with two writes in a row on one key")
+				// Verbose, so that the checker's goroutines are done when
+				// it returns.
+				res, _ := porcupine.CheckOperationsVerbose(linModel, tampered, timeout)
+				require.Equal(t, porcupine.Illegal, res, "a stale read added to a recorded history")
+
+				total.histories++
+				total.ops += len(history)
+				total.unknown += unknown
+			}
+		})
+	}
+	if !t.Failed() {
+		t.Logf("figure: linearizability: %d histories, %d operations, all linearizable", total.histories, total.ops)
+		t.Logf("(%d of those operations were writes of unknown outcome, cut short by a close or a canceled context)", total.unknown)
+	}
+}
+
+// TestLinearizabilityCheckerRejects feeds hand-made histories to the same
+// model: the violations must be found Illegal and the legal ones Ok, so
+// that an Ok from TestLinearizability means something.
+func TestLinearizabilityCheckerRejects(t *testing.T) {
+	op := func(client int, call, ret int64, in linInput, out linOutput) porcupine.Operation {
+		return porcupine.Operation{ClientId: client, Input: in, Call: call, Output: out, Return: ret}
+	}
+	get := func(k string) linInput { return linInput{op: linGet, key: k} }
+	set := func(k, v string) linInput { return linInput{op: linSet, key: k, val: v} }
+	del := func(k string) linInput { return linInput{op: linDelete, key: k} }
+	cas := func(k, old, v string) linInput { return linInput{op: linCAS, key: k, old: old, val: v} }
+	saw := func(v string) linOutput { return linOutput{found: true, val: v} }
+	yes, no, unknown := linOutput{found: true}, linOutput{}, linOutput{unknown: true}
+	never := int64(linUnknownReturn)
+
+	cases := []struct {
+		name    string
+		want    porcupine.CheckResult
+		history []porcupine.Operation
+	}{
+		{"read of a value never written", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 30, get("k"), saw("z")),
+		}},
+		{"stale read after a completed set", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, 30, set("k", "b"), no),
+			op(1, 40, 50, get("k"), saw("a")),
+		}},
+		{"read of a deleted key", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, 30, del("k"), yes),
+			op(1, 40, 50, get("k"), saw("a")),
+		}},
+		{"missing key read after a set", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 30, get("k"), no),
+		}},
+		{"delete of a missing key reports found", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, del("k"), yes),
+		}},
+		{"swap with the wrong old value", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 30, cas("k", "b", "c"), yes),
+		}},
+		{"swap of a missing key", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, cas("k", "", "c"), yes),
+		}},
+		{"failed swap that took effect", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 30, cas("k", "a", "c"), no),
+			op(2, 40, 50, get("k"), saw("c")),
+		}},
+		{"two concurrent swaps from one old value both win", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 40, cas("k", "a", "b"), yes),
+			op(2, 25, 35, cas("k", "a", "c"), yes),
+		}},
+		{"an unknown write cannot explain a value it did not write", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, never, set("k", "a"), unknown),
+			op(1, 20, 30, get("k"), saw("z")),
+		}},
+		{"one bad key among good ones", porcupine.Illegal, []porcupine.Operation{
+			op(0, 0, 10, set("j", "a"), no),
+			op(1, 5, 15, get("j"), saw("a")),
+			op(0, 20, 30, set("k", "a"), no),
+			op(1, 40, 50, get("k"), no),
+		}},
+
+		{"concurrent read sees the old value", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, 40, set("k", "b"), no),
+			op(1, 25, 30, get("k"), saw("a")),
+		}},
+		{"concurrent read sees the new value", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, 40, set("k", "b"), no),
+			op(1, 25, 30, get("k"), saw("b")),
+		}},
+		{"swap then failed swap", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(1, 20, 40, cas("k", "a", "b"), yes),
+			op(2, 25, 35, cas("k", "a", "c"), no),
+			op(0, 50, 60, get("k"), saw("b")),
+		}},
+		{"unknown write that happened", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, never, set("k", "a"), unknown),
+			op(1, 20, 30, get("k"), saw("a")),
+		}},
+		{"unknown write that did not happen", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, never, del("k"), unknown),
+			op(1, 30, 40, get("k"), saw("a")),
+		}},
+		{"unknown swap either way", porcupine.Ok, []porcupine.Operation{
+			op(0, 0, 10, set("k", "a"), no),
+			op(0, 20, never, cas("k", "a", "b"), unknown),
+			op(1, 30, 40, get("k"), saw("a")),
+			op(1, 50, 60, get("k"), saw("b")),
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, _ := porcupine.CheckOperationsVerbose(linModel, c.history, bound)
+			require.Equal(t, c.want, res)
+		})
+	}
+}
