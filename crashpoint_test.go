@@ -206,7 +206,7 @@ func TestCrashPointsConcurrent(t *testing.T) {
 	const writers = 4
 	perWriter, seeds := 12, 1
 	if harnessLong() {
-		perWriter, seeds = 40, 4
+		perWriter, seeds = 40, 16
 	}
 	var points int
 	for _, mode := range crashModes {
