@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
@@ -8,7 +9,9 @@ import (
 	"math/rand/v2"
 	"path"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -17,28 +20,31 @@ import (
 //
 // It keeps two views of everything. A file's contents are what writes left;
 // its synced contents are what they were at its last successful Sync. A
-// directory's entries are what creates, renames and removes left; its synced
-// entries are what they were at its last SyncDir, and the changes since then
-// are kept in order. Crash builds a new Mem from the synced views, and can
-// add a random part of what was never synced, as a disk that had written
-// some of its cache back before the power went would.
+// directory's entries (files and subdirectories) are what creates, renames,
+// removes and MkdirAll left; its synced entries are what they were at its
+// last SyncDir, and the changes since then are kept in order. Crash builds a
+// new Mem from the synced views, and can add a random part of what was never
+// synced, as a disk that had written some of its cache back before the power
+// went would. A directory made by MkdirAll is an entry of its parent like a
+// file: it survives a crash once its parent has been synced.
 //
-// Directories themselves are durable from the moment MkdirAll makes them:
-// only their entries need a SyncDir. Locks are per Mem, so two handles on
-// one Mem exclude each other as two processes would; a crashed image holds
-// none. Paths are cleaned with path.Clean, so "a/b" and "a//b/" are one.
+// Writes go to the end of a file, as with O_APPEND (the journal only
+// appends). A rename is one change, and only within a directory. Locks are
+// per Mem, so two handles on one Mem exclude each other as two processes
+// would; a crashed image holds none. Paths are cleaned with path.Clean, so
+// "a/b" and "a//b/" are one.
 //
 // Mem is safe for concurrent use.
 type Mem struct {
 	mu    sync.Mutex
-	dirs  map[string]*memDir // cleaned path -> directory
-	locks map[string]bool    // held locks, by cleaned path
+	dirs  map[string]*memDir // guarded by mu: cleaned path -> directory
+	locks map[string]bool    // guarded by mu: held locks, by cleaned path
 }
 
 var _ FS = (*Mem)(nil)
 
 // memDir is one directory: its entries now, as last synced, and the changes
-// made since that sync, oldest first.
+// made since that sync, oldest first. Every field is guarded by Mem.mu.
 type memDir struct {
 	entries map[string]*memNode
 	synced  map[string]*memNode
@@ -46,16 +52,20 @@ type memDir struct {
 }
 
 // dirChange is one change to a directory's entries: name now points to
-// node, or is gone if node is nil.
+// node, or is gone if node is nil; a rename also removes from, in the same
+// change.
 type dirChange struct {
 	name string
 	node *memNode
+	from string
 }
 
-// memNode is a file: its contents, and its contents as of its last Sync.
+// memNode is a file, or stands for a subdirectory in its parent's entries
+// (dir set, no data). Its fields are guarded by Mem.mu.
 type memNode struct {
-	data   []byte
-	synced []byte
+	dir    bool
+	data   []byte // contents
+	synced []byte // contents as of the last Sync
 }
 
 // NewMem returns an empty in-memory file system holding only the root
@@ -71,14 +81,22 @@ func newMemDir() *memDir {
 	return &memDir{entries: map[string]*memNode{}, synced: map[string]*memNode{}}
 }
 
-// set records that name in d now points to n (nil removes it).
-func (d *memDir) set(name string, n *memNode) {
-	if n == nil {
-		delete(d.entries, name)
-	} else {
-		d.entries[name] = n
+// apply makes the change ch to entries.
+func (ch dirChange) apply(entries map[string]*memNode) {
+	if ch.from != "" {
+		delete(entries, ch.from)
 	}
-	d.changes = append(d.changes, dirChange{name, n})
+	if ch.node == nil {
+		delete(entries, ch.name)
+	} else {
+		entries[ch.name] = ch.node
+	}
+}
+
+// change makes ch and records it, to be durable at the next SyncDir.
+func (d *memDir) change(ch dirChange) {
+	ch.apply(d.entries)
+	d.changes = append(d.changes, ch)
 }
 
 func pathErr(op, name string, err error) error {
@@ -104,11 +122,11 @@ func (m *Mem) Create(name string) (File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := d.entries[base]; ok || m.dirs[path.Clean(name)] != nil {
+	if _, ok := d.entries[base]; ok {
 		return nil, pathErr("create", name, fs.ErrExist)
 	}
 	n := &memNode{}
-	d.set(base, n)
+	d.change(dirChange{name: base, node: n})
 	return &memFile{m: m, n: n, name: name}, nil
 }
 
@@ -133,6 +151,9 @@ func (m *Mem) node(op, name string) (*memNode, error) {
 	if !ok {
 		return nil, pathErr(op, name, fs.ErrNotExist)
 	}
+	if n.dir {
+		return nil, pathErr(op, name, syscall.EISDIR)
+	}
 	return n, nil
 }
 
@@ -156,8 +177,27 @@ func (m *Mem) WriteFile(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	if n, ok := d.entries[base]; ok && n.dir {
+		return pathErr("write", name, syscall.EISDIR)
+	}
 	n := &memNode{data: slices.Clone(data), synced: slices.Clone(data)}
 	d.entries[base], d.synced[base] = n, n
+	// Pending changes that touch the name must not undo it in a crash.
+	d.changes = slices.DeleteFunc(d.changes, func(ch dirChange) bool { return ch.name == base || ch.from == base })
+	return nil
+}
+
+// LoseUnsynced drops what was written to name since its last Sync, as Linux
+// may after an fsync fails: it marks the dirty pages clean, and the page
+// cache can then forget them. Tests call it to model such a failure.
+func (m *Mem) LoseUnsynced(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, err := m.node("lose", name)
+	if err != nil {
+		return err
+	}
+	n.data = slices.Clone(n.synced)
 	return nil
 }
 
@@ -169,33 +209,41 @@ func (m *Mem) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := d.entries[base]; !ok {
+	n, ok := d.entries[base]
+	if !ok {
 		return pathErr("remove", name, fs.ErrNotExist)
 	}
-	d.set(base, nil)
+	if n.dir {
+		return pathErr("remove", name, syscall.EISDIR)
+	}
+	d.change(dirChange{name: base})
 	return nil
 }
 
-// Rename implements FS. Both names must be in directories that exist; the
-// change is durable once both directories have been synced (one SyncDir
-// when they are the same).
+// Rename implements FS for files within one directory (anything else fails
+// with EXDEV or EISDIR). The rename is one change: a crash keeps it whole
+// or not at all, and it is durable once the directory has been synced.
 func (m *Mem) Rename(oldname, newname string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	od, obase, err := m.lookup("rename", oldname)
+	d, obase, err := m.lookup("rename", oldname)
 	if err != nil {
 		return err
 	}
-	nd, nbase, err := m.lookup("rename", newname)
-	if err != nil {
-		return err
+	if path.Dir(path.Clean(oldname)) != path.Dir(path.Clean(newname)) {
+		return pathErr("rename", newname, syscall.EXDEV)
 	}
-	n, ok := od.entries[obase]
-	if !ok {
+	nbase := path.Base(path.Clean(newname))
+	n, ok := d.entries[obase]
+	switch {
+	case !ok:
 		return pathErr("rename", oldname, fs.ErrNotExist)
+	case n.dir || (d.entries[nbase] != nil && d.entries[nbase].dir):
+		return pathErr("rename", oldname, syscall.EISDIR)
+	case obase == nbase:
+		return nil
 	}
-	od.set(obase, nil)
-	nd.set(nbase, n)
+	d.change(dirChange{name: nbase, node: n, from: obase})
 	return nil
 }
 
@@ -208,25 +256,28 @@ func (m *Mem) List(dir string) ([]string, error) {
 	if !ok {
 		return nil, pathErr("list", dir, fs.ErrNotExist)
 	}
-	names := slices.Collect(maps.Keys(d.entries))
-	for p := range m.dirs {
-		if p != dir && path.Dir(p) == dir {
-			names = append(names, path.Base(p))
-		}
-	}
-	slices.Sort(names)
-	return names, nil
+	return slices.Sorted(maps.Keys(d.entries)), nil
 }
 
-// MkdirAll implements FS.
+// MkdirAll implements FS. Each directory it makes is a new entry of its
+// parent, durable once the parent is synced.
 func (m *Mem) MkdirAll(dir string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for p := path.Clean(dir); m.dirs[p] == nil; p = path.Dir(p) {
-		if d, ok := m.dirs[path.Dir(p)]; ok && d.entries[path.Base(p)] != nil {
-			return pathErr("mkdir", p, fs.ErrExist) // a file is in the way
+	var missing []string // from dir up to the first that exists
+	p := path.Clean(dir)
+	for ; m.dirs[p] == nil; p = path.Dir(p) {
+		missing = append(missing, p)
+	}
+	if len(missing) > 0 {
+		top := missing[len(missing)-1]
+		if m.dirs[p].entries[path.Base(top)] != nil {
+			return pathErr("mkdir", top, fs.ErrExist) // a file is in the way
 		}
+	}
+	for _, p := range slices.Backward(missing) {
 		m.dirs[p] = newMemDir()
+		m.dirs[path.Dir(p)].change(dirChange{name: path.Base(p), node: &memNode{dir: true}})
 	}
 	return nil
 }
@@ -256,8 +307,10 @@ func (m *Mem) Lock(name string) (io.Closer, error) {
 	if m.locks[key] {
 		return nil, fmt.Errorf("%w: %s", ErrLocked, name)
 	}
-	if _, ok := d.entries[base]; !ok {
-		d.set(base, &memNode{})
+	if n, ok := d.entries[base]; !ok {
+		d.change(dirChange{name: base, node: &memNode{}})
+	} else if n.dir {
+		return nil, pathErr("lock", name, syscall.EISDIR)
 	}
 	m.locks[key] = true
 	return &memLock{m: m, name: key}, nil
@@ -282,15 +335,16 @@ func (m *Mem) Stat(name string) (fs.FileInfo, error) {
 type CrashOptions struct {
 	// Rand, when set, keeps a random part of what was never synced: for
 	// each file, a random number of the bytes written since its last Sync
-	// (from the start of those bytes); for each directory, the oldest few
-	// of its changes since its last SyncDir, a random number of them. Nil
-	// keeps only what was synced.
+	// (from the start of those bytes; a cut made since then is kept or
+	// not); for each directory, the oldest few of its changes since its
+	// last SyncDir, a random number of them. Nil keeps only what was
+	// synced.
 	Rand *rand.Rand
-	// Tear, with Rand, also damages a random run of the unsynced bytes a
-	// file keeps, to its end or not: they become zeros (the size reached
-	// the disk but the data did not) or random garbage (a torn sector
-	// write). The synced bytes are never damaged: fsync is taken to be
-	// honest.
+	// Tear, with Rand, also damages the unsynced bytes a file keeps, each
+	// 512-byte sector of them on its own, with even odds: a damaged sector
+	// holds zeros (the size reached the disk but the data did not) or
+	// garbage (a torn write). The synced bytes are never damaged: fsync is
+	// taken to be honest.
 	Tear bool
 }
 
@@ -302,29 +356,36 @@ type CrashOptions struct {
 func (m *Mem) Crash(opts CrashOptions) *Mem {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := &Mem{dirs: make(map[string]*memDir, len(m.dirs)), locks: map[string]bool{}}
-	copied := map[*memNode]*memNode{}            // a node renamed but not synced may appear twice
-	dirNames := slices.Sorted(maps.Keys(m.dirs)) // a fixed order, so a seed replays
+	// Parents before children, in a fixed order, so a seed replays.
+	dirNames := slices.SortedFunc(maps.Keys(m.dirs), func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	})
+	kept := make(map[string]map[string]*memNode, len(dirNames))
 	for _, p := range dirNames {
 		d := m.dirs[p]
 		entries := maps.Clone(d.synced)
 		if opts.Rand != nil && len(d.changes) > 0 {
 			for _, ch := range d.changes[:opts.Rand.IntN(len(d.changes)+1)] {
-				if ch.node == nil {
-					delete(entries, ch.name)
-				} else {
-					entries[ch.name] = ch.node
-				}
+				ch.apply(entries)
+			}
+		}
+		kept[p] = entries
+	}
+	c := &Mem{dirs: make(map[string]*memDir, len(m.dirs)), locks: map[string]bool{}}
+	for _, p := range dirNames {
+		if p != "/" && p != "." {
+			parent := c.dirs[path.Dir(p)]
+			if parent == nil || parent.entries[path.Base(p)] == nil || !parent.entries[path.Base(p)].dir {
+				continue // its entry in its parent did not survive
 			}
 		}
 		nd := newMemDir()
-		for _, name := range slices.Sorted(maps.Keys(entries)) {
-			n := entries[name]
-			cn, ok := copied[n]
-			if !ok {
+		for _, name := range slices.Sorted(maps.Keys(kept[p])) {
+			n := kept[p][name]
+			cn := &memNode{dir: true}
+			if !n.dir {
 				b := n.crashed(opts)
 				cn = &memNode{data: b, synced: slices.Clone(b)}
-				copied[n] = cn
 			}
 			nd.entries[name], nd.synced[name] = cn, cn
 		}
@@ -333,36 +394,40 @@ func (m *Mem) Crash(opts CrashOptions) *Mem {
 	return c
 }
 
+// sectorSize is the unit in which a torn image damages unsynced bytes.
+const sectorSize = 512
+
 // crashed returns the contents n would have after a power loss.
 func (n *memNode) crashed(opts CrashOptions) []byte {
 	r := opts.Rand
-	synced := slices.Clone(n.synced)
 	if r == nil {
-		return synced
+		return slices.Clone(n.synced)
 	}
-	if len(n.data) < len(n.synced) || !slices.Equal(n.data[:len(n.synced)], n.synced) {
-		// Cut or overwritten since its last Sync: either version may be
-		// what the disk holds.
-		if r.IntN(2) == 0 {
-			return synced
-		}
-		return slices.Clone(n.data)
+	// The bytes both versions share are safe; past them, the disk holds
+	// the synced version whole (a cut that never reached it), or part of
+	// what was written since.
+	common := 0
+	for common < min(len(n.data), len(n.synced)) && n.data[common] == n.synced[common] {
+		common++
 	}
-	keep := r.IntN(len(n.data) - len(n.synced) + 1)
-	b := slices.Clone(n.data[:len(n.synced)+keep])
-	if opts.Tear && keep > 0 {
-		// Damage runs to the end, or is a hole with good bytes after it
-		// (a later sector reached the disk and an earlier one did not).
-		from, to := len(n.synced)+r.IntN(keep), len(b)
-		if r.IntN(2) == 0 {
-			to = from + 1 + r.IntN(len(b)-from)
-		}
-		zeros := r.IntN(2) == 0
-		for i := from; i < to; i++ {
-			if zeros {
-				b[i] = 0
-			} else {
-				b[i] = byte(r.Uint32())
+	if common < len(n.synced) && r.IntN(2) == 0 {
+		return slices.Clone(n.synced)
+	}
+	b := slices.Clone(n.data[:common+r.IntN(len(n.data)-common+1)])
+	if opts.Tear {
+		// Each sector of the unsynced bytes kept reached the disk or
+		// not, on its own: a later one may have and an earlier not.
+		for s := common / sectorSize * sectorSize; s < len(b); s += sectorSize {
+			if r.IntN(2) == 0 {
+				continue
+			}
+			zeros := r.IntN(2) == 0
+			for i := max(s, common); i < min(s+sectorSize, len(b)); i++ {
+				if zeros {
+					b[i] = 0
+				} else {
+					b[i] = byte(r.Uint32())
+				}
 			}
 		}
 	}
@@ -380,6 +445,7 @@ type memFile struct {
 
 var _ File = (*memFile)(nil)
 
+// Write implements File.
 func (f *memFile) Write(p []byte) (int, error) {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
@@ -390,6 +456,7 @@ func (f *memFile) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Sync implements File.
 func (f *memFile) Sync() error {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
@@ -400,6 +467,7 @@ func (f *memFile) Sync() error {
 	return nil
 }
 
+// Truncate implements File.
 func (f *memFile) Truncate(size int64) error {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
@@ -410,13 +478,14 @@ func (f *memFile) Truncate(size int64) error {
 		return pathErr("truncate", f.name, fs.ErrInvalid)
 	}
 	if int(size) <= len(f.n.data) {
-		f.n.data = f.n.data[:size:size] // a later append must not write over synced
+		f.n.data = f.n.data[:size]
 	} else {
 		f.n.data = append(f.n.data, make([]byte, int(size)-len(f.n.data))...)
 	}
 	return nil
 }
 
+// Close implements File.
 func (f *memFile) Close() error {
 	f.m.mu.Lock()
 	defer f.m.mu.Unlock()
@@ -427,6 +496,7 @@ func (f *memFile) Close() error {
 	return nil
 }
 
+// Name implements File.
 func (f *memFile) Name() string { return f.name }
 
 // memLock releases a Mem lock once.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,11 +13,12 @@ import (
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
-// memWith returns a Mem holding the directory /d.
+// memWith returns a Mem holding the directory /d, durably.
 func memWith(t *testing.T) *vfs.Mem {
 	t.Helper()
 	m := vfs.NewMem()
 	require.NoError(t, m.MkdirAll("/d"))
+	require.NoError(t, m.SyncDir("/"))
 	return m
 }
 
@@ -108,6 +110,49 @@ func TestMemCrashRenameAndRemove(t *testing.T) {
 	c = m.Crash(vfs.CrashOptions{})
 	require.Equal(t, []string{"new"}, list(t, c, "/d"))
 	require.Equal(t, "/d/tmp", contents(t, c, "/d/new"), "a rename keeps the data")
+
+	// A rename is one change: a crash keeps the file under one name or the
+	// other, never under neither or both.
+	require.NoError(t, m.Rename("/d/new", "/d/newer"))
+	require.NoError(t, m.Rename("/d/newer", "/d/newer"), "renaming to itself does nothing")
+	r := rand.New(rand.NewPCG(5, 6))
+	seen := map[string]bool{}
+	for range 50 {
+		names := list(t, m.Crash(vfs.CrashOptions{Rand: r}), "/d")
+		require.Len(t, names, 1)
+		seen[names[0]] = true
+	}
+	require.Equal(t, map[string]bool{"new": true, "newer": true}, seen)
+
+	require.NoError(t, m.MkdirAll("/e"))
+	require.ErrorIs(t, m.Rename("/d/newer", "/e/x"), syscall.EXDEV)
+}
+
+// TestMemCrashDirectories checks that a new directory is an entry of its
+// parent: it, and all below it, survive a crash only once the parent is
+// synced.
+func TestMemCrashDirectories(t *testing.T) {
+	m := vfs.NewMem()
+	require.NoError(t, m.MkdirAll("/a/b"))
+	require.NoError(t, m.SyncDir("/a"))
+	f, err := m.Create("/a/b/f")
+	require.NoError(t, err)
+	require.NoError(t, f.Sync())
+	require.NoError(t, m.SyncDir("/a/b"))
+
+	c := m.Crash(vfs.CrashOptions{})
+	_, err = c.List("/a")
+	require.ErrorIs(t, err, fs.ErrNotExist, "/ was never synced, so /a is gone")
+	_, err = c.ReadFile("/a/b/f")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+
+	require.NoError(t, m.SyncDir("/"))
+	c = m.Crash(vfs.CrashOptions{})
+	require.Equal(t, []string{"b"}, list(t, c, "/a"))
+	require.Equal(t, []string{"f"}, list(t, c, "/a/b"))
+	fi, err := c.Stat("/a/b")
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
 }
 
 // TestMemCrashTruncate checks that a cut made after the last Sync is undone
@@ -195,7 +240,33 @@ func TestMemErrors(t *testing.T) {
 	require.ErrorIs(t, err, fs.ErrClosed)
 	require.ErrorIs(t, f.Sync(), fs.ErrClosed)
 	require.ErrorIs(t, f.Close(), fs.ErrClosed)
-	require.ErrorIs(t, m.MkdirAll("/d/f/sub"), fs.ErrExist, "a file is in the way")
+	require.ErrorIs(t, m.MkdirAll("/d/f/sub/sub2"), fs.ErrExist, "a file is in the way")
+	_, err = m.List("/d/f/sub")
+	require.ErrorIs(t, err, fs.ErrNotExist, "a failed MkdirAll makes nothing")
+	_, err = m.ReadFile("/d")
+	require.ErrorIs(t, err, syscall.EISDIR)
+}
+
+// TestMemWriteFileAndLoseUnsynced checks the two helpers tests use to set
+// up a disk by hand: WriteFile is durable whatever changes were pending,
+// and LoseUnsynced forgets what was written since the last Sync.
+func TestMemWriteFileAndLoseUnsynced(t *testing.T) {
+	m := memWith(t)
+	f, err := m.Create("/d/a") // a pending create...
+	require.NoError(t, err)
+	require.NoError(t, m.Remove("/d/a")) // ...and remove
+	require.NoError(t, m.WriteFile("/d/a", []byte("durable")))
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 20 {
+		require.Equal(t, "durable", contents(t, m.Crash(vfs.CrashOptions{Rand: r, Tear: true}), "/d/a"))
+	}
+	require.NoError(t, f.Close())
+
+	g, err := m.OpenAppend("/d/a")
+	require.NoError(t, err)
+	write(t, g, "+dirty")
+	require.NoError(t, m.LoseUnsynced("/d/a"))
+	require.Equal(t, "durable", contents(t, m, "/d/a"))
 }
 
 // TestInjector checks the counting fault chooser: one-off and lasting.

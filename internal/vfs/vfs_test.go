@@ -22,6 +22,7 @@ func fileSystems(t *testing.T, body func(t *testing.T, fsys vfs.FS, dir string))
 	t.Run("mem", func(t *testing.T) {
 		m := vfs.NewMem()
 		require.NoError(t, m.MkdirAll("/data"))
+		require.NoError(t, m.SyncDir("/"))
 		body(t, m, "/data")
 	})
 }
