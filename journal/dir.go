@@ -22,6 +22,39 @@ type segFile struct {
 	lsn  uint64 // from its name
 }
 
+// makeDir creates dir and any missing parents, and makes each new one
+// durable by fsyncing the directory that holds it: a directory's entry in
+// its parent is lost in a power loss like a file's until the parent is
+// synced. It does nothing to a directory that exists.
+func makeDir(fsys vfs.FS, dir string) error {
+	var made []string // dir, then each missing parent up to one that exists
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		_, err := fsys.Stat(p)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("journal: create directory %s: %w", dir, err)
+		}
+		made = append(made, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	if len(made) == 0 {
+		return nil
+	}
+	if err := fsys.MkdirAll(dir); err != nil {
+		return fmt.Errorf("journal: create directory %s: %w", dir, err)
+	}
+	for _, p := range made {
+		if err := fsys.SyncDir(filepath.Dir(p)); err != nil {
+			return fmt.Errorf("journal: sync directory %s: %w", filepath.Dir(p), err)
+		}
+	}
+	return nil
+}
+
 // lockDir takes the exclusive lock on dir's LOCK file, creating the file if
 // it is missing. If another holder has it, the error wraps ErrLocked.
 func lockDir(fsys vfs.FS, dir string) (io.Closer, error) {

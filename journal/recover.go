@@ -55,8 +55,8 @@ type tail struct {
 // disk has changed.
 func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) error) (_ *tail, _ Report, err error) {
 	// Step 1.
-	if err := fsys.MkdirAll(dir); err != nil {
-		return nil, Report{}, fmt.Errorf("journal: create directory %s: %w", dir, err)
+	if err := makeDir(fsys, dir); err != nil {
+		return nil, Report{}, err
 	}
 	lock, err := lockDir(fsys, dir)
 	if err != nil {
