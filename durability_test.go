@@ -2,7 +2,6 @@ package hurrah
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -113,108 +112,6 @@ func TestDurabilityReopen(t *testing.T) {
 				require.Equal(t, records, db.Recovery().Records)
 				requireContents(t, ctx, db, m)
 			})
-		}
-	}
-}
-
-// TestCrashKill runs a child process that writes keys at the Written or
-// Synced level and reports each acknowledged one, kills it with SIGKILL
-// after some acknowledgements, and checks that every acknowledged key is
-// there after a reopen. The directory carries over from cycle to cycle.
-func TestCrashKill(t *testing.T) {
-	dir := newDir(t)
-	var acked []string // across all cycles
-	levels := []string{"written", "synced", "buffered", "written", "synced", "buffered"}
-	for cycle, level := range levels {
-		want := 20 + 40*cycle // acknowledgements to wait for before the kill
-		t.Run(fmt.Sprintf("%d-%s", cycle, level), func(t *testing.T) {
-			ctx := t.Context()
-			cmd := helperCmd(ctx, "crash", "HURRAH_DIR="+dir, "HURRAH_LEVEL="+level,
-				"HURRAH_PREFIX=c"+strconv.Itoa(cycle))
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			out, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			require.NoError(t, cmd.Start())
-			lines := readLines(out)
-
-			// At the Buffered level an acknowledgement promises nothing on
-			// a kill: only keys acknowledged before a Sync call that then
-			// returned are guaranteed. The child brackets each Sync with
-			// SYNCING n and SYNCED n.
-			var cycleAcked []string
-			syncingAt := map[string]int{} // Sync id -> acks before it started
-			durable := 0                  // acks covered by the last Sync that returned
-			record := func(line string) {
-				switch {
-				case strings.HasPrefix(line, "ACK "):
-					cycleAcked = append(cycleAcked, strings.TrimPrefix(line, "ACK "))
-				case strings.HasPrefix(line, "SYNCING "):
-					syncingAt[strings.TrimPrefix(line, "SYNCING ")] = len(cycleAcked)
-				case strings.HasPrefix(line, "SYNCED "):
-					durable = max(durable, syncingAt[strings.TrimPrefix(line, "SYNCED ")])
-				default:
-					t.Fatalf("child said %q; stderr:\n%s", line, stderr.String())
-				}
-			}
-			timeout := time.After(bound)
-			killed := false
-			for !killed {
-				select {
-				case line, ok := <-lines:
-					if !ok {
-						cmd.Wait()
-						t.Fatalf("child exited early after %d acks; stderr:\n%s", len(cycleAcked), stderr.String())
-					}
-					record(line)
-					// At the Buffered level, kill only once a Sync has
-					// returned, or the cycle would check nothing.
-					if len(cycleAcked) >= want && (level != "buffered" || durable > 0) {
-						require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-						killed = true
-					}
-				case <-timeout:
-					cmd.Process.Kill()
-					cmd.Wait()
-					t.Fatalf("only %d of %d acks before the bound; stderr:\n%s", len(cycleAcked), want, stderr.String())
-				}
-			}
-			// Lines printed before the kill landed count too.
-			for line := range lines {
-				record(line)
-			}
-			if level == "buffered" {
-				require.Positive(t, durable, "no Sync returned before the kill")
-				cycleAcked = cycleAcked[:durable]
-			}
-			acked = append(acked, cycleAcked...)
-			err = cmd.Wait()
-			var ee interface{ Sys() any }
-			require.True(t, errors.As(err, &ee), "child ended with %v, not a kill", err)
-			ws, ok := ee.Sys().(syscall.WaitStatus)
-			require.True(t, ok)
-			require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child status %v", ws)
-
-			db, err := Open(dir, nil)
-			require.NoError(t, err, "reopen after kill -9")
-			defer db.Close()
-			rec := db.Recovery()
-			if rec.TornTail != nil {
-				t.Logf("torn tail after kill (allowed, unacknowledged): %+v", *rec.TornTail)
-			}
-			for _, key := range acked {
-				v, err := Get[string](ctx, db, key)
-				require.NoError(t, err, "acknowledged key %q lost (%d acked in all)", key, len(acked))
-				require.Equal(t, "value-"+key, v)
-			}
-			n2, err := db.Len(ctx)
-			require.NoError(t, err)
-			require.GreaterOrEqual(t, n2, len(acked))
-			require.Equal(t, uint64(n2), rec.LastLSN, "one record per key")
-			require.NoError(t, db.Close())
-		})
-		if t.Failed() {
-			return
 		}
 	}
 }

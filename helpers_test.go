@@ -182,9 +182,10 @@ func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
 //
 // Modes:
 //   - "lock": Open HURRAH_DIR and print LOCKED, OK, or ERR <message>.
-//   - "crash": Open HURRAH_DIR at level HURRAH_LEVEL and Set keys
-//     "<HURRAH_PREFIX>-<i>" = "value-<i>" from a few goroutines, printing
-//     "ACK <key>" to stdout after each Set returns nil, until killed.
+//   - "crash": Open HURRAH_DIR and write to it from a few goroutines,
+//     printing each acknowledgement, until killed (see helperCrash).
+//   - "opts": Open a memory-only store with one option out of range (see
+//     helperOpts).
 func TestHelperProcess(t *testing.T) {
 	mode := os.Getenv(helperEnv)
 	if mode == "" {
@@ -241,63 +242,82 @@ func helperOpts() {
 	db.Close()
 }
 
+// helperCrash is the child of TestCrashKill: it opens dir with the level
+// HURRAH_LEVEL ("written" by default, "synced" or "buffered") and the
+// segment size HURRAH_SEGMENT (0 for the default), then crashWriters
+// goroutines write, each its own sequence of ops from crashOp for cycle
+// HURRAH_CYCLE, until the process is killed (or, should the parent never
+// kill it, until the bound has passed). It prints, one line at a time:
+//
+//	OPENING        just before Open
+//	OPEN           once Open returned
+//	ACK <w> <j>    once op j of writer w returned nil, before w starts op j+1
+//	SYNCING <id>   before a Sync call (Buffered level only, from writer 0)
+//	SYNCED <id>    once that Sync returned nil
+//	ERR <message>  on any error, and stops
 func helperCrash(dir string) {
-	level := Written
-	switch os.Getenv("HURRAH_LEVEL") {
+	var opts Options
+	switch level := os.Getenv("HURRAH_LEVEL"); level {
+	case "", "written":
+		opts.Durability = Written
 	case "synced":
-		level = Synced
+		opts.Durability = Synced
 	case "buffered":
-		level = Buffered
-	}
-	prefix := os.Getenv("HURRAH_PREFIX")
-	db, err := Open(dir, &Options{Durability: level})
-	if err != nil {
-		fmt.Println("ERR", err)
+		opts.Durability = Buffered
+	default:
+		fmt.Println("ERR unknown level", level)
 		os.Exit(2)
 	}
-	ctx := context.Background()
-	out := bufio.NewWriter(os.Stdout)
+	var err error
+	if s := os.Getenv("HURRAH_SEGMENT"); s != "" {
+		if opts.SegmentSize, err = strconv.ParseInt(s, 10, 64); err != nil {
+			fmt.Println("ERR HURRAH_SEGMENT:", err)
+			os.Exit(2)
+		}
+	}
+	cycle, err := strconv.Atoi(os.Getenv("HURRAH_CYCLE"))
+	if err != nil {
+		fmt.Println("ERR HURRAH_CYCLE:", err)
+		os.Exit(2)
+	}
+	// os.Stdout is unbuffered: each line is one write to the pipe, so a
+	// line the parent reads was printed whole, and the mutex keeps the
+	// lines of the writers apart and in the order they were printed.
 	var mu sync.Mutex
-	ack := func(key string) {
+	say := func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintln(out, "ACK", key)
-		out.Flush() // the parent must see every acknowledgement at once
+		fmt.Printf(format+"\n", args...)
 	}
-	const writers = 4
 	deadline := time.Now().Add(bound) // in case the parent never kills us
+	say("OPENING")
+	db, err := Open(dir, &opts)
+	if err != nil {
+		say("ERR %v", err)
+		os.Exit(2)
+	}
+	say("OPEN")
+	ctx := context.Background()
 	var wg sync.WaitGroup
-	for w := range writers {
+	for w := range crashWriters {
 		wg.Go(func() {
-			for i := w; time.Now().Before(deadline); i += writers {
-				key := fmt.Sprintf("%s-%d", prefix, i)
-				if err := Set(ctx, db, key, "value-"+key); err != nil {
-					mu.Lock()
-					fmt.Fprintln(out, "ERR", err)
-					out.Flush()
-					mu.Unlock()
+			for j := 0; time.Now().Before(deadline); j++ {
+				key, value := crashOp(cycle, w, j)
+				if err := Set(ctx, db, key, value); err != nil {
+					say("ERR %v", err)
 					return
 				}
-				ack(key)
-				if level == Buffered && w == 0 && i%(8*writers) == 0 {
+				say("ACK %d %d", w, j)
+				if opts.Durability == Buffered && w == 0 && j%8 == 7 {
 					// Bracket a Sync, so the parent knows which
-					// acknowledgements it made durable.
-					id := strconv.Itoa(i)
-					mu.Lock()
-					fmt.Fprintln(out, "SYNCING", id)
-					out.Flush()
-					mu.Unlock()
+					// acknowledgements it made durable: those printed
+					// before SYNCING.
+					say("SYNCING %d", j)
 					if err := db.Sync(ctx); err != nil {
-						mu.Lock()
-						fmt.Fprintln(out, "ERR", err)
-						out.Flush()
-						mu.Unlock()
+						say("ERR %v", err)
 						return
 					}
-					mu.Lock()
-					fmt.Fprintln(out, "SYNCED", id)
-					out.Flush()
-					mu.Unlock()
+					say("SYNCED %d", j)
 				}
 			}
 		})

@@ -1,0 +1,626 @@
+package hurrah
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The kill -9 loop.
+//
+// TestCrashKill re-executes the test binary as a child (TestHelperProcess in
+// "crash" mode) that opens a directory and writes to it from crashWriters
+// goroutines, printing each acknowledgement only after the call returned.
+// The parent kills the child with SIGKILL at a moment chosen by a seeded
+// RNG: before Open, during Open (recovering what the previous kill left),
+// or after a random number of acknowledgements, and then checks what a
+// reopen recovers. The directory carries over from cycle to cycle (for
+// killEpoch cycles), so each child starts by recovering what the previous
+// kill left.
+//
+// SIGKILL keeps the page cache, so this checks the promise of the Written
+// level (and, a fortiori, of Synced): what was handed to the OS survives.
+// Power loss is another matter, checked elsewhere with a crashable file
+// system.
+
+// crashWriters is how many goroutines of a "crash" helper write at once.
+const crashWriters = 4
+
+// crashOp returns op j of writer w in cycle c of the kill loop: the key it
+// sets and the value it sets it to. Writer w writes its own keys, w, w+W,
+// w+2W... (W = crashWriters), in order; every fourth op instead sets again
+// one of the writer's earlier keys (alternately the one it set last and one
+// picked by a hash), so that a recovery that reorders or drops writes leaves
+// a value the ops before it do not imply. Each value names its writer and op
+// and has a length that varies with them, so that frames, and so segment
+// rotations, fall at varied offsets.
+func crashOp(c, w, j int) (key, value string) {
+	k := j - j/4 // keys of w set before op j: its index if op j sets a new one
+	if j%4 == 3 {
+		if (j/4)%2 == 0 {
+			k-- // the key this writer set last
+		} else {
+			k = int((uint64(j)*2654435761 + uint64(w)) % uint64(k))
+		}
+	}
+	key = "c" + strconv.Itoa(c) + "-" + strconv.Itoa(w+k*crashWriters)
+	value = fmt.Sprintf("w%d-op%d-%s", w, j, strings.Repeat("x", (j*37+w*11)%97))
+	return key, value
+}
+
+// parseCrashValue returns the writer and op that crashOp says wrote v in
+// cycle c to key, or ok false if v is not such a value.
+func parseCrashValue(c int, key, v string) (w, j int, ok bool) {
+	if _, err := fmt.Sscanf(v, "w%d-op%d-", &w, &j); err != nil || w < 0 || w >= crashWriters || j < 0 {
+		return 0, 0, false
+	}
+	k, want := crashOp(c, w, j)
+	return w, j, k == key && want == v
+}
+
+// killMode says when a cycle of the kill loop kills its child.
+type killMode int
+
+const (
+	killAtStart killMode = iota // at a random moment between the start of the process and Open
+	killInOpen                  // at a random moment around Open: while it recovers, or just after it returned
+	killAtAcks                  // after a random number of acknowledgements, plus a random short delay
+)
+
+func (m killMode) String() string {
+	return [...]string{"at start", "in Open", "at acks"}[m]
+}
+
+// killPlan is what a cycle chose before it started its child. Every cycle
+// draws the same random numbers, so the plans are a function of the seed
+// and of which cycles left a torn tail (the cycle after one is killed in
+// Open), whatever the timing does.
+type killPlan struct {
+	cycle   int
+	level   string
+	segment int64 // Options.SegmentSize; 0 for the default
+	mode    killMode
+	acks    int     // killAtAcks: acknowledgements (of all writers) to wait for
+	delay   bool    // killAtAcks: then wait a random delay of up to 2ms
+	frac    float64 // where in its window (start, Open, delay) the kill lands
+}
+
+// ackDelay is how long a kill at acks waits after the planned
+// acknowledgements.
+func (p killPlan) ackDelay() time.Duration {
+	if !p.delay {
+		return 0
+	}
+	return time.Duration(p.frac * float64(2*time.Millisecond)).Round(time.Microsecond)
+}
+
+func (p killPlan) String() string {
+	s := fmt.Sprintf("cycle %d (%s, segment size %d, kill %s", p.cycle, p.level, p.segment, p.mode)
+	switch p.mode {
+	case killAtAcks:
+		s += fmt.Sprintf(" %d + %v", p.acks, p.ackDelay())
+	default:
+		s += fmt.Sprintf(", at %.2f of the window", p.frac)
+	}
+	return s + ")"
+}
+
+// crashChild is what the parent learned from one child.
+type crashChild struct {
+	opening, opened bool                              // the child printed OPENING, OPEN
+	startup, open   time.Duration                     // start to OPENING, OPENING to OPEN
+	acks            [crashWriters]int                 // acknowledged ops per writer (ops 0..acks[w]-1)
+	acksAt          [crashWriters][][crashWriters]int // acksAt[w][j]: acks once the child had printed ACK w j
+	synced          [crashWriters]int                 // Buffered: acknowledged ops per writer covered by a Sync that returned
+	syncing         map[string][crashWriters]int      // Sync id -> acks when it started
+}
+
+// killLoop is the state the kill loop carries from cycle to cycle.
+type killLoop struct {
+	t      *testing.T
+	dir    string // the store's directory, carried over
+	tmp    string // scratch: the child's stderr, copies of dir to check
+	sample *rand.Rand
+
+	// Timing estimates that place the kill windows, updated as children
+	// report.
+	startup, open time.Duration
+
+	// What the store must hold: every key recovered so far (all cycles
+	// before the current one) and its value, the keys in the order they
+	// were added, and the LSN of the last record.
+	model   map[string]string
+	keys    []string
+	lastLSN uint64
+
+	// The figures.
+	cycles      int
+	acked       int  // acknowledgements seen
+	checked     int  // acknowledged writes checked (at Buffered, those a Sync covered)
+	lost        int  // of those, not recovered: must stay 0
+	maxTail     int  // largest unacknowledged tail recovered in one cycle
+	tails       int  // recovered records beyond the acknowledged ones, all cycles
+	unwritten   int  // Buffered: most acknowledged writes (not covered by a Sync) that one kill lost
+	beforeOpen  int  // kills before Open returned
+	inOpen      int  // of those, kills after the child printed OPENING
+	torn        int  // reopens that cut a torn tail
+	tornLeft    bool // the directory holds a torn tail that no child has cut yet
+	tornInOpen  int  // kills while Open recovered a directory with a torn tail
+	maxSegments int  // most segment files seen
+}
+
+// TestCrashKill is the kill -9 loop described above. For each cycle it
+// checks, on a copy of the directory so that the next child recovers the
+// original as the kill left it:
+//
+//   - the reopen succeeds, and everything earlier cycles recovered is there,
+//     unchanged (every key, and the values of a sample of them, or of all
+//     every eighth cycle);
+//   - for each writer, the ops recovered from this cycle are exactly a
+//     prefix of its sequence, the keys hold the values that prefix implies
+//     (the newest of each key's overwrites), and nothing else of this cycle
+//     is there;
+//   - the log holds one record per recovered op, no more;
+//   - every acknowledged op is in its writer's prefix (at Buffered, every op
+//     acknowledged before a Sync that returned), and the prefix goes at most
+//     one op beyond the acknowledged ones: the op each writer had in flight;
+//   - across writers, no op is there unless every op acknowledged before it
+//     started is there too (at every level: the log is applied in order).
+//
+// The levels rotate across cycles, and half the cycles use the smallest
+// segment size so that kills land during segment rotation too.
+//
+// By default it runs a few cycles; HURRAH_LONG=1 runs hundreds, and
+// HURRAH_KILL_CYCLES=N runs N, in a new directory every killEpoch cycles.
+// A run that nears the test deadline stops early and says so. HURRAH_SEED=S repeats the random choices
+// of a run (the timing of a kill is never exactly repeatable).
+func TestCrashKill(t *testing.T) {
+	cycles := 10
+	if harnessLong() {
+		cycles = 1000
+	}
+	if s := os.Getenv("HURRAH_KILL_CYCLES"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err, "HURRAH_KILL_CYCLES")
+		require.Positive(t, n, "HURRAH_KILL_CYCLES")
+		cycles = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("HURRAH_SEED"); s != "" {
+		var err error
+		seed, err = strconv.ParseUint(s, 10, 64)
+		require.NoError(t, err, "HURRAH_SEED")
+	}
+	t.Logf("seed %d (HURRAH_SEED=%d repeats the choices)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+
+	l := &killLoop{
+		t:       t,
+		tmp:     t.TempDir(),
+		sample:  rand.New(rand.NewPCG(seed, 1)),
+		startup: 40 * time.Millisecond,
+		open:    5 * time.Millisecond,
+	}
+	levels := []string{"written", "synced", "buffered"}
+	start := time.Now()
+	deadline, hasDeadline := t.Deadline()
+	for cycle := range cycles {
+		if hasDeadline && time.Until(deadline) < 2*bound {
+			t.Logf("stopping after %d of %d cycles: the test deadline is near (raise -timeout for more)", cycle, cycles)
+			break
+		}
+		if cycle%killEpoch == 0 {
+			l.fresh()
+		}
+		p := killPlan{cycle: cycle, level: levels[cycle%len(levels)], mode: killAtAcks}
+		// Kills at start and in Open come in a fixed pattern, so that even
+		// a short run has them, and after a kill that left a torn tail
+		// the child is killed in Open, while it may be cutting that
+		// tail; everything else is drawn.
+		switch {
+		case cycle%4 == 1 || l.tornLeft:
+			p.mode = killInOpen
+		case cycle%8 == 3:
+			p.mode = killAtStart
+		}
+		if rng.IntN(2) == 0 {
+			p.segment = MinSegmentSize
+		}
+		p.acks = 1 + rng.IntN(300)
+		p.delay = rng.IntN(2) == 0
+		p.frac = rng.Float64()
+		l.cycle(p)
+		if t.Failed() {
+			t.Logf("failed in cycle %d of %d; seed %d", cycle, cycles, seed)
+			return
+		}
+	}
+	t.Logf("kills before Open returned: %d (%d of them during Open, %d while it recovered a torn tail); "+
+		"reopens that cut a torn tail: %d; "+
+		"most segments: %d; acknowledgements seen: %d; recovered unacknowledged records: %d; "+
+		"most acknowledged Buffered writes not covered by a Sync lost to one kill: %d; %v",
+		l.beforeOpen, l.inOpen, l.tornInOpen, l.torn, l.maxSegments, l.acked, l.tails, l.unwritten, time.Since(start).Round(time.Millisecond))
+	t.Logf("figure: kill -9: %d cycles, %d acknowledged writes, %d lost, largest unacknowledged tail %d records",
+		l.cycles, l.checked, l.lost, l.maxTail)
+}
+
+// killEpoch is how many cycles share a directory. Every child recovers all
+// the directory holds, so a long run starts afresh now and then to keep
+// each cycle about as quick as the first ones.
+const killEpoch = 50
+
+// fresh moves the loop to a new, empty directory.
+func (l *killLoop) fresh() {
+	if l.dir != "" {
+		require.NoError(l.t, os.RemoveAll(l.dir)) // no child is running
+	}
+	l.dir = filepath.Join(l.tmp, fmt.Sprintf("db%d", l.cycles))
+	l.model, l.keys, l.lastLSN, l.tornLeft = map[string]string{}, nil, 0, false
+}
+
+// cycle runs one child to its kill and checks what a reopen recovers.
+func (l *killLoop) cycle(p killPlan) {
+	t := l.t
+	t.Helper()
+	ch := l.run(p)
+	if t.Failed() {
+		return
+	}
+	l.cycles++
+	if !ch.opened {
+		l.beforeOpen++
+		if ch.opening {
+			l.inOpen++
+			if l.tornLeft {
+				l.tornInOpen++
+			}
+		}
+	}
+	// Update the estimates that place the kill windows.
+	if ch.opening {
+		l.startup = (3*l.startup + ch.startup) / 4
+	}
+	if ch.opened {
+		l.open = (3*l.open + ch.open) / 4
+	}
+	l.check(p, ch)
+}
+
+// run starts a child for plan p, kills it as p says, and returns what it
+// printed. It returns only once the child is dead and its output read.
+func (l *killLoop) run(p killPlan) *crashChild {
+	t := l.t
+	t.Helper()
+	errPath := filepath.Join(l.tmp, "stderr")
+	errFile, err := os.Create(errPath)
+	require.NoError(t, err)
+	defer errFile.Close()
+
+	cmd := helperCmd(t.Context(), "crash", "HURRAH_DIR="+l.dir, "HURRAH_LEVEL="+p.level,
+		"HURRAH_SEGMENT="+strconv.FormatInt(p.segment, 10), "HURRAH_CYCLE="+strconv.Itoa(p.cycle))
+	cmd.Stderr = errFile // a file: the child writes it directly, and it is read after Wait
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	started := time.Now()
+	lines := readLines(out)
+
+	ch := &crashChild{syncing: map[string][crashWriters]int{}}
+	var openingAt time.Time
+	done := false // the child was reaped
+	defer func() {
+		if !done { // a failure before the kill: end the child and the reader
+			cmd.Process.Kill()
+			for range lines {
+			}
+			cmd.Wait()
+		}
+	}()
+	stderr := func() string {
+		b, _ := os.ReadFile(errPath)
+		return string(b)
+	}
+	record := func(line string) {
+		f := strings.Fields(line)
+		switch {
+		case line == "OPENING":
+			ch.opening, openingAt = true, time.Now()
+			ch.startup = openingAt.Sub(started)
+		case line == "OPEN":
+			ch.opened = true
+			ch.open = time.Since(openingAt)
+		case len(f) == 3 && f[0] == "ACK":
+			w, err1 := strconv.Atoi(f[1])
+			j, err2 := strconv.Atoi(f[2])
+			if err1 != nil || err2 != nil || w < 0 || w >= crashWriters || j != ch.acks[w] {
+				t.Fatalf("child said %q after acknowledging ops %v", line, ch.acks)
+			}
+			ch.acks[w]++
+			ch.acksAt[w] = append(ch.acksAt[w], ch.acks)
+		case len(f) == 2 && f[0] == "SYNCING":
+			ch.syncing[f[1]] = ch.acks
+		case len(f) == 2 && f[0] == "SYNCED":
+			for w, n := range ch.syncing[f[1]] {
+				ch.synced[w] = max(ch.synced[w], n)
+			}
+		default:
+			t.Fatalf("child said %q; stderr:\n%s", line, stderr())
+		}
+	}
+	total := func() (n int) {
+		for _, a := range ch.acks {
+			n += a
+		}
+		return n
+	}
+
+	// The kill timer is armed when the plan's moment comes near: at once
+	// for a kill at start, at OPENING for one in Open, after the planned
+	// acknowledgements for one at acks.
+	var kill <-chan time.Time
+	arm := func(d time.Duration) {
+		if kill == nil {
+			kill = time.After(d)
+		}
+	}
+	if p.mode == killAtStart {
+		arm(time.Duration(p.frac * float64(l.startup)))
+	}
+	timeout := time.NewTimer(bound)
+	defer timeout.Stop()
+	for killed := false; !killed; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				done = true
+				err := cmd.Wait()
+				t.Fatalf("child exited by itself (%v) after acknowledging %v; stderr:\n%s", err, ch.acks, stderr())
+			}
+			record(line)
+			switch {
+			case p.mode == killInOpen && line == "OPENING":
+				// Around Open: mostly while it runs, sometimes just after.
+				arm(time.Duration(p.frac * 1.5 * float64(l.open)))
+			case p.mode == killAtAcks && total() >= p.acks:
+				arm(p.ackDelay())
+			}
+		case <-kill:
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			killed = true
+		case <-timeout.C:
+			t.Fatalf("no kill before the bound (%v, acknowledged %v); stderr:\n%s", p, ch.acks, stderr())
+		}
+	}
+	// The child printed some lines before the kill landed that are still
+	// in the pipe: they count too. The pipe ends when the child is dead.
+	for drained := false; !drained; {
+		select {
+		case line, ok := <-lines:
+			if ok {
+				record(line)
+			}
+			drained = !ok
+		case <-timeout.C:
+			t.Fatalf("the child's output did not end within the bound after the kill")
+		}
+	}
+	done = true
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.True(t, errors.As(err, &ee), "child ended with %v, not a kill; stderr:\n%s", err, stderr())
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	require.True(t, ok)
+	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child status %v; stderr:\n%s", ws, stderr())
+	// A race-enabled child reports races on stderr, and would exit with an
+	// error only at its end, which never comes.
+	require.NotContains(t, stderr(), "DATA RACE", "the child raced")
+	return ch
+}
+
+// check reopens a copy of the directory as the kill of plan p left it and
+// checks it against the model and against what the child acknowledged.
+func (l *killLoop) check(p killPlan, ch *crashChild) {
+	t := l.t
+	t.Helper()
+	ctx := t.Context()
+	copyDir := filepath.Join(l.tmp, "check")
+	require.NoError(t, os.RemoveAll(copyDir))
+	l.maxSegments = max(l.maxSegments, copyStoreDir(t, l.dir, copyDir))
+	defer os.RemoveAll(copyDir)
+
+	db, err := Open(copyDir, nil)
+	require.NoError(t, err, "reopen after kill -9 in %v", p)
+	defer db.Close()
+	rec := db.Recovery()
+	if rec.TornTail != nil {
+		l.torn++
+	}
+	// The check recovered a copy: the directory itself keeps the torn
+	// tail until a child's Open cuts it.
+	l.tornLeft = rec.TornTail != nil
+
+	// Sort what is there into this cycle's keys and the earlier ones.
+	keys, err := db.Keys(ctx)
+	require.NoError(t, err)
+	prefix := "c" + strconv.Itoa(p.cycle) + "-"
+	got := map[string]string{}
+	old := 0
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix) {
+			_, ok := l.model[k]
+			require.True(t, ok, "key %q is there but no cycle before %d recovered it", k, p.cycle)
+			old++
+			continue
+		}
+		v, err := Get[string](ctx, db, k)
+		require.NoError(t, err, "Get %q", k)
+		got[k] = v
+	}
+	require.Equal(t, len(l.model), old, "keys of earlier cycles: %d are there, %d expected", old, len(l.model))
+	// Their values: all of them now and then, a sample otherwise (reading
+	// every one each cycle would make a long run quadratic).
+	if n := len(l.keys); n > 0 {
+		idx := make([]int, 0, 64)
+		if p.cycle%8 == 7 || n <= 64 {
+			for i := range n {
+				idx = append(idx, i)
+			}
+		} else {
+			for range 64 {
+				idx = append(idx, l.sample.IntN(n))
+			}
+		}
+		for _, i := range idx {
+			k := l.keys[i]
+			v, err := Get[string](ctx, db, k)
+			require.NoError(t, err, "key %q, recovered in an earlier cycle", k)
+			require.Equal(t, l.model[k], v, "key %q, recovered in an earlier cycle", k)
+		}
+	}
+
+	// How far each writer's prefix goes: the newest op whose value is there.
+	var prefixLen [crashWriters]int
+	for k, v := range got {
+		w, j, ok := parseCrashValue(p.cycle, k, v)
+		require.True(t, ok, "key %q holds %q, which no op of cycle %d writes there", k, v, p.cycle)
+		prefixLen[w] = max(prefixLen[w], j+1)
+	}
+	// What those prefixes imply, op by op, newest value last.
+	want := map[string]string{}
+	ops := 0
+	for w, n := range prefixLen {
+		for j := range n {
+			k, v := crashOp(p.cycle, w, j)
+			want[k] = v
+		}
+		ops += n
+	}
+	if !assertSameMap(t, want, got) {
+		t.Errorf("%v: recovered keys are not the prefixes %v of the writers' sequences (a hole or a reordering)",
+			p, prefixLen)
+		return
+	}
+	require.Equal(t, l.lastLSN+uint64(ops), rec.LastLSN,
+		"log records: %d before this cycle, %d recovered ops (prefixes %v)", l.lastLSN, ops, prefixLen)
+
+	// Against what the child acknowledged.
+	promised := ch.acks
+	if p.level == "buffered" {
+		promised = ch.synced
+	}
+	tail, unwritten := 0, 0
+	for w := range crashWriters {
+		l.acked += ch.acks[w]
+		l.checked += promised[w]
+		if lost := promised[w] - prefixLen[w]; lost > 0 {
+			l.lost += lost
+			t.Errorf("%v: writer %d: %d acknowledged writes lost: ops 0..%d were promised, ops from %d are missing",
+				p, w, lost, promised[w]-1, prefixLen[w])
+		}
+		extra := prefixLen[w] - ch.acks[w]
+		require.LessOrEqual(t, extra, 1,
+			"cycle %d: writer %d: recovered %d ops, but only %d were acknowledged and one can be in flight", p.cycle, w, prefixLen[w], ch.acks[w])
+		tail += max(0, extra)
+		unwritten += max(0, -extra)
+	}
+	// Nothing reordered across writers either: writer b started op j
+	// after the child printed ACK b j-1, so every op acknowledged before
+	// that line was applied, and journaled, before op j. If op j is
+	// there, so are they.
+	for b, n := range prefixLen {
+		if n < 2 {
+			continue
+		}
+		for a, before := range ch.acksAt[b][n-2] {
+			if prefixLen[a] < before {
+				t.Errorf("%v: writer %d's op %d is there, but writer %d's op %d, acknowledged before it started, is not",
+					p, b, n-1, a, prefixLen[a])
+			}
+		}
+	}
+	l.unwritten = max(l.unwritten, unwritten)
+	l.tails += tail
+	l.maxTail = max(l.maxTail, tail)
+	torn := ""
+	if tt := rec.TornTail; tt != nil {
+		torn = fmt.Sprintf(", cut a torn tail of %d bytes at %s:%d", tt.Bytes, filepath.Base(tt.File), tt.Offset)
+	}
+	t.Logf("%v: opened %v, acknowledged %v (promised %v), recovered %v, tail %d%s",
+		p, ch.opened, ch.acks, promised, prefixLen, tail, torn)
+
+	// This cycle's keys join the model; the next child recovers the
+	// original directory, which must come to the same.
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		l.model[k] = got[k]
+		l.keys = append(l.keys, k)
+	}
+	l.lastLSN = rec.LastLSN
+	require.NoError(t, db.Close())
+}
+
+// assertSameMap reports whether want and got hold the same pairs, and if
+// not logs the differences (a few of each kind).
+func assertSameMap(t *testing.T, want, got map[string]string) bool {
+	t.Helper()
+	var missing, extra, wrong []string
+	for k, v := range want {
+		switch g, ok := got[k]; {
+		case !ok:
+			missing = append(missing, k)
+		case g != v:
+			wrong = append(wrong, fmt.Sprintf("%s=%q, want %q", k, g, v))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	if len(missing)+len(extra)+len(wrong) == 0 {
+		return true
+	}
+	first := func(s []string) []string {
+		slices.Sort(s)
+		return s[:min(len(s), 10)]
+	}
+	t.Logf("missing %d keys %v; %d keys not implied %v; %d wrong values %v",
+		len(missing), first(missing), len(extra), first(extra), len(wrong), first(wrong))
+	return false
+}
+
+// copyStoreDir copies the files of the store directory src (but the torn
+// tails set aside, which recovery ignores) to a new directory dst, and
+// returns how many segments it copied.
+func copyStoreDir(t *testing.T, src, dst string) (segments int) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dst, 0o755))
+	ents, err := os.ReadDir(src)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0 // the first child was killed before it created the directory
+	}
+	require.NoError(t, err)
+	for _, e := range ents {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".torn") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
+		if isWAL(e.Name()) {
+			segments++
+		}
+	}
+	return segments
+}
