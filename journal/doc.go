@@ -100,9 +100,11 @@
 //     never been there. If a ".torn" file of that name exists already, the
 //     name gets a "-1", "-2"... before ".torn", so nothing set aside is
 //     ever overwritten. Report.Torn says what was done.
-//  6. The newest segment is opened for appending and fsynced; if there is
-//     none, the segment for the next LSN is created: its header is written
-//     and fsynced, then the directory is fsynced. Rotation creates a
+//  6. The newest segment is opened for appending and fsynced, then the
+//     directory is fsynced (a process that died creating the segment may
+//     have left its name unsynced); if there is none, the segment for the
+//     next LSN is created: its header is written and fsynced, then the
+//     directory is fsynced. Rotation creates a
 //     segment the same way, after fsyncing and closing the full one.
 //  7. The actor starts.
 //

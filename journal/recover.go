@@ -189,10 +189,14 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 		}
 		return &tail{lock: lock, f: f, size: HeaderSize, next: next}, rep, nil
 	}
-	// Make what the file holds durable, so that frames written from now on
-	// may record all of it as synced.
+	// Make what the file holds durable, and its name: a process that died
+	// while creating it may have left its entry in the directory unsynced.
+	// Frames written from now on may then record all of it as synced.
 	if err := f.Sync(); err != nil {
 		return nil, Report{}, fmt.Errorf("journal: sync %s: %w", f.Name(), err)
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
 	}
 	return &tail{lock: lock, f: f, size: size, next: next}, rep, nil
 }
