@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,24 +156,57 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 // after the first n operations of p for some n in [lo, hi]: every write
 // that had to survive is there, nothing is reordered or half applied, and
 // anything more is the next few operations in order. It returns n and what
-// Open recovered, and leaves the store closed.
-func requirePrefix(t testing.TB, p plan, fsys vfs.FS, lo, hi int64) (int, Recovery) {
+// Open recovered, and leaves the store closed. where says what happened
+// before, for the failure message.
+func requirePrefix(t testing.TB, p plan, fsys vfs.FS, lo, hi int64, where string) (int, Recovery) {
 	t.Helper()
 	db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: fsys})
-	require.NoError(t, err, "reopen")
+	require.NoError(t, err, "reopen after %s", where)
 	defer db.Close()
-	got := storeContents(t, db)
+	n := requireMatch(t, p, storeContents(t, db), lo, hi, fmt.Sprintf("%s (recovery %+v)", where, db.Recovery()))
+	require.NoError(t, db.Close(), where)
+	return n, db.Recovery()
+}
+
+// requireMatch fails unless got is the state after the first n operations
+// of p for some n in [lo, hi], and returns n.
+func requireMatch(t testing.TB, p plan, got map[string]string, lo, hi int64, where string) int {
+	t.Helper()
 	hi = min(hi, int64(len(p.ops)))
 	for n := lo; n <= hi; n++ {
 		if maps.Equal(got, p.state(int(n))) {
-			require.NoError(t, db.Close())
-			return int(n), db.Recovery()
+			return int(n)
 		}
 	}
 	require.Failf(t, "recovered state is no prefix of the plan",
-		"want the state after %d to %d operations; got keys %v (recovery %+v)",
-		lo, hi, slices.Sorted(maps.Keys(got)), db.Recovery())
-	return 0, Recovery{}
+		"after %s: want the state after %d to %d operations; got keys %v",
+		where, lo, hi, slices.Sorted(maps.Keys(got)))
+	return 0
+}
+
+// restartThenPowerLoss checks a process restart followed by a power loss.
+// live is the file system as the process left it, page cache and all: the
+// store opened on it must hold a prefix of p between lo and hi. A Synced
+// write is then made and the power cut, keeping a random, torn part of what
+// was never synced, with the store still open. What comes back must be
+// exactly that prefix and the write: the restart made all it recovered
+// durable before it wrote anything that says so.
+func restartThenPowerLoss(t testing.TB, p plan, live *vfs.Mem, lo, hi int64, r *rand.Rand, where string) {
+	t.Helper()
+	where = "a restart after " + where
+	db, err := Open(harnessDir, &Options{Durability: Synced, SegmentSize: MinSegmentSize, fs: live})
+	require.NoError(t, err, where)
+	n := requireMatch(t, p, storeContents(t, db), lo, hi, where)
+	require.NoError(t, db.SetBytes(context.Background(), "after-restart", []byte(where)), where)
+	img := live.Crash(vfs.CrashOptions{Rand: r, Tear: true})
+	require.NoError(t, db.Close(), where)
+
+	want := p.state(n)
+	want["after-restart"] = where
+	db, err = Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
+	require.NoError(t, err, "power loss after %s", where)
+	defer db.Close()
+	require.Equal(t, want, storeContents(t, db), "power loss after %s", where)
 }
 
 // storeContents reads every key and value of db.
@@ -190,9 +224,20 @@ func storeContents(t testing.TB, db *DB) map[string]string {
 	return got
 }
 
-// errPowerLost is what every file operation returns once a crash point has
-// been passed: the machine is off.
+// errPowerLost is what every file operation returns once the power has
+// been cut: the machine is off.
 var errPowerLost = errors.New("test: power lost")
+
+// cutPower returns an injector that cuts the power just before file
+// operation at (from 1): it calls image there, then fails that operation
+// and every later one with errPowerLost.
+func cutPower(at int, image func()) *vfs.Injector {
+	var once sync.Once
+	return &vfs.Injector{At: at, Lasting: true, Err: func(vfs.Op, string) error {
+		once.Do(image)
+		return errPowerLost
+	}}
+}
 
 // countOps runs p on a fresh Mem and returns how many file operations the
 // whole run makes.

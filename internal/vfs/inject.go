@@ -18,9 +18,10 @@ type Injector struct {
 	// Lasting fails every operation from the At-th on; otherwise only the
 	// At-th fails (the fault heals).
 	Lasting bool
-	// Err returns the error for an operation that fails. Nil means
-	// ErrInjected wrapping EIO for every operation.
-	Err func(op Op) error
+	// Err returns the error for an operation that fails, given the
+	// operation and its name, as Faulty.Inject gets them. Nil means EIO
+	// for every operation.
+	Err func(op Op, name string) error
 
 	mu    sync.Mutex
 	n     int    // operations seen
@@ -40,9 +41,9 @@ func (in *Injector) Inject(op Op, name string) error {
 		in.first = op.String() + " " + name
 	}
 	if in.Err != nil {
-		return in.Err(op)
+		return in.Err(op, name)
 	}
-	return fmt.Errorf("%w: %w", ErrInjected, syscall.EIO)
+	return EIO
 }
 
 // Count returns how many operations the Injector has been asked about.

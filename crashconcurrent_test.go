@@ -1,0 +1,184 @@
+package hurrah
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// TestCrashPointsConcurrent cuts the power before every file operation of a
+// run in which four goroutines write at once: at the Synced level, so that
+// their writes share fsyncs (group commit), and at the Written level with a
+// fifth goroutine calling Sync in a loop, so that writes go on while an
+// fsync runs. Each writer sets its own keys in order; after every crash each
+// writer's keys must be a prefix of its sequence holding every write that
+// was promised: acknowledged at Synced, covered by a Sync that returned at
+// Written.
+func TestCrashPointsConcurrent(t *testing.T) {
+	const writers = 4
+	perWriter, seeds := 12, 1
+	if harnessLong() {
+		perWriter, seeds = 40, 16
+	}
+	var points int
+	for _, level := range []Durability{Synced, Written} {
+		for _, mode := range crashModes {
+			t.Run(fmt.Sprintf("%v/%s", level, mode.name), func(t *testing.T) {
+				for seed := range seeds {
+					r := rand.New(rand.NewPCG(uint64(seed), 99))
+					for at := 1; ; at++ {
+						img, lo, hi := crashConcurrent(t, level, writers, perWriter, at, mode.options(r))
+						if img == nil {
+							require.Greater(t, at, writers*perWriter/2, "the run ended early")
+							break
+						}
+						where := fmt.Sprintf("a power cut before file operation %d (seed %d)", at, seed)
+						db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
+						require.NoError(t, err, where)
+						got := storeContents(t, db)
+						require.NoError(t, db.Close())
+						n := 0
+						for w := range writers {
+							k := 0
+							for ; ; k++ {
+								v, ok := got[writerKey(w, k)]
+								if !ok {
+									break
+								}
+								require.Equal(t, writerValue(w, k), v, where)
+							}
+							require.True(t, int64(k) >= lo[w] && int64(k) <= hi[w],
+								"%s: writer %d kept %d writes, want %d to %d", where, w, k, lo[w], hi[w])
+							n += k
+						}
+						require.Len(t, got, n, "%s: keys beyond some writer's prefix", where)
+						points++
+					}
+				}
+			})
+		}
+	}
+	if !t.Failed() {
+		t.Logf("figure: crash points, concurrent: %d crash points (%d writers at Synced, and at Written with Syncs; 3 modes), 0 acknowledged writes lost", points, writers)
+	}
+}
+
+func writerKey(w, k int) string   { return fmt.Sprintf("w%d-%03d", w, k) }
+func writerValue(w, k int) string { return fmt.Sprintf("%s=%0200d", writerKey(w, k), k) }
+
+// crashConcurrent runs writers goroutines that each Set perWriter keys in
+// order at level (at Written, with a goroutine calling Sync in a loop), cuts
+// the power before file operation at, and returns the image and, per
+// writer, the writes promised before the cut and those begun by then.
+func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64) {
+	t.Helper()
+	ctx := context.Background()
+	m := vfs.NewMem()
+	acked := make([]atomic.Int64, writers)
+	durable := make([]atomic.Int64, writers)
+	issued := make([]atomic.Int64, writers)
+	in := cutPower(at, func() {
+		lo, hi = make([]int64, writers), make([]int64, writers)
+		for w := range writers {
+			lo[w] = durable[w].Load()
+		}
+		img = m.Crash(opts)
+		for w := range writers {
+			hi[w] = issued[w].Load()
+		}
+	})
+	db, err := Open(harnessDir, &Options{Durability: level, SegmentSize: MinSegmentSize, fs: &vfs.Faulty{FS: m, Inject: in.Inject}})
+	if err != nil {
+		return img, lo, hi
+	}
+	var wg sync.WaitGroup
+	var done atomic.Bool
+	for w := range writers {
+		wg.Go(func() {
+			for k := range perWriter {
+				issued[w].Add(1)
+				if db.SetBytes(ctx, writerKey(w, k), []byte(writerValue(w, k))) != nil {
+					return
+				}
+				acked[w].Add(1)
+				if level == Synced {
+					durable[w].Add(1)
+				}
+			}
+		})
+	}
+	var syncer sync.WaitGroup
+	if level != Synced {
+		syncer.Go(func() {
+			snap := make([]int64, writers)
+			for !done.Load() {
+				for w := range writers {
+					snap[w] = acked[w].Load()
+				}
+				if db.Sync(ctx) != nil {
+					return
+				}
+				for w := range writers {
+					durable[w].Store(snap[w])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	done.Store(true)
+	syncer.Wait()
+	db.Close()
+	return img, lo, hi
+}
+
+// TestReopenMatchesLiveState has eight goroutines overwrite a few shared
+// keys at once, so that writes to one key often meet in one owner batch and
+// one journal frame, then reads the whole store, closes it and reopens it,
+// ten times over: the journal must replay the writes in the order the store
+// applied them, at every level.
+func TestReopenMatchesLiveState(t *testing.T) {
+	const writers, rounds, each = 8, 10, 50
+	for _, level := range []Durability{Buffered, Written, Synced} {
+		t.Run(level.String(), func(t *testing.T) {
+			ctx := t.Context()
+			opts := &Options{Durability: level, fs: vfs.NewMem()}
+			var live map[string]string
+			for round := range rounds {
+				db, err := Open(harnessDir, opts)
+				require.NoError(t, err)
+				require.Equal(t, live, nilIfNone(storeContents(t, db)), "round %d: the reopened store differs from what was read before Close", round)
+				require.Equal(t, uint64(round*writers*each), db.Recovery().Records)
+				var wg sync.WaitGroup
+				for w := range writers {
+					wg.Go(func() {
+						for i := range each {
+							key := fmt.Sprintf("shared-%d", (w+i)%3)
+							if err := db.SetBytes(ctx, key, []byte(fmt.Sprintf("r%d-w%d-%d", round, w, i))); err != nil {
+								t.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				live = storeContents(t, db)
+				require.NoError(t, db.Close())
+			}
+		})
+	}
+}
+
+// nilIfNone returns nil for an empty map, so it equals a map never made.
+func nilIfNone(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
