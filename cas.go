@@ -16,7 +16,8 @@ import (
 //
 // A swap is journaled as the set it amounts to and acknowledged at the
 // store's Durability; a failed comparison writes nothing and returns false
-// with a nil error. Like SetBytes, a bad key or a new value over
+// with a nil error at once. Like a read, it may have compared against a
+// write that is applied but not yet durable (see Sync). Like SetBytes, a bad key or a new value over
 // MaxValueSize returns an error and changes nothing; old is only compared,
 // so it has no size limit. With any other error (ErrClosed, ErrReadOnly,
 // the context's) swapped is false but the outcome is unknown, as for any
@@ -32,9 +33,12 @@ func (db *DB) CompareAndSwapBytes(ctx context.Context, key string, old, new []by
 // and reports whether it did. Both values are CBOR-encoded in the calling
 // goroutine, as Set encodes them, and the stored bytes are compared with the
 // encoding of old byte for byte: the swap happens when old encodes exactly
-// as the stored value did, which holds for any value stored with Set (map
-// keys are encoded in a fixed order). A value stored with SetBytes matches
-// only if its bytes are a CBOR encoding equal to old's.
+// as the stored value did, which holds for values stored with Set by this
+// version (map keys are encoded in a fixed order; maps stored by earlier
+// versions may not match). Values that compare equal in Go but encode
+// apart, such as 0.0 and -0.0 or two NaNs with different bits, do not
+// match each other. A value stored with SetBytes matches only if its bytes
+// are a CBOR encoding equal to old's.
 //
 // A missing key never matches. A value CBOR cannot encode returns ErrEncode,
 // a bad key or an encoded new over MaxValueSize returns the error Set
@@ -64,19 +68,11 @@ func CompareAndSwap[T any](ctx context.Context, db *DB, key string, old, new T) 
 // amounts to, so replay never meets a compare-and-swap; the owner journals
 // it only when the swap happened.
 func (db *DB) cas(ctx context.Context, key string, old, new []byte) (bool, error) {
-	if db.closed.Load() {
-		return false, ErrClosed
-	}
-	var data []byte
-	if db.journaled {
-		var err error
-		if data, err = store.EncodeCommand(store.Command{Op: store.OpSet, Key: key, Value: new}); err != nil {
-			return false, fmt.Errorf("%w: %w", ErrEncode, err)
-		}
-	}
-	r, err := db.eng.Update(ctx, store.Command{Op: store.OpCAS, Key: key, Value: new, Old: old}, data, db.level)
+	r, err := db.apply(ctx,
+		store.Command{Op: store.OpCAS, Key: key, Value: new, Old: old},
+		store.Command{Op: store.OpSet, Key: key, Value: new})
 	if err != nil {
-		return false, db.err(err)
+		return false, err
 	}
 	return r.Found, nil
 }

@@ -226,13 +226,19 @@ func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (db *DB) update(ctx context.Context, c store.Command) (store.Result, error) {
+	return db.apply(ctx, c, c)
+}
+
+// apply sends c to the owner; if it changes the store, what is journaled is
+// the encoding of logged, the command that replays the change.
+func (db *DB) apply(ctx context.Context, c, logged store.Command) (store.Result, error) {
 	if db.closed.Load() {
 		return store.Result{}, ErrClosed
 	}
 	var data []byte
 	if db.journaled {
 		var err error
-		if data, err = store.EncodeCommand(c); err != nil {
+		if data, err = store.EncodeCommand(logged); err != nil {
 			return store.Result{}, fmt.Errorf("%w: %w", ErrEncode, err)
 		}
 	}
