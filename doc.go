@@ -41,7 +41,13 @@
 //
 // After the journal fails to write or sync, the store refuses writes with
 // ErrReadOnly until it is reopened; reads keep working, and may still show
-// the writes that failed. Reopening shows what is on disk.
+// the writes that failed. Reopening shows what is on disk. Writes
+// acknowledged at Written or Buffered since the last successful fsync may
+// then be gone even without a power loss: Linux can forget dirty pages whose
+// fsync failed.
+//
+// The README's Reliability section says what hurrah assumes of the disk and
+// how each durability promise is tested by crashing and failing the store.
 //
 // Values stored with Set are CBOR; values stored with SetBytes are raw
 // bytes. Read each kind back with its own function.
