@@ -278,7 +278,7 @@ func TestInjector(t *testing.T) {
 	require.Equal(t, 3, once.Count())
 	require.Equal(t, "sync a", once.Failed())
 
-	lasting := &vfs.Injector{At: 1, Lasting: true, Err: func(op vfs.Op) error {
+	lasting := &vfs.Injector{At: 1, Lasting: true, Err: func(op vfs.Op, _ string) error {
 		if op == vfs.OpWrite {
 			return vfs.ShortWrite
 		}
