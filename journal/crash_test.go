@@ -24,3 +24,20 @@ func TestNewDirectorySurvivesPowerLoss(t *testing.T) {
 	require.NoError(t, again.Close())
 	require.NoError(t, j.Close())
 }
+
+// TestExistingDirectoryMadeDurable opens a journal in a directory that
+// exists but whose name was never synced, as an earlier Open that died
+// would leave it: Open must make it durable before anything synced in it
+// counts.
+func TestExistingDirectoryMadeDurable(t *testing.T) {
+	m := vfs.NewMem()
+	const dir = "/db"
+	require.NoError(t, m.MkdirAll(dir)) // its entry in / is not synced
+	j := open(t, m, dir, Options{SyncInterval: quiet})
+	require.NoError(t, put(t, j.Journal, 1, 2, true))
+
+	again := open(t, m.Crash(vfs.CrashOptions{}), dir, Options{SyncInterval: quiet})
+	requireEntries(t, 1, 2, again.replayed)
+	require.NoError(t, again.Close())
+	require.NoError(t, j.Close())
+}

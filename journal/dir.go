@@ -22,34 +22,41 @@ type segFile struct {
 	lsn  uint64 // from its name
 }
 
-// makeDir creates dir and any missing parents, and makes each new one
-// durable by fsyncing the directory that holds it: a directory's entry in
-// its parent is lost in a power loss like a file's until the parent is
-// synced. It does nothing to a directory that exists.
+// makeDir creates dir and any missing parents, and makes dir's name
+// durable: a directory's entry in its parent is lost in a power loss, like
+// a file's, until the parent is synced. It fsyncs the parent of each
+// directory it creates, and dir's parent even when dir exists, since an
+// earlier Open may have created dir and died before syncing its parent.
 func makeDir(fsys vfs.FS, dir string) error {
-	var made []string // dir, then each missing parent up to one that exists
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+	dir = filepath.Clean(dir)
+	var missing []string // from dir up to the first that exists
+	for p := dir; ; p = filepath.Dir(p) {
 		_, err := fsys.Stat(p)
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("journal: create directory %s: %w", dir, err)
+			return fmt.Errorf("journal: stat %s: %w", p, err)
 		}
-		made = append(made, p)
+		missing = append(missing, p)
 		if filepath.Dir(p) == p {
 			break
 		}
 	}
-	if len(made) == 0 {
-		return nil
+	if len(missing) > 0 {
+		if err := fsys.MkdirAll(dir); err != nil {
+			return fmt.Errorf("journal: create directory %s: %w", dir, err)
+		}
 	}
-	if err := fsys.MkdirAll(dir); err != nil {
-		return fmt.Errorf("journal: create directory %s: %w", dir, err)
-	}
-	for _, p := range made {
-		if err := fsys.SyncDir(filepath.Dir(p)); err != nil {
-			return fmt.Errorf("journal: sync directory %s: %w", filepath.Dir(p), err)
+	synced := map[string]bool{}
+	for _, p := range append(missing, dir) {
+		parent := filepath.Dir(p)
+		if synced[parent] {
+			continue
+		}
+		synced[parent] = true
+		if err := fsys.SyncDir(parent); err != nil {
+			return fmt.Errorf("journal: sync directory %s: %w", parent, err)
 		}
 	}
 	return nil

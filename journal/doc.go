@@ -67,8 +67,10 @@
 // Open recovers a directory in these steps:
 //
 //  1. Create the directory and its parents if they are missing, fsyncing
-//     the directory that holds each new one, and take the exclusive lock
-//     on its LOCK file; if another holder has it, fail with ErrLocked.
+//     the directory that holds each new one, and the directory's parent in
+//     any case (an earlier Open may have died before it could); then take
+//     the exclusive lock on its LOCK file; if another holder has it, fail
+//     with ErrLocked.
 //  2. List the segments: files named exactly 20 digits and ".wal". Sort them;
 //     ignore every other file.
 //  3. Read and check each segment in order (ScanSegment). The header must
