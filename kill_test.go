@@ -250,8 +250,8 @@ func TestCrashKill(t *testing.T) {
 		"most segments: %d; acknowledgements seen: %d; recovered unacknowledged records: %d; "+
 		"most acknowledged Buffered writes not covered by a Sync lost to one kill: %d; %v",
 		l.beforeOpen, l.inOpen, l.tornInOpen, l.torn, l.maxSegments, l.acked, l.tails, l.unwritten, time.Since(start).Round(time.Millisecond))
-	t.Logf("figure: kill -9: %d cycles, %d acknowledged writes, %d lost, largest unacknowledged tail %d records",
-		l.cycles, l.checked, l.lost, l.maxTail)
+	t.Logf("figure: kill -9: %d cycles, %d acknowledgements seen, %d promised writes checked (at Buffered, those a Sync covered), %d lost, largest unacknowledged tail %d records",
+		l.cycles, l.acked, l.checked, l.lost, l.maxTail)
 }
 
 // killEpoch is how many cycles share a directory. Every child recovers all

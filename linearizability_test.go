@@ -34,6 +34,7 @@ import (
 // changes nothing that anyone saw. A read that fails tells nothing and is
 // dropped.
 
+// linUnknownReturn is the return time of a call whose outcome is unknown:
 // after every other call.
 const linUnknownReturn = math.MaxInt64
 

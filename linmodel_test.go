@@ -113,7 +113,6 @@ var linModel = porcupine.Model{
 	},
 }
 
-// linUnknownReturn is the return time of a call whose outcome is unknown:
 // TestLinearizabilityCheckerRejects feeds hand-made histories to the same
 // model: the violations must be found Illegal and the legal ones Ok, so
 // that an Ok from TestLinearizability means something.

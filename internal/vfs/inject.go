@@ -1,11 +1,6 @@
 package vfs
 
-import (
-	"fmt"
-	"io"
-	"sync"
-	"syscall"
-)
+import "sync"
 
 // Injector chooses the operation a Faulty file system fails: it counts the
 // operations it is asked about, from 1, and fails the At-th, and, when
@@ -60,14 +55,3 @@ func (in *Injector) Failed() string {
 	defer in.mu.Unlock()
 	return in.first
 }
-
-// The errors a test usually injects.
-var (
-	// EIO is an I/O error.
-	EIO = fmt.Errorf("%w: %w", ErrInjected, syscall.EIO)
-	// ENOSPC is a full disk.
-	ENOSPC = fmt.Errorf("%w: %w", ErrInjected, syscall.ENOSPC)
-	// ShortWrite, on OpWrite, makes Faulty write half the buffer and fail
-	// with a full disk: a torn write.
-	ShortWrite = fmt.Errorf("%w: %w: %w", ErrInjected, io.ErrShortWrite, syscall.ENOSPC)
-)
