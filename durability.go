@@ -6,9 +6,13 @@ import "fmt"
 //
 //	level       acknowledged when            survives kill -9          survives power loss
 //	MemoryOnly  applied in memory             no                        no
-//	Buffered    applied; journal follows      all but writes in flight  all but the last sync interval
-//	Written     handed to the OS (write(2))   yes                       all but the last sync interval
+//	Buffered    applied; journal follows      what a Sync covered*      what a Sync covered*
+//	Written     handed to the OS (write(2))   yes                       what a Sync covered*
 //	Synced      on stable storage (fsync)     yes                       yes
+//
+// * or a Close; the journal writes and fsyncs on its own too, so usually
+// all but the last few writes (Buffered) or the last SyncInterval survive,
+// but only what a Sync or Close covered is promised.
 //
 // Whatever the level, a write is visible to readers as soon as it is applied,
 // which can be a moment before it is acknowledged.
