@@ -149,11 +149,11 @@ func TestReopenMatchesLiveState(t *testing.T) {
 		t.Run(level.String(), func(t *testing.T) {
 			ctx := t.Context()
 			opts := &Options{Durability: level, fs: vfs.NewMem()}
-			var live map[string]string
+			live := map[string]string{}
 			for round := range rounds {
 				db, err := Open(harnessDir, opts)
 				require.NoError(t, err)
-				require.Equal(t, live, nilIfNone(storeContents(t, db)), "round %d: the reopened store differs from what was read before Close", round)
+				require.Equal(t, live, storeContents(t, db), "round %d: the reopened store differs from what was read before Close", round)
 				require.Equal(t, uint64(round*writers*each), db.Recovery().Records)
 				var wg sync.WaitGroup
 				for w := range writers {
@@ -176,12 +176,4 @@ func TestReopenMatchesLiveState(t *testing.T) {
 	if !t.Failed() {
 		t.Logf("figure: replay order: 3 levels x %d rounds x %d concurrent writes to 3 keys, every reopen equal to the store before Close", rounds, writers*each)
 	}
-}
-
-// nilIfNone returns nil for an empty map, so it equals a map never made.
-func nilIfNone(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }

@@ -168,25 +168,6 @@ func (m *Mem) ReadFile(name string) ([]byte, error) {
 	return slices.Clone(n.data), nil
 }
 
-// WriteFile creates name holding data, durably, replacing any file of that
-// name. It is for tests that set up a damaged directory by hand.
-func (m *Mem) WriteFile(name string, data []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, base, err := m.lookup("write", name)
-	if err != nil {
-		return err
-	}
-	if n, ok := d.entries[base]; ok && n.dir {
-		return pathErr("write", name, syscall.EISDIR)
-	}
-	n := &memNode{data: slices.Clone(data), synced: slices.Clone(data)}
-	d.entries[base], d.synced[base] = n, n
-	// Pending changes that touch the name must not undo it in a crash.
-	d.changes = slices.DeleteFunc(d.changes, func(ch dirChange) bool { return ch.name == base || ch.from == base })
-	return nil
-}
-
 // LoseUnsynced drops what was written to name since its last Sync, as Linux
 // may after an fsync fails: it marks the dirty pages clean, and the page
 // cache can then forget them. Tests call it to model such a failure.

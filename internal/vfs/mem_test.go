@@ -247,26 +247,15 @@ func TestMemErrors(t *testing.T) {
 	require.ErrorIs(t, err, syscall.EISDIR)
 }
 
-// TestMemWriteFileAndLoseUnsynced checks the two helpers tests use to set
-// up a disk by hand: WriteFile is durable whatever changes were pending,
-// and LoseUnsynced forgets what was written since the last Sync.
-func TestMemWriteFileAndLoseUnsynced(t *testing.T) {
+// TestMemLoseUnsynced checks that LoseUnsynced forgets what was written
+// since the last Sync, and keeps what was synced.
+func TestMemLoseUnsynced(t *testing.T) {
 	m := memWith(t)
-	f, err := m.Create("/d/a") // a pending create...
-	require.NoError(t, err)
-	require.NoError(t, m.Remove("/d/a")) // ...and remove
-	require.NoError(t, m.WriteFile("/d/a", []byte("durable")))
-	r := rand.New(rand.NewPCG(7, 8))
-	for range 20 {
-		require.Equal(t, "durable", contents(t, m.Crash(vfs.CrashOptions{Rand: r, Tear: true}), "/d/a"))
-	}
-	require.NoError(t, f.Close())
-
-	g, err := m.OpenAppend("/d/a")
-	require.NoError(t, err)
-	write(t, g, "+dirty")
+	f := syncedFile(t, m, "/d/a", "durable")
+	write(t, f, "+dirty")
 	require.NoError(t, m.LoseUnsynced("/d/a"))
 	require.Equal(t, "durable", contents(t, m, "/d/a"))
+	require.NoError(t, f.Close())
 }
 
 // TestInjector checks the counting fault chooser: one-off and lasting.
