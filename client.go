@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sync/atomic"
 	"syscall"
 
@@ -34,6 +35,8 @@ type DB struct {
 	journaled bool // whether writes are journaled (so commands are encoded)
 	recovery  Recovery
 	closed    atomic.Bool
+	kv        *store.KV      // the owner's machine: touch it only in functions the owner runs
+	snaps     *diskSnapshots // nil for a memory-only store
 }
 
 // Recovery says what Open found on disk.
@@ -48,6 +51,17 @@ type Recovery struct {
 	// from the newest segment: the remains of writes that were never
 	// acknowledged as synced. Its bytes were saved aside, not destroyed.
 	TornTail *TornTail
+	// Snapshot is the path of the snapshot the store was restored from,
+	// or "" if none; SnapshotLSN is the LSN it was taken at, and
+	// SnapshotKeys the number of keys it held.
+	Snapshot     string
+	SnapshotLSN  uint64
+	SnapshotKeys int
+	// SkippedSnapshots lists the snapshots, newest first, that failed
+	// their checks and were passed over for an older one (the journal
+	// still covered the gap). Each error wraps ErrCorrupt and names the
+	// file; the files are left in place.
+	SkippedSnapshots []error
 }
 
 // TornTail describes a torn tail cut off during recovery: the segment, the
@@ -75,7 +89,9 @@ func Open(dir string, opts *Options) (*DB, error) {
 	default:
 		db.level = store.AckApplied
 	}
-	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
+	kv := store.NewKV(0)
+	eng := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
+	db.kv = kv
 	aopts := actor.Options{Mailbox: o.MailboxSize, MaxBatch: o.MaxBatch}
 	if dir == "" {
 		eng.Start(nil, aopts)
@@ -88,11 +104,19 @@ func Open(dir string, opts *Options) (*DB, error) {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, dirErr("open", dir, err) // the journal would meet it later, or hide it
 	}
+	keys := 0
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{
 		SyncInterval: o.SyncInterval,
 		SegmentSize:  o.SegmentSize,
 		Mailbox:      o.MailboxSize,
 		MaxBatch:     o.MaxBatch,
+		Restore: func(s *journal.Snapshot) error {
+			if s.Count > uint64(math.MaxInt) {
+				return fmt.Errorf("snapshot of %d keys", s.Count)
+			}
+			keys = int(s.Count)
+			return eng.Restore(s.LSN, keys, s.Records)
+		},
 	}, eng.Replay)
 	if err != nil {
 		return nil, dirErr("open", dir, err)
@@ -101,9 +125,19 @@ func Open(dir string, opts *Options) (*DB, error) {
 		j.Close()
 		return nil, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, eng.LastLSN())
 	}
+	db.snaps = &diskSnapshots{j: j, fs: o.fs, dir: dir, keep: o.KeepSnapshots}
+	eng.SetSnapshots(db.snaps, store.SnapshotPolicy{
+		Threshold: o.SnapshotThreshold,
+		LastSize:  rep.SnapshotSize,
+		LastLSN:   rep.Snapshot.LSN,
+	})
 	eng.Start(j, aopts)
 	db.eng, db.journaled = eng, true
-	db.recovery = Recovery{Segments: rep.Segments, Records: rep.Entries, LastLSN: rep.LastLSN, TornTail: rep.Torn}
+	db.recovery = Recovery{
+		Segments: rep.Segments, Records: rep.Entries, LastLSN: rep.LastLSN, TornTail: rep.Torn,
+		Snapshot: rep.Snapshot.Path, SnapshotLSN: rep.Snapshot.LSN, SnapshotKeys: keys,
+		SkippedSnapshots: rep.Skipped,
+	}
 	return db, nil
 }
 

@@ -18,13 +18,19 @@ const (
 	DefaultMaxValueSize = 16 << 20
 	DefaultMailboxSize  = actor.DefaultMailbox
 	DefaultMaxBatch     = actor.DefaultMaxBatch
+	// DefaultSnapshotThreshold is the journal growth past which a store
+	// snapshots on its own (if the growth also passes twice the size of
+	// the last snapshot).
+	DefaultSnapshotThreshold = 64 << 20
+	DefaultKeepSnapshots     = 2
 
-	MinSegmentSize  = 4 << 10   // smallest SegmentSize accepted
-	MaxSegmentSize  = 1 << 30   // largest SegmentSize accepted
-	MaxKeySizeLimit = 1 << 20   // largest MaxKeySize accepted
-	MaxValueLimit   = 256 << 20 // largest MaxValueSize accepted
-	MaxMailboxSize  = 1 << 20   // largest MailboxSize accepted
-	MaxBatchLimit   = 1 << 16   // largest MaxBatch accepted
+	MinSegmentSize   = 4 << 10   // smallest SegmentSize accepted
+	MaxSegmentSize   = 1 << 30   // largest SegmentSize accepted
+	MaxKeySizeLimit  = 1 << 20   // largest MaxKeySize accepted
+	MaxValueLimit    = 256 << 20 // largest MaxValueSize accepted
+	MaxMailboxSize   = 1 << 20   // largest MailboxSize accepted
+	MaxBatchLimit    = 1 << 16   // largest MaxBatch accepted
+	MaxKeepSnapshots = 1 << 10   // largest KeepSnapshots accepted
 )
 
 // Options configure a store. A nil *Options, and every zero field, means the
@@ -62,6 +68,20 @@ type Options struct {
 	// 64 Ki.
 	MaxBatch int
 
+	// SnapshotThreshold turns automatic snapshots on: once the journal has
+	// grown by more than SnapshotThreshold bytes and by more than twice
+	// the size of the last snapshot since that snapshot began, the store
+	// takes a snapshot on its own, in the background. Default 64 MiB;
+	// negative turns automatic snapshots off (Snapshot still works).
+	SnapshotThreshold int64
+
+	// KeepSnapshots is how many snapshot files are kept: after each
+	// snapshot the older ones beyond this many are removed. Default 2;
+	// at most 1024. The journal is kept only back to the newest snapshot,
+	// so an older one helps only while the journal still reaches back to
+	// it, or for reading with tools.
+	KeepSnapshots int
+
 	fs vfs.FS // tests swap the file system; nil means the OS
 }
 
@@ -95,8 +115,15 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		option("MaxValueSize", &r.MaxValueSize, DefaultMaxValueSize, 1, MaxValueLimit),
 		option("MailboxSize", &r.MailboxSize, DefaultMailboxSize, 1, MaxMailboxSize),
 		option("MaxBatch", &r.MaxBatch, DefaultMaxBatch, 1, MaxBatchLimit),
+		option("KeepSnapshots", &r.KeepSnapshots, DefaultKeepSnapshots, 1, MaxKeepSnapshots),
 	); err != nil {
 		return Options{}, err
+	}
+	switch {
+	case r.SnapshotThreshold == 0:
+		r.SnapshotThreshold = DefaultSnapshotThreshold
+	case r.SnapshotThreshold < 0:
+		r.SnapshotThreshold = -1
 	}
 	if r.fs == nil {
 		r.fs = vfs.OS

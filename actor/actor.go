@@ -90,6 +90,23 @@ func (a *Actor[M]) SendControl(ctx context.Context, m M) error {
 	return a.send(ctx, a.control, m)
 }
 
+// TrySend puts m on the mailbox if it has room at once, and reports
+// whether it did. It never waits, so the actor's own goroutine may use it to
+// wake itself up later.
+func (a *Actor[M]) TrySend(m M) bool {
+	select {
+	case <-a.quit:
+		return false
+	default:
+	}
+	select {
+	case a.mailbox <- m:
+		return true
+	default:
+		return false
+	}
+}
+
 func (a *Actor[M]) send(ctx context.Context, ch chan M, m M) error {
 	select {
 	case <-a.quit:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,11 @@ type Options struct {
 	// replays all. The segments must cover From+1 onwards without a gap
 	// (a snapshot taken at From holds the rest).
 	From uint64
+	// Restore, when set, makes recovery restore the newest snapshot in
+	// the directory that passes its checks (see Recovery in the package
+	// documentation) before it replays the entries after it. Entries up
+	// to the snapshot's LSN are skipped, as with From.
+	Restore func(*Snapshot) error
 }
 
 // withDefaults returns o with its zero fields set to their defaults, or an
@@ -92,7 +98,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error)
 	if err != nil {
 		return nil, Report{}, err
 	}
-	t, rep, err := recoverDir(fsys, dir, opts.From, replay)
+	t, rep, err := recoverDir(fsys, dir, opts.From, opts.Restore, replay)
 	if err != nil {
 		return nil, Report{}, err
 	}
@@ -109,6 +115,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error)
 		sy:          newSyncer(),
 	}
 	w.nextLSN.Store(t.next)
+	w.written.Store(t.total)
 	j := &Journal{w: w}
 	// Step 7 of the recovery procedure.
 	j.a = actor.Start[message](w, actor.Options{
@@ -152,6 +159,14 @@ func (j *Journal) Err() error {
 	}
 	return nil
 }
+
+// Written returns how many bytes the journal held at Open plus how many it
+// has written since. It only grows; the store compares its growth with the
+// size of the last snapshot to decide when to take the next.
+func (j *Journal) Written() int64 { return j.w.written.Load() }
+
+// Dir returns the journal's directory.
+func (j *Journal) Dir() string { return j.w.dir }
 
 // NextLSN returns the LSN the next appended entry must carry. Right after
 // Open that is the LSN after the last one recovered (or Options.From+1);
@@ -201,6 +216,7 @@ type writer struct {
 
 	failed  atomic.Pointer[error] // written by the actor goroutine, read by any: err, for Journal.Err
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
+	written atomic.Int64          // written by the actor goroutine, read by any: for Journal.Written
 }
 
 // The writer is the actor's handler, ticker and stopper.
@@ -308,6 +324,9 @@ func (w *writer) handle(bs []*batch.Batch) {
 	}
 	n, cause := w.check(bs)
 	w.commit(bs[:n])
+	if w.err == nil && w.size > HeaderSize && slices.ContainsFunc(bs[:n], func(b *batch.Batch) bool { return b.Rotate }) {
+		w.rotate() // a failure makes the journal read-only, and settles the waiters
+	}
 	if n < len(bs) {
 		if w.err == nil {
 			w.fail("append", cause)
@@ -488,6 +507,7 @@ func (w *writer) encode(bs []*batch.Batch) {
 func (w *writer) writeBuf() error {
 	n, err := w.f.Write(w.buf)
 	w.size += int64(n)
+	w.written.Add(int64(n))
 	if err == nil && n < len(w.buf) {
 		err = io.ErrShortWrite
 	}

@@ -1,9 +1,11 @@
 package journal
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/hurrahdb/hurrah/internal/batch"
@@ -24,6 +26,14 @@ type Report struct {
 	// Torn describes the torn tail recovery cut off, or is nil if there
 	// was none.
 	Torn *Torn
+	// Snapshot is the snapshot the state was restored from (zero when
+	// none was), and SnapshotSize its size in bytes.
+	Snapshot     SnapshotFile
+	SnapshotSize int64
+	// Skipped lists, newest first, the snapshots that failed their checks
+	// and were passed over for an older one: each error wraps ErrCorrupt
+	// and, through errors.As, gives a *CorruptError naming the file.
+	Skipped []error
 }
 
 // Torn describes a torn tail that recovery cut off the newest segment.
@@ -43,17 +53,18 @@ type Torn struct {
 
 // tail is the newest segment, opened for appending, and where the log stands.
 type tail struct {
-	lock io.Closer
-	f    vfs.File
-	size int64  // bytes in f, all of them fsynced
-	next uint64 // LSN of the next entry
+	lock  io.Closer
+	f     vfs.File
+	size  int64  // bytes in f, all of them fsynced
+	next  uint64 // LSN of the next entry
+	total int64  // bytes in all the segments read
 }
 
 // recoverDir runs steps 1 to 6 of the recovery procedure in doc.go. On error
 // the lock is released and, unless the error came from the final changes
 // (cutting a torn tail, opening or creating the newest segment), nothing on
 // disk has changed.
-func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) error) (_ *tail, _ Report, err error) {
+func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(batch.Entry) error) (_ *tail, _ Report, err error) {
 	// Step 1.
 	if err := makeDir(fsys, dir); err != nil {
 		return nil, Report{}, err
@@ -69,14 +80,30 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 	}()
 
 	// Step 2.
+	var rep Report
+	if restore != nil {
+		lsn, err := loadSnapshot(fsys, dir, restore, &rep)
+		if err != nil {
+			return nil, Report{}, err
+		}
+		from = max(from, lsn)
+	}
 	segs, err := listSegments(fsys, dir)
 	if err != nil {
 		return nil, Report{}, err
 	}
+	// gap explains a log that does not reach back to from+1: if damaged
+	// snapshots were passed over, they are why.
+	gap := func(e *CorruptError) error {
+		if len(rep.Skipped) > 0 {
+			return errors.Join(append(slices.Clone(rep.Skipped), e)...)
+		}
+		return e
+	}
 
 	// Step 3.
 	var (
-		rep      Report
+		total    int64      // bytes in the segments read
 		next     = from + 1 // LSN after the last entry seen
 		newest   *segFile   // newest segment with a valid header
 		newSize  int64      // and its size
@@ -106,8 +133,8 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 			break // a torn header: the file is as good as absent
 		}
 		if i == 0 && scan.FirstLSN > from+1 {
-			return nil, Report{}, &CorruptError{File: s.path, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)}
+			return nil, Report{}, gap(&CorruptError{File: s.path, Offset: 0,
+				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)})
 		}
 		for _, e := range scan.Entries {
 			if e.LSN <= from {
@@ -127,14 +154,20 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 		next = scan.FirstLSN + uint64(len(scan.Entries))
 		newest, newSize = s, int64(len(data))
 		rep.Segments++
+		total += int64(len(data))
 	}
 	if newest != nil && next <= from {
-		return nil, Report{}, &CorruptError{File: newest.path, Offset: 0,
-			Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", next-1, from+1)}
+		return nil, Report{}, gap(&CorruptError{File: newest.path, Offset: 0,
+			Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", next-1, from+1)})
 	}
 	rep.LastLSN = next - 1
 
 	// Step 5: everything scanned cleanly; only now does anything change.
+	if restore != nil {
+		if _, err := CleanSnapshotTemps(fsys, dir); err != nil {
+			return nil, Report{}, err
+		}
+	}
 	var f vfs.File
 	var size int64
 	defer func() {
@@ -187,7 +220,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 		if f, err = createSegment(fsys, dir, next); err != nil {
 			return nil, Report{}, fmt.Errorf("journal: %w", err)
 		}
-		return &tail{lock: lock, f: f, size: HeaderSize, next: next}, rep, nil
+		return &tail{lock: lock, f: f, size: HeaderSize, next: next, total: total}, rep, nil
 	}
 	// Make what the file holds durable, and its name: a process that died
 	// while creating it may have left its entry in the directory unsynced.
@@ -198,7 +231,35 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, replay func(batch.Entry) e
 	if err := fsys.SyncDir(dir); err != nil {
 		return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
 	}
-	return &tail{lock: lock, f: f, size: size, next: next}, rep, nil
+	return &tail{lock: lock, f: f, size: size, next: next, total: total}, rep, nil
+}
+
+// loadSnapshot restores the newest snapshot in dir that passes its checks
+// (step 2) and returns its LSN, or 0 if there is none. Snapshots that fail
+// are recorded in rep.Skipped.
+func loadSnapshot(fsys vfs.FS, dir string, restore func(*Snapshot) error, rep *Report) (uint64, error) {
+	snaps, err := ListSnapshots(fsys, dir)
+	if err != nil {
+		return 0, err
+	}
+	for i := len(snaps) - 1; i >= 0; i-- {
+		s, err := ReadSnapshot(fsys, snaps[i].Path)
+		if errors.Is(err, ErrCorrupt) {
+			rep.Skipped = append(rep.Skipped, err)
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if err := restore(s); err != nil {
+			// The file passed its checksums: whatever restore found
+			// wrong is corruption.
+			return 0, &CorruptError{File: s.Path, Offset: 0, Reason: "restoring the snapshot failed", Err: err}
+		}
+		rep.Snapshot, rep.SnapshotSize = snaps[i], s.Size
+		return s.LSN, nil
+	}
+	return 0, nil
 }
 
 // createSegment creates the segment for first, writes its header and makes

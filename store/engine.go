@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hurrahdb/hurrah/actor"
 	"github.com/hurrahdb/hurrah/internal/batch"
@@ -53,6 +54,9 @@ type Engine[C, Q, R any] struct {
 	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
 
 	sink    Sink
+	snap    snapState[C, Q, R]
+	closing atomic.Bool    // Close has begun: start no more snapshots
+	wg      sync.WaitGroup // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
 	pool    actor.Pool[*request[C, Q, R]]
 	stopped chan struct{} // closed once the owner and the sink have stopped
@@ -97,6 +101,10 @@ func (e *Engine[C, Q, R]) LastLSN() uint64 { return e.lsn }
 // nothing; otherwise the engine closes it in Close.
 func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	e.sink = sink
+	e.snap.ctx, e.snap.cancel = context.WithCancel(context.Background())
+	if sink == nil {
+		e.snap.snaps = nil
+	}
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
 }
 
@@ -114,6 +122,27 @@ func (e *Engine[C, Q, R]) Query(ctx context.Context, q Q) (R, error) {
 	r := e.pool.Get()
 	r.kind, r.query = kindQuery, q
 	return e.call(ctx, r)
+}
+
+// Exec runs fn in the owner goroutine, between other requests, and answers
+// at the given level. fn may read and change the machine (it must capture
+// it); if it changes it, it returns the journal encoding of a command that
+// replays the change, else nil. An error from fn means nothing changed.
+// While the sink has failed, Exec returns its error without running fn.
+func (e *Engine[C, Q, R]) Exec(ctx context.Context, fn func() ([]byte, error), level Level) error {
+	r := e.pool.Get()
+	r.kind, r.exec, r.level = kindExec, fn, level
+	_, err := e.call(ctx, r)
+	return err
+}
+
+// Read runs fn in the owner goroutine. fn must not change the machine. It
+// runs even after the sink has failed.
+func (e *Engine[C, Q, R]) Read(ctx context.Context, fn func()) error {
+	r := e.pool.Get()
+	r.kind, r.read = kindRead, fn
+	_, err := e.call(ctx, r)
+	return err
 }
 
 // Sync returns once every mutation acknowledged before it is durable (at
@@ -153,11 +182,16 @@ func closedErr(err error) error {
 }
 
 // Close stops the owner after it has served every request already queued,
-// then closes the sink, which flushes and syncs it. It returns the first
+// abandons a snapshot being saved, then closes the sink, which flushes and syncs it. It returns the first
 // error and is idempotent.
 func (e *Engine[C, Q, R]) Close() error {
 	e.closeOnce.Do(func() {
+		e.closing.Store(true)
+		if e.snap.cancel != nil {
+			e.snap.cancel() // a save in progress gives up
+		}
 		e.closeErr = e.act.Close()
+		e.wg.Wait()
 		if e.sink != nil {
 			if err := e.sink.Close(); e.closeErr == nil {
 				e.closeErr = err

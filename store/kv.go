@@ -21,6 +21,10 @@ const (
 	// journal records what happened and replay never meets OpCAS.
 	// DecodeCommand refuses it.
 	OpCAS Op = 5
+
+	// OpSetAbsent sets Key to Value only if Key is absent. Like OpCAS it
+	// is never journaled: the caller journals the equivalent OpSet.
+	OpSetAbsent Op = 6
 )
 
 // Mutation is one set or delete inside a batch.
@@ -65,7 +69,7 @@ type Query struct {
 // Result answers a Command or a Query.
 type Result struct {
 	Value []byte   // QueryGet: the stored bytes (never changed in place)
-	Found bool     // QueryGet: the key exists; OpDelete: the key existed; OpCAS: swapped
+	Found bool     // QueryGet: the key exists; OpDelete: the key existed; OpCAS: swapped; OpSetAbsent: set
 	N     int      // QueryLen
 	Keys  []string // QueryKeys
 }
@@ -74,8 +78,26 @@ type Result struct {
 var errBadOp = errors.New("store: unknown key-value operation")
 
 // KV is the key-value state machine: a map from string keys to byte values.
+//
+// Images (Freeze) let other goroutines read a point-in-time copy of the map
+// while the owner goes on applying commands, without copying it: while an
+// image shares the map, the owner leaves the map alone and records changes
+// in an overlay instead, which it folds back in small steps (Fold) once no
+// image shares the map any more. See image.go.
 type KV struct {
-	m map[string][]byte
+	m map[string][]byte // the base map; left alone while shared > 0
+
+	// The overlay: changes not yet folded into m. Nil when there are none.
+	ovl    map[string]slot
+	shared int    // open images that read m
+	gen    uint64 // counts replacements of m, so an old image's release is not counted against a new m
+	n      int    // number of keys, kept while ovl is not nil (else len(m))
+}
+
+// slot is an overlay entry: a value, or the deletion of the key.
+type slot struct {
+	v    []byte
+	gone bool
 }
 
 var _ Machine[Command, Query, Result] = (*KV)(nil)
@@ -83,24 +105,93 @@ var _ Machine[Command, Query, Result] = (*KV)(nil)
 // NewKV returns an empty key-value machine sized for about hint keys.
 func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 
+// get returns the value of key.
+func (kv *KV) get(key string) ([]byte, bool) {
+	if kv.ovl != nil {
+		if s, ok := kv.ovl[key]; ok {
+			return s.v, !s.gone
+		}
+	}
+	v, ok := kv.m[key]
+	return v, ok
+}
+
+// set sets key to v.
+func (kv *KV) set(key string, v []byte) {
+	if kv.ovl == nil {
+		kv.m[key] = v
+		return
+	}
+	if _, had := kv.get(key); !had {
+		kv.n++
+	}
+	if kv.shared > 0 {
+		kv.ovl[key] = slot{v: v}
+		return
+	}
+	kv.m[key] = v
+	delete(kv.ovl, key)
+}
+
+// del deletes key and reports whether it was there.
+func (kv *KV) del(key string) bool {
+	if kv.ovl == nil {
+		if _, ok := kv.m[key]; !ok {
+			return false
+		}
+		delete(kv.m, key)
+		return true
+	}
+	if _, had := kv.get(key); !had {
+		return false
+	}
+	kv.n--
+	_, inBase := kv.m[key]
+	switch {
+	case kv.shared == 0:
+		delete(kv.m, key)
+		delete(kv.ovl, key)
+	case inBase:
+		kv.ovl[key] = slot{gone: true}
+	default:
+		delete(kv.ovl, key)
+	}
+	return true
+}
+
+// clear deletes every key and reports whether there were any. The images
+// keep the old map; the new one is shared by none.
+func (kv *KV) clear() bool {
+	if kv.size() == 0 {
+		return false
+	}
+	kv.m = make(map[string][]byte) // let the old buckets go
+	kv.ovl, kv.shared, kv.n = nil, 0, 0
+	kv.gen++
+	return true
+}
+
+// size returns the number of keys.
+func (kv *KV) size() int {
+	if kv.ovl != nil {
+		return kv.n
+	}
+	return len(kv.m)
+}
+
 // Apply implements Machine.
 func (kv *KV) Apply(c Command) (Result, bool, error) {
 	switch c.Op {
 	case OpSet:
-		kv.m[c.Key] = c.Value
+		kv.set(c.Key, c.Value)
 		return Result{}, true, nil
 	case OpDelete:
-		if _, ok := kv.m[c.Key]; !ok {
+		if !kv.del(c.Key) {
 			return Result{}, false, nil
 		}
-		delete(kv.m, c.Key)
 		return Result{Found: true}, true, nil
 	case OpClear:
-		if len(kv.m) == 0 {
-			return Result{}, false, nil
-		}
-		kv.m = make(map[string][]byte) // let the old buckets go
-		return Result{}, true, nil
+		return Result{}, kv.clear(), nil
 	case OpBatch:
 		for _, m := range c.Batch {
 			if m.Op != OpSet && m.Op != OpDelete {
@@ -109,18 +200,24 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		}
 		for _, m := range c.Batch {
 			if m.Op == OpSet {
-				kv.m[m.Key] = m.Value
+				kv.set(m.Key, m.Value)
 			} else {
-				delete(kv.m, m.Key)
+				kv.del(m.Key)
 			}
 		}
 		return Result{}, len(c.Batch) > 0, nil
 	case OpCAS:
-		cur, ok := kv.m[c.Key]
+		cur, ok := kv.get(c.Key)
 		if !ok || !bytes.Equal(cur, c.Old) {
 			return Result{}, false, nil
 		}
-		kv.m[c.Key] = c.Value
+		kv.set(c.Key, c.Value)
+		return Result{Found: true}, true, nil
+	case OpSetAbsent:
+		if _, ok := kv.get(c.Key); ok {
+			return Result{}, false, nil
+		}
+		kv.set(c.Key, c.Value)
 		return Result{Found: true}, true, nil
 	}
 	return Result{}, false, errBadOp
@@ -130,16 +227,21 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 func (kv *KV) Query(q Query) Result {
 	switch q.Op {
 	case QueryGet:
-		v, ok := kv.m[q.Key]
+		v, ok := kv.get(q.Key)
 		return Result{Value: v, Found: ok}
 	case QueryLen:
-		return Result{N: len(kv.m)}
+		return Result{N: kv.size()}
 	case QueryKeys:
-		keys := make([]string, 0, len(kv.m))
-		for k := range kv.m {
+		keys := make([]string, 0, kv.size())
+		for k := range kv.all {
 			keys = append(keys, k)
 		}
 		return Result{Keys: keys, N: len(keys)}
 	}
 	return Result{}
+}
+
+// all yields every key and value of the current state.
+func (kv *KV) all(yield func(string, []byte) bool) {
+	(&image{m: kv.m, ovl: kv.ovl}).All(yield)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/hurrahdb/hurrah/internal/batch"
 )
@@ -10,6 +11,53 @@ import (
 // Start.
 type owner[C, Q, R any] struct {
 	e *Engine[C, Q, R]
+}
+
+// log stamps data with the next LSN, adds it to b and settles r or makes it
+// wait on b, as its level says.
+func (o *owner[C, Q, R]) log(b *batch.Batch, r *request[C, Q, R], data []byte) {
+	e := o.e
+	e.lsn++
+	b.Entries = append(b.Entries, batch.Entry{LSN: e.lsn, Data: data})
+	switch r.level {
+	case AckWritten:
+		b.AfterWrite = append(b.AfterWrite, r)
+	case AckSynced:
+		b.AfterSync = append(b.AfterSync, r)
+	default:
+		r.reply <- nil
+	}
+}
+
+// fold does a step of the machine's deferred work, if it has any, and makes
+// sure the owner wakes up again for the next step.
+func (o *owner[C, Q, R]) fold() {
+	e := o.e
+	f, ok := any(e.m).(Folder)
+	if !ok {
+		return
+	}
+	t0 := time.Now()
+	more := f.Fold()
+	if d := time.Since(t0); d > time.Microsecond {
+		e.notePause(d)
+	}
+	if more && !e.snap.nudged {
+		r := e.pool.Get()
+		r.kind = kindNudge
+		// If the mailbox is full, the requests in it wake the owner.
+		e.snap.nudged = e.act.TrySend(r)
+	}
+}
+
+// Stop answers the callers still waiting for a snapshot that will not be
+// taken now.
+func (o *owner[C, Q, R]) Stop() error {
+	for _, r := range o.e.snap.next {
+		r.reply <- ErrClosed
+	}
+	o.e.snap.next = nil
+	return nil
 }
 
 // Handle applies a drained batch of requests and hands what changed to the
@@ -42,6 +90,35 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 				b := journal()
 				b.AfterSync = append(b.AfterSync, r)
 			}
+		case kindRead:
+			r.read()
+			r.reply <- nil
+		case kindExec:
+			if failed != nil {
+				r.reply <- failed
+				continue
+			}
+			data, err := r.exec()
+			if err != nil || data == nil || e.sink == nil {
+				r.reply <- err
+				continue
+			}
+			o.log(journal(), r, data)
+		case kindSnapshot:
+			switch {
+			case e.snap.snaps == nil:
+				r.reply <- nil
+			case e.snap.running:
+				e.snap.next = append(e.snap.next, r)
+			default:
+				e.startSnapshot([]*request[C, Q, R]{r}, journal)
+			}
+		case kindSnapDone:
+			e.finishSnapshot(r.snap, journal)
+		case kindNudge:
+			e.snap.nudged = false
+			r.reset()
+			e.pool.Put(r)
 		case kindUpdate:
 			if failed != nil {
 				r.reply <- failed
@@ -53,19 +130,13 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 				r.reply <- err
 				continue
 			}
-			e.lsn++
-			b := journal()
-			b.Entries = append(b.Entries, batch.Entry{LSN: e.lsn, Data: r.data})
-			switch r.level {
-			case AckWritten:
-				b.AfterWrite = append(b.AfterWrite, r)
-			case AckSynced:
-				b.AfterSync = append(b.AfterSync, r)
-			default:
-				r.reply <- nil
-			}
+			o.log(journal(), r, r.data)
 		}
 	}
+	if failed == nil && e.wantSnapshot() {
+		e.startSnapshot(nil, journal)
+	}
+	o.fold()
 	if out == nil || out.Empty() {
 		return
 	}

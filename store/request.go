@@ -8,6 +8,11 @@ const (
 	kindUpdate kind = iota + 1
 	kindQuery
 	kindSync
+	kindExec     // run exec, journal what it returns
+	kindRead     // run read
+	kindSnapshot // save a snapshot
+	kindSnapDone // a save ended (sent by the engine itself)
+	kindNudge    // wake the owner to fold (sent by the owner itself)
 )
 
 // Request states. A caller that gives up moves a pending request to
@@ -28,6 +33,9 @@ type request[C, Q, R any] struct {
 	cmd   C
 	data  []byte // encoded cmd, journaled as is
 	query Q
+	exec  func() ([]byte, error)
+	read  func()
+	snap  *snapDone[C, Q, R]
 
 	result R // written by the owner before it replies
 	state  atomic.Uint32
@@ -43,5 +51,6 @@ func (r *request[C, Q, R]) reset() {
 	var q Q
 	var res R
 	r.cmd, r.query, r.result, r.data = c, q, res, nil
+	r.exec, r.read, r.snap = nil, nil, nil
 	r.state.Store(pending)
 }

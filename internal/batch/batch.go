@@ -23,9 +23,13 @@ type Batch struct {
 	Entries    []Entry
 	AfterWrite []Waiter // settled once the entries are handed to the OS
 	AfterSync  []Waiter // settled once the entries are on stable storage
+	// Rotate asks the journal to start a new segment once this batch is
+	// written, if the current one holds any entries, so that a snapshot
+	// at the last LSN so far covers whole segments.
+	Rotate bool
 }
 
 // Empty reports whether the batch carries nothing at all.
 func (b *Batch) Empty() bool {
-	return len(b.Entries) == 0 && len(b.AfterWrite) == 0 && len(b.AfterSync) == 0
+	return len(b.Entries) == 0 && len(b.AfterWrite) == 0 && len(b.AfterSync) == 0 && !b.Rotate
 }

@@ -1,0 +1,157 @@
+package hurrah
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hurrahdb/hurrah/internal/vfs"
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// diskSnapshots saves a store's snapshots in its directory, beside the
+// journal, as the journal package's snapshot files.
+type diskSnapshots struct {
+	j    *journal.Journal
+	fs   vfs.FS
+	dir  string
+	keep int
+
+	mu sync.Mutex // one removal at a time: a save's pruning or PruneSnapshots
+}
+
+var _ store.Snapshots = (*diskSnapshots)(nil)
+
+// checkEvery is how many records a save writes between looks at its
+// context.
+const checkEvery = 4096
+
+// Save implements store.Snapshots: it writes img to a temp file and
+// fsyncs it, waits until the journal is durable up to lsn, renames the file
+// into place and fsyncs the directory; then it removes the journal segments
+// the snapshot covers and the snapshots beyond the newest keep.
+func (d *diskSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, ready <-chan error) (int64, error) {
+	w, err := journal.CreateSnapshot(d.fs, d.dir, lsn, uint64(img.Len()))
+	if err != nil {
+		return 0, err
+	}
+	defer w.Abort() // a no-op after Commit
+	i := 0
+	for k, v := range img.All {
+		if err = w.Add([]byte(k), v); err != nil {
+			return 0, err
+		}
+		if i++; i%checkEvery == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+	select {
+	case err := <-ready:
+		if err != nil {
+			return 0, fmt.Errorf("hurrah: snapshot at LSN %d: the journal did not sync: %w", lsn, err)
+		}
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	size, err := w.Commit()
+	if err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, _, err := journal.CompactSegments(d.fs, d.dir, lsn); err != nil {
+		return size, err
+	}
+	if _, err := journal.PruneSnapshots(d.fs, d.dir, d.keep); err != nil {
+		return size, err
+	}
+	return size, nil
+}
+
+// Written implements store.Snapshots.
+func (d *diskSnapshots) Written() int64 { return d.j.Written() }
+
+// prune removes all but the newest keep snapshots.
+func (d *diskSnapshots) prune(keep int) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return journal.PruneSnapshots(d.fs, d.dir, keep)
+}
+
+// Snapshot saves an image of the whole store, as it is when the store
+// takes the request, and returns once the snapshot is durable and the
+// journal segments it covers are removed. The owner goroutine does not stop
+// while the image is written: it keeps serving requests, and keeps changes
+// aside until the image is saved. Calls made while a snapshot is being saved
+// share the next one. On a memory-only store Snapshot returns nil at once.
+//
+// The store also snapshots on its own when the journal grows past
+// Options.SnapshotThreshold and twice the size of the last snapshot.
+func (db *DB) Snapshot(ctx context.Context) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return db.err(db.eng.Snapshot(ctx))
+}
+
+// PruneSnapshots removes every snapshot file but the newest keep (at least
+// one) and returns the paths it removed. The store prunes to
+// Options.KeepSnapshots after every snapshot on its own; PruneSnapshots is
+// for keeping fewer for a while, to free disk. On a memory-only store it
+// returns nothing.
+func (db *DB) PruneSnapshots(ctx context.Context, keep int) ([]string, error) {
+	if db.closed.Load() {
+		return nil, ErrClosed
+	}
+	if keep < 1 {
+		return nil, fmt.Errorf("%w: keep %d snapshots: at least 1", ErrInvalidOptions, keep)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if db.snaps == nil {
+		return nil, nil
+	}
+	return db.snaps.prune(keep)
+}
+
+// Stats describes what a store has done since Open.
+type Stats struct {
+	// Snapshots is the number of snapshots saved, and SnapshotsFailed the
+	// number that failed; LastSnapshotErr says why the last one failed.
+	Snapshots       uint64
+	SnapshotsFailed uint64
+	LastSnapshotErr error
+	// LastSnapshotLSN and LastSnapshotSize describe the last snapshot
+	// saved.
+	LastSnapshotLSN  uint64
+	LastSnapshotSize int64
+	// MaxPause is the longest single step the owner goroutine spent on
+	// point-in-time images (snapshots and Views): taking one, or folding
+	// the changes kept aside back in. Requests wait at most this long for
+	// them.
+	MaxPause time.Duration
+	// JournalBytes is how many bytes the journal held at Open plus how
+	// many it has written since.
+	JournalBytes int64
+}
+
+// Stats reports what the store has done since Open. It is cheap and safe
+// from any goroutine, even after Close.
+func (db *DB) Stats() Stats {
+	s := db.eng.Stats()
+	st := Stats{
+		Snapshots:        s.Snapshots,
+		SnapshotsFailed:  s.Failed,
+		LastSnapshotErr:  s.LastErr,
+		LastSnapshotLSN:  s.LastLSN,
+		LastSnapshotSize: s.LastSize,
+		MaxPause:         s.MaxPause,
+	}
+	if db.snaps != nil {
+		st.JournalBytes = db.snaps.Written()
+	}
+	return st
+}

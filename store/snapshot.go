@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/hurrahdb/hurrah/internal/batch"
+)
+
+// Snapshots is the disk side of snapshots. The root package implements it
+// over the journal's snapshot files.
+type Snapshots interface {
+	// Save writes img as the snapshot at lsn and makes it durable. Before
+	// it makes the snapshot visible it waits for ready, which reports
+	// whether the journal up to lsn is durable; a snapshot must never be
+	// ahead of the journal. It then removes what the snapshot makes
+	// redundant (journal segments, old snapshots) and returns the
+	// snapshot's size in bytes. It gives up, cleaning up after itself,
+	// when ctx ends.
+	Save(ctx context.Context, lsn uint64, img Image, ready <-chan error) (int64, error)
+	// Written returns the journal bytes written so far. It only grows.
+	Written() int64
+}
+
+// SnapshotPolicy says when the engine snapshots on its own.
+type SnapshotPolicy struct {
+	// Threshold is the least journal growth, in bytes, that triggers a
+	// snapshot; the growth must also pass twice the size of the last
+	// snapshot. Zero or negative turns automatic snapshots off.
+	Threshold int64
+	// LastSize and LastLSN describe the snapshot the state was restored
+	// from, or are zero.
+	LastSize int64
+	LastLSN  uint64
+}
+
+// ErrNotSnapshottable is returned by Snapshot for a machine that does not
+// implement Snapshotter.
+var ErrNotSnapshottable = errors.New("store: the state cannot be snapshotted")
+
+// Stats counts what the engine did with snapshots.
+type Stats struct {
+	Snapshots    uint64        // snapshots saved since Start
+	LastLSN      uint64        // LSN of the last snapshot saved
+	LastSize     int64         // its size in bytes
+	Failed       uint64        // snapshots that failed
+	LastErr      error         // why the last one failed, or nil
+	MaxPause     time.Duration // longest owner step spent on images: a Freeze or a Fold
+	FoldedImages uint64        // images released and folded back
+}
+
+// snapState is the owner's snapshot bookkeeping. Fields without a comment
+// are owned by the owner goroutine.
+type snapState[C, Q, R any] struct {
+	snaps   Snapshots
+	policy  SnapshotPolicy
+	running bool                // a snapshot is being saved
+	next    []*request[C, Q, R] // callers waiting for the snapshot after the running one
+	base    int64               // snaps.Written() when the last snapshot began
+	last    int64               // size of the last snapshot
+	lastLSN uint64              // and its LSN
+	nudged  bool                // a nudge is in the mailbox
+
+	ctx    context.Context    // ends at Close, so a save in progress gives up
+	cancel context.CancelFunc // any goroutine
+	stats  atomic.Pointer[Stats]
+}
+
+// SetSnapshots gives the engine somewhere to save snapshots, and says when
+// to take them on its own. Call it before Start.
+func (e *Engine[C, Q, R]) SetSnapshots(s Snapshots, p SnapshotPolicy) {
+	e.snap.snaps, e.snap.policy, e.snap.last, e.snap.lastLSN = s, p, p.LastSize, p.LastLSN
+}
+
+// Restore replaces the state with a saved image taken at lsn. Call it only
+// before Start and before Replay.
+func (e *Engine[C, Q, R]) Restore(lsn uint64, n int, records func(yield func(key, value []byte) bool)) error {
+	sn, ok := any(e.m).(Snapshotter)
+	if !ok {
+		return ErrNotSnapshottable
+	}
+	if err := sn.Restore(n, records); err != nil {
+		return fmt.Errorf("%w: snapshot at LSN %d: %w", ErrBadEntry, lsn, err)
+	}
+	e.lsn = lsn
+	return nil
+}
+
+// Snapshot saves an image of the state as it is when the owner takes the
+// request, and returns once it is durable. While one is being saved, later
+// calls share the next one. Without Snapshots it returns nil at once.
+func (e *Engine[C, Q, R]) Snapshot(ctx context.Context) error {
+	r := e.pool.Get()
+	r.kind = kindSnapshot
+	_, err := e.call(ctx, r)
+	return err
+}
+
+// Stats returns what the engine did with snapshots. It is safe from any
+// goroutine.
+func (e *Engine[C, Q, R]) Stats() Stats {
+	if p := e.snap.stats.Load(); p != nil {
+		return *p
+	}
+	return Stats{}
+}
+
+// updateStats changes a copy of the stats and publishes it. Owner only.
+func (e *Engine[C, Q, R]) updateStats(f func(*Stats)) {
+	s := e.Stats()
+	f(&s)
+	e.snap.stats.Store(&s)
+}
+
+// notePause records an owner step spent on images.
+func (e *Engine[C, Q, R]) notePause(d time.Duration) {
+	if d > e.Stats().MaxPause {
+		e.updateStats(func(s *Stats) { s.MaxPause = d })
+	}
+}
+
+// wantSnapshot reports whether the journal has grown enough since the last
+// snapshot to take one on its own.
+func (e *Engine[C, Q, R]) wantSnapshot() bool {
+	s := &e.snap
+	if s.snaps == nil || s.running || s.policy.Threshold <= 0 || e.closing.Load() {
+		return false
+	}
+	return s.snaps.Written()-s.base > max(s.policy.Threshold, 2*s.last)
+}
+
+// startSnapshot freezes an image at the current LSN and starts a goroutine
+// that saves it, to settle waiters when done. The journal is asked to sync
+// what it has and start a new segment, so that the snapshot may be made
+// visible and the segments it covers removed. Owner only.
+func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *batch.Batch) {
+	s := &e.snap
+	fail := func(err error) {
+		for _, w := range waiters {
+			w.reply <- err
+		}
+	}
+	if e.closing.Load() {
+		fail(ErrClosed)
+		return
+	}
+	sn, ok := any(e.m).(Snapshotter)
+	if !ok {
+		fail(ErrNotSnapshottable)
+		return
+	}
+	if e.lsn == s.lastLSN && e.lsn > 0 {
+		fail(nil) // the last snapshot holds this state already
+		return
+	}
+	t0 := time.Now()
+	img, release, err := sn.Freeze()
+	e.notePause(time.Since(t0))
+	if err != nil {
+		fail(err)
+		return
+	}
+	lsn := e.lsn
+	ready := make(chan error, 1)
+	b := journal()
+	b.AfterSync = append(b.AfterSync, chanWaiter(ready))
+	b.Rotate = true
+	s.running, s.base = true, s.snaps.Written()
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		size, err := s.snaps.Save(s.ctx, lsn, img, ready)
+		done := &request[C, Q, R]{kind: kindSnapDone, reply: make(chan error, 1)}
+		done.snap = &snapDone[C, Q, R]{lsn: lsn, size: size, err: err, release: release, waiters: waiters}
+		if e.act.Send(context.Background(), done) != nil {
+			// The owner has stopped; Close answers the waiters.
+			return
+		}
+	}()
+}
+
+// finishSnapshot handles the end of a save. Owner only.
+func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R], journal func() *batch.Batch) {
+	s := &e.snap
+	d.release()
+	s.running = false
+	err := d.err
+	if err == nil {
+		s.last, s.lastLSN = d.size, d.lsn
+		e.updateStats(func(st *Stats) { st.Snapshots++; st.LastLSN, st.LastSize = d.lsn, d.size })
+	} else {
+		if e.closing.Load() && errors.Is(err, context.Canceled) {
+			err = ErrClosed
+		}
+		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
+	}
+	for _, w := range d.waiters {
+		w.reply <- err
+	}
+	if len(s.next) > 0 {
+		next := s.next
+		s.next = nil
+		e.startSnapshot(next, journal)
+	}
+}
+
+// snapDone is the message a save sends the owner when it ends.
+type snapDone[C, Q, R any] struct {
+	lsn     uint64
+	size    int64
+	err     error
+	release func()
+	waiters []*request[C, Q, R]
+}
+
+// chanWaiter is a batch.Waiter that reports on a channel buffered to one.
+type chanWaiter chan error
+
+// Done implements batch.Waiter.
+func (c chanWaiter) Done(err error) { c <- err }
