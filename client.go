@@ -213,12 +213,20 @@ func (db *DB) Len(ctx context.Context) (int, error) {
 	return r.N, err
 }
 
-// Keys returns every key, in no particular order. It copies the whole key
-// set while the owner goroutine waits, so it is meant for modest stores and
-// tools rather than hot paths.
+// Keys returns every key, in no particular order, as of one point in time.
+// It collects them from a View, in the calling goroutine, so writers go on
+// meanwhile.
 func (db *DB) Keys(ctx context.Context) ([]string, error) {
-	r, err := db.query(ctx, store.Query{Op: store.QueryKeys})
-	return r.Keys, err
+	v, err := db.View(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	keys := make([]string, 0, v.Len())
+	for k := range v.All() {
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // Sync returns once every write acknowledged before it was called is on

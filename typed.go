@@ -68,14 +68,32 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 // ErrNotFound for a missing key and ErrDecode if the stored value does not
 // decode into a T.
 func Get[T any](ctx context.Context, db *DB, key string) (T, error) {
-	var v T
 	b, err := db.get(ctx, key)
 	if err != nil {
-		return v, err
+		var zero T
+		return zero, err
 	}
+	return decodeValue[T](key, b)
+}
+
+// decodeValue decodes b, the value stored under key, into a T.
+func decodeValue[T any](key string, b []byte) (T, error) {
+	var v T
 	if err := valueDec.Unmarshal(b, &v); err != nil {
 		var zero T
 		return zero, fmt.Errorf("%w: key %q into %T: %w", ErrDecode, key, v, err)
+	}
+	return v, nil
+}
+
+// Decode decodes b, a value as Set stores it (CBOR), into a T. It is for
+// values read as bytes, for instance while iterating over a View. It
+// returns ErrDecode if b does not decode into a T.
+func Decode[T any](b []byte) (T, error) {
+	var v T
+	if err := valueDec.Unmarshal(b, &v); err != nil {
+		var zero T
+		return zero, fmt.Errorf("%w: into %T: %w", ErrDecode, v, err)
 	}
 	return v, nil
 }

@@ -105,6 +105,13 @@ var _ Machine[Command, Query, Result] = (*KV)(nil)
 // NewKV returns an empty key-value machine sized for about hint keys.
 func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 
+// Get returns the value of key. Like every KV method it must be called
+// from the owner goroutine only (see Engine.Exec and Engine.Read).
+func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
+
+// Len returns the number of keys. Owner goroutine only.
+func (kv *KV) Len() int { return kv.size() }
+
 // get returns the value of key.
 func (kv *KV) get(key string) ([]byte, bool) {
 	if kv.ovl != nil {

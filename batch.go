@@ -1,0 +1,131 @@
+package hurrah
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// Batch is a list of sets and deletes that DB.Write applies as one atomic
+// step: readers see all of it or none of it, it is journaled as one record,
+// and a crash never leaves half of it applied. The zero value is an empty
+// batch ready to use. A Batch is not safe for concurrent use; it may be
+// reused after Write (call Reset) or written again.
+type Batch struct {
+	muts  []store.Mutation
+	bytes int // encoded size of muts, roughly
+}
+
+// SetBytes adds the set of key to a copy of value. Later operations on the
+// same key in the batch win.
+func (b *Batch) SetBytes(key string, value []byte) {
+	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: append([]byte(nil), value...)})
+}
+
+// Delete adds the deletion of key. Deleting a missing key is not an error.
+func (b *Batch) Delete(key string) {
+	b.add(store.Mutation{Op: store.OpDelete, Key: key})
+}
+
+// BatchSet adds the set of key to v, encoded as CBOR now, in the calling
+// goroutine, as Set encodes it. A value CBOR cannot encode returns ErrEncode
+// and is not added.
+func BatchSet[T any](b *Batch, key string, v T) error {
+	data, err := valueEnc.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+	}
+	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: data})
+	return nil
+}
+
+func (b *Batch) add(m store.Mutation) {
+	b.muts = append(b.muts, m)
+	b.bytes += len(m.Key) + len(m.Value) + 8
+}
+
+// Len returns the number of operations in the batch.
+func (b *Batch) Len() int { return len(b.muts) }
+
+// Reset empties the batch for reuse.
+func (b *Batch) Reset() {
+	clear(b.muts)
+	b.muts, b.bytes = b.muts[:0], 0
+}
+
+// Write applies every operation of b, in order, as one atomic step, and
+// returns once it is acknowledged at the store's Durability. Every key and
+// value is checked first: if any is invalid (ErrInvalidKey, ErrTooLarge)
+// nothing is applied. A batch whose journal record would pass the
+// journal's limit (about 512 MiB) returns ErrTooLarge. An empty batch
+// writes nothing. The store keeps the batch's values; b may be reused.
+func (db *DB) Write(ctx context.Context, b *Batch) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	for _, m := range b.muts {
+		var err error
+		if m.Op == store.OpSet {
+			err = db.checkWrite(m.Key, len(m.Value))
+		} else {
+			err = db.checkRead(m.Key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(b.muts) == 0 {
+		return nil
+	}
+	if b.bytes > journal.MaxEntry {
+		return fmt.Errorf("%w: batch of about %d bytes exceeds the journal's limit of %d", ErrTooLarge, b.bytes, journal.MaxEntry)
+	}
+	// The command keeps its own slice: b may be reset and reused at once.
+	c := store.Command{Op: store.OpBatch, Batch: append([]store.Mutation(nil), b.muts...)}
+	_, err := db.update(ctx, c)
+	return err
+}
+
+// SetBytesIfAbsent stores a copy of value under key only if key is absent,
+// and reports whether it did. The check and the set are one atomic step. A
+// set is journaled and acknowledged like SetBytes; if the key was present
+// nothing is written and it returns false with a nil error at once. With
+// any other error the outcome is unknown, as for any write that returns an
+// error.
+func (db *DB) SetBytesIfAbsent(ctx context.Context, key string, value []byte) (bool, error) {
+	if err := db.checkWrite(key, len(value)); err != nil {
+		return false, err
+	}
+	return db.setAbsent(ctx, key, append([]byte(nil), value...))
+}
+
+// SetIfAbsent stores v under key only if key is absent, and reports whether
+// it did. v is encoded as Set encodes it; otherwise it behaves as
+// SetBytesIfAbsent.
+func SetIfAbsent[T any](ctx context.Context, db *DB, key string, v T) (bool, error) {
+	if err := db.checkWrite(key, 0); err != nil {
+		return false, err
+	}
+	b, err := valueEnc.Marshal(v)
+	if err != nil {
+		return false, fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+	}
+	if err := db.checkWrite(key, len(b)); err != nil {
+		return false, err
+	}
+	return db.setAbsent(ctx, key, b)
+}
+
+// setAbsent journals the set that a successful set-if-absent amounts to, so
+// replay never meets the conditional form.
+func (db *DB) setAbsent(ctx context.Context, key string, value []byte) (bool, error) {
+	r, err := db.apply(ctx,
+		store.Command{Op: store.OpSetAbsent, Key: key, Value: value},
+		store.Command{Op: store.OpSet, Key: key, Value: value})
+	if err != nil {
+		return false, err
+	}
+	return r.Found, nil
+}

@@ -1,0 +1,217 @@
+package hurrah
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// Tx is a read-modify-write transaction, given to the function passed to
+// DB.Update. It runs in the store's owner goroutine, so nothing else
+// happens in the store while it runs: what it reads cannot change under it,
+// and what it writes is applied, as one atomic step and one journal record,
+// only when the function returns nil.
+//
+// A Tx is valid only while the function runs; its methods return
+// ErrTxDone afterwards. It is not safe for use by other goroutines.
+type Tx struct {
+	db     *DB
+	writes map[string]txWrite // the transaction's writes, by key
+	muts   []store.Mutation   // the same, in order
+	bytes  int
+	done   bool
+}
+
+// txWrite is a pending write: a value, or a deletion.
+type txWrite struct {
+	v   []byte
+	del bool
+}
+
+// ErrTxDone is returned by the methods of a Tx used after its function
+// returned.
+var ErrTxDone = errors.New("hurrah: transaction has ended")
+
+// ErrPanic is returned when a function the store ran for the caller (a
+// transaction, a Command or a query of a System) panicked. The store
+// recovered; errors.As with a *PanicError gives the panic's value and
+// stack.
+var ErrPanic = errors.New("hurrah: panic in user code")
+
+// PanicError details ErrPanic.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the stack of the goroutine that panicked, where it did
+}
+
+// Error implements error.
+func (e *PanicError) Error() string { return fmt.Sprintf("%v: %v", ErrPanic, e.Value) }
+
+// Unwrap makes errors.Is(err, ErrPanic) true.
+func (e *PanicError) Unwrap() error { return ErrPanic }
+
+// catch runs f, turning a panic into a *PanicError.
+func catch(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
+// Update runs fn in the owner goroutine as a transaction: fn reads and
+// writes through tx, and if it returns nil, its writes are applied as one
+// atomic step, journaled as one record and acknowledged at the store's
+// Durability before Update returns. If fn returns an error, or panics
+// (ErrPanic, with a *PanicError), nothing is applied and Update returns
+// that error.
+//
+// fn holds up every other request while it runs, so it must be quick, and
+// it must not call any method of the DB: that call would wait for the owner
+// goroutine, which is waiting for fn. Do slow work (encoding big values,
+// I/O) before Update. If ctx ends while fn runs, Update returns the
+// context's error but the transaction may still commit, as for any write
+// that returns an error.
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	return db.err(db.eng.Exec(ctx, func() ([]byte, error) {
+		tx := &Tx{db: db}
+		err := catch(func() error { return fn(tx) })
+		tx.done = true
+		if err != nil || len(tx.muts) == 0 {
+			return nil, err
+		}
+		if tx.bytes > journal.MaxEntry {
+			return nil, fmt.Errorf("%w: transaction of about %d bytes exceeds the journal's limit of %d", ErrTooLarge, tx.bytes, journal.MaxEntry)
+		}
+		c := store.Command{Op: store.OpBatch, Batch: tx.muts}
+		var data []byte
+		if db.journaled {
+			if data, err = store.EncodeCommand(c); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrEncode, err)
+			}
+		}
+		if _, _, err := db.kv.Apply(c); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}, db.level))
+}
+
+// GetBytes returns the bytes stored under key, as the transaction sees
+// them (its own writes included), or ErrNotFound. The bytes must not be
+// changed.
+func (tx *Tx) GetBytes(key string) ([]byte, error) {
+	if err := tx.check(key); err != nil {
+		return nil, err
+	}
+	v, ok := tx.get(key)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, key)
+	}
+	return v, nil
+}
+
+// Has reports whether key exists, as the transaction sees it.
+func (tx *Tx) Has(key string) (bool, error) {
+	if err := tx.check(key); err != nil {
+		return false, err
+	}
+	_, ok := tx.get(key)
+	return ok, nil
+}
+
+// SetBytes sets key to a copy of value in the transaction.
+func (tx *Tx) SetBytes(key string, value []byte) error {
+	if tx.done {
+		return ErrTxDone
+	}
+	if err := tx.db.checkWrite(key, len(value)); err != nil {
+		return err
+	}
+	tx.put(key, append([]byte(nil), value...))
+	return nil
+}
+
+// Delete deletes key in the transaction and reports whether it existed.
+func (tx *Tx) Delete(key string) (bool, error) {
+	if err := tx.check(key); err != nil {
+		return false, err
+	}
+	_, ok := tx.get(key)
+	if ok {
+		tx.record(store.Mutation{Op: store.OpDelete, Key: key}, txWrite{del: true})
+	}
+	return ok, nil
+}
+
+// TxGet returns the value stored under key, as the transaction sees it,
+// decoded into a T, like Get.
+func TxGet[T any](tx *Tx, key string) (T, error) {
+	var v T
+	b, err := tx.GetBytes(key)
+	if err != nil {
+		return v, err
+	}
+	return decodeValue[T](key, b)
+}
+
+// TxSet sets key to v in the transaction, encoded as Set encodes it. The
+// encoding runs in the owner goroutine, so keep values small.
+func TxSet[T any](tx *Tx, key string, v T) error {
+	if tx.done {
+		return ErrTxDone
+	}
+	if err := tx.db.checkWrite(key, 0); err != nil {
+		return err
+	}
+	b, err := valueEnc.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+	}
+	if err := tx.db.checkWrite(key, len(b)); err != nil {
+		return err
+	}
+	tx.put(key, b)
+	return nil
+}
+
+func (tx *Tx) check(key string) error {
+	if tx.done {
+		return ErrTxDone
+	}
+	if key == "" {
+		return fmt.Errorf("%w: empty key", ErrInvalidKey)
+	}
+	if len(key) > MaxKeySizeLimit {
+		return fmt.Errorf("%w: key of %d bytes exceeds %d", ErrTooLarge, len(key), MaxKeySizeLimit)
+	}
+	return nil
+}
+
+func (tx *Tx) get(key string) ([]byte, bool) {
+	if w, ok := tx.writes[key]; ok {
+		return w.v, !w.del
+	}
+	return tx.db.kv.Get(key)
+}
+
+func (tx *Tx) put(key string, v []byte) {
+	tx.record(store.Mutation{Op: store.OpSet, Key: key, Value: v}, txWrite{v: v})
+}
+
+func (tx *Tx) record(m store.Mutation, w txWrite) {
+	if tx.writes == nil {
+		tx.writes = make(map[string]txWrite)
+	}
+	tx.writes[m.Key] = w
+	tx.muts = append(tx.muts, m)
+	tx.bytes += len(m.Key) + len(m.Value) + 8
+}
