@@ -80,29 +80,41 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{opts: o}
-	switch o.Durability {
-	case Written:
-		db.level = store.AckWritten
-	case Synced:
-		db.level = store.AckSynced
-	default:
-		db.level = store.AckApplied
-	}
 	kv := store.NewKV(0)
 	eng := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
-	db.kv = kv
+	db := &DB{opts: o, level: ackLevel(o.Durability), kv: kv, eng: eng, journaled: dir != ""}
+	db.snaps, db.recovery, err = startEngine(dir, o, eng)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// ackLevel returns the level at which the owner acknowledges writes at d.
+func ackLevel(d Durability) store.Level {
+	switch d {
+	case Written:
+		return store.AckWritten
+	case Synced:
+		return store.AckSynced
+	}
+	return store.AckApplied
+}
+
+// startEngine starts eng, memory-only if dir is empty, or else over the
+// journal and snapshots in dir, restoring the newest snapshot there and
+// replaying the journal after it first.
+func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R]) (*diskSnapshots, Recovery, error) {
 	aopts := actor.Options{Mailbox: o.MailboxSize, MaxBatch: o.MaxBatch}
 	if dir == "" {
 		eng.Start(nil, aopts)
-		db.eng = eng
-		return db, nil
+		return nil, Recovery{}, nil
 	}
 	switch fi, err := o.fs.Stat(dir); {
 	case err == nil && !fi.IsDir():
-		return nil, fmt.Errorf("%w: %s: %w", ErrBadDir, dir, syscall.ENOTDIR)
+		return nil, Recovery{}, fmt.Errorf("%w: %s: %w", ErrBadDir, dir, syscall.ENOTDIR)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return nil, dirErr("open", dir, err) // the journal would meet it later, or hide it
+		return nil, Recovery{}, dirErr("open", dir, err) // the journal would meet it later, or hide it
 	}
 	keys := 0
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{
@@ -112,33 +124,31 @@ func Open(dir string, opts *Options) (*DB, error) {
 		MaxBatch:     o.MaxBatch,
 		Restore: func(s *journal.Snapshot) error {
 			if s.Count > uint64(math.MaxInt) {
-				return fmt.Errorf("snapshot of %d keys", s.Count)
+				return fmt.Errorf("snapshot of %d records", s.Count)
 			}
 			keys = int(s.Count)
 			return eng.Restore(s.LSN, keys, s.Records)
 		},
 	}, eng.Replay)
 	if err != nil {
-		return nil, dirErr("open", dir, err)
+		return nil, Recovery{}, dirErr("open", dir, err)
 	}
 	if next := j.NextLSN(); next != eng.LastLSN()+1 {
 		j.Close()
-		return nil, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, eng.LastLSN())
+		return nil, Recovery{}, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, eng.LastLSN())
 	}
-	db.snaps = &diskSnapshots{j: j, fs: o.fs, dir: dir, keep: o.KeepSnapshots}
-	eng.SetSnapshots(db.snaps, store.SnapshotPolicy{
+	snaps := &diskSnapshots{j: j, fs: o.fs, dir: dir, keep: o.KeepSnapshots}
+	eng.SetSnapshots(snaps, store.SnapshotPolicy{
 		Threshold: o.SnapshotThreshold,
 		LastSize:  rep.SnapshotSize,
 		LastLSN:   rep.Snapshot.LSN,
 	})
 	eng.Start(j, aopts)
-	db.eng, db.journaled = eng, true
-	db.recovery = Recovery{
+	return snaps, Recovery{
 		Segments: rep.Segments, Records: rep.Entries, LastLSN: rep.LastLSN, TornTail: rep.Torn,
 		Snapshot: rep.Snapshot.Path, SnapshotLSN: rep.Snapshot.LSN, SnapshotKeys: keys,
 		SkippedSnapshots: rep.Skipped,
-	}
-	return db, nil
+	}, nil
 }
 
 // dirErr classifies an error from opening, checking or repairing the

@@ -140,8 +140,10 @@ type Stats struct {
 
 // Stats reports what the store has done since Open. It is cheap and safe
 // from any goroutine, even after Close.
-func (db *DB) Stats() Stats {
-	s := db.eng.Stats()
+func (db *DB) Stats() Stats { return statsOf(db.eng.Stats(), db.snaps) }
+
+// statsOf describes an engine's stats and its journal's size.
+func statsOf(s store.Stats, snaps *diskSnapshots) Stats {
 	st := Stats{
 		Snapshots:        s.Snapshots,
 		SnapshotsFailed:  s.Failed,
@@ -150,8 +152,8 @@ func (db *DB) Stats() Stats {
 		LastSnapshotSize: s.LastSize,
 		MaxPause:         s.MaxPause,
 	}
-	if db.snaps != nil {
-		st.JournalBytes = db.snaps.Written()
+	if snaps != nil {
+		st.JournalBytes = snaps.Written()
 	}
 	return st
 }

@@ -160,6 +160,9 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 	img, release, err := sn.Freeze()
 	e.notePause(time.Since(t0))
 	if err != nil {
+		// Let the journal grow as much again before trying on its own.
+		s.base = s.snaps.Written()
+		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
 		fail(err)
 		return
 	}

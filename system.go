@@ -1,0 +1,265 @@
+package hurrah
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// Command is a change to a State of type S: one of the user's own commands,
+// kept by a System. Apply changes *state and returns nil, or returns an
+// error and leaves *state unchanged: a command that fails is not journaled.
+//
+// A System journals each command that succeeds and replays it at every Open
+// after the last snapshot, so Apply must be deterministic: given the same
+// state and the same command it must make the same change, every time, in
+// every process. Concretely:
+//
+//   - no I/O, no clock, no randomness: read time.Now or generate a token
+//     before Commit and pass it in the command;
+//   - no reading of globals or anything outside state and the command;
+//   - no iteration over a Go map where the order changes the result;
+//   - no goroutines, no blocking, nothing slow: Apply runs in the owner
+//     goroutine and every other request waits for it;
+//   - no keeping of references into the command or the state after Apply
+//     returns.
+//
+// The command is applied as it reads back from its CBOR encoding (Commit
+// encodes it and decodes a copy), so fields CBOR does not encode (such as
+// unexported ones) are zero when Apply runs, exactly as in a replay.
+type Command[S any] interface {
+	Apply(state *S) error
+}
+
+// ErrPoisoned is returned by every call on a System after a Command
+// panicked: the panic may have left the state in memory half changed. The
+// journal holds only the commands that succeeded, so reopening the System
+// recovers a consistent state. Close still works.
+var ErrPoisoned = errors.New("hurrah: a command panicked; reopen the system")
+
+// System is a prevalent system, after Prevayler: the user's State held in
+// memory by one owner goroutine and changed only by Commands, each of
+// which is journaled (CBOR) before it is acknowledged, and replayed at the
+// next Open after the newest snapshot of the State. Queries run a function
+// against the State in the owner goroutine, with no locks. It is the same
+// engine as DB's: a DB is a System whose State is a map and whose Commands
+// are its sets and deletes.
+//
+// The State must round-trip through CBOR (exported fields; see Set for what
+// CBOR encodes): snapshots encode it. A snapshot encodes the whole State in
+// the owner goroutine, so requests wait while it does; for a large State
+// take snapshots when a pause is acceptable, or raise SnapshotThreshold.
+// Options apply as to Open; MaxValueSize bounds an encoded command.
+//
+// A System is safe for concurrent use by multiple goroutines.
+type System[S any, C Command[S]] struct {
+	eng       *store.Engine[C, func(*S), struct{}]
+	m         *sysMachine[S, C] // touch it only in functions the owner runs
+	opts      Options
+	level     store.Level
+	journaled bool
+	snaps     *diskSnapshots
+	recovery  Recovery
+	closed    atomic.Bool
+}
+
+// OpenSystem opens the System kept in dir, as Open opens a DB: it restores
+// the newest snapshot of the State and replays the commands journaled after
+// it. Without a snapshot the State starts as initial() (or the zero S if
+// initial is nil). An empty dir opens a memory-only System. A directory
+// holds one kind of store: open it always with the same S and C.
+func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options) (*System[S, C], error) {
+	o, err := opts.resolve(dir != "")
+	if err != nil {
+		return nil, err
+	}
+	m := &sysMachine[S, C]{}
+	if initial != nil {
+		m.state = initial()
+	}
+	if dir != "" {
+		if _, err := valueEnc.Marshal(&m.state); err != nil {
+			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, m.state, err)
+		}
+	}
+	eng := store.New[C, func(*S), struct{}](m, decodeCommand[C], 0)
+	sys := &System[S, C]{eng: eng, m: m, opts: o, level: ackLevel(o.Durability), journaled: dir != ""}
+	sys.snaps, sys.recovery, err = startEngine(dir, o, eng)
+	if err != nil {
+		return nil, err
+	}
+	return sys, nil
+}
+
+// decodeCommand decodes a journaled command.
+func decodeCommand[C any](b []byte) (C, error) {
+	var c C
+	if err := valueDec.Unmarshal(b, &c); err != nil {
+		var zero C
+		return zero, fmt.Errorf("%w: command %T: %w", ErrDecode, c, err)
+	}
+	return c, nil
+}
+
+// Commit applies c in the owner goroutine and returns once it is
+// acknowledged at the System's Durability. If c.Apply returns an error,
+// Commit returns it and nothing is journaled. If it panics, Commit returns
+// an error wrapping ErrPanic (a *PanicError) and ErrPoisoned, and so does
+// every later call until the System is reopened. A command CBOR cannot
+// encode, or that does not decode back into a C, returns ErrEncode, and one
+// whose encoding passes MaxValueSize returns ErrTooLarge; neither is
+// applied.
+func (sys *System[S, C]) Commit(ctx context.Context, c C) error {
+	if sys.closed.Load() {
+		return ErrClosed
+	}
+	var data []byte
+	if sys.journaled {
+		var err error
+		if data, err = valueEnc.Marshal(c); err != nil {
+			return fmt.Errorf("%w: %T: %w", ErrEncode, c, err)
+		}
+		if len(data) > sys.opts.MaxValueSize {
+			return fmt.Errorf("%w: command of %d bytes exceeds MaxValueSize %d", ErrTooLarge, len(data), sys.opts.MaxValueSize)
+		}
+		// Apply what a replay will apply.
+		if c, err = decodeCommand[C](data); err != nil {
+			return fmt.Errorf("%w: %w", ErrEncode, err)
+		}
+	}
+	_, err := sys.eng.Update(ctx, c, data, sys.level)
+	return sys.err(err)
+}
+
+// Query runs f against the State in the owner goroutine and returns what
+// it returns. f must only read the State, must be quick (other requests
+// wait for it), must not call the System, and must not return references
+// into the State that the caller then reads: later commands change it.
+// Copy what you need. A panic in f returns an error wrapping ErrPanic and
+// leaves the System usable.
+func Query[S any, C Command[S], R any](ctx context.Context, sys *System[S, C], f func(state *S) R) (R, error) {
+	var r R
+	var perr error
+	if sys.closed.Load() {
+		return r, ErrClosed
+	}
+	_, err := sys.eng.Query(ctx, func(s *S) {
+		if sys.m.poisoned != nil {
+			perr = sys.m.poisoned
+			return
+		}
+		perr = catch(func() error { r = f(s); return nil })
+	})
+	if err != nil {
+		var zero R
+		return zero, sys.err(err)
+	}
+	if perr != nil {
+		var zero R
+		return zero, perr
+	}
+	return r, nil
+}
+
+// Snapshot saves the State, as DB.Snapshot saves a DB.
+func (sys *System[S, C]) Snapshot(ctx context.Context) error {
+	if sys.closed.Load() {
+		return ErrClosed
+	}
+	return sys.err(sys.eng.Snapshot(ctx))
+}
+
+// Sync returns once every command acknowledged before it was called is on
+// stable storage, as DB.Sync.
+func (sys *System[S, C]) Sync(ctx context.Context) error {
+	if sys.closed.Load() {
+		return ErrClosed
+	}
+	return sys.err(sys.eng.Sync(ctx))
+}
+
+// Recovery reports what OpenSystem found on disk.
+func (sys *System[S, C]) Recovery() Recovery { return sys.recovery }
+
+// Stats reports what the System has done since it was opened.
+func (sys *System[S, C]) Stats() Stats { return statsOf(sys.eng.Stats(), sys.snaps) }
+
+// Close stops the System as DB.Close stops a DB.
+func (sys *System[S, C]) Close() error {
+	sys.closed.Store(true)
+	return sys.eng.Close()
+}
+
+func (sys *System[S, C]) err(err error) error {
+	if errors.Is(err, store.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// sysMachine is the store.Machine of a System: the user's State and its
+// commands.
+type sysMachine[S any, C Command[S]] struct {
+	state    S
+	poisoned error // set once a command panicked
+}
+
+// Apply implements store.Machine.
+func (m *sysMachine[S, C]) Apply(c C) (struct{}, bool, error) {
+	if m.poisoned != nil {
+		return struct{}{}, false, m.poisoned
+	}
+	err := catch(func() error { return c.Apply(&m.state) })
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		m.poisoned = fmt.Errorf("%w: %w", ErrPoisoned, pe)
+		return struct{}{}, false, m.poisoned
+	}
+	return struct{}{}, err == nil, err
+}
+
+// Query implements store.Machine.
+func (m *sysMachine[S, C]) Query(q func(*S)) struct{} {
+	q(&m.state)
+	return struct{}{}
+}
+
+// Freeze implements store.Snapshotter: it encodes the whole State now, in
+// the owner goroutine.
+func (m *sysMachine[S, C]) Freeze() (store.Image, func(), error) {
+	if m.poisoned != nil {
+		return nil, nil, m.poisoned
+	}
+	b, err := valueEnc.Marshal(&m.state)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: state %T: %w", ErrEncode, m.state, err)
+	}
+	return stateImage(b), func() {}, nil
+}
+
+// Restore implements store.Snapshotter.
+func (m *sysMachine[S, C]) Restore(n int, records func(yield func(key, value []byte) bool)) error {
+	if n != 1 {
+		return fmt.Errorf("a state snapshot holds one record, not %d", n)
+	}
+	var s S
+	for _, v := range records {
+		if err := valueDec.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("%w: state %T: %w", ErrDecode, s, err)
+		}
+	}
+	m.state = s
+	return nil
+}
+
+// stateImage is the image of a State: its encoding, as one record.
+type stateImage []byte
+
+// Len implements store.Image.
+func (s stateImage) Len() int { return 1 }
+
+// All implements store.Image.
+func (s stateImage) All(yield func(string, []byte) bool) { yield("", s) }
