@@ -39,6 +39,13 @@
 // a torn tail. Opening and closing a journal without writing changes
 // nothing.
 //
+// A batch with Rotate set asks for a new segment once it is written (if the
+// current one holds any entries): the store sets it, with a sync waiter,
+// when it takes a snapshot, so that the snapshot covers whole segments and
+// CompactSegments can remove them once the snapshot is durable. Snapshot
+// files (snapshot.go) are written beside the segments by CreateSnapshot;
+// the journal's actor never touches them.
+//
 // The journal knows nothing about keys: an entry is an LSN and some bytes.
 // The byte layout of segments and frames is drawn in the documentation of
 // the format constants (Magic, Version and the rest, in format.go).
@@ -71,8 +78,16 @@
 //     any case (an earlier Open may have died before it could); then take
 //     the exclusive lock on its LOCK file; if another holder has it, fail
 //     with ErrLocked.
-//  2. List the segments: files named exactly 20 digits and ".wal". Sort them;
-//     ignore every other file.
+//  2. If Options.Restore is set, read the snapshots (ListSnapshots), newest
+//     first, and hand the first that passes every check (ReadSnapshot) to
+//     Restore; From becomes its LSN if that is higher. A snapshot that fails
+//     its checks is corruption, but recovery passes over it for an older one
+//     (Report.Skipped lists it): if the log then does not reach back far
+//     enough (step 3), Open fails with errors that name the skipped
+//     snapshots and the gap. A snapshot of a newer version fails with
+//     ErrVersion; an error from Restore is corruption of that snapshot.
+//     Then list the segments: files named exactly 20 digits and ".wal".
+//     Sort them; ignore every other file.
 //  3. Read and check each segment in order (ScanSegment). The header must
 //     pass its checksum (a header that fails it is damaged, and judged as
 //     below), be of a version this package reads (else ErrVersion), and give
@@ -94,7 +109,9 @@
 //  4. Nothing on disk changes until every segment has been checked: an Open
 //     that fails in steps 1 to 3 leaves the directory as it found it, but
 //     for creating it and its (empty) LOCK file if they were missing.
-//  5. A torn tail at X is cut but kept: its bytes are written to
+//  5. If Options.Restore is set, stray snapshot temp files (a snapshot being
+//     written when the process died) are removed (CleanSnapshotTemps). A
+//     torn tail at X is cut but kept: its bytes are written to
 //     "<segment>.<X>.torn" and fsynced, the directory is fsynced, then the
 //     segment is truncated to X and fsynced. If the header itself is torn
 //     (X < 32), the whole segment is renamed to "<segment>.0.torn" instead,
