@@ -16,6 +16,7 @@ var corpora = map[string]func() []seed{
 	"FuzzScanSegment":    scanSegmentSeeds,
 	"FuzzScanSegmentRaw": scanRawSeeds,
 	"FuzzDecodeCommand":  decodeCommandSeeds,
+	"FuzzDecodeSnapshot": decodeSnapshotSeeds,
 }
 
 // seedPrefix starts the name of every corpus file TestWriteCorpus writes;

@@ -47,6 +47,16 @@
 // an equal command whose encoding is the same, and applies to a key-value
 // map without error, as its round-tripped copy does.
 //
+// FuzzDecodeSnapshot feeds arbitrary bytes to journal.DecodeSnapshot, then
+// the same bytes with the header and trailer checksums and the body length
+// made right. It must never panic. Errors are ErrCorrupt (naming the file,
+// with an offset in range) or ErrVersion (only for a verified header with a
+// newer version). A decoded snapshot yields exactly Count records that
+// alias the image and fill its body exactly, and rewriting them with
+// CreateSnapshot on vfs.Mem gives a file no longer than the input
+// (byte-identical if the same length) that decodes to the same LSN, Count
+// and records.
+//
 // Plain tests beside them check that size fields which lie (a frame length
 // of 0xFFFFFFFF, an entry count of 2^31, a byte string of 2^62 bytes, and
 // so on, inside inputs of a few dozen bytes) are refused without
@@ -62,7 +72,8 @@
 //
 //	go test ./fuzz -run='^$' -fuzz='^FuzzScanSegment$' -fuzztime=10m
 //
-// with FuzzDecodeFrame, FuzzScanSegmentRaw or FuzzDecodeCommand in its
+// with FuzzDecodeFrame, FuzzScanSegmentRaw, FuzzDecodeCommand or
+// FuzzDecodeSnapshot in its
 // place for the others. Anchor the pattern: -fuzz is a regular expression
 // that must match exactly one target, and a bare FuzzScanSegment matches
 // FuzzScanSegmentRaw too. -parallel limits the number of fuzzing workers

@@ -8,17 +8,18 @@ import (
 // Sentinel errors. Check them with errors.Is: every error this package
 // returns wraps the sentinel that classifies it, and usually a cause too.
 var (
-	// ErrCorrupt reports a segment that does not hold a valid log: a
+	// ErrCorrupt reports a segment that does not hold a valid log (a
 	// damaged record that is not a torn tail, a record whose checksums pass
-	// but whose contents are invalid, or a gap in the LSN sequence. The
+	// but whose contents are invalid, or a gap in the LSN sequence) or a
+	// snapshot file that fails its checks. The
 	// error is a *CorruptError naming the file and offset. Open refuses
 	// such a directory and changes nothing in it; Repair makes it openable
 	// again, losing every record from the damage on.
 	ErrCorrupt = errors.New("journal: corrupt log")
 
-	// ErrVersion reports a segment written by a newer format version than
-	// this package reads.
-	ErrVersion = errors.New("journal: segment written by a newer format version")
+	// ErrVersion reports a segment or a snapshot written by a newer format
+	// version than this package reads.
+	ErrVersion = errors.New("journal: file written by a newer format version")
 
 	// ErrLocked reports a directory another Journal holds open. The error
 	// also wraps vfs.ErrLocked.
@@ -38,9 +39,10 @@ var (
 	ErrInvalidBatch = errors.New("journal: invalid batch")
 )
 
-// CorruptError says where a segment is corrupt. It matches ErrCorrupt.
+// CorruptError says where a segment or a snapshot is corrupt. It matches
+// ErrCorrupt.
 type CorruptError struct {
-	File   string // path of the segment
+	File   string // path of the segment or snapshot
 	Offset int64  // offset of the damaged header or frame in the file
 	Reason string // what is wrong there
 	Err    error  // the underlying error, if any (such as replay's)
@@ -48,7 +50,7 @@ type CorruptError struct {
 
 // Error implements error.
 func (e *CorruptError) Error() string {
-	msg := fmt.Sprintf("journal: corrupt segment %s at offset %d: %s", e.File, e.Offset, e.Reason)
+	msg := fmt.Sprintf("journal: corrupt file %s at offset %d: %s", e.File, e.Offset, e.Reason)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
