@@ -157,12 +157,16 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 		return errRestore
 	}
 	m := make(map[string][]byte, n)
+	count := 0
 	for k, v := range records {
 		m[string(k)] = v
+		count++
 	}
-	if len(m) != n {
-		return errRestore // a duplicate key: no image yields one
+	if count != n || len(m) != n {
+		return errRestore // not n records, or a duplicate key: no image yields one
 	}
-	*kv = KV{m: m}
+	// A new generation: the release of an image of the old state must not
+	// count against the new map.
+	*kv = KV{m: m, gen: kv.gen + 1}
 	return nil
 }

@@ -75,6 +75,15 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 		return out
 	}
+	// A snapshot asks the journal to start a new segment after the last
+	// entry it covers: what the owner applies after it goes in the next
+	// batch, so that the closed segment holds nothing the snapshot lacks.
+	seal := func() {
+		if out != nil && out.Rotate {
+			o.send(out)
+			out = nil
+		}
+	}
 	for _, r := range reqs {
 		if !r.state.CompareAndSwap(pending, taken) {
 			continue // its caller gave up before we got to it
@@ -112,9 +121,11 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 				e.snap.next = append(e.snap.next, r)
 			default:
 				e.startSnapshot([]*request[C, Q, R]{r}, journal)
+				seal()
 			}
 		case kindSnapDone:
 			e.finishSnapshot(r.snap, journal)
+			seal()
 		case kindNudge:
 			e.snap.nudged = false
 			r.reset()
@@ -137,12 +148,20 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		e.startSnapshot(nil, journal)
 	}
 	o.fold()
-	if out == nil || out.Empty() {
+	if out != nil {
+		o.send(out)
+	}
+}
+
+// send hands out to the sink, or settles its waiters with the error if the
+// sink does not take it.
+func (o *owner[C, Q, R]) send(out *batch.Batch) {
+	if out.Empty() {
 		return
 	}
 	// The journal closes only after the owner has stopped, so this send
 	// waits for room but cannot find the journal gone.
-	if err := e.sink.Append(context.Background(), out); err != nil {
+	if err := o.e.sink.Append(context.Background(), out); err != nil {
 		for _, w := range out.AfterWrite {
 			w.Done(err)
 		}

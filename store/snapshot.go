@@ -43,13 +43,12 @@ var ErrNotSnapshottable = errors.New("store: the state cannot be snapshotted")
 
 // Stats counts what the engine did with snapshots.
 type Stats struct {
-	Snapshots    uint64        // snapshots saved since Start
-	LastLSN      uint64        // LSN of the last snapshot saved
-	LastSize     int64         // its size in bytes
-	Failed       uint64        // snapshots that failed
-	LastErr      error         // why the last one failed, or nil
-	MaxPause     time.Duration // longest owner step spent on images: a Freeze or a Fold
-	FoldedImages uint64        // images released and folded back
+	Snapshots uint64        // snapshots saved since Start
+	LastLSN   uint64        // LSN of the last snapshot saved
+	LastSize  int64         // its size in bytes
+	Failed    uint64        // snapshots that failed
+	LastErr   error         // why the last one failed, or nil
+	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a Fold
 }
 
 // snapState is the owner's snapshot bookkeeping. Fields without a comment
@@ -152,8 +151,10 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 		fail(ErrNotSnapshottable)
 		return
 	}
-	if e.lsn == s.lastLSN && e.lsn > 0 {
-		fail(nil) // the last snapshot holds this state already
+	if e.lsn == s.lastLSN {
+		// The last snapshot holds this state already (or, at LSN 0,
+		// the empty journal does).
+		fail(nil)
 		return
 	}
 	t0 := time.Now()

@@ -1,0 +1,16 @@
+package store
+
+// Internals the external tests look at.
+
+// FoldStep is the most overlay entries one Fold moves.
+const FoldStep = foldStep
+
+// OverlayLen returns the number of entries in kv's overlay.
+func OverlayLen(kv *KV) int { return len(kv.ovl) }
+
+// HasOverlay reports whether kv has an overlay at all (nil once folded).
+func HasOverlay(kv *KV) bool { return kv.ovl != nil }
+
+// SharedImages returns how many open images kv counts as sharing its base
+// map.
+func SharedImages(kv *KV) int { return kv.shared }
