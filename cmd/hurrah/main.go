@@ -6,24 +6,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/hurrahdb/hurrah"
 )
 
 // Exit statuses.
 const (
-	exitOK      = 0 // sound, or repaired
+	exitOK      = 0 // sound, repaired, or pruned
 	exitDamaged = 1 // check found corruption
 	exitError   = 2 // usage error or failure
 )
+
+// defaultKeep is how many snapshots prune keeps without -keep.
+const defaultKeep = 2
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 const usage = `usage:
-  hurrah check DIR    report what the store's journal holds, changing nothing
-  hurrah repair DIR   cut a corrupt journal back to its last sound record
+  hurrah check DIR             report what the store's journal and snapshots hold, changing nothing
+  hurrah repair DIR            cut a corrupt journal back to its last sound record
+  hurrah prune DIR [-keep N]   remove all but the newest N snapshot files (default 2)
 `
 
 // run runs the command line args (without the program name), writing its
@@ -43,12 +48,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	var do func(dir string, stdout io.Writer) (int, error)
+
+	sub := flag.NewFlagSet("hurrah "+cmd, flag.ContinueOnError)
+	sub.SetOutput(stderr)
+	var (
+		do       func(dir string, stdout io.Writer) (int, error)
+		synopsis = "hurrah " + cmd + " DIR"
+	)
 	switch cmd {
 	case "check":
 		do = check
 	case "repair":
 		do = repair
+	case "prune":
+		keep := sub.Int("keep", defaultKeep, "how many of the newest snapshots to keep (at least 1)")
+		synopsis += " [-keep N]"
+		do = func(dir string, w io.Writer) (int, error) {
+			if *keep < 1 {
+				return exitError, fmt.Errorf("-keep %d: keep at least 1 snapshot", *keep)
+			}
+			return prune(dir, *keep, w)
+		}
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -57,21 +77,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitError
 	}
-
-	sub := flag.NewFlagSet("hurrah "+cmd, flag.ContinueOnError)
-	sub.SetOutput(stderr)
-	sub.Usage = func() { fmt.Fprintf(stderr, "usage: hurrah %s DIR\n", cmd) }
-	if err := sub.Parse(rest); err != nil {
+	sub.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n", synopsis)
+		sub.PrintDefaults()
+	}
+	dirs, err := parseArgs(sub, rest)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitError
 	}
-	if sub.NArg() != 1 || sub.Arg(0) == "" {
+	if len(dirs) != 1 || dirs[0] == "" {
 		sub.Usage()
 		return exitError
 	}
-	status, err := do(sub.Arg(0), stdout)
+	status, err := do(dirs[0], stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "hurrah %s: %v\n", cmd, err)
 		if errors.Is(err, hurrah.ErrLocked) {
@@ -82,14 +103,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
-// check prints what the journal in dir holds and what a repair would do.
+// parseArgs parses args with fs, letting flags come before and after the
+// other arguments, which it returns. After "--", everything is an
+// argument.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			return append(pos, left...), nil
+		}
+		if len(left) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, left[0])
+		args = left[1:]
+	}
+}
+
+// check prints what the journal and the snapshots in dir hold and what a
+// repair would do.
 func check(dir string, w io.Writer) (int, error) {
 	rep, err := hurrah.Check(dir)
 	if err != nil {
 		return exitError, err
 	}
 	fmt.Fprintf(w, "directory:  %s\n", dir)
-	if rep.Damage == nil {
+	// What Check reports of the journal, and which snapshot is restored,
+	// is what a repair would leave, if there is one to make.
+	after := ""
+	if rep.Damage != nil && rep.Unrepairable == nil {
+		after = " (after a repair)"
+	}
+	printSnapshots(w, rep, after)
+	switch {
+	case rep.Damage == nil:
 		fmt.Fprintf(w, "segments:   %d\n", rep.Segments)
 		fmt.Fprintf(w, "records:    %d\n", rep.Entries)
 		fmt.Fprintf(w, "last LSN:   %d\n", rep.LastLSN)
@@ -97,44 +148,168 @@ func check(dir string, w io.Writer) (int, error) {
 		fmt.Fprintln(w, "corruption: none")
 		fmt.Fprintln(w, "status:     sound")
 		return exitOK, nil
+	case rep.Unrepairable != nil:
+		fmt.Fprintf(w, "segments:   %d\n", rep.Segments)
+		fmt.Fprintf(w, "records:    %d\n", rep.Entries)
+		fmt.Fprintf(w, "last LSN:   %d\n", rep.LastLSN)
+		printTorn(w, rep)
+		printDamage(w, rep)
+		fmt.Fprintln(w, "status:     corrupt: opening the store fails")
+		why := rep.Unrepairable.Error()
+		var ce *hurrah.CorruptError
+		if errors.As(rep.Unrepairable, &ce) {
+			why = ce.Reason
+		}
+		fmt.Fprintf(w, "repair:     cannot repair it: %s\n", why)
+		return exitDamaged, nil
 	}
-	fmt.Fprintf(w, "segments:   %d readable before the damage\n", rep.Segments)
-	fmt.Fprintf(w, "records:    %d readable before the damage\n", rep.Entries)
-	fmt.Fprintf(w, "last LSN:   %d before the damage\n", rep.LastLSN)
+	fmt.Fprintf(w, "segments:   %d kept by a repair\n", rep.Segments)
+	fmt.Fprintf(w, "records:    %d kept by a repair\n", rep.Entries)
+	fmt.Fprintf(w, "last LSN:   %d kept by a repair\n", rep.LastLSN)
 	printTorn(w, rep)
-	fmt.Fprintf(w, "corruption: %s at offset %d: %s\n", rep.Damage.File, rep.Damage.Offset, rep.Damage.Reason)
+	printDamage(w, rep)
 	fmt.Fprintln(w, "status:     corrupt: opening the store fails")
-	fmt.Fprintf(w, "repair would set aside %d bytes:\n", rep.Bytes)
-	printSetAside(w, rep)
+	if len(rep.SetAside) > 0 {
+		fmt.Fprintf(w, "repair would set aside %d bytes:\n", rep.Bytes)
+		printSetAside(w, rep.SetAside)
+	}
+	if len(rep.SnapshotsSetAside) > 0 {
+		fmt.Fprintln(w, "repair would set aside snapshots:")
+		printSetAside(w, rep.SnapshotsSetAside)
+	}
 	printLost(w, rep, "would be")
 	return exitDamaged, nil
 }
 
-// repair repairs the journal in dir and prints what it did.
+// repair repairs the store in dir and prints what it did.
 func repair(dir string, w io.Writer) (int, error) {
 	rep, err := hurrah.Repair(dir)
 	if err != nil {
-		if len(rep.SetAside) > 0 {
+		if len(rep.SetAside) > 0 || len(rep.SnapshotsSetAside) > 0 {
 			fmt.Fprintf(w, "directory:  %s\n", dir)
-			fmt.Fprintf(w, "set aside before the failure, %d bytes:\n", rep.Bytes)
-			printSetAside(w, rep)
+			fmt.Fprintln(w, "set aside before the failure:")
+			printSetAside(w, rep.SnapshotsSetAside)
+			printSetAside(w, rep.SetAside)
 		}
 		return exitError, err
 	}
 	fmt.Fprintf(w, "directory:  %s\n", dir)
 	if rep.Damage == nil {
-		fmt.Fprintln(w, "nothing to repair: the journal is sound")
+		fmt.Fprintln(w, "nothing to repair: the store is sound")
 		fmt.Fprintf(w, "records:    %d, up to LSN %d\n", rep.Entries, rep.LastLSN)
+		printRestore(w, rep, "")
 		printTorn(w, rep)
 		return exitOK, nil
 	}
-	fmt.Fprintf(w, "corruption: %s at offset %d: %s\n", rep.Damage.File, rep.Damage.Offset, rep.Damage.Reason)
-	fmt.Fprintf(w, "set aside %d bytes:\n", rep.Bytes)
-	printSetAside(w, rep)
+	printDamage(w, rep)
+	if len(rep.SetAside) > 0 {
+		fmt.Fprintf(w, "set aside %d bytes:\n", rep.Bytes)
+		printSetAside(w, rep.SetAside)
+	}
+	if len(rep.SnapshotsSetAside) > 0 {
+		fmt.Fprintln(w, "set aside snapshots:")
+		printSetAside(w, rep.SnapshotsSetAside)
+	}
 	fmt.Fprintf(w, "kept:       %d records in %d segments, up to LSN %d\n", rep.Entries, rep.Segments, rep.LastLSN)
+	printRestore(w, rep, "")
 	printLost(w, rep, "were")
 	fmt.Fprintln(w, "status:     repaired: the store opens again")
 	return exitOK, nil
+}
+
+// prune removes all but the newest keep snapshots of dir and prints what
+// it removed.
+func prune(dir string, keep int, w io.Writer) (int, error) {
+	removed, err := hurrah.Prune(dir, keep)
+	if err != nil {
+		for _, p := range removed {
+			fmt.Fprintf(w, "removed:    %s\n", p)
+		}
+		return exitError, err
+	}
+	fmt.Fprintf(w, "directory:  %s\n", dir)
+	if len(removed) == 0 {
+		fmt.Fprintf(w, "nothing to remove: at most %d snapshots\n", keep)
+		return exitOK, nil
+	}
+	for _, p := range removed {
+		fmt.Fprintf(w, "removed:    %s\n", p)
+	}
+	fmt.Fprintf(w, "kept:       the newest %d snapshots\n", keep)
+	return exitOK, nil
+}
+
+// printSnapshots prints the snapshot files, which one opening the store
+// restores, and where the journal starts, those two lines ending with
+// after.
+func printSnapshots(w io.Writer, rep hurrah.RepairReport, after string) {
+	if len(rep.Snapshots) == 0 {
+		fmt.Fprintln(w, "snapshots:  none")
+	} else {
+		fmt.Fprintf(w, "snapshots:  %d\n", len(rep.Snapshots))
+	}
+	for _, s := range rep.Snapshots {
+		fmt.Fprintf(w, "  %s: LSN %d, %s\n", s.Path, s.LSN, snapshotStatus(s, rep))
+	}
+	printRestore(w, rep, after)
+	switch {
+	case rep.FirstLSN == 0:
+		fmt.Fprintf(w, "journal:    no segment%s\n", after)
+	case rep.FirstLSN <= rep.Restored.LSN+1:
+		if rep.Restored.Path != "" {
+			fmt.Fprintf(w, "journal:    starts at LSN %d%s: it reaches back to the snapshot\n", rep.FirstLSN, after)
+		} else {
+			fmt.Fprintf(w, "journal:    starts at LSN %d%s\n", rep.FirstLSN, after)
+		}
+	default:
+		fmt.Fprintf(w, "journal:    starts at LSN %d, after LSN %d: it does not reach back to the snapshot\n",
+			rep.FirstLSN, rep.Restored.LSN+1)
+	}
+}
+
+// snapshotStatus says what check found about snapshot s.
+func snapshotStatus(s hurrah.SnapshotCheck, rep hurrah.RepairReport) string {
+	switch {
+	case s.Err != nil:
+		var ce *hurrah.CorruptError
+		if !errors.As(s.Err, &ce) {
+			return fmt.Sprintf("%d bytes: unusable: %v", s.Size, s.Err)
+		}
+		msg := fmt.Sprintf("%d bytes: corrupt at offset %d: %s", s.Size, ce.Offset, ce.Reason)
+		if s.LSN > rep.Restored.LSN {
+			msg += " (opening the store passes over it)"
+		}
+		return msg
+	case s.RestoreErr != nil:
+		msg := fmt.Sprintf("%d records, %d bytes: does not restore", s.Count, s.Size)
+		var ce *hurrah.CorruptError
+		if errors.As(s.RestoreErr, &ce) && ce.Err != nil {
+			msg += ": " + ce.Err.Error()
+		}
+		return msg + " (opening the store fails on it)"
+	case s.Path == rep.Restored.Path:
+		return fmt.Sprintf("%d records, %d bytes: sound, restored by opening the store", s.Count, s.Size)
+	}
+	return fmt.Sprintf("%d records, %d bytes: sound", s.Count, s.Size)
+}
+
+// printRestore prints which snapshot opening the store restores, the line
+// ending with after.
+func printRestore(w io.Writer, rep hurrah.RepairReport, after string) {
+	if rep.Restored.Path != "" {
+		fmt.Fprintf(w, "restore:    %s, at LSN %d%s\n", filepath.Base(rep.Restored.Path), rep.Restored.LSN, after)
+	} else {
+		fmt.Fprintf(w, "restore:    no snapshot%s: the journal is replayed from LSN 1\n", after)
+	}
+}
+
+func printDamage(w io.Writer, rep hurrah.RepairReport) {
+	d := rep.Damage
+	fmt.Fprintf(w, "corruption: %s at offset %d: %s", d.File, d.Offset, d.Reason)
+	if d.Err != nil {
+		fmt.Fprintf(w, ": %v", d.Err)
+	}
+	fmt.Fprintln(w)
 }
 
 func printTorn(w io.Writer, rep hurrah.RepairReport) {
@@ -146,17 +321,20 @@ func printTorn(w io.Writer, rep hurrah.RepairReport) {
 	}
 }
 
-func printSetAside(w io.Writer, rep hurrah.RepairReport) {
-	for _, a := range rep.SetAside {
+func printSetAside(w io.Writer, aside []hurrah.SetAside) {
+	for _, a := range aside {
 		fmt.Fprintf(w, "  %s from offset %d, %d bytes -> %s\n", a.File, a.Offset, a.Bytes, a.SavedAs)
 	}
 }
 
 func printLost(w io.Writer, rep hurrah.RepairReport, verb string) {
-	if rep.HighestLost > rep.LastLSN {
+	switch {
+	case len(rep.SetAside) == 0:
+		fmt.Fprintln(w, "lost:       no record")
+	case rep.HighestLost > rep.LastLSN:
 		fmt.Fprintf(w, "lost:       the records after LSN %d %s lost (frames up to LSN %d still verify in the bytes set aside)\n",
 			rep.LastLSN, verb, rep.HighestLost)
-	} else {
-		fmt.Fprintf(w, "lost:       the records after LSN %d %s lost\n", rep.LastLSN, verb)
+	default:
+		fmt.Fprintf(w, "lost:       the records after LSN %d, if there were any, %s lost\n", rep.LastLSN, verb)
 	}
 }
