@@ -83,7 +83,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	kv := store.NewKV(0)
 	eng := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
 	db := &DB{opts: o, level: ackLevel(o.Durability), kv: kv, eng: eng, journaled: dir != ""}
-	db.snaps, db.recovery, err = startEngine(dir, o, eng)
+	db.snaps, db.recovery, err = startEngine(dir, o, eng, false)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +103,9 @@ func ackLevel(d Durability) store.Level {
 
 // startEngine starts eng, memory-only if dir is empty, or else over the
 // journal and snapshots in dir, restoring the newest snapshot there and
-// replaying the journal after it first.
-func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R]) (*diskSnapshots, Recovery, error) {
+// replaying the journal after it first. system says whether eng runs a
+// System rather than the key-value map (see checkKind).
+func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R], system bool) (*diskSnapshots, Recovery, error) {
 	aopts := actor.Options{Mailbox: o.MailboxSize, MaxBatch: o.MaxBatch}
 	if dir == "" {
 		eng.Start(nil, aopts)
@@ -115,6 +116,9 @@ func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R])
 		return nil, Recovery{}, fmt.Errorf("%w: %s: %w", ErrBadDir, dir, syscall.ENOTDIR)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, Recovery{}, dirErr("open", dir, err) // the journal would meet it later, or hide it
+	}
+	if err := checkKind(o.fs, dir, system); err != nil {
+		return nil, Recovery{}, err
 	}
 	keys := 0
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{

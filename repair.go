@@ -77,8 +77,11 @@ type SnapshotCheck = journal.SnapshotCheck
 // snapshots of a newer format version that Open would read (ErrVersion).
 // A dir that is not a directory gives ErrBadDir.
 //
-// Repair checks records the way a DB replays them; it is not for the
-// directory of a System, whose commands and state it cannot decode.
+// Repair checks records the way a DB replays them, so a record whose
+// checksums pass but which does not decode counts as damage. In the
+// directory of a System (marked by its SYSTEM file) it cannot decode the
+// user's commands and state, so it judges them by their checksums and
+// sequence numbers alone.
 //
 // Run Check first to see what Repair would do.
 func Repair(dir string) (RepairReport, error) {
@@ -105,7 +108,7 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 	// and replays them, so that a snapshot or a record whose checksums
 	// pass but whose contents do not decode counts as damage here too.
 	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
-	rep, err := journal.Repair(vfs.OS, dir, journal.RepairOptions{
+	ropts := journal.RepairOptions{
 		DryRun:   dryRun,
 		Validate: eng.Replay,
 		Restore: func(s *journal.Snapshot) error {
@@ -114,7 +117,18 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 			}
 			return eng.Restore(s.LSN, int(s.Count), s.Records)
 		},
-	})
+	}
+	system, err := isSystemDir(vfs.OS, dir)
+	if err != nil {
+		return RepairReport{DryRun: dryRun}, err
+	}
+	if system {
+		// A System's records are the user's own: judge them by their
+		// checksums and sequence numbers alone.
+		ropts.Validate = nil
+		ropts.Restore = func(*journal.Snapshot) error { return nil }
+	}
+	rep, err := journal.Repair(vfs.OS, dir, ropts)
 	if err != nil {
 		op := "repair"
 		if dryRun {

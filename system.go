@@ -69,8 +69,12 @@ type System[S any, C Command[S]] struct {
 // OpenSystem opens the System kept in dir, as Open opens a DB: it restores
 // the newest snapshot of the State and replays the commands journaled after
 // it. Without a snapshot the State starts as initial() (or the zero S if
-// initial is nil). An empty dir opens a memory-only System. A directory
-// holds one kind of store: open it always with the same S and C.
+// initial is nil). An empty dir opens a memory-only System.
+//
+// A directory holds one kind of store. OpenSystem marks a new directory as
+// a System's (an empty file named SYSTEM), Open refuses it with ErrBadDir,
+// and OpenSystem refuses a key-value store's directory the same way. Open
+// a System's directory always with the same S and C.
 func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options) (*System[S, C], error) {
 	o, err := opts.resolve(dir != "")
 	if err != nil {
@@ -87,7 +91,7 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 	}
 	eng := store.New[C, func(*S), struct{}](m, decodeCommand[C], 0)
 	sys := &System[S, C]{eng: eng, m: m, opts: o, level: ackLevel(o.Durability), journaled: dir != ""}
-	sys.snaps, sys.recovery, err = startEngine(dir, o, eng)
+	sys.snaps, sys.recovery, err = startEngine(dir, o, eng, true)
 	if err != nil {
 		return nil, err
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
 // bank is a State for the System tests.
@@ -206,4 +209,90 @@ func TestSystemInitial(t *testing.T) {
 	defer sys.Close()
 	require.NoError(t, sys.Commit(ctx, bankCmd{Op: "deposit", To: "seed", Amount: 2}))
 	require.Equal(t, map[string]int{"seed": 3}, balances(t, sys))
+}
+
+func TestSystemDirectoryKind(t *testing.T) {
+	ctx := context.Background()
+	sysDir, kvDir := newDir(t), newDir(t)
+	sys := openBank(t, sysDir, nil)
+	require.NoError(t, sys.Commit(ctx, bankCmd{Op: "open", To: "ada"}))
+	require.NoError(t, sys.Snapshot(ctx))
+	require.NoError(t, sys.Commit(ctx, bankCmd{Op: "deposit", To: "ada", Amount: 5}))
+	require.NoError(t, sys.Close())
+	db := openT(t, kvDir, nil)
+	require.NoError(t, db.SetBytes(ctx, "k", nil))
+	require.NoError(t, db.Close())
+
+	before := snapshotDir(t, sysDir)
+	_, err := Open(sysDir, nil)
+	require.ErrorIs(t, err, ErrBadDir, "a System's directory is not a key-value store")
+	_, err = OpenSystem[bank, bankCmd](kvDir, nil, nil)
+	require.ErrorIs(t, err, ErrBadDir, "a key-value store's directory is not a System's")
+
+	// Check and Repair cannot decode a System's records, so they judge them
+	// by their checksums: a sound System is sound, and Repair leaves it be.
+	rep, err := Check(sysDir)
+	require.NoError(t, err)
+	require.Nil(t, rep.Damage)
+	rep, err = Repair(sysDir)
+	require.NoError(t, err)
+	require.Nil(t, rep.Damage)
+	requireSameDir(t, before, sysDir)
+
+	sys = openBank(t, sysDir, nil)
+	require.Equal(t, map[string]int{"ada": 5}, balances(t, sys))
+}
+
+// TestSystemPowerLoss cuts the power before every file operation of a
+// Synced System that commits and snapshots: every reopen is a prefix of the
+// commands holding every acknowledged one, and the directory stays a
+// System's.
+func TestSystemPowerLoss(t *testing.T) {
+	const commits = 12
+	run := func(fsys vfs.FS) (acked int) {
+		sys, err := OpenSystem[bank, bankCmd](harnessDir, nil, &Options{Durability: Synced, fs: fsys})
+		if err != nil {
+			return 0
+		}
+		defer sys.Close()
+		ctx := context.Background()
+		if sys.Commit(ctx, bankCmd{Op: "open", To: "a"}) != nil {
+			return 0
+		}
+		for i := 1; i < commits; i++ {
+			if sys.Commit(ctx, bankCmd{Op: "deposit", To: "a", Amount: 1}) != nil {
+				return i
+			}
+			if i%4 == 0 && sys.Snapshot(ctx) != nil {
+				return i + 1
+			}
+		}
+		return commits
+	}
+	points := 0
+	for at := 1; ; at++ {
+		live := vfs.NewMem()
+		var images []*vfs.Mem
+		inj := cutPower(at, func() {
+			images = []*vfs.Mem{live.Crash(vfs.CrashOptions{}), live.Crash(vfs.CrashOptions{Rand: rand.New(rand.NewPCG(uint64(at), 2)), Tear: true})}
+		})
+		acked := run(&vfs.Faulty{FS: live, Inject: inj.Inject})
+		if images == nil {
+			break
+		}
+		points++
+		for _, img := range images {
+			sys, err := OpenSystem[bank, bankCmd](harnessDir, nil, &Options{fs: img})
+			require.NoError(t, err, "crash point %d", at)
+			got := balances(t, sys)
+			require.NoError(t, sys.Close())
+			n := 0
+			if a, ok := got["a"]; ok {
+				n = a + 1 // the open, then a deposit each
+			}
+			require.GreaterOrEqual(t, n, acked, "crash point %d: an acknowledged command was lost", at)
+		}
+	}
+	require.Greater(t, points, 20)
+	t.Logf("figure: %d crash points, each reopened from two power-loss images", points)
 }

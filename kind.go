@@ -1,0 +1,77 @@
+package hurrah
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/hurrahdb/hurrah/internal/vfs"
+)
+
+// systemMarker names the empty file that marks a directory as a System's:
+// its journal holds the user's commands and its snapshots the user's
+// State, not key-value records. Open refuses such a directory, OpenSystem
+// refuses a key-value store's, and Check and Repair judge a System's
+// records by their checksums alone, since they cannot decode them.
+const systemMarker = "SYSTEM"
+
+// isSystemDir reports whether dir is marked as a System's.
+func isSystemDir(fsys vfs.FS, dir string) (bool, error) {
+	_, err := fsys.Stat(filepath.Join(dir, systemMarker))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, dirErr("open", dir, err)
+}
+
+// checkKind makes sure dir holds the kind of store about to be opened in
+// it. For a System it marks a directory that holds no store yet, before the
+// journal writes anything there, so that a crash cannot leave a System's
+// records in an unmarked directory.
+func checkKind(fsys vfs.FS, dir string, system bool) error {
+	marked, err := isSystemDir(fsys, dir)
+	if err != nil {
+		return err
+	}
+	switch {
+	case marked && !system:
+		return fmt.Errorf("%w: %s holds a System (open it with OpenSystem)", ErrBadDir, dir)
+	case marked || !system:
+		return nil
+	}
+	names, err := fsys.List(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return dirErr("open", dir, err)
+	}
+	for _, name := range names {
+		if strings.HasSuffix(name, ".wal") || strings.HasSuffix(name, ".hsnap") {
+			return fmt.Errorf("%w: %s holds a key-value store (open it with Open)", ErrBadDir, dir)
+		}
+	}
+	if err := fsys.MkdirAll(dir); err != nil {
+		return dirErr("open", dir, err)
+	}
+	f, err := fsys.Create(filepath.Join(dir, systemMarker))
+	if errors.Is(err, fs.ErrExist) {
+		return nil // another OpenSystem got here first
+	}
+	if err != nil {
+		return dirErr("open", dir, err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.SyncDir(dir)
+	}
+	if err != nil {
+		return dirErr("open", dir, err)
+	}
+	return nil
+}
