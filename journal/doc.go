@@ -139,4 +139,14 @@
 // segment to "<segment>.corrupt", and fsyncs what it changed. Every record
 // from the damage on is lost to the store, but nothing is deleted. With
 // RepairOptions.DryRun it only reports what it would do.
+//
+// With RepairOptions.Restore, Repair judges the directory as Open does with
+// snapshots: from the snapshot Open would restore. Damage in segments that
+// snapshot wholly covers is set aside without losing anything; a snapshot
+// that passes its checks but fails to restore is renamed to
+// "<name>.corrupt" only if the log reaches back to the snapshot before it
+// (or to LSN 1); a snapshot that fails its checks is reported and left,
+// since Open passes over it. When the log does not reach back to the
+// snapshot Open can use, Repair changes nothing and says why
+// (RepairReport.Unrepairable). Repair's own doc comment has the details.
 package journal
