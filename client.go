@@ -325,6 +325,12 @@ func (db *DB) checkRead(key string) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	return checkKey(key)
+}
+
+// checkKey checks a key given to a read or a delete: not empty, and at
+// most MaxKeySizeLimit bytes.
+func checkKey(key string) error {
 	if key == "" {
 		return fmt.Errorf("%w: empty key", ErrInvalidKey)
 	}

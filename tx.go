@@ -187,13 +187,7 @@ func (tx *Tx) check(key string) error {
 	if tx.done {
 		return ErrTxDone
 	}
-	if key == "" {
-		return fmt.Errorf("%w: empty key", ErrInvalidKey)
-	}
-	if len(key) > MaxKeySizeLimit {
-		return fmt.Errorf("%w: key of %d bytes exceeds %d", ErrTooLarge, len(key), MaxKeySizeLimit)
-	}
-	return nil
+	return checkKey(key)
 }
 
 func (tx *Tx) get(key string) ([]byte, bool) {

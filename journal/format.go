@@ -106,7 +106,15 @@ func segmentName(first uint64) string {
 // followed by ".wal". Anything else is not a segment.
 func parseSegmentName(name string) (uint64, bool) {
 	digits, ok := strings.CutSuffix(name, segmentSuffix)
-	if !ok || len(digits) != segmentDigits {
+	if !ok {
+		return 0, false
+	}
+	return parseLSNDigits(digits)
+}
+
+// parseLSNDigits parses the LSN in a file name: exactly 20 decimal digits.
+func parseLSNDigits(digits string) (uint64, bool) {
+	if len(digits) != segmentDigits {
 		return 0, false
 	}
 	for _, c := range []byte(digits) {

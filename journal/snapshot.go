@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
@@ -103,19 +102,10 @@ func parseSnapshotName(name string) (uint64, bool) {
 		return 0, false
 	}
 	digits, ok := strings.CutSuffix(rest, snapshotSuffix)
-	if !ok || len(digits) != segmentDigits {
+	if !ok {
 		return 0, false
 	}
-	for _, c := range []byte(digits) {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	lsn, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil { // more than fits in 64 bits
-		return 0, false
-	}
-	return lsn, true
+	return parseLSNDigits(digits)
 }
 
 // appendSnapshotHeader appends the header of a snapshot at lsn holding count
