@@ -543,8 +543,8 @@ func TestCheckSnapshots(t *testing.T) {
 		// no store writes one, and Open refuses it.
 		w, err := journal.CreateSnapshot(vfs.OS, rs.dir, snaps[1], 2)
 		require.NoError(t, err)
-		require.NoError(t, w.Add([]byte("k"), []byte("1")))
-		require.NoError(t, w.Add([]byte("k"), []byte("2")))
+		require.NoError(t, w.Add("k", []byte("1")))
+		require.NoError(t, w.Add("k", []byte("2")))
 		_, err = w.Commit()
 		require.NoError(t, err)
 		bad := repairRead(t, newest)

@@ -40,7 +40,7 @@ func (d *diskSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, r
 	defer w.Abort() // a no-op after Commit
 	i := 0
 	for k, v := range img.All {
-		if err = w.Add([]byte(k), v); err != nil {
+		if err = w.Add(k, v); err != nil {
 			return 0, err
 		}
 		if i++; i%checkEvery == 0 && ctx.Err() != nil {

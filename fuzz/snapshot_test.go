@@ -31,7 +31,7 @@ func buildSnapshot(lsn uint64, recs []snapRec) ([]byte, int64, error) {
 	}
 	defer w.Abort()
 	for _, r := range recs {
-		if err := w.Add(r.key, r.value); err != nil {
+		if err := w.Add(string(r.key), r.value); err != nil {
 			return nil, 0, err
 		}
 	}

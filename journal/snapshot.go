@@ -187,7 +187,7 @@ func CreateSnapshot(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter
 // Add does not keep them after it returns. It fails, and the writer with
 // it, if count records have already been added, if a write fails, or if
 // the writer has failed, been committed or aborted.
-func (w *SnapshotWriter) Add(key, value []byte) error {
+func (w *SnapshotWriter) Add(key string, value []byte) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -198,26 +198,35 @@ func (w *SnapshotWriter) Add(key, value []byte) error {
 		return w.fail(fmt.Errorf("journal: snapshot %s: more than the %d records promised", w.tmp, w.count))
 	}
 	w.added++
-	var heads [binary.MaxVarintLen64]byte
-	w.put(binary.AppendUvarint(heads[:0], uint64(len(key))))
-	w.put(key)
-	w.put(binary.AppendUvarint(heads[:0], uint64(len(value))))
-	w.put(value)
+	w.putLen(len(key))
+	putBytes(w, key)
+	w.putLen(len(value))
+	putBytes(w, value)
 	return w.err
 }
 
-// put adds b to the body: to the buffer, or, if b alone fills it, written
-// directly after what the buffer holds. On failure it fails the writer.
-func (w *SnapshotWriter) put(b []byte) {
+// putLen adds the uvarint n to the body.
+func (w *SnapshotWriter) putLen(n int) {
+	if len(w.buf)+binary.MaxVarintLen64 > snapshotBuffer {
+		w.flush()
+	}
+	before := len(w.buf)
+	w.buf = binary.AppendUvarint(w.buf, uint64(n))
+	w.body += uint64(len(w.buf) - before)
+}
+
+// putBytes adds b to the body: to the buffer, or, if b alone fills it,
+// written directly after what the buffer holds. On failure it fails the
+// writer.
+func putBytes[B ~string | ~[]byte](w *SnapshotWriter, b B) {
 	if w.err != nil || len(b) == 0 {
 		return
 	}
-	w.sum = crc32.Update(w.sum, castagnoli, b)
 	w.body += uint64(len(b))
 	if len(w.buf)+len(b) > snapshotBuffer {
 		w.flush()
 		if len(b) >= snapshotBuffer {
-			w.write(b)
+			w.write([]byte(b))
 			return
 		}
 	}
@@ -232,11 +241,14 @@ func (w *SnapshotWriter) flush() {
 	}
 }
 
-// write writes b to the file, failing the writer on error.
+// write adds b, body bytes, to the body's checksum and writes it to the
+// file, failing the writer on error. The checksum runs over whole buffers,
+// not record by record, which costs a quarter as many calls.
 func (w *SnapshotWriter) write(b []byte) {
 	if w.err != nil {
 		return
 	}
+	w.sum = crc32.Update(w.sum, castagnoli, b)
 	if _, err := w.f.Write(b); err != nil {
 		w.fail(fmt.Errorf("journal: write snapshot %s: %w", w.tmp, err))
 	}
@@ -288,10 +300,12 @@ func (w *SnapshotWriter) Commit() (int64, error) {
 		return 0, w.fail(fmt.Errorf("journal: snapshot %s: %d records added, %d promised", w.tmp, w.added, w.count))
 	}
 	size := int64(SnapshotHeaderSize + w.body + SnapshotTrailerSize)
-	w.buf = appendSnapshotTrailer(w.buf, w.body, w.sum)
 	w.flush()
 	if w.err != nil {
 		return 0, w.err
+	}
+	if _, err := w.f.Write(appendSnapshotTrailer(w.buf[:0], w.body, w.sum)); err != nil {
+		return 0, w.fail(fmt.Errorf("journal: write snapshot %s: %w", w.tmp, err))
 	}
 	if err := w.f.Sync(); err != nil {
 		return 0, w.fail(fmt.Errorf("journal: sync snapshot %s: %w", w.tmp, err))

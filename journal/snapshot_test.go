@@ -59,7 +59,7 @@ func writeSnapshot(t testing.TB, fsys vfs.FS, dir string, lsn uint64, recs []rec
 	w, err := CreateSnapshot(fsys, dir, lsn, uint64(len(recs)))
 	require.NoError(t, err)
 	for _, r := range recs {
-		require.NoError(t, w.Add([]byte(r.key), []byte(r.value)))
+		require.NoError(t, w.Add(r.key, []byte(r.value)))
 	}
 	size, err := w.Commit()
 	require.NoError(t, err)
@@ -75,7 +75,7 @@ func trySnapshot(fsys vfs.FS, dir string, lsn uint64, recs []rec) error {
 	}
 	defer w.Abort()
 	for _, r := range recs {
-		if err := w.Add([]byte(r.key), []byte(r.value)); err != nil {
+		if err := w.Add(r.key, []byte(r.value)); err != nil {
 			return err
 		}
 	}
@@ -257,7 +257,7 @@ func TestSnapshotCountMismatch(t *testing.T) {
 			require.NoError(t, err)
 			var addErr error
 			for i := 1; i <= tt.add; i++ {
-				err := w.Add([]byte("k"), []byte("v"))
+				err := w.Add("k", []byte("v"))
 				if i == tt.failAdd {
 					require.Error(t, err)
 					addErr = err
@@ -267,7 +267,7 @@ func TestSnapshotCountMismatch(t *testing.T) {
 			}
 			if tt.failAdd > 0 {
 				// The failure is sticky and the temp file is gone at once.
-				require.Equal(t, addErr, w.Add(nil, nil))
+				require.Equal(t, addErr, w.Add("", nil))
 				requireNoSnapshotFiles(t, m, snapDir)
 			}
 			_, err = w.Commit()
@@ -276,7 +276,7 @@ func TestSnapshotCountMismatch(t *testing.T) {
 				require.Equal(t, addErr, err)
 			}
 			requireNoSnapshotFiles(t, m, snapDir)
-			require.Error(t, w.Add(nil, nil), "Add after a failed Commit")
+			require.Error(t, w.Add("", nil), "Add after a failed Commit")
 			_, err = w.Commit()
 			require.Error(t, err, "Commit after a failed Commit")
 			w.Abort()
@@ -289,11 +289,11 @@ func TestSnapshotAbort(t *testing.T) {
 	m := newSnapMem(t)
 	w, err := CreateSnapshot(m, snapDir, 9, 2)
 	require.NoError(t, err)
-	require.NoError(t, w.Add([]byte("a"), []byte("b")))
+	require.NoError(t, w.Add("a", []byte("b")))
 	w.Abort()
 	requireNoSnapshotFiles(t, m, snapDir)
 	w.Abort() // idempotent
-	require.Error(t, w.Add([]byte("c"), nil))
+	require.Error(t, w.Add("c", nil))
 	_, err = w.Commit()
 	require.Error(t, err)
 	requireNoSnapshotFiles(t, m, snapDir)
@@ -301,7 +301,7 @@ func TestSnapshotAbort(t *testing.T) {
 	// Abort after Commit changes nothing.
 	w, err = CreateSnapshot(m, snapDir, 9, 1)
 	require.NoError(t, err)
-	require.NoError(t, w.Add([]byte("a"), []byte("b")))
+	require.NoError(t, w.Add("a", []byte("b")))
 	_, err = w.Commit()
 	require.NoError(t, err)
 	w.Abort()

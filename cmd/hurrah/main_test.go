@@ -356,8 +356,8 @@ func TestRepairCommandCheckSnapshots(t *testing.T) {
 		// newer than the real one: opening the store fails on it.
 		w, err := journal.CreateSnapshot(vfs.OS, dir, snaps[0]+10, 2)
 		require.NoError(t, err)
-		require.NoError(t, w.Add([]byte("k1"), []byte("a")))
-		require.NoError(t, w.Add([]byte("k1"), []byte("b")))
+		require.NoError(t, w.Add("k1", []byte("a")))
+		require.NoError(t, w.Add("k1", []byte("b")))
 		size, err := w.Commit()
 		require.NoError(t, err)
 		bad := snapPath(dir, snaps[0]+10)
