@@ -30,12 +30,13 @@ func (o *owner[C, Q, R]) log(b *batch.Batch, r *request[C, Q, R], data []byte) {
 }
 
 // fold does a step of the machine's deferred work, if it has any, and makes
-// sure the owner wakes up again for the next step.
-func (o *owner[C, Q, R]) fold() {
+// sure the owner wakes up again for the next step. It reports whether any
+// work remains.
+func (o *owner[C, Q, R]) fold() bool {
 	e := o.e
 	f, ok := any(e.m).(Folder)
 	if !ok {
-		return
+		return false
 	}
 	t0 := time.Now()
 	more := f.Fold()
@@ -48,6 +49,7 @@ func (o *owner[C, Q, R]) fold() {
 		// If the mailbox is full, the requests in it wake the owner.
 		e.snap.nudged = e.act.TrySend(r)
 	}
+	return more
 }
 
 // Stop answers the callers still waiting for a snapshot that will not be
@@ -117,15 +119,17 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 			switch {
 			case e.snap.snaps == nil:
 				r.reply <- nil
-			case e.snap.running:
+			case e.snap.running || e.snap.folding:
+				// The next snapshot starts once the last one is saved
+				// and its overlay folded back: freezing an image
+				// while one is left to fold would copy all of it.
 				e.snap.next = append(e.snap.next, r)
 			default:
 				e.startSnapshot([]*request[C, Q, R]{r}, journal)
 				seal()
 			}
 		case kindSnapDone:
-			e.finishSnapshot(r.snap, journal)
-			seal()
+			e.finishSnapshot(r.snap)
 		case kindNudge:
 			e.snap.nudged = false
 			r.reset()
@@ -144,10 +148,16 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 			o.log(journal(), r, r.data)
 		}
 	}
-	if failed == nil && e.wantSnapshot() {
+	e.snap.folding = o.fold()
+	switch {
+	case e.snap.running || e.snap.folding:
+	case len(e.snap.next) > 0:
+		next := e.snap.next
+		e.snap.next = nil
+		e.startSnapshot(next, journal)
+	case failed == nil && e.wantSnapshot():
 		e.startSnapshot(nil, journal)
 	}
-	o.fold()
 	if out != nil {
 		o.send(out)
 	}

@@ -57,6 +57,7 @@ type snapState[C, Q, R any] struct {
 	snaps   Snapshots
 	policy  SnapshotPolicy
 	running bool                // a snapshot is being saved
+	folding bool                // the machine has overlay left to fold back
 	next    []*request[C, Q, R] // callers waiting for the snapshot after the running one
 	base    int64               // snaps.Written() when the last snapshot began
 	last    int64               // size of the last snapshot
@@ -187,10 +188,11 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 }
 
 // finishSnapshot handles the end of a save. Owner only.
-func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R], journal func() *batch.Batch) {
+func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
 	s := &e.snap
 	d.release()
 	s.running = false
+	s.folding = true // until the owner's next Fold says otherwise
 	err := d.err
 	if err == nil {
 		s.last, s.lastLSN = d.size, d.lsn
@@ -204,11 +206,8 @@ func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R], journal func() *b
 	for _, w := range d.waiters {
 		w.reply <- err
 	}
-	if len(s.next) > 0 {
-		next := s.next
-		s.next = nil
-		e.startSnapshot(next, journal)
-	}
+	// The owner starts the next snapshot, if callers wait for one, once
+	// this one's overlay is folded back.
 }
 
 // snapDone is the message a save sends the owner when it ends.
