@@ -42,8 +42,76 @@ func EncodeCommand(c Command) ([]byte, error) {
 }
 
 // DecodeCommand parses a journaled key-value command. It never panics on bad
-// input.
+// input. The value is a copy: the command does not alias b.
 func DecodeCommand(b []byte) (Command, error) {
+	if c, ok := decodeSimple(b); ok {
+		return c, nil
+	}
+	return decodeCBOR(b)
+}
+
+// decodeSimple decodes the commands replay meets most, a set or a delete of
+// one key, in the exact form EncodeCommand writes them and the few
+// equivalent forms the general decoder accepts (longer length heads, a
+// null value): a CBOR array of four holding the op, the key and the value
+// as byte strings (or null), and null for the batch. It reports false for
+// anything else, which decodeCBOR then judges. It is several times faster
+// than the general decoder, which dominates the time a restart takes.
+func decodeSimple(b []byte) (Command, bool) {
+	if len(b) < 5 || b[0] != 0x84 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) || b[len(b)-1] != 0xf6 {
+		return Command{}, false
+	}
+	key, rest, ok := byteString(b[2:])
+	if !ok || key == nil {
+		return Command{}, false
+	}
+	value, rest, ok := byteString(rest)
+	if !ok || len(rest) != 1 { // the batch: the final null, checked above
+		return Command{}, false
+	}
+	c := Command{Op: Op(b[1]), Key: string(key)}
+	if value != nil {
+		c.Value = append(make([]byte, 0, len(value)), value...)
+	}
+	return c, true
+}
+
+// byteString decodes a definite-length CBOR byte string, or null (a nil
+// result), at the start of b, and returns what follows it.
+func byteString(b []byte) (s, rest []byte, ok bool) {
+	if len(b) == 0 {
+		return nil, nil, false
+	}
+	if b[0] == 0xf6 {
+		return nil, b[1:], true
+	}
+	if b[0]>>5 != 2 {
+		return nil, nil, false
+	}
+	n, b := uint64(b[0]&0x1f), b[1:]
+	switch {
+	case n < 24:
+	case n <= 27:
+		size := 1 << (n - 24)
+		if len(b) < size {
+			return nil, nil, false
+		}
+		n = 0
+		for _, c := range b[:size] {
+			n = n<<8 | uint64(c)
+		}
+		b = b[size:]
+	default: // indefinite length, or reserved
+		return nil, nil, false
+	}
+	if n > uint64(len(b)) {
+		return nil, nil, false
+	}
+	return b[:n:n], b[n:], true
+}
+
+// decodeCBOR is DecodeCommand's general path.
+func decodeCBOR(b []byte) (Command, error) {
 	var c Command
 	if err := cmdDec.Unmarshal(b, &c); err != nil {
 		return Command{}, fmt.Errorf("store: decode command: %w", err)

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// simpleSeeds are encodings the fast decoder takes, and near misses it must
+// leave to the general one.
+var simpleSeeds = [][]byte{
+	{0x84, 0x01, 0x41, 'k', 0x41, 'v', 0xf6},                   // set k v
+	{0x84, 0x01, 0x41, 'k', 0xf6, 0xf6},                        // set k nil
+	{0x84, 0x01, 0x41, 'k', 0x40, 0xf6},                        // set k empty
+	{0x84, 0x02, 0x41, 'k', 0xf6, 0xf6},                        // delete k
+	{0x84, 0x01, 0x40, 0x40, 0xf6},                             // set "" empty
+	{0x84, 0x01, 0x58, 0x01, 'k', 0x59, 0x00, 0x01, 'v', 0xf6}, // longer heads
+	{0x84, 0x01, 0x5a, 0, 0, 0, 1, 'k', 0x5b, 0, 0, 0, 0, 0, 0, 0, 1, 'v', 0xf6},
+	{0x84, 0x01, 0x61, 'k', 0x41, 'v', 0xf6},                                 // a text key: left to the general decoder
+	{0x84, 0x01, 0x41, 'k', 0x41, 'v', 0xf6, 0xf6},                           // trailing bytes
+	{0x84, 0x01, 0x41, 'k', 0x42, 'v', 0xf6},                                 // a value that runs past the end
+	{0x84, 0x01, 0x5f, 0x41, 'k', 0xff, 0x40, 0xf6},                          // indefinite length
+	{0x84, 0x03, 0x40, 0xf6, 0xf6},                                           // clear
+	{0x84, 0x18, 0x01, 0x41, 'k', 0x41, 'v', 0xf6},                           // a longer op head
+	{0x84, 0x01, 0xf6, 0x41, 'v', 0xf6},                                      // a null key
+	{0x84, 0x01, 0x41, 'k', 0x41, 'v', 0x80},                                 // an empty batch
+	{0x84, 0x01, 0x5c, 'k', 0x41, 'v', 0xf6},                                 // a reserved head
+	{0x84, 0x01, 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf6}, // a huge length
+}
+
+// FuzzDecodeSimple checks that the fast decoder agrees with the general one
+// on every input it takes.
+func FuzzDecodeSimple(f *testing.F) {
+	for _, s := range simpleSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := decodeSimple(b)
+		if !ok {
+			return
+		}
+		slow, err := decodeCBOR(b)
+		require.NoError(t, err, "the fast decoder took what the general one refuses: %x", b)
+		require.Equal(t, slow, fast, "%x", b)
+		require.Equal(t, slow.Value == nil, fast.Value == nil, "%x", b)
+	})
+}
+
+func TestDecodeSimpleTakesWhatEncodeWrites(t *testing.T) {
+	for _, c := range []Command{
+		{Op: OpSet, Key: "k", Value: []byte("v")},
+		{Op: OpSet, Key: string(make([]byte, 300)), Value: make([]byte, 70000)},
+		{Op: OpDelete, Key: "gone"},
+		{Op: OpSet, Key: "nil value"},
+	} {
+		b, err := EncodeCommand(c)
+		require.NoError(t, err)
+		got, ok := decodeSimple(b)
+		require.True(t, ok, "%x", b)
+		want, err := decodeCBOR(b)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		if len(c.Value) > 0 {
+			b[len(b)-2] ^= 0xff // the value is a copy, not an alias of b
+			require.Equal(t, want.Value, got.Value)
+		}
+	}
+}
