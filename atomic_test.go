@@ -428,3 +428,28 @@ func TestViewContextEnded(t *testing.T) {
 	require.Equal(t, 1, v.Len())
 	require.NoError(t, v.Close())
 }
+
+// TestRecordLimit makes batches and transactions whose record would pass
+// the journal's limit: they are refused with ErrTooLarge before anything is
+// applied, and the store stays writable (the journal would have turned
+// read-only on such a record).
+func TestRecordLimit(t *testing.T) {
+	defer func(old int) { maxRecord = old }(maxRecord)
+	maxRecord = 1000
+	ctx := context.Background()
+	db := openT(t, newDir(t), nil)
+	big := make([]byte, 600)
+	var b Batch
+	b.SetBytes("a", big)
+	b.SetBytes("b", big)
+	require.ErrorIs(t, db.Write(ctx, &b), ErrTooLarge)
+	err := db.Update(ctx, func(tx *Tx) error {
+		require.NoError(t, tx.SetBytes("a", big))
+		return tx.SetBytes("b", big)
+	})
+	require.ErrorIs(t, err, ErrTooLarge)
+	n, err := db.Len(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing of a refused record is applied")
+	require.NoError(t, db.SetBytes(ctx, "a", big), "the store is still writable")
+}

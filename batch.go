@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -14,8 +13,7 @@ import (
 // batch ready to use. A Batch is not safe for concurrent use; it may be
 // reused after Write (call Reset) or written again.
 type Batch struct {
-	muts  []store.Mutation
-	bytes int // encoded size of muts, roughly
+	muts []store.Mutation
 }
 
 // SetBytes adds the set of key to a copy of value. Later operations on the
@@ -43,7 +41,6 @@ func BatchSet[T any](b *Batch, key string, v T) error {
 
 func (b *Batch) add(m store.Mutation) {
 	b.muts = append(b.muts, m)
-	b.bytes += len(m.Key) + len(m.Value) + 8
 }
 
 // Len returns the number of operations in the batch.
@@ -52,7 +49,7 @@ func (b *Batch) Len() int { return len(b.muts) }
 // Reset empties the batch for reuse.
 func (b *Batch) Reset() {
 	clear(b.muts)
-	b.muts, b.bytes = b.muts[:0], 0
+	b.muts = b.muts[:0]
 }
 
 // Write applies every operation of b, in order, as one atomic step, and
@@ -78,9 +75,6 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 	}
 	if len(b.muts) == 0 {
 		return nil
-	}
-	if b.bytes > journal.MaxEntry {
-		return fmt.Errorf("%w: batch of about %d bytes exceeds the journal's limit of %d", ErrTooLarge, b.bytes, journal.MaxEntry)
 	}
 	// The command keeps its own slice: b may be reset and reused at once.
 	c := store.Command{Op: store.OpBatch, Batch: append([]store.Mutation(nil), b.muts...)}

@@ -297,6 +297,9 @@ func (db *DB) apply(ctx context.Context, c, logged store.Command) (store.Result,
 		if data, err = store.EncodeCommand(logged); err != nil {
 			return store.Result{}, fmt.Errorf("%w: %w", ErrEncode, err)
 		}
+		if err := checkRecord(data); err != nil {
+			return store.Result{}, err
+		}
 	}
 	r, err := db.eng.Update(ctx, c, data, db.level)
 	return r, db.err(err)
@@ -327,6 +330,18 @@ func (db *DB) checkRead(key string) error {
 	}
 	return checkKey(key)
 }
+
+// checkRecord checks that an encoded command fits in one journal record.
+// The journal would otherwise refuse it and turn read-only.
+func checkRecord(data []byte) error {
+	if len(data) > maxRecord {
+		return fmt.Errorf("%w: a record of %d bytes exceeds the journal's limit of %d", ErrTooLarge, len(data), maxRecord)
+	}
+	return nil
+}
+
+// maxRecord is the journal's limit on one record; tests lower it.
+var maxRecord = journal.MaxEntry
 
 // checkKey checks a key given to a read or a delete: not empty, and at
 // most MaxKeySizeLimit bytes.

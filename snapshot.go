@@ -64,7 +64,7 @@ func (d *diskSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, r
 	if _, _, err := journal.CompactSegments(d.fs, d.dir, lsn); err != nil {
 		return size, err
 	}
-	if _, err := journal.PruneSnapshots(d.fs, d.dir, d.keep); err != nil {
+	if _, err := journal.PruneSnapshots(d.fs, d.dir, d.keep, lsn); err != nil {
 		return size, err
 	}
 	return size, nil
@@ -73,16 +73,17 @@ func (d *diskSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, r
 // Written implements store.Snapshots.
 func (d *diskSnapshots) Written() int64 { return d.j.Written() }
 
-// prune removes all but the newest keep snapshots.
-func (d *diskSnapshots) prune(keep int) ([]string, error) {
+// prune removes all but the newest keep snapshots at or below upto.
+func (d *diskSnapshots) prune(keep int, upto uint64) ([]string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return journal.PruneSnapshots(d.fs, d.dir, keep)
+	return journal.PruneSnapshots(d.fs, d.dir, keep, upto)
 }
 
 // Snapshot saves an image of the whole store, as it is when the store
 // takes the request, and returns once the snapshot is durable and the
-// journal segments it covers are removed. The owner goroutine does not stop
+// journal segments it covers are removed (the journal starts a new segment
+// right after the snapshot's last record). The owner goroutine does not stop
 // while the image is written: it keeps serving requests, and keeps changes
 // aside until the image is saved. Calls made while a snapshot is being saved
 // share the next one. On a memory-only store Snapshot returns nil at once.
@@ -97,7 +98,10 @@ func (db *DB) Snapshot(ctx context.Context) error {
 }
 
 // PruneSnapshots removes every snapshot file but the newest keep (at least
-// one) and returns the paths it removed. The store prunes to
+// one) and returns the paths it removed. It counts only the snapshots up to
+// the newest one known to be sound (the one Open restored, or the last one
+// saved since), so it never removes that one; files named after a later LSN
+// (a damaged snapshot Open passed over) are left alone. The store prunes to
 // Options.KeepSnapshots after every snapshot on its own; PruneSnapshots is
 // for keeping fewer for a while, to free disk. On a memory-only store it
 // returns nothing.
@@ -114,7 +118,13 @@ func (db *DB) PruneSnapshots(ctx context.Context, keep int) ([]string, error) {
 	if db.snaps == nil {
 		return nil, nil
 	}
-	return db.snaps.prune(keep)
+	// Only snapshots up to the newest one known to be sound count: the
+	// one Open restored, or the last one saved since.
+	upto := max(db.recovery.SnapshotLSN, db.eng.Stats().LastLSN)
+	if upto == 0 {
+		return nil, nil
+	}
+	return db.snaps.prune(keep, upto)
 }
 
 // Stats describes what a store has done since Open.

@@ -126,3 +126,69 @@ func TestSnapshotAutomatic(t *testing.T) {
 	db = openT(t, dir, nil)
 	require.Equal(t, want, storeContents(t, db))
 }
+
+// TestSnapshotKeepsItselfBesideDamage puts a damaged snapshot file named
+// after a later LSN in the directory, which Open passes over: neither a
+// save's pruning nor PruneSnapshots may then remove the sound snapshot the
+// store restores, or the store would not open again.
+func TestSnapshotKeepsItselfBesideDamage(t *testing.T) {
+	ctx := context.Background()
+	dir := newDir(t)
+	db := openT(t, dir, &Options{KeepSnapshots: 1})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "snap-00000000000001000000.hsnap"), []byte("garbage"), 0o644))
+	for i := range 200 {
+		require.NoError(t, db.SetBytes(ctx, fmt.Sprint(i), []byte("v")))
+	}
+	require.NoError(t, db.Snapshot(ctx))
+	require.NoError(t, db.Close())
+
+	db = openT(t, dir, nil)
+	require.EqualValues(t, 200, db.Recovery().SnapshotLSN)
+	require.Len(t, db.Recovery().SkippedSnapshots, 1)
+	require.NoError(t, db.SetBytes(ctx, "more", nil))
+	removed, err := db.PruneSnapshots(ctx, 1)
+	require.NoError(t, err)
+	require.Empty(t, removed, "the only sound snapshot stays")
+	require.NoError(t, db.Close())
+
+	db = openT(t, dir, nil)
+	n, err := db.Len(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 201, n)
+}
+
+// TestSnapshotLeavesOneSegment takes snapshots while many Synced writers
+// keep the journal busy: once Snapshot returns, the segments it covers are
+// gone and only the one begun after it is left: the journal rotates right
+// after the snapshot's last entry, even when later writes arrive in the
+// same drain.
+func TestSnapshotLeavesOneSegment(t *testing.T) {
+	ctx := context.Background()
+	dir := newDir(t)
+	db := openT(t, dir, &Options{Durability: Synced})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := db.SetBytes(ctx, fmt.Sprintf("w%d-%d", w, i%50), []byte("v")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		require.NoError(t, db.Snapshot(ctx))
+		require.Len(t, walFiles(t, dir), 1, "after snapshot %d", i)
+	}
+	close(stop)
+	wg.Wait()
+}

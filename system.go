@@ -237,7 +237,11 @@ func (m *sysMachine[S, C]) Freeze() (store.Image, func(), error) {
 	if m.poisoned != nil {
 		return nil, nil, m.poisoned
 	}
-	b, err := valueEnc.Marshal(&m.state)
+	var b []byte
+	err := catch(func() (err error) {
+		b, err = valueEnc.Marshal(&m.state) // may run the user's MarshalCBOR
+		return err
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: state %T: %w", ErrEncode, m.state, err)
 	}

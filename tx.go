@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -22,7 +21,6 @@ type Tx struct {
 	db     *DB
 	writes map[string]txWrite // the transaction's writes, by key
 	muts   []store.Mutation   // the same, in order
-	bytes  int
 	done   bool
 }
 
@@ -88,14 +86,14 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		if err != nil || len(tx.muts) == 0 {
 			return nil, err
 		}
-		if tx.bytes > journal.MaxEntry {
-			return nil, fmt.Errorf("%w: transaction of about %d bytes exceeds the journal's limit of %d", ErrTooLarge, tx.bytes, journal.MaxEntry)
-		}
 		c := store.Command{Op: store.OpBatch, Batch: tx.muts}
 		var data []byte
 		if db.journaled {
 			if data, err = store.EncodeCommand(c); err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrEncode, err)
+			}
+			if err := checkRecord(data); err != nil {
+				return nil, err
 			}
 		}
 		if _, _, err := db.kv.Apply(c); err != nil {
@@ -207,5 +205,4 @@ func (tx *Tx) record(m store.Mutation, w txWrite) {
 	}
 	tx.writes[m.Key] = w
 	tx.muts = append(tx.muts, m)
-	tx.bytes += len(m.Key) + len(m.Value) + 8
 }

@@ -316,17 +316,34 @@ func (w *writer) proceed() {
 	w.kick()
 }
 
-// handle writes the entries of bs and settles or queues their waiters.
+// handle writes the entries of bs and settles or queues their waiters. A
+// batch with Rotate ends a write: the journal starts a new segment after
+// it (if the current one holds any entries), before the batches that
+// follow it are written.
 func (w *writer) handle(bs []*batch.Batch) {
+	for {
+		i := slices.IndexFunc(bs, func(b *batch.Batch) bool { return b.Rotate })
+		if i < 0 {
+			w.handleGroup(bs)
+			return
+		}
+		w.handleGroup(bs[:i+1])
+		if w.err == nil && w.size > HeaderSize {
+			w.rotate() // a failure makes the journal read-only, and settles the waiters
+		}
+		bs = bs[i+1:]
+	}
+}
+
+// handleGroup writes the entries of bs with one write and settles or
+// queues their waiters.
+func (w *writer) handleGroup(bs []*batch.Batch) {
 	if w.err != nil {
 		settle(bs, w.err)
 		return
 	}
 	n, cause := w.check(bs)
 	w.commit(bs[:n])
-	if w.err == nil && w.size > HeaderSize && slices.ContainsFunc(bs[:n], func(b *batch.Batch) bool { return b.Rotate }) {
-		w.rotate() // a failure makes the journal read-only, and settles the waiters
-	}
 	if n < len(bs) {
 		if w.err == nil {
 			w.fail("append", cause)

@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -412,7 +413,7 @@ func PruneDir(fsys vfs.FS, dir string, keep int) (removed []string, err error) {
 		}
 		bad = append(bad, err)
 	}
-	return PruneSnapshots(fsys, dir, keep)
+	return PruneSnapshots(fsys, dir, keep, math.MaxUint64)
 }
 
 // fill sets the fields of rep that describe the log from st.

@@ -519,17 +519,26 @@ func CleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
 	return removed, nil
 }
 
-// PruneSnapshots removes all but the newest keep snapshots of dir (keep must
-// be at least 1), oldest first, so that a crash part-way leaves the newest
-// ones, and fsyncs dir if it removed any. It returns the paths it removed,
-// oldest first, also on error.
-func PruneSnapshots(fsys vfs.FS, dir string, keep int) ([]string, error) {
+// PruneSnapshots removes all but the newest keep of the snapshots of dir
+// whose LSN is at most upto (keep must be at least 1), oldest first, so
+// that a crash part-way leaves the newest ones, and fsyncs dir if it
+// removed any. Snapshots above upto are left alone: a store passes the LSN
+// of the newest snapshot it knows to be sound, so that a damaged file
+// named after a higher LSN cannot make it remove the one it restores. It
+// returns the paths it removed, oldest first, also on error.
+func PruneSnapshots(fsys vfs.FS, dir string, keep int, upto uint64) ([]string, error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("journal: prune snapshots of %s: keep %d, want at least 1", dir, keep)
 	}
-	snaps, err := ListSnapshots(fsys, dir)
+	all, err := ListSnapshots(fsys, dir)
 	if err != nil {
 		return nil, err
+	}
+	snaps := all[:0:0]
+	for _, s := range all {
+		if s.LSN <= upto {
+			snaps = append(snaps, s)
+		}
 	}
 	var removed []string
 	for _, s := range snaps[:max(0, len(snaps)-keep)] {

@@ -732,7 +732,7 @@ func TestPruneSnapshots(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, f.Close())
 
-			removed, err := PruneSnapshots(m, snapDir, tt.keep)
+			removed, err := PruneSnapshots(m, snapDir, tt.keep, math.MaxUint64)
 			require.NoError(t, err)
 			var wantPaths []string
 			for _, lsn := range tt.removed {
@@ -755,14 +755,14 @@ func TestPruneSnapshots(t *testing.T) {
 	for _, keep := range []int{0, -1} {
 		m := newSnapMem(t)
 		writeSnapshot(t, m, snapDir, 1, nil)
-		removed, err := PruneSnapshots(m, snapDir, keep)
+		removed, err := PruneSnapshots(m, snapDir, keep, math.MaxUint64)
 		require.Error(t, err, "keep %d", keep)
 		require.Empty(t, removed)
 		list, err := ListSnapshots(m, snapDir)
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 	}
-	removed, err := PruneSnapshots(newSnapMem(t), snapDir, 1)
+	removed, err := PruneSnapshots(newSnapMem(t), snapDir, 1, math.MaxUint64)
 	require.NoError(t, err)
 	require.Empty(t, removed)
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // Image is a point-in-time view of a machine's state as a sequence of
-// records. An image may be read from any goroutine, by one at a time, while
+// records. An image may be read from any goroutines, concurrently, while
 // the owner goes on applying commands; reading it never blocks the owner.
 type Image interface {
 	// Len returns the number of records All yields.

@@ -77,9 +77,10 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 		return out
 	}
-	// A snapshot asks the journal to start a new segment after the last
-	// entry it covers: what the owner applies after it goes in the next
-	// batch, so that the closed segment holds nothing the snapshot lacks.
+	// seal hands out to the sink at once, once a snapshot has asked the
+	// journal, in it, to start a new segment after the last entry the
+	// snapshot covers: what the owner applies after it goes in the next
+	// batch, which the journal writes after rotating.
 	seal := func() {
 		if out != nil && out.Rotate {
 			o.send(out)
@@ -125,8 +126,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 				// while one is left to fold would copy all of it.
 				e.snap.next = append(e.snap.next, r)
 			default:
-				e.startSnapshot([]*request[C, Q, R]{r}, journal)
-				seal()
+				e.startSnapshot([]*request[C, Q, R]{r}, journal, seal)
 			}
 		case kindSnapDone:
 			e.finishSnapshot(r.snap)
@@ -154,9 +154,9 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	case len(e.snap.next) > 0:
 		next := e.snap.next
 		e.snap.next = nil
-		e.startSnapshot(next, journal)
+		e.startSnapshot(next, journal, seal)
 	case failed == nil && e.wantSnapshot():
-		e.startSnapshot(nil, journal)
+		e.startSnapshot(nil, journal, seal)
 	}
 	if out != nil {
 		o.send(out)

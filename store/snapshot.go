@@ -19,7 +19,8 @@ type Snapshots interface {
 	// ahead of the journal. It then removes what the snapshot makes
 	// redundant (journal segments, old snapshots) and returns the
 	// snapshot's size in bytes. It gives up, cleaning up after itself,
-	// when ctx ends.
+	// when ctx ends. If the snapshot was made durable but removing what
+	// it made redundant failed, it returns the size with the error.
 	Save(ctx context.Context, lsn uint64, img Image, ready <-chan error) (int64, error)
 	// Written returns the journal bytes written so far. It only grows.
 	Written() int64
@@ -133,10 +134,13 @@ func (e *Engine[C, Q, R]) wantSnapshot() bool {
 }
 
 // startSnapshot freezes an image at the current LSN and starts a goroutine
-// that saves it, to settle waiters when done. The journal is asked to sync
-// what it has and start a new segment, so that the snapshot may be made
-// visible and the segments it covers removed. Owner only.
-func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *batch.Batch) {
+// that saves it, to settle waiters when done. The journal is asked to start
+// a new segment after the last entry the image holds (the batch that asks
+// is handed over at once, with seal, so that nothing applied later shares
+// it), and then to report, in the next batch, once all of that is synced:
+// the snapshot may then be made visible and the segments it covers
+// removed. Owner only.
+func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *batch.Batch, seal func()) {
 	s := &e.snap
 	fail := func(err error) {
 		for _, w := range waiters {
@@ -170,9 +174,10 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 	}
 	lsn := e.lsn
 	ready := make(chan error, 1)
+	journal().Rotate = true
+	seal()
 	b := journal()
 	b.AfterSync = append(b.AfterSync, chanWaiter(ready))
-	b.Rotate = true
 	s.running, s.base = true, s.snaps.Written()
 	e.wg.Add(1)
 	go func() {
@@ -194,10 +199,11 @@ func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
 	s.running = false
 	s.folding = true // until the owner's next Fold says otherwise
 	err := d.err
-	if err == nil {
+	if d.size > 0 { // saved, even if removing what it made redundant failed
 		s.last, s.lastLSN = d.size, d.lsn
 		e.updateStats(func(st *Stats) { st.Snapshots++; st.LastLSN, st.LastSize = d.lsn, d.size })
-	} else {
+	}
+	if err != nil {
 		if e.closing.Load() && errors.Is(err, context.Canceled) {
 			err = ErrClosed
 		}

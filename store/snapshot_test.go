@@ -195,7 +195,7 @@ func mustUpdate(t *testing.T, e *kvEngine, c store.Command, level store.Level) s
 // TestSnapshotSavesStateAtLSN checks one snapshot through its steps: the
 // image holds the state at the LSN of the last applied command, and stays
 // so while later writes are applied; the batch handed to the sink asks for
-// a rotation and carries one AfterSync waiter; the save is not told ready
+// a rotation, and the next carries one AfterSync waiter; the save is not told ready
 // (so does not commit) until the sink has synced that batch; only then does
 // the caller get its answer.
 func TestSnapshotSavesStateAtLSN(t *testing.T) {
@@ -210,11 +210,15 @@ func TestSnapshotSavesStateAtLSN(t *testing.T) {
 
 		done := async(func() error { return e.Snapshot(context.Background()) })
 		c := recv(t, f.entered, "Save to be called")
+		rot := s.next(t)
+		require.True(t, rot.Rotate, "a snapshot asks the journal to rotate")
+		require.Empty(t, rot.Entries)
+		require.Empty(t, rot.AfterWrite)
+		require.Empty(t, rot.AfterSync)
 		b := s.next(t)
-		require.True(t, b.Rotate, "a snapshot asks the journal to rotate")
+		require.False(t, b.Rotate)
 		require.Empty(t, b.Entries)
-		require.Empty(t, b.AfterWrite)
-		require.Len(t, b.AfterSync, 1, "the save's ready waiter")
+		require.Len(t, b.AfterSync, 1, "the save's ready waiter, in a batch after the rotation")
 
 		require.Equal(t, uint64(4), c.lsn)
 		require.NoError(t, c.readErr)
@@ -264,8 +268,9 @@ func TestSnapshotSavesStateAtLSN(t *testing.T) {
 // while the owner is stuck, so that they are drained in one batch: the
 // image must hold the first write and not the second, and the batch handed
 // to the sink with the rotation and the ready waiter must end with the
-// snapshot's LSN, the second write going in a batch of its own after it, so
-// that the segment the rotation closes holds nothing the snapshot lacks.
+// snapshot's LSN, the save's ready waiter and the second write going in the
+// next batch, so that the segment the rotation closes holds nothing the
+// snapshot lacks.
 func TestSnapshotInsideBatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		bg := context.Background()
@@ -289,12 +294,12 @@ func TestSnapshotInsideBatch(t *testing.T) {
 		require.Len(t, b.Entries, 1)
 		require.Equal(t, uint64(2), b.Entries[0].LSN)
 		require.True(t, b.Rotate)
-		require.Len(t, b.AfterSync, 2, "the first write and the save's ready")
+		require.Len(t, b.AfterSync, 1, "the first write")
 		after := s.next(t)
 		require.Len(t, after.Entries, 1)
 		require.Equal(t, uint64(3), after.Entries[0].LSN)
 		require.False(t, after.Rotate)
-		require.Len(t, after.AfterSync, 1, "the second write")
+		require.Len(t, after.AfterSync, 2, "the save's ready, then the second write")
 
 		c := recv(t, f.entered, "Save to be called")
 		require.Equal(t, uint64(2), c.lsn)
