@@ -30,6 +30,12 @@ import (
 // The command is applied as it reads back from its CBOR encoding (Commit
 // encodes it and decodes a copy), so fields CBOR does not encode (such as
 // unexported ones) are zero when Apply runs, exactly as in a replay.
+//
+// A journaled command that fails or panics when it is replayed (because
+// Apply changed between versions, say) makes OpenSystem fail with
+// ErrCorrupt naming its record. Check and Repair cannot see that, since
+// they cannot decode commands: keep Apply able to replay what it once
+// accepted, or take a snapshot with the old version before upgrading.
 type Command[S any] interface {
 	Apply(state *S) error
 }
