@@ -5,8 +5,17 @@ package store
 // FoldStep is the most overlay entries one Fold moves.
 const FoldStep = foldStep
 
-// OverlayLen returns the number of entries in kv's overlay.
-func OverlayLen(kv *KV) int { return len(kv.ovl) }
+// OverlayLen returns the number of entries in kv's overlay and layers.
+func OverlayLen(kv *KV) int {
+	n := len(kv.ovl)
+	for _, l := range kv.layers {
+		n += len(l)
+	}
+	return n
+}
+
+// Layers returns how many frozen layers kv has.
+func Layers(kv *KV) int { return len(kv.layers) }
 
 // HasOverlay reports whether kv has an overlay at all (nil once folded).
 func HasOverlay(kv *KV) bool { return kv.ovl != nil }

@@ -2,7 +2,7 @@ package store
 
 import (
 	"errors"
-	"maps"
+	"slices"
 )
 
 // Image is a point-in-time view of a machine's state as a sequence of
@@ -48,50 +48,61 @@ var (
 	_ Folder      = (*KV)(nil)
 )
 
-// image is a point-in-time view of a KV: its base map as it was frozen and
-// a copy of the overlay at that moment. Neither changes while it is open.
+// image is a point-in-time view of a KV: its base map and its frozen
+// layers as they were when it was taken. None of them changes while it is
+// open.
 type image struct {
-	m   map[string][]byte
-	ovl map[string]slot
-	n   int
+	m      map[string][]byte
+	layers []map[string]slot // oldest first
+	n      int
 }
 
 // Len implements Image.
 func (im *image) Len() int { return im.n }
 
 // Get returns the value of key in the image.
-func (im *image) Get(key string) ([]byte, bool) {
-	if s, ok := im.ovl[key]; ok {
-		return s.v, !s.gone
-	}
-	v, ok := im.m[key]
-	return v, ok
-}
+func (im *image) Get(key string) ([]byte, bool) { return lookup(im.m, im.layers, key) }
 
-// All implements Image.
+// All implements Image. A key is yielded where its newest entry is: from
+// the base map, with the value of the newest layer that holds it, and
+// then, for keys not in the base map, from the newest layer that holds
+// them, unless that entry is a deletion.
 func (im *image) All(yield func(string, []byte) bool) {
 	for k, v := range im.m {
-		if s, ok := im.ovl[k]; ok {
-			if s.gone {
+		if len(im.layers) > 0 {
+			var ok bool
+			if v, ok = lookup(im.m, im.layers, k); !ok {
 				continue
 			}
-			v = s.v
 		}
 		if !yield(k, v) {
 			return
 		}
 	}
-	for k, s := range im.ovl {
-		if s.gone {
-			continue
-		}
-		if _, ok := im.m[k]; ok {
-			continue // yielded above
-		}
-		if !yield(k, s.v) {
-			return
+	for i := len(im.layers) - 1; i >= 0; i-- {
+		for k, s := range im.layers[i] {
+			if s.gone || im.inBaseOrAbove(k, i) {
+				continue
+			}
+			if !yield(k, s.v) {
+				return
+			}
 		}
 	}
+}
+
+// inBaseOrAbove reports whether key is in the base map or in a layer newer
+// than layer i: All yields it from there.
+func (im *image) inBaseOrAbove(key string, i int) bool {
+	if _, ok := im.m[key]; ok {
+		return true
+	}
+	for j := i + 1; j < len(im.layers); j++ {
+		if _, ok := im.layers[j][key]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // KVImage is what KV.Freeze returns: an Image that also answers lookups.
@@ -101,17 +112,20 @@ type KVImage interface {
 	Get(key string) ([]byte, bool)
 }
 
-// Freeze implements Snapshotter. It costs a copy of the overlay, which
-// holds only the changes made while another image was open and not yet
-// folded back; the base map is shared, not copied.
+// Freeze implements Snapshotter. It copies nothing: the image shares the
+// base map, and any changes waiting in the overlay become a frozen layer
+// it shares too. It costs an allocation or two.
 func (kv *KV) Freeze() (Image, func(), error) {
-	im := &image{m: kv.m, n: kv.size()}
-	if len(kv.ovl) > 0 {
-		im.ovl = maps.Clone(kv.ovl)
-	}
-	if kv.ovl == nil {
+	switch {
+	case kv.ovl == nil:
 		kv.ovl, kv.n = make(map[string]slot), len(kv.m)
+	case len(kv.ovl) > 0:
+		kv.layers = append(kv.layers, kv.ovl)
+		kv.ovl = make(map[string]slot)
 	}
+	// Clip: a later Freeze appends to kv.layers, which must not reach
+	// what this image sees.
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size()}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -128,26 +142,46 @@ func (kv *KV) Freeze() (Image, func(), error) {
 }
 
 // Fold implements Folder: once no image shares the base map, it moves up to
-// foldStep overlay entries into it.
+// foldStep entries of the layers, oldest first, and then of the overlay
+// into it.
 func (kv *KV) Fold() bool {
 	if kv.ovl == nil || kv.shared > 0 {
 		return false
 	}
 	i := 0
+	for len(kv.layers) > 0 {
+		l := kv.layers[0]
+		for k, s := range l {
+			if i == foldStep {
+				return true
+			}
+			kv.apply(k, s)
+			delete(l, k)
+			i++
+		}
+		kv.layers[0] = nil // no image holds it: see Freeze
+		kv.layers = kv.layers[1:]
+	}
+	kv.layers = nil
 	for k, s := range kv.ovl {
 		if i == foldStep {
 			return true
 		}
-		if s.gone {
-			delete(kv.m, k)
-		} else {
-			kv.m[k] = s.v
-		}
+		kv.apply(k, s)
 		delete(kv.ovl, k)
 		i++
 	}
 	kv.ovl, kv.n = nil, 0
 	return false
+}
+
+// apply writes an overlay entry into the base map.
+func (kv *KV) apply(k string, s slot) {
+	if s.gone {
+		delete(kv.m, k)
+	} else {
+		kv.m[k] = s.v
+	}
 }
 
 // errRestore is returned by Restore for records that do not fit the state.

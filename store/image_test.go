@@ -1081,3 +1081,54 @@ func TestEngineRestore(t *testing.T) {
 	plain := store.New[store.Command, store.Query, store.Result](plainMachine{}, store.DecodeCommand, 0)
 	require.ErrorIs(t, plain.Restore(1, 0, recordList()), store.ErrNotSnapshottable)
 }
+
+// TestKVNestedImagesShareLayers freezes images one after another with
+// changes in between: each freeze turns the changes waiting in the overlay
+// into a layer the new image shares instead of copying them, every image
+// keeps its own point in time, and once all are released everything folds
+// back.
+func TestKVNestedImagesShareLayers(t *testing.T) {
+	kv := store.NewKV(0)
+	model := map[string]string{}
+	type open struct {
+		img     store.Image
+		release func()
+		want    map[string]string
+	}
+	var imgs []open
+	for round := range 5 {
+		for i := range 500 {
+			k := fmt.Sprint("k", (i*7+round*13)%800)
+			if i%5 == round%5 {
+				apply(t, kv, del(k))
+				delete(model, k)
+			} else {
+				v := fmt.Sprint(round, "-", i)
+				apply(t, kv, set(k, v))
+				model[k] = v
+			}
+		}
+		pending := store.OverlayLen(kv)
+		layers := store.Layers(kv)
+		img, release := freeze(t, kv)
+		require.Equal(t, pending, store.OverlayLen(kv), "round %d: nothing copied", round)
+		if round > 0 {
+			require.Equal(t, layers+1, store.Layers(kv), "round %d: the overlay became a layer", round)
+		}
+		imgs = append(imgs, open{img, release, maps.Clone(model)})
+		for j, o := range imgs {
+			requireImage(t, o.want, o.img, "round %d, image %d", round, j)
+		}
+	}
+	for j, o := range imgs {
+		o.release()
+		for _, later := range imgs[j+1:] {
+			requireImage(t, later.want, later.img)
+		}
+	}
+	for kv.Fold() {
+	}
+	require.False(t, store.HasOverlay(kv))
+	require.Zero(t, store.Layers(kv))
+	require.Equal(t, model, kvState(kv))
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"slices"
 )
 
 // Op is the kind of a key-value mutation.
@@ -82,14 +83,21 @@ var errBadOp = errors.New("store: unknown key-value operation")
 // Images (Freeze) let other goroutines read a point-in-time copy of the map
 // while the owner goes on applying commands, without copying it: while an
 // image shares the map, the owner leaves the map alone and records changes
-// in an overlay instead, which it folds back in small steps (Fold) once no
-// image shares the map any more. See image.go.
+// in an overlay instead. Freezing again while changes wait in the overlay
+// freezes that overlay too, as a layer the new image shares, and starts a
+// fresh one: no image costs a copy. Once no image is open, the owner folds
+// the layers and the overlay back into the map in small steps (Fold). See
+// image.go.
 type KV struct {
 	m map[string][]byte // the base map; left alone while shared > 0
 
-	// The overlay: changes not yet folded into m. Nil when there are none.
+	// Changes not yet folded into m: frozen layers, oldest first, which
+	// open images may read and nothing changes while shared > 0; and
+	// above them the overlay, which only the owner reads. ovl is nil when
+	// there are none (and then so is layers).
+	layers []map[string]slot
 	ovl    map[string]slot
-	shared int    // open images that read m
+	shared int    // open images that read m and the layers
 	gen    uint64 // counts replacements of m, so an old image's release is not counted against a new m
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
 }
@@ -118,8 +126,20 @@ func (kv *KV) get(key string) ([]byte, bool) {
 		if s, ok := kv.ovl[key]; ok {
 			return s.v, !s.gone
 		}
+		return lookup(kv.m, kv.layers, key)
 	}
 	v, ok := kv.m[key]
+	return v, ok
+}
+
+// lookup returns the value of key in m under layers, newest layer first.
+func lookup(m map[string][]byte, layers []map[string]slot, key string) ([]byte, bool) {
+	for i := len(layers) - 1; i >= 0; i-- {
+		if s, ok := layers[i][key]; ok {
+			return s.v, !s.gone
+		}
+	}
+	v, ok := m[key]
 	return v, ok
 }
 
@@ -137,7 +157,16 @@ func (kv *KV) set(key string, v []byte) {
 		return
 	}
 	kv.m[key] = v
+	kv.unshadow(key)
+}
+
+// unshadow removes key from the layers and the overlay, once no image
+// shares them, so that what m holds for it shows.
+func (kv *KV) unshadow(key string) {
 	delete(kv.ovl, key)
+	for _, l := range kv.layers {
+		delete(l, key)
+	}
 }
 
 // del deletes key and reports whether it was there.
@@ -153,12 +182,11 @@ func (kv *KV) del(key string) bool {
 		return false
 	}
 	kv.n--
-	_, inBase := kv.m[key]
-	switch {
+	switch _, below := lookup(kv.m, kv.layers, key); {
 	case kv.shared == 0:
 		delete(kv.m, key)
-		delete(kv.ovl, key)
-	case inBase:
+		kv.unshadow(key)
+	case below:
 		kv.ovl[key] = slot{gone: true}
 	default:
 		delete(kv.ovl, key)
@@ -167,13 +195,13 @@ func (kv *KV) del(key string) bool {
 }
 
 // clear deletes every key and reports whether there were any. The images
-// keep the old map; the new one is shared by none.
+// keep the old map and layers; the new map is shared by none.
 func (kv *KV) clear() bool {
 	if kv.size() == 0 {
 		return false
 	}
 	kv.m = make(map[string][]byte) // let the old buckets go
-	kv.ovl, kv.shared, kv.n = nil, 0, 0
+	kv.layers, kv.ovl, kv.shared, kv.n = nil, nil, 0, 0
 	kv.gen++
 	return true
 }
@@ -250,5 +278,9 @@ func (kv *KV) Query(q Query) Result {
 
 // all yields every key and value of the current state.
 func (kv *KV) all(yield func(string, []byte) bool) {
-	(&image{m: kv.m, ovl: kv.ovl}).All(yield)
+	layers := kv.layers
+	if len(kv.ovl) > 0 {
+		layers = append(slices.Clip(layers), kv.ovl)
+	}
+	(&image{m: kv.m, layers: layers}).All(yield)
 }
