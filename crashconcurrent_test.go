@@ -15,31 +15,33 @@ import (
 
 // TestCrashPointsConcurrent cuts the power before every file operation of a
 // run in which four goroutines write at once: at the Synced level, so that
-// their writes share fsyncs (group commit), and at the Written level with a
-// fifth goroutine calling Sync in a loop, so that writes go on while an
-// fsync runs. Each writer sets its own keys in order; after every crash each
-// writer's keys must be a prefix of its sequence holding every write that
-// was promised: acknowledged at Synced, covered by a Sync that returned at
-// Written.
+// their writes share fsyncs (group commit), with the first writer calling
+// Snapshot now and then and automatic snapshots besides, and at the Written
+// level with a fifth goroutine calling Sync in a loop, and every eighth
+// time Snapshot, so that writes go on while an fsync or a snapshot runs.
+// Each writer sets its own keys in order; after every crash each writer's
+// keys must be a prefix of its sequence holding every write that was
+// promised: acknowledged at Synced, covered by a Sync or Snapshot that
+// returned at Written.
 func TestCrashPointsConcurrent(t *testing.T) {
 	const writers = 4
-	perWriter, seeds := 12, 1
+	perWriter, seeds := 10, 1
 	if harnessLong() {
 		perWriter, seeds = 40, 16
 	}
-	var points int
+	var points, snapPoints int
 	for _, level := range []Durability{Synced, Written} {
 		for _, mode := range crashModes {
 			t.Run(fmt.Sprintf("%v/%s", level, mode.name), func(t *testing.T) {
 				for seed := range seeds {
 					r := rand.New(rand.NewPCG(uint64(seed), 99))
 					for at := 1; ; at++ {
-						img, lo, hi := crashConcurrent(t, level, writers, perWriter, at, mode.options(r))
+						img, lo, hi, cut := crashConcurrent(t, level, writers, perWriter, at, mode.options(r))
 						if img == nil {
 							require.Greater(t, at, writers*perWriter/2, "the run ended early")
 							break
 						}
-						where := fmt.Sprintf("a power cut before file operation %d (seed %d)", at, seed)
+						where := fmt.Sprintf("a power cut before file operation %d, %s (seed %d)", at, cut, seed)
 						db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
 						require.NoError(t, err, where)
 						got := storeContents(t, db)
@@ -60,13 +62,16 @@ func TestCrashPointsConcurrent(t *testing.T) {
 						}
 						require.Len(t, got, n, "%s: keys beyond some writer's prefix", where)
 						points++
+						if snapshotOp(cut) {
+							snapPoints++
+						}
 					}
 				}
 			})
 		}
 	}
 	if !t.Failed() {
-		t.Logf("figure: crash points, concurrent: %d crash points (%d writers at Synced, and at Written with Syncs; 3 modes), 0 acknowledged writes lost", points, writers)
+		t.Logf("figure: crash points, concurrent: %d crash points (%d writers at Synced with Snapshots and automatic ones, and at Written with Syncs and Snapshots; 3 modes; %d of them on an operation of a snapshot), 0 acknowledged writes lost", points, writers, snapPoints)
 	}
 }
 
@@ -74,10 +79,13 @@ func writerKey(w, k int) string   { return fmt.Sprintf("w%d-%03d", w, k) }
 func writerValue(w, k int) string { return fmt.Sprintf("%s=%0200d", writerKey(w, k), k) }
 
 // crashConcurrent runs writers goroutines that each Set perWriter keys in
-// order at level (at Written, with a goroutine calling Sync in a loop), cuts
+// order at level (at Synced, the first one calling Snapshot after every
+// sixth; at Written, with a goroutine calling Sync, or every eighth time
+// Snapshot, in a loop), cuts
 // the power before file operation at, and returns the image and, per
-// writer, the writes promised before the cut and those begun by then.
-func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64) {
+// writer, the writes promised before the cut and those begun by then, and
+// the operation cut, as "op name".
+func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64, cut string) {
 	t.Helper()
 	ctx := context.Background()
 	m := vfs.NewMem()
@@ -94,9 +102,13 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 			hi[w] = issued[w].Load()
 		}
 	})
-	db, err := Open(harnessDir, &Options{Durability: level, SegmentSize: MinSegmentSize, fs: &vfs.Faulty{FS: m, Inject: in.Inject}})
+	dbOpts := &Options{Durability: level, SegmentSize: MinSegmentSize, KeepSnapshots: 1, fs: &vfs.Faulty{FS: m, Inject: in.Inject}}
+	if level == Synced {
+		dbOpts.SnapshotThreshold = 3 << 10
+	}
+	db, err := Open(harnessDir, dbOpts)
 	if err != nil {
-		return img, lo, hi
+		return img, lo, hi, in.Failed()
 	}
 	var wg sync.WaitGroup
 	var done atomic.Bool
@@ -110,6 +122,9 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 				acked[w].Add(1)
 				if level == Synced {
 					durable[w].Add(1)
+					if w == 0 && k%6 == 5 && db.Snapshot(ctx) != nil {
+						return
+					}
 				}
 			}
 		})
@@ -118,11 +133,15 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 	if level != Synced {
 		syncer.Go(func() {
 			snap := make([]int64, writers)
-			for !done.Load() {
+			for i := 0; !done.Load(); i++ {
 				for w := range writers {
 					snap[w] = acked[w].Load()
 				}
-				if db.Sync(ctx) != nil {
+				call := db.Sync
+				if i%8 == 7 {
+					call = db.Snapshot
+				}
+				if call(ctx) != nil {
 					return
 				}
 				for w := range writers {
@@ -135,7 +154,7 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 	done.Store(true)
 	syncer.Wait()
 	db.Close()
-	return img, lo, hi
+	return img, lo, hi, in.Failed()
 }
 
 // TestReopenMatchesLiveState has eight goroutines overwrite a few shared

@@ -157,6 +157,8 @@ type killLoop struct {
 	tornLeft    bool // the directory holds a torn tail that no child has cut yet
 	tornInOpen  int  // kills while Open recovered a directory with a torn tail
 	maxSegments int  // most segment files seen
+	snapshots   int  // snapshots taken between cycles
+	fromSnap    int  // reopens that restored a snapshot
 }
 
 // TestCrashKill is the kill -9 loop described above. For each cycle it
@@ -178,7 +180,11 @@ type killLoop struct {
 //     started is there too (at every level: the log is applied in order).
 //
 // The levels rotate across cycles, and half the cycles use the smallest
-// segment size so that kills land during segment rotation too.
+// segment size so that kills land during segment rotation too. Every
+// killSnapEvery cycles, unless a torn tail waits for the next child to cut
+// it, the parent snapshots the directory between two children, so that
+// children recover from a snapshot and the journal after it, and are
+// killed doing so.
 //
 // By default it runs a few cycles; HURRAH_LONG=1 runs hundreds, and
 // HURRAH_KILL_CYCLES=N runs N, in a new directory every killEpoch cycles.
@@ -246,12 +252,12 @@ func TestCrashKill(t *testing.T) {
 		}
 	}
 	t.Logf("kills before Open returned: %d (%d of them during Open, %d while it recovered a torn tail); "+
-		"reopens that cut a torn tail: %d; "+
+		"reopens that cut a torn tail: %d; snapshots taken between cycles: %d; reopens that restored a snapshot: %d; "+
 		"most segments: %d; acknowledgements seen: %d; recovered unacknowledged records: %d; "+
 		"most acknowledged Buffered writes not covered by a Sync lost to one kill: %d; %v",
-		l.beforeOpen, l.inOpen, l.tornInOpen, l.torn, l.maxSegments, l.acked, l.tails, l.unwritten, time.Since(start).Round(time.Millisecond))
-	t.Logf("figure: kill -9: %d cycles, %d acknowledgements seen, %d promised writes checked (at Buffered, those a Sync covered), %d lost, largest unacknowledged tail %d records",
-		l.cycles, l.acked, l.checked, l.lost, l.maxTail)
+		l.beforeOpen, l.inOpen, l.tornInOpen, l.torn, l.snapshots, l.fromSnap, l.maxSegments, l.acked, l.tails, l.unwritten, time.Since(start).Round(time.Millisecond))
+	t.Logf("figure: kill -9: %d cycles (%d reopens restored a snapshot), %d acknowledgements seen, %d promised writes checked (at Buffered, those a Sync covered), %d lost, largest unacknowledged tail %d records",
+		l.cycles, l.fromSnap, l.acked, l.checked, l.lost, l.maxTail)
 }
 
 // killEpoch is how many cycles share a directory. Every child recovers all
@@ -294,6 +300,33 @@ func (l *killLoop) cycle(p killPlan) {
 		l.open = (3*l.open + ch.open) / 4
 	}
 	l.check(p, ch)
+	if p.cycle%killSnapEvery == killSnapEvery-1 && !l.tornLeft && !t.Failed() {
+		l.snapshot()
+	}
+}
+
+// killSnapEvery is how many cycles of the kill loop go by between two
+// snapshots the parent takes.
+const killSnapEvery = 3
+
+// snapshot opens the directory itself, which holds no torn tail, checks it
+// holds the log the last check recovered, snapshots it (removing the
+// segments the snapshot covers and every older snapshot) and closes it.
+func (l *killLoop) snapshot() {
+	t := l.t
+	t.Helper()
+	db, err := Open(l.dir, &Options{KeepSnapshots: 1})
+	require.NoError(t, err, "open %s to snapshot it", l.dir)
+	defer db.Close()
+	rec := db.Recovery()
+	require.Nil(t, rec.TornTail, "the directory held a torn tail")
+	require.Equal(t, l.lastLSN, rec.LastLSN, "the directory holds another log than its copy did")
+	require.NoError(t, db.Snapshot(t.Context()))
+	if rec.SnapshotLSN != l.lastLSN { // else the snapshot there holds this state already
+		require.Equal(t, l.lastLSN, db.Stats().LastSnapshotLSN)
+		l.snapshots++
+	}
+	require.NoError(t, db.Close())
 }
 
 // run starts a child for plan p, kills it as p says, and returns what it

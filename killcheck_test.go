@@ -34,6 +34,9 @@ func (l *killLoop) check(p killPlan, ch *crashChild) {
 	if rec.TornTail != nil {
 		l.torn++
 	}
+	if rec.Snapshot != "" {
+		l.fromSnap++
+	}
 	// The check recovered a copy: the directory itself keeps the torn
 	// tail until a child's Open cuts it.
 	l.tornLeft = rec.TornTail != nil
