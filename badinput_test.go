@@ -1,6 +1,7 @@
 package hurrah
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,7 +16,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah/internal/batch"
 	"github.com/hurrahdb/hurrah/internal/vfs"
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
 )
 
 // unchanged records what a store holds in memory and on disk, so that a test
@@ -397,3 +401,39 @@ func TestClosedBadInput(t *testing.T) {
 		require.ErrorIs(t, err, ErrClosed, name)
 	}
 }
+
+// TestJournalEmptyKey forges journal records that set, delete and batch an
+// empty key, with valid checksums: no call writes one, so Open refuses each
+// as corruption rather than hold a key nothing could read or delete.
+func TestJournalEmptyKey(t *testing.T) {
+	for name, c := range map[string]store.Command{
+		"set":    {Op: store.OpSet, Key: "", Value: []byte("v")},
+		"delete": {Op: store.OpDelete, Key: ""},
+		"batch":  {Op: store.OpBatch, Batch: []store.Mutation{{Op: store.OpSet, Key: "k"}, {Op: store.OpSet, Key: ""}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := newDir(t)
+			j, _, err := journal.Open(vfs.OS, dir, journal.Options{}, nil)
+			require.NoError(t, err)
+			data, err := store.EncodeCommand(c)
+			require.NoError(t, err)
+			done := make(chan error, 1)
+			require.NoError(t, j.Append(context.Background(), &batch.Batch{
+				Entries:   []batch.Entry{{LSN: 1, Data: data}},
+				AfterSync: []batch.Waiter{chanWaiter(done)},
+			}))
+			require.NoError(t, <-done)
+			require.NoError(t, j.Close())
+			_, err = Open(dir, nil)
+			require.ErrorIs(t, err, ErrCorrupt)
+			rep, err := Check(dir)
+			require.NoError(t, err)
+			require.NotNil(t, rep.Damage, "Check sees it too")
+		})
+	}
+}
+
+// chanWaiter is a batch.Waiter that reports on a channel.
+type chanWaiter chan error
+
+func (c chanWaiter) Done(err error) { c <- err }

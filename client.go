@@ -81,13 +81,62 @@ func Open(dir string, opts *Options) (*DB, error) {
 		return nil, err
 	}
 	kv := store.NewKV(0)
-	eng := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
+	eng := store.New[store.Command, store.Query, store.Result](kv, decodeKV, 0)
 	db := &DB{opts: o, level: ackLevel(o.Durability), kv: kv, eng: eng, journaled: dir != ""}
 	db.snaps, db.recovery, err = startEngine(dir, o, eng, false)
 	if err != nil {
 		return nil, err
 	}
 	return db, nil
+}
+
+// restore restores eng from s. For the key-value map (not a System) a
+// record with an empty key is corruption, as in the journal (decodeKV).
+func restore[C, Q, R any](eng *store.Engine[C, Q, R], s *journal.Snapshot, system bool) error {
+	if s.Count > uint64(math.MaxInt) {
+		return fmt.Errorf("snapshot of %d records", s.Count)
+	}
+	if system {
+		return eng.Restore(s.LSN, int(s.Count), s.Records)
+	}
+	var bad error
+	err := eng.Restore(s.LSN, int(s.Count), func(yield func(k, v []byte) bool) {
+		for k, v := range s.Records {
+			if len(k) == 0 {
+				bad = errEmptyKey
+				return
+			}
+			if !yield(k, v) {
+				return
+			}
+		}
+	})
+	if bad != nil {
+		return bad
+	}
+	return err
+}
+
+// errEmptyKey is the corruption of a record with an empty key: no call
+// stores one, and none could read or delete it.
+var errEmptyKey = errors.New("hurrah: a record with an empty key")
+
+// decodeKV decodes a journaled key-value command, refusing one with an
+// empty key.
+func decodeKV(b []byte) (store.Command, error) {
+	c, err := store.DecodeCommand(b)
+	if err != nil {
+		return c, err
+	}
+	if (c.Op == store.OpSet || c.Op == store.OpDelete) && c.Key == "" {
+		return store.Command{}, errEmptyKey
+	}
+	for _, m := range c.Batch {
+		if m.Key == "" {
+			return store.Command{}, errEmptyKey
+		}
+	}
+	return c, nil
 }
 
 // ackLevel returns the level at which the owner acknowledges writes at d.
@@ -127,11 +176,8 @@ func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R],
 		Mailbox:      o.MailboxSize,
 		MaxBatch:     o.MaxBatch,
 		Restore: func(s *journal.Snapshot) error {
-			if s.Count > uint64(math.MaxInt) {
-				return fmt.Errorf("snapshot of %d records", s.Count)
-			}
-			keys = int(s.Count)
-			return eng.Restore(s.LSN, keys, s.Records)
+			keys = int(min(s.Count, math.MaxInt))
+			return restore(eng, s, system)
 		},
 	}, eng.Replay)
 	if err != nil {

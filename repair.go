@@ -2,7 +2,6 @@ package hurrah
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
@@ -107,16 +106,11 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 	// Snapshots are restored and records checked the way Open restores
 	// and replays them, so that a snapshot or a record whose checksums
 	// pass but whose contents do not decode counts as damage here too.
-	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
+	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), decodeKV, 0)
 	ropts := journal.RepairOptions{
 		DryRun:   dryRun,
 		Validate: eng.Replay,
-		Restore: func(s *journal.Snapshot) error {
-			if s.Count > uint64(math.MaxInt) {
-				return fmt.Errorf("snapshot of %d records", s.Count)
-			}
-			return eng.Restore(s.LSN, int(s.Count), s.Records)
-		},
+		Restore:  func(s *journal.Snapshot) error { return restore(eng, s, false) },
 	}
 	system, err := isSystemDir(vfs.OS, dir)
 	if err != nil {

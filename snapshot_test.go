@@ -80,6 +80,9 @@ func TestSnapshotDuringWrites(t *testing.T) {
 	ctx := context.Background()
 	dir := newDir(t)
 	db := openT(t, dir, &Options{SegmentSize: MinSegmentSize})
+	// One write first, so that some snapshot below has something to save
+	// even if all of them run before the writers' first write.
+	require.NoError(t, db.SetBytes(ctx, "first", nil))
 	var wg sync.WaitGroup
 	const writers, each = 4, 2000
 	for w := range writers {
