@@ -95,23 +95,13 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, m.state, err)
 		}
 	}
-	eng := store.New[C, func(*S), struct{}](m, decodeCommand[C], 0)
+	eng := store.New[C, func(*S), struct{}](m, Decode[C], 0)
 	sys := &System[S, C]{eng: eng, m: m, opts: o, level: ackLevel(o.Durability), journaled: dir != ""}
 	sys.snaps, sys.recovery, err = startEngine(dir, o, eng, true)
 	if err != nil {
 		return nil, err
 	}
 	return sys, nil
-}
-
-// decodeCommand decodes a journaled command.
-func decodeCommand[C any](b []byte) (C, error) {
-	var c C
-	if err := valueDec.Unmarshal(b, &c); err != nil {
-		var zero C
-		return zero, fmt.Errorf("%w: command %T: %w", ErrDecode, c, err)
-	}
-	return c, nil
 }
 
 // Commit applies c in the owner goroutine and returns once it is
@@ -136,7 +126,7 @@ func (sys *System[S, C]) Commit(ctx context.Context, c C) error {
 			return fmt.Errorf("%w: command of %d bytes exceeds MaxValueSize %d", ErrTooLarge, len(data), sys.opts.MaxValueSize)
 		}
 		// Apply what a replay will apply.
-		if c, err = decodeCommand[C](data); err != nil {
+		if c, err = Decode[C](data); err != nil {
 			return fmt.Errorf("%w: %w", ErrEncode, err)
 		}
 	}
