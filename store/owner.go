@@ -122,8 +122,8 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 				r.reply <- nil
 			case e.snap.running || e.snap.folding:
 				// The next snapshot starts once the last one is saved
-				// and its overlay folded back: freezing an image
-				// while one is left to fold would copy all of it.
+				// and its overlay folded back, so that snapshots in a
+				// row do not stack layers that reads look through.
 				e.snap.next = append(e.snap.next, r)
 			default:
 				e.startSnapshot([]*request[C, Q, R]{r}, journal, seal)
