@@ -31,6 +31,8 @@ type Snapshotter interface {
 // released. The engine calls Fold from the owner goroutine between batches
 // of requests until it returns false.
 type Folder interface {
+	// CanFold reports, cheaply, whether Fold has work it can do now.
+	CanFold() bool
 	// Fold does a bounded step of the deferred work and reports whether
 	// any remains.
 	Fold() (more bool)
@@ -141,11 +143,15 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	return im, release, nil
 }
 
+// CanFold implements Folder: there are changes to fold and no image
+// shares the base map.
+func (kv *KV) CanFold() bool { return kv.ovl != nil && kv.shared == 0 }
+
 // Fold implements Folder: once no image shares the base map, it moves up to
 // foldStep entries of the layers, oldest first, and then of the overlay
 // into it.
 func (kv *KV) Fold() bool {
-	if kv.ovl == nil || kv.shared > 0 {
+	if !kv.CanFold() {
 		return false
 	}
 	i := 0

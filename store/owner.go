@@ -34,9 +34,9 @@ func (o *owner[C, Q, R]) log(b *batch.Batch, r *request[C, Q, R], data []byte) {
 // work remains.
 func (o *owner[C, Q, R]) fold() bool {
 	e := o.e
-	f, ok := any(e.m).(Folder)
-	if !ok {
-		return false
+	f := e.folder
+	if f == nil || !f.CanFold() {
+		return false // no clock read on the request path when there is nothing to fold
 	}
 	t0 := time.Now()
 	more := f.Fold()

@@ -183,12 +183,11 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 	go func() {
 		defer e.wg.Done()
 		size, err := s.snaps.Save(s.ctx, lsn, img, ready)
-		done := &request[C, Q, R]{kind: kindSnapDone, reply: make(chan error, 1)}
+		done := &request[C, Q, R]{kind: kindSnapDone}
 		done.snap = &snapDone[C, Q, R]{lsn: lsn, size: size, err: err, release: release, waiters: waiters}
-		if e.act.Send(context.Background(), done) != nil {
-			// The owner has stopped; Close answers the waiters.
-			return
-		}
+		// If the owner has stopped, the send fails and Close answers the
+		// waiters (they wait on e.stopped too).
+		_ = e.act.Send(context.Background(), done)
 	}()
 }
 
