@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -107,16 +108,36 @@ func (a *Actor[M]) TrySend(m M) bool {
 	}
 }
 
-func (a *Actor[M]) send(ctx context.Context, ch chan M, m M) error {
+// Closed reports whether Close has begun. It never waits.
+//
+// A message that Send put on the mailbox is certain to be handled if Closed
+// still reports false after Send returned: the final drain comes after.
+// Once Closed reports true, a message sent just before may land after the
+// final drain and never be handled; only Done then tells.
+func (a *Actor[M]) Closed() bool {
 	select {
 	case <-a.quit:
-		return ErrClosed
+		return true
 	default:
+		return false
+	}
+}
+
+func (a *Actor[M]) send(ctx context.Context, ch chan M, m M) error {
+	if a.Closed() {
+		return ErrClosed
 	}
 	// A context that has already ended must win: the select below picks at
 	// random among ready cases and could otherwise still send.
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	// With room in the mailbox, send touching only the mailbox: a select
+	// would lock quit and ctx's channel too, and every sender shares quit.
+	select {
+	case ch <- m:
+		return nil
+	default:
 	}
 	select {
 	case ch <- m:
@@ -150,10 +171,34 @@ func (a *Actor[M]) run() {
 	}
 	batch := make([]M, 0, a.maxBatch)
 	for {
-		// The control lane goes first whenever it has something.
+		// The control lane goes first whenever it has something, then a
+		// tick that is due, then the mailbox. Each is tried alone first:
+		// a select locks every channel it names, and senders contend
+		// for the mailbox's lock.
 		select {
 		case m := <-a.control:
 			a.handle(append(batch[:0], m))
+			continue
+		default:
+		}
+		select {
+		case <-tickC:
+			a.h.(Ticker).Tick() // and on to the mailbox, which a fast ticker must not starve
+		default:
+		}
+		select {
+		case m := <-a.mailbox:
+			a.handle(a.drain(append(batch[:0], m)))
+			continue
+		default:
+		}
+		// Let the callers just answered run and send again before
+		// parking: the next batch is then bigger, and parking and
+		// being woken is the dearest step of the loop.
+		runtime.Gosched()
+		select {
+		case m := <-a.mailbox:
+			a.handle(a.drain(append(batch[:0], m)))
 			continue
 		default:
 		}

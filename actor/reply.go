@@ -8,11 +8,19 @@ import (
 // Await waits for a value on reply. It returns early with the context's
 // error if ctx ends, or with ErrClosed if done (an actor's Done channel) is
 // closed and no reply was sent before that.
+//
+// done may be nil when the reply is certain to come (see Actor.Closed).
+// Then, and with a ctx that never ends, Await is a plain receive: waiting
+// on done costs every caller a turn at one lock they all share.
 func Await[R any](ctx context.Context, reply <-chan R, done <-chan struct{}) (R, error) {
+	cancel := ctx.Done()
+	if cancel == nil && done == nil {
+		return <-reply, nil
+	}
 	select {
 	case r := <-reply:
 		return r, nil
-	case <-ctx.Done():
+	case <-cancel:
 		var zero R
 		return zero, ctx.Err()
 	case <-done:

@@ -158,15 +158,25 @@ func (e *Engine[C, Q, R]) Sync(ctx context.Context) error {
 
 func (e *Engine[C, Q, R]) call(ctx context.Context, r *request[C, Q, R]) (R, error) {
 	var zero R
+	r.fixed = ctx.Done() == nil
 	if err := e.act.Send(ctx, r); err != nil {
 		r.reset()
 		e.pool.Put(r)
 		return zero, closedErr(err)
 	}
-	err, werr := actor.Await(ctx, r.reply, e.stopped)
+	// The owner answers every request it takes; only one that landed
+	// after its final drain goes unanswered, and that can happen only if
+	// Close had begun by now. A snapshot is answered by a save that may
+	// end after the owner has stopped. Those wait on e.stopped too.
+	var stopped <-chan struct{}
+	if r.kind == kindSnapshot || e.act.Closed() {
+		stopped = e.stopped
+	}
+	err, werr := actor.Await(ctx, r.reply, stopped)
 	if werr != nil {
-		// Withdraw the request if the owner has not taken it yet. Either
-		// way the owner may still hold it, so it is not recycled.
+		// Withdraw the request if the owner has not taken it yet (a fixed
+		// one it runs anyway). Either way the owner may still hold it, so
+		// it is not recycled.
 		r.state.CompareAndSwap(pending, withdrawn)
 		return zero, closedErr(werr)
 	}

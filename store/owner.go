@@ -88,7 +88,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 	}
 	for _, r := range reqs {
-		if !r.state.CompareAndSwap(pending, taken) {
+		if !r.fixed && !r.state.CompareAndSwap(pending, taken) {
 			continue // its caller gave up before we got to it
 		}
 		switch r.kind {

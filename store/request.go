@@ -38,8 +38,11 @@ type request[C, Q, R any] struct {
 	snap  *snapDone[C, Q, R]
 
 	result R // written by the owner before it replies
-	state  atomic.Uint32
-	reply  chan error // buffered to one: the owner never blocks on it
+	// fixed says the caller cannot withdraw the request (its context
+	// never ends), so the owner need not settle the race with state.
+	fixed bool
+	state atomic.Uint32
+	reply chan error // buffered to one: the owner never blocks on it
 }
 
 // Done settles the request; it implements batch.Waiter.
@@ -52,5 +55,6 @@ func (r *request[C, Q, R]) reset() {
 	var res R
 	r.cmd, r.query, r.result, r.data = c, q, res, nil
 	r.exec, r.read, r.snap = nil, nil, nil
+	r.fixed = false
 	r.state.Store(pending)
 }
