@@ -229,7 +229,7 @@ func (db *DB) SetBytes(ctx context.Context, key string, value []byte) error {
 	if err := db.checkWrite(key, len(value)); err != nil {
 		return err
 	}
-	return db.set(ctx, key, append([]byte(nil), value...))
+	return db.set(ctx, key, value, false)
 }
 
 // GetBytes returns a copy of the bytes stored under key (for a value stored
@@ -308,9 +308,26 @@ func (db *DB) Close() error {
 	return db.eng.Close()
 }
 
-func (db *DB) set(ctx context.Context, key string, value []byte) error {
-	_, err := db.update(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
-	return err
+// set stores value under key. owned says the caller gives value up to the
+// store; otherwise the store keeps a copy. A store that journals keeps the
+// value inside the journal record it encodes, so it copies value once.
+func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) error {
+	if !db.journaled {
+		if !owned {
+			value = append([]byte(nil), value...)
+		}
+		_, err := db.update(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
+		return err
+	}
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	data, stored := store.EncodeSet(key, value)
+	if err := checkRecord(data); err != nil {
+		return err
+	}
+	_, err := db.eng.Update(ctx, store.Command{Op: store.OpSet, Key: key, Value: stored}, data, db.level)
+	return db.err(err)
 }
 
 func (db *DB) get(ctx context.Context, key string) ([]byte, error) {

@@ -61,7 +61,7 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 	if err := db.checkWrite(key, len(b)); err != nil {
 		return err
 	}
-	return db.set(ctx, key, b)
+	return db.set(ctx, key, b, true)
 }
 
 // Get returns the value stored under key, decoded into a T. It returns

@@ -34,11 +34,83 @@ func mustDec(o cbor.DecOptions) cbor.DecMode {
 
 // EncodeCommand returns the journal encoding of c.
 func EncodeCommand(c Command) ([]byte, error) {
+	if (c.Op == OpSet || c.Op == OpDelete) && c.Batch == nil {
+		b, _ := encodeSimple(c.Op, c.Key, c.Value)
+		return b, nil
+	}
 	b, err := cmdEnc.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("store: encode command: %w", err)
 	}
 	return b, nil
+}
+
+// EncodeSet returns the journal encoding of setting key to value, the same
+// bytes EncodeCommand returns for Command{Op: OpSet, Key: key, Value:
+// value}, and stored, the value's bytes inside it (nil for a nil value).
+// A store that journals can keep stored as the value and so copy the
+// caller's bytes once, not twice.
+func EncodeSet(key string, value []byte) (data, stored []byte) {
+	return encodeSimple(OpSet, key, value)
+}
+
+// encodeSimple writes a set or a delete of one key as the CBOR library
+// would, without reflection: an array of four holding the op, the key and
+// the value as byte strings (a nil value as null), and null for the batch.
+// It also returns the value's bytes inside the encoding.
+func encodeSimple(op Op, key string, value []byte) (data, stored []byte) {
+	n := 2 + headLen(len(key)) + len(key) + 1
+	if value != nil {
+		n += headLen(len(value)) + len(value)
+	} else {
+		n++
+	}
+	b := make([]byte, 0, n)
+	b = append(b, 0x84, byte(op))
+	b = appendHead(b, len(key))
+	b = append(b, key...)
+	if value == nil {
+		b = append(b, 0xf6)
+	} else {
+		b = appendHead(b, len(value))
+		start := len(b)
+		b = append(b, value...)
+		stored = b[start:len(b):len(b)]
+	}
+	return append(b, 0xf6), stored
+}
+
+// headLen is the length of the head of a CBOR byte string of n bytes.
+func headLen(n int) int {
+	switch {
+	case n < 24:
+		return 1
+	case n <= 0xff:
+		return 2
+	case n <= 0xffff:
+		return 3
+	case uint64(n) <= 0xffffffff:
+		return 5
+	}
+	return 9
+}
+
+// appendHead appends the head of a CBOR byte string of n bytes, in its
+// shortest form, as the CBOR library writes it.
+func appendHead(b []byte, n int) []byte {
+	const major = 2 << 5
+	u := uint64(n)
+	switch {
+	case n < 24:
+		return append(b, major|byte(n))
+	case n <= 0xff:
+		return append(b, major|24, byte(n))
+	case n <= 0xffff:
+		return append(b, major|25, byte(u>>8), byte(u))
+	case u <= 0xffffffff:
+		return append(b, major|26, byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
+	}
+	return append(b, major|27, byte(u>>56), byte(u>>48), byte(u>>40), byte(u>>32), byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
 }
 
 // DecodeCommand parses a journaled key-value command. It never panics on bad
