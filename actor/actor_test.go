@@ -392,3 +392,33 @@ func TestTickWithoutTicker(t *testing.T) {
 	require.NoError(t, a.Close())
 	require.EqualValues(t, 1, n.Load())
 }
+
+// TestTickDueAlwaysDoesNotStarveMailbox checks that a ticker that is due
+// at every turn of the loop still lets the mailbox be served.
+func TestTickDueAlwaysDoesNotStarveMailbox(t *testing.T) {
+	h := &tickRecorder{third: make(chan struct{})}
+	a := actor.Start[int](h, actor.Options{Tick: time.Nanosecond, Mailbox: 1})
+	ctx := context.Background()
+	sent := async(func() error {
+		for i := range 1000 {
+			if err := a.Send(ctx, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, recv(t, sent, "1000 sends through a mailbox of one"))
+	require.NoError(t, a.Close())
+	require.Equal(t, 1000, h.handled)
+}
+
+// TestClosed checks that Closed reports whether Close has begun.
+func TestClosed(t *testing.T) {
+	a := actor.Start[int](handleFunc[int](func([]int) {}), actor.Options{})
+	require.False(t, a.Closed())
+	require.NoError(t, a.Send(context.Background(), 1))
+	require.False(t, a.Closed())
+	require.NoError(t, a.Close())
+	require.True(t, a.Closed())
+	require.ErrorIs(t, a.Send(context.Background(), 2), actor.ErrClosed)
+}

@@ -27,6 +27,17 @@
 // with Close either lands before the final drain and is handled, or returns
 // ErrClosed, or lands after it and is never handled: its caller learns that
 // from Done, which is closed only after the last message has been handled.
+// Only a Send that Close overtook can land after the final drain, so a
+// caller for whom Closed still reports false once Send has returned may wait
+// for its reply alone (Await with a nil done): waiting on Done as well costs
+// every caller a turn at the one lock they all share.
+//
+// # Cost
+//
+// Every step of the loop tries one channel at a time before a select that
+// names several, since a select locks them all; and before parking, the
+// goroutine yields once, so that callers it has just answered can send again
+// and the next batch is bigger. Parking and being woken is the dearest step.
 //
 // Nothing in this package knows about keys, files or durability.
 package actor

@@ -3,6 +3,7 @@ package actor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,6 +34,26 @@ func TestAwaitReply(t *testing.T) {
 	})
 	later <- "later"
 	require.NoError(t, recv(t, res, "Await"))
+}
+
+// TestAwaitWithoutDone checks Await with a nil done channel: a plain wait
+// for the reply, or for the context.
+func TestAwaitWithoutDone(t *testing.T) {
+	reply := make(chan int, 1)
+	res := async(func() error {
+		v, err := actor.Await(context.Background(), reply, nil)
+		if err == nil && v != 7 {
+			err = fmt.Errorf("got %d, want 7", v)
+		}
+		return err
+	})
+	reply <- 7
+	require.NoError(t, recv(t, res, "Await"))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	res = async(func() error { _, err := actor.Await(ctx, reply, nil); return err })
+	cancel()
+	require.ErrorIs(t, recv(t, res, "Await to return after cancel"), context.Canceled)
 }
 
 // TestAwaitContext checks Await gives up with the context's error when no

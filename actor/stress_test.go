@@ -24,6 +24,15 @@ type stressReq struct {
 // with its reply or ErrClosed, none may hang, and the set of requests the
 // handler saw must be exactly the set of requests that got a reply.
 func TestStressSendAwaitClose(t *testing.T) {
+	t.Run("await done", func(t *testing.T) { stressSendAwaitClose(t, false) })
+	t.Run("await done only once closed", func(t *testing.T) { stressSendAwaitClose(t, true) })
+}
+
+// stressSendAwaitClose is TestStressSendAwaitClose. With closedCheck, a
+// caller waits on the actor's Done only if Closed reports true after its
+// Send, as the store's callers do; a message that is never handled would
+// then hang its caller, and the test.
+func stressSendAwaitClose(t *testing.T, closedCheck bool) {
 	const (
 		callers = 64
 		calls   = 1000
@@ -74,7 +83,11 @@ func TestStressSendAwaitClose(t *testing.T) {
 					res.closed++
 					return
 				}
-				v, err := actor.Await(ctx, r.reply, a.Done())
+				done := a.Done()
+				if closedCheck && !a.Closed() {
+					done = nil // the reply is certain to come
+				}
+				v, err := actor.Await(ctx, r.reply, done)
 				switch {
 				case err == nil && v == 2*id:
 					res.replied = append(res.replied, id)
