@@ -38,6 +38,11 @@ func EncodeCommand(c Command) ([]byte, error) {
 		b, _ := encodeSimple(c.Op, c.Key, c.Value)
 		return b, nil
 	}
+	if c.Op == OpBatch && c.Key == "" && c.Value == nil && c.Batch != nil {
+		if b, ok := encodeBatch(c.Batch); ok {
+			return b, nil
+		}
+	}
 	b, err := cmdEnc.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("store: encode command: %w", err)
@@ -80,6 +85,42 @@ func encodeSimple(op Op, key string, value []byte) (data, stored []byte) {
 	return append(b, 0xf6), stored
 }
 
+// batchHead starts the encoding of a batch: an array of four holding the
+// op, an empty key, a null value and then the array of mutations.
+var batchHead = [...]byte{0x84, byte(OpBatch), 0x40, 0xf6}
+
+// encodeBatch writes a batch command as the CBOR library would, without
+// reflection: batchHead, the array head, then each mutation as an array
+// of three (op, key, value or null). It reports false, leaving the batch
+// to the library, if a mutation is neither a set nor a delete.
+func encodeBatch(muts []Mutation) ([]byte, bool) {
+	n := len(batchHead) + headLen(len(muts)) // an array head is as long as a byte string's
+	for _, m := range muts {
+		if m.Op != OpSet && m.Op != OpDelete {
+			return nil, false
+		}
+		n += 2 + headLen(len(m.Key)) + len(m.Key) + 1
+		if m.Value != nil {
+			n += headLen(len(m.Value)) + len(m.Value) - 1
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, batchHead[:]...)
+	b = appendTypedHead(b, 4<<5, len(muts))
+	for _, m := range muts {
+		b = append(b, 0x83, byte(m.Op))
+		b = appendHead(b, len(m.Key))
+		b = append(b, m.Key...)
+		if m.Value == nil {
+			b = append(b, 0xf6)
+		} else {
+			b = appendHead(b, len(m.Value))
+			b = append(b, m.Value...)
+		}
+	}
+	return b, true
+}
+
 // headLen is the length of the head of a CBOR byte string of n bytes.
 func headLen(n int) int {
 	switch {
@@ -97,8 +138,11 @@ func headLen(n int) int {
 
 // appendHead appends the head of a CBOR byte string of n bytes, in its
 // shortest form, as the CBOR library writes it.
-func appendHead(b []byte, n int) []byte {
-	const major = 2 << 5
+func appendHead(b []byte, n int) []byte { return appendTypedHead(b, 2<<5, n) }
+
+// appendTypedHead appends a CBOR head of the given major type (shifted into
+// the top three bits) and argument n, in its shortest form.
+func appendTypedHead(b []byte, major byte, n int) []byte {
 	u := uint64(n)
 	switch {
 	case n < 24:
@@ -130,6 +174,9 @@ func DecodeCommand(b []byte) (Command, error) {
 // anything else, which decodeCBOR then judges. It is several times faster
 // than the general decoder, which dominates the time a restart takes.
 func decodeSimple(b []byte) (Command, bool) {
+	if len(b) > len(batchHead) && [4]byte(b) == batchHead {
+		return decodeBatch(b[len(batchHead):])
+	}
 	if len(b) < 5 || b[0] != 0x84 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) || b[len(b)-1] != 0xf6 {
 		return Command{}, false
 	}
@@ -148,6 +195,42 @@ func decodeSimple(b []byte) (Command, bool) {
 	return c, true
 }
 
+// decodeBatch decodes the mutations of a batch in the form encodeBatch
+// writes them, and the equivalent forms decodeSimple takes for one set: b
+// follows batchHead. Each value is a copy of its own, so that a value kept
+// in the map does not keep the others alive. It reports false for
+// anything else.
+func decodeBatch(b []byte) (Command, bool) {
+	n, b, ok := head(b, 4)
+	if !ok || n > uint64(len(b))/4 { // a mutation takes four bytes at least
+		return Command{}, false
+	}
+	muts := make([]Mutation, n)
+	for i := range muts {
+		if len(b) < 2 || b[0] != 0x83 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) {
+			return Command{}, false
+		}
+		op := Op(b[1])
+		key, rest, ok := byteString(b[2:])
+		if !ok || key == nil {
+			return Command{}, false
+		}
+		value, rest, ok := byteString(rest)
+		if !ok {
+			return Command{}, false
+		}
+		muts[i] = Mutation{Op: op, Key: string(key)}
+		if value != nil {
+			muts[i].Value = append(make([]byte, 0, len(value)), value...)
+		}
+		b = rest
+	}
+	if len(b) != 0 {
+		return Command{}, false
+	}
+	return Command{Op: OpBatch, Batch: muts}, true
+}
+
 // byteString decodes a definite-length CBOR byte string, or null (a nil
 // result), at the start of b, and returns what follows it.
 func byteString(b []byte) (s, rest []byte, ok bool) {
@@ -157,16 +240,26 @@ func byteString(b []byte) (s, rest []byte, ok bool) {
 	if b[0] == 0xf6 {
 		return nil, b[1:], true
 	}
-	if b[0]>>5 != 2 {
+	n, b, ok := head(b, 2)
+	if !ok || n > uint64(len(b)) {
 		return nil, nil, false
 	}
-	n, b := uint64(b[0]&0x1f), b[1:]
+	return b[:n:n], b[n:], true
+}
+
+// head decodes a definite-length CBOR head of the given major type at the
+// start of b, and returns its argument and what follows it.
+func head(b []byte, major byte) (n uint64, rest []byte, ok bool) {
+	if len(b) == 0 || b[0]>>5 != major {
+		return 0, nil, false
+	}
+	n, b = uint64(b[0]&0x1f), b[1:]
 	switch {
 	case n < 24:
 	case n <= 27:
 		size := 1 << (n - 24)
 		if len(b) < size {
-			return nil, nil, false
+			return 0, nil, false
 		}
 		n = 0
 		for _, c := range b[:size] {
@@ -174,12 +267,9 @@ func byteString(b []byte) (s, rest []byte, ok bool) {
 		}
 		b = b[size:]
 	default: // indefinite length, or reserved
-		return nil, nil, false
+		return 0, nil, false
 	}
-	if n > uint64(len(b)) {
-		return nil, nil, false
-	}
-	return b[:n:n], b[n:], true
+	return n, b, true
 }
 
 // decodeCBOR is DecodeCommand's general path.
