@@ -19,10 +19,10 @@ const (
 	DefaultMailboxSize  = actor.DefaultMailbox
 	DefaultMaxBatch     = actor.DefaultMaxBatch
 	// DefaultSnapshotThreshold is the journal growth past which a store
-	// snapshots on its own (if the growth also passes twice the size of
-	// the last snapshot).
-	DefaultSnapshotThreshold = 64 << 20
-	DefaultKeepSnapshots     = 2
+	// snapshots on its own (if the growth also passes the size of the
+	// last snapshot).
+	DefaultSnapshotThreshold = 8 << 20
+	DefaultKeepSnapshots     = 1
 
 	MinSegmentSize   = 4 << 10   // smallest SegmentSize accepted
 	MaxSegmentSize   = 1 << 30   // largest SegmentSize accepted
@@ -69,17 +69,20 @@ type Options struct {
 	MaxBatch int
 
 	// SnapshotThreshold turns automatic snapshots on: once the journal has
-	// grown by more than SnapshotThreshold bytes and by more than twice
-	// the size of the last snapshot since that snapshot began, the store
-	// takes a snapshot on its own, in the background. Default 64 MiB;
+	// grown by more than SnapshotThreshold bytes and by more than the
+	// size of the last snapshot since that snapshot began, the store
+	// takes a snapshot on its own, in the background. So the disk holds
+	// about twice the live data at most, and writing snapshots costs
+	// about as much again as writing the journal. Default 8 MiB;
 	// negative turns automatic snapshots off (Snapshot still works).
 	SnapshotThreshold int64
 
 	// KeepSnapshots is how many snapshot files are kept: after each
-	// snapshot the older ones beyond this many are removed. Default 2;
+	// snapshot the older ones beyond this many are removed. Default 1;
 	// at most 1024. The journal is kept only back to the newest snapshot,
 	// so an older one helps only while the journal still reaches back to
-	// it, or for reading with tools.
+	// it (after a compaction that was cut short), or for reading with
+	// tools.
 	KeepSnapshots int
 
 	fs vfs.FS // tests swap the file system; nil means the OS

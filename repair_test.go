@@ -19,7 +19,8 @@ import (
 
 // repairOpts writes every record in its own fsynced frame, into segments of
 // the smallest size, so that a store of a hundred records spans several.
-var repairOpts = Options{Durability: Synced, SegmentSize: MinSegmentSize}
+// KeepSnapshots 2: the snapshot tests need an older snapshot beside the newest.
+var repairOpts = Options{Durability: Synced, SegmentSize: MinSegmentSize, KeepSnapshots: 2}
 
 // repairStore is a closed store written by repairWrite, and what it held
 // after each record.

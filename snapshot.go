@@ -89,7 +89,7 @@ func (d *diskSnapshots) prune(keep int, upto uint64) ([]string, error) {
 // share the next one. On a memory-only store Snapshot returns nil at once.
 //
 // The store also snapshots on its own when the journal grows past
-// Options.SnapshotThreshold and twice the size of the last snapshot.
+// Options.SnapshotThreshold and the size of the last snapshot.
 func (db *DB) Snapshot(ctx context.Context) error {
 	if db.closed.Load() {
 		return ErrClosed

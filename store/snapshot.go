@@ -29,8 +29,8 @@ type Snapshots interface {
 // SnapshotPolicy says when the engine snapshots on its own.
 type SnapshotPolicy struct {
 	// Threshold is the least journal growth, in bytes, that triggers a
-	// snapshot; the growth must also pass twice the size of the last
-	// snapshot. Zero or negative turns automatic snapshots off.
+	// snapshot; the growth must also pass the size of the last snapshot.
+	// Zero or negative turns automatic snapshots off.
 	Threshold int64
 	// LastSize and LastLSN describe the snapshot the state was restored
 	// from, or are zero.
@@ -130,7 +130,7 @@ func (e *Engine[C, Q, R]) wantSnapshot() bool {
 	if s.snaps == nil || s.running || s.policy.Threshold <= 0 || e.closing.Load() {
 		return false
 	}
-	return s.snaps.Written()-s.base > max(s.policy.Threshold, 2*s.last)
+	return s.snaps.Written()-s.base > max(s.policy.Threshold, s.last)
 }
 
 // startSnapshot freezes an image at the current LSN and starts a goroutine
