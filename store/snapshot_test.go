@@ -654,7 +654,7 @@ func TestSnapshotAutomaticPolicy(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			s := newAutoSink()
 			f := newFakeSnaps(false)
-			e := startSnapEngine(store.NewKV(0), s, f, store.SnapshotPolicy{Threshold: 100, LastSize: 500}, actor.Options{})
+			e := startSnapEngine(store.NewKV(0), s, f, store.SnapshotPolicy{Threshold: 100, LastSize: 1000}, actor.Options{})
 			mustUpdate(t, e, set("a", "1"), store.AckSynced)
 			f.written.Store(1000)
 			mustUpdate(t, e, set("b", "1"), store.AckSynced)
