@@ -1,8 +1,10 @@
 package hurrah
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -16,7 +18,7 @@ import (
 // may hold any bytes. Map keys are written in a fixed order, so equal
 // values always encode to the same bytes.
 var (
-	valueEnc cbor.EncMode = mustEncMode(cbor.EncOptions{
+	valueEnc cbor.UserBufferEncMode = mustEncMode(cbor.EncOptions{
 		Time:    cbor.TimeRFC3339Nano,
 		TimeTag: cbor.EncTagRequired,
 		Sort:    cbor.SortCoreDeterministic, // equal maps encode alike, for CompareAndSwap
@@ -28,8 +30,8 @@ var (
 	})
 )
 
-func mustEncMode(o cbor.EncOptions) cbor.EncMode {
-	m, err := o.EncMode()
+func mustEncMode(o cbor.EncOptions) cbor.UserBufferEncMode {
+	m, err := o.UserBufferEncMode()
 	if err != nil {
 		panic(err) // constant options
 	}
@@ -54,14 +56,40 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 	if err := db.checkWrite(key, 0); err != nil {
 		return err
 	}
-	b, err := valueEnc.Marshal(v)
-	if err != nil {
+	if !db.journaled {
+		b, err := valueEnc.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+		}
+		if err := db.checkWrite(key, len(b)); err != nil {
+			return err
+		}
+		return db.set(ctx, key, b, true)
+	}
+	// The journal record gets a copy of the encoding, so it is encoded
+	// into a pooled buffer rather than a fresh one.
+	buf := encBufs.Get().(*bytes.Buffer)
+	defer putEncBuf(buf)
+	if err := valueEnc.MarshalToBuffer(v, buf); err != nil {
 		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
 	}
-	if err := db.checkWrite(key, len(b)); err != nil {
+	if err := db.checkWrite(key, buf.Len()); err != nil {
 		return err
 	}
-	return db.set(ctx, key, b, true)
+	return db.set(ctx, key, buf.Bytes(), false)
+}
+
+// encBufs holds buffers for encoding values that are copied on at once.
+var encBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putEncBuf returns buf to encBufs, unless it grew large: one big value
+// must not pin its buffer in the pool for good.
+func putEncBuf(buf *bytes.Buffer) {
+	if buf.Cap() > 64<<10 {
+		return
+	}
+	buf.Reset()
+	encBufs.Put(buf)
 }
 
 // Get returns the value stored under key, decoded into a T. It returns
