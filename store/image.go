@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"iter"
 	"slices"
 )
 
@@ -194,16 +195,25 @@ func (kv *KV) apply(k string, s slot) {
 var errRestore = errors.New("store: snapshot does not fit the key-value state")
 
 // Restore implements Snapshotter. It replaces the map with one sized for
-// n keys. Values alias the records' bytes.
+// n keys. Keys and values are copies, each value an allocation of its own:
+// a value aliasing the records' bytes would keep all of them alive for as
+// long as any one value is not overwritten.
+//
+// Copying and inserting take about as long as each other, so a second
+// goroutine copies the records in chunks while this one inserts them.
+// records is read from that goroutine, which has ended when Restore
+// returns.
 func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) error {
 	if n < 0 {
 		return errRestore
 	}
 	m := make(map[string][]byte, n)
 	count := 0
-	for k, v := range records {
-		m[string(k)] = v
-		count++
+	for chunk := range copyChunks(records) {
+		for _, p := range chunk {
+			m[p.key] = p.value
+		}
+		count += len(chunk)
 	}
 	if count != n || len(m) != n {
 		return errRestore // not n records, or a duplicate key: no image yields one
@@ -212,4 +222,59 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	// count against the new map.
 	*kv = KV{m: m, gen: kv.gen + 1}
 	return nil
+}
+
+// restoreChunk is how many records copyChunks hands over at a time.
+const restoreChunk = 4096
+
+// pair is a copied record.
+type pair struct {
+	key   string
+	value []byte
+}
+
+// copyChunks yields copies of the records, a chunk at a time, copied by a
+// goroutine of its own a few chunks ahead of the caller. The goroutine has
+// ended by the time the loop over copyChunks ends, however it ends.
+func copyChunks(records func(yield func(key, value []byte) bool)) iter.Seq[[]pair] {
+	return func(yield func([]pair) bool) {
+		chunks := make(chan []pair, 4)
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(chunks)
+			chunk := make([]pair, 0, restoreChunk)
+			for k, v := range records {
+				var c []byte
+				if v != nil {
+					c = append(make([]byte, 0, len(v)), v...)
+				}
+				chunk = append(chunk, pair{string(k), c})
+				if len(chunk) < restoreChunk {
+					continue
+				}
+				select {
+				case chunks <- chunk:
+				case <-stop:
+					return
+				}
+				chunk = make([]pair, 0, restoreChunk)
+			}
+			if len(chunk) > 0 {
+				select {
+				case chunks <- chunk:
+				case <-stop:
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			<-done
+		}()
+		for chunk := range chunks {
+			if !yield(chunk) {
+				return
+			}
+		}
+	}
 }
