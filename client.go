@@ -309,8 +309,9 @@ func (db *DB) Close() error {
 }
 
 // set stores value under key. owned says the caller gives value up to the
-// store; otherwise the store keeps a copy. A store that journals keeps the
-// value inside the journal record it encodes, so it copies value once.
+// store; otherwise the store keeps a copy. A store that journals copies
+// value once, into the journal record it encodes, and keeps the value
+// inside the record unless the key is long.
 func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) error {
 	if !db.journaled {
 		if !owned {
@@ -322,13 +323,25 @@ func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) err
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	if len(value) == 0 {
+		value = nil // journaled as null and kept as nil, as a copy of it would be
+	}
 	data, stored := store.EncodeSet(key, value)
 	if err := checkRecord(data); err != nil {
 		return err
 	}
+	if len(data)-len(stored) > maxRecordOverhead {
+		// A long key: keeping the value inside the record would keep the
+		// key's bytes alive twice over.
+		stored = append([]byte(nil), stored...)
+	}
 	_, err := db.eng.Update(ctx, store.Command{Op: store.OpSet, Key: key, Value: stored}, data, db.level)
 	return db.err(err)
 }
+
+// maxRecordOverhead is the most bytes a record may hold beyond its value
+// for the map to keep the value inside it: a key up to 26 bytes.
+const maxRecordOverhead = 32
 
 func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
 	if err := db.checkRead(key); err != nil {

@@ -7,7 +7,15 @@ import "context"
 // way to read many keys at once without paying one round trip per key. A
 // missing key's entry is nil; a stored empty value is a non-nil empty slice.
 // Every key is checked first (ErrInvalidKey, ErrTooLarge).
+//
+// The copies share one allocation, which stays alive while any of them
+// does. The lookups run in the owner goroutine as one step, which holds up
+// every other request meanwhile (about 0.1–0.3 µs a key here): split lists
+// of many thousands of keys into several calls.
 func (db *DB) GetBytesMany(ctx context.Context, keys []string) ([][]byte, error) {
+	if db.closed.Load() {
+		return nil, ErrClosed
+	}
 	for _, k := range keys {
 		if err := db.checkRead(k); err != nil {
 			return nil, err

@@ -64,6 +64,8 @@ func TestGetBytesManyBadInput(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = db.GetBytesMany(ctx, []string{"a"})
 	require.ErrorIs(t, err, ErrClosed)
+	_, err = db.GetBytesMany(ctx, nil)
+	require.ErrorIs(t, err, ErrClosed, "even with no keys")
 }
 
 // TestGetBytesManyOnePointInTime checks that a batch read never sees half

@@ -164,10 +164,13 @@ func (e *Engine[C, Q, R]) call(ctx context.Context, r *request[C, Q, R]) (R, err
 		e.pool.Put(r)
 		return zero, closedErr(err)
 	}
-	// The owner answers every request it takes; only one that landed
-	// after its final drain goes unanswered, and that can happen only if
-	// Close had begun by now. A snapshot is answered by a save that may
-	// end after the owner has stopped. Those wait on e.stopped too.
+	// Every request the owner takes is answered: by the owner, or by the
+	// sink, which settles every waiter it is handed (on success, failure
+	// or Close) and is closed only after the owner has stopped. Only a
+	// request that landed after the owner's final drain goes unanswered,
+	// and that can happen only if Close had begun by now. A snapshot is
+	// answered by a save that may end after the owner has stopped. Those
+	// wait on e.stopped too.
 	var stopped <-chan struct{}
 	if r.kind == kindSnapshot || e.act.Closed() {
 		stopped = e.stopped
@@ -177,7 +180,13 @@ func (e *Engine[C, Q, R]) call(ctx context.Context, r *request[C, Q, R]) (R, err
 		// Withdraw the request if the owner has not taken it yet (a fixed
 		// one it runs anyway). Either way the owner may still hold it, so
 		// it is not recycled.
-		r.state.CompareAndSwap(pending, withdrawn)
+		if !r.state.CompareAndSwap(pending, withdrawn) && (r.kind == kindRead || r.kind == kindExec) {
+			// The owner has taken it and is running, or will run, the
+			// caller's function, which may read and write the caller's
+			// memory: wait until it is done, so that nothing touches
+			// that memory after the caller has its error.
+			actor.Await(context.Background(), r.reply, e.stopped)
+		}
 		return zero, closedErr(werr)
 	}
 	res := r.result

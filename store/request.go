@@ -17,7 +17,8 @@ const (
 
 // Request states. A caller that gives up moves a pending request to
 // withdrawn; the owner moves it to taken before acting on it. Whoever wins
-// decides whether the request runs.
+// decides whether the request runs. A fixed request, whose caller cannot
+// give up, skips this: the owner runs it without moving it.
 const (
 	pending uint32 = iota
 	taken
