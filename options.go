@@ -72,9 +72,10 @@ type Options struct {
 	// grown by more than SnapshotThreshold bytes and by more than the
 	// size of the last snapshot since that snapshot began, the store
 	// takes a snapshot on its own, in the background. So the disk holds
-	// about twice the live data at most, and writing snapshots costs
-	// about as much again as writing the journal. Default 8 MiB;
-	// negative turns automatic snapshots off (Snapshot still works).
+	// about twice the live data between snapshots (three times while one
+	// is written), and writing snapshots costs about as much again as
+	// writing the journal. Default 8 MiB; negative turns automatic
+	// snapshots off (Snapshot still works).
 	SnapshotThreshold int64
 
 	// KeepSnapshots is how many snapshot files are kept: after each
