@@ -92,8 +92,8 @@ var suites = []suite{
 	},
 	{
 		name: "set-written", wl: wSet, unit: "ops/s", quickGs: allGs, fullGs: allGs,
-		note:       "buntdb EverySecond is its default; buntdb Never and badger SyncWrites=false never wait for a write",
-		contenders: []contender{cHurrahWritten, cBuntEvery, cBuntNever, cBadgerNoSync},
+		note:       "buntdb EverySecond is its default; buntdb Never and badger SyncWrites=false never wait for a write; hurrah-memory and bare-owner (in memory) show what bounds hurrah: its owner round trip, journal or not",
+		contenders: []contender{cHurrahWritten, cBuntEvery, cBuntNever, cBadgerNoSync, cHurrahMemAlt, cBareOwner},
 		target: at64("≥5× buntdb-everysecond", func(f *figure) bool {
 			return f.ratio("buntdb-everysecond") >= 5
 		}),
