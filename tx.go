@@ -72,9 +72,11 @@ func catch(f func() error) (err error) {
 // fn holds up every other request while it runs, so it must be quick, and
 // it must not call any method of the DB: that call would wait for the owner
 // goroutine, which is waiting for fn. Do slow work (encoding big values,
-// I/O) before Update. If ctx ends while fn runs, Update returns the
-// context's error but the transaction may still commit, as for any write
-// that returns an error.
+// I/O) before Update. If ctx ends once fn has started, Update still waits
+// for fn (and for the acknowledgement of what it wrote), so that fn never
+// runs after Update has returned; it then returns the context's error, and
+// the transaction may have committed, as for any write that returns an
+// error.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.closed.Load() {
 		return ErrClosed
