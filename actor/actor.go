@@ -175,32 +175,23 @@ func (a *Actor[M]) run() {
 		// tick that is due, then the mailbox. Each is tried alone first:
 		// a select locks every channel it names, and senders contend
 		// for the mailbox's lock.
-		select {
-		case m := <-a.control:
-			a.handle(append(batch[:0], m))
+		if a.tryControl(batch) {
 			continue
-		default:
 		}
 		select {
 		case <-tickC:
 			a.h.(Ticker).Tick() // and on to the mailbox, which a fast ticker must not starve
 		default:
 		}
-		select {
-		case m := <-a.mailbox:
-			a.handle(a.drain(append(batch[:0], m)))
+		if a.tryMailbox(batch) {
 			continue
-		default:
 		}
 		// Let the callers just answered run and send again before
 		// parking: the next batch is then bigger, and parking and
 		// being woken is the dearest step of the loop.
 		runtime.Gosched()
-		select {
-		case m := <-a.mailbox:
-			a.handle(a.drain(append(batch[:0], m)))
+		if a.tryMailbox(batch) {
 			continue
-		default:
 		}
 		select {
 		case m := <-a.control:
@@ -213,6 +204,30 @@ func (a *Actor[M]) run() {
 			a.finish(batch)
 			return
 		}
+	}
+}
+
+// tryControl handles a message from the control lane if one is there, and
+// reports whether it did. It never waits.
+func (a *Actor[M]) tryControl(batch []M) bool {
+	select {
+	case m := <-a.control:
+		a.handle(append(batch[:0], m))
+		return true
+	default:
+		return false
+	}
+}
+
+// tryMailbox handles what the mailbox holds, up to maxBatch messages, if it
+// holds anything, and reports whether it did. It never waits.
+func (a *Actor[M]) tryMailbox(batch []M) bool {
+	select {
+	case m := <-a.mailbox:
+		a.handle(a.drain(append(batch[:0], m)))
+		return true
+	default:
+		return false
 	}
 }
 
@@ -232,20 +247,8 @@ func (a *Actor[M]) drain(batch []M) []M {
 
 // finish handles everything still queued, then stops the handler.
 func (a *Actor[M]) finish(batch []M) {
-	for {
-		select {
-		case m := <-a.control:
-			a.handle(append(batch[:0], m))
-			continue
-		default:
-		}
-		select {
-		case m := <-a.mailbox:
-			a.handle(a.drain(append(batch[:0], m)))
-			continue
-		default:
-		}
-		break
+	for a.tryControl(batch) || a.tryMailbox(batch) {
+		// The control lane first, then the mailbox, until both are empty.
 	}
 	if s, ok := a.h.(Stopper); ok {
 		a.err = s.Stop()
