@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/hurrahdb/hurrah/internal/cborhead"
 )
 
 // Frame is one decoded frame.
@@ -63,9 +65,9 @@ func isDamage(err error) bool {
 // exceed MaxPayload (which any entries within MaxEntry in total guarantee);
 // AppendFrame panics if it does, as that is a bug in the caller.
 func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
-	size := 1 + headSize(firstLSN) + headSize(synced) + headSize(uint64(len(entries)))
+	size := 1 + cborhead.Size(firstLSN) + cborhead.Size(synced) + cborhead.Size(uint64(len(entries)))
 	for _, e := range entries {
-		size += headSize(uint64(len(e))) + len(e)
+		size += cborhead.Size(uint64(len(e))) + len(e)
 		if size > MaxPayload {
 			panic(fmt.Sprintf("journal: AppendFrame: payload over MaxPayload (%d bytes)", MaxPayload))
 		}
@@ -73,12 +75,12 @@ func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
 	dst = slices.Grow(dst, FrameHeaderSize+size)
 	start := len(dst)
 	dst = append(dst, make([]byte, FrameHeaderSize)...)
-	dst = appendHead(dst, majorArray, 3)
-	dst = appendHead(dst, majorUint, firstLSN)
-	dst = appendHead(dst, majorUint, synced)
-	dst = appendHead(dst, majorArray, uint64(len(entries)))
+	dst = cborhead.Append(dst, majorArray, 3)
+	dst = cborhead.Append(dst, majorUint, firstLSN)
+	dst = cborhead.Append(dst, majorUint, synced)
+	dst = cborhead.Append(dst, majorArray, uint64(len(entries)))
 	for _, e := range entries {
-		dst = appendHead(dst, majorBytes, uint64(len(e)))
+		dst = cborhead.Append(dst, majorBytes, uint64(len(e)))
 		dst = append(dst, e...)
 	}
 	h := dst[start : start+FrameHeaderSize]
@@ -178,44 +180,10 @@ func decodePayload(p []byte) (Frame, error) {
 
 // CBOR major types used by the payload.
 const (
-	majorUint  = 0
-	majorBytes = 2
-	majorArray = 4
+	majorUint  = cborhead.Uint
+	majorBytes = cborhead.Bytes
+	majorArray = cborhead.Array
 )
-
-// headSize is the size of the shortest CBOR head for the argument v.
-func headSize(v uint64) int {
-	switch {
-	case v < 24:
-		return 1
-	case v <= 0xff:
-		return 2
-	case v <= 0xffff:
-		return 3
-	case v <= 0xffffffff:
-		return 5
-	default:
-		return 9
-	}
-}
-
-// appendHead appends the shortest CBOR head of the given major type and
-// argument.
-func appendHead(dst []byte, major byte, v uint64) []byte {
-	m := major << 5
-	switch {
-	case v < 24:
-		return append(dst, m|byte(v))
-	case v <= 0xff:
-		return append(dst, m|24, byte(v))
-	case v <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(dst, m|25), uint16(v))
-	case v <= 0xffffffff:
-		return binary.BigEndian.AppendUint32(append(dst, m|26), uint32(v))
-	default:
-		return binary.BigEndian.AppendUint64(append(dst, m|27), v)
-	}
-}
 
 // cborReader reads CBOR heads from a payload. It accepts definite lengths
 // only (additional information 0 to 27) and does not insist on the shortest

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hurrahdb/hurrah/actor"
 	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/cborhead"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -538,7 +539,7 @@ func (w *writer) writeBuf() error {
 }
 
 // entrySize is the payload bytes an entry takes.
-func entrySize(data []byte) int { return headSize(uint64(len(data))) + len(data) }
+func entrySize(data []byte) int { return cborhead.Size(uint64(len(data))) + len(data) }
 
 // dirty reports whether the segment holds bytes not yet fsynced.
 func (w *writer) dirty() bool { return w.size > w.synced }

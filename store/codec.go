@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/hurrahdb/hurrah/internal/cborhead"
 )
 
 // Keys are Go strings, which may hold any bytes, so commands carry them as
@@ -94,7 +96,7 @@ var batchHead = [...]byte{0x84, byte(OpBatch), 0x40, 0xf6}
 // of three (op, key, value or null). It reports false, leaving the batch
 // to the library, if a mutation is neither a set nor a delete.
 func encodeBatch(muts []Mutation) ([]byte, bool) {
-	n := len(batchHead) + headLen(len(muts)) // an array head is as long as a byte string's
+	n := len(batchHead) + headLen(len(muts))
 	for _, m := range muts {
 		if m.Op != OpSet && m.Op != OpDelete {
 			return nil, false
@@ -106,7 +108,7 @@ func encodeBatch(muts []Mutation) ([]byte, bool) {
 	}
 	b := make([]byte, 0, n)
 	b = append(b, batchHead[:]...)
-	b = appendTypedHead(b, 4<<5, len(muts))
+	b = cborhead.Append(b, cborhead.Array, uint64(len(muts)))
 	for _, m := range muts {
 		b = append(b, 0x83, byte(m.Op))
 		b = appendHead(b, len(m.Key))
@@ -121,41 +123,13 @@ func encodeBatch(muts []Mutation) ([]byte, bool) {
 	return b, true
 }
 
-// headLen is the length of the head of a CBOR byte string of n bytes.
-func headLen(n int) int {
-	switch {
-	case n < 24:
-		return 1
-	case n <= 0xff:
-		return 2
-	case n <= 0xffff:
-		return 3
-	case uint64(n) <= 0xffffffff:
-		return 5
-	}
-	return 9
-}
+// headLen is the length of the head of a CBOR byte string, or array, of n
+// bytes or items.
+func headLen(n int) int { return cborhead.Size(uint64(n)) }
 
 // appendHead appends the head of a CBOR byte string of n bytes, in its
 // shortest form, as the CBOR library writes it.
-func appendHead(b []byte, n int) []byte { return appendTypedHead(b, 2<<5, n) }
-
-// appendTypedHead appends a CBOR head of the given major type (shifted into
-// the top three bits) and argument n, in its shortest form.
-func appendTypedHead(b []byte, major byte, n int) []byte {
-	u := uint64(n)
-	switch {
-	case n < 24:
-		return append(b, major|byte(n))
-	case n <= 0xff:
-		return append(b, major|24, byte(n))
-	case n <= 0xffff:
-		return append(b, major|25, byte(u>>8), byte(u))
-	case u <= 0xffffffff:
-		return append(b, major|26, byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
-	}
-	return append(b, major|27, byte(u>>56), byte(u>>48), byte(u>>40), byte(u>>32), byte(u>>24), byte(u>>16), byte(u>>8), byte(u))
-}
+func appendHead(b []byte, n int) []byte { return cborhead.Append(b, cborhead.Bytes, uint64(n)) }
 
 // DecodeCommand parses a journaled key-value command. It never panics on bad
 // input. The value is a copy: the command does not alias b.

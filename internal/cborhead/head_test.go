@@ -1,0 +1,26 @@
+package cborhead
+
+import (
+	"math"
+	"testing"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAppendMatchesLibrary checks every head length against what the CBOR
+// library writes for an unsigned integer, and Size against Append.
+func TestAppendMatchesLibrary(t *testing.T) {
+	for _, v := range []uint64{0, 1, 23, 24, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 0x100000000, math.MaxUint64} {
+		want, err := cbor.Marshal(v)
+		require.NoError(t, err)
+		got := Append(nil, Uint, v)
+		require.Equal(t, want, got, "%d", v)
+		require.Len(t, got, Size(v), "%d", v)
+		for _, major := range []byte{Bytes, Array} {
+			h := Append(nil, major, v)
+			require.Equal(t, major<<5|got[0]&0x1f, h[0], "%d", v)
+			require.Equal(t, got[1:], h[1:], "%d", v)
+		}
+	}
+}
