@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
@@ -108,4 +109,27 @@ func freeName(fsys vfs.FS, base, suffix string) (string, error) {
 		}
 		name = base + "-" + strconv.Itoa(k) + suffix
 	}
+}
+
+// lockExisting locks dir for the tool operation what ("check", "repair",
+// "prune"). Unlike Open it creates nothing: dir must already be a
+// directory. unlock releases the lock and, if that fails while *err is
+// nil, sets *err; call it deferred with the caller's named error.
+func lockExisting(fsys vfs.FS, dir, what string) (unlock func(err *error), err error) {
+	fi, err := fsys.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %s: %w", what, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("journal: %s %s: %w", what, dir, syscall.ENOTDIR)
+	}
+	lock, err := lockDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	return func(err *error) {
+		if cerr := lock.Close(); cerr != nil && *err == nil {
+			*err = fmt.Errorf("journal: unlock %s: %w", dir, cerr)
+		}
+	}, nil
 }

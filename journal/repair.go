@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/hurrahdb/hurrah/internal/batch"
 	"github.com/hurrahdb/hurrah/internal/vfs"
@@ -233,22 +232,11 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	if opts.DryRun {
 		what = "check"
 	}
-	fi, err := fsys.Stat(dir)
-	if err != nil {
-		return rep, fmt.Errorf("journal: %s: %w", what, err)
-	}
-	if !fi.IsDir() {
-		return rep, fmt.Errorf("journal: %s %s: %w", what, dir, syscall.ENOTDIR)
-	}
-	lock, err := lockDir(fsys, dir)
+	unlock, err := lockExisting(fsys, dir, what)
 	if err != nil {
 		return rep, err
 	}
-	defer func() {
-		if cerr := lock.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("journal: unlock %s: %w", dir, cerr)
-		}
-	}()
+	defer unlock(&err)
 
 	var (
 		from    uint64 // LSN of the snapshot Open restores after the repair
@@ -374,22 +362,11 @@ func PruneDir(fsys vfs.FS, dir string, keep int) (removed []string, err error) {
 	if keep < 1 {
 		return nil, fmt.Errorf("journal: prune snapshots of %s: keep %d, want at least 1", dir, keep)
 	}
-	fi, err := fsys.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("journal: prune: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("journal: prune %s: %w", dir, syscall.ENOTDIR)
-	}
-	lock, err := lockDir(fsys, dir)
+	unlock, err := lockExisting(fsys, dir, "prune")
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if cerr := lock.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("journal: unlock %s: %w", dir, cerr)
-		}
-	}()
+	defer unlock(&err)
 	snaps, err := ListSnapshots(fsys, dir)
 	if err != nil {
 		return nil, err
