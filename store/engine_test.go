@@ -473,26 +473,34 @@ func TestErrorsDistinct(t *testing.T) {
 	}
 }
 
-// TestReadCanceledWaitsForTakenFunction checks that a Read whose context
-// ends while the owner runs its function returns only once the function is
-// done, so the function never touches the caller's memory after the caller
-// has its error.
-func TestReadCanceledWaitsForTakenFunction(t *testing.T) {
-	e := startMem(t, actor.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	running, release := make(chan struct{}), make(chan struct{})
-	finished := false // written by the function, read by the caller after Read
-	res := async(func() error {
-		return e.Read(ctx, func() {
-			close(running)
-			<-release
-			finished = true
+// TestCanceledWaitsForTakenFunction checks that a Read or an Exec whose
+// context ends while the owner runs its function returns only once the
+// function is done, so the function never touches the caller's memory
+// after the caller has its error.
+func TestCanceledWaitsForTakenFunction(t *testing.T) {
+	for _, kind := range []string{"read", "exec"} {
+		t.Run(kind, func(t *testing.T) {
+			e := startMem(t, actor.Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			running, release := make(chan struct{}), make(chan struct{})
+			finished := false // written by the function, read by the caller after the call
+			fn := func() {
+				close(running)
+				<-release
+				finished = true
+			}
+			res := async(func() error {
+				if kind == "read" {
+					return e.Read(ctx, fn)
+				}
+				return e.Exec(ctx, func() ([]byte, error) { fn(); return nil, nil }, store.AckApplied)
+			})
+			recv(t, running, "the function to start")
+			cancel()
+			requireNotReady(t, res, "the call while its function runs")
+			close(release)
+			require.ErrorIs(t, recv(t, res, "the call"), context.Canceled)
+			require.True(t, finished)
 		})
-	})
-	recv(t, running, "the function to start")
-	cancel()
-	requireNotReady(t, res, "Read while its function runs")
-	close(release)
-	require.ErrorIs(t, recv(t, res, "Read"), context.Canceled)
-	require.True(t, finished)
+	}
 }
