@@ -480,27 +480,30 @@ func TestErrorsDistinct(t *testing.T) {
 func TestCanceledWaitsForTakenFunction(t *testing.T) {
 	for _, kind := range []string{"read", "exec"} {
 		t.Run(kind, func(t *testing.T) {
-			e := startMem(t, actor.Options{})
-			ctx, cancel := context.WithCancel(context.Background())
-			running, release := make(chan struct{}), make(chan struct{})
-			finished := false // written by the function, read by the caller after the call
-			fn := func() {
-				close(running)
-				<-release
-				finished = true
-			}
-			res := async(func() error {
-				if kind == "read" {
-					return e.Read(ctx, fn)
+			synctest.Test(t, func(t *testing.T) {
+				e := startMem(t, actor.Options{})
+				ctx, cancel := context.WithCancel(context.Background())
+				running, release := make(chan struct{}), make(chan struct{})
+				finished := false // written by the function, read by the caller after the call
+				fn := func() {
+					close(running)
+					<-release
+					finished = true
 				}
-				return e.Exec(ctx, func() ([]byte, error) { fn(); return nil, nil }, store.AckApplied)
+				res := async(func() error {
+					if kind == "read" {
+						return e.Read(ctx, fn)
+					}
+					return e.Exec(ctx, func() ([]byte, error) { fn(); return nil, nil }, store.AckApplied)
+				})
+				<-running
+				cancel()
+				synctest.Wait() // the caller has run as far as it can
+				requireNotReady(t, res, "the call while its function runs")
+				close(release)
+				require.ErrorIs(t, <-res, context.Canceled)
+				require.True(t, finished)
 			})
-			recv(t, running, "the function to start")
-			cancel()
-			requireNotReady(t, res, "the call while its function runs")
-			close(release)
-			require.ErrorIs(t, recv(t, res, "the call"), context.Canceled)
-			require.True(t, finished)
 		})
 	}
 }
