@@ -16,7 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
@@ -188,7 +188,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"negative MaxValueSize", false, Options{MaxValueSize: -1}},
 		{"MaxValueSize over the limit", false, Options{MaxValueSize: MaxValueLimit + 1}},
 		{"negative MailboxSize", false, Options{MailboxSize: -1}},
-		{"negative MaxBatch", false, Options{MaxBatch: -1}},
+		{"negative MaxDrain", false, Options{MaxDrain: -1}},
 		{"unknown Durability", false, Options{Durability: Synced + 1}},
 		{"unknown Durability 255", false, Options{Durability: 255}},
 		{"unknown Durability memory", true, Options{Durability: 200}},
@@ -196,7 +196,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"Buffered without a dir", true, Options{Durability: Buffered}},
 		{"Written without a dir", true, Options{Durability: Written}},
 		{"Synced without a dir", true, Options{Durability: Synced}},
-		{"memory negative MaxBatch", true, Options{MaxBatch: -1}},
+		{"memory negative MaxDrain", true, Options{MaxDrain: -1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -225,7 +225,7 @@ func TestValidOptionBounds(t *testing.T) {
 		{SegmentSize: MaxSegmentSize},
 		{MaxKeySize: MaxKeySizeLimit, MaxValueSize: MaxValueLimit},
 		{MaxKeySize: 1, MaxValueSize: 1},
-		{MailboxSize: 1, MaxBatch: 1, SyncInterval: time.Nanosecond},
+		{MailboxSize: 1, MaxDrain: 1, SyncInterval: time.Nanosecond},
 		{Durability: Buffered},
 		{Durability: Synced},
 	} {
@@ -370,11 +370,11 @@ func TestClosed(t *testing.T) {
 	}
 }
 
-// TestHugeOptions opens stores with MailboxSize or MaxBatch far too large to
+// TestHugeOptions opens stores with MailboxSize or MaxDrain far too large to
 // allocate, in a child process since the attempt may kill it: Open should
 // refuse them with ErrInvalidOptions (or cope), never crash.
 func TestHugeOptions(t *testing.T) {
-	for _, opt := range []string{"MailboxSize", "MaxBatch"} {
+	for _, opt := range []string{"MailboxSize", "MaxDrain"} {
 		t.Run(opt, func(t *testing.T) {
 			out, err := helperCmd(t.Context(), "opts", "HURRAH_OPT="+opt).CombinedOutput()
 			got := strings.TrimSpace(string(out))
@@ -418,9 +418,9 @@ func TestJournalEmptyKey(t *testing.T) {
 			data, err := store.EncodeCommand(c)
 			require.NoError(t, err)
 			done := make(chan error, 1)
-			require.NoError(t, j.Append(context.Background(), &batch.Batch{
-				Entries:   []batch.Entry{{LSN: 1, Data: data}},
-				AfterSync: []batch.Waiter{chanWaiter(done)},
+			require.NoError(t, j.Append(context.Background(), &handoff.Parcel{
+				Entries:   []handoff.Entry{{LSN: 1, Data: data}},
+				AfterSync: []handoff.Waiter{chanWaiter(done)},
 			}))
 			require.NoError(t, <-done)
 			require.NoError(t, j.Close())
@@ -433,7 +433,7 @@ func TestJournalEmptyKey(t *testing.T) {
 	}
 }
 
-// chanWaiter is a batch.Waiter that reports on a channel.
+// chanWaiter is a handoff.Waiter that reports on a channel.
 type chanWaiter chan error
 
 func (c chanWaiter) Done(err error) { c <- err }

@@ -78,7 +78,7 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 	}
 	// The command keeps its own slice: b may be reset and reused at once.
 	c := store.Command{Op: store.OpBatch, Batch: append([]store.Mutation(nil), b.muts...)}
-	_, err := db.update(ctx, c)
+	_, err := db.send(ctx, c)
 	return err
 }
 

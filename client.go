@@ -153,9 +153,9 @@ func ackLevel(d Durability) store.Level {
 // startEngine starts eng, memory-only if dir is empty, or else over the
 // journal and snapshots in dir, restoring the newest snapshot there and
 // replaying the journal after it first. system says whether eng runs a
-// System rather than the key-value map (see checkKind).
+// System rather than the key-value map (see checkMarker).
 func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R], system bool) (*diskSnapshots, Recovery, error) {
-	aopts := actor.Options{Mailbox: o.MailboxSize, MaxBatch: o.MaxBatch}
+	aopts := actor.Options{Mailbox: o.MailboxSize, MaxDrain: o.MaxDrain}
 	if dir == "" {
 		eng.Start(nil, aopts)
 		return nil, Recovery{}, nil
@@ -166,7 +166,7 @@ func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R],
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, Recovery{}, dirErr("open", dir, err) // the journal would meet it later, or hide it
 	}
-	if err := checkKind(o.fs, dir, system); err != nil {
+	if err := checkMarker(o.fs, dir, system); err != nil {
 		return nil, Recovery{}, err
 	}
 	keys := 0
@@ -174,7 +174,7 @@ func startEngine[C, Q, R any](dir string, o Options, eng *store.Engine[C, Q, R],
 		SyncInterval: o.SyncInterval,
 		SegmentSize:  o.SegmentSize,
 		Mailbox:      o.MailboxSize,
-		MaxBatch:     o.MaxBatch,
+		MaxDrain:     o.MaxDrain,
 		Restore: func(s *journal.Snapshot) error {
 			keys = int(min(s.Count, math.MaxInt))
 			return restore(eng, s, system)
@@ -257,13 +257,13 @@ func (db *DB) Delete(ctx context.Context, key string) (bool, error) {
 	if err := db.checkRead(key); err != nil {
 		return false, err
 	}
-	r, err := db.update(ctx, store.Command{Op: store.OpDelete, Key: key})
+	r, err := db.send(ctx, store.Command{Op: store.OpDelete, Key: key})
 	return r.Found, err
 }
 
 // Clear removes every key, as one journaled operation.
 func (db *DB) Clear(ctx context.Context) error {
-	_, err := db.update(ctx, store.Command{Op: store.OpClear})
+	_, err := db.send(ctx, store.Command{Op: store.OpClear})
 	return err
 }
 
@@ -317,7 +317,7 @@ func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) err
 		if !owned {
 			value = append([]byte(nil), value...)
 		}
-		_, err := db.update(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
+		_, err := db.send(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
 		return err
 	}
 	if db.closed.Load() {
@@ -357,7 +357,7 @@ func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
 	return r.Value, nil
 }
 
-func (db *DB) update(ctx context.Context, c store.Command) (store.Result, error) {
+func (db *DB) send(ctx context.Context, c store.Command) (store.Result, error) {
 	return db.apply(ctx, c, c)
 }
 

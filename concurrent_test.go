@@ -102,7 +102,7 @@ func snapshotModel(t *testing.T, db *DB) model {
 func TestConcurrentMixed(t *testing.T) {
 	for name, opts := range map[string]Options{
 		"default":      {Durability: Written},
-		"tiny mailbox": {Durability: Written, MailboxSize: 1, MaxBatch: 1, SegmentSize: MinSegmentSize},
+		"tiny mailbox": {Durability: Written, MailboxSize: 1, MaxDrain: 1, SegmentSize: MinSegmentSize},
 	} {
 		t.Run(name, func(t *testing.T) { concurrentMixed(t, opts) })
 	}

@@ -26,7 +26,7 @@ func TestOptionsDefaults(t *testing.T) {
 		require.Equal(t, 64<<10, o.MaxKeySize)
 		require.Equal(t, 16<<20, o.MaxValueSize)
 		require.Equal(t, 1024, o.MailboxSize)
-		require.Equal(t, 256, o.MaxBatch)
+		require.Equal(t, 256, o.MaxDrain)
 		require.Equal(t, vfs.OS, o.fs)
 	}
 }
@@ -101,9 +101,9 @@ func TestContextEnded(t *testing.T) {
 
 // TestInvalidOptionsNamesEveryField: one Open names every bad option.
 func TestInvalidOptionsNamesEveryField(t *testing.T) {
-	_, err := Open(newDir(t), &Options{SyncInterval: -1, MaxBatch: -1, SegmentSize: 1})
+	_, err := Open(newDir(t), &Options{SyncInterval: -1, MaxDrain: -1, SegmentSize: 1})
 	require.ErrorIs(t, err, ErrInvalidOptions)
-	for _, field := range []string{"SyncInterval", "MaxBatch", "SegmentSize"} {
+	for _, field := range []string{"SyncInterval", "MaxDrain", "SegmentSize"} {
 		require.Contains(t, err.Error(), field)
 	}
 }

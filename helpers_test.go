@@ -222,8 +222,8 @@ func helperOpts() {
 	switch os.Getenv("HURRAH_OPT") {
 	case "MailboxSize":
 		opts.MailboxSize = 1 << 50
-	case "MaxBatch":
-		opts.MaxBatch = 1 << 50
+	case "MaxDrain":
+		opts.MaxDrain = 1 << 50
 	}
 	db, err := Open("", &opts)
 	switch {

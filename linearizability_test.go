@@ -47,7 +47,7 @@ type linConfig struct {
 	ops        int // calls per client
 	reopens    int // closes and reopens during the run (persistent stores only)
 	mailbox    int // Options.MailboxSize; 0 for the default
-	maxBatch   int // Options.MaxBatch; 0 for the default
+	maxDrain   int // Options.MaxDrain; 0 for the default
 }
 
 // linStats is what a run adds to the figure.
@@ -79,7 +79,7 @@ func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([
 	if cfg.durability != MemoryOnly {
 		dir = newDir(t)
 	}
-	opts := &Options{Durability: cfg.durability, MailboxSize: cfg.mailbox, MaxBatch: cfg.maxBatch}
+	opts := &Options{Durability: cfg.durability, MailboxSize: cfg.mailbox, MaxDrain: cfg.maxDrain}
 	db, err := Open(dir, opts)
 	require.NoError(t, err)
 	var cur atomic.Pointer[linHandle]
@@ -385,7 +385,7 @@ func TestLinearizability(t *testing.T) {
 		{name: "buffered", durability: Buffered, clients: 10, keys: 4, ops: ops, reopens: reopens},
 		{name: "written", durability: Written, clients: 12, keys: 5, ops: ops, reopens: reopens},
 		{name: "written-small-batches", durability: Written, clients: 16, keys: 3, ops: ops, reopens: reopens,
-			mailbox: 8, maxBatch: 3},
+			mailbox: 8, maxDrain: 3},
 		{name: "synced", durability: Synced, clients: 16, keys: 4, ops: ops, reopens: reopens},
 	}
 	var total linStats

@@ -17,7 +17,7 @@ const (
 	DefaultMaxKeySize   = 64 << 10
 	DefaultMaxValueSize = 16 << 20
 	DefaultMailboxSize  = actor.DefaultMailbox
-	DefaultMaxBatch     = actor.DefaultMaxBatch
+	DefaultMaxDrain     = actor.DefaultMaxDrain
 	// DefaultSnapshotThreshold is the journal growth past which a store
 	// snapshots on its own (if the growth also passes the size of the
 	// last snapshot).
@@ -29,7 +29,7 @@ const (
 	MaxKeySizeLimit  = 1 << 20   // largest MaxKeySize accepted
 	MaxValueLimit    = 256 << 20 // largest MaxValueSize accepted
 	MaxMailboxSize   = 1 << 20   // largest MailboxSize accepted
-	MaxBatchLimit    = 1 << 16   // largest MaxBatch accepted
+	MaxDrainLimit    = 1 << 16   // largest MaxDrain accepted
 	MaxKeepSnapshots = 1 << 10   // largest KeepSnapshots accepted
 )
 
@@ -63,10 +63,10 @@ type Options struct {
 	// before callers wait. Default 1024; at most 1 Mi.
 	MailboxSize int
 
-	// MaxBatch is the most requests the owner applies in one go, and so
+	// MaxDrain is the most requests the owner applies in one go, and so
 	// the most writes that share one journal write. Default 256; at most
 	// 64 Ki.
-	MaxBatch int
+	MaxDrain int
 
 	// SnapshotThreshold turns automatic snapshots on: once the journal has
 	// grown by more than SnapshotThreshold bytes and by more than the
@@ -118,7 +118,7 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		option("MaxKeySize", &r.MaxKeySize, DefaultMaxKeySize, 1, MaxKeySizeLimit),
 		option("MaxValueSize", &r.MaxValueSize, DefaultMaxValueSize, 1, MaxValueLimit),
 		option("MailboxSize", &r.MailboxSize, DefaultMailboxSize, 1, MaxMailboxSize),
-		option("MaxBatch", &r.MaxBatch, DefaultMaxBatch, 1, MaxBatchLimit),
+		option("MaxDrain", &r.MaxDrain, DefaultMaxDrain, 1, MaxDrainLimit),
 		option("KeepSnapshots", &r.KeepSnapshots, DefaultKeepSnapshots, 1, MaxKeepSnapshots),
 	); err != nil {
 		return Options{}, err

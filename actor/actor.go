@@ -10,16 +10,16 @@ import (
 // Defaults for Options fields left zero.
 const (
 	DefaultMailbox  = 1024
-	DefaultMaxBatch = 256
+	DefaultMaxDrain = 256
 )
 
 // Options configure an actor. The zero value is valid.
 type Options struct {
 	// Mailbox is the capacity of the user mailbox. Default DefaultMailbox.
 	Mailbox int
-	// MaxBatch is the most messages passed to one Handle call.
-	// Default DefaultMaxBatch.
-	MaxBatch int
+	// MaxDrain is the most messages passed to one Handle call.
+	// Default DefaultMaxDrain.
+	MaxDrain int
 	// Tick is the period of Ticker.Tick calls; zero means none.
 	Tick time.Duration
 }
@@ -28,7 +28,7 @@ type Options struct {
 type Handler[M any] interface {
 	// Handle is called with one or more messages, oldest first. The slice
 	// is reused after Handle returns; the messages themselves are not.
-	Handle(batch []M)
+	Handle(msgs []M)
 }
 
 // Ticker is implemented by handlers that want a periodic call.
@@ -51,7 +51,7 @@ type Actor[M any] struct {
 	control  chan M
 	quit     chan struct{} // closed by Close: accept nothing more
 	done     chan struct{} // closed when the goroutine has exited
-	maxBatch int
+	maxDrain int
 	tick     time.Duration
 
 	closeOnce sync.Once
@@ -63,8 +63,8 @@ func Start[M any](h Handler[M], opts Options) *Actor[M] {
 	if opts.Mailbox <= 0 {
 		opts.Mailbox = DefaultMailbox
 	}
-	if opts.MaxBatch <= 0 {
-		opts.MaxBatch = DefaultMaxBatch
+	if opts.MaxDrain <= 0 {
+		opts.MaxDrain = DefaultMaxDrain
 	}
 	a := &Actor[M]{
 		h:        h,
@@ -72,7 +72,7 @@ func Start[M any](h Handler[M], opts Options) *Actor[M] {
 		control:  make(chan M, 16),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
-		maxBatch: opts.MaxBatch,
+		maxDrain: opts.MaxDrain,
 		tick:     opts.Tick,
 	}
 	go a.run()
@@ -169,13 +169,13 @@ func (a *Actor[M]) run() {
 		defer ticker.Stop()
 		tickC = ticker.C
 	}
-	batch := make([]M, 0, a.maxBatch)
+	msgs := make([]M, 0, a.maxDrain)
 	for {
 		// The control lane goes first whenever it has something, then a
 		// tick that is due, then the mailbox. Each is tried alone first:
 		// a select locks every channel it names, and senders contend
 		// for the mailbox's lock.
-		if a.tryControl(batch) {
+		if a.tryControl(msgs) {
 			continue
 		}
 		select {
@@ -183,25 +183,25 @@ func (a *Actor[M]) run() {
 			a.h.(Ticker).Tick() // and on to the mailbox, which a fast ticker must not starve
 		default:
 		}
-		if a.tryMailbox(batch) {
+		if a.tryMailbox(msgs) {
 			continue
 		}
 		// Let the callers just answered run and send again before
-		// parking: the next batch is then bigger, and parking and
+		// parking: the next drain is then bigger, and parking and
 		// being woken is the dearest step of the loop.
 		runtime.Gosched()
-		if a.tryMailbox(batch) {
+		if a.tryMailbox(msgs) {
 			continue
 		}
 		select {
 		case m := <-a.control:
-			a.handle(append(batch[:0], m))
+			a.handle(append(msgs[:0], m))
 		case m := <-a.mailbox:
-			a.handle(a.drain(append(batch[:0], m)))
+			a.handle(a.drain(append(msgs[:0], m)))
 		case <-tickC:
 			a.h.(Ticker).Tick()
 		case <-a.quit:
-			a.finish(batch)
+			a.finish(msgs)
 			return
 		}
 	}
@@ -209,45 +209,45 @@ func (a *Actor[M]) run() {
 
 // tryControl handles a message from the control lane if one is there, and
 // reports whether it did. It never waits.
-func (a *Actor[M]) tryControl(batch []M) bool {
+func (a *Actor[M]) tryControl(msgs []M) bool {
 	select {
 	case m := <-a.control:
-		a.handle(append(batch[:0], m))
+		a.handle(append(msgs[:0], m))
 		return true
 	default:
 		return false
 	}
 }
 
-// tryMailbox handles what the mailbox holds, up to maxBatch messages, if it
+// tryMailbox handles what the mailbox holds, up to maxDrain messages, if it
 // holds anything, and reports whether it did. It never waits.
-func (a *Actor[M]) tryMailbox(batch []M) bool {
+func (a *Actor[M]) tryMailbox(msgs []M) bool {
 	select {
 	case m := <-a.mailbox:
-		a.handle(a.drain(append(batch[:0], m)))
+		a.handle(a.drain(append(msgs[:0], m)))
 		return true
 	default:
 		return false
 	}
 }
 
-// drain adds to batch whatever the mailbox holds without waiting, up to
-// maxBatch messages.
-func (a *Actor[M]) drain(batch []M) []M {
-	for len(batch) < a.maxBatch {
+// drain adds to msgs whatever the mailbox holds without waiting, up to
+// maxDrain messages.
+func (a *Actor[M]) drain(msgs []M) []M {
+	for len(msgs) < a.maxDrain {
 		select {
 		case m := <-a.mailbox:
-			batch = append(batch, m)
+			msgs = append(msgs, m)
 		default:
-			return batch
+			return msgs
 		}
 	}
-	return batch
+	return msgs
 }
 
 // finish handles everything still queued, then stops the handler.
-func (a *Actor[M]) finish(batch []M) {
-	for a.tryControl(batch) || a.tryMailbox(batch) {
+func (a *Actor[M]) finish(msgs []M) {
+	for a.tryControl(msgs) || a.tryMailbox(msgs) {
 		// The control lane first, then the mailbox, until both are empty.
 	}
 	if s, ok := a.h.(Stopper); ok {
@@ -255,7 +255,7 @@ func (a *Actor[M]) finish(batch []M) {
 	}
 }
 
-func (a *Actor[M]) handle(batch []M) {
-	a.h.Handle(batch)
-	clear(batch) // drop references so the messages can be collected
+func (a *Actor[M]) handle(msgs []M) {
+	a.h.Handle(msgs)
+	clear(msgs) // drop references so the messages can be collected
 }

@@ -15,11 +15,11 @@ import (
 
 // TestHandleInOrder sends many messages through a small mailbox, so Send
 // keeps hitting back-pressure, and checks they are handled exactly once,
-// oldest first, in batches of at most MaxBatch.
+// oldest first, in drains of at most MaxDrain.
 func TestHandleInOrder(t *testing.T) {
-	const n, maxBatch = 1000, 16
+	const n, maxDrain = 1000, 16
 	r := newRecorder[int](false)
-	a := actor.Start[int](r, actor.Options{Mailbox: 8, MaxBatch: maxBatch})
+	a := actor.Start[int](r, actor.Options{Mailbox: 8, MaxDrain: maxDrain})
 	ctx := context.Background()
 	for i := range n {
 		require.NoError(t, a.Send(ctx, i))
@@ -28,17 +28,17 @@ func TestHandleInOrder(t *testing.T) {
 
 	require.Equal(t, seq(0, n), r.messages())
 	for i, size := range r.sizes() {
-		require.Positive(t, size, "batch %d", i)
-		require.LessOrEqual(t, size, maxBatch, "batch %d", i)
+		require.Positive(t, size, "drain %d", i)
+		require.LessOrEqual(t, size, maxDrain, "drain %d", i)
 	}
 }
 
-// TestBatching holds the actor busy, queues more messages than MaxBatch,
-// releases it and checks the queue is handed over in full batches.
-func TestBatching(t *testing.T) {
-	const maxBatch = 8
+// TestDrain holds the actor busy, queues more messages than MaxDrain,
+// releases it and checks the queue is handed over in full drains.
+func TestDrain(t *testing.T) {
+	const maxDrain = 8
 	r := newRecorder[int](true)
-	a := actor.Start[int](r, actor.Options{Mailbox: 64, MaxBatch: maxBatch})
+	a := actor.Start[int](r, actor.Options{Mailbox: 64, MaxDrain: maxDrain})
 	ctx := context.Background()
 
 	require.NoError(t, a.Send(ctx, 0))
@@ -52,17 +52,17 @@ func TestBatching(t *testing.T) {
 	require.Equal(t, seq(0, 21), r.messages())
 	sizes := r.sizes()
 	require.Equal(t, []int{1, 8, 8, 4}, sizes)
-	var batched bool
+	var drained bool
 	for _, s := range sizes {
-		require.LessOrEqual(t, s, maxBatch)
-		batched = batched || s > 1
+		require.LessOrEqual(t, s, maxDrain)
+		drained = drained || s > 1
 	}
-	require.True(t, batched, "no Handle call received more than one message: %v", sizes)
+	require.True(t, drained, "no Handle call received more than one message: %v", sizes)
 }
 
-// TestBatchingDefaults checks that zero Options mean DefaultMaxBatch.
-func TestBatchingDefaults(t *testing.T) {
-	const queued = actor.DefaultMaxBatch + 44
+// TestDrainDefaults checks that zero Options mean DefaultMaxDrain.
+func TestDrainDefaults(t *testing.T) {
+	const queued = actor.DefaultMaxDrain + 44
 	r := newRecorder[int](true)
 	a := actor.Start[int](r, actor.Options{})
 	ctx := context.Background()
@@ -76,13 +76,13 @@ func TestBatchingDefaults(t *testing.T) {
 	require.NoError(t, a.Close())
 
 	require.Equal(t, seq(0, queued+1), r.messages())
-	require.Equal(t, []int{1, actor.DefaultMaxBatch, 44}, r.sizes())
+	require.Equal(t, []int{1, actor.DefaultMaxDrain, 44}, r.sizes())
 }
 
-// TestMaxBatchOne checks that MaxBatch 1 hands over one message at a time.
+// TestMaxBatchOne checks that MaxDrain 1 hands over one message at a time.
 func TestMaxBatchOne(t *testing.T) {
 	r := newRecorder[int](true)
-	a := actor.Start[int](r, actor.Options{MaxBatch: 1})
+	a := actor.Start[int](r, actor.Options{MaxDrain: 1})
 	ctx := context.Background()
 
 	require.NoError(t, a.Send(ctx, 0))
@@ -218,7 +218,7 @@ func TestCloseDrainsBeforeStop(t *testing.T) {
 	errStop := errors.New("stop failed")
 	r := newRecorder[int](true)
 	r.stopErr = errStop
-	a := actor.Start[int](r, actor.Options{Mailbox: 10, MaxBatch: 4})
+	a := actor.Start[int](r, actor.Options{Mailbox: 10, MaxDrain: 4})
 	ctx := context.Background()
 
 	require.NoError(t, a.Send(ctx, 0))

@@ -7,8 +7,8 @@
 // Start launches the goroutine. Messages arrive on a typed, bounded mailbox
 // (Send blocks when it is full, which is the back-pressure) or on a control
 // lane (SendControl) that is always served first. The goroutine drains up to
-// Options.MaxBatch messages at a time and hands them to the Handler in one
-// call, so a busy actor pays one wake-up per batch rather than per message.
+// Options.MaxDrain messages at a time and hands them to the Handler in one
+// call, so a busy actor pays one wake-up per drain rather than per message.
 // A Handler that also implements Ticker is called every Options.Tick.
 //
 // Requests that need an answer carry their own reply channel, buffered to
@@ -37,7 +37,7 @@
 // Every step of the loop tries one channel at a time before a select that
 // names several, since a select locks them all; and before parking, the
 // goroutine yields once, so that callers it has just answered can send again
-// and the next batch is bigger. Parking and being woken is the dearest step.
+// and the next drain is bigger. Parking and being woken is the dearest step.
 //
 // Nothing in this package knows about keys, files or durability.
 package actor

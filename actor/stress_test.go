@@ -53,7 +53,7 @@ func stressSendAwaitClose(t *testing.T, closedCheck bool) {
 			r.reply <- 2 * r.id
 		}
 	})
-	a := actor.Start[*stressReq](h, actor.Options{Mailbox: 128, MaxBatch: 32})
+	a := actor.Start[*stressReq](h, actor.Options{Mailbox: 128, MaxDrain: 32})
 	pool := actor.Pool[*stressReq]{New: func() *stressReq {
 		return &stressReq{reply: make(chan int, 1)}
 	}}

@@ -6,10 +6,10 @@
 //
 // The store's owner goroutine stamps every mutation it applies with the next
 // log sequence number (LSN, contiguous from 1) and hands the journal a
-// *batch.Batch: the entries, the waiters to settle once they are written
+// *handoff.Parcel: the entries, the waiters to settle once they are written
 // (AfterWrite) and those to settle once they are on stable storage
 // (AfterSync). Append only queues the batch. The journal's goroutine drains
-// what is queued (up to Options.MaxBatch batches), frames all their entries
+// what is queued (up to Options.MaxDrain batches), frames all their entries
 // and writes them with one write, and settles the AfterWrite waiters.
 //
 // Fsyncs run on a second goroutine the journal owns, the syncer, so that no

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -50,9 +50,9 @@ func TestFailuresMakeReadOnly(t *testing.T) {
 			var failure error
 			for ; lsn < 500 && failure == nil; lsn++ {
 				ww, ws := newWaiter(), newWaiter()
-				b := &batch.Batch{Entries: entries(lsn, lsn), AfterWrite: []batch.Waiter{ww}}
+				b := &handoff.Parcel{Entries: entries(lsn, lsn), AfterWrite: []handoff.Waiter{ww}}
 				if tt.syncEach {
-					b.AfterSync = []batch.Waiter{ws}
+					b.AfterSync = []handoff.Waiter{ws}
 				}
 				require.NoError(t, j.Append(context.Background(), b))
 				if err := ww.wait(t); err != nil {
@@ -82,7 +82,7 @@ func TestFailuresMakeReadOnly(t *testing.T) {
 			require.ErrorIs(t, put(t, j.Journal, lsn, lsn, false), ErrReadOnly)
 			require.ErrorIs(t, put(t, j.Journal, lsn+1, lsn+1, true), ErrReadOnly)
 			w := newWaiter()
-			require.NoError(t, j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}))
+			require.NoError(t, j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}}))
 			require.Equal(t, failure, w.wait(t))
 			require.Equal(t, failure, j.Close())
 			require.Equal(t, failure, j.Err())

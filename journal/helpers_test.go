@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -28,7 +28,7 @@ const bound = 10 * time.Second
 // quiet is a sync interval long enough that the ticker never fires in a test.
 const quiet = time.Hour
 
-// waiter is a batch.Waiter a test can wait on.
+// waiter is a handoff.Waiter a test can wait on.
 type waiter chan error
 
 func newWaiter() waiter { return make(waiter, 1) }
@@ -56,10 +56,10 @@ func payload(lsn uint64) []byte {
 }
 
 // entries returns the entries from LSN first to last inclusive.
-func entries(first, last uint64) []batch.Entry {
-	var es []batch.Entry
+func entries(first, last uint64) []handoff.Entry {
+	var es []handoff.Entry
 	for lsn := first; lsn <= last; lsn++ {
-		es = append(es, batch.Entry{LSN: lsn, Data: payload(lsn)})
+		es = append(es, handoff.Entry{LSN: lsn, Data: payload(lsn)})
 	}
 	return es
 }
@@ -68,7 +68,7 @@ func entries(first, last uint64) []batch.Entry {
 type opened struct {
 	*Journal
 	rep      Report
-	replayed []batch.Entry
+	replayed []handoff.Entry
 }
 
 // open opens dir and requires success; the journal is closed at cleanup if
@@ -83,8 +83,8 @@ func open(t testing.TB, fsys vfs.FS, dir string, opts Options) *opened {
 
 func tryOpen(fsys vfs.FS, dir string, opts Options) (*opened, error) {
 	o := &opened{}
-	j, rep, err := Open(fsys, dir, opts, func(e batch.Entry) error {
-		o.replayed = append(o.replayed, batch.Entry{LSN: e.LSN, Data: bytes.Clone(e.Data)})
+	j, rep, err := Open(fsys, dir, opts, func(e handoff.Entry) error {
+		o.replayed = append(o.replayed, handoff.Entry{LSN: e.LSN, Data: bytes.Clone(e.Data)})
 		return nil
 	})
 	o.Journal, o.rep = j, rep
@@ -96,18 +96,18 @@ func tryOpen(fsys vfs.FS, dir string, opts Options) (*opened, error) {
 func put(t testing.TB, j *Journal, first, last uint64, sync bool) error {
 	t.Helper()
 	w := newWaiter()
-	b := &batch.Batch{Entries: entries(first, last)}
+	b := &handoff.Parcel{Entries: entries(first, last)}
 	if sync {
-		b.AfterSync = []batch.Waiter{w}
+		b.AfterSync = []handoff.Waiter{w}
 	} else {
-		b.AfterWrite = []batch.Waiter{w}
+		b.AfterWrite = []handoff.Waiter{w}
 	}
 	require.NoError(t, j.Append(context.Background(), b))
 	return w.wait(t)
 }
 
 // requireEntries requires got to be exactly the entries first..last.
-func requireEntries(t testing.TB, first, last uint64, got []batch.Entry) {
+func requireEntries(t testing.TB, first, last uint64, got []handoff.Entry) {
 	t.Helper()
 	want := entries(first, last)
 	if len(want) == 0 {
@@ -227,7 +227,7 @@ func (c *counter) reset() {
 
 // segmentImage builds a segment file image by hand: a header for first and
 // one frame per group of entries, each recording synced as given.
-func segmentImage(first uint64, synced uint64, groups ...[]batch.Entry) []byte {
+func segmentImage(first uint64, synced uint64, groups ...[]handoff.Entry) []byte {
 	b := AppendSegmentHeader(nil, first)
 	for _, g := range groups {
 		var data [][]byte

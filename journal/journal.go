@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
 	"github.com/hurrahdb/hurrah/internal/cborhead"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -37,9 +37,9 @@ type Options struct {
 	// Mailbox is the capacity of the journal's mailbox, in batches; Append
 	// blocks while it is full. Default actor.DefaultMailbox.
 	Mailbox int
-	// MaxBatch is the most batches written with one write. Default
-	// actor.DefaultMaxBatch.
-	MaxBatch int
+	// MaxDrain is the most batches written with one write. Default
+	// actor.DefaultMaxDrain.
+	MaxDrain int
 	// From makes recovery replay only entries with an LSN above it; 0
 	// replays all. The segments must cover From+1 onwards without a gap
 	// (a snapshot taken at From holds the rest).
@@ -54,7 +54,7 @@ type Options struct {
 // withDefaults returns o with its zero fields set to their defaults, or an
 // error if any is negative.
 func (o Options) withDefaults() (Options, error) {
-	if o.SyncInterval < 0 || o.SegmentSize < 0 || o.Mailbox < 0 || o.MaxBatch < 0 {
+	if o.SyncInterval < 0 || o.SegmentSize < 0 || o.Mailbox < 0 || o.MaxDrain < 0 {
 		return o, fmt.Errorf("journal: negative option in %+v", o)
 	}
 	if o.SyncInterval == 0 {
@@ -94,7 +94,7 @@ type Journal struct {
 //
 // replay may be nil. The Journal holds an exclusive lock on dir until Close;
 // a second Open of dir fails with ErrLocked.
-func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error) (*Journal, Report, error) {
+func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) error) (*Journal, Report, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, Report{}, err
@@ -121,7 +121,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error)
 	// Step 7 of the recovery procedure.
 	j.a = actor.Start[message](w, actor.Options{
 		Mailbox:  opts.Mailbox,
-		MaxBatch: opts.MaxBatch,
+		MaxDrain: opts.MaxDrain,
 		Tick:     opts.SyncInterval,
 	})
 	w.sy.start(func() error { return j.a.SendControl(context.Background(), message{}) })
@@ -137,7 +137,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(batch.Entry) error)
 // wrapping actor.ErrClosed) b was not queued and its waiters are not
 // settled; that is up to the caller. A journal that has failed still takes
 // b and settles its waiters with the failure. A nil b is ignored.
-func (j *Journal) Append(ctx context.Context, b *batch.Batch) error {
+func (j *Journal) Append(ctx context.Context, b *handoff.Parcel) error {
 	if b == nil {
 		return nil
 	}
@@ -205,15 +205,15 @@ type writer struct {
 	next     uint64   // actor goroutine: LSN the next entry must carry
 	err      error    // actor goroutine: the sticky failure, or nil
 
-	sy        *syncer        // actor goroutine (set by Open, never changed); its fields say who owns them
-	inflight  bool           // actor goroutine: an fsync of f was asked of the syncer and its result not yet collected
-	waiting   []syncWaiter   // actor goroutine: AfterSync waiters whose data is written to f but not yet known to be synced, oldest first
-	held      []*batch.Batch // actor goroutine: batches kept unwritten until the fsync in flight completes (see mayHold), oldest first
-	heldBytes int            // actor goroutine: entry bytes in held
+	sy        *syncer           // actor goroutine (set by Open, never changed); its fields say who owns them
+	inflight  bool              // actor goroutine: an fsync of f was asked of the syncer and its result not yet collected
+	waiting   []syncWaiter      // actor goroutine: AfterSync waiters whose data is written to f but not yet known to be synced, oldest first
+	held      []*handoff.Parcel // actor goroutine: batches kept unwritten until the fsync in flight completes (see mayHold), oldest first
+	heldBytes int               // actor goroutine: entry bytes in held
 
-	buf  []byte         // actor goroutine: encoding buffer, reused across writes
-	ents [][]byte       // actor goroutine: entries of the frame being encoded, reused
-	bs   []*batch.Batch // actor goroutine: the batches of the messages being handled, reused
+	buf  []byte            // actor goroutine: encoding buffer, reused across writes
+	ents [][]byte          // actor goroutine: entries of the frame being encoded, reused
+	bs   []*handoff.Parcel // actor goroutine: the batches of the messages being handled, reused
 
 	failed  atomic.Pointer[error] // written by the actor goroutine, read by any: err, for Journal.Err
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
@@ -272,7 +272,7 @@ const (
 // once), cannot wait; nor can a batch with no entries unless some are held
 // before it (the fsync in flight may cover its waiters). No more than
 // maxHeld batches and maxHeldBytes entry bytes are held.
-func (w *writer) mayHold(bs []*batch.Batch) bool {
+func (w *writer) mayHold(bs []*handoff.Parcel) bool {
 	if w.err != nil || !w.inflight {
 		return false
 	}
@@ -296,7 +296,7 @@ func (w *writer) mayHold(bs []*batch.Batch) bool {
 
 // flush writes the held batches and then bs with one write, and settles or
 // queues their waiters.
-func (w *writer) flush(bs []*batch.Batch) {
+func (w *writer) flush(bs []*handoff.Parcel) {
 	all := append(w.held, bs...)
 	if len(all) == 0 {
 		return
@@ -321,9 +321,9 @@ func (w *writer) proceed() {
 // batch with Rotate ends a write: the journal starts a new segment after
 // it (if the current one holds any entries), before the batches that
 // follow it are written.
-func (w *writer) handle(bs []*batch.Batch) {
+func (w *writer) handle(bs []*handoff.Parcel) {
 	for {
-		i := slices.IndexFunc(bs, func(b *batch.Batch) bool { return b.Rotate })
+		i := slices.IndexFunc(bs, func(b *handoff.Parcel) bool { return b.Rotate })
 		if i < 0 {
 			w.handleGroup(bs)
 			return
@@ -338,7 +338,7 @@ func (w *writer) handle(bs []*batch.Batch) {
 
 // handleGroup writes the entries of bs with one write and settles or
 // queues their waiters.
-func (w *writer) handleGroup(bs []*batch.Batch) {
+func (w *writer) handleGroup(bs []*handoff.Parcel) {
 	if w.err != nil {
 		settle(bs, w.err)
 		return
@@ -422,7 +422,7 @@ func (w *writer) mark() {
 
 // check returns how many batches of bs, from the start, keep the log
 // contiguous and within limits, and what is wrong with the next one.
-func (w *writer) check(bs []*batch.Batch) (int, error) {
+func (w *writer) check(bs []*handoff.Parcel) (int, error) {
 	next := w.next
 	for i, b := range bs {
 		for _, e := range b.Entries {
@@ -440,7 +440,7 @@ func (w *writer) check(bs []*batch.Batch) (int, error) {
 
 // commit writes the entries of bs, settles their AfterWrite waiters and
 // queues their AfterSync waiters (awaitSync).
-func (w *writer) commit(bs []*batch.Batch) {
+func (w *writer) commit(bs []*handoff.Parcel) {
 	if err := w.write(bs); err != nil {
 		settle(bs, err)
 		return
@@ -457,7 +457,7 @@ func (w *writer) commit(bs []*batch.Batch) {
 
 // write frames the entries of bs and writes them with one write, rotating
 // to a new segment first if the current one is full.
-func (w *writer) write(bs []*batch.Batch) error {
+func (w *writer) write(bs []*handoff.Parcel) error {
 	count := 0
 	for _, b := range bs {
 		count += len(b.Entries)
@@ -484,7 +484,7 @@ func (w *writer) write(bs []*batch.Batch) error {
 // in one frame unless its payload would pass SplitPayload: then a batch that
 // does not fit starts a new frame, and a batch too big for a frame of its own
 // is split between entries.
-func (w *writer) encode(bs []*batch.Batch) {
+func (w *writer) encode(bs []*handoff.Parcel) {
 	buf := w.buf[:0]
 	ents := w.ents[:0]
 	first := w.next
@@ -582,7 +582,7 @@ func (w *writer) fail(what string, cause error) error {
 }
 
 // settle settles every waiter of bs with err.
-func settle(bs []*batch.Batch, err error) {
+func settle(bs []*handoff.Parcel, err error) {
 	for _, b := range bs {
 		for _, wt := range b.AfterWrite {
 			wt.Done(err)

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -121,23 +121,23 @@ func TestAcks(t *testing.T) {
 
 	// A sync-only batch with nothing dirty costs no fsync.
 	w := newWaiter()
-	require.NoError(t, j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}))
+	require.NoError(t, j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}}))
 	require.NoError(t, w.wait(t))
 	require.Equal(t, 1, c.count(vfs.OpSync))
 
 	// Written but not synced, then a sync-only batch: one fsync.
 	require.NoError(t, put(t, j.Journal, 4, 4, false))
 	w = newWaiter()
-	require.NoError(t, j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}))
+	require.NoError(t, j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}}))
 	require.NoError(t, w.wait(t))
 	require.Equal(t, 2, c.count(vfs.OpSync))
 
 	// A batch with both kinds of waiters.
 	ww, ws := newWaiter(), newWaiter()
-	require.NoError(t, j.Append(context.Background(), &batch.Batch{
+	require.NoError(t, j.Append(context.Background(), &handoff.Parcel{
 		Entries:    entries(5, 6),
-		AfterWrite: []batch.Waiter{ww},
-		AfterSync:  []batch.Waiter{ws},
+		AfterWrite: []handoff.Waiter{ww},
+		AfterSync:  []handoff.Waiter{ws},
 	}))
 	require.NoError(t, ww.wait(t))
 	require.NoError(t, ws.wait(t))
@@ -170,7 +170,7 @@ func TestAcks(t *testing.T) {
 // fsync while many others ask for syncs, all while the journal's first fsync
 // is held. Every waiter that fsync does not cover shares the one next fsync,
 // so there are two at most: just one if the actor happened to take every
-// batch in its first drain (MaxBatch allows it) and so wrote them all before
+// batch in its first drain (MaxDrain allows it) and so wrote them all before
 // that fsync started; two otherwise.
 func TestGroupCommit(t *testing.T) {
 	g := newSyncGate()
@@ -185,7 +185,7 @@ func TestGroupCommit(t *testing.T) {
 	wg.Go(func() {
 		for lsn := uint64(1); lsn <= writes; lsn++ {
 			w := newWaiter()
-			if err := j.Append(context.Background(), &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}}); err != nil {
+			if err := j.Append(context.Background(), &handoff.Parcel{Entries: entries(lsn, lsn), AfterSync: []handoff.Waiter{w}}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -251,13 +251,13 @@ func TestOneWritePerDrain(t *testing.T) {
 	j := open(t, c.fs(), dir, Options{SyncInterval: quiet})
 	c.reset()
 	big := make([]byte, 1<<20)
-	var es []batch.Entry
+	var es []handoff.Entry
 	for lsn := uint64(1); lsn <= 9; lsn++ {
 		big[0] = byte(lsn)
-		es = append(es, batch.Entry{LSN: lsn, Data: append([]byte(nil), big...)})
+		es = append(es, handoff.Entry{LSN: lsn, Data: append([]byte(nil), big...)})
 	}
 	w := newWaiter()
-	require.NoError(t, j.Append(context.Background(), &batch.Batch{Entries: es, AfterWrite: []batch.Waiter{w}}))
+	require.NoError(t, j.Append(context.Background(), &handoff.Parcel{Entries: es, AfterWrite: []handoff.Waiter{w}}))
 	require.NoError(t, w.wait(t))
 	require.Equal(t, 1, c.count(vfs.OpWrite))
 	require.NoError(t, j.Close())
@@ -273,7 +273,7 @@ func TestOneWritePerDrain(t *testing.T) {
 }
 
 func TestEncodeSplitsAtBatchBoundaries(t *testing.T) {
-	mib := func(lsn uint64, n int) batch.Entry { return batch.Entry{LSN: lsn, Data: make([]byte, n)} }
+	mib := func(lsn uint64, n int) handoff.Entry { return handoff.Entry{LSN: lsn, Data: make([]byte, n)} }
 	tests := []struct {
 		name   string
 		sizes  [][]int // entry sizes per batch
@@ -287,10 +287,10 @@ func TestEncodeSplitsAtBatchBoundaries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &writer{next: 7, synced: 40}
-			var bs []*batch.Batch
+			var bs []*handoff.Parcel
 			lsn := uint64(7)
 			for _, sizes := range tt.sizes {
-				b := &batch.Batch{}
+				b := &handoff.Parcel{}
 				for _, n := range sizes {
 					b.Entries = append(b.Entries, mib(lsn, n))
 					lsn++
@@ -387,7 +387,7 @@ func TestReplayErrorAbortsOpen(t *testing.T) {
 	before := dirImage(t, dir)
 
 	boom := errors.New("boom")
-	_, _, err := Open(vfs.OS, dir, Options{}, func(e batch.Entry) error {
+	_, _, err := Open(vfs.OS, dir, Options{}, func(e handoff.Entry) error {
 		if e.LSN == 3 {
 			return boom
 		}
@@ -424,7 +424,7 @@ func TestCloseAndAppendAfterClose(t *testing.T) {
 	require.NoError(t, j.Close())
 
 	w := newWaiter()
-	err := j.Append(context.Background(), &batch.Batch{Entries: entries(2, 2), AfterWrite: []batch.Waiter{w}})
+	err := j.Append(context.Background(), &handoff.Parcel{Entries: entries(2, 2), AfterWrite: []handoff.Waiter{w}})
 	require.ErrorIs(t, err, actor.ErrClosed)
 	require.False(t, w.settled(), "Append after Close leaves the waiters to the caller")
 	require.NoError(t, j.Err())
@@ -437,7 +437,7 @@ func TestCloseDrains(t *testing.T) {
 	for lsn := uint64(1); lsn <= 100; lsn++ {
 		w := newWaiter()
 		ws = append(ws, w)
-		require.NoError(t, j.Append(context.Background(), &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}}))
+		require.NoError(t, j.Append(context.Background(), &handoff.Parcel{Entries: entries(lsn, lsn), AfterSync: []handoff.Waiter{w}}))
 	}
 	require.NoError(t, j.Close())
 	for _, w := range ws {
@@ -465,7 +465,7 @@ func TestAppendRacingClose(t *testing.T) {
 			wg.Go(func() {
 				for range appends {
 					w := newWaiter()
-					err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}})
+					err := j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 					if err != nil {
 						require.ErrorIs(t, err, actor.ErrClosed)
 						require.False(t, w.settled())
@@ -495,7 +495,7 @@ func TestAppendHonoursContext(t *testing.T) {
 	// With a free mailbox the send may still win; either outcome is fine,
 	// as long as a refused batch is left alone.
 	w := newWaiter()
-	err := j.Append(ctx, &batch.Batch{AfterSync: []batch.Waiter{w}})
+	err := j.Append(ctx, &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 	if err != nil {
 		require.ErrorIs(t, err, context.Canceled)
 	} else {
@@ -507,11 +507,11 @@ func TestAppendHonoursContext(t *testing.T) {
 func TestInvalidBatch(t *testing.T) {
 	tests := []struct {
 		name string
-		b    func() *batch.Batch
+		b    func() *handoff.Parcel
 	}{
-		{"gap", func() *batch.Batch { return &batch.Batch{Entries: entries(5, 5)} }},
-		{"repeat", func() *batch.Batch { return &batch.Batch{Entries: entries(3, 3)} }},
-		{"out of order", func() *batch.Batch { return &batch.Batch{Entries: []batch.Entry{{LSN: 5}, {LSN: 4}}} }},
+		{"gap", func() *handoff.Parcel { return &handoff.Parcel{Entries: entries(5, 5)} }},
+		{"repeat", func() *handoff.Parcel { return &handoff.Parcel{Entries: entries(3, 3)} }},
+		{"out of order", func() *handoff.Parcel { return &handoff.Parcel{Entries: []handoff.Entry{{LSN: 5}, {LSN: 4}}} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -520,7 +520,7 @@ func TestInvalidBatch(t *testing.T) {
 			require.NoError(t, put(t, j.Journal, 1, 3, false))
 			b := tt.b()
 			w := newWaiter()
-			b.AfterWrite = []batch.Waiter{w}
+			b.AfterWrite = []handoff.Waiter{w}
 			require.NoError(t, j.Append(context.Background(), b))
 			err := w.wait(t)
 			require.ErrorIs(t, err, ErrReadOnly)

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -64,7 +64,7 @@ type tail struct {
 // the lock is released and, unless the error came from the final changes
 // (cutting a torn tail, opening or creating the newest segment), nothing on
 // disk has changed.
-func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(batch.Entry) error) (_ *tail, _ Report, err error) {
+func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error) (_ *tail, _ Report, err error) {
 	// Step 1.
 	if err := makeDir(fsys, dir); err != nil {
 		return nil, Report{}, err

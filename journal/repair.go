@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -30,7 +30,7 @@ type RepairOptions struct {
 	// journal frames faithfully but that do not decode (a frame whose
 	// checksums pass over bad contents). It is called once per entry at
 	// most, from one goroutine, and the Data it sees must not be kept.
-	Validate func(batch.Entry) error
+	Validate func(handoff.Entry) error
 
 	// Restore, if not nil, makes Repair judge the directory as Open does
 	// with Options.Restore set: snapshots count. Repair checks every
@@ -538,7 +538,7 @@ type logScan struct {
 // Errors other than corruption in a segment (ErrVersion, a failed read) are
 // returned. A log whose first segment starts after from+1 is scanned on
 // (without validate), and st.gap set.
-func scanLog(fsys vfs.FS, segs []segFile, from uint64, validate func(batch.Entry) error) (logScan, error) {
+func scanLog(fsys vfs.FS, segs []segFile, from uint64, validate func(handoff.Entry) error) (logScan, error) {
 	st := logScan{segs: segs}
 
 	next := from + 1 // LSN after the last entry seen

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -351,7 +351,7 @@ func TestRepairValidate(t *testing.T) {
 	const n, bad = 40, 23
 	dir, _ := repairLog(t, n)
 	var seen []uint64
-	validate := func(e batch.Entry) error {
+	validate := func(e handoff.Entry) error {
 		seen = append(seen, e.LSN)
 		if !bytes.Equal(e.Data, payload(e.LSN)) {
 			return fmt.Errorf("LSN %d holds the wrong payload", e.LSN)
@@ -499,9 +499,9 @@ func (r *restorer) restore(s *Snapshot) error {
 
 // validator returns a RepairOptions.Validate that accepts the entries of
 // the test logs in LSN order from first, and the LSNs it was called with.
-func validator(first uint64) (func(batch.Entry) error, *[]uint64) {
+func validator(first uint64) (func(handoff.Entry) error, *[]uint64) {
 	var seen []uint64
-	return func(e batch.Entry) error {
+	return func(e handoff.Entry) error {
 		seen = append(seen, e.LSN)
 		if want := first + uint64(len(seen)) - 1; e.LSN != want {
 			return fmt.Errorf("LSN %d, want %d", e.LSN, want)

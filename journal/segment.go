@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
 // AppendSegmentHeader appends to dst the header of a segment whose first
@@ -67,7 +67,7 @@ type Scan struct {
 	// Entries are the entries of every valid frame before TornAt (or in
 	// the whole segment), in LSN order from FirstLSN. Their Data alias the
 	// image given to ScanSegment.
-	Entries []batch.Entry
+	Entries []handoff.Entry
 	// Frames locates the valid frames, in order.
 	Frames []FrameSpan
 	// TornAt is the offset where a torn tail begins, or -1 if the segment
@@ -158,7 +158,7 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 		}
 		scan.Frames = append(scan.Frames, FrameSpan{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
 		for i, e := range f.Entries {
-			scan.Entries = append(scan.Entries, batch.Entry{LSN: next + uint64(i), Data: e})
+			scan.Entries = append(scan.Entries, handoff.Entry{LSN: next + uint64(i), Data: e})
 		}
 		next += uint64(len(f.Entries))
 		off += n

@@ -3,7 +3,7 @@ package journal
 import (
 	"sync/atomic"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -28,7 +28,7 @@ import (
 // message is what the journal's actor handles: a batch from Append, or, with
 // b nil, a wake-up from the syncer saying that an fsync has completed.
 type message struct {
-	b *batch.Batch // the batch to write, the actor goroutine's once sent; nil for a wake-up
+	b *handoff.Parcel // the batch to write, the actor goroutine's once sent; nil for a wake-up
 }
 
 // syncReq asks the syncer to fsync f, which held off bytes when it was asked.
@@ -45,8 +45,8 @@ type syncResult struct {
 
 // syncWaiter is an AfterSync waiter queued until an fsync reaches off.
 type syncWaiter struct {
-	wt  batch.Waiter // actor goroutine: the waiter to settle
-	off int64        // actor goroutine: size of the current segment once the waiter's data was written
+	wt  handoff.Waiter // actor goroutine: the waiter to settle
+	off int64          // actor goroutine: size of the current segment once the waiter's data was written
 }
 
 // syncer runs fsyncs one at a time on its own goroutine. The writer sends a
@@ -163,7 +163,7 @@ func (w *writer) kick() {
 
 // awaitSync settles wt, an AfterSync waiter whose data is now written, once
 // all that is written is durable: at once if it is already.
-func (w *writer) awaitSync(wt batch.Waiter) {
+func (w *writer) awaitSync(wt handoff.Waiter) {
 	if w.size <= w.synced {
 		wt.Done(nil)
 		return

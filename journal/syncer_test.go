@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -101,7 +101,7 @@ func (g *syncGate) requireNoneEntered(t testing.TB) {
 }
 
 // appendB appends b and requires Append to succeed.
-func appendB(t testing.TB, j *Journal, b *batch.Batch) {
+func appendB(t testing.TB, j *Journal, b *handoff.Parcel) {
 	t.Helper()
 	require.NoError(t, j.Append(context.Background(), b))
 }
@@ -119,7 +119,7 @@ func askSyncs(t testing.TB, j *Journal, n int) (wait func() []waiter) {
 	for range n {
 		wg.Go(func() {
 			w := newWaiter()
-			if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
+			if err := j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}}); err != nil {
 				t.Error(err)
 				return
 			}
@@ -142,7 +142,7 @@ func askSyncs(t testing.TB, j *Journal, n int) (wait func() []waiter) {
 func handled(t testing.TB, j *Journal) {
 	t.Helper()
 	w := newWaiter()
-	appendB(t, j, &batch.Batch{AfterWrite: []batch.Waiter{w}})
+	appendB(t, j, &handoff.Parcel{AfterWrite: []handoff.Waiter{w}})
 	require.NoError(t, w.wait(t))
 }
 
@@ -172,7 +172,7 @@ func TestWritesGoOnDuringFsync(t *testing.T) {
 
 	g.hold.Store(true)
 	ws := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(2, 2), AfterSync: []batch.Waiter{ws}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(2, 2), AfterSync: []handoff.Waiter{ws}})
 	g.waitEntered(t)
 	synced := int64(len(readFile(t, seg))) // what the held fsync covers
 
@@ -212,7 +212,7 @@ func TestSyncWaitersShareNextFsync(t *testing.T) {
 
 	g.hold.Store(true)
 	first := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(2, 2), AfterSync: []batch.Waiter{first}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(2, 2), AfterSync: []handoff.Waiter{first}})
 	g.waitEntered(t)
 
 	const writers, syncers = 20, 40
@@ -220,7 +220,7 @@ func TestSyncWaitersShareNextFsync(t *testing.T) {
 	for lsn := uint64(3); lsn < 3+writers; lsn++ {
 		w := newWaiter()
 		late = append(late, w)
-		appendB(t, j.Journal, &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}})
+		appendB(t, j.Journal, &handoff.Parcel{Entries: entries(lsn, lsn), AfterSync: []handoff.Waiter{w}})
 	}
 	late = append(late, askSyncs(t, j.Journal, syncers)()...)
 	require.Len(t, late, writers+syncers)
@@ -251,7 +251,7 @@ func TestSyncWaitersShareNextFsync(t *testing.T) {
 	// Nothing is dirty now: a sync-only batch costs nothing.
 	g.hold.Store(false)
 	w := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{w}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 	require.NoError(t, w.wait(t))
 	require.Equal(t, int64(2), g.syncs.Load())
 	require.NoError(t, j.Close())
@@ -268,10 +268,10 @@ func TestSyncedBatchesWrittenTogether(t *testing.T) {
 	// back for the next one). The two sync requests at the end are that
 	// barrier for the last batch with entries; they cost no write and no
 	// fsync of their own whenever they are handled.
-	j := g.open(t, dir, Options{SyncInterval: quiet, Mailbox: 1, MaxBatch: 1})
+	j := g.open(t, dir, Options{SyncInterval: quiet, Mailbox: 1, MaxDrain: 1})
 	g.hold.Store(true)
 	first := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(1, 1), AfterSync: []batch.Waiter{first}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(1, 1), AfterSync: []handoff.Waiter{first}})
 	g.waitEntered(t)
 	require.Equal(t, int64(1), g.writes.Load())
 
@@ -280,12 +280,12 @@ func TestSyncedBatchesWrittenTogether(t *testing.T) {
 	for lsn := uint64(2); lsn < 2+n; lsn++ {
 		w := newWaiter()
 		ws = append(ws, w)
-		appendB(t, j.Journal, &batch.Batch{Entries: entries(lsn, lsn), AfterSync: []batch.Waiter{w}})
+		appendB(t, j.Journal, &handoff.Parcel{Entries: entries(lsn, lsn), AfterSync: []handoff.Waiter{w}})
 	}
 	for range 2 { // sync requests, held behind the others
 		w := newWaiter()
 		ws = append(ws, w)
-		appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{w}})
+		appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 	}
 	require.Equal(t, int64(1), g.writes.Load(), "no write for batches waiting for an fsync")
 
@@ -312,12 +312,12 @@ func TestSyncOnlyWaitsForCoveringFsync(t *testing.T) {
 	g := newSyncGate()
 	j := g.open(t, t.TempDir(), Options{SyncInterval: quiet})
 	g.hold.Store(true)
-	require.NoError(t, j.Append(context.Background(), &batch.Batch{Entries: entries(1, 1), AfterSync: []batch.Waiter{newWaiter()}}))
+	require.NoError(t, j.Append(context.Background(), &handoff.Parcel{Entries: entries(1, 1), AfterSync: []handoff.Waiter{newWaiter()}}))
 	g.waitEntered(t)
 
 	// Covered by the fsync in flight.
 	covered := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{covered}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{covered}})
 	handled(t, j.Journal)
 	require.False(t, covered.settled())
 	g.release <- nil
@@ -325,11 +325,11 @@ func TestSyncOnlyWaitsForCoveringFsync(t *testing.T) {
 	require.Equal(t, int64(1), g.syncs.Load())
 
 	// Written after the fsync in flight started: waits for another.
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(2, 2), AfterSync: []batch.Waiter{newWaiter()}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(2, 2), AfterSync: []handoff.Waiter{newWaiter()}})
 	g.waitEntered(t)
 	require.NoError(t, put(t, j.Journal, 3, 3, false))
 	beyond := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{beyond}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{beyond}})
 	g.release <- nil
 	g.waitEntered(t)
 	require.False(t, beyond.settled())
@@ -350,17 +350,17 @@ func TestFailedBackgroundFsync(t *testing.T) {
 	j := g.open(t, dir, Options{SyncInterval: quiet})
 	g.hold.Store(true)
 	ws := []waiter{newWaiter()}
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(1, 2), AfterSync: []batch.Waiter{ws[0]}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(1, 2), AfterSync: []handoff.Waiter{ws[0]}})
 	g.waitEntered(t)
 	for lsn := uint64(3); lsn <= 4; lsn++ {
 		ww, w := newWaiter(), newWaiter()
 		ws = append(ws, w)
-		appendB(t, j.Journal, &batch.Batch{Entries: entries(lsn, lsn), AfterWrite: []batch.Waiter{ww}, AfterSync: []batch.Waiter{w}})
+		appendB(t, j.Journal, &handoff.Parcel{Entries: entries(lsn, lsn), AfterWrite: []handoff.Waiter{ww}, AfterSync: []handoff.Waiter{w}})
 		require.NoError(t, ww.wait(t), "written while the fsync is held")
 	}
 	w := newWaiter()
 	ws = append(ws, w)
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{w}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 	handled(t, j.Journal)
 
 	g.hold.Store(false) // later fsyncs would succeed: no retry may acknowledge
@@ -376,7 +376,7 @@ func TestFailedBackgroundFsync(t *testing.T) {
 	require.ErrorIs(t, put(t, j.Journal, 5, 5, false), ErrReadOnly)
 	require.ErrorIs(t, put(t, j.Journal, 5, 5, true), ErrReadOnly)
 	w = newWaiter()
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{w}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{w}})
 	require.Equal(t, failure, w.wait(t))
 	require.Equal(t, failure, j.Close())
 
@@ -401,7 +401,7 @@ func TestRotationDuringFsync(t *testing.T) {
 	j := g.open(t, dir, Options{SegmentSize: size, SyncInterval: quiet})
 	g.hold.Store(true)
 	w1 := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(1, 2), AfterSync: []batch.Waiter{w1}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(1, 2), AfterSync: []handoff.Waiter{w1}})
 	require.Equal(t, segPath(dir, 1), g.waitEntered(t))
 
 	// Fill the segment while its fsync is held; the sync waiter waits for
@@ -411,11 +411,11 @@ func TestRotationDuringFsync(t *testing.T) {
 	for ; len(readFile(t, segPath(dir, 1))) < size; lsn++ {
 		require.NoError(t, put(t, j.Journal, lsn, lsn, false))
 	}
-	appendB(t, j.Journal, &batch.Batch{AfterSync: []batch.Waiter{w2}})
+	appendB(t, j.Journal, &handoff.Parcel{AfterSync: []handoff.Waiter{w2}})
 	// This write finds the segment full and rotates, waiting for the
 	// fsync in flight.
 	w3 := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(lsn, lsn), AfterWrite: []batch.Waiter{w3}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(lsn, lsn), AfterWrite: []handoff.Waiter{w3}})
 	require.False(t, w1.settled())
 	require.False(t, w2.settled())
 	require.False(t, w3.settled())
@@ -449,10 +449,10 @@ func TestCloseWaitsForFsync(t *testing.T) {
 	j := g.open(t, dir, Options{SyncInterval: quiet})
 	g.hold.Store(true)
 	w1 := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(1, 3), AfterSync: []batch.Waiter{w1}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(1, 3), AfterSync: []handoff.Waiter{w1}})
 	g.waitEntered(t)
 	w2 := newWaiter()
-	appendB(t, j.Journal, &batch.Batch{Entries: entries(4, 4), AfterSync: []batch.Waiter{w2}})
+	appendB(t, j.Journal, &handoff.Parcel{Entries: entries(4, 4), AfterSync: []handoff.Waiter{w2}})
 	handled(t, j.Journal)
 
 	closed := make(chan error, 1)
@@ -524,7 +524,7 @@ func TestSyncerStateMachine(t *testing.T) {
 	f := &memFile{name: "x.wal"}
 	f.Write(AppendSegmentHeader(nil, 1))
 	w := &writer{f: f, size: HeaderSize, synced: HeaderSize, recorded: HeaderSize, next: 1, segmentSize: 1 << 20, sy: newSyncer()}
-	msg := func(b *batch.Batch) []message { return []message{{b: b}} }
+	msg := func(b *handoff.Parcel) []message { return []message{{b: b}} }
 	requested := func() (syncReq, bool) {
 		select {
 		case r := <-w.sy.reqs:
@@ -537,7 +537,7 @@ func TestSyncerStateMachine(t *testing.T) {
 
 	// Nothing written: a sync waiter is settled at once, the ticker idles.
 	a := newWaiter()
-	w.Handle(msg(&batch.Batch{AfterSync: []batch.Waiter{a}}))
+	w.Handle(msg(&handoff.Parcel{AfterSync: []handoff.Waiter{a}}))
 	require.True(t, a.settled())
 	w.Tick()
 	_, ok := requested()
@@ -545,7 +545,7 @@ func TestSyncerStateMachine(t *testing.T) {
 
 	// A sync waiter with entries asks for an fsync up to the size.
 	b := newWaiter()
-	w.Handle(msg(&batch.Batch{Entries: entries(1, 1), AfterSync: []batch.Waiter{b}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(1, 1), AfterSync: []handoff.Waiter{b}}))
 	r1, ok := requested()
 	require.True(t, ok)
 	require.Equal(t, w.size, r1.off)
@@ -553,10 +553,10 @@ func TestSyncerStateMachine(t *testing.T) {
 
 	// While it runs: writes, a waiter it covers, one it does not, ticks.
 	c := newWaiter()
-	w.Handle(msg(&batch.Batch{AfterSync: []batch.Waiter{c}}))
-	w.Handle(msg(&batch.Batch{Entries: entries(2, 2), AfterWrite: []batch.Waiter{newWaiter()}}))
+	w.Handle(msg(&handoff.Parcel{AfterSync: []handoff.Waiter{c}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(2, 2), AfterWrite: []handoff.Waiter{newWaiter()}}))
 	d := newWaiter()
-	w.Handle(msg(&batch.Batch{AfterSync: []batch.Waiter{d}}))
+	w.Handle(msg(&handoff.Parcel{AfterSync: []handoff.Waiter{d}}))
 	w.Tick()
 	w.Handle([]message{{}}) // a wake-up with nothing ready
 	_, ok = requested()
@@ -584,24 +584,24 @@ func TestSyncerStateMachine(t *testing.T) {
 	// held unwritten, a sync request after them too; a batch that cannot
 	// wait is written with them, in order, and the rest are written with
 	// one write when the fsync completes.
-	w.Handle(msg(&batch.Batch{Entries: entries(3, 3), AfterSync: []batch.Waiter{newWaiter()}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(3, 3), AfterSync: []handoff.Waiter{newWaiter()}}))
 	r3, ok := requested()
 	require.True(t, ok)
 	size, writes := f.data.Len(), f.writes
 	h1, h2, h3 := newWaiter(), newWaiter(), newWaiter()
-	w.Handle(msg(&batch.Batch{Entries: entries(4, 4), AfterSync: []batch.Waiter{h1}}))
-	w.Handle(msg(&batch.Batch{AfterSync: []batch.Waiter{h2}}))
-	w.Handle(msg(&batch.Batch{Entries: entries(5, 6), AfterSync: []batch.Waiter{h3}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(4, 4), AfterSync: []handoff.Waiter{h1}}))
+	w.Handle(msg(&handoff.Parcel{AfterSync: []handoff.Waiter{h2}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(5, 6), AfterSync: []handoff.Waiter{h3}}))
 	require.Equal(t, size, f.data.Len(), "held batches are not written")
 	require.Len(t, w.held, 3)
-	w.Handle(msg(&batch.Batch{Entries: entries(7, 7)})) // no waiter: written at once
+	w.Handle(msg(&handoff.Parcel{Entries: entries(7, 7)})) // no waiter: written at once
 	require.Equal(t, writes+1, f.writes)
 	require.Empty(t, w.held)
 	scan, err := ScanSegment(f.name, f.data.Bytes(), true, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, 7, scan.Entries)
 	h4 := newWaiter()
-	w.Handle(msg(&batch.Batch{Entries: entries(8, 9), AfterSync: []batch.Waiter{h4}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(8, 9), AfterSync: []handoff.Waiter{h4}}))
 	require.Len(t, w.held, 1)
 	complete(r3)
 	w.Handle([]message{{}})
@@ -619,13 +619,13 @@ func TestSyncerStateMachine(t *testing.T) {
 
 	// Written, not synced: the ticker asks; its failure fails the waiters
 	// that came meanwhile and makes the writer read-only.
-	w.Handle(msg(&batch.Batch{Entries: entries(10, 10)}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(10, 10)}))
 	w.Tick()
 	r5, ok := requested()
 	require.True(t, ok)
 	e, h5 := newWaiter(), newWaiter()
-	w.Handle(msg(&batch.Batch{AfterSync: []batch.Waiter{e}}))
-	w.Handle(msg(&batch.Batch{Entries: entries(11, 11), AfterSync: []batch.Waiter{h5}}))
+	w.Handle(msg(&handoff.Parcel{AfterSync: []handoff.Waiter{e}}))
+	w.Handle(msg(&handoff.Parcel{Entries: entries(11, 11), AfterSync: []handoff.Waiter{h5}}))
 	require.Len(t, w.held, 1)
 	w.sy.results <- syncResult{off: r5.off, err: vfs.ErrInjected}
 	w.Tick()
@@ -660,7 +660,7 @@ func TestMixedLoad(t *testing.T) {
 	for _, mix := range []string{"mixed", "synced"} {
 		t.Run(mix, func(t *testing.T) {
 			dir := t.TempDir()
-			j := open(t, vfs.OS, dir, Options{SegmentSize: 4096, SyncInterval: time.Millisecond, Mailbox: 8, MaxBatch: 4})
+			j := open(t, vfs.OS, dir, Options{SegmentSize: 4096, SyncInterval: time.Millisecond, Mailbox: 8, MaxDrain: 4})
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for range 4 {
@@ -672,7 +672,7 @@ func TestMixedLoad(t *testing.T) {
 						default:
 						}
 						w := newWaiter()
-						if err := j.Append(context.Background(), &batch.Batch{AfterSync: []batch.Waiter{w}}); err != nil {
+						if err := j.Append(context.Background(), &handoff.Parcel{AfterSync: []handoff.Waiter{w}}); err != nil {
 							t.Error(err)
 							return
 						}
@@ -688,15 +688,15 @@ func TestMixedLoad(t *testing.T) {
 			lsn := uint64(1)
 			for range 2000 {
 				k := uint64(rng.IntN(3) + 1)
-				b := &batch.Batch{Entries: entries(lsn, lsn+k-1)}
+				b := &handoff.Parcel{Entries: entries(lsn, lsn+k-1)}
 				lsn += k
 				w := newWaiter()
 				switch kind := rng.IntN(3); {
 				case mix == "synced" || kind == 1:
-					b.AfterSync = []batch.Waiter{w}
+					b.AfterSync = []handoff.Waiter{w}
 					ws = append(ws, w)
 				case kind == 0:
-					b.AfterWrite = []batch.Waiter{w}
+					b.AfterWrite = []handoff.Waiter{w}
 					ws = append(ws, w)
 				}
 				appendB(t, j.Journal, b)

@@ -26,7 +26,7 @@ func TestEngineConcurrent(t *testing.T) {
 	s := newAutoSink()
 	e := newKVEngine(0)
 	// A small mailbox so that callers also wait for room.
-	e.Start(s, actor.Options{Mailbox: 16, MaxBatch: 8})
+	e.Start(s, actor.Options{Mailbox: 16, MaxDrain: 8})
 
 	var sets, foundDeletes, batches atomic.Int64
 	step := func(rng *rand.Rand, w, i int) error {

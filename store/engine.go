@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
 // Level says when the caller of a mutation is answered.
@@ -39,7 +39,7 @@ type Machine[C, Q, R any] interface {
 type Sink interface {
 	// Append takes ownership of b and settles its waiters, eventually.
 	// An error means it did neither.
-	Append(ctx context.Context, b *batch.Batch) error
+	Append(ctx context.Context, b *handoff.Parcel) error
 	// Err returns the sink's sticky failure, if any; while it is non-nil
 	// the engine refuses mutations with it.
 	Err() error
@@ -80,7 +80,7 @@ func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last u
 
 // Replay applies a journaled entry. Call it only before Start, from one
 // goroutine, with entries in LSN order.
-func (e *Engine[C, Q, R]) Replay(en batch.Entry) error {
+func (e *Engine[C, Q, R]) Replay(en handoff.Entry) error {
 	if en.LSN != e.lsn+1 {
 		return fmt.Errorf("%w: want LSN %d, got %d", ErrLSNGap, e.lsn+1, en.LSN)
 	}

@@ -191,7 +191,7 @@ func TestEngineCloseServesQueued(t *testing.T) {
 		const n = 10
 		s := newFakeSink()
 		e := newKVEngine(0)
-		e.Start(s, actor.Options{MaxBatch: 3})
+		e.Start(s, actor.Options{MaxDrain: 3})
 		g := s.gateNext()
 		_, err := update(ctx, e, set("first", "0"), store.AckApplied)
 		require.NoError(t, err)

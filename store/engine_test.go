@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -94,7 +94,7 @@ func TestEngineLSN(t *testing.T) {
 			s := newAutoSink()
 			e := newKVEngine(0)
 			e.Start(s, actor.Options{})
-			var want []batch.Entry
+			var want []handoff.Entry
 			for i, st := range steps {
 				data := mustEncode(st.cmd)
 				_, err := e.Update(ctx, st.cmd, data, level)
@@ -104,7 +104,7 @@ func TestEngineLSN(t *testing.T) {
 					require.NoError(t, err, "step %d", i)
 				}
 				if st.changed {
-					want = append(want, batch.Entry{LSN: uint64(len(want) + 1), Data: data})
+					want = append(want, handoff.Entry{LSN: uint64(len(want) + 1), Data: data})
 				}
 			}
 			require.NoError(t, e.Close())
@@ -119,8 +119,8 @@ func TestEngineLSN(t *testing.T) {
 func TestEngineLSNAfterReplay(t *testing.T) {
 	ctx := context.Background()
 	e := newKVEngine(10)
-	require.NoError(t, e.Replay(batch.Entry{LSN: 11, Data: mustEncode(set("a", "1"))}))
-	require.NoError(t, e.Replay(batch.Entry{LSN: 12, Data: mustEncode(set("b", "2"))}))
+	require.NoError(t, e.Replay(handoff.Entry{LSN: 11, Data: mustEncode(set("a", "1"))}))
+	require.NoError(t, e.Replay(handoff.Entry{LSN: 12, Data: mustEncode(set("b", "2"))}))
 	require.Equal(t, uint64(12), e.LastLSN())
 	s := newAutoSink()
 	e.Start(s, actor.Options{})
@@ -273,15 +273,15 @@ func TestEngineSync(t *testing.T) {
 }
 
 // TestEngineBatchesDrainedRequests queues many updates while the owner is
-// stuck in Append, then checks they reach the sink in batches of MaxBatch,
+// stuck in Append, then checks they reach the sink in batches of MaxDrain,
 // with contiguous LSNs, one Append per drained batch.
 func TestEngineBatchesDrainedRequests(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		const n, maxBatch = 20, 8
+		const n, maxDrain = 20, 8
 		s := newFakeSink()
 		e := newKVEngine(0)
-		e.Start(s, actor.Options{Mailbox: 64, MaxBatch: maxBatch})
+		e.Start(s, actor.Options{Mailbox: 64, MaxDrain: maxDrain})
 
 		g := s.gateNext()
 		_, err := update(ctx, e, set("first", "0"), store.AckApplied)
@@ -321,7 +321,7 @@ func TestEngineBatchesDrainedRequests(t *testing.T) {
 
 // engineStateAfterReplay replays entries into a fresh engine and returns its
 // state.
-func engineStateAfterReplay(t *testing.T, entries []batch.Entry) map[string]string {
+func engineStateAfterReplay(t *testing.T, entries []handoff.Entry) map[string]string {
 	t.Helper()
 	e := newKVEngine(0)
 	for _, en := range entries {
@@ -392,8 +392,8 @@ func TestEngineAppendFails(t *testing.T) {
 func TestEngineReplay(t *testing.T) {
 	e := newKVEngine(0)
 	require.Zero(t, e.LastLSN())
-	entry := func(lsn uint64, c store.Command) batch.Entry {
-		return batch.Entry{LSN: lsn, Data: mustEncode(c)}
+	entry := func(lsn uint64, c store.Command) handoff.Entry {
+		return handoff.Entry{LSN: lsn, Data: mustEncode(c)}
 	}
 
 	require.NoError(t, e.Replay(entry(1, set("a", "1"))))
@@ -403,14 +403,14 @@ func TestEngineReplay(t *testing.T) {
 
 	rejects := []struct {
 		name  string
-		entry batch.Entry
+		entry handoff.Entry
 		want  error
 	}{
 		{"gap", entry(5, set("x", "1")), store.ErrLSNGap},
 		{"repeat", entry(3, set("x", "1")), store.ErrLSNGap},
 		{"zero", entry(0, set("x", "1")), store.ErrLSNGap},
-		{"garbage", batch.Entry{LSN: 4, Data: []byte{0xde, 0xad}}, store.ErrBadEntry},
-		{"empty data", batch.Entry{LSN: 4}, store.ErrBadEntry},
+		{"garbage", handoff.Entry{LSN: 4, Data: []byte{0xde, 0xad}}, store.ErrBadEntry},
+		{"empty data", handoff.Entry{LSN: 4}, store.ErrBadEntry},
 		{"unknown op", entry(4, store.Command{Op: 77}), store.ErrBadEntry},
 		{"rejected by machine", entry(4, bat(mset("x", "1"), store.Mutation{Op: store.OpClear})), store.ErrBadEntry},
 	}
@@ -432,8 +432,8 @@ func TestEngineReplay(t *testing.T) {
 func TestEngineReplayFromLast(t *testing.T) {
 	e := newKVEngine(41)
 	require.Equal(t, uint64(41), e.LastLSN())
-	require.ErrorIs(t, e.Replay(batch.Entry{LSN: 1, Data: mustEncode(set("a", "1"))}), store.ErrLSNGap)
-	require.NoError(t, e.Replay(batch.Entry{LSN: 42, Data: mustEncode(set("a", "1"))}))
+	require.ErrorIs(t, e.Replay(handoff.Entry{LSN: 1, Data: mustEncode(set("a", "1"))}), store.ErrLSNGap)
+	require.NoError(t, e.Replay(handoff.Entry{LSN: 42, Data: mustEncode(set("a", "1"))}))
 	require.Equal(t, uint64(42), e.LastLSN())
 }
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -18,7 +18,7 @@ func Example() {
 	e.Start(nil, actor.Options{})
 
 	// Callers encode their commands; the engine journals the bytes as given.
-	var journal []batch.Entry
+	var journal []handoff.Entry
 	apply := func(c store.Command) {
 		data, err := store.EncodeCommand(c)
 		if err != nil {
@@ -27,7 +27,7 @@ func Example() {
 		if _, err := e.Update(ctx, c, data, store.AckApplied); err != nil {
 			panic(err)
 		}
-		journal = append(journal, batch.Entry{LSN: uint64(len(journal) + 1), Data: data})
+		journal = append(journal, handoff.Entry{LSN: uint64(len(journal) + 1), Data: data})
 	}
 	apply(store.Command{Op: store.OpSet, Key: "greeting", Value: []byte("hello")})
 	apply(store.Command{Op: store.OpBatch, Batch: []store.Mutation{

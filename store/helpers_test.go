@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -174,34 +174,34 @@ type gate struct {
 // gateNext makes the next Append block until released; fail puts the sink
 // in a sticky failed state, after which Err and Append return that error.
 type fakeSink struct {
-	appended chan *batch.Batch // manual mode: every accepted batch, in order
+	appended chan *handoff.Parcel // manual mode: every accepted batch, in order
 
 	mu         sync.Mutex
-	batches    []*batch.Batch
-	writeDone  map[*batch.Batch]bool
-	syncDone   map[*batch.Batch]bool
+	batches    []*handoff.Parcel
+	writeDone  map[*handoff.Parcel]bool
+	syncDone   map[*handoff.Parcel]bool
 	gates      []*gate
 	failErr    error
 	closeErr   error // returned by Close
 	closes     int
 	violations []string
 
-	auto        chan *batch.Batch // auto mode: feeds the settler
+	auto        chan *handoff.Parcel // auto mode: feeds the settler
 	settlerDone chan struct{}
 }
 
 func newFakeSink() *fakeSink {
 	return &fakeSink{
-		appended:  make(chan *batch.Batch, 4096),
-		writeDone: make(map[*batch.Batch]bool),
-		syncDone:  make(map[*batch.Batch]bool),
+		appended:  make(chan *handoff.Parcel, 4096),
+		writeDone: make(map[*handoff.Parcel]bool),
+		syncDone:  make(map[*handoff.Parcel]bool),
 	}
 }
 
 func newAutoSink() *fakeSink {
 	s := newFakeSink()
 	s.appended = nil
-	s.auto = make(chan *batch.Batch, 64)
+	s.auto = make(chan *handoff.Parcel, 64)
 	s.settlerDone = make(chan struct{})
 	go func() {
 		defer close(s.settlerDone)
@@ -220,7 +220,7 @@ func (s *fakeSink) violate(format string, args ...any) {
 }
 
 // Append implements store.Sink.
-func (s *fakeSink) Append(ctx context.Context, b *batch.Batch) error {
+func (s *fakeSink) Append(ctx context.Context, b *handoff.Parcel) error {
 	s.mu.Lock()
 	if s.closes > 0 {
 		s.violate("Append after Close")
@@ -267,7 +267,7 @@ func (s *fakeSink) Close() error {
 	s.mu.Lock()
 	s.closes++
 	first := s.closes == 1
-	var left []*batch.Batch
+	var left []*handoff.Parcel
 	if first && s.auto == nil {
 		left = append(left, s.batches...)
 	}
@@ -289,7 +289,7 @@ func (s *fakeSink) Close() error {
 }
 
 // settleWrite settles b's AfterWrite waiters with err, once.
-func (s *fakeSink) settleWrite(b *batch.Batch, err error) {
+func (s *fakeSink) settleWrite(b *handoff.Parcel, err error) {
 	s.mu.Lock()
 	again := s.writeDone[b]
 	s.writeDone[b] = true
@@ -303,7 +303,7 @@ func (s *fakeSink) settleWrite(b *batch.Batch, err error) {
 }
 
 // settleSync settles b's AfterSync waiters with err, once.
-func (s *fakeSink) settleSync(b *batch.Batch, err error) {
+func (s *fakeSink) settleSync(b *handoff.Parcel, err error) {
 	s.mu.Lock()
 	again := s.syncDone[b]
 	s.syncDone[b] = true
@@ -333,21 +333,21 @@ func (s *fakeSink) fail(err error) {
 }
 
 // next returns the next accepted batch (manual mode).
-func (s *fakeSink) next(t *testing.T) *batch.Batch {
+func (s *fakeSink) next(t *testing.T) *handoff.Parcel {
 	t.Helper()
 	return recv(t, s.appended, "a batch to be appended")
 }
 
 // recorded returns the batches accepted so far.
-func (s *fakeSink) recorded() []*batch.Batch {
+func (s *fakeSink) recorded() []*handoff.Parcel {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*batch.Batch(nil), s.batches...)
+	return append([]*handoff.Parcel(nil), s.batches...)
 }
 
 // entries returns every accepted entry, in Append order.
-func (s *fakeSink) entries() []batch.Entry {
-	var all []batch.Entry
+func (s *fakeSink) entries() []handoff.Entry {
+	var all []handoff.Entry
 	for _, b := range s.recorded() {
 		all = append(all, b.Entries...)
 	}
@@ -370,7 +370,7 @@ func (s *fakeSink) check(t *testing.T) {
 }
 
 // requireContiguous checks that entries carry LSNs first, first+1, ...
-func requireContiguous(t *testing.T, entries []batch.Entry, first uint64) {
+func requireContiguous(t *testing.T, entries []handoff.Entry, first uint64) {
 	t.Helper()
 	for i, en := range entries {
 		require.Equal(t, first+uint64(i), en.LSN, "entry %d", i)

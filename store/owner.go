@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
 // owner is the actor handler: the only code that touches the machine after
@@ -15,10 +15,10 @@ type owner[C, Q, R any] struct {
 
 // log stamps data with the next LSN, adds it to b and settles r or makes it
 // wait on b, as its level says.
-func (o *owner[C, Q, R]) log(b *batch.Batch, r *request[C, Q, R], data []byte) {
+func (o *owner[C, Q, R]) log(b *handoff.Parcel, r *request[C, Q, R], data []byte) {
 	e := o.e
 	e.lsn++
-	b.Entries = append(b.Entries, batch.Entry{LSN: e.lsn, Data: data})
+	b.Entries = append(b.Entries, handoff.Entry{LSN: e.lsn, Data: data})
 	switch r.level {
 	case AckWritten:
 		b.AfterWrite = append(b.AfterWrite, r)
@@ -66,14 +66,14 @@ func (o *owner[C, Q, R]) Stop() error {
 // sink in one batch.
 func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	e := o.e
-	var out *batch.Batch // allocated at the first write or sync, if there is a sink
+	var out *handoff.Parcel // allocated at the first write or sync, if there is a sink
 	var failed error
 	if e.sink != nil {
 		failed = e.sink.Err()
 	}
-	journal := func() *batch.Batch {
+	journal := func() *handoff.Parcel {
 		if out == nil {
-			out = &batch.Batch{}
+			out = &handoff.Parcel{}
 		}
 		return out
 	}
@@ -165,7 +165,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 
 // send hands out to the sink, or settles its waiters with the error if the
 // sink does not take it.
-func (o *owner[C, Q, R]) send(out *batch.Batch) {
+func (o *owner[C, Q, R]) send(out *handoff.Parcel) {
 	if out.Empty() {
 		return
 	}

@@ -26,7 +26,7 @@ const (
 )
 
 // request is one message to the owner goroutine. It doubles as the
-// batch.Waiter the journal settles, so a write needs no allocation beyond
+// handoff.Waiter the journal settles, so a write needs no allocation beyond
 // its pooled request.
 type request[C, Q, R any] struct {
 	kind  kind
@@ -46,7 +46,7 @@ type request[C, Q, R any] struct {
 	reply chan error // buffered to one: the owner never blocks on it
 }
 
-// Done settles the request; it implements batch.Waiter.
+// Done settles the request; it implements handoff.Waiter.
 func (r *request[C, Q, R]) Done(err error) { r.reply <- err }
 
 // reset clears the request for reuse.

@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
 // Snapshots is the disk side of snapshots. The root package implements it
@@ -140,7 +140,7 @@ func (e *Engine[C, Q, R]) wantSnapshot() bool {
 // it), and then to report, in the next batch, once all of that is synced:
 // the snapshot may then be made visible and the segments it covers
 // removed. Owner only.
-func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *batch.Batch, seal func()) {
+func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *handoff.Parcel, seal func()) {
 	s := &e.snap
 	fail := func(err error) {
 		for _, w := range waiters {
@@ -224,8 +224,8 @@ type snapDone[C, Q, R any] struct {
 	waiters []*request[C, Q, R]
 }
 
-// chanWaiter is a batch.Waiter that reports on a channel buffered to one.
+// chanWaiter is a handoff.Waiter that reports on a channel buffered to one.
 type chanWaiter chan error
 
-// Done implements batch.Waiter.
+// Done implements handoff.Waiter.
 func (c chanWaiter) Done(err error) { c <- err }

@@ -15,15 +15,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hurrahdb/hurrah/actor"
-	"github.com/hurrahdb/hurrah/internal/batch"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/store"
 )
 
 // Engine snapshots: Snapshot, automatic snapshots, Close during a save,
 // Exec, Read, Stats, and folding after a save.
 
-func batchEntry(lsn uint64, c store.Command) batch.Entry {
-	return batch.Entry{LSN: lsn, Data: mustEncode(c)}
+func batchEntry(lsn uint64, c store.Command) handoff.Entry {
+	return handoff.Entry{LSN: lsn, Data: mustEncode(c)}
 }
 
 // plainMachine is a key-value machine that cannot be snapshotted.
@@ -330,7 +330,7 @@ func TestSnapshotConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	s := newAutoSink()
 	f := newFakeSnaps(false)
-	e := startSnapEngine(store.NewKV(0), s, f, store.SnapshotPolicy{}, actor.Options{Mailbox: 64, MaxBatch: 16})
+	e := startSnapEngine(store.NewKV(0), s, f, store.SnapshotPolicy{}, actor.Options{Mailbox: 64, MaxDrain: 16})
 
 	var wg sync.WaitGroup
 	errs := make(chan error, writers+1)
@@ -844,7 +844,7 @@ func TestExec(t *testing.T) {
 					}, level)
 				})
 				b := s.next(t)
-				require.Equal(t, []batch.Entry{{LSN: 2, Data: data}}, b.Entries)
+				require.Equal(t, []handoff.Entry{{LSN: 2, Data: data}}, b.Entries)
 				v, ok := get(t, e, "x")
 				require.True(t, ok)
 				require.Equal(t, "from exec", v)

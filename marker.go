@@ -29,11 +29,11 @@ func isSystemDir(fsys vfs.FS, dir string) (bool, error) {
 	return false, dirErr("open", dir, err)
 }
 
-// checkKind makes sure dir holds the kind of store about to be opened in
+// checkMarker makes sure dir holds the kind of store about to be opened in
 // it. For a System it marks a directory that holds no store yet, before the
 // journal writes anything there, so that a crash cannot leave a System's
 // records in an unmarked directory.
-func checkKind(fsys vfs.FS, dir string, system bool) error {
+func checkMarker(fsys vfs.FS, dir string, system bool) error {
 	marked, err := isSystemDir(fsys, dir)
 	if err != nil {
 		return err

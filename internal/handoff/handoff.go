@@ -1,4 +1,4 @@
-package batch
+package handoff
 
 // Entry is one applied mutation: its log sequence number and its encoded
 // command. Data is opaque to the journal.
@@ -14,22 +14,23 @@ type Waiter interface {
 	Done(err error)
 }
 
-// Batch is the unit the owner goroutine hands to the journal: the entries it
-// applied, in LSN order with no gaps, and the waiters to settle once those
+// Parcel is the unit the owner goroutine hands to the journal: the entries
+// it applied, in LSN order with no gaps, and the waiters to settle once those
 // entries (and everything before them) are written or synced.
 //
-// After the hand-off the journal owns the Batch; the sender must not touch it.
-type Batch struct {
+// After the hand-off the journal owns the Parcel; the sender must not touch
+// it.
+type Parcel struct {
 	Entries    []Entry
 	AfterWrite []Waiter // settled once the entries are handed to the OS
 	AfterSync  []Waiter // settled once the entries are on stable storage
-	// Rotate asks the journal to start a new segment once this batch is
+	// Rotate asks the journal to start a new segment once this parcel is
 	// written, if the current one holds any entries, so that a snapshot
 	// at the last LSN so far covers whole segments.
 	Rotate bool
 }
 
-// Empty reports whether the batch carries nothing at all.
-func (b *Batch) Empty() bool {
-	return len(b.Entries) == 0 && len(b.AfterWrite) == 0 && len(b.AfterSync) == 0 && !b.Rotate
+// Empty reports whether the parcel carries nothing at all.
+func (p *Parcel) Empty() bool {
+	return len(p.Entries) == 0 && len(p.AfterWrite) == 0 && len(p.AfterSync) == 0 && !p.Rotate
 }
