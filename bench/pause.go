@@ -3,13 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hurrahdb/hurrah"
+	"golang.org/x/exp/stats"
 )
 
 const pauseWriters = 4 // goroutines writing while the snapshot runs
@@ -46,13 +46,16 @@ func setLatencies(db *hurrah.DB, n int, stop *atomic.Bool) ([]time.Duration, err
 	return all, <-errs
 }
 
-// p99 returns the 99th percentile of ds.
+// p99 returns the 99th percentile of ds, or 0 for none.
 func p99(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}
-	slices.Sort(ds)
-	return ds[len(ds)*99/100]
+	xs := make([]float64, len(ds))
+	for i, d := range ds {
+		xs[i] = float64(d)
+	}
+	return time.Duration(stats.Quantiles(xs, 0.99)[0])
 }
 
 // pauseRun is what one snapshot under load measured.

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/exp/stats"
 )
 
 const (
@@ -261,16 +262,10 @@ func interleave(cfg *config, cs []opened, wl workload, g int, keys []string) ([]
 }
 
 // median returns the median of xs (the mean of the middle two for an even
-// count).
+// count), or 0 for none: stats.Median panics on an empty slice.
 func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
+	if len(xs) == 0 {
 		return 0
 	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return stats.Median(xs)
 }
