@@ -9,13 +9,13 @@
 // in one goroutine (an actor): callers send it requests, it drains them in
 // batches, applies each command, stamps every command that changed the state
 // with the next log sequence number (LSN, contiguous from 1), answers queries
-// at once, and hands the batch of applied entries, with the callers that wait
-// for durability, to a Sink (the journal). The engine never touches a
+// at once, and hands the applied entries, with the callers that wait for
+// durability, to a Sink (the journal) in one handoff.Parcel. The engine never touches a
 // caller's Go values: callers encode commands in their own goroutine, so
 // encoding runs in parallel, and the engine stores the bytes it is given.
 //
 // The engine knows nothing of files and the Sink knows nothing of the
-// machine: the two meet only in internal/batch.
+// machine: the two meet only in internal/handoff (a Parcel).
 //
 // # Threading
 //

@@ -162,7 +162,7 @@ func (kv *KV) Fold() bool {
 			if i == foldStep {
 				return true
 			}
-			kv.apply(k, s)
+			kv.foldSlot(k, s)
 			delete(l, k)
 			i++
 		}
@@ -174,7 +174,7 @@ func (kv *KV) Fold() bool {
 		if i == foldStep {
 			return true
 		}
-		kv.apply(k, s)
+		kv.foldSlot(k, s)
 		delete(kv.ovl, k)
 		i++
 	}
@@ -182,8 +182,8 @@ func (kv *KV) Fold() bool {
 	return false
 }
 
-// apply writes an overlay entry into the base map.
-func (kv *KV) apply(k string, s slot) {
+// foldSlot writes an overlay entry into the base map.
+func (kv *KV) foldSlot(k string, s slot) {
 	if s.gone {
 		delete(kv.m, k)
 	} else {
