@@ -150,8 +150,14 @@ func (e *Engine[C, Q, R]) Read(ctx context.Context, fn func()) error {
 // Sync returns once every mutation acknowledged before it is durable (at
 // once when there is no sink).
 func (e *Engine[C, Q, R]) Sync(ctx context.Context) error {
+	return e.signal(ctx, kindSync)
+}
+
+// signal sends the owner a request of kind k that carries nothing, and
+// returns its answer.
+func (e *Engine[C, Q, R]) signal(ctx context.Context, k kind) error {
 	r := e.pool.Get()
-	r.kind = kindSync
+	r.kind = k
 	_, err := e.call(ctx, r)
 	return err
 }

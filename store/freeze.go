@@ -94,10 +94,7 @@ func (e *Engine[C, Q, R]) Restore(lsn uint64, n int, records func(yield func(key
 // request, and returns once it is durable. While one is being saved, later
 // calls share the next one. Without Snapshots it returns nil at once.
 func (e *Engine[C, Q, R]) Snapshot(ctx context.Context) error {
-	r := e.pool.Get()
-	r.kind = kindSnapshot
-	_, err := e.call(ctx, r)
-	return err
+	return e.signal(ctx, kindSnapshot)
 }
 
 // Stats returns what the engine did with snapshots. It is safe from any
