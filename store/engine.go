@@ -50,7 +50,7 @@ type Sink interface {
 // Engine runs a Machine in an owner goroutine.
 type Engine[C, Q, R any] struct {
 	m      Machine[C, Q, R]
-	folder Folder // m, if it defers work after images (else nil)
+	folder folder // m, if it defers work after images (else nil)
 	decode func([]byte) (C, error)
 	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
 
@@ -71,7 +71,7 @@ type Engine[C, Q, R any] struct {
 // reflects (zero for an empty state).
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
-	e.folder, _ = any(m).(Folder)
+	e.folder, _ = any(m).(folder)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
 	}

@@ -49,7 +49,7 @@ type Stats struct {
 	LastSize  int64         // its size in bytes
 	Failed    uint64        // snapshots that failed
 	LastErr   error         // why the last one failed, or nil
-	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a Fold
+	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a fold
 }
 
 // snapState is the owner's snapshot bookkeeping. Fields without a comment

@@ -175,11 +175,11 @@ func (o *owner[C, Q, R]) send(p *handoff.Parcel) {
 func (o *owner[C, Q, R]) fold() bool {
 	e := o.e
 	f := e.folder
-	if f == nil || !f.CanFold() {
+	if f == nil || !f.canFold() {
 		return false // no clock read on the request path when there is nothing to fold
 	}
 	t0 := time.Now()
-	more := f.Fold()
+	more := f.fold()
 	if d := time.Since(t0); d > time.Microsecond {
 		e.notePause(d)
 	}
