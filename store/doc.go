@@ -39,4 +39,10 @@
 // A mutation is visible to queries as soon as it is applied, which may be
 // before the Sink has made it durable: a reader can see a value that a crash
 // then loses. Sync closes that gap.
+//
+// A mutation that changes nothing (a delete of a missing key, a
+// compare-and-swap that does not swap, an Exec that only reads) answers
+// from the state it read: at AckSynced it waits until that state is
+// durable, as a Sync would; at the other levels its answer, like a
+// reader's, can rest on a change that a crash then loses.
 package store

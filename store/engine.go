@@ -20,7 +20,9 @@ const (
 	AckApplied Level = iota
 	// AckWritten answers once the sink has handed it to the OS.
 	AckWritten
-	// AckSynced answers once the sink has made it durable.
+	// AckSynced answers once the sink has made it durable. A mutation
+	// that changes nothing answers once the state it read is durable:
+	// everything applied before it.
 	AckSynced
 )
 

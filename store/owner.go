@@ -89,15 +89,25 @@ func (o *owner[C, Q, R]) exec(r *request[C, Q, R]) {
 }
 
 // settle answers a mutation the machine has applied: with its error, or,
-// if it changed the state, once data is journaled at r's level (log). An
-// answer that changed nothing still rests on the state the command read,
-// which may hold changes not yet durable; see afterSync.
+// if it changed the state, once data is journaled at r's level (log).
+//
+// A mutation that changed nothing (a delete of a missing key, a
+// compare-and-swap that did not swap, a transaction that only read) still
+// answers from the state it read, which may hold changes not yet durable:
+// told "present" because of a write that a crash then loses, a caller at
+// AckSynced would act on what never was. So at AckSynced it waits, with no
+// entry of its own, until everything applied so far is durable: it joins
+// the sink's next group commit (the journal answers at once if all it has
+// written is synced already) and never asks for an fsync of its own. At
+// the other levels it answers at once, as an applied write does.
 func (o *owner[C, Q, R]) settle(r *request[C, Q, R], changed bool, data []byte, err error) {
 	switch {
 	case err != nil || o.e.sink == nil:
 		r.reply <- err
 	case changed:
 		o.log(r, data)
+	case r.level == AckSynced:
+		o.afterSync(r)
 	default:
 		r.reply <- nil
 	}
