@@ -160,10 +160,10 @@ func byteString(b []byte) (s, rest []byte, ok bool) {
 
 // head decodes a definite-length CBOR head of the given major type at the
 // start of b, and returns its argument and what follows it.
-func head(b []byte, major byte) (n uint64, rest []byte, ok bool) {
-	m, n, size, err := cborhead.Read(b)
+func head(b []byte, major byte) (arg uint64, rest []byte, ok bool) {
+	m, arg, n, err := cborhead.Read(b)
 	if err != nil || m != major {
 		return 0, nil, false
 	}
-	return n, b[size:], true
+	return arg, b[n:], true
 }
