@@ -11,18 +11,15 @@ import (
 // (both "toarray" structs), so the layout below is part of the on-disk
 // format: changing it makes existing journals unreadable.
 //
-//	command
-//	+----------+----------------+-------------------------+-------------------------+
-//	| array(4) | uint op        | bstr key                | bstr value, or null     |  ...
-//	+----------+----------------+-------------------------+-------------------------+
-//	   ... +------------------------------------------------------+
-//	       | array(n) [ mutation, ... ], or null (the batch)      |
-//	       +------------------------------------------------------+
+//	command: a CBOR array of four items
+//	+------+---------+-------------+-----------------------+-------------------------+
+//	| 0x84 | op uint | key bstr    | value bstr, or null   | batch array(n), or null |
+//	+------+---------+-------------+-----------------------+-------------------------+
 //
-//	mutation (inside a batch)
-//	+----------+----------------+-------------------------+-------------------------+
-//	| array(3) | uint op        | bstr key                | bstr value, or null     |
-//	+----------+----------------+-------------------------+-------------------------+
+//	mutation: a CBOR array of three items, each of a batch's n
+//	+------+---------+-------------+-----------------------+
+//	| 0x83 | op uint | key bstr    | value bstr, or null   |
+//	+------+---------+-------------+-----------------------+
 //
 // op is an Op: OpSet (1) and OpDelete (2) carry a key, OpSet a value (null
 // for a nil value, an empty bstr for an empty one), OpDelete a null value;
