@@ -185,9 +185,9 @@ const (
 	majorArray = cborhead.Array
 )
 
-// cborReader reads CBOR heads from a payload. It accepts definite lengths
-// only (additional information 0 to 27) and does not insist on the shortest
-// encoding.
+// cborReader reads CBOR heads from a payload with cborhead.Read: it accepts
+// definite lengths only (additional information 0 to 27) and does not insist
+// on the shortest encoding.
 type cborReader struct {
 	b   []byte
 	off int
@@ -208,38 +208,18 @@ func (r *cborReader) take(n int) []byte {
 // head reads one head, which must have the given major type, and returns its
 // argument. what names the item in errors.
 func (r *cborReader) head(major byte, what string) (uint64, error) {
-	if r.left() < 1 {
-		return 0, fmt.Errorf("%w: payload ends before the %s", errFrameInvalid, what)
-	}
-	ib := r.b[r.off]
-	if got := ib >> 5; got != major {
-		return 0, fmt.Errorf("%w: %s has CBOR major type %d, want %d", errFrameInvalid, what, got, major)
-	}
-	ai := ib & 0x1f
-	var size int
+	got, v, n, err := cborhead.Read(r.b[r.off:])
 	switch {
-	case ai < 24:
-		r.off++
-		return uint64(ai), nil
-	case ai == 24:
-		size = 1
-	case ai == 25:
-		size = 2
-	case ai == 26:
-		size = 4
-	case ai == 27:
-		size = 8
-	default:
-		return 0, fmt.Errorf("%w: %s has CBOR additional information %d (indefinite or reserved)", errFrameInvalid, what, ai)
-	}
-	if r.left() < 1+size {
+	case errors.Is(err, cborhead.ErrEnd):
+		return 0, fmt.Errorf("%w: payload ends before the %s", errFrameInvalid, what)
+	case got != major:
+		return 0, fmt.Errorf("%w: %s has CBOR major type %d, want %d", errFrameInvalid, what, got, major)
+	case errors.Is(err, cborhead.ErrIndefinite):
+		return 0, fmt.Errorf("%w: %s has CBOR additional information %d (indefinite or reserved)", errFrameInvalid, what, r.b[r.off]&0x1f)
+	case err != nil:
 		return 0, fmt.Errorf("%w: payload ends inside the %s head", errFrameInvalid, what)
 	}
-	var v uint64
-	for _, c := range r.b[r.off+1 : r.off+1+size] {
-		v = v<<8 | uint64(c)
-	}
-	r.off += 1 + size
+	r.off += n
 	return v, nil
 }
 

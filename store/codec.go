@@ -4,12 +4,43 @@ import (
 	"fmt"
 
 	"github.com/fxamacker/cbor/v2"
-
-	"github.com/hurrahdb/hurrah/internal/cborhead"
 )
 
-// Keys are Go strings, which may hold any bytes, so commands carry them as
-// CBOR byte strings: a text string would have to be valid UTF-8.
+// The journal format of a key-value command. Each journal entry holds one
+// command, encoded in CBOR by the CBOR library from Command and Mutation
+// (both "toarray" structs), so the layout below is part of the on-disk
+// format: changing it makes existing journals unreadable.
+//
+//	command: a CBOR array of four items
+//	+------+---------+-------------+-----------------------+-------------------------+
+//	| 0x84 | op uint | key bstr    | value bstr, or null   | batch array(n), or null |
+//	+------+---------+-------------+-----------------------+-------------------------+
+//
+//	mutation: a CBOR array of three items, each of a batch's n
+//	+------+---------+-------------+-----------------------+
+//	| 0x83 | op uint | key bstr    | value bstr, or null   |
+//	+------+---------+-------------+-----------------------+
+//
+// op is an Op: OpSet (1) and OpDelete (2) carry a key, OpSet a value (null
+// for a nil value, an empty bstr for an empty one), OpDelete a null value;
+// OpClear (3) has an empty key and a null value; OpBatch (4) has an empty
+// key, a null value and the array of mutations, each an OpSet or an
+// OpDelete. Every other command has a null batch. OpCAS and OpSetAbsent are
+// never journaled. Keys are byte strings because a Go string may hold any
+// bytes, where a CBOR text string would have to be valid UTF-8.
+//
+// So a set of "k" to "v" is the seven bytes
+//
+//	84 01 41 6b 41 76 f6
+//
+// The library writes every head in its shortest form. Sets, deletes and
+// batches, which are nearly all a journal holds, are encoded and decoded by
+// hand (codec_fast.go), byte for byte as the library does; the hand decoder
+// also takes longer heads, and leaves everything else (text-string keys,
+// indefinite lengths, other ops) to the library.
+
+// cmdEnc and cmdDec are the library's encoder and decoder of commands: keys
+// go out as byte strings and come in from byte or text strings.
 var (
 	cmdEnc = mustEnc(cbor.EncOptions{String: cbor.StringToByteString})
 	cmdDec = mustDec(cbor.DecOptions{
@@ -61,76 +92,6 @@ func EncodeSet(key string, value []byte) (data, stored []byte) {
 	return encodeSimple(OpSet, key, value)
 }
 
-// encodeSimple writes a set or a delete of one key as the CBOR library
-// would, without reflection: an array of four holding the op, the key and
-// the value as byte strings (a nil value as null), and null for the batch.
-// It also returns the value's bytes inside the encoding.
-func encodeSimple(op Op, key string, value []byte) (data, stored []byte) {
-	n := 2 + headLen(len(key)) + len(key) + 1
-	if value != nil {
-		n += headLen(len(value)) + len(value)
-	} else {
-		n++
-	}
-	b := make([]byte, 0, n)
-	b = append(b, 0x84, byte(op))
-	b = appendHead(b, len(key))
-	b = append(b, key...)
-	if value == nil {
-		b = append(b, 0xf6)
-	} else {
-		b = appendHead(b, len(value))
-		start := len(b)
-		b = append(b, value...)
-		stored = b[start:len(b):len(b)]
-	}
-	return append(b, 0xf6), stored
-}
-
-// batchHead starts the encoding of a batch: an array of four holding the
-// op, an empty key, a null value and then the array of mutations.
-var batchHead = [...]byte{0x84, byte(OpBatch), 0x40, 0xf6}
-
-// encodeBatch writes a batch command as the CBOR library would, without
-// reflection: batchHead, the array head, then each mutation as an array
-// of three (op, key, value or null). It reports false, leaving the batch
-// to the library, if a mutation is neither a set nor a delete.
-func encodeBatch(muts []Mutation) ([]byte, bool) {
-	n := len(batchHead) + headLen(len(muts))
-	for _, m := range muts {
-		if m.Op != OpSet && m.Op != OpDelete {
-			return nil, false
-		}
-		n += 2 + headLen(len(m.Key)) + len(m.Key) + 1
-		if m.Value != nil {
-			n += headLen(len(m.Value)) + len(m.Value) - 1
-		}
-	}
-	b := make([]byte, 0, n)
-	b = append(b, batchHead[:]...)
-	b = cborhead.Append(b, cborhead.Array, uint64(len(muts)))
-	for _, m := range muts {
-		b = append(b, 0x83, byte(m.Op))
-		b = appendHead(b, len(m.Key))
-		b = append(b, m.Key...)
-		if m.Value == nil {
-			b = append(b, 0xf6)
-		} else {
-			b = appendHead(b, len(m.Value))
-			b = append(b, m.Value...)
-		}
-	}
-	return b, true
-}
-
-// headLen is the length of the head of a CBOR byte string, or array, of n
-// bytes or items.
-func headLen(n int) int { return cborhead.Size(uint64(n)) }
-
-// appendHead appends the head of a CBOR byte string of n bytes, in its
-// shortest form, as the CBOR library writes it.
-func appendHead(b []byte, n int) []byte { return cborhead.Append(b, cborhead.Bytes, uint64(n)) }
-
 // DecodeCommand parses a journaled key-value command. It never panics on bad
 // input. The value is a copy: the command does not alias b.
 func DecodeCommand(b []byte) (Command, error) {
@@ -138,112 +99,6 @@ func DecodeCommand(b []byte) (Command, error) {
 		return c, nil
 	}
 	return decodeCBOR(b)
-}
-
-// decodeSimple decodes the commands replay meets most, a set or a delete of
-// one key, in the exact form EncodeCommand writes them and the few
-// equivalent forms the general decoder accepts (longer length heads, a
-// null value): a CBOR array of four holding the op, the key and the value
-// as byte strings (or null), and null for the batch. It reports false for
-// anything else, which decodeCBOR then judges. It is several times faster
-// than the general decoder, which dominates the time a restart takes.
-func decodeSimple(b []byte) (Command, bool) {
-	if len(b) > len(batchHead) && [4]byte(b) == batchHead {
-		return decodeBatch(b[len(batchHead):])
-	}
-	if len(b) < 5 || b[0] != 0x84 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) || b[len(b)-1] != 0xf6 {
-		return Command{}, false
-	}
-	key, rest, ok := byteString(b[2:])
-	if !ok || key == nil {
-		return Command{}, false
-	}
-	value, rest, ok := byteString(rest)
-	if !ok || len(rest) != 1 { // the batch: the final null, checked above
-		return Command{}, false
-	}
-	c := Command{Op: Op(b[1]), Key: string(key)}
-	if value != nil {
-		c.Value = append(make([]byte, 0, len(value)), value...)
-	}
-	return c, true
-}
-
-// decodeBatch decodes the mutations of a batch in the form encodeBatch
-// writes them, and the equivalent forms decodeSimple takes for one set: b
-// follows batchHead. Each value is a copy of its own, so that a value kept
-// in the map does not keep the others alive. It reports false for
-// anything else.
-func decodeBatch(b []byte) (Command, bool) {
-	n, b, ok := head(b, 4)
-	if !ok || n > uint64(len(b))/4 { // a mutation takes four bytes at least
-		return Command{}, false
-	}
-	muts := make([]Mutation, n)
-	for i := range muts {
-		if len(b) < 2 || b[0] != 0x83 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) {
-			return Command{}, false
-		}
-		op := Op(b[1])
-		key, rest, ok := byteString(b[2:])
-		if !ok || key == nil {
-			return Command{}, false
-		}
-		value, rest, ok := byteString(rest)
-		if !ok {
-			return Command{}, false
-		}
-		muts[i] = Mutation{Op: op, Key: string(key)}
-		if value != nil {
-			muts[i].Value = append(make([]byte, 0, len(value)), value...)
-		}
-		b = rest
-	}
-	if len(b) != 0 {
-		return Command{}, false
-	}
-	return Command{Op: OpBatch, Batch: muts}, true
-}
-
-// byteString decodes a definite-length CBOR byte string, or null (a nil
-// result), at the start of b, and returns what follows it.
-func byteString(b []byte) (s, rest []byte, ok bool) {
-	if len(b) == 0 {
-		return nil, nil, false
-	}
-	if b[0] == 0xf6 {
-		return nil, b[1:], true
-	}
-	n, b, ok := head(b, 2)
-	if !ok || n > uint64(len(b)) {
-		return nil, nil, false
-	}
-	return b[:n:n], b[n:], true
-}
-
-// head decodes a definite-length CBOR head of the given major type at the
-// start of b, and returns its argument and what follows it.
-func head(b []byte, major byte) (n uint64, rest []byte, ok bool) {
-	if len(b) == 0 || b[0]>>5 != major {
-		return 0, nil, false
-	}
-	n, b = uint64(b[0]&0x1f), b[1:]
-	switch {
-	case n < 24:
-	case n <= 27:
-		size := 1 << (n - 24)
-		if len(b) < size {
-			return 0, nil, false
-		}
-		n = 0
-		for _, c := range b[:size] {
-			n = n<<8 | uint64(c)
-		}
-		b = b[size:]
-	default: // indefinite length, or reserved
-		return 0, nil, false
-	}
-	return n, b, true
 }
 
 // decodeCBOR is DecodeCommand's general path.

@@ -1,21 +1,32 @@
-// Package store is what the owner goroutine applies: a general engine that
-// runs a deterministic state machine in one goroutine, and the key-value
-// machine that hurrah's map face is built on.
+// Package store is what hurrah's owner goroutine applies: a general engine
+// that runs a deterministic state machine in one goroutine, and the
+// key-value machine that hurrah's map face is built on.
+//
+// The package is importable, but it exists for hurrah (the root package):
+// its API changes whenever hurrah needs it to, with no compatibility
+// promise to anyone else. Use hurrah's DB or System instead.
 //
 // # Basics
 //
 // A Machine holds some state and changes it only through commands (Apply);
 // it answers queries (Query) without changing it. An Engine owns one Machine
-// in one goroutine (an actor): callers send it requests, it drains them in
-// batches, applies each command, stamps every command that changed the state
-// with the next log sequence number (LSN, contiguous from 1), answers queries
-// at once, and hands the batch of applied entries, with the callers that wait
-// for durability, to a Sink (the journal). The engine never touches a
-// caller's Go values: callers encode commands in their own goroutine, so
-// encoding runs in parallel, and the engine stores the bytes it is given.
+// in one goroutine (an actor): callers send it requests, it drains several
+// at a time from its mailbox, applies each command, stamps every command
+// that changed the state with the next log sequence number (LSN, contiguous
+// from 1), answers queries at once, and hands the applied entries, with the
+// callers that wait for durability, to a Sink (the journal) in one
+// handoff.Parcel. The engine never touches a caller's Go values: callers
+// encode commands in their own goroutine, so encoding runs in parallel, and
+// the engine stores the bytes it is given.
 //
 // The engine knows nothing of files and the Sink knows nothing of the
-// machine: the two meet only in internal/batch.
+// machine: the two meet only in internal/handoff.
+//
+// The files: engine.go (the Engine and its requests' API), owner.go (the
+// owner goroutine's turn), request.go (a request), freeze.go (when and how
+// the engine snapshots), kv.go (the key-value machine), image.go (its
+// images and folding them back), codec.go and codec_fast.go (the journal
+// format of its commands).
 //
 // # Threading
 //
@@ -28,4 +39,10 @@
 // A mutation is visible to queries as soon as it is applied, which may be
 // before the Sink has made it durable: a reader can see a value that a crash
 // then loses. Sync closes that gap.
+//
+// A mutation that changes nothing (a delete of a missing key, a
+// compare-and-swap that does not swap, an Exec that only reads) answers
+// from the state it read: at AckSynced it waits until that state is
+// durable, as a Sync would; at the other levels its answer, like a
+// reader's, can rest on a change that a crash then loses.
 package store

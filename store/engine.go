@@ -20,7 +20,9 @@ const (
 	AckApplied Level = iota
 	// AckWritten answers once the sink has handed it to the OS.
 	AckWritten
-	// AckSynced answers once the sink has made it durable.
+	// AckSynced answers once the sink has made it durable. A mutation
+	// that changes nothing answers once the state it read is durable:
+	// everything applied before it.
 	AckSynced
 )
 
@@ -50,7 +52,7 @@ type Sink interface {
 // Engine runs a Machine in an owner goroutine.
 type Engine[C, Q, R any] struct {
 	m      Machine[C, Q, R]
-	folder Folder // m, if it defers work after images (else nil)
+	folder folder // m, if it defers work after images (else nil)
 	decode func([]byte) (C, error)
 	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
 
@@ -71,7 +73,7 @@ type Engine[C, Q, R any] struct {
 // reflects (zero for an empty state).
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
-	e.folder, _ = any(m).(Folder)
+	e.folder, _ = any(m).(folder)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
 	}
@@ -150,8 +152,14 @@ func (e *Engine[C, Q, R]) Read(ctx context.Context, fn func()) error {
 // Sync returns once every mutation acknowledged before it is durable (at
 // once when there is no sink).
 func (e *Engine[C, Q, R]) Sync(ctx context.Context) error {
+	return e.signal(ctx, kindSync)
+}
+
+// signal sends the owner a request of kind k that carries nothing, and
+// returns its answer.
+func (e *Engine[C, Q, R]) signal(ctx context.Context, k kind) error {
 	r := e.pool.Get()
-	r.kind = kindSync
+	r.kind = k
 	_, err := e.call(ctx, r)
 	return err
 }

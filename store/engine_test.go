@@ -217,7 +217,10 @@ func TestEngineAckLevels(t *testing.T) {
 }
 
 // TestEngineNoopAnswersAtOnce checks that a command that changes nothing is
-// answered at once at every level and never reaches the sink.
+// answered at once at AckApplied and AckWritten and never reaches the sink,
+// and that an invalid command is answered at once at every level. (At
+// AckSynced a command that changes nothing waits until what it read is
+// durable: TestEngineNoopWaitsForSync.)
 func TestEngineNoopAnswersAtOnce(t *testing.T) {
 	ctx := context.Background()
 	s := newFakeSink()
@@ -226,6 +229,9 @@ func TestEngineNoopAnswersAtOnce(t *testing.T) {
 	for _, level := range levels {
 		// Each would hang if it waited for the sink, which never settles.
 		for _, c := range []store.Command{del("a"), clr(), bat(), {Op: store.OpBatch, Batch: []store.Mutation{}}} {
+			if level == store.AckSynced {
+				break
+			}
 			_, err := update(ctx, e, c, level)
 			require.NoError(t, err)
 		}
@@ -240,6 +246,89 @@ func TestEngineNoopAnswersAtOnce(t *testing.T) {
 	require.NoError(t, e.Close())
 	s.check(t)
 	require.Empty(t, s.recorded())
+}
+
+// TestEngineNoopWaitsForSync checks that at AckSynced a mutation that changes
+// nothing answers only once the state it read is durable: here a write
+// applied before it and not yet synced, which a crash could lose, and with
+// it the reason for the answer ("present", "not swapped"). It joins the
+// sink's next sync with no entry of its own, and a failed sync is its
+// error. At AckWritten the same calls answer at once and give the sink
+// nothing.
+func TestEngineNoopWaitsForSync(t *testing.T) {
+	type call func(ctx context.Context, e *kvEngine, kv *store.KV, level store.Level) (store.Result, error)
+	updating := func(c store.Command) call {
+		return func(ctx context.Context, e *kvEngine, _ *store.KV, level store.Level) (store.Result, error) {
+			return update(ctx, e, c, level)
+		}
+	}
+	noops := []struct {
+		name string
+		call call
+	}{
+		{"set if absent finds the key", updating(setAbsent("a", "x"))},
+		{"delete of a missing key", updating(del("missing"))},
+		{"compare-and-swap that does not swap", updating(cas("a", "wrong", "x"))},
+		{"exec that only reads", func(ctx context.Context, e *kvEngine, kv *store.KV, level store.Level) (store.Result, error) {
+			return store.Result{}, e.Exec(ctx, func() ([]byte, error) {
+				if _, ok := kv.Get("a"); !ok {
+					return nil, errors.New("the write before is not visible")
+				}
+				return nil, nil
+			}, level)
+		}},
+	}
+	for _, tt := range noops {
+		for _, syncErr := range []error{nil, errBoom} {
+			t.Run(fmt.Sprint(tt.name, "/", syncErr), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ctx := context.Background()
+					s := newFakeSink()
+					kv := store.NewKV(0)
+					e := startSnapEngine(kv, s, nil, store.SnapshotPolicy{}, actor.Options{})
+					// A write that is applied, and visible, but not durable.
+					mustUpdate(t, e, set("a", "1"), store.AckApplied)
+					w := s.next(t)
+
+					r, err := tt.call(ctx, e, kv, store.AckWritten)
+					require.NoError(t, err, "AckWritten answers at once")
+					require.Equal(t, store.Result{}, r)
+					synctest.Wait()
+					require.Empty(t, s.appended, "nothing for the sink at AckWritten")
+
+					type answer struct {
+						r   store.Result
+						err error
+					}
+					done := async(func() answer {
+						r, err := tt.call(ctx, e, kv, store.AckSynced)
+						return answer{r, err}
+					})
+					b := s.next(t)
+					require.Empty(t, b.Entries, "a mutation that changes nothing journals nothing")
+					require.Empty(t, b.AfterWrite)
+					require.Len(t, b.AfterSync, 1)
+					s.settleWrite(w, nil)
+					s.settleWrite(b, nil)
+					synctest.Wait()
+					requireNotReady(t, done, "the answer before the sync")
+					s.settleSync(w, syncErr)
+					s.settleSync(b, syncErr)
+					a := recv(t, done, "the answer after the sync")
+					require.ErrorIs(t, a.err, syncErr)
+					if syncErr == nil {
+						require.NoError(t, a.err)
+					}
+					require.Equal(t, store.Result{}, a.r)
+
+					require.Equal(t, map[string]string{"a": "1"}, engineState(t, e))
+					require.NoError(t, e.Close())
+					s.check(t)
+					require.Len(t, s.entries(), 1, "only the write is journaled")
+				})
+			})
+		}
+	}
 }
 
 // TestEngineSync checks that Sync waits for AfterSync and nothing else.

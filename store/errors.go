@@ -11,4 +11,7 @@ var (
 	// ErrLSNGap is returned by Replay when entries do not continue the
 	// sequence without a gap.
 	ErrLSNGap = errors.New("store: LSN gap in replay")
+	// ErrNotSnapshottable is returned by Snapshot for a machine that does
+	// not implement Snapshotter.
+	ErrNotSnapshottable = errors.New("store: the state cannot be snapshotted")
 )

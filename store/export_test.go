@@ -5,6 +5,16 @@ package store
 // FoldStep is the most overlay entries one Fold moves.
 const FoldStep = foldStep
 
+// QueryKeys asks for every key, in no particular order.
+const QueryKeys = queryKeys
+
+// Fold does a step of folding kv's overlay back into its base map and
+// reports whether any remains.
+func Fold(kv *KV) bool { return kv.fold() }
+
+// CanFold reports whether Fold has work it can do now.
+func CanFold(kv *KV) bool { return kv.canFold() }
+
 // OverlayLen returns the number of entries in kv's overlay and layers.
 func OverlayLen(kv *KV) int {
 	n := len(kv.ovl)

@@ -163,21 +163,21 @@ type gate struct {
 	release chan struct{}
 }
 
-// fakeSink is a store.Sink that records every batch it accepts.
+// fakeSink is a store.Sink that records every Parcel it accepts.
 //
-// In manual mode (newFakeSink) accepted batches are also delivered on
+// In manual mode (newFakeSink) accepted parcels are also delivered on
 // appended and nothing is settled until the test calls settleWrite or
 // settleSync; Close settles whatever is left with nil, as a journal's final
 // flush would. In auto mode (newAutoSink) a settler goroutine settles every
-// batch, AfterWrite then AfterSync, asynchronously to the owner.
+// parcel, AfterWrite then AfterSync, asynchronously to the owner.
 //
 // gateNext makes the next Append block until released; fail puts the sink
 // in a sticky failed state, after which Err and Append return that error.
 type fakeSink struct {
-	appended chan *handoff.Parcel // manual mode: every accepted batch, in order
+	appended chan *handoff.Parcel // manual mode: every accepted parcel, in order
 
 	mu         sync.Mutex
-	batches    []*handoff.Parcel
+	parcels    []*handoff.Parcel
 	writeDone  map[*handoff.Parcel]bool
 	syncDone   map[*handoff.Parcel]bool
 	gates      []*gate
@@ -226,7 +226,7 @@ func (s *fakeSink) Append(ctx context.Context, b *handoff.Parcel) error {
 		s.violate("Append after Close")
 	}
 	if b == nil || b.Empty() {
-		s.violate("empty batch appended")
+		s.violate("empty parcel appended")
 	}
 	var g *gate
 	if len(s.gates) > 0 {
@@ -244,7 +244,7 @@ func (s *fakeSink) Append(ctx context.Context, b *handoff.Parcel) error {
 		s.mu.Unlock()
 		return err // took nothing, settled nothing
 	}
-	s.batches = append(s.batches, b)
+	s.parcels = append(s.parcels, b)
 	s.mu.Unlock()
 
 	if s.auto != nil {
@@ -269,7 +269,7 @@ func (s *fakeSink) Close() error {
 	first := s.closes == 1
 	var left []*handoff.Parcel
 	if first && s.auto == nil {
-		left = append(left, s.batches...)
+		left = append(left, s.parcels...)
 	}
 	err := s.closeErr
 	s.mu.Unlock()
@@ -332,17 +332,17 @@ func (s *fakeSink) fail(err error) {
 	s.mu.Unlock()
 }
 
-// next returns the next accepted batch (manual mode).
+// next returns the next accepted parcel (manual mode).
 func (s *fakeSink) next(t *testing.T) *handoff.Parcel {
 	t.Helper()
-	return recv(t, s.appended, "a batch to be appended")
+	return recv(t, s.appended, "a parcel to be appended")
 }
 
-// recorded returns the batches accepted so far.
+// recorded returns the parcels accepted so far.
 func (s *fakeSink) recorded() []*handoff.Parcel {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*handoff.Parcel(nil), s.batches...)
+	return append([]*handoff.Parcel(nil), s.parcels...)
 }
 
 // entries returns every accepted entry, in Append order.

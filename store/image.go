@@ -28,18 +28,17 @@ type Snapshotter interface {
 	Restore(n int, records func(yield func(key, value []byte) bool)) error
 }
 
-// Folder is implemented by machines that defer work after an image is
-// released. The engine calls Fold from the owner goroutine between batches
-// of requests until it returns false.
-type Folder interface {
-	// CanFold reports, cheaply, whether Fold has work it can do now.
-	CanFold() bool
-	// Fold does a bounded step of the deferred work and reports whether
+// folder is implemented by machines that defer work after an image is
+// released (KV). The owner calls fold between turns until it returns false.
+type folder interface {
+	// canFold reports, cheaply, whether fold has work it can do now.
+	canFold() bool
+	// fold does a bounded step of the deferred work and reports whether
 	// any remains.
-	Fold() (more bool)
+	fold() (more bool)
 }
 
-// foldStep is the most overlay entries one Fold moves into the base map.
+// foldStep is the most overlay entries one fold moves into the base map.
 // Moving one costs a write to the base map and a delete from the overlay,
 // both cache misses in a large map: about 0.5 µs each measured on a 1M-key
 // store (BenchmarkSnapshotPause), so a step takes about 0.5 ms, with room
@@ -48,7 +47,7 @@ const foldStep = 1024
 
 var (
 	_ Snapshotter = (*KV)(nil)
-	_ Folder      = (*KV)(nil)
+	_ folder      = (*KV)(nil)
 )
 
 // image is a point-in-time view of a KV: its base map and its frozen
@@ -144,15 +143,15 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	return im, release, nil
 }
 
-// CanFold implements Folder: there are changes to fold and no image
+// canFold implements folder: there are changes to fold and no image
 // shares the base map.
-func (kv *KV) CanFold() bool { return kv.ovl != nil && kv.shared == 0 }
+func (kv *KV) canFold() bool { return kv.ovl != nil && kv.shared == 0 }
 
-// Fold implements Folder: once no image shares the base map, it moves up to
+// fold implements folder: once no image shares the base map, it moves up to
 // foldStep entries of the layers, oldest first, and then of the overlay
 // into it.
-func (kv *KV) Fold() bool {
-	if !kv.CanFold() {
+func (kv *KV) fold() bool {
+	if !kv.canFold() {
 		return false
 	}
 	i := 0
@@ -162,7 +161,7 @@ func (kv *KV) Fold() bool {
 			if i == foldStep {
 				return true
 			}
-			kv.apply(k, s)
+			kv.foldSlot(k, s)
 			delete(l, k)
 			i++
 		}
@@ -174,7 +173,7 @@ func (kv *KV) Fold() bool {
 		if i == foldStep {
 			return true
 		}
-		kv.apply(k, s)
+		kv.foldSlot(k, s)
 		delete(kv.ovl, k)
 		i++
 	}
@@ -182,8 +181,8 @@ func (kv *KV) Fold() bool {
 	return false
 }
 
-// apply writes an overlay entry into the base map.
-func (kv *KV) apply(k string, s slot) {
+// foldSlot writes an overlay entry into the base map.
+func (kv *KV) foldSlot(k string, s slot) {
 	if s.gone {
 		delete(kv.m, k)
 	} else {

@@ -94,7 +94,7 @@ func freeze(t *testing.T, kv *store.KV) (store.KVImage, func()) {
 func foldAll(t *testing.T, kv *store.KV) int {
 	t.Helper()
 	for i := 1; ; i++ {
-		if !kv.Fold() {
+		if !store.Fold(kv) {
 			return i
 		}
 		require.Less(t, i, 1_000_000, "Fold never finishes")
@@ -376,7 +376,7 @@ func (m *kvModel) opRelease() {
 func (m *kvModel) opFold() bool {
 	t := m.t
 	before, had := store.OverlayLen(m.kv), store.HasOverlay(m.kv)
-	more := m.kv.Fold()
+	more := store.Fold(m.kv)
 	after := store.OverlayLen(m.kv)
 	if m.shared() > 0 || !had {
 		require.False(t, more, "step %d: Fold while shared or without an overlay", m.step)
@@ -611,14 +611,14 @@ func TestKVFoldBigOverlay(t *testing.T) {
 	apply(t, kv, del("ghost"))
 	ovl := store.OverlayLen(kv)
 	require.Equal(t, base+extra, ovl)
-	require.False(t, kv.Fold(), "no folding while an image shares the map")
+	require.False(t, store.Fold(kv), "no folding while an image shares the map")
 	require.Equal(t, ovl, store.OverlayLen(kv))
 	requireImage(t, wantA, a)
 	require.Equal(t, model, kvState(kv))
 
 	releaseA()
 	require.Zero(t, store.SharedImages(kv))
-	require.True(t, kv.Fold())
+	require.True(t, store.Fold(kv))
 	require.Equal(t, ovl-store.FoldStep, store.OverlayLen(kv))
 	require.Equal(t, model, kvState(kv))
 
@@ -637,7 +637,7 @@ func TestKVFoldBigOverlay(t *testing.T) {
 	b, releaseB := freeze(t, kv)
 	wantB := maps.Clone(model)
 	left := store.OverlayLen(kv)
-	require.False(t, kv.Fold())
+	require.False(t, store.Fold(kv))
 	require.Equal(t, left, store.OverlayLen(kv))
 	apply(t, kv, set("afterB", "x"))
 	model["afterB"] = "x"
@@ -651,7 +651,7 @@ func TestKVFoldBigOverlay(t *testing.T) {
 	require.LessOrEqual(t, calls, (left+2)/store.FoldStep+2)
 	require.False(t, store.HasOverlay(kv))
 	require.Equal(t, model, kvState(kv))
-	require.False(t, kv.Fold(), "nothing left")
+	require.False(t, store.Fold(kv), "nothing left")
 }
 
 // TestKVFoldExactStep checks the boundary: an overlay of exactly FoldStep
@@ -771,7 +771,7 @@ func TestKVReleaseAfterClear(t *testing.T) {
 	require.Equal(t, 1, store.SharedImages(kv))
 	apply(t, kv, set("b", "changed"))
 	apply(t, kv, set("c", "3"))
-	require.False(t, kv.Fold())
+	require.False(t, store.Fold(kv))
 	requireImage(t, map[string]string{"a": "1"}, old)
 	requireImage(t, map[string]string{"b": "2"}, cur)
 	releaseCur()
@@ -873,7 +873,7 @@ func TestKVImageConcurrentReaders(t *testing.T) {
 				delete(model, k2)
 			}
 			if step%97 == 0 {
-				kv.Fold() // does nothing while an image shares the map
+				store.Fold(kv) // does nothing while an image shares the map
 			}
 		}
 	}
@@ -902,7 +902,7 @@ func TestKVImageConcurrentReaders(t *testing.T) {
 	stopReader(a)
 	mutate(perPhase) // B alone shares it
 	for range 3 {
-		require.False(t, kv.Fold())
+		require.False(t, store.Fold(kv))
 	}
 	apply(t, kv, clr()) // A new base map; B keeps the old one
 	clear(model)
@@ -922,7 +922,7 @@ func TestKVImageConcurrentReaders(t *testing.T) {
 	stopReader(c)
 	// Fold one step, then a last reader reads an image frozen in the
 	// middle of folding while the owner writes and folds no further.
-	require.True(t, kv.Fold())
+	require.True(t, store.Fold(kv))
 	require.True(t, store.HasOverlay(kv))
 	d := startReader()
 	mutate(perPhase)
@@ -1126,7 +1126,7 @@ func TestKVNestedImagesShareLayers(t *testing.T) {
 			requireImage(t, later.want, later.img)
 		}
 	}
-	for kv.Fold() {
+	for store.Fold(kv) {
 	}
 	require.False(t, store.HasOverlay(kv))
 	require.Zero(t, store.Layers(kv))

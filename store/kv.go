@@ -58,7 +58,7 @@ type QueryOp uint8
 const (
 	QueryGet  QueryOp = iota + 1 // the value of Key
 	QueryLen                     // the number of keys
-	QueryKeys                    // every key, in no particular order
+	queryKeys                    // every key, in no particular order (only tests ask)
 )
 
 // Query is a key-value read.
@@ -72,7 +72,7 @@ type Result struct {
 	Value []byte   // QueryGet: the stored bytes (never changed in place)
 	Found bool     // QueryGet: the key exists; OpDelete: the key existed; OpCAS: swapped; OpSetAbsent: set
 	N     int      // QueryLen
-	Keys  []string // QueryKeys
+	Keys  []string // queryKeys
 }
 
 // errBadOp is returned by Apply for a command it does not know.
@@ -86,7 +86,7 @@ var errBadOp = errors.New("store: unknown key-value operation")
 // in an overlay instead. Freezing again while changes wait in the overlay
 // freezes that overlay too, as a layer the new image shares, and starts a
 // fresh one: no image costs a copy. Once no image is open, the owner folds
-// the layers and the overlay back into the map in small steps (Fold). See
+// the layers and the overlay back into the map in small steps (fold). See
 // image.go.
 type KV struct {
 	m map[string][]byte // the base map; left alone while shared > 0
@@ -116,9 +116,6 @@ func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 // Get returns the value of key. Like every KV method it must be called
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
-
-// Len returns the number of keys. Owner goroutine only.
-func (kv *KV) Len() int { return kv.size() }
 
 // get returns the value of key.
 func (kv *KV) get(key string) ([]byte, bool) {
@@ -266,7 +263,7 @@ func (kv *KV) Query(q Query) Result {
 		return Result{Value: v, Found: ok}
 	case QueryLen:
 		return Result{N: kv.size()}
-	case QueryKeys:
+	case queryKeys:
 		keys := make([]string, 0, kv.size())
 		for k := range kv.all {
 			keys = append(keys, k)

@@ -31,7 +31,7 @@ func TestRestoreCopies(t *testing.T) {
 	kv := NewKV(0)
 	require.NoError(t, kv.Restore(n, all))
 	clear(buf)
-	require.Equal(t, n, kv.Len())
+	require.Equal(t, n, kv.size())
 	for _, i := range []int{0, restoreChunk, n - 1} {
 		v, ok := kv.Get(fmt.Sprintf("k%07d", i))
 		require.True(t, ok)

@@ -824,7 +824,8 @@ func TestSnapshotWithoutSnapshots(t *testing.T) {
 
 // TestExec checks Exec: what fn returns is journaled as one entry at the
 // next LSN and answered at the given level; nil data or an error journal
-// nothing and answer at once.
+// nothing and answer at once (nil data at AckSynced once the state it read
+// is durable).
 func TestExec(t *testing.T) {
 	for _, level := range levels {
 		t.Run(fmt.Sprint("level", level), func(t *testing.T) {
@@ -871,10 +872,23 @@ func TestExec(t *testing.T) {
 				err := e.Exec(ctx, func() ([]byte, error) { ran = true; return nil, errBoom }, level)
 				require.ErrorIs(t, err, errBoom)
 				require.True(t, ran)
-				// Nil data: answered at once, even at AckSynced.
-				require.NoError(t, e.Exec(ctx, func() ([]byte, error) { return nil, nil }, level))
-				synctest.Wait()
-				require.Empty(t, s.appended, "nothing journaled")
+				// Nil data journals nothing: answered at once, except at
+				// AckSynced, where it waits until the state it read is
+				// durable (TestEngineNoopWaitsForSync).
+				if level != store.AckSynced {
+					require.NoError(t, e.Exec(ctx, func() ([]byte, error) { return nil, nil }, level))
+					synctest.Wait()
+					require.Empty(t, s.appended, "nothing journaled")
+				} else {
+					done := async(func() error { return e.Exec(ctx, func() ([]byte, error) { return nil, nil }, level) })
+					b := s.next(t)
+					require.Empty(t, b.Entries, "nothing journaled")
+					require.Len(t, b.AfterSync, 1)
+					synctest.Wait()
+					requireNotReady(t, done, "Exec of nil data before the sync")
+					s.settleSync(b, nil)
+					require.NoError(t, recv(t, done, "Exec of nil data"))
+				}
 
 				// The next write takes the next LSN.
 				mustUpdate(t, e, set("y", "1"), store.AckApplied)

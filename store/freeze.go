@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
-
-	"github.com/hurrahdb/hurrah/internal/handoff"
 )
+
+// The engine's side of snapshots: when to take one, freezing the machine's
+// image in the owner goroutine, saving it on a goroutine of its own while
+// the owner goes on, and taking the save's result back. The machine's side
+// (the image and folding it back) is in image.go; the disk side is a
+// Snapshots.
 
 // Snapshots is the disk side of snapshots. The root package implements it
 // over the journal's snapshot files.
@@ -38,10 +42,6 @@ type SnapshotPolicy struct {
 	LastLSN  uint64
 }
 
-// ErrNotSnapshottable is returned by Snapshot for a machine that does not
-// implement Snapshotter.
-var ErrNotSnapshottable = errors.New("store: the state cannot be snapshotted")
-
 // Stats counts what the engine did with snapshots.
 type Stats struct {
 	Snapshots uint64        // snapshots saved since Start
@@ -49,7 +49,7 @@ type Stats struct {
 	LastSize  int64         // its size in bytes
 	Failed    uint64        // snapshots that failed
 	LastErr   error         // why the last one failed, or nil
-	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a Fold
+	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a fold
 }
 
 // snapState is the owner's snapshot bookkeeping. Fields without a comment
@@ -94,10 +94,7 @@ func (e *Engine[C, Q, R]) Restore(lsn uint64, n int, records func(yield func(key
 // request, and returns once it is durable. While one is being saved, later
 // calls share the next one. Without Snapshots it returns nil at once.
 func (e *Engine[C, Q, R]) Snapshot(ctx context.Context) error {
-	r := e.pool.Get()
-	r.kind = kindSnapshot
-	_, err := e.call(ctx, r)
-	return err
+	return e.signal(ctx, kindSnapshot)
 }
 
 // Stats returns what the engine did with snapshots. It is safe from any
@@ -133,14 +130,48 @@ func (e *Engine[C, Q, R]) wantSnapshot() bool {
 	return s.snaps.Written()-s.base > max(s.policy.Threshold, s.last)
 }
 
+// snapshot serves a Snapshot request: it starts a snapshot now, or has r
+// wait for the one after the snapshot in progress.
+func (o *owner[C, Q, R]) snapshot(r *request[C, Q, R]) {
+	s := &o.e.snap
+	switch {
+	case s.snaps == nil:
+		r.reply <- nil
+	case s.running || s.folding:
+		// The next snapshot starts once the last one is saved and its
+		// overlay folded back, so that snapshots in a row do not stack
+		// layers that reads look through.
+		s.next = append(s.next, r)
+	default:
+		o.startSnapshot([]*request[C, Q, R]{r})
+	}
+}
+
+// scheduleSnapshot starts, at the end of a turn, the snapshot that callers
+// wait for, or one the journal's growth calls for, once no snapshot is
+// being saved or folded back.
+func (o *owner[C, Q, R]) scheduleSnapshot() {
+	s := &o.e.snap
+	switch {
+	case s.running || s.folding:
+	case len(s.next) > 0:
+		next := s.next
+		s.next = nil
+		o.startSnapshot(next)
+	case o.failed == nil && o.e.wantSnapshot():
+		o.startSnapshot(nil)
+	}
+}
+
 // startSnapshot freezes an image at the current LSN and starts a goroutine
 // that saves it, to settle waiters when done. The journal is asked to start
-// a new segment after the last entry the image holds (the batch that asks
+// a new segment after the last entry the image holds (the Parcel that asks
 // is handed over at once, with seal, so that nothing applied later shares
-// it), and then to report, in the next batch, once all of that is synced:
+// it), and then to report, in the next Parcel, once all of that is synced:
 // the snapshot may then be made visible and the segments it covers
-// removed. Owner only.
-func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal func() *handoff.Parcel, seal func()) {
+// removed.
+func (o *owner[C, Q, R]) startSnapshot(waiters []*request[C, Q, R]) {
+	e := o.e
 	s := &e.snap
 	fail := func(err error) {
 		for _, w := range waiters {
@@ -172,27 +203,31 @@ func (e *Engine[C, Q, R]) startSnapshot(waiters []*request[C, Q, R], journal fun
 		fail(err)
 		return
 	}
-	lsn := e.lsn
 	ready := make(chan error, 1)
-	journal().Rotate = true
-	seal()
-	b := journal()
-	b.AfterSync = append(b.AfterSync, chanWaiter(ready))
+	o.parcel().Rotate = true
+	o.seal()
+	p := o.parcel()
+	p.AfterSync = append(p.AfterSync, chanWaiter(ready))
 	s.running, s.base = true, s.snaps.Written()
 	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		size, err := s.snaps.Save(s.ctx, lsn, img, ready)
-		done := &request[C, Q, R]{kind: kindSnapDone}
-		done.snap = &snapDone[C, Q, R]{lsn: lsn, size: size, err: err, release: release, waiters: waiters}
-		// If the owner has stopped, the send fails and Close answers the
-		// waiters (they wait on e.stopped too).
-		_ = e.act.Send(context.Background(), done)
-	}()
+	go e.save(e.lsn, img, release, ready, waiters)
 }
 
-// finishSnapshot handles the end of a save. Owner only.
-func (e *Engine[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
+// save is the goroutine that saves a frozen image at lsn once the journal
+// is ready, and then reports to the owner.
+func (e *Engine[C, Q, R]) save(lsn uint64, img Image, release func(), ready <-chan error, waiters []*request[C, Q, R]) {
+	defer e.wg.Done()
+	size, err := e.snap.snaps.Save(e.snap.ctx, lsn, img, ready)
+	done := &request[C, Q, R]{kind: kindSnapDone}
+	done.snap = &snapDone[C, Q, R]{lsn: lsn, size: size, err: err, release: release, waiters: waiters}
+	// If the owner has stopped, the send fails and Close answers the
+	// waiters (they wait on e.stopped too).
+	_ = e.act.Send(context.Background(), done)
+}
+
+// finishSnapshot handles the end of a save.
+func (o *owner[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
+	e := o.e
 	s := &e.snap
 	d.release()
 	s.running = false
