@@ -38,6 +38,11 @@
 // writer's keys for a prefix of its sequence. TestSnapshotCrashSteps cuts
 // before each operation of one Snapshot call, in both orders of the save
 // and the journal's rotation, and names the protocol step of each cut.
+// TestStrayFiles puts stray files and files of the wrong type (unrelated
+// files, leftover temp, torn and corrupt files, directories, symbolic links
+// and FIFOs named like segments or snapshots) into crash images written to
+// a real directory: the reopen must restore all that was promised, or
+// refuse with a typed error and open whole once the stray is gone.
 //
 // # I/O errors
 //
