@@ -325,10 +325,15 @@ func openBounded(t *testing.T, dir, stray, where string) (*hurrah.DB, error) {
 	if f, err := os.OpenFile(stray, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 		f.Close()
 	}
-	if r := <-ch; r.db != nil {
-		r.db.Close()
+	select {
+	case r := <-ch:
+		if r.db != nil {
+			r.db.Close()
+		}
+		t.Fatalf("%s: Open did not return within %v (it did once the FIFO was opened for writing)", where, bound)
+	case <-time.After(bound):
+		t.Fatalf("%s: Open did not return within %v, nor after the stray was released", where, 2*bound)
 	}
-	t.Fatalf("%s: Open did not return within %v", where, bound)
 	return nil, nil
 }
 
