@@ -30,7 +30,8 @@
 // synced data ("synced-only"); keep that and a random part of the unsynced
 // data and directory changes ("random-unsynced"); and tear the unsynced
 // bytes kept ("torn"). Where the reopen cut a torn tail, it cuts the power
-// again before each operation of that recovery. At synced-only points it
+// again before each operation of that recovery (of every eighth such
+// recovery in the short version). At synced-only points it
 // also restarts the process on what it left (the page cache survives),
 // makes a Synced write and cuts the power: a restart must make all it
 // recovered durable before it writes on. TestCrashPointsConcurrent does
@@ -72,7 +73,10 @@
 // CompareAndSwap calls from 8 to 16 clients, with the store closed and
 // reopened mid-run, and has porcupine search each for an order that agrees
 // with real time and with a sequential key-value store, partitioned by key
-// (linmodel_test.go). A write that failed is of unknown outcome and may
-// take effect at any later point. The checker must reject hand-made
-// violations, and each real history with one stale read added.
+// (linmodel_test.go). A write that failed is of unknown outcome: it may
+// take effect at any point after it began, or never. The checker must
+// reject hand-made violations, and each real history with one stale read
+// added. TestReopenMatchesLiveState checks the replay order alone: after
+// concurrent overwrites of a few keys, a reopen equals the store as it was
+// read before Close.
 package reliability
