@@ -1,17 +1,14 @@
 package hurrah
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,8 +179,6 @@ func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
 //
 // Modes:
 //   - "lock": Open HURRAH_DIR and print LOCKED, OK, or ERR <message>.
-//   - "crash": Open HURRAH_DIR and write to it from a few goroutines,
-//     printing each acknowledgement, until killed (see helperCrash).
 //   - "opts": Open a memory-only store with one option out of range (see
 //     helperOpts).
 func TestHelperProcess(t *testing.T) {
@@ -204,8 +199,6 @@ func TestHelperProcess(t *testing.T) {
 		default:
 			fmt.Println("ERR", err)
 		}
-	case "crash":
-		helperCrash(dir)
 	case "opts":
 		helperOpts()
 	default:
@@ -242,100 +235,66 @@ func helperOpts() {
 	db.Close()
 }
 
-// helperCrash is the child of TestCrashKill: it opens dir with the level
-// HURRAH_LEVEL ("written" by default, "synced" or "buffered") and the
-// segment size HURRAH_SEGMENT (0 for the default), then crashWriters
-// goroutines write, each its own sequence of ops from crashOp for cycle
-// HURRAH_CYCLE, until the process is killed (or, should the parent never
-// kill it, until the bound has passed). It prints, one line at a time:
-//
-//	OPENING        just before Open
-//	OPEN           once Open returned
-//	ACK <w> <j>    once op j of writer w returned nil, before w starts op j+1
-//	SYNCING <id>   before a Sync call (Buffered level only, from writer 0)
-//	SYNCED <id>    once that Sync returned nil
-//	ERR <message>  on any error, and stops
-func helperCrash(dir string) {
-	var opts Options
-	switch level := os.Getenv("HURRAH_LEVEL"); level {
-	case "", "written":
-		opts.Durability = Written
-	case "synced":
-		opts.Durability = Synced
-	case "buffered":
-		opts.Durability = Buffered
-	default:
-		fmt.Println("ERR unknown level", level)
-		os.Exit(2)
-	}
-	var err error
-	if s := os.Getenv("HURRAH_SEGMENT"); s != "" {
-		if opts.SegmentSize, err = strconv.ParseInt(s, 10, 64); err != nil {
-			fmt.Println("ERR HURRAH_SEGMENT:", err)
-			os.Exit(2)
-		}
-	}
-	cycle, err := strconv.Atoi(os.Getenv("HURRAH_CYCLE"))
-	if err != nil {
-		fmt.Println("ERR HURRAH_CYCLE:", err)
-		os.Exit(2)
-	}
-	// os.Stdout is unbuffered: each line is one write to the pipe, so a
-	// line the parent reads was printed whole, and the mutex keeps the
-	// lines of the writers apart and in the order they were printed.
-	var mu sync.Mutex
-	say := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Printf(format+"\n", args...)
-	}
-	deadline := time.Now().Add(bound) // in case the parent never kills us
-	say("OPENING")
-	db, err := Open(dir, &opts)
-	if err != nil {
-		say("ERR %v", err)
-		os.Exit(2)
-	}
-	say("OPEN")
+// harnessDir is where stores live on an in-memory file system (the name
+// comes from the reliability harness, internal/reliability, which uses the
+// same path).
+const harnessDir = "/db"
+
+// harnessLong reports whether the long versions of the tests were asked for
+// (HURRAH_LONG=1).
+func harnessLong() bool { return os.Getenv("HURRAH_LONG") == "1" }
+
+// storeContents reads every key and value of db.
+func storeContents(t testing.TB, db *DB) map[string]string {
+	t.Helper()
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	for w := range crashWriters {
-		wg.Go(func() {
-			for j := 0; time.Now().Before(deadline); j++ {
-				key, value := crashOp(cycle, w, j)
-				if err := Set(ctx, db, key, value); err != nil {
-					say("ERR %v", err)
-					return
-				}
-				say("ACK %d %d", w, j)
-				if opts.Durability == Buffered && w == 0 && j%8 == 7 {
-					// Bracket a Sync, so the parent knows which
-					// acknowledgements it made durable: those printed
-					// before SYNCING.
-					say("SYNCING %d", j)
-					if err := db.Sync(ctx); err != nil {
-						say("ERR %v", err)
-						return
-					}
-					say("SYNCED %d", j)
-				}
-			}
-		})
+	keys, err := db.Keys(ctx)
+	require.NoError(t, err)
+	got := make(map[string]string, len(keys))
+	for _, k := range keys {
+		b, err := db.GetBytes(ctx, k)
+		require.NoError(t, err)
+		got[k] = string(b)
 	}
-	wg.Wait()
-	db.Close()
+	return got
 }
 
-// readLines sends each line of r on the returned channel, which is closed at
-// EOF.
-func readLines(r io.Reader) <-chan string {
-	ch := make(chan string, 64)
-	go func() {
-		defer close(ch)
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			ch <- sc.Text()
+// errPowerLost is what every file operation returns once the power has
+// been cut: the machine is off.
+var errPowerLost = errors.New("test: power lost")
+
+// cutPower returns an injector that cuts the power just before file
+// operation at (from 1): it calls image there, then fails that operation
+// and every later one with errPowerLost.
+func cutPower(at int, image func()) *vfs.Injector {
+	var once sync.Once
+	return &vfs.Injector{At: at, Lasting: true, Err: func(vfs.Op, string) error {
+		once.Do(image)
+		return errPowerLost
+	}}
+}
+
+// copyStoreDir copies the files of the store directory src (but the torn
+// tails set aside, which recovery ignores) to a new directory dst, and
+// returns how many segments it copied.
+func copyStoreDir(t *testing.T, src, dst string) (segments int) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dst, 0o755))
+	ents, err := os.ReadDir(src)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0 // nothing created the directory yet
+	}
+	require.NoError(t, err)
+	for _, e := range ents {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".torn") {
+			continue
 		}
-	}()
-	return ch
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
+		if isWAL(e.Name()) {
+			segments++
+		}
+	}
+	return segments
 }

@@ -1,4 +1,4 @@
-package hurrah
+package apibench
 
 import (
 	"context"
@@ -15,13 +15,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hurrahdb/hurrah"
 )
 
 // Benchmarks for the snapshot figures of the Targets table in DESIGN.md:
 // restart time, the owner's pause while snapshotting, and disk use after
 // overwrites. Run them with, for example:
 //
-//	go test -run '^$' -bench 'Restart|SnapshotPause|DiskAfterOverwrite' -benchtime 3x -timeout 30m .
+//	cd bench && go test -run '^$' -bench 'Restart|SnapshotPause|DiskAfterOverwrite' -benchtime 3x -timeout 30m ./apibench
 //
 // Each builds its data once per run, outside the timer, on the real disk
 // (b.TempDir), and reports its figures with b.ReportMetric; the targets are
@@ -38,7 +40,7 @@ const (
 
 // fillKeys sets keys 0..n-1 with SetBytes from fillWorkers goroutines, key i
 // to benchValue(i+round), so that each round changes every value.
-func fillKeys(b *testing.B, db *DB, n, round int) {
+func fillKeys(b *testing.B, db *hurrah.DB, n, round int) {
 	b.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -119,7 +121,7 @@ func (h *heapSampler) Stop() uint64 {
 
 // restartOptions are the options every timed Open uses: no automatic
 // snapshot, so that the directories stay as they were built.
-var restartOptions = Options{SnapshotThreshold: -1}
+var restartOptions = hurrah.Options{SnapshotThreshold: -1}
 
 // buildRestartDir fills dir with bigKeys keys and closes the store. With
 // snapshot, it then takes a snapshot and overwrites the first bigTailWrites
@@ -129,7 +131,7 @@ var restartOptions = Options{SnapshotThreshold: -1}
 // at Written) and Close syncs it.
 func buildRestartDir(b *testing.B, dir string, snapshot bool) {
 	b.Helper()
-	db, err := Open(dir, &Options{Durability: Buffered, SnapshotThreshold: -1})
+	db, err := hurrah.Open(dir, &hurrah.Options{Durability: hurrah.Buffered, SnapshotThreshold: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -149,11 +151,11 @@ func buildRestartDir(b *testing.B, dir string, snapshot bool) {
 // openRestart opens dir, times the Open alone, and checks that recovery
 // found what buildRestartDir left: records replayed from the journal and,
 // for a snapshot directory, the keys restored from the snapshot.
-func openRestart(b *testing.B, dir string, snapshot bool) (*DB, time.Duration) {
+func openRestart(b *testing.B, dir string, snapshot bool) (*hurrah.DB, time.Duration) {
 	b.Helper()
 	opts := restartOptions
 	t0 := time.Now()
-	db, err := Open(dir, &opts)
+	db, err := hurrah.Open(dir, &opts)
 	d := time.Since(t0)
 	if err != nil {
 		b.Fatal(err)
@@ -173,7 +175,7 @@ func openRestart(b *testing.B, dir string, snapshot bool) (*DB, time.Duration) {
 
 // closeRestart closes db, checks it held bigKeys keys, and collects the
 // garbage, so that the next Open starts from the same heap.
-func closeRestart(b *testing.B, db *DB) {
+func closeRestart(b *testing.B, db *hurrah.DB) {
 	b.Helper()
 	n, err := db.Len(context.Background())
 	if err == nil && n != bigKeys {
@@ -250,7 +252,7 @@ type loadGen struct {
 	errs    chan error
 }
 
-func startLoad(db *DB, g int, seed uint64) *loadGen {
+func startLoad(db *hurrah.DB, g int, seed uint64) *loadGen {
 	l := &loadGen{lat: make([][]time.Duration, g), errs: make(chan error, g)}
 	ctx := context.Background()
 	for w := range g {
@@ -324,9 +326,9 @@ const pauseLoadGoroutines = 4
 
 // openLoaded opens a store in a temporary directory, without automatic
 // snapshots, loads bigKeys keys, and closes it when b ends.
-func openLoaded(b *testing.B) *DB {
+func openLoaded(b *testing.B) *hurrah.DB {
 	b.Helper()
-	db, err := Open(b.TempDir(), &Options{SnapshotThreshold: -1})
+	db, err := hurrah.Open(b.TempDir(), &hurrah.Options{SnapshotThreshold: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -575,12 +577,12 @@ func BenchmarkDiskAfterOverwrite(b *testing.B) {
 	live := float64(overwriteKeys * recordBytes)
 	for _, c := range []struct {
 		name  string
-		opts  *Options
+		opts  *hurrah.Options
 		final bool // take a snapshot after the last write
 	}{
 		{"defaults", nil, false},
 		{"defaults+snapshot", nil, true},
-		{"keep=1+snapshot", &Options{KeepSnapshots: 1}, true},
+		{"keep=1+snapshot", &hurrah.Options{KeepSnapshots: 1}, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var total, snaps, segments, most int64
@@ -589,7 +591,7 @@ func BenchmarkDiskAfterOverwrite(b *testing.B) {
 			b.StopTimer()
 			for i := range b.N {
 				dir := filepath.Join(b.TempDir(), fmt.Sprint(i))
-				db, err := Open(dir, c.opts)
+				db, err := hurrah.Open(dir, c.opts)
 				if err != nil {
 					b.Fatal(err)
 				}

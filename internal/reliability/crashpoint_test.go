@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -47,7 +48,7 @@ type cutRun struct {
 
 // runCut runs p on a fresh in-memory file system and cuts the power just
 // before the file operation numbered at (from 1).
-func runCut(p plan, level Durability, at int, opts vfs.CrashOptions) cutRun {
+func runCut(p plan, level hurrah.Durability, at int, opts vfs.CrashOptions) cutRun {
 	var c cutRun
 	c.live = vfs.NewMem()
 	var pr progress
@@ -63,7 +64,7 @@ func runCut(p plan, level Durability, at int, opts vfs.CrashOptions) cutRun {
 		r.db.Close() // fails too: the power is off
 	}
 	c.err, c.cut = r.err, in.Failed()
-	if level == Buffered {
+	if level == hurrah.Buffered {
 		c.acked = c.durable // an acknowledgement alone promises nothing
 	}
 	return c
@@ -93,7 +94,7 @@ func TestCrashPoints(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var points, images, nested, torn, restarts, maxExtra, snapPoints, snapshots int
-	for _, level := range []Durability{Synced, Written, Buffered} {
+	for _, level := range []hurrah.Durability{hurrah.Synced, hurrah.Written, hurrah.Buffered} {
 		for _, mode := range crashModes {
 			t.Run(fmt.Sprintf("%v/%s", level, mode.name), func(t *testing.T) {
 				t.Parallel()
@@ -175,12 +176,12 @@ func TestCrashPoints(t *testing.T) {
 // and also every 12 operations at Written and Buffered, keeping one
 // snapshot but at Written (so that pruning runs at almost every snapshot);
 // and at Synced automatic snapshots every 3 KiB of journal or so.
-func crashPlan(level Durability, seed uint64, n int) plan {
+func crashPlan(level hurrah.Durability, seed uint64, n int) plan {
 	p := newPlan(seed, n)
 	switch level {
-	case Synced:
+	case hurrah.Synced:
 		return p.withSnapshots(0, 3<<10, 1)
-	case Written:
+	case hurrah.Written:
 		return p.withSnapshots(12, 0, 0)
 	default:
 		return p.withSnapshots(12, 0, 1)
@@ -199,16 +200,16 @@ func snapshotOp(op string) bool {
 // checkCrashImage reopens a copy of img and checks it holds a prefix of p
 // between lo and hi operations; it also checks the store takes a write after
 // recovery and keeps it across a clean reopen.
-func checkCrashImage(t testing.TB, p plan, img *vfs.Mem, lo, hi int64, where string) (int, Recovery) {
+func checkCrashImage(t testing.TB, p plan, img *vfs.Mem, lo, hi int64, where string) (int, hurrah.Recovery) {
 	t.Helper()
 	fsys := img.Crash(vfs.CrashOptions{}) // a copy: img is all synced
 	got, rec := requirePrefix(t, p, fsys, lo, hi, where)
-	opts := &Options{SegmentSize: MinSegmentSize, fs: fsys}
-	db, err := Open(harnessDir, opts)
+	opts := smallSegments(fsys)
+	db, err := hurrah.Open(harnessDir, opts)
 	require.NoError(t, err, where)
 	require.NoError(t, db.SetBytes(t.Context(), "after-crash", []byte(where)), where)
 	require.NoError(t, db.Close(), where)
-	db, err = Open(harnessDir, opts)
+	db, err = hurrah.Open(harnessDir, opts)
 	require.NoError(t, err, where)
 	b, err := db.GetBytes(t.Context(), "after-crash")
 	require.NoError(t, err, where)
@@ -225,7 +226,7 @@ func checkCrashImage(t testing.TB, p plan, img *vfs.Mem, lo, hi int64, where str
 func crashRecovery(t testing.TB, p plan, img *vfs.Mem, got int, opts vfs.CrashOptions, where string) int {
 	t.Helper()
 	var count vfs.Injector
-	db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: &vfs.Faulty{FS: img.Crash(vfs.CrashOptions{}), Inject: count.Inject}})
+	db, err := hurrah.Open(harnessDir, smallSegments(&vfs.Faulty{FS: img.Crash(vfs.CrashOptions{}), Inject: count.Inject}))
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 	checked := 0
@@ -233,7 +234,7 @@ func crashRecovery(t testing.TB, p plan, img *vfs.Mem, got int, opts vfs.CrashOp
 		fsys := img.Crash(vfs.CrashOptions{})
 		var again *vfs.Mem
 		in := cutPower(at, func() { again = fsys.Crash(opts) })
-		db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: &vfs.Faulty{FS: fsys, Inject: in.Inject}})
+		db, err := hurrah.Open(harnessDir, smallSegments(&vfs.Faulty{FS: fsys, Inject: in.Inject}))
 		if err == nil {
 			db.Close() // the power went during Close's own operations
 		}

@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"errors"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah"
 )
 
 // The kill -9 loop.
@@ -240,7 +242,7 @@ func TestCrashKill(t *testing.T) {
 			p.mode = killAtStart
 		}
 		if rng.IntN(2) == 0 {
-			p.segment = MinSegmentSize
+			p.segment = hurrah.MinSegmentSize
 		}
 		p.acks = 1 + rng.IntN(300)
 		p.delay = rng.IntN(2) == 0
@@ -315,7 +317,7 @@ const killSnapEvery = 3
 func (l *killLoop) snapshot() {
 	t := l.t
 	t.Helper()
-	db, err := Open(l.dir, &Options{KeepSnapshots: 1})
+	db, err := hurrah.Open(l.dir, &hurrah.Options{KeepSnapshots: 1})
 	require.NoError(t, err, "open %s to snapshot it", l.dir)
 	defer db.Close()
 	rec := db.Recovery()

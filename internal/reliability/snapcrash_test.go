@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -111,7 +112,7 @@ func (p *snapProgress) step(op string) string {
 // each write on its own, as at the other levels (it writes what it finds
 // when it gets to it), and the segments, and so the call's file
 // operations, are the same from run to run.
-func snapPlan(level Durability) (p plan, target int) {
+func snapPlan(level hurrah.Durability) (p plan, target int) {
 	base := newPlan(0x5a5, 46)
 	ops := slices.Clone(base.ops[:12])
 	ops = append(ops, planOp{op: "snapshot"})
@@ -120,7 +121,7 @@ func snapPlan(level Durability) (p plan, target int) {
 	ops = append(ops, planOp{op: "snapshot"})
 	ops = append(ops, base.ops[42:]...)
 	p = plan{ops: ops, split: len(ops), snapThreshold: -1, keepSnapshots: 1}
-	if level == Buffered {
+	if level == hurrah.Buffered {
 		p.split, p.syncEvery = 0, 1
 	}
 	return p, target
@@ -182,7 +183,7 @@ func (cp snapCutPoint) String() string {
 // journal's sync and rotation). If the call makes fewer, nothing is cut
 // and img is nil. With nth 0, nothing is cut, and counted says how many
 // operations of the kind the call made.
-func runSnapCut(p plan, level Durability, target int, cp snapCutPoint, opts vfs.CrashOptions) snapCut {
+func runSnapCut(p plan, level hurrah.Durability, target int, cp snapCutPoint, opts vfs.CrashOptions) snapCut {
 	var c snapCut
 	c.live = vfs.NewMem()
 	var pr progress
@@ -284,7 +285,7 @@ func runSnapCut(p plan, level Durability, target int, cp snapCutPoint, opts vfs.
 		r.db.Close() // fails too: the power is off
 	}
 	c.err, c.before, c.counted = r.err, log, seen
-	if level == Buffered {
+	if level == hurrah.Buffered {
 		c.acked = c.durable // an acknowledgement alone promises nothing
 	}
 	return c
@@ -322,10 +323,10 @@ func TestSnapshotCrashSteps(t *testing.T) {
 	var mu sync.Mutex
 	var points, temps, tempOpenCuts int
 	covered := map[string]int{}
-	levels := []Durability{Synced, Written}
+	levels := []hurrah.Durability{hurrah.Synced, hurrah.Written}
 	if harnessLong() {
 		// Run as snapPlan runs it, Buffered differs little from Synced.
-		levels = append(levels, Buffered)
+		levels = append(levels, hurrah.Buffered)
 	}
 	for _, level := range levels {
 		p, target := snapPlan(level)

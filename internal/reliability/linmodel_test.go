@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"fmt"

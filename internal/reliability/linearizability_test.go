@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah"
 )
 
 // The linearizability check: clients run random Get, Set, Delete and
@@ -41,7 +43,7 @@ const linUnknownReturn = math.MaxInt64
 // linConfig describes one kind of history.
 type linConfig struct {
 	name       string
-	durability Durability
+	durability hurrah.Durability
 	clients    int
 	keys       int // half typed (Set/Get/CompareAndSwap), half raw (the Bytes calls)
 	ops        int // calls per client
@@ -58,7 +60,7 @@ type linStats struct {
 // linHandle is the store the clients use now; next is closed once it has
 // been replaced, so a client that met ErrClosed knows when to go on.
 type linHandle struct {
-	db   *DB
+	db   *hurrah.DB
 	next chan struct{}
 }
 
@@ -76,11 +78,11 @@ func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([
 	t.Helper()
 	ctx := t.Context()
 	dir := ""
-	if cfg.durability != MemoryOnly {
+	if cfg.durability != hurrah.MemoryOnly {
 		dir = newDir(t)
 	}
-	opts := &Options{Durability: cfg.durability, MailboxSize: cfg.mailbox, MaxDrain: cfg.maxDrain}
-	db, err := Open(dir, opts)
+	opts := &hurrah.Options{Durability: cfg.durability, MailboxSize: cfg.mailbox, MaxDrain: cfg.maxDrain}
+	db, err := hurrah.Open(dir, opts)
 	require.NoError(t, err)
 	var cur atomic.Pointer[linHandle]
 	cur.Store(&linHandle{db: db, next: make(chan struct{})})
@@ -164,13 +166,13 @@ func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([
 				}
 				switch {
 				case err == nil:
-				case errors.Is(err, ErrClosed) || errors.Is(err, context.Canceled):
+				case errors.Is(err, hurrah.ErrClosed) || errors.Is(err, context.Canceled):
 					if in.op != linGet {
 						out, ret = linOutput{unknown: true}, linUnknownReturn
 						hist = append(hist, porcupine.Operation{ClientId: c, Input: in, Call: call, Output: out, Return: ret})
 					}
 					delete(last, key)
-					if errors.Is(err, ErrClosed) {
+					if errors.Is(err, hurrah.ErrClosed) {
 						closed.Add(1)
 						select { // wait for the next handle
 						case <-h.next:
@@ -208,7 +210,7 @@ func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([
 		if err := old.db.Close(); err != nil {
 			return fmt.Errorf("close: %w", err)
 		}
-		db, err := Open(dir, opts)
+		db, err := hurrah.Open(dir, opts)
 		if err != nil {
 			return fmt.Errorf("reopen: %w", err)
 		}
@@ -271,7 +273,7 @@ func linHistory(t *testing.T, cfg linConfig, seed uint64, wait time.Duration) ([
 // linDo makes one call on db. Keys named raw-* go through the Bytes calls,
 // the others through the typed ones. A read of a missing key is not an
 // error: it returns found false.
-func linDo(ctx context.Context, db *DB, in linInput) (linOutput, error) {
+func linDo(ctx context.Context, db *hurrah.DB, in linInput) (linOutput, error) {
 	raw := strings.HasPrefix(in.key, "raw-")
 	var out linOutput
 	var err error
@@ -282,17 +284,17 @@ func linDo(ctx context.Context, db *DB, in linInput) (linOutput, error) {
 			b, err = db.GetBytes(ctx, in.key)
 			out.val = string(b)
 		} else {
-			out.val, err = Get[string](ctx, db, in.key)
+			out.val, err = hurrah.Get[string](ctx, db, in.key)
 		}
 		out.found = err == nil
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, hurrah.ErrNotFound) {
 			err = nil
 		}
 	case linSet:
 		if raw {
 			err = db.SetBytes(ctx, in.key, []byte(in.val))
 		} else {
-			err = Set(ctx, db, in.key, in.val)
+			err = hurrah.Set(ctx, db, in.key, in.val)
 		}
 	case linDelete:
 		out.found, err = db.Delete(ctx, in.key)
@@ -300,7 +302,7 @@ func linDo(ctx context.Context, db *DB, in linInput) (linOutput, error) {
 		if raw {
 			out.found, err = db.CompareAndSwapBytes(ctx, in.key, []byte(in.old), []byte(in.val))
 		} else {
-			out.found, err = CompareAndSwap(ctx, db, in.key, in.old, in.val)
+			out.found, err = hurrah.CompareAndSwap(ctx, db, in.key, in.old, in.val)
 		}
 	}
 	if err != nil {
@@ -381,12 +383,12 @@ func TestLinearizability(t *testing.T) {
 		histories, ops, reopens, timeout = 6, 1000, 3, 5*time.Minute
 	}
 	configs := []linConfig{
-		{name: "memory", durability: MemoryOnly, clients: 8, keys: 4, ops: ops},
-		{name: "buffered", durability: Buffered, clients: 10, keys: 4, ops: ops, reopens: reopens},
-		{name: "written", durability: Written, clients: 12, keys: 5, ops: ops, reopens: reopens},
-		{name: "written-small-batches", durability: Written, clients: 16, keys: 3, ops: ops, reopens: reopens,
+		{name: "memory", durability: hurrah.MemoryOnly, clients: 8, keys: 4, ops: ops},
+		{name: "buffered", durability: hurrah.Buffered, clients: 10, keys: 4, ops: ops, reopens: reopens},
+		{name: "written", durability: hurrah.Written, clients: 12, keys: 5, ops: ops, reopens: reopens},
+		{name: "written-small-batches", durability: hurrah.Written, clients: 16, keys: 3, ops: ops, reopens: reopens,
 			mailbox: 8, maxDrain: 3},
-		{name: "synced", durability: Synced, clients: 16, keys: 4, ops: ops, reopens: reopens},
+		{name: "synced", durability: hurrah.Synced, clients: 16, keys: 4, ops: ops, reopens: reopens},
 	}
 	var total linStats
 	for ci, cfg := range configs {

@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -30,7 +31,7 @@ func TestCrashPointsConcurrent(t *testing.T) {
 		perWriter, seeds = 40, 16
 	}
 	var points, snapPoints int
-	for _, level := range []Durability{Synced, Written} {
+	for _, level := range []hurrah.Durability{hurrah.Synced, hurrah.Written} {
 		for _, mode := range crashModes {
 			t.Run(fmt.Sprintf("%v/%s", level, mode.name), func(t *testing.T) {
 				for seed := range seeds {
@@ -42,7 +43,7 @@ func TestCrashPointsConcurrent(t *testing.T) {
 							break
 						}
 						where := fmt.Sprintf("a power cut before file operation %d, %s (seed %d)", at, cut, seed)
-						db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
+						db, err := hurrah.Open(harnessDir, smallSegments(img))
 						require.NoError(t, err, where)
 						got := storeContents(t, db)
 						require.NoError(t, db.Close())
@@ -85,7 +86,7 @@ func writerValue(w, k int) string { return fmt.Sprintf("%s=%0200d", writerKey(w,
 // the power before file operation at, and returns the image and, per
 // writer, the writes promised before the cut and those begun by then, and
 // the operation cut, as "op name".
-func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64, cut string) {
+func crashConcurrent(t *testing.T, level hurrah.Durability, writers, perWriter, at int, opts vfs.CrashOptions) (img *vfs.Mem, lo, hi []int64, cut string) {
 	t.Helper()
 	ctx := context.Background()
 	m := vfs.NewMem()
@@ -102,11 +103,11 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 			hi[w] = issued[w].Load()
 		}
 	})
-	dbOpts := &Options{Durability: level, SegmentSize: MinSegmentSize, KeepSnapshots: 1, fs: &vfs.Faulty{FS: m, Inject: in.Inject}}
-	if level == Synced {
+	dbOpts := withFS(&hurrah.Options{Durability: level, SegmentSize: hurrah.MinSegmentSize, KeepSnapshots: 1}, &vfs.Faulty{FS: m, Inject: in.Inject})
+	if level == hurrah.Synced {
 		dbOpts.SnapshotThreshold = 3 << 10
 	}
-	db, err := Open(harnessDir, dbOpts)
+	db, err := hurrah.Open(harnessDir, dbOpts)
 	if err != nil {
 		return img, lo, hi, in.Failed()
 	}
@@ -120,7 +121,7 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 					return
 				}
 				acked[w].Add(1)
-				if level == Synced {
+				if level == hurrah.Synced {
 					durable[w].Add(1)
 					if w == 0 && k%6 == 5 && db.Snapshot(ctx) != nil {
 						return
@@ -130,7 +131,7 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 		})
 	}
 	var syncer sync.WaitGroup
-	if level != Synced {
+	if level != hurrah.Synced {
 		syncer.Go(func() {
 			snap := make([]int64, writers)
 			for i := 0; !done.Load(); i++ {
@@ -164,13 +165,13 @@ func crashConcurrent(t *testing.T, level Durability, writers, perWriter, at int,
 // applied them, at every level.
 func TestReopenMatchesLiveState(t *testing.T) {
 	const writers, rounds, each = 8, 10, 50
-	for _, level := range []Durability{Buffered, Written, Synced} {
+	for _, level := range []hurrah.Durability{hurrah.Buffered, hurrah.Written, hurrah.Synced} {
 		t.Run(level.String(), func(t *testing.T) {
 			ctx := t.Context()
-			opts := &Options{Durability: level, fs: vfs.NewMem()}
+			opts := withFS(&hurrah.Options{Durability: level}, vfs.NewMem())
 			live := map[string]string{}
 			for round := range rounds {
-				db, err := Open(harnessDir, opts)
+				db, err := hurrah.Open(harnessDir, opts)
 				require.NoError(t, err)
 				require.Equal(t, live, storeContents(t, db), "round %d: the reopened store differs from what was read before Close", round)
 				require.Equal(t, uint64(round*writers*each), db.Recovery().Records)

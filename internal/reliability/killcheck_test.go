@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"errors"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah"
 )
 
 // What TestCrashKill checks after each kill.
@@ -27,7 +29,7 @@ func (l *killLoop) check(p killPlan, ch *crashChild) {
 	l.maxSegments = max(l.maxSegments, copyStoreDir(t, l.dir, copyDir))
 	defer os.RemoveAll(copyDir)
 
-	db, err := Open(copyDir, nil)
+	db, err := hurrah.Open(copyDir, nil)
 	require.NoError(t, err, "reopen after kill -9 in %v", p)
 	defer db.Close()
 	rec := db.Recovery()
@@ -54,7 +56,7 @@ func (l *killLoop) check(p killPlan, ch *crashChild) {
 			old++
 			continue
 		}
-		v, err := Get[string](ctx, db, k)
+		v, err := hurrah.Get[string](ctx, db, k)
 		require.NoError(t, err, "Get %q", k)
 		got[k] = v
 	}
@@ -74,7 +76,7 @@ func (l *killLoop) check(p killPlan, ch *crashChild) {
 		}
 		for _, i := range idx {
 			k := l.keys[i]
-			v, err := Get[string](ctx, db, k)
+			v, err := hurrah.Get[string](ctx, db, k)
 			require.NoError(t, err, "key %q, recovered in an earlier cycle", k)
 			require.Equal(t, l.model[k], v, "key %q, recovered in an earlier cycle", k)
 		}

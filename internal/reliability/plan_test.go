@@ -1,36 +1,21 @@
-package hurrah
+package reliability
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
-	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
-// The crash and fault harness: a scripted single-writer workload (a plan)
-// that runs against any vfs.FS and counts how far it got, and a check that
-// what a directory holds afterwards is exactly the state after some prefix
-// of the plan that contains every write the level promised to keep.
-
-// harnessDir is where harness stores live on an in-memory file system.
-const harnessDir = "/db"
-
-// harnessLong reports whether the long versions of the reliability tests
-// were asked for (HURRAH_LONG=1).
-func harnessLong() bool { return os.Getenv("HURRAH_LONG") == "1" }
+// A plan: a scripted single-writer workload that runs against any vfs.FS
+// and counts how far it got (the check is in check_test.go).
 
 // planOp is one step of a plan: a SetBytes, a Delete, a Clear, or a
 // Snapshot, which changes nothing in the state (so the states after a
@@ -110,9 +95,9 @@ func (p plan) snapshots() int {
 }
 
 // options returns the options the sessions of p open the store with.
-func (p plan) options(fsys vfs.FS, level Durability) *Options {
-	return &Options{Durability: level, SegmentSize: MinSegmentSize, SyncInterval: time.Hour,
-		SnapshotThreshold: p.snapThreshold, KeepSnapshots: p.keepSnapshots, fs: fsys}
+func (p plan) options(fsys vfs.FS, level hurrah.Durability) *hurrah.Options {
+	return withFS(&hurrah.Options{Durability: level, SegmentSize: hurrah.MinSegmentSize, SyncInterval: time.Hour,
+		SnapshotThreshold: p.snapThreshold, KeepSnapshots: p.keepSnapshots}, fsys)
 }
 
 // state returns the store's contents after the first n operations.
@@ -150,7 +135,7 @@ type runResult struct {
 	// db is the store the error came from, still open, when it came from
 	// a write, a Sync or a Snapshot that failed because the journal did
 	// (so the test can check the store refuses writes); nil otherwise.
-	db *DB
+	db *hurrah.DB
 	// snapErr is the first error of a snapshot that failed while the
 	// journal did not, which the run went on after: one a Snapshot call
 	// returned (snapCall "snapshot-alone #i"), or one an automatic
@@ -173,7 +158,7 @@ type runResult struct {
 // began after its acknowledgement has returned nil (a Snapshot returns once
 // the state it holds, which includes every write acknowledged before it,
 // is durable).
-func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
+func runPlan(p plan, fsys vfs.FS, level hurrah.Durability, pr *progress) runResult {
 	ctx := context.Background()
 	opts := p.options(fsys, level)
 	settle := func() { pr.durable.Store(pr.acked.Load()) }
@@ -184,7 +169,7 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 		}
 	}
 	session := func(ops []planOp, first int, syncEvery int) runResult {
-		db, err := Open(harnessDir, opts)
+		db, err := hurrah.Open(harnessDir, opts)
 		if err != nil {
 			return runResult{err: err, call: "Open"}
 		}
@@ -204,7 +189,7 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 				acked := pr.acked.Load()
 				if err = db.Snapshot(ctx); err == nil {
 					pr.durable.Store(acked)
-				} else if !errors.Is(err, ErrReadOnly) {
+				} else if !errors.Is(err, hurrah.ErrReadOnly) {
 					snapFailed(err, fmt.Sprintf("snapshot-alone #%d", first+i))
 					err = nil
 				}
@@ -216,7 +201,7 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 				return runResult{err: err, call: fmt.Sprintf("%s #%d", o.op, first+i), db: db}
 			}
 			pr.acked.Add(1)
-			if level == Synced {
+			if level == hurrah.Synced {
 				settle()
 			}
 			if syncEvery > 0 && (i+1)%syncEvery == 0 {
@@ -234,7 +219,7 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 		// waits for one that runs, so none is cut short by Close. One the
 		// journal failed is not the snapshot's failure: Close reports it.)
 		st := db.Stats()
-		if st.SnapshotsFailed > 0 && !errors.Is(st.LastSnapshotErr, ErrReadOnly) {
+		if st.SnapshotsFailed > 0 && !errors.Is(st.LastSnapshotErr, hurrah.ErrReadOnly) {
 			snapFailed(st.LastSnapshotErr, "auto-snapshot")
 		}
 		res.snapshots += st.Snapshots
@@ -250,114 +235,4 @@ func runPlan(p plan, fsys vfs.FS, level Durability, pr *progress) runResult {
 	}
 	r.snapErr, r.snapCall, r.snapshots = res.snapErr, res.snapCall, res.snapshots
 	return r
-}
-
-// requirePrefix opens the store on fsys and fails unless it holds the state
-// after the first n operations of p for some n in [lo, hi]: every write
-// that had to survive is there, nothing is reordered or half applied, and
-// anything more is the next few operations in order. It returns n and what
-// Open recovered, and leaves the store closed. where says what happened
-// before, for the failure message.
-func requirePrefix(t testing.TB, p plan, fsys vfs.FS, lo, hi int64, where string) (int, Recovery) {
-	t.Helper()
-	db, err := Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: fsys})
-	require.NoError(t, err, "reopen after %s", where)
-	defer db.Close()
-	n := requireMatch(t, p, storeContents(t, db), lo, hi, fmt.Sprintf("%s (recovery %+v)", where, db.Recovery()))
-	require.NoError(t, db.Close(), where)
-	return n, db.Recovery()
-}
-
-// requireMatch fails unless got is the state after the first n operations
-// of p for some n in [lo, hi], and returns n.
-func requireMatch(t testing.TB, p plan, got map[string]string, lo, hi int64, where string) int {
-	t.Helper()
-	hi = min(hi, int64(len(p.ops)))
-	for n := lo; n <= hi; n++ {
-		if maps.Equal(got, p.state(int(n))) {
-			return int(n)
-		}
-	}
-	require.Failf(t, "recovered state is no prefix of the plan",
-		"after %s: want the state after %d to %d operations; got keys %v",
-		where, lo, hi, slices.Sorted(maps.Keys(got)))
-	return 0
-}
-
-// restartThenPowerLoss checks a process restart followed by a power loss.
-// live is the file system as the process left it, page cache and all: the
-// store opened on it must hold a prefix of p between lo and hi. A Synced
-// write is then made and the power cut with the store still open, keeping
-// only what was synced, and again keeping a random, torn part of the rest.
-// What comes back must each time be exactly that prefix and the write: the
-// restart made all it recovered durable before it wrote anything that says
-// so.
-func restartThenPowerLoss(t testing.TB, p plan, live *vfs.Mem, lo, hi int64, r *rand.Rand, where string) {
-	t.Helper()
-	where = "a restart after " + where
-	db, err := Open(harnessDir, &Options{Durability: Synced, SegmentSize: MinSegmentSize, fs: live})
-	require.NoError(t, err, where)
-	n := requireMatch(t, p, storeContents(t, db), lo, hi, where)
-	require.NoError(t, db.SetBytes(context.Background(), "after-restart", []byte(where)), where)
-	imgs := []*vfs.Mem{live.Crash(vfs.CrashOptions{}), live.Crash(vfs.CrashOptions{Rand: r, Tear: true})}
-	require.NoError(t, db.Close(), where)
-
-	want := p.state(n)
-	want["after-restart"] = where
-	for _, img := range imgs {
-		db, err = Open(harnessDir, &Options{SegmentSize: MinSegmentSize, fs: img})
-		require.NoError(t, err, "power loss after %s", where)
-		require.Equal(t, want, storeContents(t, db), "power loss after %s", where)
-		require.NoError(t, db.Close())
-	}
-}
-
-// storeContents reads every key and value of db.
-func storeContents(t testing.TB, db *DB) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	keys, err := db.Keys(ctx)
-	require.NoError(t, err)
-	got := make(map[string]string, len(keys))
-	for _, k := range keys {
-		b, err := db.GetBytes(ctx, k)
-		require.NoError(t, err)
-		got[k] = string(b)
-	}
-	return got
-}
-
-// errPowerLost is what every file operation returns once the power has
-// been cut: the machine is off.
-var errPowerLost = errors.New("test: power lost")
-
-// cutPower returns an injector that cuts the power just before file
-// operation at (from 1): it calls image there, then fails that operation
-// and every later one with errPowerLost.
-func cutPower(at int, image func()) *vfs.Injector {
-	var once sync.Once
-	return &vfs.Injector{At: at, Lasting: true, Err: func(vfs.Op, string) error {
-		once.Do(image)
-		return errPowerLost
-	}}
-}
-
-// countOps runs p on a fresh Mem and returns how many file operations the
-// whole run makes: the most of a few runs, since the count may vary (see
-// TestCrashPoints). It logs how many snapshots the run saved.
-func countOps(t testing.TB, p plan, level Durability) int {
-	t.Helper()
-	most, snaps := 0, uint64(0)
-	for range 3 {
-		var in vfs.Injector
-		m := vfs.NewMem()
-		r := runPlan(p, &vfs.Faulty{FS: m, Inject: in.Inject}, level, &progress{})
-		require.NoError(t, r.err, "the plan runs cleanly without faults (%s)", r.call)
-		require.NoError(t, r.snapErr, "the plan's snapshots succeed without faults (%s)", r.snapCall)
-		if in.Count() > most {
-			most, snaps = in.Count(), r.snapshots
-		}
-	}
-	t.Logf("%v: %d file operations, %d Snapshot calls, %d snapshots saved", level, most, p.snapshots(), snaps)
-	return most
 }

@@ -1,4 +1,4 @@
-package hurrah
+package apibench
 
 import (
 	"context"
@@ -6,12 +6,14 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+
+	"github.com/hurrahdb/hurrah"
 )
 
 // Benchmarks for the public API, run with exactly G caller goroutines each
 // (not RunParallel, whose goroutine count follows GOMAXPROCS):
 //
-//	go test -run '^$' -bench . -benchtime=1s .
+//	cd bench && go test -run '^$' -bench . -benchtime=1s ./apibench
 //
 // Each reports ns/op (wall time over b.N operations shared by all G
 // goroutines, so the inverse of throughput) and ops/s. BenchmarkBareOwnerLoop
@@ -100,28 +102,28 @@ func runG(b *testing.B, g int, op func(rng *rand.Rand) error) {
 // benchLevel is one store configuration in the matrix.
 type benchLevel struct {
 	name string
-	dur  Durability
+	dur  hurrah.Durability
 }
 
 var benchLevels = []benchLevel{
-	{"memory", MemoryOnly},
-	{"buffered", Buffered},
-	{"written", Written},
-	{"synced", Synced},
+	{"memory", hurrah.MemoryOnly},
+	{"buffered", hurrah.Buffered},
+	{"written", hurrah.Written},
+	{"synced", hurrah.Synced},
 }
 
 // openBench opens a store at d, in a temporary directory unless d is
 // MemoryOnly, preloads it with every key through load, and closes it when b
 // ends. A persistent store is preloaded at Written and reopened at d, so a
 // Synced store is not filled one fsync at a time.
-func openBench(b *testing.B, d Durability, load func(db *DB, i int) error) *DB {
+func openBench(b *testing.B, d hurrah.Durability, load func(db *hurrah.DB, i int) error) *hurrah.DB {
 	b.Helper()
 	dir := ""
-	if d != MemoryOnly {
+	if d != hurrah.MemoryOnly {
 		dir = b.TempDir()
 	}
-	preload := func(d Durability) *DB {
-		db, err := Open(dir, &Options{Durability: d})
+	preload := func(d hurrah.Durability) *hurrah.DB {
+		db, err := hurrah.Open(dir, &hurrah.Options{Durability: d})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -133,15 +135,15 @@ func openBench(b *testing.B, d Durability, load func(db *DB, i int) error) *DB {
 		}
 		return db
 	}
-	var db *DB
-	if d == MemoryOnly {
+	var db *hurrah.DB
+	if d == hurrah.MemoryOnly {
 		db = preload(d)
 	} else {
-		if err := preload(Written).Close(); err != nil {
+		if err := preload(hurrah.Written).Close(); err != nil {
 			b.Fatal(err)
 		}
 		var err error
-		if db, err = Open(dir, &Options{Durability: d}); err != nil {
+		if db, err = hurrah.Open(dir, &hurrah.Options{Durability: d}); err != nil {
 			b.Fatal(err)
 		}
 		// Part of it may come back from an automatic snapshot.
@@ -158,22 +160,22 @@ func openBench(b *testing.B, d Durability, load func(db *DB, i int) error) *DB {
 	return db
 }
 
-func loadBytes(db *DB, i int) error {
+func loadBytes(db *hurrah.DB, i int) error {
 	return db.SetBytes(context.Background(), benchKey(i), benchValue(i))
 }
 
-func loadTypedBytes(db *DB, i int) error {
-	return Set(context.Background(), db, benchKey(i), benchValue(i))
+func loadTypedBytes(db *hurrah.DB, i int) error {
+	return hurrah.Set(context.Background(), db, benchKey(i), benchValue(i))
 }
 
-func loadTypedStruct(db *DB, i int) error {
-	return Set(context.Background(), db, benchKey(i), newBenchStruct(i))
+func loadTypedStruct(db *hurrah.DB, i int) error {
+	return hurrah.Set(context.Background(), db, benchKey(i), newBenchStruct(i))
 }
 
 func BenchmarkGet(b *testing.B) {
 	ctx := context.Background()
 	keys := benchKeySet()
-	getBytes := func(db *DB) func(*rand.Rand) error {
+	getBytes := func(db *hurrah.DB) func(*rand.Rand) error {
 		return func(rng *rand.Rand) error {
 			v, err := db.GetBytes(ctx, keys[rng.IntN(benchKeys)])
 			if err == nil && len(v) != benchValueLen {
@@ -192,11 +194,11 @@ func BenchmarkGet(b *testing.B) {
 	}
 	// Typed reads at one level, to show the CBOR decoding cost.
 	b.Run("memory-typed-bytes", func(b *testing.B) {
-		db := openBench(b, MemoryOnly, loadTypedBytes)
+		db := openBench(b, hurrah.MemoryOnly, loadTypedBytes)
 		for _, g := range benchGoroutines {
 			b.Run(fmt.Sprintf("g=%d", g), func(b *testing.B) {
 				runG(b, g, func(rng *rand.Rand) error {
-					v, err := Get[[]byte](ctx, db, keys[rng.IntN(benchKeys)])
+					v, err := hurrah.Get[[]byte](ctx, db, keys[rng.IntN(benchKeys)])
 					if err == nil && len(v) != benchValueLen {
 						err = fmt.Errorf("got %d bytes, want %d", len(v), benchValueLen)
 					}
@@ -206,12 +208,12 @@ func BenchmarkGet(b *testing.B) {
 		}
 	})
 	b.Run("memory-typed-struct", func(b *testing.B) {
-		db := openBench(b, MemoryOnly, loadTypedStruct)
+		db := openBench(b, hurrah.MemoryOnly, loadTypedStruct)
 		for _, g := range benchGoroutines {
 			b.Run(fmt.Sprintf("g=%d", g), func(b *testing.B) {
 				runG(b, g, func(rng *rand.Rand) error {
 					i := rng.IntN(benchKeys)
-					v, err := Get[benchStruct](ctx, db, keys[i])
+					v, err := hurrah.Get[benchStruct](ctx, db, keys[i])
 					if err == nil && v.ID != uint64(i) {
 						err = fmt.Errorf("got ID %d, want %d", v.ID, i)
 					}
@@ -240,22 +242,22 @@ func BenchmarkSet(b *testing.B) {
 	}
 	// Typed writes at one level, to show the CBOR encoding cost.
 	b.Run("memory-typed-bytes", func(b *testing.B) {
-		db := openBench(b, MemoryOnly, loadTypedBytes)
+		db := openBench(b, hurrah.MemoryOnly, loadTypedBytes)
 		for _, g := range benchGoroutines {
 			b.Run(fmt.Sprintf("g=%d", g), func(b *testing.B) {
 				runG(b, g, func(rng *rand.Rand) error {
-					return Set(ctx, db, keys[rng.IntN(benchKeys)], value)
+					return hurrah.Set(ctx, db, keys[rng.IntN(benchKeys)], value)
 				})
 			})
 		}
 	})
 	b.Run("memory-typed-struct", func(b *testing.B) {
-		db := openBench(b, MemoryOnly, loadTypedStruct)
+		db := openBench(b, hurrah.MemoryOnly, loadTypedStruct)
 		v := newBenchStruct(7)
 		for _, g := range benchGoroutines {
 			b.Run(fmt.Sprintf("g=%d", g), func(b *testing.B) {
 				runG(b, g, func(rng *rand.Rand) error {
-					return Set(ctx, db, keys[rng.IntN(benchKeys)], v)
+					return hurrah.Set(ctx, db, keys[rng.IntN(benchKeys)], v)
 				})
 			})
 		}
@@ -280,7 +282,7 @@ func BenchmarkBareOwnerLoop(b *testing.B) {
 	for i, k := range keys {
 		m[k] = benchValue(i)
 	}
-	mailbox := make(chan *bareReq, DefaultMailboxSize)
+	mailbox := make(chan *bareReq, hurrah.DefaultMailboxSize)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)

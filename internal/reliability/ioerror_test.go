@@ -1,4 +1,4 @@
-package hurrah
+package reliability
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -64,7 +65,7 @@ func TestIOErrorSweep(t *testing.T) {
 	var mu sync.Mutex
 	var points int
 	byCall := map[string]int{}
-	for _, level := range []Durability{Synced, Written, Buffered} {
+	for _, level := range []hurrah.Durability{hurrah.Synced, hurrah.Written, hurrah.Buffered} {
 		for _, lasting := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v/lasting=%v", level, lasting), func(t *testing.T) {
 				t.Parallel()
@@ -102,7 +103,7 @@ func TestIOErrorSweep(t *testing.T) {
 // sweepPoint runs p failing file operation i and checks the outcome. It
 // returns the kind of call that reported the error, or done if the run made
 // fewer than i operations.
-func sweepPoint(t *testing.T, p plan, level Durability, i int, lasting bool) (call string, done bool) {
+func sweepPoint(t *testing.T, p plan, level hurrah.Durability, i int, lasting bool) (call string, done bool) {
 	t.Helper()
 	ctx := context.Background()
 	m := vfs.NewMem()
@@ -126,7 +127,7 @@ func sweepPoint(t *testing.T, p plan, level Durability, i int, lasting bool) (ca
 	require.Error(t, first, "%s: no call reported the fault", where)
 	require.ErrorIs(t, first, vfs.ErrInjected, "%s: %s returned an error that hides the cause", where, firstCall)
 	if r.snapErr != nil {
-		require.NotErrorIs(t, r.snapErr, ErrReadOnly, where)
+		require.NotErrorIs(t, r.snapErr, hurrah.ErrReadOnly, where)
 		if !lasting {
 			// The snapshot's failure left the store writable: the rest
 			// of the workload ran.
@@ -144,7 +145,7 @@ func sweepPoint(t *testing.T, p plan, level Durability, i int, lasting bool) (ca
 	if r.db != nil {
 		// A failed write or fsync is sticky: nothing is retried and
 		// acknowledged, even when the fault has healed.
-		require.ErrorIs(t, r.err, ErrReadOnly, "%s: %s", where, r.call)
+		require.ErrorIs(t, r.err, hurrah.ErrReadOnly, "%s: %s", where, r.call)
 		for name, call := range map[string]func() error{
 			"SetBytes": func() error { return r.db.SetBytes(ctx, "after-fault", []byte("x")) },
 			"Delete":   func() error { _, err := r.db.Delete(ctx, "k1"); return err },
@@ -152,7 +153,7 @@ func sweepPoint(t *testing.T, p plan, level Durability, i int, lasting bool) (ca
 			"CAS":      func() error { _, err := r.db.CompareAndSwapBytes(ctx, "k1", nil, []byte("x")); return err },
 			"Sync":     func() error { return r.db.Sync(ctx) },
 		} {
-			require.ErrorIs(t, call(), ErrReadOnly, "%s: %s after the fault", where, name)
+			require.ErrorIs(t, call(), hurrah.ErrReadOnly, "%s: %s after the fault", where, name)
 		}
 		// Reads keep working.
 		_, err := r.db.Len(ctx)
@@ -166,7 +167,7 @@ func sweepPoint(t *testing.T, p plan, level Durability, i int, lasting bool) (ca
 	// at Written and Synced, unless a failed fsync made the cache forget
 	// it, and what a Sync covered at Buffered.
 	lo := acked
-	if level == Buffered || lost.Load() { // every goroutine that could set it has ended
+	if level == hurrah.Buffered || lost.Load() { // every goroutine that could set it has ended
 		lo = durable
 	}
 	restartThenPowerLoss(t, p, m, lo, issued, rr, where)
