@@ -146,3 +146,12 @@ func option[T ~int | ~int64](name string, v *T, def, lo, hi T) error {
 	}
 	return nil
 }
+
+// checkSize checks the size n of an encoded value or command (what) against
+// MaxValueSize.
+func (o *Options) checkSize(what string, n int) error {
+	if n > o.MaxValueSize {
+		return fmt.Errorf("%w: %s of %d bytes exceeds MaxValueSize %d", ErrTooLarge, what, n, o.MaxValueSize)
+	}
+	return nil
+}
