@@ -56,10 +56,14 @@ func (b *Batch) Reset() {
 // value is checked first: if any is invalid (ErrInvalidKey, ErrTooLarge)
 // nothing is applied. A batch whose journal record would pass the
 // journal's limit (about 512 MiB) returns ErrTooLarge. An empty batch
-// writes nothing. The store keeps the batch's values; b may be reused.
+// writes nothing; a nil b returns ErrInvalidBatch. The store keeps the
+// batch's values; b may be reused.
 func (db *DB) Write(ctx context.Context, b *Batch) error {
 	if err := db.check(); err != nil {
 		return err
+	}
+	if b == nil {
+		return ErrInvalidBatch
 	}
 	for _, m := range b.muts {
 		var err error

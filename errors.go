@@ -17,6 +17,9 @@ var (
 	ErrNotFound = errors.New("hurrah: key not found")
 	// ErrInvalidKey is returned for the empty key.
 	ErrInvalidKey = errors.New("hurrah: invalid key")
+	// ErrInvalidBatch is returned by DB.Write for a nil *Batch. Nothing
+	// is written.
+	ErrInvalidBatch = errors.New("hurrah: invalid batch")
 	// ErrTooLarge is returned for a key or value over the configured limit
 	// (Options.MaxKeySize, Options.MaxValueSize).
 	ErrTooLarge = errors.New("hurrah: key or value too large")
