@@ -150,8 +150,24 @@ func dirErr(op, dir string, err error) error {
 		return err
 	case errors.Is(err, store.ErrBadEntry), errors.Is(err, store.ErrLSNGap):
 		return fmt.Errorf("%w: %s: %w", ErrCorrupt, dir, err)
-	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+	case badPath(err):
 		return fmt.Errorf("%w: %w", ErrBadDir, err)
 	}
 	return fmt.Errorf("hurrah: %s %s: %w", op, dir, err)
+}
+
+// badPath reports whether err says that a path cannot be a store's
+// directory or a file in it: not a directory, no permission, a read-only
+// file system, an invalid path (a NUL byte), a name or path too long, a
+// loop of symbolic links, or a directory where a file should be.
+func badPath(err error) bool {
+	for _, e := range [...]error{
+		syscall.ENOTDIR, fs.ErrPermission, syscall.EROFS, syscall.EINVAL,
+		syscall.ENAMETOOLONG, syscall.ELOOP, syscall.EISDIR,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
