@@ -39,22 +39,34 @@ type osFS struct{ file, dir fs.FileMode }
 
 var _ FS = osFS{}
 
+// Create implements FS.
 func (o osFS) Create(name string) (File, error) {
 	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, o.file)
 }
 
+// OpenAppend implements FS.
 func (osFS) OpenAppend(name string) (File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
 }
 
+// ReadFile implements FS.
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-func (osFS) Remove(name string) error             { return os.Remove(name) }
-func (osFS) Rename(o, n string) error             { return os.Rename(o, n) }
-func (o osFS) MkdirAll(dir string) error          { return os.MkdirAll(dir, o.dir) }
+
+// Remove implements FS.
+func (osFS) Remove(name string) error { return os.Remove(name) }
+
+// Rename implements FS.
+func (osFS) Rename(o, n string) error { return os.Rename(o, n) }
+
+// MkdirAll implements FS.
+func (o osFS) MkdirAll(dir string) error { return os.MkdirAll(dir, o.dir) }
+
+// Stat implements FS.
 func (osFS) Stat(name string) (fs.FileInfo, error) {
 	return os.Stat(name)
 }
 
+// List implements FS.
 func (osFS) List(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -68,6 +80,7 @@ func (osFS) List(dir string) ([]string, error) {
 	return names, nil
 }
 
+// SyncDir implements FS.
 func (osFS) SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -80,4 +93,5 @@ func (osFS) SyncDir(dir string) error {
 	return err
 }
 
+// Lock implements FS.
 func (o osFS) Lock(name string) (io.Closer, error) { return lockFile(name, o.file) }
