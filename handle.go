@@ -86,8 +86,9 @@ func (h *handle[C, Q, R]) Close() error {
 	return h.eng.Close()
 }
 
-// Recovery reports what Open found on disk: records replayed and any torn
-// tail it cut off. It is the zero value for a memory-only store.
+// Recovery reports what Open (or OpenSystem) found on disk: records
+// replayed, the snapshot restored and any torn tail it cut off. It is the
+// zero value for a memory-only store.
 func (h *handle[C, Q, R]) Recovery() Recovery { return h.recovery }
 
 // Stats reports what the store has done since Open. It is cheap and safe
