@@ -94,6 +94,22 @@ func TestBatchRefusedWhole(t *testing.T) {
 	require.False(t, ok)
 }
 
+// TestWriteNilBatch: Write of a nil *Batch returns ErrInvalidBatch (it
+// once panicked in the caller) and writes nothing; on a closed store
+// ErrClosed wins, as for every bad argument.
+func TestWriteNilBatch(t *testing.T) {
+	ctx := t.Context()
+	for _, dir := range []string{"", newDir(t)} {
+		db := openT(t, dir, nil)
+		require.ErrorIs(t, db.Write(ctx, nil), ErrInvalidBatch)
+		n, err := db.Len(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		require.NoError(t, db.Close())
+		require.ErrorIs(t, db.Write(ctx, nil), ErrClosed)
+	}
+}
+
 // TestBatchAtomicUnderPowerLoss cuts the power at every file operation of a
 // Synced store writing batches: every reopen holds whole batches only.
 func TestBatchAtomicUnderPowerLoss(t *testing.T) {

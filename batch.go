@@ -2,7 +2,6 @@ package hurrah
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hurrahdb/hurrah/store"
 )
@@ -31,9 +30,9 @@ func (b *Batch) Delete(key string) {
 // goroutine, as Set encodes it. A value CBOR cannot encode returns ErrEncode
 // and is not added.
 func BatchSet[T any](b *Batch, key string, v T) error {
-	data, err := valueEnc.Marshal(v)
+	data, err := encode(v)
 	if err != nil {
-		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+		return err
 	}
 	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: data})
 	return nil
@@ -57,10 +56,14 @@ func (b *Batch) Reset() {
 // value is checked first: if any is invalid (ErrInvalidKey, ErrTooLarge)
 // nothing is applied. A batch whose journal record would pass the
 // journal's limit (about 512 MiB) returns ErrTooLarge. An empty batch
-// writes nothing. The store keeps the batch's values; b may be reused.
+// writes nothing; a nil b returns ErrInvalidBatch. The store keeps the
+// batch's values; b may be reused.
 func (db *DB) Write(ctx context.Context, b *Batch) error {
-	if db.closed.Load() {
-		return ErrClosed
+	if err := db.check(); err != nil {
+		return err
+	}
+	if b == nil {
+		return ErrInvalidBatch
 	}
 	for _, m := range b.muts {
 		var err error
@@ -99,14 +102,8 @@ func (db *DB) SetBytesIfAbsent(ctx context.Context, key string, value []byte) (b
 // it did. v is encoded as Set encodes it; otherwise it behaves as
 // SetBytesIfAbsent.
 func SetIfAbsent[T any](ctx context.Context, db *DB, key string, v T) (bool, error) {
-	if err := db.checkWrite(key, 0); err != nil {
-		return false, err
-	}
-	b, err := valueEnc.Marshal(v)
+	b, err := encodeValue(db, key, v, nil)
 	if err != nil {
-		return false, fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
-	}
-	if err := db.checkWrite(key, len(b)); err != nil {
 		return false, err
 	}
 	return db.setAbsent(ctx, key, b)

@@ -2,7 +2,6 @@ package hurrah
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hurrahdb/hurrah/store"
 )
@@ -49,15 +48,12 @@ func CompareAndSwap[T any](ctx context.Context, db *DB, key string, old, new T) 
 	if err := db.checkWrite(key, 0); err != nil {
 		return false, err
 	}
-	ob, err := valueEnc.Marshal(old)
+	ob, err := encode(old)
 	if err != nil {
-		return false, fmt.Errorf("%w: %T: %w", ErrEncode, old, err)
+		return false, err
 	}
-	nb, err := valueEnc.Marshal(new)
+	nb, err := encodeValue(db, key, new, nil)
 	if err != nil {
-		return false, fmt.Errorf("%w: %T: %w", ErrEncode, new, err)
-	}
-	if err := db.checkWrite(key, len(nb)); err != nil {
 		return false, err
 	}
 	return db.cas(ctx, key, ob, nb)

@@ -2,6 +2,8 @@ package hurrah
 
 import (
 	"errors"
+	"fmt"
+	"runtime/debug"
 
 	"github.com/hurrahdb/hurrah/journal"
 )
@@ -15,6 +17,9 @@ var (
 	ErrNotFound = errors.New("hurrah: key not found")
 	// ErrInvalidKey is returned for the empty key.
 	ErrInvalidKey = errors.New("hurrah: invalid key")
+	// ErrInvalidBatch is returned by DB.Write for a nil *Batch. Nothing
+	// is written.
+	ErrInvalidBatch = errors.New("hurrah: invalid batch")
 	// ErrTooLarge is returned for a key or value over the configured limit
 	// (Options.MaxKeySize, Options.MaxValueSize).
 	ErrTooLarge = errors.New("hurrah: key or value too large")
@@ -30,6 +35,19 @@ var (
 	// path is a file, or it cannot be created or written. The operating
 	// system's error is wrapped too.
 	ErrBadDir = errors.New("hurrah: unusable directory")
+	// ErrTxDone is returned by the methods of a Tx used after its function
+	// returned.
+	ErrTxDone = errors.New("hurrah: transaction has ended")
+	// ErrPanic is returned when a function the store ran for the caller (a
+	// transaction, a Command or a query of a System) panicked. The store
+	// recovered; errors.As with a *PanicError gives the panic's value and
+	// stack.
+	ErrPanic = errors.New("hurrah: panic in user code")
+	// ErrPoisoned is returned by every call on a System after a Command
+	// panicked: the panic may have left the state in memory half changed.
+	// The journal holds only the commands that succeeded, so reopening the
+	// System recovers a consistent state. Close still works.
+	ErrPoisoned = errors.New("hurrah: a command panicked; reopen the system")
 
 	// ErrLocked is returned by Open when another open store, in this
 	// process or another, holds the directory.
@@ -51,3 +69,25 @@ var (
 // CorruptError details ErrCorrupt: the file and the byte offset of the
 // damage, and what was wrong there.
 type CorruptError = journal.CorruptError
+
+// PanicError details ErrPanic.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the stack of the goroutine that panicked, where it did
+}
+
+// Error implements error.
+func (e *PanicError) Error() string { return fmt.Sprintf("%v: %v", ErrPanic, e.Value) }
+
+// Unwrap makes errors.Is(err, ErrPanic) true.
+func (e *PanicError) Unwrap() error { return ErrPanic }
+
+// catch runs f, turning a panic into a *PanicError.
+func catch(f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return f()
+}

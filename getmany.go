@@ -13,8 +13,8 @@ import "context"
 // every other request meanwhile (about 0.1–0.3 µs a key here): split lists
 // of many thousands of keys into several calls.
 func (db *DB) GetBytesMany(ctx context.Context, keys []string) ([][]byte, error) {
-	if db.closed.Load() {
-		return nil, ErrClosed
+	if err := db.check(); err != nil {
+		return nil, err
 	}
 	for _, k := range keys {
 		if err := db.checkRead(k); err != nil {

@@ -29,6 +29,13 @@ func isSystemDir(fsys vfs.FS, dir string) (bool, error) {
 	return false, dirErr("open", dir, err)
 }
 
+// refuseSystem is Open's check of dir: it must not hold a System.
+func refuseSystem(fsys vfs.FS, dir string) error { return checkMarker(fsys, dir, false) }
+
+// markSystem is OpenSystem's check of dir: it must hold a System, or no
+// store yet, and is then marked as a System's.
+func markSystem(fsys vfs.FS, dir string) error { return checkMarker(fsys, dir, true) }
+
 // checkMarker makes sure dir holds the kind of store about to be opened in
 // it. For a System it marks a directory that holds no store yet, before the
 // journal writes anything there, so that a crash cannot leave a System's

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"github.com/hurrahdb/hurrah/actor"
@@ -23,6 +24,9 @@ const (
 	// last snapshot).
 	DefaultSnapshotThreshold = 8 << 20
 	DefaultKeepSnapshots     = 1
+	// DefaultFileMode is the mode of the files a store creates: only
+	// their owner may read or write them. Directories get 0700.
+	DefaultFileMode os.FileMode = 0o600
 
 	MinSegmentSize   = 4 << 10   // smallest SegmentSize accepted
 	MaxSegmentSize   = 1 << 30   // largest SegmentSize accepted
@@ -86,6 +90,18 @@ type Options struct {
 	// tools.
 	KeepSnapshots int
 
+	// FileMode is the permission bits of the files the store creates in
+	// its directory (journal segments, snapshots and their temporary
+	// files, the LOCK and SYSTEM files, the files Open sets a torn tail
+	// aside in). The directories it creates get the same bits plus
+	// execute wherever FileMode has read. Default 0600, and so 0700 for
+	// directories: only the owner may read the store, since it holds the
+	// users' data. It must hold only permission bits, and at least 0600:
+	// the store must read and write its own files. The process's umask
+	// still applies, and files and directories that exist keep their
+	// modes. Repair, Check and Prune create files with the default.
+	FileMode os.FileMode
+
 	fs vfs.FS // tests swap the file system; nil means the OS
 }
 
@@ -120,6 +136,7 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		option("MailboxSize", &r.MailboxSize, DefaultMailboxSize, 1, MaxMailboxSize),
 		option("MaxDrain", &r.MaxDrain, DefaultMaxDrain, 1, MaxDrainLimit),
 		option("KeepSnapshots", &r.KeepSnapshots, DefaultKeepSnapshots, 1, MaxKeepSnapshots),
+		fileMode(&r.FileMode),
 	); err != nil {
 		return Options{}, err
 	}
@@ -130,7 +147,7 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		r.SnapshotThreshold = -1
 	}
 	if r.fs == nil {
-		r.fs = vfs.OS
+		r.fs = vfs.OSMode(r.FileMode)
 	}
 	return r, nil
 }
@@ -143,6 +160,27 @@ func option[T ~int | ~int64](name string, v *T, def, lo, hi T) error {
 	}
 	if *v < lo || *v > hi {
 		return fmt.Errorf("%w: %s %v is outside [%v, %v]", ErrInvalidOptions, name, *v, lo, hi)
+	}
+	return nil
+}
+
+// fileMode fills *m with the default file mode when it is zero, then
+// checks that it holds only permission bits, 0600 among them.
+func fileMode(m *os.FileMode) error {
+	if *m == 0 {
+		*m = DefaultFileMode
+	}
+	if *m&^os.ModePerm != 0 || *m&0o600 != 0o600 {
+		return fmt.Errorf("%w: FileMode %v: only permission bits, 0600 among them", ErrInvalidOptions, *m)
+	}
+	return nil
+}
+
+// checkSize checks the size n of an encoded value or command (what) against
+// MaxValueSize.
+func (o *Options) checkSize(what string, n int) error {
+	if n > o.MaxValueSize {
+		return fmt.Errorf("%w: %s of %d bytes exceeds MaxValueSize %d", ErrTooLarge, what, n, o.MaxValueSize)
 	}
 	return nil
 }

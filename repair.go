@@ -106,11 +106,11 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 	// Snapshots are restored and records checked the way Open restores
 	// and replays them, so that a snapshot or a record whose checksums
 	// pass but whose contents do not decode counts as damage here too.
-	eng := store.New[store.Command, store.Query, store.Result](store.NewKV(0), decodeKV, 0)
+	eng := store.NewKVEngine(store.NewKV(0))
 	ropts := journal.RepairOptions{
 		DryRun:   dryRun,
 		Validate: eng.Replay,
-		Restore:  func(s *journal.Snapshot) error { return restore(eng, s, false) },
+		Restore:  func(s *journal.Snapshot) error { return restore(eng, s) },
 	}
 	system, err := isSystemDir(vfs.OS, dir)
 	if err != nil {

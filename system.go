@@ -40,12 +40,6 @@ type Command[S any] interface {
 	Apply(state *S) error
 }
 
-// ErrPoisoned is returned by every call on a System after a Command
-// panicked: the panic may have left the state in memory half changed. The
-// journal holds only the commands that succeeded, so reopening the System
-// recovers a consistent state. Close still works.
-var ErrPoisoned = errors.New("hurrah: a command panicked; reopen the system")
-
 // System is a prevalent system, after Prevayler: the user's State held in
 // memory by one owner goroutine and changed only by Commands, each of
 // which is journaled (CBOR) before it is acknowledged, and replayed at the
@@ -62,14 +56,8 @@ var ErrPoisoned = errors.New("hurrah: a command panicked; reopen the system")
 //
 // A System is safe for concurrent use by multiple goroutines.
 type System[S any, C Command[S]] struct {
-	eng       *store.Engine[C, func(*S), struct{}]
-	m         *sysMachine[S, C] // touch it only in functions the owner runs
-	opts      Options
-	level     store.Level
-	journaled bool
-	snaps     *diskSnapshots
-	recovery  Recovery
-	closed    atomic.Bool
+	handle[C, func(*S), struct{}]
+	m *sysMachine[S, C] // touch it only in functions the owner runs
 }
 
 // OpenSystem opens the System kept in dir, as Open opens a DB: it restores
@@ -86,19 +74,18 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 	if err != nil {
 		return nil, err
 	}
-	m := &sysMachine[S, C]{}
+	sys := &System[S, C]{m: &sysMachine[S, C]{}}
+	sys.m.poisoned = &sys.poisoned
 	if initial != nil {
-		m.state = initial()
+		sys.m.state = initial()
 	}
 	if dir != "" {
-		if _, err := valueEnc.Marshal(&m.state); err != nil {
-			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, m.state, err)
+		if _, err := valueEnc.Marshal(&sys.m.state); err != nil {
+			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, sys.m.state, err)
 		}
 	}
-	eng := store.New[C, func(*S), struct{}](m, Decode[C], 0)
-	sys := &System[S, C]{eng: eng, m: m, opts: o, level: ackLevel(o.Durability), journaled: dir != ""}
-	sys.snaps, sys.recovery, err = startEngine(dir, o, eng, true)
-	if err != nil {
+	sys.init(store.New[C, func(*S), struct{}](sys.m, Decode[C], 0), o, dir)
+	if err := sys.start(dir, markSystem); err != nil {
 		return nil, err
 	}
 	return sys, nil
@@ -113,17 +100,17 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 // whose encoding passes MaxValueSize returns ErrTooLarge; neither is
 // applied.
 func (sys *System[S, C]) Commit(ctx context.Context, c C) error {
-	if sys.closed.Load() {
-		return ErrClosed
+	if err := sys.check(); err != nil {
+		return err
 	}
 	var data []byte
 	if sys.journaled {
 		var err error
-		if data, err = valueEnc.Marshal(c); err != nil {
-			return fmt.Errorf("%w: %T: %w", ErrEncode, c, err)
+		if data, err = encode(c); err != nil {
+			return err
 		}
-		if len(data) > sys.opts.MaxValueSize {
-			return fmt.Errorf("%w: command of %d bytes exceeds MaxValueSize %d", ErrTooLarge, len(data), sys.opts.MaxValueSize)
+		if err := sys.opts.checkSize("command", len(data)); err != nil {
+			return err
 		}
 		// Apply what a replay will apply.
 		if c, err = Decode[C](data); err != nil {
@@ -143,12 +130,11 @@ func (sys *System[S, C]) Commit(ctx context.Context, c C) error {
 func Query[S any, C Command[S], R any](ctx context.Context, sys *System[S, C], f func(state *S) R) (R, error) {
 	var r R
 	var perr error
-	if sys.closed.Load() {
-		return r, ErrClosed
+	if err := sys.check(); err != nil {
+		return r, err
 	}
 	_, err := sys.eng.Query(ctx, func(s *S) {
-		if sys.m.poisoned != nil {
-			perr = sys.m.poisoned
+		if perr = sys.m.poison(); perr != nil {
 			return
 		}
 		perr = catch(func() error { r = f(s); return nil })
@@ -164,59 +150,34 @@ func Query[S any, C Command[S], R any](ctx context.Context, sys *System[S, C], f
 	return r, nil
 }
 
-// Snapshot saves the State, as DB.Snapshot saves a DB.
-func (sys *System[S, C]) Snapshot(ctx context.Context) error {
-	if sys.closed.Load() {
-		return ErrClosed
-	}
-	return sys.err(sys.eng.Snapshot(ctx))
-}
-
-// Sync returns once every command acknowledged before it was called is on
-// stable storage, as DB.Sync.
-func (sys *System[S, C]) Sync(ctx context.Context) error {
-	if sys.closed.Load() {
-		return ErrClosed
-	}
-	return sys.err(sys.eng.Sync(ctx))
-}
-
-// Recovery reports what OpenSystem found on disk.
-func (sys *System[S, C]) Recovery() Recovery { return sys.recovery }
-
-// Stats reports what the System has done since it was opened.
-func (sys *System[S, C]) Stats() Stats { return statsOf(sys.eng.Stats(), sys.snaps) }
-
-// Close stops the System as DB.Close stops a DB.
-func (sys *System[S, C]) Close() error {
-	sys.closed.Store(true)
-	return sys.eng.Close()
-}
-
-func (sys *System[S, C]) err(err error) error {
-	if errors.Is(err, store.ErrClosed) {
-		return ErrClosed
-	}
-	return err
-}
-
 // sysMachine is the store.Machine of a System: the user's State and its
 // commands.
 type sysMachine[S any, C Command[S]] struct {
-	state    S
-	poisoned error // set once a command panicked
+	state S
+	// poisoned is the System's: set here once a command panicked, read
+	// by every call.
+	poisoned *atomic.Pointer[error]
+}
+
+// poison returns the error that poisoned the System, or nil.
+func (m *sysMachine[S, C]) poison() error {
+	if p := m.poisoned.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Apply implements store.Machine.
 func (m *sysMachine[S, C]) Apply(c C) (struct{}, bool, error) {
-	if m.poisoned != nil {
-		return struct{}{}, false, m.poisoned
+	if err := m.poison(); err != nil {
+		return struct{}{}, false, err
 	}
 	err := catch(func() error { return c.Apply(&m.state) })
 	var pe *PanicError
 	if errors.As(err, &pe) {
-		m.poisoned = fmt.Errorf("%w: %w", ErrPoisoned, pe)
-		return struct{}{}, false, m.poisoned
+		err = fmt.Errorf("%w: %w", ErrPoisoned, pe)
+		m.poisoned.Store(&err)
+		return struct{}{}, false, err
 	}
 	return struct{}{}, err == nil, err
 }
@@ -230,8 +191,8 @@ func (m *sysMachine[S, C]) Query(q func(*S)) struct{} {
 // Freeze implements store.Snapshotter: it encodes the whole State now, in
 // the owner goroutine.
 func (m *sysMachine[S, C]) Freeze() (store.Image, func(), error) {
-	if m.poisoned != nil {
-		return nil, nil, m.poisoned
+	if err := m.poison(); err != nil {
+		return nil, nil, err
 	}
 	var b []byte
 	err := catch(func() (err error) {

@@ -2,9 +2,7 @@ package hurrah
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/hurrahdb/hurrah/store"
 )
@@ -30,38 +28,6 @@ type txWrite struct {
 	del bool
 }
 
-// ErrTxDone is returned by the methods of a Tx used after its function
-// returned.
-var ErrTxDone = errors.New("hurrah: transaction has ended")
-
-// ErrPanic is returned when a function the store ran for the caller (a
-// transaction, a Command or a query of a System) panicked. The store
-// recovered; errors.As with a *PanicError gives the panic's value and
-// stack.
-var ErrPanic = errors.New("hurrah: panic in user code")
-
-// PanicError details ErrPanic.
-type PanicError struct {
-	Value any    // what was passed to panic
-	Stack []byte // the stack of the goroutine that panicked, where it did
-}
-
-// Error implements error.
-func (e *PanicError) Error() string { return fmt.Sprintf("%v: %v", ErrPanic, e.Value) }
-
-// Unwrap makes errors.Is(err, ErrPanic) true.
-func (e *PanicError) Unwrap() error { return ErrPanic }
-
-// catch runs f, turning a panic into a *PanicError.
-func catch(f func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return f()
-}
-
 // Update runs fn in the owner goroutine as a transaction: fn reads and
 // writes through tx, and if it returns nil, its writes are applied as one
 // atomic step, journaled as one record and acknowledged at the store's
@@ -78,8 +44,8 @@ func catch(f func() error) (err error) {
 // the transaction may have committed, as for any write that returns an
 // error.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	if db.closed.Load() {
-		return ErrClosed
+	if err := db.check(); err != nil {
+		return err
 	}
 	return db.err(db.eng.Exec(ctx, func() ([]byte, error) {
 		tx := &Tx{db: db}
@@ -169,14 +135,8 @@ func TxSet[T any](tx *Tx, key string, v T) error {
 	if tx.done {
 		return ErrTxDone
 	}
-	if err := tx.db.checkWrite(key, 0); err != nil {
-		return err
-	}
-	b, err := valueEnc.Marshal(v)
+	b, err := encodeValue(tx.db, key, v, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
-	}
-	if err := tx.db.checkWrite(key, len(b)); err != nil {
 		return err
 	}
 	tx.put(key, b)

@@ -3,48 +3,7 @@ package hurrah
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"sync"
-
-	"github.com/fxamacker/cbor/v2"
 )
-
-// Values are CBOR. A time.Time is stored as an RFC 3339 string with
-// nanoseconds and its UTC offset (tag 0), so it reads back as the same
-// instant with the same offset (the zone's name is not kept: it reads back
-// as a fixed zone, or UTC). Decoding accepts what Go can hold: arbitrarily long
-// arrays and maps (the input is checked to be well formed before anything is
-// allocated for it) and strings that are not valid UTF-8, since a Go string
-// may hold any bytes. Map keys are written in a fixed order, so equal
-// values always encode to the same bytes.
-var (
-	valueEnc cbor.UserBufferEncMode = mustEncMode(cbor.EncOptions{
-		Time:    cbor.TimeRFC3339Nano,
-		TimeTag: cbor.EncTagRequired,
-		Sort:    cbor.SortCoreDeterministic, // equal maps encode alike, for CompareAndSwap
-	})
-	valueDec cbor.DecMode = mustDecMode(cbor.DecOptions{
-		MaxArrayElements: 1<<31 - 1,
-		MaxMapPairs:      1<<31 - 1,
-		UTF8:             cbor.UTF8DecodeInvalid,
-	})
-)
-
-func mustEncMode(o cbor.EncOptions) cbor.UserBufferEncMode {
-	m, err := o.UserBufferEncMode()
-	if err != nil {
-		panic(err) // constant options
-	}
-	return m
-}
-
-func mustDecMode(o cbor.DecOptions) cbor.DecMode {
-	m, err := o.DecMode()
-	if err != nil {
-		panic(err) // constant options
-	}
-	return m
-}
 
 // Set stores v under key, replacing any value. v is encoded as CBOR in the
 // calling goroutine; any type CBOR can encode works (structs, maps, slices,
@@ -53,15 +12,9 @@ func mustDecMode(o cbor.DecOptions) cbor.DecMode {
 //
 // When Set returns nil the write is acknowledged at the store's Durability.
 func Set[T any](ctx context.Context, db *DB, key string, v T) error {
-	if err := db.checkWrite(key, 0); err != nil {
-		return err
-	}
 	if !db.journaled {
-		b, err := valueEnc.Marshal(v)
+		b, err := encodeValue(db, key, v, nil)
 		if err != nil {
-			return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
-		}
-		if err := db.checkWrite(key, len(b)); err != nil {
 			return err
 		}
 		return db.set(ctx, key, b, true)
@@ -70,26 +23,11 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 	// into a pooled buffer rather than a fresh one.
 	buf := encBufs.Get().(*bytes.Buffer)
 	defer putEncBuf(buf)
-	if err := valueEnc.MarshalToBuffer(v, buf); err != nil {
-		return fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
-	}
-	if err := db.checkWrite(key, buf.Len()); err != nil {
+	b, err := encodeValue(db, key, v, buf)
+	if err != nil {
 		return err
 	}
-	return db.set(ctx, key, buf.Bytes(), false)
-}
-
-// encBufs holds buffers for encoding values that are copied on at once.
-var encBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// putEncBuf returns buf to encBufs, unless it grew large: one big value
-// must not pin its buffer in the pool for good.
-func putEncBuf(buf *bytes.Buffer) {
-	if buf.Cap() > 64<<10 {
-		return
-	}
-	buf.Reset()
-	encBufs.Put(buf)
+	return db.set(ctx, key, b, false)
 }
 
 // Get returns the value stored under key, decoded into a T. It returns
@@ -102,26 +40,4 @@ func Get[T any](ctx context.Context, db *DB, key string) (T, error) {
 		return zero, err
 	}
 	return decodeValue[T](key, b)
-}
-
-// decodeValue decodes b, the value stored under key, into a T.
-func decodeValue[T any](key string, b []byte) (T, error) {
-	var v T
-	if err := valueDec.Unmarshal(b, &v); err != nil {
-		var zero T
-		return zero, fmt.Errorf("%w: key %q into %T: %w", ErrDecode, key, v, err)
-	}
-	return v, nil
-}
-
-// Decode decodes b, a value as Set stores it (CBOR), into a T. It is for
-// values read as bytes, for instance while iterating over a View. It
-// returns ErrDecode if b does not decode into a T.
-func Decode[T any](b []byte) (T, error) {
-	var v T
-	if err := valueDec.Unmarshal(b, &v); err != nil {
-		var zero T
-		return zero, fmt.Errorf("%w: into %T: %w", ErrDecode, v, err)
-	}
-	return v, nil
 }

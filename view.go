@@ -31,8 +31,8 @@ type View struct {
 
 // View returns a point-in-time view of the store. Close it when done.
 func (db *DB) View(ctx context.Context) (*View, error) {
-	if db.closed.Load() {
-		return nil, ErrClosed
+	if err := db.check(); err != nil {
+		return nil, err
 	}
 	v := &View{db: db}
 	// state settles a race between the owner handing over the image and

@@ -9,6 +9,6 @@ import (
 
 // lockFile on platforms without flock only creates the file: exclusion
 // between processes is not enforced there (documented in the README).
-func lockFile(name string) (io.Closer, error) {
-	return os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+func lockFile(name string, perm os.FileMode) (io.Closer, error) {
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE, perm)
 }

@@ -10,11 +10,12 @@ import (
 	"syscall"
 )
 
-// lockFile takes a flock(2) exclusive lock. flock locks belong to the open
+// lockFile takes a flock(2) exclusive lock on name, creating it with the
+// mode perm if needed. flock locks belong to the open
 // file description, so a second open of the same file conflicts even inside
 // one process, and the kernel drops the lock when the process dies.
-func lockFile(name string) (io.Closer, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+func lockFile(name string, perm os.FileMode) (io.Closer, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, perm)
 	if err != nil {
 		return nil, err
 	}

@@ -7,29 +7,66 @@ import (
 	"sort"
 )
 
-// OS is the FS of the operating system.
-var OS FS = osFS{}
+// DefaultFileMode is the mode OS creates files with: only their owner may
+// read or write them, since they hold the users' data.
+const DefaultFileMode fs.FileMode = 0o600
 
-type osFS struct{}
+// OS is the FS of the operating system. It creates files with
+// DefaultFileMode and directories with DirMode(DefaultFileMode), 0700.
+var OS FS = OSMode(DefaultFileMode)
+
+// OSMode returns the FS of the operating system creating files (the lock
+// file included) with the permission bits perm, and directories with
+// DirMode(perm). The process's umask applies to both, and existing files
+// and directories keep their modes.
+func OSMode(perm fs.FileMode) FS {
+	perm &= fs.ModePerm
+	return osFS{file: perm, dir: DirMode(perm)}
+}
+
+// DirMode returns the mode for directories that goes with the file mode
+// perm: perm plus the execute (search) bit wherever perm has read, so that
+// whoever may read the files may also reach them (0600 gives 0700, 0640
+// gives 0750).
+func DirMode(perm fs.FileMode) fs.FileMode {
+	perm &= fs.ModePerm
+	return perm | (perm&0o444)>>2
+}
+
+// osFS is the OS file system creating files with mode file and
+// directories with mode dir.
+type osFS struct{ file, dir fs.FileMode }
 
 var _ FS = osFS{}
 
-func (osFS) Create(name string) (File, error) {
-	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+// Create implements FS.
+func (o osFS) Create(name string) (File, error) {
+	return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, o.file)
 }
 
+// OpenAppend implements FS.
 func (osFS) OpenAppend(name string) (File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
 }
 
+// ReadFile implements FS.
 func (osFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
-func (osFS) Remove(name string) error             { return os.Remove(name) }
-func (osFS) Rename(o, n string) error             { return os.Rename(o, n) }
-func (osFS) MkdirAll(dir string) error            { return os.MkdirAll(dir, 0o755) }
+
+// Remove implements FS.
+func (osFS) Remove(name string) error { return os.Remove(name) }
+
+// Rename implements FS.
+func (osFS) Rename(o, n string) error { return os.Rename(o, n) }
+
+// MkdirAll implements FS.
+func (o osFS) MkdirAll(dir string) error { return os.MkdirAll(dir, o.dir) }
+
+// Stat implements FS.
 func (osFS) Stat(name string) (fs.FileInfo, error) {
 	return os.Stat(name)
 }
 
+// List implements FS.
 func (osFS) List(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -43,6 +80,7 @@ func (osFS) List(dir string) ([]string, error) {
 	return names, nil
 }
 
+// SyncDir implements FS.
 func (osFS) SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -55,4 +93,5 @@ func (osFS) SyncDir(dir string) error {
 	return err
 }
 
-func (osFS) Lock(name string) (io.Closer, error) { return lockFile(name) }
+// Lock implements FS.
+func (o osFS) Lock(name string) (io.Closer, error) { return lockFile(name, o.file) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
@@ -80,23 +79,6 @@ func (d *diskSnapshots) prune(keep int, upto uint64) ([]string, error) {
 	return journal.PruneSnapshots(d.fs, d.dir, keep, upto)
 }
 
-// Snapshot saves an image of the whole store, as it is when the store
-// takes the request, and returns once the snapshot is durable and the
-// journal segments it covers are removed (the journal starts a new segment
-// right after the snapshot's last record). The owner goroutine does not stop
-// while the image is written: it keeps serving requests, and keeps changes
-// aside until the image is saved. Calls made while a snapshot is being saved
-// share the next one. On a memory-only store Snapshot returns nil at once.
-//
-// The store also snapshots on its own when the journal grows past
-// Options.SnapshotThreshold and the size of the last snapshot.
-func (db *DB) Snapshot(ctx context.Context) error {
-	if db.closed.Load() {
-		return ErrClosed
-	}
-	return db.err(db.eng.Snapshot(ctx))
-}
-
 // PruneSnapshots removes every snapshot file but the newest keep (at least
 // one) and returns the paths it removed. It counts only the snapshots up to
 // the newest one known to be sound (the one Open restored, or the last one
@@ -106,8 +88,8 @@ func (db *DB) Snapshot(ctx context.Context) error {
 // for keeping fewer for a while, to free disk. On a memory-only store it
 // returns nothing.
 func (db *DB) PruneSnapshots(ctx context.Context, keep int) ([]string, error) {
-	if db.closed.Load() {
-		return nil, ErrClosed
+	if err := db.check(); err != nil {
+		return nil, err
 	}
 	if keep < 1 {
 		return nil, fmt.Errorf("%w: keep %d snapshots: at least 1", ErrInvalidOptions, keep)
@@ -125,45 +107,4 @@ func (db *DB) PruneSnapshots(ctx context.Context, keep int) ([]string, error) {
 		return nil, nil
 	}
 	return db.snaps.prune(keep, upto)
-}
-
-// Stats describes what a store has done since Open.
-type Stats struct {
-	// Snapshots is the number of snapshots saved, and SnapshotsFailed the
-	// number that failed; LastSnapshotErr says why the last one failed.
-	Snapshots       uint64
-	SnapshotsFailed uint64
-	LastSnapshotErr error
-	// LastSnapshotLSN and LastSnapshotSize describe the last snapshot
-	// saved.
-	LastSnapshotLSN  uint64
-	LastSnapshotSize int64
-	// MaxPause is the longest single step the owner goroutine spent on
-	// point-in-time images (snapshots and Views): taking one, or folding
-	// the changes kept aside back in. Requests wait at most this long for
-	// them.
-	MaxPause time.Duration
-	// JournalBytes is how many bytes the journal held at Open plus how
-	// many it has written since.
-	JournalBytes int64
-}
-
-// Stats reports what the store has done since Open. It is cheap and safe
-// from any goroutine, even after Close.
-func (db *DB) Stats() Stats { return statsOf(db.eng.Stats(), db.snaps) }
-
-// statsOf describes an engine's stats and its journal's size.
-func statsOf(s store.Stats, snaps *diskSnapshots) Stats {
-	st := Stats{
-		Snapshots:        s.Snapshots,
-		SnapshotsFailed:  s.Failed,
-		LastSnapshotErr:  s.LastErr,
-		LastSnapshotLSN:  s.LastLSN,
-		LastSnapshotSize: s.LastSize,
-		MaxPause:         s.MaxPause,
-	}
-	if snaps != nil {
-		st.JournalBytes = snaps.Written()
-	}
-	return st
 }

@@ -1,0 +1,66 @@
+package store
+
+import "errors"
+
+// The key-value map itself holds any key, the empty one included. hurrah
+// refuses the empty key in every call, so an empty key on disk can only be
+// damage, and a store that replayed or restored one would hold a key no
+// call could read or delete. NewKVEngine therefore refuses it in what it
+// replays and restores.
+
+// errEmptyKey is the damage of a journaled command or a snapshot record
+// with the empty key. Replay and Restore wrap it in ErrBadEntry.
+var errEmptyKey = errors.New("store: a record with the empty key")
+
+// NewKVEngine returns an engine, not yet started, over kv, that refuses the
+// empty key in the commands it replays (ErrBadEntry) and in the snapshot
+// records it restores. The caller keeps kv for the functions the owner runs
+// (Exec and Read).
+func NewKVEngine(kv *KV) *Engine[Command, Query, Result] {
+	return New[Command, Query, Result](nonEmptyKV{kv}, decodeNonEmpty, 0)
+}
+
+// decodeNonEmpty decodes a journaled key-value command as DecodeCommand
+// does, refusing one that sets or deletes the empty key.
+func decodeNonEmpty(b []byte) (Command, error) {
+	c, err := DecodeCommand(b)
+	if err != nil {
+		return c, err
+	}
+	if (c.Op == OpSet || c.Op == OpDelete) && c.Key == "" {
+		return Command{}, errEmptyKey
+	}
+	for _, m := range c.Batch {
+		if m.Key == "" {
+			return Command{}, errEmptyKey
+		}
+	}
+	return c, nil
+}
+
+// nonEmptyKV is a KV whose Restore refuses the empty key. Every other
+// method is the KV's own.
+type nonEmptyKV struct{ *KV }
+
+// Restore implements Snapshotter: it restores the records as KV.Restore
+// does, unless one has the empty key.
+func (kv nonEmptyKV) Restore(n int, records func(yield func(key, value []byte) bool)) error {
+	// KV.Restore reads records from a goroutine that has ended when it
+	// returns, so empty is safe to read then.
+	empty := false
+	err := kv.KV.Restore(n, func(yield func(key, value []byte) bool) {
+		for k, v := range records {
+			if len(k) == 0 {
+				empty = true
+				return
+			}
+			if !yield(k, v) {
+				return
+			}
+		}
+	})
+	if empty {
+		return errEmptyKey
+	}
+	return err
+}
