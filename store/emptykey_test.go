@@ -48,6 +48,6 @@ func TestKVEngineRefusesEmptyKey(t *testing.T) {
 		data, err := store.EncodeCommand(set("c", "v"))
 		require.NoError(t, err)
 		require.NoError(t, eng.Replay(handoff.Entry{LSN: 4, Data: data}))
-		require.Equal(t, 3, kv.Len())
+		require.Equal(t, 3, store.Size(kv))
 	})
 }

@@ -33,3 +33,6 @@ func HasOverlay(kv *KV) bool { return kv.ovl != nil }
 // SharedImages returns how many open images kv counts as sharing its base
 // map.
 func SharedImages(kv *KV) int { return kv.shared }
+
+// Size returns the number of keys kv holds.
+func Size(kv *KV) int { return kv.size() }
