@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -313,14 +314,19 @@ func linDo(ctx context.Context, db *hurrah.DB, in linInput) (linOutput, error) {
 
 // linCheck requires porcupine to find history linearizable within the
 // timeout; a timeout fails the test as surely as a violation. On failure it
-// writes porcupine's visualization to the test's artifact directory (kept
-// with go test -artifacts).
+// writes porcupine's visualization to a new directory under the system's
+// temp directory and logs its path. (t.ArtifactDir would need Go 1.26, and
+// the module asks for 1.25.)
 func linCheck(t *testing.T, history []porcupine.Operation, timeout time.Duration) {
 	t.Helper()
 	res, info := porcupine.CheckOperationsVerbose(linModel, history, timeout)
 	if res != porcupine.Ok {
-		path := filepath.Join(t.ArtifactDir(), "linearizability.html")
-		if err := porcupine.VisualizePath(linModel, info, path); err != nil {
+		dir, err := os.MkdirTemp("", "hurrah-linearizability-")
+		path := filepath.Join(dir, "linearizability.html")
+		if err == nil {
+			err = porcupine.VisualizePath(linModel, info, path)
+		}
+		if err != nil {
 			t.Logf("visualization: %v", err)
 		} else {
 			t.Logf("visualization of the history: %s", path)
