@@ -67,7 +67,7 @@ type Recovery struct {
 // TornTail describes a torn tail cut off during recovery: the segment, the
 // offset of the cut, how many bytes were cut, and the file they were saved
 // to.
-type TornTail = journal.Torn
+type TornTail = journal.SetAside
 
 // Open opens the store kept in dir, creating the directory if needed, and
 // replays its journal. An empty dir opens a memory-only store that touches no

@@ -96,7 +96,7 @@ type RepairReport struct {
 	// Torn describes a torn tail at the end of the newest segment, or is
 	// nil if there is none. Repair leaves it alone: Open cuts it off and
 	// saves it aside as usual, so SavedAs is empty here.
-	Torn *Torn
+	Torn *SetAside
 
 	// Snapshots lists every snapshot file of the directory, oldest first,
 	// as Repair found it, with what its checks found. It is filled only
@@ -131,7 +131,8 @@ type RepairReport struct {
 	Unrepairable error
 }
 
-// SetAside is one piece of the log, or one snapshot, that Repair set aside.
+// SetAside is one piece of the log, or one snapshot, set aside: a torn
+// tail that recovery cut off (Report.Torn), or what Repair set aside.
 type SetAside struct {
 	// File is the segment (or snapshot) the bytes came from.
 	File string
@@ -140,9 +141,12 @@ type SetAside struct {
 	Offset int64
 	// Bytes is how many bytes were set aside.
 	Bytes int64
-	// SavedAs is the file that now holds them: "<segment>.<offset>.corrupt"
-	// for the damaged segment, "<file>.corrupt" for every other one, with
-	// "-1", "-2"... before ".corrupt" if that name was taken.
+	// SavedAs is the file that now holds them: "<segment>.<offset>.torn"
+	// for a torn tail; for what Repair set aside,
+	// "<segment>.<offset>.corrupt" for the damaged segment and
+	// "<file>.corrupt" for every other one; with "-1", "-2"... before the
+	// suffix if that name was taken. It is empty for a torn tail Repair
+	// reports, which it leaves for Open to cut.
 	SavedAs string
 }
 
@@ -252,7 +256,7 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 		return rep, err
 	}
 	validate := opts.Validate
-	st, err := scanLog(fsys, segs, from, validate)
+	st, err := scanLog(fsys, segs, from, findDamage, validate)
 	if err != nil {
 		return rep, err
 	}
@@ -282,7 +286,7 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	pass0 := len(segs)
 	for pass := 0; ; pass++ {
 		if pass > 0 {
-			if st, err = scanLog(fsys, segs, from, validate); err != nil {
+			if st, err = scanLog(fsys, segs, from, findDamage, validate); err != nil {
 				return rep, err
 			}
 			if st.gap != nil {
@@ -292,9 +296,8 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 		}
 		rep.fill(st, from)
 		damage := st.damage
-		if damage == nil && st.lastLSN < from {
-			damage = &CorruptError{File: st.newest, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", st.lastLSN, from+1)}
+		if damage == nil {
+			damage = st.shortOf(from)
 		}
 		if damage == nil {
 			return rep, snapshotsAside()
@@ -414,46 +417,24 @@ func checkSnapshots(fsys vfs.FS, dir string, restore func(*Snapshot) error, rep 
 	if err != nil {
 		return 0, nil, err
 	}
-	rep.Snapshots = make([]SnapshotCheck, len(snaps))
-	var (
-		from    uint64
-		found   bool
-		refused []int
-	)
-	for i := len(snaps) - 1; i >= 0; i-- {
-		c := &rep.Snapshots[i]
-		c.SnapshotFile = snaps[i]
-		data, err := fsys.ReadFile(snaps[i].Path)
-		if err != nil {
-			return 0, nil, fmt.Errorf("journal: read snapshot %s: %w", snaps[i].Path, err)
-		}
-		c.Size = int64(len(data))
-		s, err := DecodeSnapshot(snaps[i].Path, data)
-		if err != nil {
-			c.Err = err
-			if !found && !errors.Is(err, ErrCorrupt) {
-				return 0, nil, err // Open stops at it
-			}
-			continue
-		}
-		c.Count = s.Count
-		if found {
-			continue // Open never reads it
-		}
-		if err := restore(s); err != nil {
-			// The file passed its checksums: whatever restore found
-			// wrong is corruption, and Open fails on it.
-			ce := &CorruptError{File: s.Path, Offset: 0, Reason: "restoring the snapshot failed", Err: err}
-			c.RestoreErr = ce
-			if len(refused) == 0 {
-				rep.Damage = ce
-			}
-			refused = append(refused, i)
-			continue
-		}
-		found, from, rep.Restored = true, s.LSN, snaps[i]
+	ch, err := chooseSnapshot(fsys, snaps, restore, true)
+	rep.Snapshots = ch.checks
+	if err != nil {
+		return 0, nil, err
 	}
-	return from, refused, nil
+	for i := ch.read - 1; i >= 0; i-- { // those Open never reads, for the report
+		if _, err := checkSnapshot(fsys, snaps[i], &rep.Snapshots[i]); err != nil {
+			return 0, nil, err
+		}
+	}
+	if ch.damage != nil {
+		rep.Damage = ch.damage
+	}
+	if ch.snap == nil {
+		return 0, ch.refused, nil
+	}
+	rep.Restored = snaps[ch.chosen]
+	return ch.snap.LSN, ch.refused, nil
 }
 
 // setAsideSnapshots renames the snapshots rep.Snapshots[i] for i in idx to
@@ -510,101 +491,6 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-// logScan is what scanLog found in a directory.
-type logScan struct {
-	segs []segFile // every segment scanned, oldest first
-
-	// What the log holds up to the damage (or in all, without damage).
-	segments int
-	entries  uint64
-	lastLSN  uint64 // of the last entry; the snapshot's LSN if there is none
-	newest   string // path of the newest segment counted in segments
-	torn     *Torn
-
-	// gap is set if the first segment starts after the snapshot's LSN
-	// plus one: the log does not reach back to the snapshot.
-	gap *CorruptError
-
-	// The first damage, and the image of the segment that holds it.
-	damage *CorruptError
-	bad    int // index of that segment in segs
-	data   []byte
-}
-
-// scanLog reads segs in order, as step 3 of recovery does with From set to
-// from, and stops at the first corruption, if any. It changes nothing.
-// Errors other than corruption in a segment (ErrVersion, a failed read) are
-// returned. A log whose first segment starts after from+1 is scanned on
-// (without validate), and st.gap set.
-func scanLog(fsys vfs.FS, segs []segFile, from uint64, validate func(handoff.Entry) error) (logScan, error) {
-	st := logScan{segs: segs}
-
-	next := from + 1 // LSN after the last entry seen
-	for i, s := range st.segs {
-		last := i == len(st.segs)-1
-		data, err := fsys.ReadFile(s.path)
-		if err != nil {
-			return logScan{}, fmt.Errorf("journal: read %s: %w", s.path, err)
-		}
-		expect := next
-		if i == 0 {
-			expect = 0 // checked below, as recovery does
-		}
-		scan, err := ScanSegment(s.path, data, last, expect)
-		var ce *CorruptError
-		if err != nil {
-			if !errors.As(err, &ce) {
-				return logScan{}, err
-			}
-			// The frames before the damage are whole: scan them alone.
-			scan = Scan{TornAt: -1}
-			if ce.Offset >= HeaderSize {
-				if scan, err = ScanSegment(s.path, data[:ce.Offset], true, expect); err != nil || scan.TornAt >= 0 {
-					return logScan{}, fmt.Errorf("journal: rescan of %s up to %d: %v (%w)", s.path, ce.Offset, err, ce)
-				}
-			}
-		}
-		if scan.TornAt == 0 {
-			st.torn = &Torn{File: s.path, Bytes: int64(len(data))}
-			break // a torn header: Open sets the file aside
-		}
-		if i == 0 && scan.FirstLSN > from+1 {
-			st.gap = &CorruptError{File: s.path, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)}
-			validate = nil // its entries do not follow what validate saw
-		}
-		if validate != nil {
-			for j, e := range scan.Entries {
-				if e.LSN <= from {
-					continue // the snapshot holds it: Open skips it
-				}
-				if verr := validate(e); verr != nil {
-					fr, _ := scan.frameOf(e.LSN) // scan found e, so its frame is there
-					ce = &CorruptError{File: s.path, Offset: fr.Offset,
-						Reason: fmt.Sprintf("entry with LSN %d: %v", e.LSN, verr)}
-					scan.Entries = scan.Entries[:j-int(e.LSN-fr.FirstLSN)]
-					break
-				}
-			}
-		}
-		if ce == nil || ce.Offset >= HeaderSize {
-			st.segments++
-			st.entries += uint64(len(scan.Entries))
-			st.newest = s.path
-			next = scan.FirstLSN + uint64(len(scan.Entries))
-		}
-		if ce != nil {
-			st.damage, st.bad, st.data = ce, i, data
-			break
-		}
-		if scan.TornAt > 0 {
-			st.torn = &Torn{File: s.path, Offset: scan.TornAt, Bytes: int64(len(data)) - scan.TornAt}
-		}
-	}
-	st.lastLSN = next - 1
-	return st, nil
 }
 
 // repairKind says how a repair sets the log aside.

@@ -201,7 +201,7 @@ func TestRepairCleanLog(t *testing.T) {
 		require.NoError(t, err)
 		require.Nil(t, rep.Damage)
 		require.Empty(t, rep.SetAside)
-		require.Equal(t, &Torn{File: seg, Offset: int64(len(orig)), Bytes: int64(len("half a frame"))}, rep.Torn)
+		require.Equal(t, &SetAside{File: seg, Offset: int64(len(orig)), Bytes: int64(len("half a frame"))}, rep.Torn)
 		require.Equal(t, uint64(n), rep.LastLSN)
 		require.Equal(t, before, dirImage(t, dir))
 		j := open(t, vfs.OS, dir, Options{})
@@ -217,7 +217,7 @@ func TestRepairCleanLog(t *testing.T) {
 		rep, err := Repair(vfs.OS, dir, RepairOptions{})
 		require.NoError(t, err)
 		require.Equal(t, RepairReport{Segments: len(segs), Entries: n, FirstLSN: 1, LastLSN: n,
-			Torn: &Torn{File: seg, Bytes: HeaderSize / 2}}, rep)
+			Torn: &SetAside{File: seg, Bytes: HeaderSize / 2}}, rep)
 		require.Equal(t, before, dirImage(t, dir))
 		j := open(t, vfs.OS, dir, Options{})
 		require.NotNil(t, j.rep.Torn, "Open sets it aside")
