@@ -17,7 +17,8 @@ import (
 // The files of a journal directory, as recovery (Open) and Repair both find
 // and set them aside.
 
-// segFile is a segment found in the directory.
+// segFile is a segment (or, to listByLSN, any file named after an LSN)
+// found in the directory.
 type segFile struct {
 	path string
 	lsn  uint64 // from its name
@@ -80,18 +81,24 @@ func lockDir(fsys vfs.FS, dir string) (io.Closer, error) {
 // exactly 20 digits and ".wal", sorted by the LSN in their names. Every other
 // file is ignored.
 func listSegments(fsys vfs.FS, dir string) ([]segFile, error) {
+	return listByLSN(fsys, dir, parseSegmentName)
+}
+
+// listByLSN returns the files of dir whose names parse gives an LSN for,
+// sorted by it.
+func listByLSN(fsys vfs.FS, dir string, parse func(string) (uint64, bool)) ([]segFile, error) {
 	names, err := fsys.List(dir)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list %s: %w", dir, err)
 	}
-	var segs []segFile
+	var files []segFile
 	for _, name := range names {
-		if lsn, ok := parseSegmentName(name); ok {
-			segs = append(segs, segFile{path: filepath.Join(dir, name), lsn: lsn})
+		if lsn, ok := parse(name); ok {
+			files = append(files, segFile{path: filepath.Join(dir, name), lsn: lsn})
 		}
 	}
-	slices.SortFunc(segs, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
-	return segs, nil
+	slices.SortFunc(files, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
+	return files, nil
 }
 
 // freeName returns base+suffix, or, if a file by that name already exists,
@@ -132,4 +139,46 @@ func lockExisting(fsys vfs.FS, dir, what string) (unlock func(err *error), err e
 			*err = fmt.Errorf("journal: unlock %s: %w", dir, cerr)
 		}
 	}, nil
+}
+
+// createSegment creates the segment for first, writes its header and makes
+// both durable: the file with an fsync, its name with an fsync of dir.
+func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
+	path := filepath.Join(dir, segmentName(first))
+	f, err := fsys.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write header of %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// writeFile creates name holding data, fsynced.
+func writeFile(fsys vfs.FS, name string, data []byte) error {
+	f, err := fsys.Create(name)
+	if err != nil {
+		return fmt.Errorf("journal: create %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("journal: write %s: %w", name, err)
+	}
+	return nil
 }

@@ -43,7 +43,7 @@
 // current one holds any entries): the store sets it, with a sync waiter,
 // when it takes a snapshot, so that the snapshot covers whole segments and
 // CompactSegments can remove them once the snapshot is durable. Snapshot
-// files (snapshot.go) are written beside the segments by CreateSnapshot;
+// files (snapshot_format.go) are written beside the segments by CreateSnapshot;
 // the journal's actor never touches them.
 //
 // The journal knows nothing about keys: an entry is an LSN and some bytes.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -207,46 +206,4 @@ func cutTorn(fsys vfs.FS, dir string, st logScan, rep *Report) (vfs.File, int64,
 		return nil, 0, fmt.Errorf("journal: cut torn tail of %s at %d: %w", seg, x, err)
 	}
 	return f, x, nil
-}
-
-// createSegment creates the segment for first, writes its header and makes
-// both durable: the file with an fsync, its name with an fsync of dir.
-func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
-	path := filepath.Join(dir, segmentName(first))
-	f, err := fsys.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
-	}
-	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write header of %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := fsys.SyncDir(dir); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return f, nil
-}
-
-// writeFile creates name holding data, fsynced.
-func writeFile(fsys vfs.FS, name string, data []byte) error {
-	f, err := fsys.Create(name)
-	if err != nil {
-		return fmt.Errorf("journal: create %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("journal: write %s: %w", name, err)
-	}
-	return nil
 }
