@@ -2,6 +2,20 @@
 // batches of opaque entries to segment files, acknowledges them once written
 // or once fsynced, and replays them when the directory is opened again.
 //
+// The package exists for hurrah. It is importable (hurrah's command, tests
+// and fuzz targets use it, and a tool may read a store's files with it), but
+// its API carries no compatibility promise to other users: it changes when
+// hurrah needs it to. What is stable is the on-disk format, which format.go
+// and snapshot_format.go draw and Version and SnapshotVersion number.
+//
+// The files, one idea each: journal.go (Open and the API) and writer.go
+// (the actor that writes) with syncer.go (its fsyncs); format.go, frame.go
+// and segment.go (the segment format, framing and checking a segment);
+// log_reader.go (the one scan of the log that Open and Repair share) and
+// snapshot_choice.go (the one rule choosing the snapshot they restore);
+// recover.go (the steps only Open takes); repair*.go (Repair); snapshot_*.go
+// (snapshot files); compact.go and dir.go (the directory's files).
+//
 // # Basics
 //
 // The store's owner goroutine stamps every mutation it applies with the next
@@ -78,8 +92,8 @@
 //     any case (an earlier Open may have died before it could); then take
 //     the exclusive lock on its LOCK file; if another holder has it, fail
 //     with ErrLocked.
-//  2. If Options.Restore is set, read the snapshots (ListSnapshots), newest
-//     first, and hand the first that passes every check (ReadSnapshot) to
+//  2. If Options.Restore is set, read the snapshots (the files named as
+//     SnapshotName names them), newest first, and hand the first that passes every check (DecodeSnapshot) to
 //     Restore; From becomes its LSN if that is higher. A snapshot that fails
 //     its checks is corruption, but recovery passes over it for an older one
 //     (Report.Skipped lists it): if the log then does not reach back far
@@ -110,7 +124,7 @@
 //     that fails in steps 1 to 3 leaves the directory as it found it, but
 //     for creating it and its (empty) LOCK file if they were missing.
 //  5. If Options.Restore is set, stray snapshot temp files (a snapshot being
-//     written when the process died) are removed (CleanSnapshotTemps). A
+//     written when the process died) are removed. A
 //     torn tail at X is cut but kept: its bytes are written to
 //     "<segment>.<X>.torn" and fsynced, the directory is fsynced, then the
 //     segment is truncated to X and fsynced. If the header itself is torn

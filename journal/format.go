@@ -50,6 +50,15 @@ import (
 // HeaderSize, because a segment's header is fsynced when the segment is
 // created). Recovery uses it to tell a torn tail (damage after the synced
 // offset) from corruption (damage in data that had been made durable).
+//
+// Why the payload is CBOR while the headers are fixed binary: the store
+// encodes its commands and values in CBOR, with the same library, so one
+// encoding runs through what the store keeps; CBOR is self-describing (a
+// frame dumped by a tool reads without this package) and, with definite
+// lengths only, every item says its size before its bytes, so a reader
+// bounds what it allocates by the frame it holds. The frame header, which
+// recovery probes at arbitrary offsets, stays fixed-size binary, so that
+// it is checked before anything in it is trusted.
 const (
 	// Magic opens every segment file.
 	Magic = "HURRAHWL"

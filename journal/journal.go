@@ -161,9 +161,6 @@ func (j *Journal) Err() error {
 // size of the last snapshot to decide when to take the next.
 func (j *Journal) Written() int64 { return j.w.written.Load() }
 
-// Dir returns the journal's directory.
-func (j *Journal) Dir() string { return j.w.dir }
-
 // NextLSN returns the LSN the next appended entry must carry. Right after
 // Open that is the LSN after the last one recovered (or Options.From+1);
 // later it counts only the entries written so far, not those still queued.

@@ -74,7 +74,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 	}
 	// Step 5: everything scanned cleanly; only now does anything change.
 	if restore != nil {
-		if _, err := CleanSnapshotTemps(fsys, dir); err != nil {
+		if _, err := cleanSnapshotTemps(fsys, dir); err != nil {
 			return nil, Report{}, err
 		}
 	}
@@ -91,7 +91,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 // nothing on disk.
 func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error, rep *Report) (logScan, error) {
 	if restore != nil {
-		snaps, err := ListSnapshots(fsys, dir)
+		snaps, err := listSnapshots(fsys, dir)
 		if err != nil {
 			return logScan{}, err
 		}

@@ -17,7 +17,7 @@ import (
 // the first, which becomes rep.Damage. A snapshot Open would read that is
 // of a newer format makes it fail with ErrVersion, as Open does.
 func checkSnapshots(fsys vfs.FS, dir string, restore func(*Snapshot) error, rep *RepairReport) (uint64, []int, error) {
-	snaps, err := ListSnapshots(fsys, dir)
+	snaps, err := listSnapshots(fsys, dir)
 	if err != nil {
 		return 0, nil, err
 	}

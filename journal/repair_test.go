@@ -819,7 +819,7 @@ func TestRepairSnapshots(t *testing.T) {
 	damage := func(t *testing.T, dir string, lsn uint64) {
 		path := filepath.Join(dir, SnapshotName(lsn))
 		flipBit(t, path, SnapshotHeaderSize+2)
-		_, err := ReadSnapshot(vfs.OS, path)
+		_, err := readSnapshot(vfs.OS, path)
 		require.ErrorIs(t, err, ErrCorrupt)
 	}
 	snapPath := func(dir string, lsn uint64) string { return filepath.Join(dir, SnapshotName(lsn)) }
@@ -1052,7 +1052,7 @@ func TestPruneDir(t *testing.T) {
 	removed, err = PruneDir(vfs.OS, dir, 2)
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(dir, SnapshotName(10)), filepath.Join(dir, SnapshotName(20))}, removed)
-	snaps, err := ListSnapshots(vfs.OS, dir)
+	snaps, err := listSnapshots(vfs.OS, dir)
 	require.NoError(t, err)
 	require.Equal(t, []SnapshotFile{{Path: filepath.Join(dir, SnapshotName(30)), LSN: 30},
 		{Path: filepath.Join(dir, SnapshotName(40)), LSN: 40}}, snaps)

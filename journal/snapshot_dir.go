@@ -13,17 +13,17 @@ import (
 // Snapshot housekeeping in a journal directory: finding the snapshots,
 // removing the remains of unfinished ones, and pruning old ones.
 
-// SnapshotFile is a snapshot found in a directory by ListSnapshots.
+// SnapshotFile is a snapshot found in a directory: its path and the LSN in its name.
 type SnapshotFile struct {
 	Path string // of the file
 	LSN  uint64 // from its name
 }
 
-// ListSnapshots returns the snapshots in dir, oldest (lowest LSN) first: the
+// listSnapshots returns the snapshots in dir, oldest (lowest LSN) first: the
 // files named exactly as SnapshotName names them. Temporary files and every
 // other file are ignored. It reads no snapshot: a listed file may still be
 // damaged.
-func ListSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
+func listSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
 	files, err := listByLSN(fsys, dir, parseSnapshotName)
 	if err != nil {
 		return nil, err
@@ -35,11 +35,11 @@ func ListSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
 	return snaps, nil
 }
 
-// CleanSnapshotTemps removes every temporary snapshot file in dir (named
+// cleanSnapshotTemps removes every temporary snapshot file in dir (named
 // SnapshotName(lsn)+".tmp" for some lsn), the remains of snapshots that a
 // crash interrupted, and fsyncs dir if it removed any. It returns how many
 // it removed, also on error.
-func CleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
+func cleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
 	names, err := fsys.List(dir)
 	if err != nil {
 		return 0, fmt.Errorf("journal: list %s: %w", dir, err)
@@ -78,7 +78,7 @@ func PruneSnapshots(fsys vfs.FS, dir string, keep int, upto uint64) ([]string, e
 	if keep < 1 {
 		return nil, fmt.Errorf("journal: prune snapshots of %s: keep %d, want at least 1", dir, keep)
 	}
-	all, err := ListSnapshots(fsys, dir)
+	all, err := listSnapshots(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func PruneSnapshots(fsys vfs.FS, dir string, keep int, upto uint64) ([]string, e
 // holds it. It returns the paths it removed, oldest first, also on error.
 //
 // Unlike PruneSnapshots, it reads the snapshots it would keep, newest
-// first, until one passes its checks (ReadSnapshot), and refuses, removing
+// first, until one passes its checks (DecodeSnapshot), and refuses, removing
 // nothing, if none does while it would remove others: Open restores the
 // newest snapshot that passes its checks, which would then be among those
 // removed. The error wraps ErrCorrupt and names the snapshots kept. A kept
@@ -123,7 +123,7 @@ func PruneDir(fsys vfs.FS, dir string, keep int) (removed []string, err error) {
 		return nil, err
 	}
 	defer unlock(&err)
-	snaps, err := ListSnapshots(fsys, dir)
+	snaps, err := listSnapshots(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func PruneDir(fsys vfs.FS, dir string, keep int) (removed []string, err error) {
 				"and the store restores the newest that passes them, which pruning would remove: %w",
 				dir, ErrCorrupt, keep, errors.Join(bad...))
 		}
-		_, err := ReadSnapshot(fsys, snaps[i].Path)
+		_, err := readSnapshot(fsys, snaps[i].Path)
 		if err == nil {
 			break
 		}

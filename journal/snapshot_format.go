@@ -15,7 +15,7 @@ import (
 // A snapshot is written to "<name>.tmp", fsynced, closed, renamed to its
 // name, and the directory is fsynced (SnapshotWriter). A file under its
 // final name is therefore complete; a ".tmp" file is the remains of a
-// snapshot that never finished, and CleanSnapshotTemps removes it. Only
+// snapshot that never finished, and Open removes it. Only
 // once a snapshot at LSN n is durable may the segments it covers be removed
 // (CompactSegments with upto n).
 //

@@ -12,7 +12,7 @@ import (
 // format (snapshot_format.go) and Records walks what it validated.
 
 // Snapshot is a snapshot file decoded and fully validated by DecodeSnapshot
-// or ReadSnapshot.
+// (which Open and Repair call on every snapshot they read).
 type Snapshot struct {
 	// Path is the path it was read from (the name given to DecodeSnapshot).
 	Path string
@@ -109,8 +109,8 @@ func DecodeSnapshot(name string, data []byte) (*Snapshot, error) {
 	return &Snapshot{Path: name, LSN: lsn, Count: count, Size: int64(len(data)), body: body}, nil
 }
 
-// ReadSnapshot reads the snapshot file path and decodes it (DecodeSnapshot).
-func ReadSnapshot(fsys vfs.FS, path string) (*Snapshot, error) {
+// readSnapshot reads the snapshot file path and decodes it (DecodeSnapshot).
+func readSnapshot(fsys vfs.FS, path string) (*Snapshot, error) {
 	data, err := fsys.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: read snapshot %s: %w", path, err)

@@ -33,7 +33,7 @@ type snapshotChoice struct {
 }
 
 // chooseSnapshot reads snaps, newest first, and hands the first that
-// passes its checks (ReadSnapshot) to restore. A snapshot that fails its
+// passes its checks (readSnapshot) to restore. A snapshot that fails its
 // checks with ErrCorrupt is passed over for the next older one; any other
 // failure (ErrVersion, a failed read) is returned. A snapshot restore
 // refuses is corrupt (its checksums pass, so what restore found wrong is
