@@ -182,3 +182,26 @@ func writeFile(fsys vfs.FS, name string, data []byte) error {
 	}
 	return nil
 }
+
+// HoldsStore reports whether dir holds a journal: any segment or snapshot
+// file, named as this package names them (a ".torn" or ".corrupt" file set
+// aside, a snapshot temp file or the LOCK file alone do not count). A
+// missing dir holds none.
+func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
+	names, err := fsys.List(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("journal: list %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if _, ok := parseSegmentName(name); ok {
+			return true, nil
+		}
+		if _, ok := parseSnapshotName(name); ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
