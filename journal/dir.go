@@ -81,24 +81,51 @@ func lockDir(fsys vfs.FS, dir string) (io.Closer, error) {
 // exactly 20 digits and ".wal", sorted by the LSN in their names. Every other
 // file is ignored.
 func listSegments(fsys vfs.FS, dir string) ([]segFile, error) {
-	return listByLSN(fsys, dir, parseSegmentName)
+	return listByLSN(fsys, dir, parseSegmentName, true)
 }
 
 // listByLSN returns the files of dir whose names parse gives an LSN for,
-// sorted by it.
-func listByLSN(fsys vfs.FS, dir string, parse func(string) (uint64, bool)) ([]segFile, error) {
+// sorted by it. With checkType, such a name on anything but a regular file
+// (a directory, a fifo) is corruption naming it: no torn write makes one,
+// and reading it would fail, or block.
+func listByLSN(fsys vfs.FS, dir string, parse func(string) (uint64, bool), checkType bool) ([]segFile, error) {
 	names, err := fsys.List(dir)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list %s: %w", dir, err)
 	}
 	var files []segFile
 	for _, name := range names {
-		if lsn, ok := parse(name); ok {
-			files = append(files, segFile{path: filepath.Join(dir, name), lsn: lsn})
+		lsn, ok := parse(name)
+		if !ok {
+			continue
 		}
+		path := filepath.Join(dir, name)
+		if checkType {
+			info, err := fsys.Stat(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed since it was listed
+			}
+			if err != nil {
+				return nil, fmt.Errorf("journal: stat %s: %w", path, err)
+			}
+			if err := checkRegular(path, info); err != nil {
+				return nil, err
+			}
+		}
+		files = append(files, segFile{path: path, lsn: lsn})
 	}
 	slices.SortFunc(files, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
 	return files, nil
+}
+
+// checkRegular returns a CorruptError naming path if info, its Stat, is
+// not that of a regular file.
+func checkRegular(path string, info fs.FileInfo) error {
+	if info.Mode().IsRegular() {
+		return nil
+	}
+	return &CorruptError{File: path, Offset: 0,
+		Reason: fmt.Sprintf("not a regular file (mode %v)", info.Mode().Type())}
 }
 
 // freeName returns base+suffix, or, if a file by that name already exists,

@@ -24,7 +24,7 @@ type SnapshotFile struct {
 // other file are ignored. It reads no snapshot: a listed file may still be
 // damaged.
 func listSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
-	files, err := listByLSN(fsys, dir, parseSnapshotName)
+	files, err := listByLSN(fsys, dir, parseSnapshotName, true)
 	if err != nil {
 		return nil, err
 	}
