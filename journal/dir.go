@@ -191,7 +191,9 @@ func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
 	return f, nil
 }
 
-// writeFile creates name holding data, fsynced.
+// writeFile creates name holding data, fsynced. On failure it removes
+// what it created (best effort), so that a retry does not find a partial
+// copy under the name.
 func writeFile(fsys vfs.FS, name string, data []byte) error {
 	f, err := fsys.Create(name)
 	if err != nil {
@@ -205,6 +207,7 @@ func writeFile(fsys vfs.FS, name string, data []byte) error {
 		err = cerr
 	}
 	if err != nil {
+		fsys.Remove(name)
 		return fmt.Errorf("journal: write %s: %w", name, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"syscall"
 
 	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
@@ -79,6 +80,11 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 		}
 	}
 	t, err := openTail(fsys, dir, st, &rep)
+	if errors.Is(err, syscall.ENOSPC) {
+		// Every change openTail makes is ordered so that a failure
+		// leaves what a later Open recovers from all the same.
+		return nil, Report{}, fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
 	if err != nil {
 		return nil, Report{}, err
 	}
