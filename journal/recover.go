@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"syscall"
@@ -96,8 +97,10 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 // and replays the log after it, filling rep (steps 2 and 3). It changes
 // nothing on disk.
 func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error, rep *Report) (logScan, error) {
+	var snaps []SnapshotFile
 	if restore != nil {
-		snaps, err := listSnapshots(fsys, dir)
+		var err error
+		snaps, err = listSnapshots(fsys, dir)
 		if err != nil {
 			return logScan{}, err
 		}
@@ -122,6 +125,9 @@ func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error
 	// A log that does not reach back to from+1, or ends before from: if
 	// damaged snapshots were passed over, they are why.
 	gap := st.gap
+	if gap != nil && restore != nil {
+		gap = missingSnapshot(dir, gap, st.segs[0].lsn, snaps)
+	}
 	if gap == nil {
 		gap = st.shortOf(from)
 	}
@@ -133,6 +139,20 @@ func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error
 	}
 	rep.Segments, rep.Entries, rep.LastLSN = st.segments, st.visited, st.lastLSN
 	return st, nil
+}
+
+// missingSnapshot explains gap, a log that starts at first, after the
+// snapshot Open restores, when the directory holds no snapshot at first-1
+// or later: one was there, or the segments before first would not have
+// been compacted away. The error then names that snapshot as missing,
+// rather than the segment; otherwise gap is returned as it is.
+func missingSnapshot(dir string, gap *CorruptError, first uint64, snaps []SnapshotFile) *CorruptError {
+	if n := len(snaps); n > 0 && snaps[n-1].LSN+1 >= first {
+		return gap // it is there, and was passed over (Report.Skipped)
+	}
+	return &CorruptError{File: filepath.Join(dir, SnapshotName(first-1)), Offset: 0,
+		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later) that held what comes before is missing",
+			gap.Reason, first-1)}
 }
 
 // openTail cuts the torn tail st found, if any (step 5), and opens the
