@@ -213,10 +213,10 @@ func writeFile(fsys vfs.FS, name string, data []byte) error {
 	return nil
 }
 
-// HoldsStore reports whether dir holds a journal: any segment or snapshot
-// file, named as this package names them (a ".torn" or ".corrupt" file set
-// aside, a snapshot temp file or the LOCK file alone do not count). A
-// missing dir holds none.
+// HoldsStore reports whether dir holds a journal: any segment, snapshot or
+// clean-close marker, named as this package names them (a ".torn" or
+// ".corrupt" file set aside, a snapshot temp file or the LOCK file alone do
+// not count). A missing dir holds none.
 func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
 	names, err := fsys.List(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -230,6 +230,9 @@ func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
 			return true, nil
 		}
 		if _, ok := parseSnapshotName(name); ok {
+			return true, nil
+		}
+		if _, ok := parseClosedName(name); ok {
 			return true, nil
 		}
 	}

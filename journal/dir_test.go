@@ -24,7 +24,7 @@ func TestHoldsStore(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, held, "after %s", name)
 	}
-	for _, name := range []string{segmentName(1), SnapshotName(7)} {
+	for _, name := range []string{segmentName(1), SnapshotName(7), closedName(9)} {
 		sub := t.TempDir()
 		writeFileT(t, filepath.Join(sub, name), nil)
 		held, err := HoldsStore(vfs.OS, sub)

@@ -50,8 +50,10 @@
 // says all of the segment is synced, it appends a frame with no entries
 // whose synced offset is the segment's size, and fsyncs that too, so that
 // recovery (step 3) judges damage anywhere before it to be corruption, not
-// a torn tail. Opening and closing a journal without writing changes
-// nothing.
+// a torn tail. Last, with the segment closed, it leaves the clean-close
+// marker naming the last LSN (closed.go), by a rename of the one before,
+// and fsyncs the directory. Opening and closing a journal without writing
+// changes nothing.
 //
 // A batch with Rotate set asks for a new segment once it is written (if the
 // current one holds any entries): the store sets it, with a sync waiter,
@@ -120,6 +122,11 @@
 //     file was being created). Entries with an LSN up to From are skipped;
 //     the others are passed to replay, in LSN order. The log must reach at
 //     least From.
+//     Then, if a clean Close left its marker (closed.go), the log (with the
+//     snapshot restored) must reach the LSN it names; if it ends before,
+//     whole files were lost (the newest segments, or all of them), and
+//     that is corruption naming the first missing segment. Repair accepts
+//     such a loss by moving the marker to the log's new end.
 //  4. Nothing on disk changes until every segment has been checked: an Open
 //     that fails in steps 1 to 3 leaves the directory as it found it, but
 //     for creating it and its (empty) LOCK file if they were missing.

@@ -108,6 +108,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 		synced:      t.size,
 		recorded:    t.size,
 		next:        t.next,
+		markers:     t.markers,
 		sy:          newSyncer(),
 	}
 	w.nextLSN.Store(t.next)

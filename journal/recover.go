@@ -48,6 +48,8 @@ type tail struct {
 	size  int64  // bytes in f, all of them fsynced
 	next  uint64 // LSN of the next entry
 	total int64  // bytes in all the segments read
+
+	markers []segFile // the clean-close markers found
 }
 
 // recoverDir runs steps 1 to 6 of the recovery procedure in doc.go. On error
@@ -74,6 +76,13 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 	if err != nil {
 		return nil, Report{}, err
 	}
+	markers, err := listClosed(fsys, dir)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if ce := lostFiles(dir, markers, st.lastLSN); ce != nil {
+		return nil, Report{}, ce
+	}
 	// Step 5: everything scanned cleanly; only now does anything change.
 	if restore != nil {
 		if _, err := cleanSnapshotTemps(fsys, dir); err != nil {
@@ -89,7 +98,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 	if err != nil {
 		return nil, Report{}, err
 	}
-	t.lock = lock
+	t.lock, t.markers = lock, markers
 	return t, rep, nil
 }
 

@@ -280,6 +280,7 @@ func TestUnsyncedDamageIsTorn(t *testing.T) {
 	bad := bytes.Clone(data)
 	bad[at+FrameHeaderSize+2] ^= 0x80
 	writeFileT(t, seg, bad)
+	removeClosed(t, dir) // as a kill -9 before Close would have left it
 
 	j = open(t, vfs.OS, dir, Options{})
 	requireEntries(t, 1, 4, j.replayed)

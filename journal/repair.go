@@ -76,7 +76,10 @@ type RepairOptions struct {
 //     the segments before X held. A log that is not damaged but ends before
 //     S (a newest segment lost) is set aside whole the same way.
 //
-// It then scans again, and repeats if anything is still corrupt. No name
+// It then scans again, and repeats if anything is still corrupt. Once the
+// log is sound, a clean-close marker (closed.go) naming an LSN after its
+// end (the newest segments were lost, or cut above) is renamed to name the
+// log's end, and the directory fsynced: the loss is accepted. No name
 // is ever reused: if one is taken, "-1", "-2"... goes before ".corrupt".
 // Every step leaves a directory that Repair (or Open, when what is left is
 // judged a torn tail) can take up again after a crash.
@@ -165,7 +168,10 @@ func (r *repairer) passes(st logScan) error {
 			damage = st.shortOf(r.from)
 		}
 		if damage == nil {
-			return r.snapshotsAside()
+			if err := r.snapshotsAside(); err != nil {
+				return err
+			}
+			return r.acceptLoss()
 		}
 		if r.rep.Damage == nil {
 			r.rep.Damage = damage
@@ -202,6 +208,24 @@ func (r *repairer) passes(st logScan) error {
 			return fmt.Errorf("journal: %s %s: %w", r.what, r.dir, st.gap)
 		}
 	}
+}
+
+// acceptLoss, once the log is sound, compares its end with the clean-close
+// marker (closed.go): a log that ends before it lost whole files, which
+// Open refuses, and Repair accepts by moving the marker to the log's end.
+func (r *repairer) acceptLoss() error {
+	markers, err := listClosed(r.fsys, r.dir)
+	if err != nil {
+		return err
+	}
+	lost := lostFiles(r.dir, markers, r.rep.LastLSN)
+	if lost != nil && r.rep.Damage == nil {
+		r.rep.Damage = lost
+	}
+	if r.rep.DryRun || closedLSN(markers) <= r.rep.LastLSN {
+		return nil
+	}
+	return markClosed(r.fsys, r.dir, markers, r.rep.LastLSN)
 }
 
 // snapshotsAside sets aside the snapshots Restore refused, once.

@@ -17,7 +17,9 @@ type RepairReport struct {
 	// segment; a log that does not reach back to the snapshot Open
 	// restores, or ends before it; or a snapshot that passes its checks
 	// but that RepairOptions.Restore refuses (Damage.File is then the
-	// snapshot), which Open meets first. (Were a second pass to find
+	// snapshot), which Open meets first; or a log that ends before the
+	// LSN the clean-close marker names (Damage.File is then the first
+	// missing segment), which Repair accepts by moving the marker. (Were a second pass to find
 	// more, Damage stays the first and SetAside grows.)
 	Damage *CorruptError
 

@@ -25,6 +25,7 @@ type writer struct {
 	dir         string    // actor goroutine (set by Open, never changed)
 	segmentSize int64     // actor goroutine (set by Open, never changed)
 	lock        io.Closer // actor goroutine: released by Stop
+	markers     []segFile // actor goroutine: the clean-close markers in dir (closed.go)
 
 	f        vfs.File // actor goroutine: current segment; nil once closed or after a failed rotation
 	size     int64    // actor goroutine: bytes written to f
@@ -212,6 +213,12 @@ func (w *writer) Stop() error {
 		}
 		if err := w.f.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("journal: close %s: %w", w.f.Name(), err))
+		} else if w.err == nil && w.next > 1 {
+			// All up to next-1 is durable: say so where a lost
+			// segment cannot take it along.
+			if err := markClosed(w.fs, w.dir, w.markers, w.next-1); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		w.f = nil
 	}
