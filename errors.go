@@ -64,6 +64,11 @@ var (
 	// or sync: the store refuses writes until it is reopened, and reads
 	// keep working. The I/O error that caused it is wrapped too.
 	ErrReadOnly = journal.ErrReadOnly
+	// ErrNoSpace is returned by Open when recovery ran out of disk space
+	// (saving a torn tail aside, or creating the first segment). Nothing
+	// was lost: the store is intact and opens once space is freed. The
+	// operating system's error (syscall.ENOSPC) is wrapped too.
+	ErrNoSpace = journal.ErrNoSpace
 )
 
 // CorruptError details ErrCorrupt: the file and the byte offset of the

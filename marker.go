@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/hurrahdb/hurrah/internal/vfs"
+	"github.com/hurrahdb/hurrah/journal"
 )
 
 // systemMarker names the empty file that marks a directory as a System's:
@@ -51,14 +51,12 @@ func checkMarker(fsys vfs.FS, dir string, system bool) error {
 	case marked || !system:
 		return nil
 	}
-	names, err := fsys.List(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	held, err := journal.HoldsStore(fsys, dir)
+	if err != nil {
 		return dirErr("open", dir, err)
 	}
-	for _, name := range names {
-		if strings.HasSuffix(name, ".wal") || strings.HasSuffix(name, ".hsnap") {
-			return fmt.Errorf("%w: %s holds a key-value store (open it with Open)", ErrBadDir, dir)
-		}
+	if held {
+		return fmt.Errorf("%w: %s holds a key-value store (open it with Open)", ErrBadDir, dir)
 	}
 	if err := fsys.MkdirAll(dir); err != nil {
 		return dirErr("open", dir, err)

@@ -41,7 +41,7 @@ type Recovery struct {
 // TornTail describes a torn tail cut off during recovery: the segment, the
 // offset of the cut, how many bytes were cut, and the file they were saved
 // to.
-type TornTail = journal.Torn
+type TornTail = journal.SetAside
 
 // init sets h up for a store run by eng with the options o, journaled if
 // it has a directory. The engine has not started.

@@ -17,9 +17,11 @@ import (
 // contiguous suffix of the log, from which Open with Options.From set to
 // upto recovers; dir is fsynced if any was removed. It returns how many
 // files it removed and their total size (taken with Stat just before each
-// removal), also on error. It reads no segment: it goes by the names.
+// removal), also on error. It reads no segment: it goes by the names, but
+// refuses to remove anything other than a regular file (a directory named
+// like a segment) with ErrCorrupt naming it.
 func CompactSegments(fsys vfs.FS, dir string, upto uint64) (files int, bytes int64, err error) {
-	segs, err := listSegments(fsys, dir)
+	segs, err := listByLSN(fsys, dir, parseSegmentName, false) // each is checked before it goes
 	if err != nil {
 		return 0, 0, err
 	}
@@ -32,6 +34,9 @@ func CompactSegments(fsys vfs.FS, dir string, upto uint64) (files int, bytes int
 		info, err := fsys.Stat(path)
 		if err != nil {
 			return files, bytes, fmt.Errorf("journal: stat %s: %w", path, err)
+		}
+		if err := checkRegular(path, info); err != nil {
+			return files, bytes, err
 		}
 		if err := fsys.Remove(path); err != nil {
 			return files, bytes, fmt.Errorf("journal: remove segment %s: %w", path, err)

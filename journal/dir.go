@@ -17,7 +17,8 @@ import (
 // The files of a journal directory, as recovery (Open) and Repair both find
 // and set them aside.
 
-// segFile is a segment found in the directory.
+// segFile is a segment (or, to listByLSN, any file named after an LSN)
+// found in the directory.
 type segFile struct {
 	path string
 	lsn  uint64 // from its name
@@ -80,18 +81,51 @@ func lockDir(fsys vfs.FS, dir string) (io.Closer, error) {
 // exactly 20 digits and ".wal", sorted by the LSN in their names. Every other
 // file is ignored.
 func listSegments(fsys vfs.FS, dir string) ([]segFile, error) {
+	return listByLSN(fsys, dir, parseSegmentName, true)
+}
+
+// listByLSN returns the files of dir whose names parse gives an LSN for,
+// sorted by it. With checkType, such a name on anything but a regular file
+// (a directory, a fifo) is corruption naming it: no torn write makes one,
+// and reading it would fail, or block.
+func listByLSN(fsys vfs.FS, dir string, parse func(string) (uint64, bool), checkType bool) ([]segFile, error) {
 	names, err := fsys.List(dir)
 	if err != nil {
 		return nil, fmt.Errorf("journal: list %s: %w", dir, err)
 	}
-	var segs []segFile
+	var files []segFile
 	for _, name := range names {
-		if lsn, ok := parseSegmentName(name); ok {
-			segs = append(segs, segFile{path: filepath.Join(dir, name), lsn: lsn})
+		lsn, ok := parse(name)
+		if !ok {
+			continue
 		}
+		path := filepath.Join(dir, name)
+		if checkType {
+			info, err := fsys.Stat(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed since it was listed
+			}
+			if err != nil {
+				return nil, fmt.Errorf("journal: stat %s: %w", path, err)
+			}
+			if err := checkRegular(path, info); err != nil {
+				return nil, err
+			}
+		}
+		files = append(files, segFile{path: path, lsn: lsn})
 	}
-	slices.SortFunc(segs, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
-	return segs, nil
+	slices.SortFunc(files, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
+	return files, nil
+}
+
+// checkRegular returns a CorruptError naming path if info, its Stat, is
+// not that of a regular file.
+func checkRegular(path string, info fs.FileInfo) error {
+	if info.Mode().IsRegular() {
+		return nil
+	}
+	return &CorruptError{File: path, Offset: 0,
+		Reason: fmt.Sprintf("not a regular file (mode %v)", info.Mode().Type())}
 }
 
 // freeName returns base+suffix, or, if a file by that name already exists,
@@ -132,4 +166,75 @@ func lockExisting(fsys vfs.FS, dir, what string) (unlock func(err *error), err e
 			*err = fmt.Errorf("journal: unlock %s: %w", dir, cerr)
 		}
 	}, nil
+}
+
+// createSegment creates the segment for first, writes its header and makes
+// both durable: the file with an fsync, its name with an fsync of dir.
+func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
+	path := filepath.Join(dir, segmentName(first))
+	f, err := fsys.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write header of %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := fsys.SyncDir(dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+// writeFile creates name holding data, fsynced. On failure it removes
+// what it created (best effort), so that a retry does not find a partial
+// copy under the name.
+func writeFile(fsys vfs.FS, name string, data []byte) error {
+	f, err := fsys.Create(name)
+	if err != nil {
+		return fmt.Errorf("journal: create %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fsys.Remove(name)
+		return fmt.Errorf("journal: write %s: %w", name, err)
+	}
+	return nil
+}
+
+// HoldsStore reports whether dir holds a journal: any segment, snapshot or
+// clean-close marker, named as this package names them (a ".torn" or
+// ".corrupt" file set aside, a snapshot temp file or the LOCK file alone do
+// not count). A missing dir holds none.
+func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
+	names, err := fsys.List(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("journal: list %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if _, ok := parseSegmentName(name); ok {
+			return true, nil
+		}
+		if _, ok := parseSnapshotName(name); ok {
+			return true, nil
+		}
+		if _, ok := parseClosedName(name); ok {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -2,6 +2,20 @@
 // batches of opaque entries to segment files, acknowledges them once written
 // or once fsynced, and replays them when the directory is opened again.
 //
+// The package exists for hurrah. It is importable (hurrah's command, tests
+// and fuzz targets use it, and a tool may read a store's files with it), but
+// its API carries no compatibility promise to other users: it changes when
+// hurrah needs it to. What is stable is the on-disk format, which format.go
+// and snapshot_format.go draw and Version and SnapshotVersion number.
+//
+// The files, one idea each: journal.go (Open and the API) and writer.go
+// (the actor that writes) with syncer.go (its fsyncs); format.go, frame.go
+// and segment.go (the segment format, framing and checking a segment);
+// log_reader.go (the one scan of the log that Open and Repair share) and
+// snapshot_choice.go (the one rule choosing the snapshot they restore);
+// recover.go (the steps only Open takes); repair*.go (Repair); snapshot_*.go
+// (snapshot files); compact.go and dir.go (the directory's files).
+//
 // # Basics
 //
 // The store's owner goroutine stamps every mutation it applies with the next
@@ -36,14 +50,16 @@
 // says all of the segment is synced, it appends a frame with no entries
 // whose synced offset is the segment's size, and fsyncs that too, so that
 // recovery (step 3) judges damage anywhere before it to be corruption, not
-// a torn tail. Opening and closing a journal without writing changes
-// nothing.
+// a torn tail. Last, with the segment closed, it leaves the clean-close
+// marker naming the last LSN (closed.go), by a rename of the one before,
+// and fsyncs the directory. Opening and closing a journal without writing
+// changes nothing.
 //
 // A batch with Rotate set asks for a new segment once it is written (if the
 // current one holds any entries): the store sets it, with a sync waiter,
 // when it takes a snapshot, so that the snapshot covers whole segments and
 // CompactSegments can remove them once the snapshot is durable. Snapshot
-// files (snapshot.go) are written beside the segments by CreateSnapshot;
+// files (snapshot_format.go) are written beside the segments by CreateSnapshot;
 // the journal's actor never touches them.
 //
 // The journal knows nothing about keys: an entry is an LSN and some bytes.
@@ -78,8 +94,8 @@
 //     any case (an earlier Open may have died before it could); then take
 //     the exclusive lock on its LOCK file; if another holder has it, fail
 //     with ErrLocked.
-//  2. If Options.Restore is set, read the snapshots (ListSnapshots), newest
-//     first, and hand the first that passes every check (ReadSnapshot) to
+//  2. If Options.Restore is set, read the snapshots (the files named as
+//     SnapshotName names them), newest first, and hand the first that passes every check (DecodeSnapshot) to
 //     Restore; From becomes its LSN if that is higher. A snapshot that fails
 //     its checks is corruption, but recovery passes over it for an older one
 //     (Report.Skipped lists it): if the log then does not reach back far
@@ -106,11 +122,16 @@
 //     file was being created). Entries with an LSN up to From are skipped;
 //     the others are passed to replay, in LSN order. The log must reach at
 //     least From.
+//     Then, if a clean Close left its marker (closed.go), the log (with the
+//     snapshot restored) must reach the LSN it names; if it ends before,
+//     whole files were lost (the newest segments, or all of them), and
+//     that is corruption naming the first missing segment. Repair accepts
+//     such a loss by moving the marker to the log's new end.
 //  4. Nothing on disk changes until every segment has been checked: an Open
 //     that fails in steps 1 to 3 leaves the directory as it found it, but
 //     for creating it and its (empty) LOCK file if they were missing.
 //  5. If Options.Restore is set, stray snapshot temp files (a snapshot being
-//     written when the process died) are removed (CleanSnapshotTemps). A
+//     written when the process died) are removed. A
 //     torn tail at X is cut but kept: its bytes are written to
 //     "<segment>.<X>.torn" and fsynced, the directory is fsynced, then the
 //     segment is truncated to X and fsynced. If the header itself is torn

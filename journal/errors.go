@@ -31,6 +31,12 @@ var (
 	// The error also wraps its cause.
 	ErrReadOnly = errors.New("journal: read-only after a failure")
 
+	// ErrNoSpace reports that Open could not finish recovery for want of
+	// disk space (saving a torn tail aside, or creating the first
+	// segment). Nothing was lost: the store is intact, and Open succeeds
+	// once space is freed. The error also wraps the cause (syscall.ENOSPC).
+	ErrNoSpace = errors.New("journal: no space left on the device: the store is intact and opens once space is freed")
+
 	// ErrInvalidBatch reports a batch that breaks the hand-off contract:
 	// its entries do not continue the log's LSNs without a gap, or an
 	// entry is larger than MaxEntry. The journal turns read-only, since the

@@ -13,9 +13,15 @@ import (
 //
 // A journal directory holds segment files named after the LSN of their first
 // entry, as 20 decimal digits ("%020d.wal", so that names sort like LSNs),
-// plus the LOCK file, any ".torn" files recovery has set aside and any
-// ".corrupt" files Repair has set aside. Each
-// segment is a header followed by frames, all integers little-endian:
+// plus the LOCK file, any ".torn" files recovery has set aside, any
+// ".corrupt" files Repair has set aside, snapshot files (snapshot_format.go)
+// and, once a journal has been closed cleanly, one empty clean-close marker
+// named "CLOSED-" and the last LSN as 20 digits (closed.go). The marker
+// came with no new Version: a build that does not know it ignores it, as it
+// ignores every file it does not name, and a directory without one (from
+// such a build) is opened as before, unchecked.
+//
+// Each segment is a header followed by frames, all integers little-endian:
 //
 //	segment header (32 bytes)
 //	+--------+--------+--------+--------+--------+--------+--------+--------+
@@ -50,6 +56,15 @@ import (
 // HeaderSize, because a segment's header is fsynced when the segment is
 // created). Recovery uses it to tell a torn tail (damage after the synced
 // offset) from corruption (damage in data that had been made durable).
+//
+// Why the payload is CBOR while the headers are fixed binary: the store
+// encodes its commands and values in CBOR, with the same library, so one
+// encoding runs through what the store keeps; CBOR is self-describing (a
+// frame dumped by a tool reads without this package) and, with definite
+// lengths only, every item says its size before its bytes, so a reader
+// bounds what it allocates by the frame it holds. The frame header, which
+// recovery probes at arbitrary offsets, stays fixed-size binary, so that
+// it is checked before anything in it is trusted.
 const (
 	// Magic opens every segment file.
 	Magic = "HURRAHWL"

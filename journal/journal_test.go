@@ -599,6 +599,7 @@ func TestCloseRecordsFinalFsync(t *testing.T) {
 
 			bad := flip(crash)
 			writeFileT(t, seg, bad)
+			removeClosed(t, dir) // a kill -9 leaves no clean-close marker
 			o := open(t, vfs.OS, dir, Options{})
 			requireEntries(t, 1, uint64(tt.frame), o.replayed)
 			requireTornSaved(t, o.rep, seg, at, bad[at:])

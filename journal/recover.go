@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 
 	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
@@ -24,8 +25,12 @@ type Report struct {
 	// the log holds none after it.
 	LastLSN uint64
 	// Torn describes the torn tail recovery cut off, or is nil if there
-	// was none.
-	Torn *Torn
+	// was none: the newest segment (File); where the cut was made (Offset:
+	// the new size of File, or 0 if its header was torn and the whole file
+	// was set aside); how many bytes were cut (Bytes); and the file that
+	// holds them (SavedAs), named "<segment>.<offset>.torn", with "-1",
+	// "-2"... before ".torn" if that name was taken.
+	Torn *SetAside
 	// Snapshot is the snapshot the state was restored from (zero when
 	// none was), and SnapshotSize its size in bytes.
 	Snapshot     SnapshotFile
@@ -36,21 +41,6 @@ type Report struct {
 	Skipped []error
 }
 
-// Torn describes a torn tail that recovery cut off the newest segment.
-type Torn struct {
-	// File is the path of the segment.
-	File string
-	// Offset is where the cut was made: the new size of File, or 0 if its
-	// header was torn and the whole file was set aside.
-	Offset int64
-	// Bytes is how many bytes were cut.
-	Bytes int64
-	// SavedAs is the path of the file that holds the cut bytes, named
-	// "<segment>.<offset>.torn", with "-1", "-2"... before ".torn" if that
-	// name was taken.
-	SavedAs string
-}
-
 // tail is the newest segment, opened for appending, and where the log stands.
 type tail struct {
 	lock  io.Closer
@@ -58,6 +48,8 @@ type tail struct {
 	size  int64  // bytes in f, all of them fsynced
 	next  uint64 // LSN of the next entry
 	total int64  // bytes in all the segments read
+
+	markers []segFile // the clean-close markers found
 }
 
 // recoverDir runs steps 1 to 6 of the recovery procedure in doc.go. On error
@@ -78,228 +70,175 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 			lock.Close()
 		}
 	}()
-
-	// Step 2.
+	// Steps 2 to 4.
 	var rep Report
-	if restore != nil {
-		lsn, err := loadSnapshot(fsys, dir, restore, &rep)
-		if err != nil {
-			return nil, Report{}, err
-		}
-		from = max(from, lsn)
-	}
-	segs, err := listSegments(fsys, dir)
+	st, err := readLog(fsys, dir, from, restore, replay, &rep)
 	if err != nil {
 		return nil, Report{}, err
 	}
-	// gap explains a log that does not reach back to from+1: if damaged
-	// snapshots were passed over, they are why.
-	gap := func(e *CorruptError) error {
-		if len(rep.Skipped) > 0 {
-			return errors.Join(append(slices.Clone(rep.Skipped), e)...)
-		}
-		return e
+	markers, err := listClosed(fsys, dir)
+	if err != nil {
+		return nil, Report{}, err
 	}
-
-	// Step 3.
-	var (
-		total    int64      // bytes in the segments read
-		next     = from + 1 // LSN after the last entry seen
-		newest   *segFile   // newest segment with a valid header
-		newSize  int64      // and its size
-		torn     bool       // the last segment has a torn tail
-		tornScan Scan       // and this is its scan
-		tornData []byte     // and its image
-	)
-	for i := range segs {
-		s := &segs[i]
-		last := i == len(segs)-1
-		data, err := fsys.ReadFile(s.path)
-		if err != nil {
-			return nil, Report{}, fmt.Errorf("journal: read %s: %w", s.path, err)
-		}
-		expect := next
-		if i == 0 {
-			expect = 0 // checked against from below
-		}
-		scan, err := ScanSegment(s.path, data, last, expect)
-		if err != nil {
-			return nil, Report{}, err
-		}
-		if scan.TornAt >= 0 {
-			torn, tornScan, tornData = true, scan, data
-		}
-		if scan.TornAt == 0 {
-			break // a torn header: the file is as good as absent
-		}
-		if i == 0 && scan.FirstLSN > from+1 {
-			return nil, Report{}, gap(&CorruptError{File: s.path, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)})
-		}
-		for _, e := range scan.Entries {
-			if e.LSN <= from {
-				continue
-			}
-			if replay != nil {
-				if err := replay(e); err != nil {
-					// The record passed its checksums, so no torn write
-					// explains it: whatever replay found wrong is corruption.
-					fr, _ := scan.frameOf(e.LSN) // scan found e, so its frame is there
-					return nil, Report{}, &CorruptError{File: s.path, Offset: fr.Offset,
-						Reason: fmt.Sprintf("replay of LSN %d failed", e.LSN), Err: err}
-				}
-			}
-			rep.Entries++
-		}
-		next = scan.FirstLSN + uint64(len(scan.Entries))
-		newest, newSize = s, int64(len(data))
-		rep.Segments++
-		total += int64(len(data))
+	if ce := lostFiles(dir, markers, st.lastLSN); ce != nil {
+		return nil, Report{}, ce
 	}
-	if newest != nil && next <= from {
-		return nil, Report{}, gap(&CorruptError{File: newest.path, Offset: 0,
-			Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", next-1, from+1)})
-	}
-	rep.LastLSN = next - 1
-
 	// Step 5: everything scanned cleanly; only now does anything change.
 	if restore != nil {
-		if _, err := CleanSnapshotTemps(fsys, dir); err != nil {
+		if _, err := cleanSnapshotTemps(fsys, dir); err != nil {
 			return nil, Report{}, err
 		}
 	}
-	var f vfs.File
-	var size int64
+	t, err := openTail(fsys, dir, st, &rep)
+	if errors.Is(err, syscall.ENOSPC) {
+		// Every change openTail makes is ordered so that a failure
+		// leaves what a later Open recovers from all the same.
+		return nil, Report{}, fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	if err != nil {
+		return nil, Report{}, err
+	}
+	t.lock, t.markers = lock, markers
+	return t, rep, nil
+}
+
+// readLog restores the snapshot chosen by chooseSnapshot (if restore is set)
+// and replays the log after it, filling rep (steps 2 and 3). It changes
+// nothing on disk.
+func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error, rep *Report) (logScan, error) {
+	var snaps []SnapshotFile
+	if restore != nil {
+		var err error
+		snaps, err = listSnapshots(fsys, dir)
+		if err != nil {
+			return logScan{}, err
+		}
+		ch, err := chooseSnapshot(fsys, snaps, restore, false)
+		if err != nil {
+			return logScan{}, err
+		}
+		rep.Skipped = ch.skipped
+		if ch.snap != nil {
+			rep.Snapshot, rep.SnapshotSize = snaps[ch.chosen], ch.snap.Size
+			from = max(from, ch.snap.LSN)
+		}
+	}
+	segs, err := listSegments(fsys, dir)
+	if err != nil {
+		return logScan{}, err
+	}
+	st, err := scanLog(fsys, segs, from, failFast, replay)
+	if err != nil {
+		return logScan{}, err
+	}
+	// A log that does not reach back to from+1, or ends before from: if
+	// damaged snapshots were passed over, they are why.
+	gap := st.gap
+	if gap != nil && restore != nil {
+		gap = missingSnapshot(dir, gap, st.segs[0].lsn, snaps)
+	}
+	if gap == nil {
+		gap = st.shortOf(from)
+	}
+	if gap != nil {
+		if len(rep.Skipped) > 0 {
+			return logScan{}, errors.Join(append(slices.Clone(rep.Skipped), gap)...)
+		}
+		return logScan{}, gap
+	}
+	rep.Segments, rep.Entries, rep.LastLSN = st.segments, st.visited, st.lastLSN
+	return st, nil
+}
+
+// missingSnapshot explains gap, a log that starts at first, after the
+// snapshot Open restores, when the directory holds no snapshot at first-1
+// or later: one was there, or the segments before first would not have
+// been compacted away. The error then names that snapshot as missing,
+// rather than the segment; otherwise gap is returned as it is.
+func missingSnapshot(dir string, gap *CorruptError, first uint64, snaps []SnapshotFile) *CorruptError {
+	if n := len(snaps); n > 0 && snaps[n-1].LSN+1 >= first {
+		return gap // it is there, and was passed over (Report.Skipped)
+	}
+	return &CorruptError{File: filepath.Join(dir, SnapshotName(first-1)), Offset: 0,
+		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later) that held what comes before is missing",
+			gap.Reason, first-1)}
+}
+
+// openTail cuts the torn tail st found, if any (step 5), and opens the
+// newest segment for appending, or creates the first one (step 6).
+func openTail(fsys vfs.FS, dir string, st logScan, rep *Report) (_ *tail, err error) {
+	next := st.lastLSN + 1
+	f, size, err := cutTorn(fsys, dir, st, rep)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil && f != nil {
 			f.Close()
 		}
 	}()
-	if torn {
-		seg := segs[len(segs)-1].path
-		x := tornScan.TornAt
-		saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10), tornSuffix)
-		if err != nil {
-			return nil, Report{}, err
-		}
-		rep.Torn = &Torn{File: seg, Offset: x, Bytes: int64(len(tornData)) - x, SavedAs: saved}
-		if x < HeaderSize {
-			if err := fsys.Rename(seg, saved); err != nil {
-				return nil, Report{}, fmt.Errorf("journal: set torn segment %s aside: %w", seg, err)
-			}
-			if err := fsys.SyncDir(dir); err != nil {
-				return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
-			}
-		} else {
-			if err := writeFile(fsys, saved, tornData[x:]); err != nil {
-				return nil, Report{}, err
-			}
-			if err := fsys.SyncDir(dir); err != nil {
-				return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
-			}
-			if f, err = fsys.OpenAppend(seg); err != nil {
-				return nil, Report{}, fmt.Errorf("journal: open %s: %w", seg, err)
-			}
-			if err := f.Truncate(x); err != nil {
-				return nil, Report{}, fmt.Errorf("journal: cut torn tail of %s at %d: %w", seg, x, err)
-			}
-			size = x
-		}
-	}
-
-	// Step 6.
 	switch {
 	case f != nil:
 		// The segment whose tail was cut; the sync below commits the cut.
-	case newest != nil:
-		if f, err = fsys.OpenAppend(newest.path); err != nil {
-			return nil, Report{}, fmt.Errorf("journal: open %s: %w", newest.path, err)
+	case st.newest >= 0:
+		newest := st.segs[st.newest].path
+		if f, err = fsys.OpenAppend(newest); err != nil {
+			return nil, fmt.Errorf("journal: open %s: %w", newest, err)
 		}
-		size = newSize
+		size = st.newSize
 	default:
 		if f, err = createSegment(fsys, dir, next); err != nil {
-			return nil, Report{}, fmt.Errorf("journal: %w", err)
+			return nil, fmt.Errorf("journal: %w", err)
 		}
-		return &tail{lock: lock, f: f, size: HeaderSize, next: next, total: total}, rep, nil
+		return &tail{f: f, size: HeaderSize, next: next, total: st.bytes}, nil
 	}
 	// Make what the file holds durable, and its name: a process that died
 	// while creating it may have left its entry in the directory unsynced.
 	// Frames written from now on may then record all of it as synced.
 	if err := f.Sync(); err != nil {
-		return nil, Report{}, fmt.Errorf("journal: sync %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("journal: sync %s: %w", f.Name(), err)
 	}
 	if err := fsys.SyncDir(dir); err != nil {
-		return nil, Report{}, fmt.Errorf("journal: sync directory %s: %w", dir, err)
+		return nil, fmt.Errorf("journal: sync directory %s: %w", dir, err)
 	}
-	return &tail{lock: lock, f: f, size: size, next: next, total: total}, rep, nil
+	return &tail{f: f, size: size, next: next, total: st.bytes}, nil
 }
 
-// loadSnapshot restores the newest snapshot in dir that passes its checks
-// (step 2) and returns its LSN, or 0 if there is none. Snapshots that fail
-// are recorded in rep.Skipped.
-func loadSnapshot(fsys vfs.FS, dir string, restore func(*Snapshot) error, rep *Report) (uint64, error) {
-	snaps, err := ListSnapshots(fsys, dir)
+// cutTorn saves the torn tail st found aside and cuts it off (step 5),
+// recording that in rep.Torn. A torn header sets the whole segment aside;
+// otherwise the segment is returned open for appending, with its new size.
+func cutTorn(fsys vfs.FS, dir string, st logScan, rep *Report) (vfs.File, int64, error) {
+	if st.torn == nil {
+		return nil, 0, nil
+	}
+	seg, x := st.torn.File, st.torn.Offset
+	saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10), tornSuffix)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	for i := len(snaps) - 1; i >= 0; i-- {
-		s, err := ReadSnapshot(fsys, snaps[i].Path)
-		if errors.Is(err, ErrCorrupt) {
-			rep.Skipped = append(rep.Skipped, err)
-			continue
+	rep.Torn = &SetAside{File: seg, Offset: x, Bytes: st.torn.Bytes, SavedAs: saved}
+	if x < HeaderSize {
+		if err := fsys.Rename(seg, saved); err != nil {
+			return nil, 0, fmt.Errorf("journal: set torn segment %s aside: %w", seg, err)
 		}
-		if err != nil {
-			return 0, err
+		if err := fsys.SyncDir(dir); err != nil {
+			return nil, 0, fmt.Errorf("journal: sync directory %s: %w", dir, err)
 		}
-		if err := restore(s); err != nil {
-			// The file passed its checksums: whatever restore found
-			// wrong is corruption.
-			return 0, &CorruptError{File: s.Path, Offset: 0, Reason: "restoring the snapshot failed", Err: err}
-		}
-		rep.Snapshot, rep.SnapshotSize = snaps[i], s.Size
-		return s.LSN, nil
+		return nil, 0, nil
 	}
-	return 0, nil
-}
-
-// createSegment creates the segment for first, writes its header and makes
-// both durable: the file with an fsync, its name with an fsync of dir.
-func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
-	path := filepath.Join(dir, segmentName(first))
-	f, err := fsys.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
-	}
-	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write header of %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sync %s: %w", path, err)
+	if err := writeFile(fsys, saved, st.tornData[x:]); err != nil {
+		return nil, 0, err
 	}
 	if err := fsys.SyncDir(dir); err != nil {
+		return nil, 0, fmt.Errorf("journal: sync directory %s: %w", dir, err)
+	}
+	f, err := fsys.OpenAppend(seg)
+	if err != nil {
+		return nil, 0, fmt.Errorf("journal: open %s: %w", seg, err)
+	}
+	if err := f.Truncate(x); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sync directory %s: %w", dir, err)
+		return nil, 0, fmt.Errorf("journal: cut torn tail of %s at %d: %w", seg, x, err)
 	}
-	return f, nil
-}
-
-// writeFile creates name holding data, fsynced.
-func writeFile(fsys vfs.FS, name string, data []byte) error {
-	f, err := fsys.Create(name)
-	if err != nil {
-		return fmt.Errorf("journal: create %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("journal: write %s: %w", name, err)
-	}
-	return nil
+	return f, x, nil
 }

@@ -32,7 +32,7 @@ func writeLog(t *testing.T, n uint64, sync bool, opts Options) string {
 func requireTornSaved(t *testing.T, rep Report, seg string, off int64, cut []byte) {
 	t.Helper()
 	require.NotNil(t, rep.Torn)
-	require.Equal(t, Torn{
+	require.Equal(t, SetAside{
 		File:    seg,
 		Offset:  off,
 		Bytes:   int64(len(cut)),
@@ -106,7 +106,7 @@ func TestTornHeader(t *testing.T) {
 				j := open(t, vfs.OS, dir, Options{})
 				requireEntries(t, 1, prev, j.replayed)
 				require.NotNil(t, j.rep.Torn)
-				require.Equal(t, Torn{File: seg, Offset: 0, Bytes: int64(len(img)), SavedAs: seg + ".0.torn"}, *j.rep.Torn)
+				require.Equal(t, SetAside{File: seg, Offset: 0, Bytes: int64(len(img)), SavedAs: seg + ".0.torn"}, *j.rep.Torn)
 				require.Equal(t, img, readFile(t, seg+".0.torn"))
 				if first {
 					require.Equal(t, 0, j.rep.Segments)
@@ -280,6 +280,7 @@ func TestUnsyncedDamageIsTorn(t *testing.T) {
 	bad := bytes.Clone(data)
 	bad[at+FrameHeaderSize+2] ^= 0x80
 	writeFileT(t, seg, bad)
+	removeClosed(t, dir) // as a kill -9 before Close would have left it
 
 	j = open(t, vfs.OS, dir, Options{})
 	requireEntries(t, 1, 4, j.replayed)

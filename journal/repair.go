@@ -1,12 +1,7 @@
 package journal
 
 import (
-	"errors"
 	"fmt"
-	"math"
-	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
@@ -34,7 +29,7 @@ type RepairOptions struct {
 
 	// Restore, if not nil, makes Repair judge the directory as Open does
 	// with Options.Restore set: snapshots count. Repair checks every
-	// snapshot file (as ReadSnapshot does) and reports each in
+	// snapshot file (as DecodeSnapshot does) and reports each in
 	// RepairReport.Snapshots; it calls Restore, as Open would, with the
 	// newest snapshot that passes those checks, and, if Restore refuses
 	// it, with the next older one, and so on until one is accepted (so a
@@ -43,131 +38,6 @@ type RepairOptions struct {
 	// snapshots are ignored, as Open ignores them without Options.Restore,
 	// and the log must start at LSN 1.
 	Restore func(*Snapshot) error
-}
-
-// RepairReport says what Repair found and what it did (or, with DryRun,
-// would do).
-type RepairReport struct {
-	// DryRun is set when nothing was changed on purpose.
-	DryRun bool
-
-	// Damage is the corruption Repair found, the one that made Open
-	// refuse the directory, or nil if Open accepts it: damage in a
-	// segment; a log that does not reach back to the snapshot Open
-	// restores, or ends before it; or a snapshot that passes its checks
-	// but that RepairOptions.Restore refuses (Damage.File is then the
-	// snapshot), which Open meets first. (Were a second pass to find
-	// more, Damage stays the first and SetAside grows.)
-	Damage *CorruptError
-
-	// SetAside lists the pieces of the log set aside, in the order that
-	// was done (see Repair): usually the damaged segment from the damage
-	// on, then each later segment whole. It is empty when the log was not
-	// corrupt.
-	SetAside []SetAside
-	// Bytes is the total number of bytes of SetAside.
-	Bytes int64
-
-	// Segments is the number of segment files the log holds after the
-	// repair (not counting a newest segment whose header is torn, which
-	// Open sets aside).
-	Segments int
-	// Entries is the number of entries the log holds after the repair,
-	// counting those the restored snapshot holds too (Open skips them).
-	Entries uint64
-	// FirstLSN is the LSN the log's first segment starts at after the
-	// repair (the LSN in its name), or 0 if the log then has no segment
-	// (Open creates one). Open needs the log to reach back to the
-	// snapshot it restores: FirstLSN must be at most Restored.LSN+1 (1
-	// without a snapshot); when it is not, Damage and Unrepairable say so.
-	FirstLSN uint64
-	// LastLSN is the last LSN the store holds after the repair: that of
-	// the last entry of the log, or, if the log holds none after it, that
-	// of the snapshot Open restores, or 0. When Damage is set, every entry
-	// after LastLSN was set aside (or, with Unrepairable, is out of
-	// reach), and is lost to the store.
-	LastLSN uint64
-	// HighestLost is, when Damage is set, the highest LSN above LastLSN
-	// carried by a frame that still verifies in the bytes set aside, or 0
-	// if none does. Entries LastLSN+1 to at least HighestLost were lost;
-	// the log may have reached further, in frames the damage destroyed.
-	HighestLost uint64
-
-	// Torn describes a torn tail at the end of the newest segment, or is
-	// nil if there is none. Repair leaves it alone: Open cuts it off and
-	// saves it aside as usual, so SavedAs is empty here.
-	Torn *Torn
-
-	// Snapshots lists every snapshot file of the directory, oldest first,
-	// as Repair found it, with what its checks found. It is filled only
-	// when RepairOptions.Restore is set.
-	Snapshots []SnapshotCheck
-	// Restored is the snapshot Open restores once the repair is made (for
-	// a dry run, would restore), the newest that passes its checks and
-	// that Restore accepts; or the zero SnapshotFile if there is none, and
-	// Open then replays the log from LSN 1.
-	Restored SnapshotFile
-	// SnapshotsSetAside lists the snapshot files set aside, each renamed
-	// to "<name>.corrupt" (with "-1", "-2"... before ".corrupt" if that
-	// name was taken). Repair sets aside a snapshot only if Open would
-	// fail on it: it passes its checks, so Open does not pass over it,
-	// but Restore refuses it; and only if an older snapshot, or the whole
-	// log, holds what it held, so that Open restores that one instead.
-	// A snapshot that fails its checks is left where it is: Open passes
-	// over it, and if the log does not reach back to an older one, setting
-	// it aside would not help (see Unrepairable).
-	SnapshotsSetAside []SetAside
-
-	// Unrepairable is set, wrapping ErrCorrupt, when Open refuses the
-	// directory and Repair cannot make it openable without giving up
-	// records that nothing else holds and that nothing after them can do
-	// without: the log does not reach back to the snapshot Open would
-	// restore (its beginning is missing, or the segments before it were
-	// removed after a newer snapshot that now fails its checks). It says
-	// why. Repair then changes nothing and returns it as its error; a dry
-	// run returns no error and reports it here. Damage is then the error
-	// Open fails with, and the rest of the report describes the directory
-	// as it is.
-	Unrepairable error
-}
-
-// SetAside is one piece of the log, or one snapshot, that Repair set aside.
-type SetAside struct {
-	// File is the segment (or snapshot) the bytes came from.
-	File string
-	// Offset is where in File they began: the new size of File, or 0 if
-	// the whole file was set aside (renamed).
-	Offset int64
-	// Bytes is how many bytes were set aside.
-	Bytes int64
-	// SavedAs is the file that now holds them: "<segment>.<offset>.corrupt"
-	// for the damaged segment, "<file>.corrupt" for every other one, with
-	// "-1", "-2"... before ".corrupt" if that name was taken.
-	SavedAs string
-}
-
-// SnapshotCheck is what Repair found about one snapshot file.
-type SnapshotCheck struct {
-	// SnapshotFile gives the path of the file and the LSN in its name.
-	SnapshotFile
-	// Count is the number of records the snapshot holds, or 0 if it fails
-	// its checks.
-	Count uint64
-	// Size is the size of the file.
-	Size int64
-	// Err is why the snapshot fails the checks of ReadSnapshot (an error
-	// wrapping ErrCorrupt, a *CorruptError naming the file, or, for a
-	// newer format, ErrVersion), or nil if it passes them. Open passes
-	// over a snapshot that fails with ErrCorrupt for the next older one.
-	Err error
-	// RestoreErr is, for a snapshot that passes its checks, why
-	// RepairOptions.Restore refused it: a *CorruptError naming the file,
-	// as Open reports it, since Open fails on such a snapshot. It is nil
-	// if Restore accepted the snapshot (it is then the one in
-	// RepairReport.Restored) or was not called with it: Restore is called
-	// only with the snapshots Open would try, newest first, until one is
-	// accepted.
-	RestoreErr error
 }
 
 // Repair makes a corrupt journal directory openable again by giving up
@@ -206,7 +76,10 @@ type SnapshotCheck struct {
 //     the segments before X held. A log that is not damaged but ends before
 //     S (a newest segment lost) is set aside whole the same way.
 //
-// It then scans again, and repeats if anything is still corrupt. No name
+// It then scans again, and repeats if anything is still corrupt. Once the
+// log is sound, a clean-close marker (closed.go) naming an LSN after its
+// end (the newest segments were lost, or cut above) is renamed to name the
+// log's end, and the directory fsynced: the loss is accepted. No name
 // is ever reused: if one is taken, "-1", "-2"... goes before ".corrupt".
 // Every step leaves a directory that Repair (or Open, when what is left is
 // judged a torn tail) can take up again after a crash.
@@ -228,22 +101,18 @@ type SnapshotCheck struct {
 // the report says what had been done so far.
 func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err error) {
 	rep.DryRun = opts.DryRun
-	what := "repair"
+	r := &repairer{fsys: fsys, dir: dir, what: "repair", validate: opts.Validate, rep: &rep}
 	if opts.DryRun {
-		what = "check"
+		r.what = "check"
 	}
-	unlock, err := lockExisting(fsys, dir, what)
+	unlock, err := lockExisting(fsys, dir, r.what)
 	if err != nil {
 		return rep, err
 	}
 	defer unlock(&err)
 
-	var (
-		from    uint64 // LSN of the snapshot Open restores after the repair
-		refused []int  // indexes in rep.Snapshots of those to set aside
-	)
 	if opts.Restore != nil {
-		if from, refused, err = checkSnapshots(fsys, dir, opts.Restore, &rep); err != nil {
+		if r.from, r.refused, err = checkSnapshots(fsys, dir, opts.Restore, &rep); err != nil {
 			return rep, err
 		}
 	}
@@ -251,546 +120,150 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	if err != nil {
 		return rep, err
 	}
-	validate := opts.Validate
-	st, err := scanLog(fsys, segs, from, validate)
+	st, err := scanLog(fsys, segs, r.from, findDamage, r.validate)
 	if err != nil {
 		return rep, err
 	}
 	if st.gap != nil {
-		rep.fill(st, from)
-		if rep.Damage == nil {
-			rep.Damage = st.gap
-		}
-		rep.Unrepairable = unrepairable(dir, st.gap, from, &rep)
-		if opts.DryRun {
-			return rep, nil
-		}
-		return rep, rep.Unrepairable
+		return rep, r.refuseGap(st)
 	}
+	return rep, r.passes(st)
+}
 
-	// Snapshots are set aside before any segment changes, and only once
-	// the first plan for the log is made: that plan may still refuse.
-	snapsDone := false
-	snapshotsAside := func() error {
-		if snapsDone || len(refused) == 0 {
-			return nil
-		}
-		snapsDone = true
-		return setAsideSnapshots(fsys, dir, refused, &rep)
+// repairer is one run of Repair.
+type repairer struct {
+	fsys      vfs.FS
+	dir       string
+	what      string // "repair", or "check" for a dry run
+	from      uint64 // LSN of the snapshot Open restores after the repair
+	refused   []int  // indexes in rep.Snapshots of those to set aside
+	snapsDone bool   // and they have been
+	validate  func(handoff.Entry) error
+	rep       *RepairReport
+}
+
+// refuseGap reports a log that does not reach back to the snapshot Open
+// restores, st.gap: nothing Repair does can make it, so it changes nothing
+// and fails (a dry run only reports it).
+func (r *repairer) refuseGap(st logScan) error {
+	r.rep.fill(st, r.from)
+	if r.rep.Damage == nil {
+		r.rep.Damage = st.gap
 	}
+	r.rep.Unrepairable = unrepairable(r.dir, st.gap, r.from, r.rep)
+	if r.rep.DryRun {
+		return nil
+	}
+	return r.rep.Unrepairable
+}
 
-	pass0 := len(segs)
+// passes repairs the log st describes one damage at a time, scanning it
+// again after each, until Open would accept it.
+func (r *repairer) passes(st logScan) error {
+	pass0 := len(st.segs)
 	for pass := 0; ; pass++ {
-		if pass > 0 {
-			if st, err = scanLog(fsys, segs, from, validate); err != nil {
-				return rep, err
-			}
-			if st.gap != nil {
-				// Nothing Repair does moves the start of the log past S+1.
-				return rep, fmt.Errorf("journal: %s %s: %w", what, dir, st.gap)
-			}
-		}
-		rep.fill(st, from)
+		r.rep.fill(st, r.from)
 		damage := st.damage
-		if damage == nil && st.lastLSN < from {
-			damage = &CorruptError{File: st.newest, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log ends at LSN %d, before %d", st.lastLSN, from+1)}
+		if damage == nil {
+			damage = st.shortOf(r.from)
 		}
 		if damage == nil {
-			return rep, snapshotsAside()
+			if err := r.snapshotsAside(); err != nil {
+				return err
+			}
+			return r.acceptLoss()
 		}
-		if rep.Damage == nil {
-			rep.Damage = damage
+		if r.rep.Damage == nil {
+			r.rep.Damage = damage
 		}
 		if pass > pass0 {
 			// Each pass removes at least one segment or cuts one short,
 			// so this cannot happen unless the files change under us.
-			return rep, fmt.Errorf("journal: %s %s: still corrupt after %d passes: %w", what, dir, pass, damage)
+			return fmt.Errorf("journal: %s %s: still corrupt after %d passes: %w", r.what, r.dir, pass, damage)
 		}
-		plan, err := planRepair(fsys, st, from)
+		plan, err := planRepair(r.fsys, st, r.from)
 		if err != nil {
-			return rep, err
+			return err
 		}
-		rep.HighestLost = max(rep.HighestLost, plan.highest)
-		if opts.DryRun {
-			if err := snapshotsAside(); err != nil {
-				return rep, err
+		r.rep.HighestLost = max(r.rep.HighestLost, plan.highest)
+		// Snapshots are set aside before any segment changes, and only
+		// once the first plan for the log is made: that plan may still
+		// refuse.
+		if err := r.snapshotsAside(); err != nil {
+			return err
+		}
+		var segs []segFile
+		if r.rep.DryRun {
+			if segs = r.pretend(st, plan); segs == nil {
+				return nil
 			}
-			rep.SetAside = append(rep.SetAside, plan.aside...)
-			rep.Bytes += plan.bytes
-			switch plan.kind {
-			case dropCovered:
-				// What is kept was not scanned yet: go on as if the
-				// segments were set aside.
-				segs = st.segs[plan.keep:]
-				continue
-			case dropAll:
-				rep.Segments, rep.Entries, rep.FirstLSN, rep.LastLSN, rep.Torn = 0, 0, 0, from, nil
-			}
-			return rep, nil
+		} else if segs, err = r.apply(st, plan); err != nil {
+			return err
 		}
-		if err := snapshotsAside(); err != nil {
-			return rep, err
+		if st, err = scanLog(r.fsys, segs, r.from, findDamage, r.validate); err != nil {
+			return err
 		}
-		if err := applyRepair(fsys, dir, st, plan, &rep); err != nil {
-			return rep, err
-		}
-		if plan.kind != dropCovered {
-			// What is kept from now on is a prefix of what was
-			// validated. (What dropCovered sets aside holds no entry
-			// after the snapshot, so none was validated.)
-			validate = nil
-		}
-		if segs, err = listSegments(fsys, dir); err != nil {
-			return rep, err
+		if st.gap != nil {
+			// Nothing Repair does moves the start of the log past S+1.
+			return fmt.Errorf("journal: %s %s: %w", r.what, r.dir, st.gap)
 		}
 	}
 }
 
-// PruneDir is PruneSnapshots for a directory that no Journal has open, as
-// Repair is: it takes the directory lock (creating the LOCK file if it is
-// missing) for the time it works, and fails with ErrLocked if a Journal
-// holds it. It returns the paths it removed, oldest first, also on error.
-//
-// Unlike PruneSnapshots, it reads the snapshots it would keep, newest
-// first, until one passes its checks (ReadSnapshot), and refuses, removing
-// nothing, if none does while it would remove others: Open restores the
-// newest snapshot that passes its checks, which would then be among those
-// removed. The error wraps ErrCorrupt and names the snapshots kept. A kept
-// snapshot of a newer format makes it refuse with ErrVersion.
-func PruneDir(fsys vfs.FS, dir string, keep int) (removed []string, err error) {
-	if keep < 1 {
-		return nil, fmt.Errorf("journal: prune snapshots of %s: keep %d, want at least 1", dir, keep)
-	}
-	unlock, err := lockExisting(fsys, dir, "prune")
+// acceptLoss, once the log is sound, compares its end with the clean-close
+// marker (closed.go): a log that ends before it lost whole files, which
+// Open refuses, and Repair accepts by moving the marker to the log's end.
+func (r *repairer) acceptLoss() error {
+	markers, err := listClosed(r.fsys, r.dir)
 	if err != nil {
+		return err
+	}
+	lost := lostFiles(r.dir, markers, r.rep.LastLSN)
+	if lost != nil && r.rep.Damage == nil {
+		r.rep.Damage = lost
+	}
+	if r.rep.DryRun || closedLSN(markers) <= r.rep.LastLSN {
+		return nil
+	}
+	return markClosed(r.fsys, r.dir, markers, r.rep.LastLSN)
+}
+
+// snapshotsAside sets aside the snapshots Restore refused, once.
+func (r *repairer) snapshotsAside() error {
+	if r.snapsDone || len(r.refused) == 0 {
+		return nil
+	}
+	r.snapsDone = true
+	return setAsideSnapshots(r.fsys, r.dir, r.refused, r.rep)
+}
+
+// pretend records plan in the report of a dry run as if it were carried
+// out, and returns the segments a next pass would scan, or nil if there is
+// nothing more to scan.
+func (r *repairer) pretend(st logScan, plan repairPlan) []segFile {
+	r.rep.SetAside = append(r.rep.SetAside, plan.aside...)
+	r.rep.Bytes += plan.bytes
+	switch plan.shape {
+	case dropCovered:
+		// What is kept was not scanned yet: go on as if the segments
+		// were set aside.
+		return st.segs[plan.keep:]
+	case dropAll:
+		r.rep.Segments, r.rep.Entries, r.rep.FirstLSN, r.rep.LastLSN, r.rep.Torn = 0, 0, 0, r.from, nil
+	}
+	return nil
+}
+
+// apply carries out plan and returns the segments left.
+func (r *repairer) apply(st logScan, plan repairPlan) ([]segFile, error) {
+	if err := applyRepair(r.fsys, r.dir, st, plan, r.rep); err != nil {
 		return nil, err
 	}
-	defer unlock(&err)
-	snaps, err := ListSnapshots(fsys, dir)
-	if err != nil {
-		return nil, err
+	if plan.shape != dropCovered {
+		// What is kept from now on is a prefix of what was validated.
+		// (What dropCovered sets aside holds no entry after the
+		// snapshot, so none was validated.)
+		r.validate = nil
 	}
-	if len(snaps) <= keep {
-		return nil, nil
-	}
-	var bad []error
-	for i := len(snaps) - 1; ; i-- {
-		if i < len(snaps)-keep {
-			return nil, fmt.Errorf("journal: prune snapshots of %s: %w: the newest %d fail their checks, "+
-				"and the store restores the newest that passes them, which pruning would remove: %w",
-				dir, ErrCorrupt, keep, errors.Join(bad...))
-		}
-		_, err := ReadSnapshot(fsys, snaps[i].Path)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, ErrCorrupt) {
-			return nil, err
-		}
-		bad = append(bad, err)
-	}
-	return PruneSnapshots(fsys, dir, keep, math.MaxUint64)
-}
-
-// fill sets the fields of rep that describe the log from st.
-func (rep *RepairReport) fill(st logScan, from uint64) {
-	rep.Segments, rep.Entries, rep.LastLSN, rep.Torn = st.segments, st.entries, max(st.lastLSN, from), st.torn
-	rep.FirstLSN = 0
-	if st.segments > 0 {
-		rep.FirstLSN = st.segs[0].lsn
-	}
-}
-
-// checkSnapshots checks every snapshot of dir into rep.Snapshots and calls
-// restore, newest first, as recovery does (step 2), until it accepts one,
-// which it records in rep.Restored. It returns that snapshot's LSN (0 if
-// none is accepted) and, newest first, the indexes in rep.Snapshots of the
-// snapshots that pass their checks but that restore refused: Open fails on
-// the first, which becomes rep.Damage. A snapshot Open would read that is
-// of a newer format makes it fail with ErrVersion, as Open does.
-func checkSnapshots(fsys vfs.FS, dir string, restore func(*Snapshot) error, rep *RepairReport) (uint64, []int, error) {
-	snaps, err := ListSnapshots(fsys, dir)
-	if err != nil {
-		return 0, nil, err
-	}
-	rep.Snapshots = make([]SnapshotCheck, len(snaps))
-	var (
-		from    uint64
-		found   bool
-		refused []int
-	)
-	for i := len(snaps) - 1; i >= 0; i-- {
-		c := &rep.Snapshots[i]
-		c.SnapshotFile = snaps[i]
-		data, err := fsys.ReadFile(snaps[i].Path)
-		if err != nil {
-			return 0, nil, fmt.Errorf("journal: read snapshot %s: %w", snaps[i].Path, err)
-		}
-		c.Size = int64(len(data))
-		s, err := DecodeSnapshot(snaps[i].Path, data)
-		if err != nil {
-			c.Err = err
-			if !found && !errors.Is(err, ErrCorrupt) {
-				return 0, nil, err // Open stops at it
-			}
-			continue
-		}
-		c.Count = s.Count
-		if found {
-			continue // Open never reads it
-		}
-		if err := restore(s); err != nil {
-			// The file passed its checksums: whatever restore found
-			// wrong is corruption, and Open fails on it.
-			ce := &CorruptError{File: s.Path, Offset: 0, Reason: "restoring the snapshot failed", Err: err}
-			c.RestoreErr = ce
-			if len(refused) == 0 {
-				rep.Damage = ce
-			}
-			refused = append(refused, i)
-			continue
-		}
-		found, from, rep.Restored = true, s.LSN, snaps[i]
-	}
-	return from, refused, nil
-}
-
-// setAsideSnapshots renames the snapshots rep.Snapshots[i] for i in idx to
-// "<name>.corrupt" (or a free variant), recording each in
-// rep.SnapshotsSetAside, then fsyncs dir. With rep.DryRun it only records
-// what it would do.
-func setAsideSnapshots(fsys vfs.FS, dir string, idx []int, rep *RepairReport) error {
-	for _, i := range idx {
-		c := rep.Snapshots[i]
-		saved, err := freeName(fsys, c.Path, corruptSuffix)
-		if err != nil {
-			return err
-		}
-		if !rep.DryRun {
-			if err := fsys.Rename(c.Path, saved); err != nil {
-				return fmt.Errorf("journal: set snapshot %s aside: %w", c.Path, err)
-			}
-		}
-		rep.SnapshotsSetAside = append(rep.SnapshotsSetAside, SetAside{File: c.Path, Bytes: c.Size, SavedAs: saved})
-	}
-	if !rep.DryRun {
-		if err := fsys.SyncDir(dir); err != nil {
-			return fmt.Errorf("journal: sync directory %s: %w", dir, err)
-		}
-	}
-	return nil
-}
-
-// unrepairable explains why a log that does not reach back to from+1 (gap
-// says where it starts) cannot be repaired.
-func unrepairable(dir string, gap *CorruptError, from uint64, rep *RepairReport) error {
-	var why strings.Builder
-	if from == 0 {
-		fmt.Fprintf(&why, "the log starts at LSN %d and no snapshot holds what comes before: the segments before it are missing", rep.FirstLSN)
-	} else {
-		fmt.Fprintf(&why, "the log starts at LSN %d, after LSN %d, the first after the newest usable snapshot %s: the records %d to %d are missing",
-			rep.FirstLSN, from+1, filepath.Base(rep.Restored.Path), from+1, rep.FirstLSN-1)
-	}
-	for i := len(rep.Snapshots) - 1; i >= 0 && rep.Snapshots[i].LSN > from; i-- {
-		c := rep.Snapshots[i]
-		if err := firstErr(c.Err, c.RestoreErr); err != nil {
-			fmt.Fprintf(&why, "; snapshot %s, at LSN %d, is unusable: %v", filepath.Base(c.Path), c.LSN, err)
-		}
-	}
-	return fmt.Errorf("journal: cannot repair %s: %w", dir,
-		&CorruptError{File: gap.File, Offset: 0, Reason: "gap: " + why.String()})
-}
-
-// firstErr returns the first of errs that is not nil, or nil.
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// logScan is what scanLog found in a directory.
-type logScan struct {
-	segs []segFile // every segment scanned, oldest first
-
-	// What the log holds up to the damage (or in all, without damage).
-	segments int
-	entries  uint64
-	lastLSN  uint64 // of the last entry; the snapshot's LSN if there is none
-	newest   string // path of the newest segment counted in segments
-	torn     *Torn
-
-	// gap is set if the first segment starts after the snapshot's LSN
-	// plus one: the log does not reach back to the snapshot.
-	gap *CorruptError
-
-	// The first damage, and the image of the segment that holds it.
-	damage *CorruptError
-	bad    int // index of that segment in segs
-	data   []byte
-}
-
-// scanLog reads segs in order, as step 3 of recovery does with From set to
-// from, and stops at the first corruption, if any. It changes nothing.
-// Errors other than corruption in a segment (ErrVersion, a failed read) are
-// returned. A log whose first segment starts after from+1 is scanned on
-// (without validate), and st.gap set.
-func scanLog(fsys vfs.FS, segs []segFile, from uint64, validate func(handoff.Entry) error) (logScan, error) {
-	st := logScan{segs: segs}
-
-	next := from + 1 // LSN after the last entry seen
-	for i, s := range st.segs {
-		last := i == len(st.segs)-1
-		data, err := fsys.ReadFile(s.path)
-		if err != nil {
-			return logScan{}, fmt.Errorf("journal: read %s: %w", s.path, err)
-		}
-		expect := next
-		if i == 0 {
-			expect = 0 // checked below, as recovery does
-		}
-		scan, err := ScanSegment(s.path, data, last, expect)
-		var ce *CorruptError
-		if err != nil {
-			if !errors.As(err, &ce) {
-				return logScan{}, err
-			}
-			// The frames before the damage are whole: scan them alone.
-			scan = Scan{TornAt: -1}
-			if ce.Offset >= HeaderSize {
-				if scan, err = ScanSegment(s.path, data[:ce.Offset], true, expect); err != nil || scan.TornAt >= 0 {
-					return logScan{}, fmt.Errorf("journal: rescan of %s up to %d: %v (%w)", s.path, ce.Offset, err, ce)
-				}
-			}
-		}
-		if scan.TornAt == 0 {
-			st.torn = &Torn{File: s.path, Bytes: int64(len(data))}
-			break // a torn header: Open sets the file aside
-		}
-		if i == 0 && scan.FirstLSN > from+1 {
-			st.gap = &CorruptError{File: s.path, Offset: 0,
-				Reason: fmt.Sprintf("gap: the log starts at LSN %d, after %d", scan.FirstLSN, from+1)}
-			validate = nil // its entries do not follow what validate saw
-		}
-		if validate != nil {
-			for j, e := range scan.Entries {
-				if e.LSN <= from {
-					continue // the snapshot holds it: Open skips it
-				}
-				if verr := validate(e); verr != nil {
-					fr, _ := scan.frameOf(e.LSN) // scan found e, so its frame is there
-					ce = &CorruptError{File: s.path, Offset: fr.Offset,
-						Reason: fmt.Sprintf("entry with LSN %d: %v", e.LSN, verr)}
-					scan.Entries = scan.Entries[:j-int(e.LSN-fr.FirstLSN)]
-					break
-				}
-			}
-		}
-		if ce == nil || ce.Offset >= HeaderSize {
-			st.segments++
-			st.entries += uint64(len(scan.Entries))
-			st.newest = s.path
-			next = scan.FirstLSN + uint64(len(scan.Entries))
-		}
-		if ce != nil {
-			st.damage, st.bad, st.data = ce, i, data
-			break
-		}
-		if scan.TornAt > 0 {
-			st.torn = &Torn{File: s.path, Offset: scan.TornAt, Bytes: int64(len(data)) - scan.TornAt}
-		}
-	}
-	st.lastLSN = next - 1
-	return st, nil
-}
-
-// repairKind says how a repair sets the log aside.
-type repairKind int
-
-const (
-	// cutAtDamage cuts the damaged segment at the damage and sets aside
-	// every later segment.
-	cutAtDamage repairKind = iota
-	// dropCovered sets aside the damaged segment and every earlier one,
-	// all covered by the snapshot, and keeps the later ones.
-	dropCovered
-	// dropAll sets aside every segment: the snapshot holds all that is
-	// kept.
-	dropAll
-)
-
-// repairPlan is what one pass of Repair sets aside.
-type repairPlan struct {
-	kind    repairKind
-	aside   []SetAside // in the order they are to be set aside
-	bytes   int64
-	highest uint64 // highest LSN in a frame that verifies in what is set aside
-	keep    int    // for dropCovered, the index in segs of the first segment kept
-}
-
-// planRepair works out what to set aside for st.damage (or, if it is nil,
-// for a log that ends before from), from is the LSN of the snapshot Open
-// restores, and the names and sizes. It reads the segments it does not
-// hold an image of, and refuses with ErrVersion if one of the segments
-// after the damage is of a newer format, but changes nothing.
-func planRepair(fsys vfs.FS, st logScan, from uint64) (repairPlan, error) {
-	var p repairPlan
-	kept := max(st.lastLSN, from) // the last LSN the store keeps
-	read := func(i int) ([]byte, error) {
-		if st.damage != nil && i == st.bad {
-			return st.data, nil
-		}
-		data, err := fsys.ReadFile(st.segs[i].path)
-		if err != nil {
-			return nil, fmt.Errorf("journal: read %s: %w", st.segs[i].path, err)
-		}
-		if _, _, err := readHeader(st.segs[i].path, data); errors.Is(err, ErrVersion) {
-			return nil, err
-		}
-		return data, nil
-	}
-	// whole plans to set segment i aside whole.
-	whole := func(i int) error {
-		data, err := read(i)
-		if err != nil {
-			return err
-		}
-		base := st.segs[i].path
-		if st.damage != nil && i == st.bad {
-			base += ".0"
-		}
-		saved, err := freeName(fsys, base, corruptSuffix)
-		if err != nil {
-			return err
-		}
-		p.aside = append(p.aside, SetAside{File: st.segs[i].path, Bytes: int64(len(data)), SavedAs: saved})
-		p.bytes += int64(len(data))
-		p.highest = max(p.highest, highestLSN(data, HeaderSize, kept+1))
-		return nil
-	}
-	wholeRange := func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			if err := whole(i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	n := len(st.segs)
-	switch {
-	case st.damage == nil:
-		// A sound log that ends before the snapshot: it holds nothing
-		// the snapshot does not.
-		p.kind = dropAll
-		return p, wholeRange(0, n)
-	case st.bad+1 < n && st.segs[st.bad+1].lsn <= from+1 && st.lastLSN <= from:
-		// The damaged segment ends where the next one starts, at or
-		// before the snapshot: the snapshot holds all it held.
-		p.kind, p.keep = dropCovered, st.bad+1
-		for i := p.keep; i < n; i++ {
-			if _, err := read(i); err != nil { // a newer version is refused now
-				return p, err
-			}
-		}
-		return p, wholeRange(0, p.keep)
-	case st.lastLSN < from:
-		// Cut at the damage, the log would end before the snapshot.
-		p.kind = dropAll
-		if err := wholeRange(st.bad+1, n); err != nil {
-			return p, err
-		}
-		return p, wholeRange(0, st.bad+1)
-	}
-
-	p.kind = cutAtDamage
-	seg := st.segs[st.bad].path
-	x := st.damage.Offset
-	if x < HeaderSize {
-		x = 0
-	}
-	saved, err := freeName(fsys, seg+"."+strconv.FormatInt(x, 10), corruptSuffix)
-	if err != nil {
-		return p, err
-	}
-	cut := st.data[x:]
-	p.aside = append(p.aside, SetAside{File: seg, Offset: x, Bytes: int64(len(cut)), SavedAs: saved})
-	p.bytes += int64(len(cut))
-	p.highest = highestLSN(st.data, max(x, HeaderSize), kept+1)
-	return p, wholeRange(st.bad+1, n)
-}
-
-// applyRepair carries out plan, recording in rep what it has done.
-func applyRepair(fsys vfs.FS, dir string, st logScan, plan repairPlan, rep *RepairReport) error {
-	done := func(a SetAside) {
-		rep.SetAside = append(rep.SetAside, a)
-		rep.Bytes += a.Bytes
-	}
-	cut := plan.kind == cutAtDamage && plan.aside[0].Offset > 0
-	for i, a := range plan.aside {
-		if i == 0 && cut {
-			if err := writeFile(fsys, a.SavedAs, st.data[a.Offset:]); err != nil {
-				return err
-			}
-		} else if err := fsys.Rename(a.File, a.SavedAs); err != nil {
-			return fmt.Errorf("journal: set %s aside: %w", a.File, err)
-		}
-		done(a)
-	}
-	if err := fsys.SyncDir(dir); err != nil {
-		return fmt.Errorf("journal: sync directory %s: %w", dir, err)
-	}
-	if !cut {
-		return nil
-	}
-	first := plan.aside[0]
-	f, err := fsys.OpenAppend(first.File)
-	if err != nil {
-		return fmt.Errorf("journal: open %s: %w", first.File, err)
-	}
-	err = f.Truncate(first.Offset)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("journal: cut %s at %d: %w", first.File, first.Offset, err)
-	}
-	return nil
-}
-
-// highestLSN returns the highest LSN of an entry in a frame at or after
-// offset start of data that fully verifies and continues the log (its first
-// LSN is at least next), or 0 if there is none. Like syncedBeyond, it trusts
-// the extent of the frame at start if its header verifies, so entry bytes
-// inside that frame (which may hold frame images) are never taken for
-// frames, and it searches the rest with scanCandidates, stopping where that
-// gives up. It is a lower bound, for the report only.
-func highestLSN(data []byte, start int64, next uint64) uint64 {
-	var hi uint64
-	count := func(f Frame) {
-		if k := uint64(len(f.Entries)); k > 0 && f.FirstLSN >= next {
-			hi = max(hi, f.FirstLSN+k-1)
-		}
-	}
-	if start >= int64(len(data)) {
-		return 0
-	}
-	if f, n, err := DecodeFrame(data[start:]); err == nil {
-		count(f) // a frame whose checksums pass: a gap, or an entry rejected
-		start += int64(n)
-	} else if length, ok := frameExtent(data[start:]); ok {
-		start += FrameHeaderSize + length
-	} else {
-		start++
-	}
-	scanCandidates(data, start, func(_ int64, f Frame) bool {
-		count(f)
-		return false
-	})
-	return hi
+	return listSegments(r.fsys, r.dir)
 }

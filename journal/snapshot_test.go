@@ -184,11 +184,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, []string{SnapshotName(lsn)}, names, "only the snapshot, no temp file")
 
-				list, err := ListSnapshots(fsys, dir)
+				list, err := listSnapshots(fsys, dir)
 				require.NoError(t, err)
 				require.Equal(t, []SnapshotFile{{Path: path, LSN: lsn}}, list)
 
-				s, err := ReadSnapshot(fsys, path)
+				s, err := readSnapshot(fsys, path)
 				require.NoError(t, err)
 				require.Equal(t, path, s.Path)
 				require.Equal(t, lsn, s.LSN)
@@ -305,7 +305,7 @@ func TestSnapshotAbort(t *testing.T) {
 	_, err = w.Commit()
 	require.NoError(t, err)
 	w.Abort()
-	s, err := ReadSnapshot(m, filepath.Join(snapDir, SnapshotName(9)))
+	s, err := readSnapshot(m, filepath.Join(snapDir, SnapshotName(9)))
 	require.NoError(t, err)
 	require.Equal(t, []rec{{"a", "b"}}, records(s))
 	_, err = w.Commit()
@@ -329,7 +329,7 @@ func TestSnapshotReplaces(t *testing.T) {
 	require.Equal(t, []string{SnapshotName(4)}, names)
 
 	writeSnapshot(t, m, snapDir, 4, []rec{{"two", "2"}, {"three", "3"}})
-	s, err := ReadSnapshot(m, filepath.Join(snapDir, SnapshotName(4)))
+	s, err := readSnapshot(m, filepath.Join(snapDir, SnapshotName(4)))
 	require.NoError(t, err)
 	require.Equal(t, []rec{{"two", "2"}, {"three", "3"}}, records(s))
 }
@@ -511,29 +511,29 @@ func TestSnapshotLyingAllocs(t *testing.T) {
 
 // snapshotState checks what a (crashed) directory holds of the snapshot of
 // recs at lsn: nothing, or that snapshot whole and valid. It then removes
-// the temp files with CleanSnapshotTemps, which must keep the snapshot, and
+// the temp files with cleanSnapshotTemps, which must keep the snapshot, and
 // reports whether the snapshot was there.
 func snapshotState(t testing.TB, fsys vfs.FS, dir string, lsn uint64, recs []rec) bool {
 	t.Helper()
-	list, err := ListSnapshots(fsys, dir)
+	list, err := listSnapshots(fsys, dir)
 	require.NoError(t, err)
 	require.LessOrEqual(t, len(list), 1)
 	if len(list) == 1 {
 		require.Equal(t, lsn, list[0].LSN)
-		s, err := ReadSnapshot(fsys, list[0].Path)
+		s, err := readSnapshot(fsys, list[0].Path)
 		require.NoError(t, err, "a snapshot under its final name must be valid")
 		require.Equal(t, recs, records(s))
 	}
-	_, err = CleanSnapshotTemps(fsys, dir)
+	_, err = cleanSnapshotTemps(fsys, dir)
 	require.NoError(t, err)
 	names, err := fsys.List(dir)
 	require.NoError(t, err)
 	for _, n := range names {
-		require.False(t, strings.HasSuffix(n, tempSuffix), "%s left after CleanSnapshotTemps", n)
+		require.False(t, strings.HasSuffix(n, tempSuffix), "%s left after cleanSnapshotTemps", n)
 	}
-	after, err := ListSnapshots(fsys, dir)
+	after, err := listSnapshots(fsys, dir)
 	require.NoError(t, err)
-	require.Equal(t, list, after, "CleanSnapshotTemps removed a snapshot")
+	require.Equal(t, list, after, "cleanSnapshotTemps removed a snapshot")
 	return len(list) == 1
 }
 
@@ -618,12 +618,12 @@ func TestSnapshotFaults(t *testing.T) {
 			failed := in.Failed()
 			require.ErrorIs(t, err, vfs.ErrInjected, "%s: fault at %d (%s)", mode, at, failed)
 			there := func(fsys vfs.FS) bool {
-				list, err := ListSnapshots(fsys, snapDir)
+				list, err := listSnapshots(fsys, snapDir)
 				require.NoError(t, err)
 				if len(list) == 0 {
 					return false
 				}
-				s, err := ReadSnapshot(fsys, list[0].Path)
+				s, err := readSnapshot(fsys, list[0].Path)
 				require.NoError(t, err, "%s: fault at %s", mode, failed)
 				require.Equal(t, recs, records(s))
 				return true
@@ -650,7 +650,7 @@ func TestListSnapshots(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, f.Close())
 	}
-	list, err := ListSnapshots(m, snapDir)
+	list, err := listSnapshots(m, snapDir)
 	require.NoError(t, err)
 	var lsns []uint64
 	for _, s := range list {
@@ -659,9 +659,9 @@ func TestListSnapshots(t *testing.T) {
 	}
 	require.Equal(t, []uint64{3, 20, 100, 1 << 40}, lsns)
 
-	_, err = ListSnapshots(m, "/missing")
+	_, err = listSnapshots(m, "/missing")
 	require.Error(t, err)
-	empty, err := ListSnapshots(m, "/")
+	empty, err := listSnapshots(m, "/")
 	require.NoError(t, err)
 	require.Empty(t, empty)
 }
@@ -684,7 +684,7 @@ func TestCleanSnapshotTemps(t *testing.T) {
 	require.NoError(t, m.SyncDir(snapDir))
 
 	in := &vfs.Injector{}
-	removed, err := CleanSnapshotTemps(&vfs.Faulty{FS: m, Inject: in.Inject}, snapDir)
+	removed, err := cleanSnapshotTemps(&vfs.Faulty{FS: m, Inject: in.Inject}, snapDir)
 	require.NoError(t, err)
 	require.Equal(t, 2, removed)
 	want := []string{"00000000000000000001.wal.tmp", "notes", "other.tmp", SnapshotName(8) + ".tmp.tmp", "snap-12.hsnap.tmp", SnapshotName(9)}
@@ -696,7 +696,7 @@ func TestCleanSnapshotTemps(t *testing.T) {
 
 	// Nothing to remove: no directory fsync.
 	syncs := 0
-	removed, err = CleanSnapshotTemps(&vfs.Faulty{FS: m, Inject: func(op vfs.Op, _ string) error {
+	removed, err = cleanSnapshotTemps(&vfs.Faulty{FS: m, Inject: func(op vfs.Op, _ string) error {
 		if op == vfs.OpSyncDir {
 			syncs++
 		}
@@ -706,7 +706,7 @@ func TestCleanSnapshotTemps(t *testing.T) {
 	require.Zero(t, removed)
 	require.Zero(t, syncs)
 
-	_, err = CleanSnapshotTemps(m, "/missing")
+	_, err = cleanSnapshotTemps(m, "/missing")
 	require.Error(t, err)
 }
 
@@ -740,7 +740,7 @@ func TestPruneSnapshots(t *testing.T) {
 			}
 			require.Equal(t, wantPaths, removed)
 			for _, fsys := range []vfs.FS{m, m.Crash(vfs.CrashOptions{})} { // the removals are durable
-				list, err := ListSnapshots(fsys, snapDir)
+				list, err := listSnapshots(fsys, snapDir)
 				require.NoError(t, err)
 				var kept []uint64
 				for _, s := range list {
@@ -758,7 +758,7 @@ func TestPruneSnapshots(t *testing.T) {
 		removed, err := PruneSnapshots(m, snapDir, keep, math.MaxUint64)
 		require.Error(t, err, "keep %d", keep)
 		require.Empty(t, removed)
-		list, err := ListSnapshots(m, snapDir)
+		list, err := listSnapshots(m, snapDir)
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 	}

@@ -1,0 +1,123 @@
+package journal
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// Snapshot files. A snapshot is the image of the store at one LSN: a list of
+// records, each a key and a value, both opaque byte strings (the journal
+// knows nothing of what they hold). It lives in the journal directory,
+// beside the segments, named after its LSN as "snap-" and 20 decimal digits
+// and ".hsnap" (see SnapshotName), so that names sort like LSNs.
+//
+// A snapshot is written to "<name>.tmp", fsynced, closed, renamed to its
+// name, and the directory is fsynced (SnapshotWriter). A file under its
+// final name is therefore complete; a ".tmp" file is the remains of a
+// snapshot that never finished, and Open removes it. Only
+// once a snapshot at LSN n is durable may the segments it covers be removed
+// (CompactSegments with upto n).
+//
+// Every constant below is part of the wire format: changing one makes
+// existing snapshots unreadable, so a change needs a new SnapshotVersion.
+// All integers are little-endian:
+//
+//	snapshot header (40 bytes)
+//	+--------+--------+--------+--------+--------+--------+--------+--------+
+//	|                      magic "HURSNAP\x00" (8)                          |  0
+//	+-----------------------------------+-----------------------------------+
+//	|          version uint32 (=1)      |           zero (4)                |  8
+//	+-----------------------------------+-----------------------------------+
+//	|                           LSN uint64                                  | 16
+//	+-----------------------------------+-----------------------------------+
+//	|                      record count uint64                              | 24
+//	+-----------------------------------+-----------------------------------+
+//	|   CRC32C of bytes 0..32 uint32    |           zero (4)                | 32
+//	+-----------------------------------+-----------------------------------+
+//
+//	body: count records, one after the other, each
+//	+----------------------+-------+------------------------+---------+
+//	| uvarint len(key)     |  key  | uvarint len(value)     |  value  |
+//	+----------------------+-------+------------------------+---------+
+//
+//	snapshot trailer (16 bytes), after the body
+//	+-----------------------------------+-----------------------------------+
+//	|                     body length uint64                                |  0
+//	+-----------------------------------+-----------------------------------+
+//	|   CRC32C of the body uint32       |  CRC32C of bytes 0..12 uint32     |  8
+//	+-----------------------------------+-----------------------------------+
+//
+// The uvarints are those of encoding/binary (7 bits a byte, low bits
+// first); a writer uses the shortest form, a reader accepts any that fits in
+// 64 bits. A key or a value may be empty. The body holds exactly count
+// records and nothing else; the trailer is the last 16 bytes of the file.
+// The checksums are CRC32C (Castagnoli), like those of the segments.
+const (
+	// SnapshotVersion is the snapshot format version this package writes.
+	// It reads this version and refuses newer ones with ErrVersion. Every
+	// version, this one and those to come, starts its snapshots with a
+	// 40-byte header holding SnapshotMagic at bytes 0..8, the version at
+	// 8..12 and the CRC32C of bytes 0..32 at 32..36, so that a reader checks
+	// a header before it trusts the version: a damaged header can hold any
+	// number.
+	SnapshotVersion = 1
+	// SnapshotHeaderSize is the size of a snapshot header.
+	SnapshotHeaderSize = 40
+	// SnapshotTrailerSize is the size of a snapshot trailer.
+	SnapshotTrailerSize = 16
+
+	snapshotPrefix = "snap-"
+	snapshotSuffix = ".hsnap"
+	tempSuffix     = ".tmp"
+	// snapshotBuffer is how many bytes a SnapshotWriter gathers before it
+	// writes them with one write; a longer key or value is written on its
+	// own, never copied.
+	snapshotBuffer = 1 << 20
+)
+
+// SnapshotMagic opens every snapshot file.
+var SnapshotMagic = [8]byte{'H', 'U', 'R', 'S', 'N', 'A', 'P', 0}
+
+// SnapshotName returns the file name (not a path) of the snapshot at LSN
+// lsn: "snap-", the LSN as 20 decimal digits, and ".hsnap". A snapshot being
+// written is named that plus ".tmp".
+func SnapshotName(lsn uint64) string {
+	return fmt.Sprintf("%s%0*d%s", snapshotPrefix, segmentDigits, lsn, snapshotSuffix)
+}
+
+// parseSnapshotName returns the LSN in a snapshot file name: exactly "snap-",
+// 20 digits and ".hsnap". Anything else is not a snapshot.
+func parseSnapshotName(name string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(name, snapshotPrefix)
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(rest, snapshotSuffix)
+	if !ok {
+		return 0, false
+	}
+	return parseLSNDigits(digits)
+}
+
+// appendSnapshotHeader appends the header of a snapshot at lsn holding count
+// records, of format version version, and returns the extended slice.
+func appendSnapshotHeader(dst []byte, version uint32, lsn, count uint64) []byte {
+	start := len(dst)
+	dst = append(dst, SnapshotMagic[:]...)
+	dst = binary.LittleEndian.AppendUint32(dst, version)
+	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	dst = binary.LittleEndian.AppendUint64(dst, lsn)
+	dst = binary.LittleEndian.AppendUint64(dst, count)
+	dst = binary.LittleEndian.AppendUint32(dst, checksum(dst[start:start+32]))
+	return binary.LittleEndian.AppendUint32(dst, 0)
+}
+
+// appendSnapshotTrailer appends the trailer of a body of length bytes whose
+// CRC32C is sum, and returns the extended slice.
+func appendSnapshotTrailer(dst []byte, length uint64, sum uint32) []byte {
+	start := len(dst)
+	dst = binary.LittleEndian.AppendUint64(dst, length)
+	dst = binary.LittleEndian.AppendUint32(dst, sum)
+	return binary.LittleEndian.AppendUint32(dst, checksum(dst[start:start+12]))
+}
