@@ -38,9 +38,9 @@ func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
 // TestCrashKill starts by re-executing the test binary. Without the helper
 // environment variable it does nothing.
 //
-// Its one mode, "crash", opens HURRAH_DIR and writes to it from a few
-// goroutines, printing each acknowledgement, until killed (see
-// helperCrash).
+// Mode "crash" opens HURRAH_DIR and writes to it from a few goroutines,
+// printing each acknowledgement, until killed (see helperCrash); mode
+// "noop" races sets against SetIfAbsent at Synced (see helperNoop).
 func TestHelperProcess(t *testing.T) {
 	mode := os.Getenv(helperEnv)
 	if mode == "" {
@@ -49,6 +49,8 @@ func TestHelperProcess(t *testing.T) {
 	switch mode {
 	case "crash":
 		helperCrash(os.Getenv("HURRAH_DIR"))
+	case "noop":
+		helperNoop(os.Getenv("HURRAH_DIR"))
 	default:
 		fmt.Println("ERR unknown mode", mode)
 	}
