@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"strings"
@@ -37,8 +38,9 @@ func listSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
 
 // cleanSnapshotTemps removes every temporary snapshot file in dir (named
 // SnapshotName(lsn)+".tmp" for some lsn), the remains of snapshots that a
-// crash interrupted, and fsyncs dir if it removed any. It returns how many
-// it removed, also on error.
+// crash interrupted, and fsyncs dir if it removed any. A name of that form
+// on anything but a regular file (a directory, a fifo) is left alone and is
+// corruption naming it. It returns how many it removed, also on error.
 func cleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
 	names, err := fsys.List(dir)
 	if err != nil {
@@ -54,6 +56,18 @@ func cleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
 			continue
 		}
 		path := filepath.Join(dir, name)
+		// Only a snapshot writer makes these names, and it makes files:
+		// anything else is not ours to remove.
+		info, err := fsys.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since it was listed
+		}
+		if err != nil {
+			return removed, fmt.Errorf("journal: stat %s: %w", path, err)
+		}
+		if err := checkRegular(path, info); err != nil {
+			return removed, err
+		}
 		if err := fsys.Remove(path); err != nil {
 			return removed, fmt.Errorf("journal: remove snapshot temp %s: %w", path, err)
 		}

@@ -37,13 +37,6 @@ type stray struct {
 	// (oldest first; possibly none), and returns the path that removing
 	// undoes it.
 	put func(t *testing.T, dir string, segs []uint64) string
-	// pending names the helper whose work makes a refusal here typed; until
-	// it lands an untyped refusal is logged, not failed. Empty: a refusal
-	// must be typed now.
-	pending string
-	// skip, if set, says why the case is not run yet: the pending fix it
-	// waits for is one without which Open blocks.
-	skip string
 }
 
 // segName and snapFile are the names the journal gives a segment and a
@@ -97,17 +90,6 @@ func symlinkStray(t *testing.T, dir, name, target string) string {
 	return p
 }
 
-// Pending fixes: the work (of the helpers doing issue 11) that makes these
-// refusals typed. Once a fix lands, clear pending on its strays so that an
-// untyped refusal fails.
-const (
-	pendingJournal = "journal: a non-regular file named like a segment or a snapshot is ErrCorrupt"
-	pendingRoot    = "root: a directory where LOCK should be a file is ErrBadDir"
-	// Found by this test: Open's removal of snapshot temp files fails on a
-	// directory of that name with an untyped error.
-	pendingJournalTemp = "journal: a non-regular file named like a snapshot temp file is ErrCorrupt or ErrBadDir"
-)
-
 var strays = []stray{
 	{name: "unrelated file", put: func(t *testing.T, dir string, _ []uint64) string {
 		return writeStray(t, dir, "notes.txt")
@@ -144,29 +126,29 @@ var strays = []stray{
 	{name: "garbage named like a newer snapshot", put: func(t *testing.T, dir string, segs []uint64) string {
 		return writeStray(t, dir, snapFile(newest(segs)+1000))
 	}},
-	{name: "directory named like the next segment", pending: pendingJournal, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "directory named like the next segment", put: func(t *testing.T, dir string, segs []uint64) string {
 		return mkdirStray(t, dir, segName(newest(segs)+1000))
 	}},
-	{name: "directory named like a segment between two", pending: pendingJournal, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "directory named like a segment between two", put: func(t *testing.T, dir string, segs []uint64) string {
 		return mkdirStray(t, dir, segName(between(segs)))
 	}},
-	{name: "directory named like a newer snapshot", pending: pendingJournal, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "directory named like a newer snapshot", put: func(t *testing.T, dir string, segs []uint64) string {
 		return mkdirStray(t, dir, snapFile(newest(segs)+1000))
 	}},
-	{name: "directory named like a snapshot temp file", pending: pendingJournalTemp, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "directory named like a snapshot temp file", put: func(t *testing.T, dir string, segs []uint64) string {
 		return mkdirStray(t, dir, snapFile(newest(segs)+7)+".tmp")
 	}},
-	{name: "directory where LOCK should be", pending: pendingRoot, put: func(t *testing.T, dir string, _ []uint64) string {
+	{name: "directory where LOCK should be", put: func(t *testing.T, dir string, _ []uint64) string {
 		require.NoError(t, os.RemoveAll(filepath.Join(dir, "LOCK")))
 		return mkdirStray(t, dir, "LOCK")
 	}},
 	{name: "unrelated directory", put: func(t *testing.T, dir string, _ []uint64) string {
 		return mkdirStray(t, dir, "backup")
 	}},
-	{name: "dangling symlink named like the next segment", pending: pendingJournal, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "dangling symlink named like the next segment", put: func(t *testing.T, dir string, segs []uint64) string {
 		return symlinkStray(t, dir, segName(newest(segs)+1000), filepath.Join(dir, "nowhere"))
 	}},
-	{name: "symlink to a directory named like a newer snapshot", pending: pendingJournal, put: func(t *testing.T, dir string, segs []uint64) string {
+	{name: "symlink to a directory named like a newer snapshot", put: func(t *testing.T, dir string, segs []uint64) string {
 		return symlinkStray(t, dir, snapFile(newest(segs)+1000), t.TempDir())
 	}},
 	{name: "symlink to garbage named like the next segment", put: func(t *testing.T, dir string, segs []uint64) string {
@@ -175,10 +157,9 @@ var strays = []stray{
 	{name: "unrelated symlink", put: func(t *testing.T, dir string, _ []uint64) string {
 		return symlinkStray(t, dir, "parent", filepath.Dir(dir))
 	}},
-	// Open blocks reading it today; the journal helper's check of a
-	// segment's file type before reading it (pendingJournal) ends that:
-	// then remove skip.
-	{name: "FIFO named like the next segment", pending: pendingJournal, skip: "Open blocks reading a FIFO named like a segment", put: func(t *testing.T, dir string, segs []uint64) string {
+	// Open blocked reading it until the journal checked a segment's file
+	// type before reading it.
+	{name: "FIFO named like the next segment", put: func(t *testing.T, dir string, segs []uint64) string {
 		p := filepath.Join(dir, segName(newest(segs)+1000))
 		require.NoError(t, syscall.Mkfifo(p, 0o644))
 		return p
@@ -224,42 +205,29 @@ func TestStrayFiles(t *testing.T) {
 		imgs = append(imgs, strayImage{img: m.Crash(vfs.CrashOptions{}), lo: n, hi: n, where: fmt.Sprintf("%v, closed cleanly", level)})
 		for _, im := range imgs {
 			for _, s := range strays {
-				if s.skip != "" {
-					continue
-				}
 				if outcomes[s.name] == nil {
 					outcomes[s.name] = map[string]int{}
 				}
-				outcome, err := strayCase(t, p, im, s)
-				if outcome == "untyped" && outcomes[s.name][outcome] == 0 {
-					t.Logf("%s: refused with an untyped error (pending %s): %v", s.name, s.pending, err)
-				}
-				outcomes[s.name][outcome]++
+				outcomes[s.name][strayCase(t, p, im, s)]++
 			}
 		}
 	}
-	for _, s := range strays {
-		if s.skip != "" {
-			t.Logf("not run yet: %s (%s; pending %s)", s.name, s.skip, s.pending)
-		}
-	}
 	if !t.Failed() {
-		cases, untyped := 0, 0
+		cases, refused := 0, 0
 		for _, name := range slices.Sorted(maps.Keys(outcomes)) {
 			o := outcomes[name]
 			t.Logf("%s: %v", name, o)
-			cases += o["restored"] + o["refused"] + o["untyped"]
-			untyped += o["untyped"]
+			cases += o["restored"] + o["refused"]
+			refused += o["refused"]
 		}
-		t.Logf("figure: stray files: %d reopens (crash images x %d kinds of stray), each restored every promised write or refused, and then opened whole without the stray; 0 promised writes lost; %d refusals not yet typed (pending fixes)",
-			cases, len(outcomes), untyped)
+		t.Logf("figure: stray files: %d reopens (crash images x %d kinds of stray), each restored every promised write or refused with ErrCorrupt or ErrBadDir (%d), and then opened whole without the stray; 0 promised writes lost",
+			cases, len(outcomes), refused)
 	}
 }
 
-// strayCase reopens im with the stray s in it and checks the outcome:
-// "restored", "refused" (with a typed error) or "untyped" (refused with an
-// untyped error, where s.pending allows it), and the error of a refusal.
-func strayCase(t *testing.T, p plan, im strayImage, s stray) (outcome string, refusal error) {
+// strayCase reopens im with the stray s in it, checks it, and returns the
+// outcome: "restored", or "refused" with a typed error.
+func strayCase(t *testing.T, p plan, im strayImage, s stray) string {
 	t.Helper()
 	dir := exportImage(t, im.img)
 	segs := memSegments(t, im.img)
@@ -279,27 +247,20 @@ func strayCase(t *testing.T, p plan, im strayImage, s stray) (outcome string, re
 		want["after-stray"] = where
 		require.Equal(t, want, storeContents(t, db), where)
 		require.NoError(t, db.Close(), where)
-		return "restored", nil
+		return "restored"
 	}
-	outcome = "refused"
-	switch {
-	case errors.Is(err, hurrah.ErrCorrupt) || errors.Is(err, hurrah.ErrBadDir):
-	case s.pending != "":
-		// Not typed yet: another helper's change makes it so. Check the
-		// rest.
-		outcome = "untyped"
-	default:
+	if !errors.Is(err, hurrah.ErrCorrupt) && !errors.Is(err, hurrah.ErrBadDir) {
 		require.Failf(t, "refused with an untyped error", "%s: %v", where, err)
 	}
 	// The refusal left the store as it was: without the stray, all of it
 	// comes back.
 	require.NoError(t, os.RemoveAll(undo), where)
-	refusal = err
+	refusal := err
 	db, err = openBounded(t, dir, undo, where+", the stray removed")
 	require.NoError(t, err, "%s: refused (%v); without the stray the store must open", where, refusal)
 	requireMatch(t, p, storeContents(t, db), im.lo, im.hi, where+", the stray removed")
 	require.NoError(t, db.Close(), where)
-	return outcome, refusal
+	return "refused"
 }
 
 // openBounded opens dir on the OS file system, failing the test if Open
