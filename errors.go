@@ -9,7 +9,8 @@ import (
 )
 
 // Errors returned by hurrah. Check them with errors.Is: most arrive wrapped
-// with details.
+// with details. (This list and journal/errors.go share a shape, a comment
+// and an errors.New per sentinel: that is the idiom, not repeated logic.)
 var (
 	// ErrClosed is returned by every method called after Close.
 	ErrClosed = errors.New("hurrah: store is closed")

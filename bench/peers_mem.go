@@ -59,6 +59,8 @@ func copyAll(vals [][]byte) [][]byte {
 	for _, v := range vals {
 		n += len(v)
 	}
+	// The same copy as hurrah's GetBytesMany makes, so that the
+	// comparison is like for like.
 	buf := make([]byte, 0, n)
 	out := make([][]byte, len(vals))
 	for i, v := range vals {

@@ -101,21 +101,32 @@ func listByLSN(fsys vfs.FS, dir string, parse func(string) (uint64, bool), check
 		}
 		path := filepath.Join(dir, name)
 		if checkType {
-			info, err := fsys.Stat(path)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // removed since it was listed
-			}
-			if err != nil {
-				return nil, fmt.Errorf("journal: stat %s: %w", path, err)
-			}
-			if err := checkRegular(path, info); err != nil {
+			switch exists, err := isRegular(fsys, path); {
+			case err != nil:
 				return nil, err
+			case !exists:
+				continue // removed since it was listed
 			}
 		}
 		files = append(files, segFile{path: path, lsn: lsn})
 	}
 	slices.SortFunc(files, func(a, b segFile) int { return cmp.Compare(a.lsn, b.lsn) })
 	return files, nil
+}
+
+// isRegular reports whether path exists, and returns a CorruptError naming
+// it if it exists but is not a regular file: no torn write makes a
+// directory or a fifo under one of the journal's names, and reading it
+// would fail, or block.
+func isRegular(fsys vfs.FS, path string) (exists bool, err error) {
+	info, err := fsys.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("journal: stat %s: %w", path, err)
+	}
+	return true, checkRegular(path, info)
 }
 
 // checkRegular returns a CorruptError naming path if info, its Stat, is

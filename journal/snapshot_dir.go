@@ -3,7 +3,6 @@ package journal
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"path/filepath"
 	"strings"
@@ -58,15 +57,11 @@ func cleanSnapshotTemps(fsys vfs.FS, dir string) (int, error) {
 		path := filepath.Join(dir, name)
 		// Only a snapshot writer makes these names, and it makes files:
 		// anything else is not ours to remove.
-		info, err := fsys.Stat(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed since it was listed
-		}
-		if err != nil {
-			return removed, fmt.Errorf("journal: stat %s: %w", path, err)
-		}
-		if err := checkRegular(path, info); err != nil {
+		switch exists, err := isRegular(fsys, path); {
+		case err != nil:
 			return removed, err
+		case !exists:
+			continue // removed since it was listed
 		}
 		if err := fsys.Remove(path); err != nil {
 			return removed, fmt.Errorf("journal: remove snapshot temp %s: %w", path, err)

@@ -141,18 +141,12 @@ func check(dir string, w io.Writer) (int, error) {
 	printSnapshots(w, rep, after)
 	switch {
 	case rep.Damage == nil:
-		fmt.Fprintf(w, "segments:   %d\n", rep.Segments)
-		fmt.Fprintf(w, "records:    %d\n", rep.Entries)
-		fmt.Fprintf(w, "last LSN:   %d\n", rep.LastLSN)
-		printTorn(w, rep)
+		printLog(w, rep, "")
 		fmt.Fprintln(w, "corruption: none")
 		fmt.Fprintln(w, "status:     sound")
 		return exitOK, nil
 	case rep.Unrepairable != nil:
-		fmt.Fprintf(w, "segments:   %d\n", rep.Segments)
-		fmt.Fprintf(w, "records:    %d\n", rep.Entries)
-		fmt.Fprintf(w, "last LSN:   %d\n", rep.LastLSN)
-		printTorn(w, rep)
+		printLog(w, rep, "")
 		printDamage(w, rep)
 		fmt.Fprintln(w, "status:     corrupt: opening the store fails")
 		why := rep.Unrepairable.Error()
@@ -163,22 +157,35 @@ func check(dir string, w io.Writer) (int, error) {
 		fmt.Fprintf(w, "repair:     cannot repair it: %s\n", why)
 		return exitDamaged, nil
 	}
-	fmt.Fprintf(w, "segments:   %d kept by a repair\n", rep.Segments)
-	fmt.Fprintf(w, "records:    %d kept by a repair\n", rep.Entries)
-	fmt.Fprintf(w, "last LSN:   %d kept by a repair\n", rep.LastLSN)
-	printTorn(w, rep)
+	printLog(w, rep, " kept by a repair")
 	printDamage(w, rep)
 	fmt.Fprintln(w, "status:     corrupt: opening the store fails")
+	printAsides(w, rep, "repair would set aside")
+	printLost(w, rep, "would be")
+	return exitDamaged, nil
+}
+
+// printLog prints what the log holds (after a repair, with suffix " kept
+// by a repair"), and the torn tail if there is one.
+func printLog(w io.Writer, rep hurrah.RepairReport, suffix string) {
+	fmt.Fprintf(w, "segments:   %d%s\n", rep.Segments, suffix)
+	fmt.Fprintf(w, "records:    %d%s\n", rep.Entries, suffix)
+	fmt.Fprintf(w, "last LSN:   %d%s\n", rep.LastLSN, suffix)
+	printTorn(w, rep)
+}
+
+// printAsides prints the pieces of the log and the snapshots a repair set
+// aside (or, for a check, would), each list under a line that starts with
+// lead.
+func printAsides(w io.Writer, rep hurrah.RepairReport, lead string) {
 	if len(rep.SetAside) > 0 {
-		fmt.Fprintf(w, "repair would set aside %d bytes:\n", rep.Bytes)
+		fmt.Fprintf(w, "%s %d bytes:\n", lead, rep.Bytes)
 		printSetAside(w, rep.SetAside)
 	}
 	if len(rep.SnapshotsSetAside) > 0 {
-		fmt.Fprintln(w, "repair would set aside snapshots:")
+		fmt.Fprintf(w, "%s snapshots:\n", lead)
 		printSetAside(w, rep.SnapshotsSetAside)
 	}
-	printLost(w, rep, "would be")
-	return exitDamaged, nil
 }
 
 // repair repairs the store in dir and prints what it did.
@@ -202,14 +209,7 @@ func repair(dir string, w io.Writer) (int, error) {
 		return exitOK, nil
 	}
 	printDamage(w, rep)
-	if len(rep.SetAside) > 0 {
-		fmt.Fprintf(w, "set aside %d bytes:\n", rep.Bytes)
-		printSetAside(w, rep.SetAside)
-	}
-	if len(rep.SnapshotsSetAside) > 0 {
-		fmt.Fprintln(w, "set aside snapshots:")
-		printSetAside(w, rep.SnapshotsSetAside)
-	}
+	printAsides(w, rep, "set aside")
 	fmt.Fprintf(w, "kept:       %d records in %d segments, up to LSN %d\n", rep.Entries, rep.Segments, rep.LastLSN)
 	printRestore(w, rep, "")
 	printLost(w, rep, "were")

@@ -17,6 +17,8 @@ type User struct {
 	Tags  []string
 }
 
+// Each example is a whole program to copy from, so the lines that pick a
+// directory and open the store are repeated across examples on purpose.
 func main() {
 	dir := flag.String("dir", "", "store directory (default: a new temporary one)")
 	flag.Parse()

@@ -74,6 +74,8 @@ func (c Command) Apply(s *Sessions) error {
 // newToken draws a random token, outside Apply.
 func newToken() string { return rand.Text() }
 
+// Each example is a whole program to copy from, so the lines that pick a
+// directory and open the store are repeated across examples on purpose.
 func main() {
 	dir := flag.String("dir", "", "store directory (default: a new temporary one)")
 	flag.Parse()

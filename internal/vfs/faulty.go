@@ -81,6 +81,9 @@ func (f *Faulty) OpenAppend(name string) (File, error) {
 	return &faultyFile{File: file, fs: f}, nil
 }
 
+// The methods below share one shape on purpose: ask the injector for a
+// fault at this operation, then call the wrapped file system.
+
 // ReadFile implements FS.
 func (f *Faulty) ReadFile(name string) ([]byte, error) {
 	if err := f.fault(OpReadFile, name); err != nil {
