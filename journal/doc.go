@@ -14,7 +14,8 @@
 // log_reader.go (the one scan of the log that Open and Repair share) and
 // snapshot_choice.go (the one rule choosing the snapshot they restore);
 // recover.go (the steps only Open takes); repair*.go (Repair); snapshot_*.go
-// (snapshot files); compact.go and dir.go (the directory's files).
+// (snapshot files); compact.go, closed.go (the clean-close marker) and
+// dir.go (the directory's files).
 //
 // # Basics
 //

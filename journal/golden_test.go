@@ -43,8 +43,8 @@ func TestGoldenSegmentV1(t *testing.T) {
 	require.Equal(t, "alpha", string(scan.Entries[0].Data))
 	require.Empty(t, scan.Entries[1].Data)
 	require.Equal(t, uint64(9), scan.Entries[2].LSN)
-	require.Len(t, scan.Frames, 2)
-	require.Zero(t, scan.Frames[1].Entries)
+	require.Len(t, scan.frames, 2)
+	require.Zero(t, scan.frames[1].Entries)
 
 	// A few fixed points of the layout, spelled out.
 	require.Equal(t, Magic, string(want[:8]))

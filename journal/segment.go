@@ -68,30 +68,30 @@ type Scan struct {
 	// the whole segment), in LSN order from FirstLSN. Their Data alias the
 	// image given to ScanSegment.
 	Entries []handoff.Entry
-	// Frames locates the valid frames, in order.
-	Frames []FrameSpan
+	// frames locates the valid frames, in order.
+	frames []frameLoc
 	// TornAt is the offset where a torn tail begins, or -1 if the segment
 	// is whole. Everything from TornAt on is to be cut off; 0 means the
 	// header itself is torn and the whole file is to be set aside.
 	TornAt int64
 }
 
-// FrameSpan locates one valid frame of a scanned segment.
-type FrameSpan struct {
+// frameLoc locates one valid frame of a scanned segment.
+type frameLoc struct {
 	Offset   int64  // of the frame header in the file
 	FirstLSN uint64 // of its first entry
 	Entries  int    // how many entries it holds
 }
 
 // frameOf returns the frame holding the entry with LSN lsn.
-func (s *Scan) frameOf(lsn uint64) (FrameSpan, bool) {
-	i := sort.Search(len(s.Frames), func(i int) bool {
-		return s.Frames[i].FirstLSN+uint64(s.Frames[i].Entries) > lsn
+func (s *Scan) frameOf(lsn uint64) (frameLoc, bool) {
+	i := sort.Search(len(s.frames), func(i int) bool {
+		return s.frames[i].FirstLSN+uint64(s.frames[i].Entries) > lsn
 	})
-	if i < len(s.Frames) && s.Frames[i].FirstLSN <= lsn {
-		return s.Frames[i], true
+	if i < len(s.frames) && s.frames[i].FirstLSN <= lsn {
+		return s.frames[i], true
 	}
-	return FrameSpan{}, false
+	return frameLoc{}, false
 }
 
 // ScanSegment validates data, the whole image of the segment file name, and
@@ -156,7 +156,7 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 			return Scan{}, &CorruptError{File: name, Offset: int64(off),
 				Reason: fmt.Sprintf("gap: frame starts at LSN %d, want %d", f.FirstLSN, next)}
 		}
-		scan.Frames = append(scan.Frames, FrameSpan{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
+		scan.frames = append(scan.frames, frameLoc{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
 		for i, e := range f.Entries {
 			scan.Entries = append(scan.Entries, handoff.Entry{LSN: next + uint64(i), Data: e})
 		}
