@@ -88,7 +88,9 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 // SetBytesIfAbsent stores a copy of value under key only if key is absent,
 // and reports whether it did. The check and the set are one atomic step. A
 // set is journaled and acknowledged like SetBytes; if the key was present
-// nothing is written and it returns false with a nil error at once. With
+// nothing is written and it returns false with a nil error: at Synced once
+// the state it read is durable (it joins the next group commit), at the
+// other levels at once, when a crash may still undo the write it saw. With
 // any other error the outcome is unknown, as for any write that returns an
 // error.
 func (db *DB) SetBytesIfAbsent(ctx context.Context, key string, value []byte) (bool, error) {

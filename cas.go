@@ -15,8 +15,10 @@ import (
 //
 // A swap is journaled as the set it amounts to and acknowledged at the
 // store's Durability; a failed comparison writes nothing and returns false
-// with a nil error at once. Like a read, it may have compared against a
-// write that is applied but not yet durable (see Sync). Like SetBytes, a bad key or a new value over
+// with a nil error: at Synced once the state it compared against is
+// durable (it joins the next group commit), at the other levels at once,
+// when it may have compared against a write that is applied but not yet
+// durable (see Sync). Like SetBytes, a bad key or a new value over
 // MaxValueSize returns an error and changes nothing; old is only compared,
 // so it has no size limit. With any other error (ErrClosed, ErrReadOnly,
 // the context's) swapped is false but the outcome is unknown, as for any

@@ -32,7 +32,12 @@ const (
 	// syncs every SyncInterval.
 	Written
 	// Synced acknowledges a write once it is on stable storage. Concurrent
-	// writers share each fsync (group commit).
+	// writers share each fsync (group commit). A conditional write that
+	// changes nothing (SetIfAbsent finding the key, a Delete of a missing
+	// key, a CompareAndSwap that does not swap, an Update that writes
+	// nothing) answers once the state it read is durable, joining the next
+	// group commit. An error returned by an Update's function, or by a
+	// System's Command, is answered at once at every level.
 	Synced
 )
 

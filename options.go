@@ -26,7 +26,7 @@ const (
 	DefaultKeepSnapshots     = 1
 	// DefaultFileMode is the mode of the files a store creates: only
 	// their owner may read or write them. Directories get 0700.
-	DefaultFileMode os.FileMode = 0o600
+	DefaultFileMode os.FileMode = vfs.DefaultFileMode
 
 	MinSegmentSize   = 4 << 10   // smallest SegmentSize accepted
 	MaxSegmentSize   = 1 << 30   // largest SegmentSize accepted
@@ -92,8 +92,8 @@ type Options struct {
 
 	// FileMode is the permission bits of the files the store creates in
 	// its directory (journal segments, snapshots and their temporary
-	// files, the LOCK and SYSTEM files, the files Open sets a torn tail
-	// aside in). The directories it creates get the same bits plus
+	// files, the LOCK and SYSTEM files, the clean-close marker, the files
+	// Open sets a torn tail aside in). The directories it creates get the same bits plus
 	// execute wherever FileMode has read. Default 0600, and so 0700 for
 	// directories: only the owner may read the store, since it holds the
 	// users' data. It must hold only permission bits, and at least 0600:

@@ -33,7 +33,10 @@ type txWrite struct {
 // atomic step, journaled as one record and acknowledged at the store's
 // Durability before Update returns. If fn returns an error, or panics
 // (ErrPanic, with a *PanicError), nothing is applied and Update returns
-// that error.
+// that error at once, at every Durability: it may rest on a write that a
+// crash then undoes. If fn returns nil having written nothing, Update
+// returns at Synced once the state fn read is durable (joining the next
+// group commit), and at once at the other levels.
 //
 // fn holds up every other request while it runs, so it must be quick, and
 // it must not call any method of the DB: that call would wait for the owner

@@ -26,7 +26,8 @@
 // owner goroutine's turn), request.go (a request), freeze.go (when and how
 // the engine snapshots), kv.go (the key-value machine), image.go (its
 // images and folding them back), codec.go and codec_fast.go (the journal
-// format of its commands).
+// format of its commands), emptykey.go (the key-value engine that refuses
+// the empty key from disk), errors.go (the sentinel errors).
 //
 // # Threading
 //

@@ -157,13 +157,6 @@ var strays = []stray{
 	{name: "unrelated symlink", put: func(t *testing.T, dir string, _ []uint64) string {
 		return symlinkStray(t, dir, "parent", filepath.Dir(dir))
 	}},
-	// Open blocked reading it until the journal checked a segment's file
-	// type before reading it.
-	{name: "FIFO named like the next segment", put: func(t *testing.T, dir string, segs []uint64) string {
-		p := filepath.Join(dir, segName(newest(segs)+1000))
-		require.NoError(t, syscall.Mkfifo(p, 0o644))
-		return p
-	}},
 }
 
 // strayImage is a crash image of a plan, and what a reopen must restore.
