@@ -1,5 +1,5 @@
 // Package journal is hurrah's write-ahead log: an actor that appends
-// batches of opaque entries to segment files, acknowledges them once written
+// parcels of opaque entries to segment files, acknowledges them once written
 // or once fsynced, and replays them when the directory is opened again.
 //
 // The package exists for hurrah. It is importable (hurrah's command, tests
@@ -23,8 +23,8 @@
 // log sequence number (LSN, contiguous from 1) and hands the journal a
 // *handoff.Parcel: the entries, the waiters to settle once they are written
 // (AfterWrite) and those to settle once they are on stable storage
-// (AfterSync). Append only queues the batch. The journal's goroutine drains
-// what is queued (up to Options.MaxDrain batches), frames all their entries
+// (AfterSync). Append only queues the parcel. The journal's goroutine drains
+// what is queued (up to Options.MaxDrain parcels), frames all their entries
 // and writes them with one write, and settles the AfterWrite waiters.
 //
 // Fsyncs run on a second goroutine the journal owns, the syncer, so that no
@@ -33,13 +33,13 @@
 // covers it has completed. One fsync runs at a time, over the segment as it
 // stood when the fsync was asked for; the sync waiters that arrive while it
 // runs, and that it does not cover, all share the next one, asked for as
-// soon as it completes (group commit). A batch with only AfterSync waiters
+// soon as it completes (group commit). A parcel with only AfterSync waiters
 // is how a Sync is asked for: it costs nothing if all that is written is
 // synced, and otherwise waits for the first fsync that covers all that was
-// written before it. A batch whose only waiters are AfterSync waiters gains
+// written before it. A parcel whose only waiters are AfterSync waiters gains
 // nothing from being written before the fsync it needs can start, so while
-// one runs such batches are held, up to a bound, and written together with
-// one write when it completes; a batch with AfterWrite waiters, or with none
+// one runs such parcels are held, up to a bound, and written together with
+// one write when it completes; a parcel with AfterWrite waiters, or with none
 // at all, is written at once, with whatever is held before it. A ticker
 // asks for an fsync every Options.SyncInterval if anything was written
 // since the last one and none is running. A rotation waits for the fsync
@@ -56,7 +56,7 @@
 // and fsyncs the directory. Opening and closing a journal without writing
 // changes nothing.
 //
-// A batch with Rotate set asks for a new segment once it is written (if the
+// A parcel with Rotate set asks for a new segment once it is written (if the
 // current one holds any entries): the store sets it, with a sync waiter,
 // when it takes a snapshot, so that the snapshot covers whole segments and
 // CompactSegments can remove them once the snapshot is durable. Snapshot
@@ -70,21 +70,21 @@
 // # Concurrency
 //
 // A Journal's methods are safe for concurrent use, and Err and NextLSN are
-// cheap. Entries must arrive in LSN order, so batches with entries come from
-// one goroutine at a time; batches with waiters only may come from anywhere.
+// cheap. Entries must arrive in LSN order, so parcels with entries come from
+// one goroutine at a time; parcels with waiters only may come from anywhere.
 // Waiters are settled from the journal's goroutine and must not block.
 //
 // # Failures
 //
 // When a write, an fsync (the syncer's, or one at a rotation or at Close), a
 // segment rotation or the creation of a file fails, the journal turns
-// read-only: the waiters of the batches being handled, every sync waiter
-// still queued and the waiters of every later batch get an error wrapping
+// read-only: the waiters of the parcels being handled, every sync waiter
+// still queued and the waiters of every later parcel get an error wrapping
 // ErrReadOnly and the cause, Err returns it, and nothing is retried or
 // acknowledged until the directory is reopened (after a failed fsync the
 // kernel may have dropped the dirty pages, so a retry that succeeds proves
-// nothing). A batch whose LSNs do not continue the log does the same, with
-// ErrInvalidBatch. A journal that has failed records no fsync at Close.
+// nothing). A parcel whose LSNs do not continue the log does the same, with
+// ErrInvalidParcel. A journal that has failed records no fsync at Close.
 //
 // # Recovery
 //

@@ -37,12 +37,12 @@ var (
 	// once space is freed. The error also wraps the cause (syscall.ENOSPC).
 	ErrNoSpace = errors.New("journal: no space left on the device: the store is intact and opens once space is freed")
 
-	// ErrInvalidBatch reports a batch that breaks the hand-off contract:
+	// ErrInvalidParcel reports a parcel that breaks the hand-off contract:
 	// its entries do not continue the log's LSNs without a gap, or an
 	// entry is larger than MaxEntry. The journal turns read-only, since the
 	// log could not stay contiguous; the error arrives wrapped in
 	// ErrReadOnly.
-	ErrInvalidBatch = errors.New("journal: invalid batch")
+	ErrInvalidParcel = errors.New("journal: invalid parcel")
 )
 
 // CorruptError says where a segment or a snapshot is corrupt. It matches

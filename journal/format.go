@@ -87,7 +87,7 @@ const (
 	MaxPayload = 512 << 20
 	// SplitPayload is the payload size above which the writer splits the
 	// entries of one write into several frames, at entry boundaries and
-	// preferably at batch boundaries. It is a writer's choice, not a limit
+	// preferably at parcel boundaries. It is a writer's choice, not a limit
 	// on what readers accept.
 	SplitPayload = 4 << 20
 	// MaxEntry is the largest entry the journal accepts: one such entry

@@ -29,10 +29,10 @@ type Options struct {
 	// new one started (a segment may pass it by one write). Default
 	// DefaultSegmentSize.
 	SegmentSize int64
-	// Mailbox is the capacity of the journal's mailbox, in batches; Append
+	// Mailbox is the capacity of the journal's mailbox, in parcels; Append
 	// blocks while it is full. Default actor.DefaultMailbox.
 	Mailbox int
-	// MaxDrain is the most batches written with one write. Default
+	// MaxDrain is the most parcels written with one write. Default
 	// actor.DefaultMaxDrain.
 	MaxDrain int
 	// From makes recovery replay only entries with an LSN above it; 0
@@ -63,8 +63,8 @@ func (o Options) withDefaults() (Options, error) {
 
 // Journal is an open journal directory and the actor that writes to it. Its
 // methods are safe for concurrent use, but entries must arrive in LSN order,
-// so in practice one goroutine (the store's owner) appends batches with
-// entries; batches without entries (such as Sync requests) may come from
+// so in practice one goroutine (the store's owner) appends parcels with
+// entries; parcels without entries (such as Sync requests) may come from
 // anywhere.
 type Journal struct {
 	w *writer
@@ -72,7 +72,7 @@ type Journal struct {
 
 	// mu orders Append against Close: Close sets closed under the write
 	// lock, so once it calls the actor's Close no Send is in flight and no
-	// batch can slip into the mailbox after the actor's final drain, where
+	// parcel can slip into the mailbox after the actor's final drain, where
 	// it would never be handled and its waiters never settled.
 	mu     sync.RWMutex
 	closed bool

@@ -17,18 +17,18 @@ import (
 // by one next fsync (group commit).
 //
 // The syncer hands each result over on a channel of its own and then posts
-// a wake-up (a message with no batch) on the actor's control lane, which the
-// actor serves before any batch, so that the writer collects the result
+// a wake-up (a message with no parcel) on the actor's control lane, which the
+// actor serves before any parcel, so that the writer collects the result
 // promptly. The result does not travel in the wake-up itself because the
 // actor refuses messages once Close has begun, while the writer, draining
 // the mailbox and then stopping, still needs every result: it polls the
 // channel whenever it runs, and waits on it when it must (at a rotation and
 // at Stop).
 
-// message is what the journal's actor handles: a batch from Append, or, with
+// message is what the journal's actor handles: a parcel from Append, or, with
 // b nil, a wake-up from the syncer saying that an fsync has completed.
 type message struct {
-	b *handoff.Parcel // the batch to write, the actor goroutine's once sent; nil for a wake-up
+	b *handoff.Parcel // the parcel to write, the actor goroutine's once sent; nil for a wake-up
 }
 
 // syncReq asks the syncer to fsync f, which held off bytes when it was asked.

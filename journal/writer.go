@@ -13,7 +13,7 @@ import (
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
-// The writer: the journal actor's handler, which frames the batches it
+// The writer: the journal actor's handler, which frames the parcels it
 // drains into the current segment, rotates segments, and settles waiters
 // (the syncer runs its fsyncs; see syncer.go).
 
@@ -37,12 +37,12 @@ type writer struct {
 	sy        *syncer           // actor goroutine (set by Open, never changed); its fields say who owns them
 	inflight  bool              // actor goroutine: an fsync of f was asked of the syncer and its result not yet collected
 	waiting   []syncWaiter      // actor goroutine: AfterSync waiters whose data is written to f but not yet known to be synced, oldest first
-	held      []*handoff.Parcel // actor goroutine: batches kept unwritten until the fsync in flight completes (see mayHold), oldest first
+	held      []*handoff.Parcel // actor goroutine: parcels kept unwritten until the fsync in flight completes (see mayHold), oldest first
 	heldBytes int               // actor goroutine: entry bytes in held
 
 	buf  []byte            // actor goroutine: encoding buffer, reused across writes
 	ents [][]byte          // actor goroutine: entries of the frame being encoded, reused
-	bs   []*handoff.Parcel // actor goroutine: the batches of the messages being handled, reused
+	bs   []*handoff.Parcel // actor goroutine: the parcels of the messages being handled, reused
 
 	failed  atomic.Pointer[error] // written by the actor goroutine, read by any: err, for Journal.Err
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
@@ -60,11 +60,11 @@ var (
 const maxKeptBuf = 2 * SplitPayload
 
 // Handle collects the result of an fsync that has completed, writes the
-// entries of the batches among ms with one write, settles their AfterWrite
+// entries of the parcels among ms with one write, settles their AfterWrite
 // waiters, queues their AfterSync waiters, and starts an fsync for those
 // unless one is in flight. Batches that only wait for an fsync may instead
 // be held until the one in flight completes (mayHold). A message without a
-// batch is the syncer's wake-up.
+// parcel is the syncer's wake-up.
 func (w *writer) Handle(ms []message) {
 	bs := w.bs[:0]
 	for _, m := range ms {
@@ -75,7 +75,7 @@ func (w *writer) Handle(ms []message) {
 		}
 	}
 	// Collect first, so that the frames written below record the latest
-	// fsync and a sync-only batch covered by it is settled at once.
+	// fsync and a sync-only parcel covered by it is settled at once.
 	w.reap(false)
 	if len(bs) > 0 && !w.mayHold(bs) {
 		w.flush(bs)
@@ -87,20 +87,20 @@ func (w *writer) Handle(ms []message) {
 
 // Limits on what mayHold keeps unwritten.
 const (
-	maxHeld      = 1024         // batches
+	maxHeld      = 1024         // parcels
 	maxHeldBytes = SplitPayload // entry bytes
 )
 
-// mayHold appends bs to the held batches and reports true if all of them
-// can wait, unwritten, for the fsync in flight to complete. A batch whose
+// mayHold appends bs to the held parcels and reports true if all of them
+// can wait, unwritten, for the fsync in flight to complete. A parcel whose
 // only waiters are AfterSync waiters gains nothing from being written
 // earlier: the fsync it needs cannot start before then. Holding such
-// batches and writing them all at once when the fsync completes saves a
-// write per batch under a synced load, where they arrive one by one. A batch
+// parcels and writing them all at once when the fsync completes saves a
+// write per parcel under a synced load, where they arrive one by one. A parcel
 // with AfterWrite waiters, or with none (its entries should reach the OS at
-// once), cannot wait; nor can a batch with no entries unless some are held
+// once), cannot wait; nor can a parcel with no entries unless some are held
 // before it (the fsync in flight may cover its waiters). No more than
-// maxHeld batches and maxHeldBytes entry bytes are held.
+// maxHeld parcels and maxHeldBytes entry bytes are held.
 func (w *writer) mayHold(bs []*handoff.Parcel) bool {
 	if w.err != nil || !w.inflight {
 		return false
@@ -123,7 +123,7 @@ func (w *writer) mayHold(bs []*handoff.Parcel) bool {
 	return true
 }
 
-// flush writes the held batches and then bs with one write, and settles or
+// flush writes the held parcels and then bs with one write, and settles or
 // queues their waiters.
 func (w *writer) flush(bs []*handoff.Parcel) {
 	all := append(w.held, bs...)
@@ -137,7 +137,7 @@ func (w *writer) flush(bs []*handoff.Parcel) {
 }
 
 // proceed follows whatever may have completed an fsync: once none is in
-// flight, it writes the held batches, then starts the fsync the queued sync
+// flight, it writes the held parcels, then starts the fsync the queued sync
 // waiters need.
 func (w *writer) proceed() {
 	if !w.inflight {
@@ -147,8 +147,8 @@ func (w *writer) proceed() {
 }
 
 // handle writes the entries of bs and settles or queues their waiters. A
-// batch with Rotate ends a write: the journal starts a new segment after
-// it (if the current one holds any entries), before the batches that
+// parcel with Rotate ends a write: the journal starts a new segment after
+// it (if the current one holds any entries), before the parcels that
 // follow it are written.
 func (w *writer) handle(bs []*handoff.Parcel) {
 	for {
@@ -192,7 +192,7 @@ func (w *writer) Tick() {
 	}
 }
 
-// Stop writes the held batches, waits for the fsync in flight, fsyncs what
+// Stop writes the held parcels, waits for the fsync in flight, fsyncs what
 // is unsynced, records that fsync (mark), closes the segment, stops the
 // syncer and releases the lock.
 func (w *writer) Stop() error {
@@ -255,17 +255,17 @@ func (w *writer) mark() {
 	w.synced = w.size
 }
 
-// check returns how many batches of bs, from the start, keep the log
+// check returns how many parcels of bs, from the start, keep the log
 // contiguous and within limits, and what is wrong with the next one.
 func (w *writer) check(bs []*handoff.Parcel) (int, error) {
 	next := w.next
 	for i, b := range bs {
 		for _, e := range b.Entries {
 			if e.LSN != next {
-				return i, fmt.Errorf("%w: entry with LSN %d where %d was due", ErrInvalidBatch, e.LSN, next)
+				return i, fmt.Errorf("%w: entry with LSN %d where %d was due", ErrInvalidParcel, e.LSN, next)
 			}
 			if len(e.Data) > MaxEntry {
-				return i, fmt.Errorf("%w: entry %d is %d bytes, over MaxEntry", ErrInvalidBatch, e.LSN, len(e.Data))
+				return i, fmt.Errorf("%w: entry %d is %d bytes, over MaxEntry", ErrInvalidParcel, e.LSN, len(e.Data))
 			}
 			next++
 		}
@@ -316,8 +316,8 @@ func (w *writer) write(bs []*handoff.Parcel) error {
 }
 
 // encode fills w.buf with the frames for the entries of bs. All of them go
-// in one frame unless its payload would pass SplitPayload: then a batch that
-// does not fit starts a new frame, and a batch too big for a frame of its own
+// in one frame unless its payload would pass SplitPayload: then a parcel that
+// does not fit starts a new frame, and a parcel too big for a frame of its own
 // is split between entries.
 func (w *writer) encode(bs []*handoff.Parcel) {
 	buf := w.buf[:0]
