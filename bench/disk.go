@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hurrahdb/hurrah"
 	"github.com/tidwall/buntdb"
@@ -89,7 +91,7 @@ func runDisk(cfg *config, emit func(figure)) error {
 	}
 	bunt, err := overwrite(cfg, "buntdb", func(dir string) (store, error) {
 		return openBunt(dir, buntdb.EverySecond, false)
-	}, func(s store) error { return s.(*buntStore).db.Shrink() })
+	}, func(s store) error { return shrinkBunt(s.(*buntStore).db) })
 	if err != nil {
 		return err
 	}
@@ -113,4 +115,19 @@ func runDisk(cfg *config, emit func(figure)) error {
 		emit(f)
 	}
 	return nil
+}
+
+// shrinkBunt runs buntdb's Shrink. buntdb also shrinks on its own in the
+// background, and an explicit Shrink that meets one running fails with
+// ErrShrinkInProcess: it then waits for that one to end and tries again,
+// for up to a minute.
+func shrinkBunt(db *buntdb.DB) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := db.Shrink()
+		if !errors.Is(err, buntdb.ErrShrinkInProcess) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
