@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah/internal/testkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -23,9 +23,7 @@ import (
 // promptly. It is a failure bound, never a delay to let things settle.
 const bound = 30 * time.Second
 
-// helperEnv names the environment variable that turns the test binary into
-// a helper process (see TestHelperProcess).
-const helperEnv = "HURRAH_TEST_HELPER"
+const helperEnv = testkit.HelperEnv
 
 // openT opens a store and closes it when the test ends (Close is idempotent,
 // so tests may close it earlier themselves).
@@ -162,17 +160,6 @@ func faultyFS(op vfs.Op, match func(string) bool, err error, armed func() bool) 
 
 func isWAL(name string) bool { return strings.HasSuffix(name, ".wal") }
 
-// helperCmd returns a command that runs this test binary as a helper process
-// in the given mode (see TestHelperProcess), with args passed in the
-// environment.
-func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	// A race-enabled binary sleeps a second at exit unless told not to.
-	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
-	cmd.Env = append(os.Environ(), append([]string{helperEnv + "=" + mode, "GORACE=" + gorace}, env...)...)
-	return cmd
-}
-
 // TestHelperProcess is not a test: it is the body of a child process that
 // other tests start by re-executing the test binary. Without the helper
 // environment variable it does nothing.
@@ -244,57 +231,13 @@ const harnessDir = "/db"
 // (HURRAH_LONG=1).
 func harnessLong() bool { return os.Getenv("HURRAH_LONG") == "1" }
 
-// storeContents reads every key and value of db.
-func storeContents(t testing.TB, db *DB) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	keys, err := db.Keys(ctx)
-	require.NoError(t, err)
-	got := make(map[string]string, len(keys))
-	for _, k := range keys {
-		b, err := db.GetBytes(ctx, k)
-		require.NoError(t, err)
-		got[k] = string(b)
-	}
-	return got
-}
+// The helpers shared with internal/reliability, from internal/testkit.
+var errPowerLost = testkit.ErrPowerLost
 
-// errPowerLost is what every file operation returns once the power has
-// been cut: the machine is off.
-var errPowerLost = errors.New("test: power lost")
-
-// cutPower returns an injector that cuts the power just before file
-// operation at (from 1): it calls image there, then fails that operation
-// and every later one with errPowerLost.
-func cutPower(at int, image func()) *vfs.Injector {
-	var once sync.Once
-	return &vfs.Injector{At: at, Lasting: true, Err: func(vfs.Op, string) error {
-		once.Do(image)
-		return errPowerLost
-	}}
-}
-
-// copyStoreDir copies the files of the store directory src (but the torn
-// tails set aside, which recovery ignores) to a new directory dst, and
-// returns how many segments it copied.
-func copyStoreDir(t *testing.T, src, dst string) (segments int) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(dst, 0o755))
-	ents, err := os.ReadDir(src)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0 // nothing created the directory yet
-	}
-	require.NoError(t, err)
-	for _, e := range ents {
-		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".torn") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
-		if isWAL(e.Name()) {
-			segments++
-		}
-	}
-	return segments
+func storeContents(t testing.TB, db *DB) map[string]string { return testkit.StoreContents(t, db) }
+func cutPower(at int, image func()) *vfs.Injector          { return testkit.CutPower(at, image) }
+func copyStoreDir(t *testing.T, src, dst string) int       { return testkit.CopyStoreDir(t, src, dst) }
+func calledFrom(fn string) bool                            { return testkit.CalledFrom(fn) }
+func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
+	return testkit.HelperCmd(ctx, mode, env...)
 }

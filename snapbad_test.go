@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -592,22 +591,6 @@ func TestSnapshotFailureLeavesStoreWritable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { snapshotFailure(t, c.match, c.journal, c.failed, c.saved) })
-	}
-}
-
-// calledFrom reports whether the function named fn (as runtime.Frame names
-// it, less the module path: "journal.CompactSegments") is on the stack.
-func calledFrom(fn string) bool {
-	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if strings.HasSuffix(f.Function, "/"+fn) {
-			return true
-		}
-		if !more {
-			return false
-		}
 	}
 }
 

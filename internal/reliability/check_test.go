@@ -2,12 +2,10 @@ package reliability
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -78,36 +76,6 @@ func restartThenPowerLoss(t testing.TB, p plan, live *vfs.Mem, lo, hi int64, r *
 		require.Equal(t, want, storeContents(t, db), "power loss after %s", where)
 		require.NoError(t, db.Close())
 	}
-}
-
-// storeContents reads every key and value of db.
-func storeContents(t testing.TB, db *hurrah.DB) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	keys, err := db.Keys(ctx)
-	require.NoError(t, err)
-	got := make(map[string]string, len(keys))
-	for _, k := range keys {
-		b, err := db.GetBytes(ctx, k)
-		require.NoError(t, err)
-		got[k] = string(b)
-	}
-	return got
-}
-
-// errPowerLost is what every file operation returns once the power has
-// been cut: the machine is off.
-var errPowerLost = errors.New("test: power lost")
-
-// cutPower returns an injector that cuts the power just before file
-// operation at (from 1): it calls image there, then fails that operation
-// and every later one with errPowerLost.
-func cutPower(at int, image func()) *vfs.Injector {
-	var once sync.Once
-	return &vfs.Injector{At: at, Lasting: true, Err: func(vfs.Op, string) error {
-		once.Do(image)
-		return errPowerLost
-	}}
 }
 
 // countOps runs p on a fresh Mem and returns how many file operations the

@@ -1,15 +1,17 @@
 package reliability
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/fsseam"
+	"github.com/hurrahdb/hurrah/internal/testkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
@@ -48,20 +50,17 @@ func newDir(t testing.TB) string {
 // isWAL reports whether name is a journal segment's.
 func isWAL(name string) bool { return strings.HasSuffix(name, ".wal") }
 
-// calledFrom reports whether the function named fn (as runtime.Frame names
-// it, without the module path: "hurrah.(*diskSnapshots).Save") is on the
-// caller's stack. It is how a fault injector tells the file operations of
-// one part of the store from those of another that touch the same files.
-func calledFrom(fn string) bool {
-	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if strings.HasSuffix(f.Function, "/"+fn) {
-			return true
-		}
-		if !more {
-			return false
-		}
-	}
+// The helpers shared with the root package's tests, from internal/testkit.
+const helperEnv = testkit.HelperEnv
+
+var errPowerLost = testkit.ErrPowerLost
+
+func storeContents(t testing.TB, db *hurrah.DB) map[string]string {
+	return testkit.StoreContents(t, db)
+}
+func cutPower(at int, image func()) *vfs.Injector    { return testkit.CutPower(at, image) }
+func copyStoreDir(t *testing.T, src, dst string) int { return testkit.CopyStoreDir(t, src, dst) }
+func calledFrom(fn string) bool                      { return testkit.CalledFrom(fn) }
+func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
+	return testkit.HelperCmd(ctx, mode, env...)
 }

@@ -1,7 +1,6 @@
 package reliability
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -190,29 +189,4 @@ func assertSameMap(t *testing.T, want, got map[string]string) bool {
 	t.Logf("missing %d keys %v; %d keys not implied %v; %d wrong values %v",
 		len(missing), first(missing), len(extra), first(extra), len(wrong), first(wrong))
 	return false
-}
-
-// copyStoreDir copies the files of the store directory src (but the torn
-// tails set aside, which recovery ignores) to a new directory dst, and
-// returns how many segments it copied.
-func copyStoreDir(t *testing.T, src, dst string) (segments int) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(dst, 0o755))
-	ents, err := os.ReadDir(src)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0 // the first child was killed before it created the directory
-	}
-	require.NoError(t, err)
-	for _, e := range ents {
-		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), ".torn") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644))
-		if isWAL(e.Name()) {
-			segments++
-		}
-	}
-	return segments
 }

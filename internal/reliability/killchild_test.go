@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,21 +16,6 @@ import (
 
 // The child of the kill -9 loop: TestCrashKill re-executes this package's
 // test binary, which runs TestHelperProcess in "crash" mode.
-
-// helperEnv names the environment variable that turns the test binary into
-// a helper process (see TestHelperProcess).
-const helperEnv = "HURRAH_TEST_HELPER"
-
-// helperCmd returns a command that runs this test binary as a helper process
-// in the given mode (see TestHelperProcess), with args passed in the
-// environment.
-func helperCmd(ctx context.Context, mode string, env ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	// A race-enabled binary sleeps a second at exit unless told not to.
-	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
-	cmd.Env = append(os.Environ(), append([]string{helperEnv + "=" + mode, "GORACE=" + gorace}, env...)...)
-	return cmd
-}
 
 // TestHelperProcess is not a test: it is the body of a child process that
 // TestCrashKill starts by re-executing the test binary. Without the helper
