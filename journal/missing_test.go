@@ -27,7 +27,7 @@ func TestOpenNamesMissingSnapshot(t *testing.T) {
 		files, _, err := CompactSegments(vfs.OS, dir, s)
 		require.NoError(t, err)
 		require.Equal(t, 2, files)
-		missing := filepath.Join(dir, SnapshotName(s))
+		missing := filepath.Join(dir, snapshotName(s))
 		require.NoError(t, os.Remove(missing))
 		before := dirImage(t, dir)
 

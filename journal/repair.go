@@ -29,7 +29,7 @@ type RepairOptions struct {
 
 	// Restore, if not nil, makes Repair judge the directory as Open does
 	// with Options.Restore set: snapshots count. Repair checks every
-	// snapshot file (as DecodeSnapshot does) and reports each in
+	// snapshot file (as decodeSnapshot does) and reports each in
 	// RepairReport.Snapshots; it calls Restore, as Open would, with the
 	// newest snapshot that passes those checks, and, if Restore refuses
 	// it, with the next older one, and so on until one is accepted (so a

@@ -122,7 +122,7 @@ type SnapshotCheck struct {
 	Count uint64
 	// Size is the size of the file.
 	Size int64
-	// Err is why the snapshot fails the checks of DecodeSnapshot (an error
+	// Err is why the snapshot fails the checks of decodeSnapshot (an error
 	// wrapping ErrCorrupt, a *CorruptError naming the file, or, for a
 	// newer format, ErrVersion), or nil if it passes them. Open passes
 	// over a snapshot that fails with ErrCorrupt for the next older one.
