@@ -427,6 +427,42 @@ func TestCheckCompactedStore(t *testing.T) {
 	repairRequireHolds(t, rs.dir, rs.states[rs.n])
 }
 
+// TestCheckRemovedSnapshot removes the snapshot of a compacted store, so
+// that the records it held are nowhere: Open, Check and Repair (and so
+// `hurrah check`, which prints Check's report) all name the missing
+// snapshot and the records up to its LSN, not the first segment, and
+// nothing changes.
+func TestCheckRemovedSnapshot(t *testing.T) {
+	rs, snaps := repairWriteSnapshots(t, false, 60, 40)
+	require.Equal(t, snaps[0]+1, repairFirstLSN(t, rs.segs[0]), "the snapshot compacted the journal")
+	missing := repairSnapPath(rs.dir, snaps[0])
+	require.NoError(t, os.Remove(missing))
+	before := repairImage(t, rs.dir)
+	held := fmt.Sprintf("the records up to LSN %d", snaps[0])
+
+	_, err := Open(rs.dir, &repairOpts)
+	var ce *CorruptError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, missing, ce.File)
+	require.ErrorContains(t, err, held)
+	for _, f := range []func(string) (RepairReport, error){Check, Repair} {
+		rep, err := f(rs.dir)
+		if rep.DryRun {
+			require.NoError(t, err)
+		} else {
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, missing, ce.File)
+		}
+		require.NotNil(t, rep.Damage)
+		require.Equal(t, missing, rep.Damage.File)
+		require.ErrorAs(t, rep.Unrepairable, &ce)
+		require.Equal(t, missing, ce.File)
+		require.Contains(t, ce.Reason, held)
+		require.Contains(t, ce.Reason, "missing")
+		require.Equal(t, before, repairImage(t, rs.dir))
+	}
+}
+
 // TestRepairCompactedStore damages a segment after the snapshot of a
 // compacted store: Check reports it, Repair cuts it, and the store opens
 // with the snapshot and the sound part of the journal.

@@ -154,14 +154,15 @@ func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error
 // snapshot Open restores, when the directory holds no snapshot at first-1
 // or later: one was there, or the segments before first would not have
 // been compacted away. The error then names that snapshot as missing,
-// rather than the segment; otherwise gap is returned as it is.
+// rather than the segment; otherwise gap is returned as it is. Open and
+// Repair both explain a gap with it.
 func missingSnapshot(dir string, gap *CorruptError, first uint64, snaps []SnapshotFile) *CorruptError {
 	if n := len(snaps); n > 0 && snaps[n-1].LSN+1 >= first {
 		return gap // it is there, and was passed over (Report.Skipped)
 	}
 	return &CorruptError{File: filepath.Join(dir, snapshotName(first-1)), Offset: 0,
-		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later) that held what comes before is missing",
-			gap.Reason, first-1)}
+		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later), which held the records up to LSN %d, is missing",
+			gap.Reason, first-1, first-1)}
 }
 
 // openTail cuts the torn tail st found, if any (step 5), and opens the
