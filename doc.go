@@ -20,6 +20,37 @@
 // segment files, and fsyncs on a timer or when a caller needs it; concurrent
 // callers share each fsync. Open replays the journal.
 //
+// # Transactions, batches and conditional writes
+//
+// DB.Update runs a function as a read-modify-write transaction: it reads
+// and writes through a Tx (TxGet, TxSet, Tx.Delete) in the owner
+// goroutine, where nothing else happens while it runs, and its writes are
+// applied as one atomic step and one journal record when it returns nil,
+// or not at all when it returns an error. Keep it quick: every other
+// request waits for it. Where no read is needed, a Batch of sets and
+// deletes (BatchSet, Batch.Delete) goes in one atomic step with DB.Write,
+// and CompareAndSwap and SetIfAbsent change one key on a condition without
+// a transaction.
+//
+// # Views
+//
+// DB.View returns a View: a read-only image of the whole store at one
+// point in time, read in the caller's goroutine without holding up
+// writers. ViewGet reads one key, View.All every key, View.Prefix the keys
+// under a prefix in no particular order, and View.Sorted the same in key
+// order. Close a View when done: while one is open the store keeps the
+// changes made since aside.
+//
+// # Systems
+//
+// When a map of keys is not the right shape, a System keeps a State of the
+// user's own type, changed only by the user's Commands: OpenSystem opens
+// or creates one, System.Commit applies a command and journals it, and
+// Query reads the State in the owner goroutine. A System has the DB's
+// durability, snapshots and recovery (it is the same engine: a DB is a
+// System whose State is a map); its commands must be deterministic, since
+// Open replays them (see Command).
+//
 // # Durability
 //
 // Options.Durability picks when a write is acknowledged: MemoryOnly,

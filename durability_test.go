@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah/internal/testkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
-	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
 )
 
@@ -487,11 +487,11 @@ func TestCorruptEntry(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := newDir(t)
 			require.NoError(t, os.Mkdir(dir, 0o755))
-			seg := journal.AppendSegmentHeader(nil, 1)
-			seg = journal.AppendFrame(seg, 1, journal.HeaderSize, [][]byte{good})
+			seg := testkit.AppendSegmentHeader(nil, 1)
+			seg = testkit.AppendFrame(seg, 1, testkit.SegmentHeaderSize, [][]byte{good})
 			badAt := int64(len(seg))
-			seg = journal.AppendFrame(seg, 2, journal.HeaderSize, [][]byte{c.entry})
-			seg = journal.AppendFrame(seg, 3, journal.HeaderSize, [][]byte{good})
+			seg = testkit.AppendFrame(seg, 2, testkit.SegmentHeaderSize, [][]byte{c.entry})
+			seg = testkit.AppendFrame(seg, 3, testkit.SegmentHeaderSize, [][]byte{good})
 			wal := filepath.Join(dir, fmt.Sprintf("%020d.wal", 1))
 			require.NoError(t, os.WriteFile(wal, seg, 0o644))
 			// As in any directory hurrah wrote (Open creates it first).

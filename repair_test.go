@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hurrahdb/hurrah/internal/testkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
 )
@@ -92,12 +93,10 @@ func repairSegments(t *testing.T, dir string) []string {
 // segment.
 func repairFrames(t *testing.T, seg string) (offs []int64, lsns []uint64) {
 	t.Helper()
-	b := repairRead(t, seg)
-	for off := journal.HeaderSize; off < len(b); {
-		f, n, err := journal.DecodeFrame(b[off:])
-		require.NoError(t, err)
-		offs, lsns = append(offs, int64(off)), append(lsns, f.FirstLSN)
-		off += n
+	frames, err := testkit.Frames(repairRead(t, seg))
+	require.NoError(t, err)
+	for _, f := range frames {
+		offs, lsns = append(offs, f.Off), append(lsns, f.FirstLSN)
 	}
 	return offs, lsns
 }
@@ -185,7 +184,7 @@ func TestRepairBitFlip(t *testing.T) {
 			f := len(offs) / 2
 			x, lsn := offs[f], lsns[f]
 			b := repairRead(t, seg)
-			b[x+journal.FrameHeaderSize+5] ^= 0x01
+			b[x+testkit.FrameHeaderSize+5] ^= 0x01
 			require.NoError(t, os.WriteFile(seg, b, 0o644))
 			later := map[string][]byte{}
 			for _, s := range rs.segs[k+1:] {
@@ -291,7 +290,7 @@ func TestRepairNewerVersion(t *testing.T) {
 
 	offs, _ := repairFrames(t, rs.segs[1])
 	b = repairRead(t, rs.segs[1])
-	b[offs[1]+journal.FrameHeaderSize] ^= 0x01
+	b[offs[1]+testkit.FrameHeaderSize] ^= 0x01
 	require.NoError(t, os.WriteFile(rs.segs[1], b, 0o644))
 	before = repairImage(t, rs.dir)
 	_, err = Repair(rs.dir)
@@ -308,14 +307,12 @@ func TestRepairBadRecord(t *testing.T) {
 	offs, lsns := repairFrames(t, seg)
 	f := len(offs) / 2
 	b := repairRead(t, seg)
-	fr, _, err := journal.DecodeFrame(b[offs[f]:])
+	frames, err := testkit.Frames(b)
 	require.NoError(t, err)
 	img := append([]byte(nil), b[:offs[f]]...)
-	img = journal.AppendFrame(img, fr.FirstLSN, fr.Synced, [][]byte{[]byte("not a command")})
-	for _, off := range offs[f+1:] {
-		fr, _, err := journal.DecodeFrame(b[off:])
-		require.NoError(t, err)
-		img = journal.AppendFrame(img, fr.FirstLSN, fr.Synced, fr.Entries)
+	img = testkit.AppendFrame(img, frames[f].FirstLSN, frames[f].Synced, [][]byte{[]byte("not a command")})
+	for _, fr := range frames[f+1:] {
+		img = testkit.AppendFrame(img, fr.FirstLSN, fr.Synced, fr.Entries)
 	}
 	require.NoError(t, os.WriteFile(seg, img, 0o644))
 	_, err = Open(rs.dir, &repairOpts)
@@ -390,7 +387,7 @@ func (k keepSegments) Remove(name string) error {
 
 // repairSnapPath is the path of the snapshot at lsn in dir.
 func repairSnapPath(dir string, lsn uint64) string {
-	return filepath.Join(dir, journal.SnapshotName(lsn))
+	return filepath.Join(dir, testkit.SnapshotName(lsn))
 }
 
 // repairFirstLSN is the first LSN of a segment, from its name.
@@ -430,6 +427,42 @@ func TestCheckCompactedStore(t *testing.T) {
 	repairRequireHolds(t, rs.dir, rs.states[rs.n])
 }
 
+// TestCheckRemovedSnapshot removes the snapshot of a compacted store, so
+// that the records it held are nowhere: Open, Check and Repair (and so
+// `hurrah check`, which prints Check's report) all name the missing
+// snapshot and the records up to its LSN, not the first segment, and
+// nothing changes.
+func TestCheckRemovedSnapshot(t *testing.T) {
+	rs, snaps := repairWriteSnapshots(t, false, 60, 40)
+	require.Equal(t, snaps[0]+1, repairFirstLSN(t, rs.segs[0]), "the snapshot compacted the journal")
+	missing := repairSnapPath(rs.dir, snaps[0])
+	require.NoError(t, os.Remove(missing))
+	before := repairImage(t, rs.dir)
+	held := fmt.Sprintf("the records up to LSN %d", snaps[0])
+
+	_, err := Open(rs.dir, &repairOpts)
+	var ce *CorruptError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, missing, ce.File)
+	require.ErrorContains(t, err, held)
+	for _, f := range []func(string) (RepairReport, error){Check, Repair} {
+		rep, err := f(rs.dir)
+		if rep.DryRun {
+			require.NoError(t, err)
+		} else {
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, missing, ce.File)
+		}
+		require.NotNil(t, rep.Damage)
+		require.Equal(t, missing, rep.Damage.File)
+		require.ErrorAs(t, rep.Unrepairable, &ce)
+		require.Equal(t, missing, ce.File)
+		require.Contains(t, ce.Reason, held)
+		require.Contains(t, ce.Reason, "missing")
+		require.Equal(t, before, repairImage(t, rs.dir))
+	}
+}
+
 // TestRepairCompactedStore damages a segment after the snapshot of a
 // compacted store: Check reports it, Repair cuts it, and the store opens
 // with the snapshot and the sound part of the journal.
@@ -443,7 +476,7 @@ func TestRepairCompactedStore(t *testing.T) {
 	f := len(offs) / 2
 	x, lsn := offs[f], lsns[f]
 	b := repairRead(t, seg)
-	b[x+journal.FrameHeaderSize+5] ^= 0x01
+	b[x+testkit.FrameHeaderSize+5] ^= 0x01
 	require.NoError(t, os.WriteFile(seg, b, 0o644))
 	_, err := Open(rs.dir, &repairOpts)
 	require.ErrorIs(t, err, ErrCorrupt)
@@ -496,7 +529,7 @@ func TestCheckSnapshots(t *testing.T) {
 		rs, snaps := reaching(t)
 		newest := repairSnapPath(rs.dir, snaps[1])
 		b := repairRead(t, newest)
-		b[journal.SnapshotHeaderSize+3] ^= 0x10
+		b[testkit.SnapshotHeaderSize+3] ^= 0x10
 		require.NoError(t, os.WriteFile(newest, b, 0o644))
 		before := repairImage(t, rs.dir)
 		for _, f := range []func(string) (RepairReport, error){Check, Repair} {
@@ -517,7 +550,7 @@ func TestCheckSnapshots(t *testing.T) {
 		require.Greater(t, first, snaps[0]+1, "the journal does not reach back to the first snapshot")
 		newest := repairSnapPath(rs.dir, snaps[1])
 		b := repairRead(t, newest)
-		b[journal.SnapshotHeaderSize+3] ^= 0x10
+		b[testkit.SnapshotHeaderSize+3] ^= 0x10
 		require.NoError(t, os.WriteFile(newest, b, 0o644))
 		_, err := Open(rs.dir, &repairOpts)
 		require.ErrorIs(t, err, ErrCorrupt)
@@ -613,7 +646,7 @@ func TestPrune(t *testing.T) {
 	// The newest kept is damaged: the one the store restores must stay.
 	newest := repairSnapPath(dir, snaps[2])
 	b := repairRead(t, newest)
-	b[journal.SnapshotHeaderSize] ^= 0x01
+	b[testkit.SnapshotHeaderSize] ^= 0x01
 	require.NoError(t, os.WriteFile(newest, b, 0o644))
 	before := repairImage(t, dir)
 	removed, err = Prune(dir, 1)

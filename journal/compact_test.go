@@ -24,14 +24,14 @@ const compactLast = 12
 func compactImages() map[uint64][]byte {
 	imgs := map[uint64][]byte{}
 	for _, first := range compactFirsts {
-		imgs[first] = segmentImage(first, HeaderSize, entries(first, first+1), entries(first+2, first+2))
+		imgs[first] = segmentImage(first, segmentHeaderSize, entries(first, first+1), entries(first+2, first+2))
 	}
 	return imgs
 }
 
 // compactOthers are files beside the segments that compaction must leave
 // alone.
-var compactOthers = []string{SnapshotName(9), segmentName(1) + ".40.torn", segmentName(4) + ".corrupt", "notes"}
+var compactOthers = []string{snapshotName(9), segmentName(1) + ".40.torn", segmentName(4) + ".corrupt", "notes"}
 
 // writeCompactDir writes the segments of compactImages and compactOthers
 // into dir on fsys, all durable.
@@ -194,7 +194,7 @@ func TestCompactSegmentsEdges(t *testing.T) {
 	})
 	t.Run("one segment", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFileT(t, segPath(dir, 1), segmentImage(1, HeaderSize, entries(1, 3)))
+		writeFileT(t, segPath(dir, 1), segmentImage(1, segmentHeaderSize, entries(1, 3)))
 		files, n, err := CompactSegments(vfs.OS, dir, math.MaxUint64)
 		require.NoError(t, err)
 		require.Zero(t, files)

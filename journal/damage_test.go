@@ -109,7 +109,7 @@ func (l damageLog) write(t *testing.T, n int) writtenLog {
 	w := writtenLog{damageLog: l, img: img, n: n}
 	offs := frameOffsets(t, img)
 	for i := range len(offs) - 1 {
-		f, _, err := DecodeFrame(img[offs[i]:])
+		f, _, err := decodeFrame(img[offs[i]:])
 		require.NoError(t, err)
 		w.frames = append(w.frames, frameSpan{off: offs[i], end: offs[i+1],
 			first: f.FirstLSN, entries: len(f.Entries), synced: f.Synced})
@@ -131,7 +131,7 @@ func (l damageLog) write(t *testing.T, n int) writtenLog {
 		case i > 0 && l.sync:
 			require.Equal(t, uint64(w.frames[i-1].end), f.synced, "frame %d records the fsync of the one before it", i)
 		default:
-			require.Equal(t, uint64(HeaderSize), f.synced, "frame %d records only the header as synced", i)
+			require.Equal(t, uint64(segmentHeaderSize), f.synced, "frame %d records only the header as synced", i)
 		}
 		if i < n {
 			require.Equal(t, uint64(i+1), f.first)

@@ -187,7 +187,7 @@ func createSegment(fsys vfs.FS, dir string, first uint64) (vfs.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	if _, err := f.Write(AppendSegmentHeader(nil, first)); err != nil {
+	if _, err := f.Write(appendSegmentHeader(nil, first)); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("write header of %s: %w", path, err)
 	}

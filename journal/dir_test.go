@@ -18,13 +18,13 @@ func TestHoldsStore(t *testing.T) {
 	require.False(t, held, "a missing directory")
 
 	for _, name := range []string{lockName, "x.wal", "notes.hsnap", segmentName(1) + ".0.torn",
-		segmentName(1) + ".corrupt", SnapshotName(7) + tempSuffix} {
+		segmentName(1) + ".corrupt", snapshotName(7) + tempSuffix} {
 		writeFileT(t, filepath.Join(dir, name), nil)
 		held, err := HoldsStore(vfs.OS, dir)
 		require.NoError(t, err)
 		require.False(t, held, "after %s", name)
 	}
-	for _, name := range []string{segmentName(1), SnapshotName(7), closedName(9)} {
+	for _, name := range []string{segmentName(1), snapshotName(7), closedName(9)} {
 		sub := t.TempDir()
 		writeFileT(t, filepath.Join(sub, name), nil)
 		held, err := HoldsStore(vfs.OS, sub)

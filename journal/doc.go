@@ -2,11 +2,12 @@
 // parcels of opaque entries to segment files, acknowledges them once written
 // or once fsynced, and replays them when the directory is opened again.
 //
-// The package exists for hurrah. It is importable (hurrah's command, tests
-// and fuzz targets use it, and a tool may read a store's files with it), but
-// its API carries no compatibility promise to other users: it changes when
-// hurrah needs it to. What is stable is the on-disk format, which format.go
-// and snapshot_format.go draw and Version and SnapshotVersion number.
+// The package exists for hurrah. It is importable (hurrah and its command
+// use it), but its API carries no compatibility promise to other users: it
+// changes when hurrah needs it to, and it exports only what they call. The
+// readers and writers of the format stay unexported, with their tests and
+// fuzz targets beside them. What is stable is the on-disk format, which format.go
+// and snapshot_format.go draw and segmentVersion and snapshotVersion number.
 //
 // The files, one idea each: journal.go (Open and the API) and writer.go
 // (the actor that writes) with syncer.go (its fsyncs); format.go, frame.go
@@ -65,7 +66,7 @@
 //
 // The journal knows nothing about keys: an entry is an LSN and some bytes.
 // The byte layout of segments and frames is drawn in the documentation of
-// the format constants (Magic, Version and the rest, in format.go).
+// the format constants (segmentMagic, segmentVersion and the rest, in format.go).
 //
 // # Concurrency
 //
@@ -96,8 +97,8 @@
 //     the exclusive lock on its LOCK file; if another holder has it, fail
 //     with ErrLocked.
 //  2. If Options.Restore is set, read the snapshots (the files named as
-//     SnapshotName names them), newest first, and hand the first that passes every check (DecodeSnapshot) to
-//     Restore; From becomes its LSN if that is higher. A snapshot that fails
+//     snapshotName names them), newest first, and hand the first that
+//     passes every check (decodeSnapshot) to Restore; From becomes its LSN if that is higher. A snapshot that fails
 //     its checks is corruption, but recovery passes over it for an older one
 //     (Report.Skipped lists it): if the log then does not reach back far
 //     enough (step 3), Open fails with errors that name the skipped
@@ -105,7 +106,7 @@
 //     ErrVersion; an error from Restore is corruption of that snapshot.
 //     Then list the segments: files named exactly 20 digits and ".wal".
 //     Sort them; ignore every other file.
-//  3. Read and check each segment in order (ScanSegment). The header must
+//  3. Read and check each segment in order (scanSegment). The header must
 //     pass its checksum (a header that fails it is damaged, and judged as
 //     below), be of a version this package reads (else ErrVersion), and give
 //     the LSN in the file's name; the first segment must start at or before
@@ -171,4 +172,16 @@
 // since Open passes over it. When the log does not reach back to the
 // snapshot Open can use, Repair changes nothing and says why
 // (RepairReport.Unrepairable). Repair's own doc comment has the details.
+//
+// # Testing
+//
+// Beside the unit tests, every reader of bytes from disk has a fuzz target
+// in this package: FuzzDecodeFrame, FuzzScanSegment (the log replay
+// target: a valid segment, mutated as a torn write or corruption would),
+// FuzzScanSegmentRaw and FuzzDecodeSnapshot, in fuzz_*_test.go, each doc
+// comment saying what must hold, with their seed corpora in testdata/fuzz
+// and the inputs of fixed bugs in testdata/bugs. internal/fuzzkit states
+// the method and holds what they share with the store's targets. Tests
+// outside the package that build or damage files read the format through
+// internal/testkit, which TestTestkitFormat pins to this package's own.
 package journal

@@ -9,7 +9,7 @@ import (
 
 // The on-disk format. Every constant in this file is part of the wire format:
 // changing one makes existing directories unreadable, so a change needs a new
-// Version.
+// version (segmentVersion).
 //
 // A journal directory holds segment files named after the LSN of their first
 // entry, as 20 decimal digits ("%020d.wal", so that names sort like LSNs),
@@ -17,7 +17,7 @@ import (
 // ".corrupt" files Repair has set aside, snapshot files (snapshot_format.go)
 // and, once a journal has been closed cleanly, one empty clean-close marker
 // named "CLOSED-" and the last LSN as 20 digits (closed.go). The marker
-// came with no new Version: a build that does not know it ignores it, as it
+// came with no new version: a build that does not know it ignores it, as it
 // ignores every file it does not name, and a directory without one (from
 // such a build) is opened as before, unchecked.
 //
@@ -46,14 +46,14 @@ import (
 // The header checksum covers the length and type, so recovery can test any
 // offset for the start of a frame without trusting a length first.
 //
-// The payload of a frame of type FrameEntries is CBOR with definite lengths
+// The payload of a frame of type frameEntries is CBOR with definite lengths
 // only:
 //
 //	array(3) [ uint firstLSN, uint synced, array(n) [ bstr, bstr, ... ] ]
 //
 // Entry i carries LSN firstLSN+i. synced is the offset in this segment up to
 // which an fsync had completed when the frame was written (at least
-// HeaderSize, because a segment's header is fsynced when the segment is
+// segmentHeaderSize, because a segment's header is fsynced when the segment is
 // created). Recovery uses it to tell a torn tail (damage after the synced
 // offset) from corruption (damage in data that had been made durable).
 //
@@ -66,33 +66,33 @@ import (
 // recovery probes at arbitrary offsets, stays fixed-size binary, so that
 // it is checked before anything in it is trusted.
 const (
-	// Magic opens every segment file.
-	Magic = "HURRAHWL"
-	// Version is the segment format version this package writes. It reads
+	// segmentMagic opens every segment file.
+	segmentMagic = "HURRAHWL"
+	// segmentVersion is the segment format version this package writes. It reads
 	// this version and refuses newer ones with ErrVersion. Every version,
 	// this one and those to come, starts its segments with a 32-byte
 	// header holding the magic at bytes 0..8, the version at 8..12 and the
 	// CRC32C of bytes 0..28 at 28..32, so that a reader checks a header
 	// before it trusts the version: a torn header can hold any number.
-	Version = 1
-	// HeaderSize is the size of a segment header.
-	HeaderSize = 32
-	// FrameHeaderSize is the size of a frame header.
-	FrameHeaderSize = 16
-	// FrameEntries is the type of a frame that carries entries. Type 0 and
+	segmentVersion = 1
+	// segmentHeaderSize is the size of a segment header.
+	segmentHeaderSize = 32
+	// frameHeaderSize is the size of a frame header.
+	frameHeaderSize = 16
+	// frameEntries is the type of a frame that carries entries. Type 0 and
 	// all other values are invalid.
-	FrameEntries uint8 = 1
-	// MaxPayload is the largest payload a frame may declare. A longer
+	frameEntries uint8 = 1
+	// maxPayload is the largest payload a frame may declare. A longer
 	// length field is invalid, whatever its checksums say.
-	MaxPayload = 512 << 20
-	// SplitPayload is the payload size above which the writer splits the
+	maxPayload = 512 << 20
+	// splitPayload is the payload size above which the writer splits the
 	// entries of one write into several frames, at entry boundaries and
 	// preferably at parcel boundaries. It is a writer's choice, not a limit
 	// on what readers accept.
-	SplitPayload = 4 << 20
+	splitPayload = 4 << 20
 	// MaxEntry is the largest entry the journal accepts: one such entry
-	// alone in a frame stays within MaxPayload.
-	MaxEntry = MaxPayload - payloadOverhead
+	// alone in a frame stays within maxPayload.
+	MaxEntry = maxPayload - payloadOverhead
 
 	// payloadOverhead bounds the CBOR bytes of a payload that are not
 	// entry data: the array(3) head, two uints, the array(n) head and one

@@ -9,9 +9,9 @@ import (
 	"github.com/hurrahdb/hurrah/internal/cborhead"
 )
 
-// Frame is one decoded frame.
-type Frame struct {
-	// Type is the frame type; a decoded frame always has FrameEntries.
+// decodedFrame is one decoded frame.
+type decodedFrame struct {
+	// Type is the frame type; a decoded frame always has frameEntries.
 	Type uint8
 	// FirstLSN is the LSN of Entries[0] (of the entry that would come
 	// first, if Entries is empty); entry i has LSN FirstLSN+i.
@@ -20,11 +20,11 @@ type Frame struct {
 	// completed when the frame was written.
 	Synced uint64
 	// Entries are the entries' data. They alias the buffer given to
-	// DecodeFrame.
+	// decodeFrame.
 	Entries [][]byte
 }
 
-// Errors of DecodeFrame. The first three describe damage a torn or lost
+// Errors of decodeFrame. The first three describe damage a torn or lost
 // write can leave behind; errFrameInvalid describes a frame whose checksums
 // pass but whose contents are wrong, which no torn write explains.
 var (
@@ -38,43 +38,43 @@ var (
 // start of b if that header verifies on its own (its checksum, the length
 // limit, the reserved bytes), whether or not the payload is all there.
 func frameExtent(b []byte) (int64, bool) {
-	if len(b) < FrameHeaderSize {
+	if len(b) < frameHeaderSize {
 		return 0, false
 	}
-	h := b[:FrameHeaderSize]
+	h := b[:frameHeaderSize]
 	if checksum(h[:12]) != binary.LittleEndian.Uint32(h[12:16]) || h[5]|h[6]|h[7] != 0 {
 		return 0, false
 	}
 	length := binary.LittleEndian.Uint32(h[0:4])
-	if length > MaxPayload {
+	if length > maxPayload {
 		return 0, false
 	}
 	return int64(length), true
 }
 
-// isDamage reports whether err from DecodeFrame is damage a torn write can
+// isDamage reports whether err from decodeFrame is damage a torn write can
 // explain, as opposed to an invalid frame.
 func isDamage(err error) bool {
 	return errors.Is(err, errFrameShort) || errors.Is(err, errFrameHeaderSum) ||
 		errors.Is(err, errFramePayloadSum)
 }
 
-// AppendFrame appends to dst a frame of type FrameEntries holding entries,
+// appendFrame appends to dst a frame of type frameEntries holding entries,
 // the first of which has LSN firstLSN, and returns the extended slice.
 // synced is recorded as the frame's Synced offset. The payload must not
-// exceed MaxPayload (which any entries within MaxEntry in total guarantee);
-// AppendFrame panics if it does, as that is a bug in the caller.
-func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
+// exceed maxPayload (which any entries within MaxEntry in total guarantee);
+// appendFrame panics if it does, as that is a bug in the caller.
+func appendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
 	size := 1 + cborhead.Size(firstLSN) + cborhead.Size(synced) + cborhead.Size(uint64(len(entries)))
 	for _, e := range entries {
 		size += cborhead.Size(uint64(len(e))) + len(e)
-		if size > MaxPayload {
-			panic(fmt.Sprintf("journal: AppendFrame: payload over MaxPayload (%d bytes)", MaxPayload))
+		if size > maxPayload {
+			panic(fmt.Sprintf("journal: appendFrame: payload over maxPayload (%d bytes)", maxPayload))
 		}
 	}
-	dst = slices.Grow(dst, FrameHeaderSize+size)
+	dst = slices.Grow(dst, frameHeaderSize+size)
 	start := len(dst)
-	dst = append(dst, make([]byte, FrameHeaderSize)...)
+	dst = append(dst, make([]byte, frameHeaderSize)...)
 	dst = cborhead.Append(dst, majorArray, 3)
 	dst = cborhead.Append(dst, majorUint, firstLSN)
 	dst = cborhead.Append(dst, majorUint, synced)
@@ -83,80 +83,80 @@ func AppendFrame(dst []byte, firstLSN, synced uint64, entries [][]byte) []byte {
 		dst = cborhead.Append(dst, majorBytes, uint64(len(e)))
 		dst = append(dst, e...)
 	}
-	h := dst[start : start+FrameHeaderSize]
+	h := dst[start : start+frameHeaderSize]
 	binary.LittleEndian.PutUint32(h[0:4], uint32(size))
-	h[4] = FrameEntries
-	binary.LittleEndian.PutUint32(h[8:12], checksum(dst[start+FrameHeaderSize:]))
+	h[4] = frameEntries
+	binary.LittleEndian.PutUint32(h[8:12], checksum(dst[start+frameHeaderSize:]))
 	binary.LittleEndian.PutUint32(h[12:16], checksum(h[:12]))
 	return dst
 }
 
-// DecodeFrame decodes the frame at the start of b and returns it with the
+// decodeFrame decodes the frame at the start of b and returns it with the
 // number of bytes it takes (header and payload). On error n is 0 and f is
-// the zero Frame. It checks, in order: that a header is there, the header
-// checksum, the declared length (at most MaxPayload and no further than the
+// the zero decodedFrame. It checks, in order: that a header is there, the header
+// checksum, the declared length (at most maxPayload and no further than the
 // end of b), the reserved bytes, the payload checksum, the type, and finally
 // that the payload is exactly one well-formed CBOR payload as the format
 // constants' documentation describes. It never panics on any input, and it
 // allocates at most one slice header per byte of payload whatever the
 // counts inside claim.
-func DecodeFrame(b []byte) (f Frame, n int, err error) {
-	if len(b) < FrameHeaderSize {
-		return Frame{}, 0, errFrameShort
+func decodeFrame(b []byte) (f decodedFrame, n int, err error) {
+	if len(b) < frameHeaderSize {
+		return decodedFrame{}, 0, errFrameShort
 	}
-	h := b[:FrameHeaderSize]
+	h := b[:frameHeaderSize]
 	if checksum(h[:12]) != binary.LittleEndian.Uint32(h[12:16]) {
-		return Frame{}, 0, errFrameHeaderSum
+		return decodedFrame{}, 0, errFrameHeaderSum
 	}
 	length := uint64(binary.LittleEndian.Uint32(h[0:4]))
-	if length > MaxPayload {
-		return Frame{}, 0, fmt.Errorf("%w: declared length %d is over MaxPayload", errFrameInvalid, length)
+	if length > maxPayload {
+		return decodedFrame{}, 0, fmt.Errorf("%w: declared length %d is over maxPayload", errFrameInvalid, length)
 	}
 	if h[5]|h[6]|h[7] != 0 {
-		return Frame{}, 0, fmt.Errorf("%w: reserved header bytes are not zero", errFrameInvalid)
+		return decodedFrame{}, 0, fmt.Errorf("%w: reserved header bytes are not zero", errFrameInvalid)
 	}
-	if length > uint64(len(b)-FrameHeaderSize) {
-		return Frame{}, 0, errFrameShort
+	if length > uint64(len(b)-frameHeaderSize) {
+		return decodedFrame{}, 0, errFrameShort
 	}
-	payload := b[FrameHeaderSize : FrameHeaderSize+int(length)]
+	payload := b[frameHeaderSize : frameHeaderSize+int(length)]
 	if checksum(payload) != binary.LittleEndian.Uint32(h[8:12]) {
-		return Frame{}, 0, errFramePayloadSum
+		return decodedFrame{}, 0, errFramePayloadSum
 	}
-	if h[4] != FrameEntries {
-		return Frame{}, 0, fmt.Errorf("%w: unknown type %d", errFrameInvalid, h[4])
+	if h[4] != frameEntries {
+		return decodedFrame{}, 0, fmt.Errorf("%w: unknown type %d", errFrameInvalid, h[4])
 	}
 	f, err = decodePayload(payload)
 	if err != nil {
-		return Frame{}, 0, err
+		return decodedFrame{}, 0, err
 	}
-	return f, FrameHeaderSize + int(length), nil
+	return f, frameHeaderSize + int(length), nil
 }
 
 // decodePayload decodes the CBOR payload of an entries frame, strictly.
-func decodePayload(p []byte) (Frame, error) {
+func decodePayload(p []byte) (decodedFrame, error) {
 	r := cborReader{b: p}
 	if err := r.expect(majorArray, 3, "payload"); err != nil {
-		return Frame{}, err
+		return decodedFrame{}, err
 	}
 	first, err := r.uint("first LSN")
 	if err != nil {
-		return Frame{}, err
+		return decodedFrame{}, err
 	}
 	synced, err := r.uint("synced offset")
 	if err != nil {
-		return Frame{}, err
+		return decodedFrame{}, err
 	}
 	count, err := r.head(majorArray, "entry array")
 	if err != nil {
-		return Frame{}, err
+		return decodedFrame{}, err
 	}
 	// Every entry takes at least one byte, so a count larger than what is
 	// left is a lie; refusing it bounds the allocation below.
 	if count > uint64(r.left()) {
-		return Frame{}, fmt.Errorf("%w: entry count %d is more than the %d bytes left", errFrameInvalid, count, r.left())
+		return decodedFrame{}, fmt.Errorf("%w: entry count %d is more than the %d bytes left", errFrameInvalid, count, r.left())
 	}
 	if first+count < first {
-		return Frame{}, fmt.Errorf("%w: %d entries from LSN %d overflow", errFrameInvalid, count, first)
+		return decodedFrame{}, fmt.Errorf("%w: %d entries from LSN %d overflow", errFrameInvalid, count, first)
 	}
 	var entries [][]byte
 	if count > 0 {
@@ -165,17 +165,17 @@ func decodePayload(p []byte) (Frame, error) {
 	for i := range entries {
 		size, err := r.head(majorBytes, "entry")
 		if err != nil {
-			return Frame{}, err
+			return decodedFrame{}, err
 		}
 		if size > uint64(r.left()) {
-			return Frame{}, fmt.Errorf("%w: entry %d of %d bytes runs past the payload", errFrameInvalid, i, size)
+			return decodedFrame{}, fmt.Errorf("%w: entry %d of %d bytes runs past the payload", errFrameInvalid, i, size)
 		}
 		entries[i] = r.take(int(size))
 	}
 	if r.left() != 0 {
-		return Frame{}, fmt.Errorf("%w: %d trailing bytes after the payload", errFrameInvalid, r.left())
+		return decodedFrame{}, fmt.Errorf("%w: %d trailing bytes after the payload", errFrameInvalid, r.left())
 	}
-	return Frame{Type: FrameEntries, FirstLSN: first, Synced: synced, Entries: entries}, nil
+	return decodedFrame{Type: frameEntries, FirstLSN: first, Synced: synced, Entries: entries}, nil
 }
 
 // CBOR major types used by the payload.

@@ -141,10 +141,10 @@ func segments(t testing.TB, dir string) []string {
 func frameOffsets(t testing.TB, data []byte) []int64 {
 	t.Helper()
 	offs := []int64{}
-	off := HeaderSize
+	off := segmentHeaderSize
 	for off < len(data) {
 		offs = append(offs, int64(off))
-		_, n, err := DecodeFrame(data[off:])
+		_, n, err := decodeFrame(data[off:])
 		require.NoError(t, err)
 		off += n
 	}
@@ -228,20 +228,20 @@ func (c *counter) reset() {
 // segmentImage builds a segment file image by hand: a header for first and
 // one frame per group of entries, each recording synced as given.
 func segmentImage(first uint64, synced uint64, groups ...[]handoff.Entry) []byte {
-	b := AppendSegmentHeader(nil, first)
+	b := appendSegmentHeader(nil, first)
 	for _, g := range groups {
 		var data [][]byte
 		for _, e := range g {
 			data = append(data, e.Data)
 		}
-		b = AppendFrame(b, g[0].LSN, synced, data)
+		b = appendFrame(b, g[0].LSN, synced, data)
 	}
 	return b
 }
 
 // rawFrame builds a frame with valid checksums around any payload.
 func rawFrame(typ byte, payload []byte) []byte {
-	h := make([]byte, FrameHeaderSize)
+	h := make([]byte, frameHeaderSize)
 	putFrameHeader(h, uint32(len(payload)), typ, payload)
 	return append(h, payload...)
 }

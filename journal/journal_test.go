@@ -76,7 +76,7 @@ func TestRotation(t *testing.T) {
 	next := uint64(1)
 	for i, seg := range segs {
 		data := readFile(t, seg)
-		scan, err := ScanSegment(seg, data, i == len(segs)-1, next)
+		scan, err := scanSegment(seg, data, i == len(segs)-1, next)
 		require.NoError(t, err)
 		require.Equal(t, -1, int(scan.TornAt))
 		require.Equal(t, segPath(dir, next), seg)
@@ -108,7 +108,7 @@ func TestAcks(t *testing.T) {
 
 	// AfterWrite: the entries are in the file, and nothing was fsynced.
 	require.NoError(t, put(t, j.Journal, 1, 2, false))
-	scan, err := ScanSegment(seg, readFile(t, seg), true, 1)
+	scan, err := scanSegment(seg, readFile(t, seg), true, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, 2, scan.Entries)
 	require.Equal(t, 1, c.count(vfs.OpWrite))
@@ -154,16 +154,16 @@ func TestAcks(t *testing.T) {
 	offs := frameOffsets(t, data)
 	var synced []uint64
 	for _, off := range offs[:len(offs)-1] {
-		f, _, err := DecodeFrame(data[off:])
+		f, _, err := decodeFrame(data[off:])
 		require.NoError(t, err)
 		synced = append(synced, f.Synced)
 	}
 	// Each frame records the fsyncs completed before it was written; the
 	// last, Close's, that all before it is synced.
-	require.Equal(t, []uint64{HeaderSize, HeaderSize, uint64(offs[2]), uint64(offs[3]), uint64(offs[4])}, synced)
-	f, _, err := DecodeFrame(data[offs[4]:])
+	require.Equal(t, []uint64{segmentHeaderSize, segmentHeaderSize, uint64(offs[2]), uint64(offs[3]), uint64(offs[4])}, synced)
+	f, _, err := decodeFrame(data[offs[4]:])
 	require.NoError(t, err)
-	require.Equal(t, Frame{Type: FrameEntries, FirstLSN: 7, Synced: uint64(offs[4])}, f)
+	require.Equal(t, decodedFrame{Type: frameEntries, FirstLSN: 7, Synced: uint64(offs[4])}, f)
 }
 
 // TestGroupCommit has one goroutine append batches that each wait for an
@@ -245,7 +245,7 @@ func TestTickerSyncs(t *testing.T) {
 }
 
 func TestOneWritePerDrain(t *testing.T) {
-	// More than SplitPayload in one batch: several frames, one write.
+	// More than splitPayload in one batch: several frames, one write.
 	var c counter
 	dir := t.TempDir()
 	j := open(t, c.fs(), dir, Options{SyncInterval: quiet})
@@ -266,7 +266,7 @@ func TestOneWritePerDrain(t *testing.T) {
 	offs := frameOffsets(t, data)
 	require.Len(t, offs, 5, "three frames and the one Close adds")
 	for i := range len(offs) - 1 {
-		require.LessOrEqual(t, offs[i+1]-offs[i]-FrameHeaderSize, int64(SplitPayload))
+		require.LessOrEqual(t, offs[i+1]-offs[i]-frameHeaderSize, int64(splitPayload))
 	}
 	j = open(t, vfs.OS, dir, Options{})
 	require.Equal(t, es, j.replayed)
@@ -282,7 +282,7 @@ func TestEncodeSplitsAtBatchBoundaries(t *testing.T) {
 		{"small batches share a frame", [][]int{{10, 10}, {10}, {10, 10, 10}}, []int{6}},
 		{"a batch that does not fit starts a frame", [][]int{{1 << 20, 1 << 20, 1 << 20}, {3 << 19, 3 << 19}}, []int{3, 2}},
 		{"a batch too big for one frame is split between entries, the next joins its tail", [][]int{{10}, {3 << 20, 3 << 20, 10, 10}, {10}}, []int{1, 1, 4}},
-		{"an entry over SplitPayload gets a frame", [][]int{{5 << 20}, {10}}, []int{1, 1}},
+		{"an entry over splitPayload gets a frame", [][]int{{5 << 20}, {10}}, []int{1, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,7 +301,7 @@ func TestEncodeSplitsAtBatchBoundaries(t *testing.T) {
 			var got []int
 			next := uint64(7)
 			for off := 0; off < len(w.buf); {
-				f, n, err := DecodeFrame(w.buf[off:])
+				f, n, err := decodeFrame(w.buf[off:])
 				require.NoError(t, err)
 				require.Equal(t, next, f.FirstLSN)
 				require.Equal(t, uint64(40), f.Synced)
@@ -398,7 +398,7 @@ func TestReplayErrorAbortsOpen(t *testing.T) {
 	// corruption, located like any other.
 	var ce *CorruptError
 	require.ErrorAs(t, err, &ce)
-	require.GreaterOrEqual(t, ce.Offset, int64(HeaderSize))
+	require.GreaterOrEqual(t, ce.Offset, int64(segmentHeaderSize))
 	require.Equal(t, filepath.Join(dir, segmentName(1)), ce.File)
 	require.Equal(t, before, dirImage(t, dir))
 	// The lock was released.
@@ -571,11 +571,11 @@ func TestCloseRecordsFinalFsync(t *testing.T) {
 			require.NoError(t, j.Close())
 			data := readFile(t, seg)
 			require.Equal(t, crash, data[:len(crash)], "Close only appends")
-			f, size, err := DecodeFrame(data[len(crash):])
+			f, size, err := decodeFrame(data[len(crash):])
 			require.NoError(t, err)
 			require.Equal(t, len(data)-len(crash), size, "one frame")
-			require.Equal(t, Frame{Type: FrameEntries, FirstLSN: n + 1, Synced: uint64(len(crash))}, f)
-			scan, err := ScanSegment(seg, data, true, 1)
+			require.Equal(t, decodedFrame{Type: frameEntries, FirstLSN: n + 1, Synced: uint64(len(crash))}, f)
+			scan, err := scanSegment(seg, data, true, 1)
 			require.NoError(t, err)
 			requireEntries(t, 1, n, scan.Entries)
 			require.Equal(t, int64(-1), scan.TornAt)
@@ -583,7 +583,7 @@ func TestCloseRecordsFinalFsync(t *testing.T) {
 			at := frameOffsets(t, crash)[tt.frame]
 			flip := func(img []byte) []byte {
 				b := bytes.Clone(img)
-				b[at+FrameHeaderSize+2] ^= 0x10
+				b[at+frameHeaderSize+2] ^= 0x10
 				return b
 			}
 
@@ -616,7 +616,7 @@ func TestCloseRecordsOnce(t *testing.T) {
 	seg := segPath(dir, 1)
 	j := open(t, vfs.OS, dir, Options{SyncInterval: quiet})
 	require.NoError(t, j.Close())
-	require.Len(t, readFile(t, seg), HeaderSize, "nothing written, nothing recorded")
+	require.Len(t, readFile(t, seg), segmentHeaderSize, "nothing written, nothing recorded")
 
 	j = open(t, vfs.OS, dir, Options{SyncInterval: quiet})
 	require.NoError(t, put(t, j.Journal, 1, 3, false))
@@ -638,7 +638,7 @@ func TestCloseRecordsOnce(t *testing.T) {
 	offs := frameOffsets(t, data)
 	var counts []int
 	for _, off := range offs[:len(offs)-1] {
-		f, _, err := DecodeFrame(data[off:])
+		f, _, err := decodeFrame(data[off:])
 		require.NoError(t, err)
 		counts = append(counts, len(f.Entries))
 	}

@@ -96,7 +96,7 @@ func scanLog(fsys vfs.FS, segs []segFile, from uint64, mode scanMode, visit func
 		} else if vce != nil {
 			ce = vce
 		}
-		if ce == nil || ce.Offset >= HeaderSize {
+		if ce == nil || ce.Offset >= segmentHeaderSize {
 			st.segments++
 			st.entries += uint64(len(scan.Entries))
 			st.bytes += int64(len(data))
@@ -125,19 +125,19 @@ func readSegment(fsys vfs.FS, path string) ([]byte, error) {
 	return data, nil
 }
 
-// scanPrefix is ScanSegment for scanLog. In findDamage mode a corruption
+// scanPrefix is scanSegment for scanLog. In findDamage mode a corruption
 // is returned as ce, with the scan of the whole frames before it (an
 // empty scan if it is in the header); in failFast mode it is err.
-func scanPrefix(name string, data []byte, last bool, expect uint64, mode scanMode) (_ Scan, ce *CorruptError, _ error) {
-	scan, err := ScanSegment(name, data, last, expect)
+func scanPrefix(name string, data []byte, last bool, expect uint64, mode scanMode) (_ segmentScan, ce *CorruptError, _ error) {
+	scan, err := scanSegment(name, data, last, expect)
 	if err == nil || mode == failFast || !errors.As(err, &ce) {
 		return scan, nil, err
 	}
 	// The frames before the damage are whole: scan them alone.
-	scan = Scan{TornAt: -1}
-	if ce.Offset >= HeaderSize {
-		if scan, err = ScanSegment(name, data[:ce.Offset], true, expect); err != nil || scan.TornAt >= 0 {
-			return Scan{}, nil, fmt.Errorf("journal: rescan of %s up to %d: %v (%w)", name, ce.Offset, err, ce)
+	scan = segmentScan{TornAt: -1}
+	if ce.Offset >= segmentHeaderSize {
+		if scan, err = scanSegment(name, data[:ce.Offset], true, expect); err != nil || scan.TornAt >= 0 {
+			return segmentScan{}, nil, fmt.Errorf("journal: rescan of %s up to %d: %v (%w)", name, ce.Offset, err, ce)
 		}
 	}
 	return scan, ce, nil
@@ -148,7 +148,7 @@ func scanPrefix(name string, data []byte, last bool, expect uint64, mode scanMod
 // of its frame: no torn write explains a record whose checksums pass. In
 // failFast mode that is returned as the error; in findDamage mode it is
 // returned as ce, and scan.Entries cut before the frame.
-func (st *logScan) visitAll(path string, scan *Scan, from uint64, mode scanMode, visit func(handoff.Entry) error) (ce *CorruptError, err error) {
+func (st *logScan) visitAll(path string, scan *segmentScan, from uint64, mode scanMode, visit func(handoff.Entry) error) (ce *CorruptError, err error) {
 	for j, e := range scan.Entries {
 		if e.LSN <= from {
 			continue // the snapshot holds it: Open skips it

@@ -154,14 +154,15 @@ func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error
 // snapshot Open restores, when the directory holds no snapshot at first-1
 // or later: one was there, or the segments before first would not have
 // been compacted away. The error then names that snapshot as missing,
-// rather than the segment; otherwise gap is returned as it is.
+// rather than the segment; otherwise gap is returned as it is. Open and
+// Repair both explain a gap with it.
 func missingSnapshot(dir string, gap *CorruptError, first uint64, snaps []SnapshotFile) *CorruptError {
 	if n := len(snaps); n > 0 && snaps[n-1].LSN+1 >= first {
 		return gap // it is there, and was passed over (Report.Skipped)
 	}
-	return &CorruptError{File: filepath.Join(dir, SnapshotName(first-1)), Offset: 0,
-		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later) that held what comes before is missing",
-			gap.Reason, first-1)}
+	return &CorruptError{File: filepath.Join(dir, snapshotName(first-1)), Offset: 0,
+		Reason: fmt.Sprintf("%s: the snapshot at LSN %d (or later), which held the records up to LSN %d, is missing",
+			gap.Reason, first-1, first-1)}
 }
 
 // openTail cuts the torn tail st found, if any (step 5), and opens the
@@ -190,7 +191,7 @@ func openTail(fsys vfs.FS, dir string, st logScan, rep *Report) (_ *tail, err er
 		if f, err = createSegment(fsys, dir, next); err != nil {
 			return nil, fmt.Errorf("journal: %w", err)
 		}
-		return &tail{f: f, size: HeaderSize, next: next, total: st.bytes}, nil
+		return &tail{f: f, size: segmentHeaderSize, next: next, total: st.bytes}, nil
 	}
 	// Make what the file holds durable, and its name: a process that died
 	// while creating it may have left its entry in the directory unsynced.
@@ -217,7 +218,7 @@ func cutTorn(fsys vfs.FS, dir string, st logScan, rep *Report) (vfs.File, int64,
 		return nil, 0, err
 	}
 	rep.Torn = &SetAside{File: seg, Offset: x, Bytes: st.torn.Bytes, SavedAs: saved}
-	if x < HeaderSize {
+	if x < segmentHeaderSize {
 		if err := fsys.Rename(seg, saved); err != nil {
 			return nil, 0, fmt.Errorf("journal: set torn segment %s aside: %w", seg, err)
 		}

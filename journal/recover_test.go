@@ -84,8 +84,8 @@ func TestTornHeader(t *testing.T) {
 		image func(hdr []byte) []byte
 	}{
 		{"empty file", func([]byte) []byte { return []byte{} }},
-		{"half a header", func(h []byte) []byte { return h[:HeaderSize/2] }},
-		{"header but its checksum", func(h []byte) []byte { return h[:HeaderSize-1] }},
+		{"half a header", func(h []byte) []byte { return h[:segmentHeaderSize/2] }},
+		{"header but its checksum", func(h []byte) []byte { return h[:segmentHeaderSize-1] }},
 		{"zero-filled", func([]byte) []byte { return make([]byte, 512) }},
 	}
 	for _, tt := range tests {
@@ -100,7 +100,7 @@ func TestTornHeader(t *testing.T) {
 					dir = writeLog(t, prev, false, Options{})
 				}
 				seg := segPath(dir, prev+1)
-				img := tt.image(AppendSegmentHeader(nil, prev+1))
+				img := tt.image(appendSegmentHeader(nil, prev+1))
 				writeFileT(t, seg, img)
 
 				j := open(t, vfs.OS, dir, Options{})
@@ -111,7 +111,7 @@ func TestTornHeader(t *testing.T) {
 				if first {
 					require.Equal(t, 0, j.rep.Segments)
 					// A fresh segment took its place.
-					require.Equal(t, AppendSegmentHeader(nil, 1), readFile(t, seg))
+					require.Equal(t, appendSegmentHeader(nil, 1), readFile(t, seg))
 				} else {
 					require.Equal(t, 1, j.rep.Segments)
 					require.NoFileExists(t, seg)
@@ -173,13 +173,13 @@ func TestCorruption(t *testing.T) {
 		damage  func(t *testing.T, segs []string) damage
 		wantErr error
 	}{
-		{"payload bit, middle frame of a full segment", false, 300, flip(-2, FrameHeaderSize+3), ErrCorrupt},
+		{"payload bit, middle frame of a full segment", false, 300, flip(-2, frameHeaderSize+3), ErrCorrupt},
 		{"length bit, middle frame of a full segment", false, 300, flip(-2, 1), ErrCorrupt},
 		{"header checksum bit, middle frame of a full segment", false, 300, flip(-2, 13), ErrCorrupt},
-		{"payload bit, synced middle frame of the last segment", true, 0, flip(0, FrameHeaderSize+3), ErrCorrupt},
+		{"payload bit, synced middle frame of the last segment", true, 0, flip(0, frameHeaderSize+3), ErrCorrupt},
 		{"length bit, synced middle frame of the last segment", true, 0, flip(0, 2), ErrCorrupt},
 		{"type bit, synced middle frame of the last segment", true, 0, flip(0, 4), ErrCorrupt},
-		{"payload bit, synced middle frame, several segments", true, 300, flip(0, FrameHeaderSize+3), ErrCorrupt},
+		{"payload bit, synced middle frame, several segments", true, 300, flip(0, frameHeaderSize+3), ErrCorrupt},
 		{"header of a full segment", false, 300, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
 			data[18] ^= 1
@@ -194,14 +194,14 @@ func TestCorruption(t *testing.T) {
 		}, ErrCorrupt},
 		{"newer version, last segment", false, 0, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
-			le.PutUint32(data[8:12], Version+1)
+			le.PutUint32(data[8:12], segmentVersion+1)
 			le.PutUint32(data[28:32], checksum(data[:28]))
 			writeFileT(t, segs[0], data)
 			return damage{-1, 0}
 		}, ErrVersion},
 		{"newer version, first of several", false, 300, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
-			le.PutUint32(data[8:12], Version+1)
+			le.PutUint32(data[8:12], segmentVersion+1)
 			le.PutUint32(data[28:32], checksum(data[:28]))
 			writeFileT(t, segs[0], data)
 			return damage{-1, 0}
@@ -213,14 +213,14 @@ func TestCorruption(t *testing.T) {
 		{"name and header disagree", false, 300, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[1])
 			first := le.Uint64(data[16:24])
-			copy(data, AppendSegmentHeader(nil, first+1))
+			copy(data, appendSegmentHeader(nil, first+1))
 			writeFileT(t, segs[1], data)
 			return damage{1, 0}
 		}, ErrCorrupt},
 		{"valid frame with the wrong LSN", false, 0, func(t *testing.T, segs []string) damage {
 			data := readFile(t, segs[0])
 			off := int64(len(data))
-			data = AppendFrame(data, 1000, HeaderSize, [][]byte{[]byte("x")})
+			data = appendFrame(data, 1000, segmentHeaderSize, [][]byte{[]byte("x")})
 			writeFileT(t, segs[0], data)
 			return damage{0, off}
 		}, ErrCorrupt},
@@ -278,7 +278,7 @@ func TestUnsyncedDamageIsTorn(t *testing.T) {
 	// Frames: [1 2] [3] [4] [5] [6] [7] [8]; damage [5].
 	at := offs[3]
 	bad := bytes.Clone(data)
-	bad[at+FrameHeaderSize+2] ^= 0x80
+	bad[at+frameHeaderSize+2] ^= 0x80
 	writeFileT(t, seg, bad)
 	removeClosed(t, dir) // as a kill -9 before Close would have left it
 
@@ -297,27 +297,27 @@ func TestGapBetweenHandMadeSegments(t *testing.T) {
 		wantErr bool
 	}{
 		{"contiguous", map[uint64][]byte{
-			1: segmentImage(1, HeaderSize, entries(1, 3)),
-			4: segmentImage(4, HeaderSize, entries(4, 5)),
+			1: segmentImage(1, segmentHeaderSize, entries(1, 3)),
+			4: segmentImage(4, segmentHeaderSize, entries(4, 5)),
 		}, 0, 0, false},
 		{"hole", map[uint64][]byte{
-			1: segmentImage(1, HeaderSize, entries(1, 3)),
-			5: segmentImage(5, HeaderSize, entries(5, 6)),
+			1: segmentImage(1, segmentHeaderSize, entries(1, 3)),
+			5: segmentImage(5, segmentHeaderSize, entries(5, 6)),
 		}, 0, 5, true},
 		{"overlap", map[uint64][]byte{
-			1: segmentImage(1, HeaderSize, entries(1, 3)),
-			3: segmentImage(3, HeaderSize, entries(3, 6)),
+			1: segmentImage(1, segmentHeaderSize, entries(1, 3)),
+			3: segmentImage(3, segmentHeaderSize, entries(3, 6)),
 		}, 0, 3, true},
 		{"log starts after From+1", map[uint64][]byte{
-			4: segmentImage(4, HeaderSize, entries(4, 5)),
+			4: segmentImage(4, segmentHeaderSize, entries(4, 5)),
 		}, 2, 4, true},
 		{"log starts at From+1", map[uint64][]byte{
-			4: segmentImage(4, HeaderSize, entries(4, 5)),
+			4: segmentImage(4, segmentHeaderSize, entries(4, 5)),
 		}, 3, 0, false},
 		{"empty segment between", map[uint64][]byte{
-			1: segmentImage(1, HeaderSize, entries(1, 3)),
-			4: AppendSegmentHeader(nil, 4),
-			6: segmentImage(6, HeaderSize, entries(6, 6)),
+			1: segmentImage(1, segmentHeaderSize, entries(1, 3)),
+			4: appendSegmentHeader(nil, 4),
+			6: segmentImage(6, segmentHeaderSize, entries(6, 6)),
 		}, 0, 6, true},
 	}
 	for _, tt := range tests {

@@ -29,7 +29,7 @@ type RepairOptions struct {
 
 	// Restore, if not nil, makes Repair judge the directory as Open does
 	// with Options.Restore set: snapshots count. Repair checks every
-	// snapshot file (as DecodeSnapshot does) and reports each in
+	// snapshot file (as decodeSnapshot does) and reports each in
 	// RepairReport.Snapshots; it calls Restore, as Open would, with the
 	// newest snapshot that passes those checks, and, if Restore refuses
 	// it, with the next older one, and so on until one is accepted (so a
@@ -97,7 +97,9 @@ type RepairOptions struct {
 // snapshot: its beginning is missing) cannot be repaired: what is missing
 // is not in the directory, and no cut brings it back; Repair changes
 // nothing and fails with RepairReport.Unrepairable, which wraps ErrCorrupt
-// and says why (a dry run reports it without failing). On any other error
+// and says why (a dry run reports it without failing); when no snapshot at
+// or after the LSN before the log's start is there, it names that snapshot
+// as missing, with the records it held, as Open does. On any other error
 // the report says what had been done so far.
 func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err error) {
 	rep.DryRun = opts.DryRun
@@ -111,7 +113,7 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	}
 	defer unlock(&err)
 
-	if opts.Restore != nil {
+	if r.snapshots = opts.Restore != nil; r.snapshots {
 		if r.from, r.refused, err = checkSnapshots(fsys, dir, opts.Restore, &rep); err != nil {
 			return rep, err
 		}
@@ -138,6 +140,7 @@ type repairer struct {
 	from      uint64 // LSN of the snapshot Open restores after the repair
 	refused   []int  // indexes in rep.Snapshots of those to set aside
 	snapsDone bool   // and they have been
+	snapshots bool   // the snapshots were judged (RepairOptions.Restore)
 	validate  func(handoff.Entry) error
 	rep       *RepairReport
 }
@@ -147,10 +150,19 @@ type repairer struct {
 // and fails (a dry run only reports it).
 func (r *repairer) refuseGap(st logScan) error {
 	r.rep.fill(st, r.from)
-	if r.rep.Damage == nil {
-		r.rep.Damage = st.gap
+	gap := st.gap
+	if r.snapshots {
+		// Named as Open names it: a missing snapshot, not the segment.
+		files := make([]SnapshotFile, len(r.rep.Snapshots))
+		for i, c := range r.rep.Snapshots {
+			files[i] = c.SnapshotFile
+		}
+		gap = missingSnapshot(r.dir, gap, st.segs[0].lsn, files)
 	}
-	r.rep.Unrepairable = unrepairable(r.dir, st.gap, r.from, r.rep)
+	if r.rep.Damage == nil {
+		r.rep.Damage = gap
+	}
+	r.rep.Unrepairable = unrepairable(r.dir, gap, st.gap, r.from, r.rep)
 	if r.rep.DryRun {
 		return nil
 	}

@@ -114,7 +114,7 @@ func (pl *planner) whole(i int) error {
 	}
 	pl.p.aside = append(pl.p.aside, SetAside{File: st.segs[i].path, Bytes: int64(len(data)), SavedAs: saved})
 	pl.p.bytes += int64(len(data))
-	pl.p.highest = max(pl.p.highest, highestLSN(data, HeaderSize, pl.kept+1))
+	pl.p.highest = max(pl.p.highest, highestLSN(data, segmentHeaderSize, pl.kept+1))
 	return nil
 }
 
@@ -134,7 +134,7 @@ func (pl *planner) cut() error {
 	st := pl.st
 	seg := st.segs[st.bad].path
 	x := st.damage.Offset
-	if x < HeaderSize {
+	if x < segmentHeaderSize {
 		x = 0
 	}
 	saved, err := freeName(pl.fsys, seg+"."+strconv.FormatInt(x, 10), corruptSuffix)
@@ -144,7 +144,7 @@ func (pl *planner) cut() error {
 	cut := st.data[x:]
 	pl.p.aside = append(pl.p.aside, SetAside{File: seg, Offset: x, Bytes: int64(len(cut)), SavedAs: saved})
 	pl.p.bytes += int64(len(cut))
-	pl.p.highest = highestLSN(st.data, max(x, HeaderSize), pl.kept+1)
+	pl.p.highest = highestLSN(st.data, max(x, segmentHeaderSize), pl.kept+1)
 	return nil
 }
 
@@ -157,7 +157,7 @@ func (pl *planner) cut() error {
 // gives up. It is a lower bound, for the report only.
 func highestLSN(data []byte, start int64, next uint64) uint64 {
 	var hi uint64
-	count := func(f Frame) {
+	count := func(f decodedFrame) {
 		if k := uint64(len(f.Entries)); k > 0 && f.FirstLSN >= next {
 			hi = max(hi, f.FirstLSN+k-1)
 		}
@@ -165,15 +165,15 @@ func highestLSN(data []byte, start int64, next uint64) uint64 {
 	if start >= int64(len(data)) {
 		return 0
 	}
-	if f, n, err := DecodeFrame(data[start:]); err == nil {
+	if f, n, err := decodeFrame(data[start:]); err == nil {
 		count(f) // a frame whose checksums pass: a gap, or an entry rejected
 		start += int64(n)
 	} else if length, ok := frameExtent(data[start:]); ok {
-		start += FrameHeaderSize + length
+		start += frameHeaderSize + length
 	} else {
 		start++
 	}
-	scanCandidates(data, start, func(_ int64, f Frame) bool {
+	scanCandidates(data, start, func(_ int64, f decodedFrame) bool {
 		count(f)
 		return false
 	})

@@ -122,7 +122,7 @@ type SnapshotCheck struct {
 	Count uint64
 	// Size is the size of the file.
 	Size int64
-	// Err is why the snapshot fails the checks of DecodeSnapshot (an error
+	// Err is why the snapshot fails the checks of decodeSnapshot (an error
 	// wrapping ErrCorrupt, a *CorruptError naming the file, or, for a
 	// newer format, ErrVersion), or nil if it passes them. Open passes
 	// over a snapshot that fails with ErrCorrupt for the next older one.
@@ -146,13 +146,21 @@ func (rep *RepairReport) fill(st logScan, from uint64) {
 	}
 }
 
-// unrepairable explains why a log that does not reach back to from+1 (gap
-// says where it starts) cannot be repaired.
-func unrepairable(dir string, gap *CorruptError, from uint64, rep *RepairReport) error {
+// unrepairable explains why a log that does not reach back to from+1 (seg,
+// the gap scanLog found, says where it starts) cannot be repaired; gap is
+// seg, or the missing snapshot that explains it (missingSnapshot).
+func unrepairable(dir string, gap, seg *CorruptError, from uint64, rep *RepairReport) error {
 	var why strings.Builder
-	if from == 0 {
+	switch {
+	case gap != seg:
+		fmt.Fprintf(&why, "the records up to LSN %d are missing: the snapshot at LSN %d (or later) that held them is not in the directory, and the log starts at LSN %d",
+			rep.FirstLSN-1, rep.FirstLSN-1, rep.FirstLSN)
+		if from > 0 {
+			fmt.Fprintf(&why, " (the newest usable snapshot, %s, is at LSN %d)", filepath.Base(rep.Restored.Path), from)
+		}
+	case from == 0:
 		fmt.Fprintf(&why, "the log starts at LSN %d and no snapshot holds what comes before: the segments before it are missing", rep.FirstLSN)
-	} else {
+	default:
 		fmt.Fprintf(&why, "the log starts at LSN %d, after LSN %d, the first after the newest usable snapshot %s: the records %d to %d are missing",
 			rep.FirstLSN, from+1, filepath.Base(rep.Restored.Path), from+1, rep.FirstLSN-1)
 	}

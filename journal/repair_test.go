@@ -108,7 +108,7 @@ func TestRepairCutsDamage(t *testing.T) {
 			} else {
 				f := frames / 2
 				x = offs[f]
-				flipBit(t, seg, x+FrameHeaderSize+3)
+				flipBit(t, seg, x+frameHeaderSize+3)
 				last = firstLSN(t, seg) + uint64(f) - 1 // one entry a frame
 			}
 			damaged := readFile(t, seg)
@@ -212,12 +212,12 @@ func TestRepairCleanLog(t *testing.T) {
 	t.Run("torn header", func(t *testing.T) {
 		dir, segs := repairLog(t, n)
 		seg := segPath(dir, n+1)
-		writeFileT(t, seg, AppendSegmentHeader(nil, n+1)[:HeaderSize/2])
+		writeFileT(t, seg, appendSegmentHeader(nil, n+1)[:segmentHeaderSize/2])
 		before := dirImage(t, dir)
 		rep, err := Repair(vfs.OS, dir, RepairOptions{})
 		require.NoError(t, err)
 		require.Equal(t, RepairReport{Segments: len(segs), Entries: n, FirstLSN: 1, LastLSN: n,
-			Torn: &SetAside{File: seg, Bytes: HeaderSize / 2}}, rep)
+			Torn: &SetAside{File: seg, Bytes: segmentHeaderSize / 2}}, rep)
 		require.Equal(t, before, dirImage(t, dir))
 		j := open(t, vfs.OS, dir, Options{})
 		require.NotNil(t, j.rep.Torn, "Open sets it aside")
@@ -255,7 +255,7 @@ func TestRepairMissingSegment(t *testing.T) {
 func TestRepairRefuses(t *testing.T) {
 	t.Run("locked", func(t *testing.T) {
 		dir, segs := repairLog(t, 40)
-		flipBit(t, segs[1], HeaderSize+FrameHeaderSize+3)
+		flipBit(t, segs[1], segmentHeaderSize+frameHeaderSize+3)
 		lock, err := vfs.OS.Lock(filepath.Join(dir, lockName))
 		require.NoError(t, err)
 		before := dirImage(t, dir)
@@ -276,7 +276,7 @@ func TestRepairRefuses(t *testing.T) {
 	})
 	newer := func(t *testing.T, seg string) {
 		b := readFile(t, seg)
-		le.PutUint32(b[8:12], Version+1)
+		le.PutUint32(b[8:12], segmentVersion+1)
 		le.PutUint32(b[28:32], checksum(b[:28]))
 		writeFileT(t, seg, b)
 	}
@@ -290,7 +290,7 @@ func TestRepairRefuses(t *testing.T) {
 	})
 	t.Run("newer version after the damage", func(t *testing.T) {
 		dir, segs := repairLog(t, 40)
-		flipBit(t, segs[1], HeaderSize+FrameHeaderSize+3)
+		flipBit(t, segs[1], segmentHeaderSize+frameHeaderSize+3)
 		newer(t, segs[len(segs)-1])
 		before := dirImage(t, dir)
 		for _, dryRun := range []bool{true, false} {
@@ -324,7 +324,7 @@ func TestRepairNamesNeverCollide(t *testing.T) {
 	dir, segs := repairLog(t, 40)
 	k := len(segs) / 2
 	x := frameOffsets(t, readFile(t, segs[k]))[1]
-	flipBit(t, segs[k], x+FrameHeaderSize+3)
+	flipBit(t, segs[k], x+frameHeaderSize+3)
 	taken := []string{
 		fmt.Sprintf("%s.%d.corrupt", segs[k], x),
 		fmt.Sprintf("%s.%d-1.corrupt", segs[k], x),
@@ -386,7 +386,7 @@ func TestRepairResumes(t *testing.T) {
 	k := len(segs) / 2
 	offs := frameOffsets(t, readFile(t, segs[k]))
 	x := offs[len(offs)/2]
-	flipBit(t, segs[k], x+FrameHeaderSize+3)
+	flipBit(t, segs[k], x+frameHeaderSize+3)
 	last := firstLSN(t, segs[k]) + uint64(len(offs)/2) - 1
 
 	mutating := map[vfs.Op]bool{vfs.OpCreate: true, vfs.OpOpenAppend: true, vfs.OpWrite: true,
@@ -439,14 +439,14 @@ func TestRepairResumes(t *testing.T) {
 // image inside the damaged one.
 func TestRepairHighestLostIgnoresFramesInValues(t *testing.T) {
 	dir := t.TempDir()
-	forged := AppendFrame(nil, 1000, HeaderSize, [][]byte{[]byte("forged")})
+	forged := appendFrame(nil, 1000, segmentHeaderSize, [][]byte{[]byte("forged")})
 	es := entries(1, 7)
 	es[2].Data = forged
-	img := segmentImage(1, HeaderSize, es[0:1], es[1:2], es[2:3], es[3:4], es[4:5])
+	img := segmentImage(1, segmentHeaderSize, es[0:1], es[1:2], es[2:3], es[3:4], es[4:5])
 	offs := frameOffsets(t, img)
-	img[offs[2]+FrameHeaderSize+1] ^= 0x01
+	img[offs[2]+frameHeaderSize+1] ^= 0x01
 	writeFileT(t, segPath(dir, 1), img)
-	writeFileT(t, segPath(dir, 6), segmentImage(6, HeaderSize, es[5:7]))
+	writeFileT(t, segPath(dir, 6), segmentImage(6, segmentHeaderSize, es[5:7]))
 
 	rep, err := Repair(vfs.OS, dir, RepairOptions{})
 	require.NoError(t, err)
@@ -566,7 +566,7 @@ func repairTwice(t *testing.T, dir string, opts func() RepairOptions) (RepairRep
 // snapCheck is the SnapshotCheck of a sound snapshot of the test logs.
 func snapCheck(t *testing.T, dir string, lsn uint64) SnapshotCheck {
 	t.Helper()
-	path := filepath.Join(dir, SnapshotName(lsn))
+	path := filepath.Join(dir, snapshotName(lsn))
 	return SnapshotCheck{SnapshotFile: SnapshotFile{Path: path, LSN: lsn}, Count: 1, Size: int64(len(readFile(t, path)))}
 }
 
@@ -586,7 +586,7 @@ func TestRepairCompactedLog(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, RepairReport{DryRun: dryRun, Segments: 6, Entries: 24, FirstLSN: 17, LastLSN: 40,
 				Snapshots: []SnapshotCheck{snapCheck(t, dir, 18)},
-				Restored:  SnapshotFile{Path: filepath.Join(dir, SnapshotName(18)), LSN: 18}}, rep)
+				Restored:  SnapshotFile{Path: filepath.Join(dir, snapshotName(18)), LSN: 18}}, rep)
 			require.Equal(t, []uint64{18}, r.got)
 			require.Equal(t, lsnRange(19, 40), *seen, "only the entries after the snapshot are validated")
 			require.Equal(t, before, dirImage(t, dir))
@@ -602,7 +602,7 @@ func TestRepairCompactedLog(t *testing.T) {
 	})
 	t.Run("only a header after the snapshot", func(t *testing.T) {
 		dir, _ := snapLog(t, []uint64{40}, 0)
-		writeFileT(t, segPath(dir, 41), AppendSegmentHeader(nil, 41))
+		writeFileT(t, segPath(dir, 41), appendSegmentHeader(nil, 41))
 		_, _, err := CompactSegments(vfs.OS, dir, 40)
 		require.NoError(t, err)
 		require.Equal(t, []string{segPath(dir, 41)}, segments(t, dir))
@@ -613,7 +613,7 @@ func TestRepairCompactedLog(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, RepairReport{DryRun: dryRun, Segments: 1, FirstLSN: 41, LastLSN: 40,
 				Snapshots: []SnapshotCheck{snapCheck(t, dir, 40)},
-				Restored:  SnapshotFile{Path: filepath.Join(dir, SnapshotName(40)), LSN: 40}}, rep)
+				Restored:  SnapshotFile{Path: filepath.Join(dir, snapshotName(40)), LSN: 40}}, rep)
 			require.Empty(t, *seen)
 			require.Equal(t, before, dirImage(t, dir))
 		}
@@ -646,7 +646,7 @@ func TestRepairCompactedDamage(t *testing.T) {
 			seg := segPath(dir, tt.seg)
 			orig := readFile(t, seg)
 			x := frameOffsets(t, orig)[tt.frame]
-			flipBit(t, seg, x+FrameHeaderSize+3)
+			flipBit(t, seg, x+frameHeaderSize+3)
 			_, err := tryOpen(vfs.OS, dir, Options{Restore: (&restorer{}).restore})
 			require.ErrorIs(t, err, ErrCorrupt)
 			kept := segments(t, dir)
@@ -724,13 +724,13 @@ func TestRepairDamageCoveredBySnapshot(t *testing.T) {
 				images[s] = readFile(t, s)
 			}
 			x := frameOffsets(t, images[segs[2]])[2] // LSN 11
-			flipBit(t, segs[2], x+FrameHeaderSize+3)
+			flipBit(t, segs[2], x+frameHeaderSize+3)
 			damaged := readFile(t, segs[2])
 			last := uint64(40)
 			var y int64
 			if second {
 				y = frameOffsets(t, images[segs[7]])[1] // LSN 30
-				flipBit(t, segs[7], y+FrameHeaderSize+3)
+				flipBit(t, segs[7], y+frameHeaderSize+3)
 				last = 29
 			}
 			_, err := tryOpen(vfs.OS, dir, Options{Restore: (&restorer{}).restore})
@@ -817,12 +817,12 @@ func TestRepairLogEndsBeforeSnapshot(t *testing.T) {
 // one of a newer format makes Repair fail if Open would read it.
 func TestRepairSnapshots(t *testing.T) {
 	damage := func(t *testing.T, dir string, lsn uint64) {
-		path := filepath.Join(dir, SnapshotName(lsn))
-		flipBit(t, path, SnapshotHeaderSize+2)
+		path := filepath.Join(dir, snapshotName(lsn))
+		flipBit(t, path, snapshotHeaderSize+2)
 		_, err := readSnapshot(vfs.OS, path)
 		require.ErrorIs(t, err, ErrCorrupt)
 	}
-	snapPath := func(dir string, lsn uint64) string { return filepath.Join(dir, SnapshotName(lsn)) }
+	snapPath := func(dir string, lsn uint64) string { return filepath.Join(dir, snapshotName(lsn)) }
 
 	t.Run("corrupt newest passed over", func(t *testing.T) {
 		dir, _ := snapLog(t, []uint64{10, 30}, 10)
@@ -857,7 +857,7 @@ func TestRepairSnapshots(t *testing.T) {
 		require.ErrorIs(t, err, ErrCorrupt)
 		require.Equal(t, rep.Unrepairable, err)
 		require.ErrorContains(t, err, "the records 11 to 28 are missing")
-		require.ErrorContains(t, err, SnapshotName(30)+", at LSN 30, is unusable")
+		require.ErrorContains(t, err, snapshotName(30)+", at LSN 30, is unusable")
 		require.Equal(t, segPath(dir, 29), rep.Damage.File)
 		require.Contains(t, rep.Damage.Reason, "gap: the log starts at LSN 29, after 11")
 		require.Equal(t, uint64(29), rep.FirstLSN)
@@ -927,7 +927,7 @@ func TestRepairSnapshots(t *testing.T) {
 	})
 	newer := func(t *testing.T, dir string, lsn uint64) {
 		b := readFile(t, snapPath(dir, lsn))
-		le.PutUint32(b[8:12], SnapshotVersion+1)
+		le.PutUint32(b[8:12], snapshotVersion+1)
 		le.PutUint32(b[32:36], checksum(b[:32]))
 		writeFileT(t, snapPath(dir, lsn), b)
 	}
@@ -964,10 +964,10 @@ func TestRepairResumesWithSnapshots(t *testing.T) {
 		last   uint64
 	}{
 		{"covered segments", func(t *testing.T, dir string, segs []string) {
-			flipBit(t, segs[2], HeaderSize+FrameHeaderSize+3)
+			flipBit(t, segs[2], segmentHeaderSize+frameHeaderSize+3)
 		}, 40},
 		{"every segment", func(t *testing.T, dir string, segs []string) {
-			flipBit(t, segs[4], HeaderSize+FrameHeaderSize+3)
+			flipBit(t, segs[4], segmentHeaderSize+frameHeaderSize+3)
 		}, 18},
 	}
 	mutating := map[vfs.Op]bool{vfs.OpCreate: true, vfs.OpOpenAppend: true, vfs.OpWrite: true,
@@ -1038,13 +1038,13 @@ func TestPruneDir(t *testing.T) {
 	_, err = PruneDir(vfs.OS, filepath.Join(dir, lockName), 1)
 	require.ErrorIs(t, err, syscall.ENOTDIR)
 
-	flipBit(t, filepath.Join(dir, SnapshotName(30)), SnapshotHeaderSize+1)
-	flipBit(t, filepath.Join(dir, SnapshotName(20)), SnapshotHeaderSize+1)
+	flipBit(t, filepath.Join(dir, snapshotName(30)), snapshotHeaderSize+1)
+	flipBit(t, filepath.Join(dir, snapshotName(20)), snapshotHeaderSize+1)
 	before := dirImage(t, dir)
 	removed, err := PruneDir(vfs.OS, dir, 2)
 	require.ErrorIs(t, err, ErrCorrupt)
-	require.ErrorContains(t, err, SnapshotName(30))
-	require.ErrorContains(t, err, SnapshotName(20))
+	require.ErrorContains(t, err, snapshotName(30))
+	require.ErrorContains(t, err, snapshotName(20))
 	require.Empty(t, removed)
 	require.Equal(t, before, dirImage(t, dir), "nothing is removed")
 
@@ -1054,9 +1054,9 @@ func TestPruneDir(t *testing.T) {
 	writeSnapshot(t, vfs.OS, dir, 40, snapRecords(40))
 	removed, err = PruneDir(vfs.OS, dir, 2)
 	require.NoError(t, err)
-	require.Equal(t, []string{filepath.Join(dir, SnapshotName(10)), filepath.Join(dir, SnapshotName(20))}, removed)
+	require.Equal(t, []string{filepath.Join(dir, snapshotName(10)), filepath.Join(dir, snapshotName(20))}, removed)
 	snaps, err := listSnapshots(vfs.OS, dir)
 	require.NoError(t, err)
-	require.Equal(t, []SnapshotFile{{Path: filepath.Join(dir, SnapshotName(30)), LSN: 30},
-		{Path: filepath.Join(dir, SnapshotName(40)), LSN: 40}}, snaps)
+	require.Equal(t, []SnapshotFile{{Path: filepath.Join(dir, snapshotName(30)), LSN: 30},
+		{Path: filepath.Join(dir, snapshotName(40)), LSN: 40}}, snaps)
 }

@@ -9,12 +9,12 @@ import (
 	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
-// AppendSegmentHeader appends to dst the header of a segment whose first
+// appendSegmentHeader appends to dst the header of a segment whose first
 // entry has LSN firstLSN, and returns the extended slice.
-func AppendSegmentHeader(dst []byte, firstLSN uint64) []byte {
+func appendSegmentHeader(dst []byte, firstLSN uint64) []byte {
 	start := len(dst)
-	dst = append(dst, Magic...)
-	dst = binary.LittleEndian.AppendUint32(dst, Version)
+	dst = append(dst, segmentMagic...)
+	dst = binary.LittleEndian.AppendUint32(dst, segmentVersion)
 	dst = binary.LittleEndian.AppendUint32(dst, 0)
 	dst = binary.LittleEndian.AppendUint64(dst, firstLSN)
 	dst = binary.LittleEndian.AppendUint32(dst, 0)
@@ -29,24 +29,24 @@ func AppendSegmentHeader(dst []byte, firstLSN uint64) []byte {
 //
 // The checksum is checked before the version is trusted: every version
 // keeps the magic, the version and the header checksum where they are (see
-// Version), and a torn header can hold any version number.
+// segmentVersion), and a torn header can hold any version number.
 func readHeader(name string, data []byte) (first uint64, damage string, err error) {
-	if len(data) < len(Magic) || string(data[:len(Magic)]) != Magic {
+	if len(data) < len(segmentMagic) || string(data[:len(segmentMagic)]) != segmentMagic {
 		return 0, "bad segment magic", nil
 	}
-	if len(data) < HeaderSize {
+	if len(data) < segmentHeaderSize {
 		return 0, "segment header cut short", nil
 	}
 	if checksum(data[:28]) != binary.LittleEndian.Uint32(data[28:32]) {
 		return 0, "segment header checksum mismatch", nil
 	}
-	if v := binary.LittleEndian.Uint32(data[8:12]); v > Version {
-		return 0, "", fmt.Errorf("%w: %s has version %d, this build reads up to %d", ErrVersion, name, v, Version)
+	if v := binary.LittleEndian.Uint32(data[8:12]); v > segmentVersion {
+		return 0, "", fmt.Errorf("%w: %s has version %d, this build reads up to %d", ErrVersion, name, v, segmentVersion)
 	}
 	corrupt := func(reason string) (uint64, string, error) {
 		return 0, "", &CorruptError{File: name, Offset: 0, Reason: reason}
 	}
-	if v := binary.LittleEndian.Uint32(data[8:12]); v != Version {
+	if v := binary.LittleEndian.Uint32(data[8:12]); v != segmentVersion {
 		return corrupt(fmt.Sprintf("segment header has version %d", v))
 	}
 	if binary.LittleEndian.Uint32(data[12:16]) != 0 || binary.LittleEndian.Uint32(data[24:28]) != 0 {
@@ -59,14 +59,14 @@ func readHeader(name string, data []byte) (first uint64, damage string, err erro
 	return first, "", nil
 }
 
-// Scan is what ScanSegment found in a segment image.
-type Scan struct {
+// segmentScan is what scanSegment found in a segment image.
+type segmentScan struct {
 	// FirstLSN is the first LSN the segment header gives; 0 if the header
 	// itself is torn (TornAt == 0).
 	FirstLSN uint64
 	// Entries are the entries of every valid frame before TornAt (or in
 	// the whole segment), in LSN order from FirstLSN. Their Data alias the
-	// image given to ScanSegment.
+	// image given to scanSegment.
 	Entries []handoff.Entry
 	// frames locates the valid frames, in order.
 	frames []frameLoc
@@ -84,7 +84,7 @@ type frameLoc struct {
 }
 
 // frameOf returns the frame holding the entry with LSN lsn.
-func (s *Scan) frameOf(lsn uint64) (frameLoc, bool) {
+func (s *segmentScan) frameOf(lsn uint64) (frameLoc, bool) {
 	i := sort.Search(len(s.frames), func(i int) bool {
 		return s.frames[i].FirstLSN+uint64(s.frames[i].Entries) > lsn
 	})
@@ -94,7 +94,7 @@ func (s *Scan) frameOf(lsn uint64) (frameLoc, bool) {
 	return frameLoc{}, false
 }
 
-// ScanSegment validates data, the whole image of the segment file name, and
+// scanSegment validates data, the whole image of the segment file name, and
 // returns its entries. It is pure: it reads nothing but data and changes
 // nothing.
 //
@@ -112,14 +112,14 @@ func (s *Scan) frameOf(lsn uint64) (frameLoc, bool) {
 // beyond X: then the damage is in data that had been fsynced, and that is a
 // *CorruptError too. A segment from a newer format version gives an error
 // wrapping ErrVersion.
-func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, error) {
+func scanSegment(name string, data []byte, last bool, expect uint64) (segmentScan, error) {
 	var next uint64 // LSN the frame at the damage would have started with
-	damaged := func(scan Scan, x int64, reason string) (Scan, error) {
+	damaged := func(scan segmentScan, x int64, reason string) (segmentScan, error) {
 		if !last {
-			return Scan{}, &CorruptError{File: name, Offset: x, Reason: reason}
+			return segmentScan{}, &CorruptError{File: name, Offset: x, Reason: reason}
 		}
 		if syncedBeyond(data, x, next) {
-			return Scan{}, &CorruptError{File: name, Offset: x,
+			return segmentScan{}, &CorruptError{File: name, Offset: x,
 				Reason: "damaged record before synced data (" + reason + ")"}
 		}
 		scan.TornAt = x
@@ -128,32 +128,32 @@ func ScanSegment(name string, data []byte, last bool, expect uint64) (Scan, erro
 
 	first, damage, err := readHeader(name, data)
 	if err != nil {
-		return Scan{}, err
+		return segmentScan{}, err
 	}
 	if damage != "" {
-		return damaged(Scan{}, 0, damage)
+		return damaged(segmentScan{}, 0, damage)
 	}
 	if lsn, ok := parseSegmentName(filepath.Base(name)); ok && lsn != first {
-		return Scan{}, &CorruptError{File: name, Offset: 0,
+		return segmentScan{}, &CorruptError{File: name, Offset: 0,
 			Reason: fmt.Sprintf("segment header gives first LSN %d, its name %d", first, lsn)}
 	}
 	if expect != 0 && first != expect {
-		return Scan{}, &CorruptError{File: name, Offset: 0,
+		return segmentScan{}, &CorruptError{File: name, Offset: 0,
 			Reason: fmt.Sprintf("gap: segment starts at LSN %d, want %d", first, expect)}
 	}
 
-	scan := Scan{FirstLSN: first, TornAt: -1}
+	scan := segmentScan{FirstLSN: first, TornAt: -1}
 	next = first
-	for off := HeaderSize; off < len(data); {
-		f, n, err := DecodeFrame(data[off:])
+	for off := segmentHeaderSize; off < len(data); {
+		f, n, err := decodeFrame(data[off:])
 		if err != nil {
 			if isDamage(err) {
 				return damaged(scan, int64(off), err.Error())
 			}
-			return Scan{}, &CorruptError{File: name, Offset: int64(off), Reason: err.Error()}
+			return segmentScan{}, &CorruptError{File: name, Offset: int64(off), Reason: err.Error()}
 		}
 		if f.FirstLSN != next {
-			return Scan{}, &CorruptError{File: name, Offset: int64(off),
+			return segmentScan{}, &CorruptError{File: name, Offset: int64(off),
 				Reason: fmt.Sprintf("gap: frame starts at LSN %d, want %d", f.FirstLSN, next)}
 		}
 		scan.frames = append(scan.frames, frameLoc{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
@@ -182,17 +182,17 @@ const maxForgedCandidates = 64
 // after maxForgedCandidates headers that verify over payloads that do not.
 // It reports whether it gave up; it reports false when fn stopped it or the
 // data ran out.
-func scanCandidates(data []byte, start int64, fn func(off int64, f Frame) (stop bool)) (exhausted bool) {
+func scanCandidates(data []byte, start int64, fn func(off int64, f decodedFrame) (stop bool)) (exhausted bool) {
 	forged := 0
-	for off := start; off+FrameHeaderSize <= int64(len(data)); off++ {
+	for off := start; off+frameHeaderSize <= int64(len(data)); off++ {
 		b := data[off:]
-		if b[4] != FrameEntries || b[5]|b[6]|b[7] != 0 {
+		if b[4] != frameEntries || b[5]|b[6]|b[7] != 0 {
 			continue
 		}
 		if _, ok := frameExtent(b); !ok {
 			continue
 		}
-		f, n, err := DecodeFrame(b)
+		f, n, err := decodeFrame(b)
 		if err != nil {
 			// A header that verifies over a payload that does not: either
 			// a frame torn in turn or a forged image. Each costs a pass
@@ -227,14 +227,14 @@ func scanCandidates(data []byte, start int64, fn func(off int64, f Frame) (stop 
 func syncedBeyond(data []byte, x int64, next uint64) bool {
 	start := x + 1
 	if length, ok := frameExtent(data[x:]); ok {
-		end := x + FrameHeaderSize + length
+		end := x + frameHeaderSize + length
 		if end > int64(len(data)) {
 			return false // a write cut short: nothing follows it
 		}
 		start = end
 	}
 	found := false
-	exhausted := scanCandidates(data, start, func(off int64, f Frame) bool {
+	exhausted := scanCandidates(data, start, func(off int64, f decodedFrame) bool {
 		found = f.FirstLSN >= next && f.Synced > uint64(x) && f.Synced <= uint64(off)
 		return found
 	})

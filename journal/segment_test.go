@@ -9,13 +9,13 @@ import (
 )
 
 func TestScanSegment(t *testing.T) {
-	clean := segmentImage(1, HeaderSize, entries(1, 3), entries(4, 4), entries(5, 6))
+	clean := segmentImage(1, segmentHeaderSize, entries(1, 3), entries(4, 4), entries(5, 6))
 	offs := frameOffsets(t, clean)
 	end := int64(len(clean))
 	// synced is the image with a fourth frame recording an fsync beyond
 	// every earlier frame.
-	synced := AppendFrame(bytes.Clone(clean), 7, uint64(end), [][]byte{payload(7)})
-	gap := segmentImage(1, HeaderSize, entries(1, 2), entries(4, 4))
+	synced := appendFrame(bytes.Clone(clean), 7, uint64(end), [][]byte{payload(7)})
+	gap := segmentImage(1, segmentHeaderSize, entries(1, 2), entries(4, 4))
 	gapAt := frameOffsets(t, gap)[1]
 	flipAt := func(img []byte, off int64) []byte {
 		b := bytes.Clone(img)
@@ -36,18 +36,18 @@ func TestScanSegment(t *testing.T) {
 		{name: "clean", data: clean, wantN: 6, tornAt: -1, corruptAt: -1},
 		{name: "clean last", data: clean, last: true, wantN: 6, tornAt: -1, corruptAt: -1},
 		{name: "expect matches", data: clean, expect: 1, wantN: 6, tornAt: -1, corruptAt: -1},
-		{name: "header only", data: clean[:HeaderSize], wantN: 0, tornAt: -1, corruptAt: -1},
+		{name: "header only", data: clean[:segmentHeaderSize], wantN: 0, tornAt: -1, corruptAt: -1},
 		{name: "expect differs", data: clean, expect: 2, corruptAt: 0},
 		{name: "name differs", file: "/d/00000000000000000002.wal", data: clean, corruptAt: 0},
 		{name: "name matches", file: "/d/00000000000000000001.wal", data: clean, wantN: 6, tornAt: -1, corruptAt: -1},
 		{name: "cut frame, not last", data: clean[:end-1], corruptAt: offs[2]},
 		{name: "cut frame, last", data: clean[:end-1], last: true, wantN: 4, tornAt: offs[2], corruptAt: -1},
-		{name: "flip, last, nothing synced after", data: flipAt(clean, offs[1]+FrameHeaderSize), last: true, wantN: 3, tornAt: offs[1], corruptAt: -1},
-		{name: "flip, last, synced after", data: flipAt(synced, offs[1]+FrameHeaderSize), last: true, corruptAt: offs[1]},
+		{name: "flip, last, nothing synced after", data: flipAt(clean, offs[1]+frameHeaderSize), last: true, wantN: 3, tornAt: offs[1], corruptAt: -1},
+		{name: "flip, last, synced after", data: flipAt(synced, offs[1]+frameHeaderSize), last: true, corruptAt: offs[1]},
 		{name: "flip in header, last, synced after", data: flipAt(synced, offs[1]+1), last: true, corruptAt: offs[1]},
-		{name: "flip in last frame", data: flipAt(synced, offs[3]+FrameHeaderSize), last: true, wantN: 6, tornAt: offs[3], corruptAt: -1},
-		{name: "torn header, last", data: clean[:HeaderSize-1], last: true, wantN: 0, tornAt: 0, corruptAt: -1},
-		{name: "torn header, not last", data: clean[:HeaderSize-1], corruptAt: 0},
+		{name: "flip in last frame", data: flipAt(synced, offs[3]+frameHeaderSize), last: true, wantN: 6, tornAt: offs[3], corruptAt: -1},
+		{name: "torn header, last", data: clean[:segmentHeaderSize-1], last: true, wantN: 0, tornAt: 0, corruptAt: -1},
+		{name: "torn header, not last", data: clean[:segmentHeaderSize-1], corruptAt: 0},
 		{name: "damaged header before frames", data: flipAt(clean, 20), last: true, corruptAt: 0},
 		{name: "zero file, last", data: make([]byte, 100), last: true, wantN: 0, tornAt: 0, corruptAt: -1},
 		{name: "frame LSN gap", data: gap, last: true, corruptAt: gapAt},
@@ -66,8 +66,8 @@ func TestScanSegment(t *testing.T) {
 				file = "/d/seg"
 			}
 			before := bytes.Clone(tt.data)
-			scan, err := ScanSegment(file, tt.data, tt.last, tt.expect)
-			require.Equal(t, before, tt.data, "ScanSegment changed its input")
+			scan, err := scanSegment(file, tt.data, tt.last, tt.expect)
+			require.Equal(t, before, tt.data, "scanSegment changed its input")
 			switch {
 			case tt.wantErr != nil:
 				require.ErrorIs(t, err, tt.wantErr)
@@ -95,11 +95,11 @@ func TestSyncedBeyondIgnoresFramesClaimingTheFuture(t *testing.T) {
 	// A frame that records an fsync beyond its own offset cannot be real
 	// (an entry may hold such bytes), so it does not make damage before it
 	// corruption.
-	img := segmentImage(1, HeaderSize, entries(1, 1), entries(2, 2))
+	img := segmentImage(1, segmentHeaderSize, entries(1, 1), entries(2, 2))
 	offs := frameOffsets(t, img)
-	img = AppendFrame(img, 3, 1<<40, [][]byte{payload(3)})
-	img[offs[1]+FrameHeaderSize] ^= 0xff
-	scan, err := ScanSegment("seg", img, true, 0)
+	img = appendFrame(img, 3, 1<<40, [][]byte{payload(3)})
+	img[offs[1]+frameHeaderSize] ^= 0xff
+	scan, err := scanSegment("seg", img, true, 0)
 	require.NoError(t, err)
 	require.Equal(t, offs[1], scan.TornAt)
 	requireEntries(t, 1, 1, scan.Entries)
@@ -140,15 +140,15 @@ func TestParseSegmentName(t *testing.T) {
 // there are, that is a torn tail, not corruption: only frames failing
 // verification count towards the search's bound on forged candidates.
 func TestManyUnsyncedFramesAfterDamageAreTorn(t *testing.T) {
-	data := AppendSegmentHeader(nil, 1)
-	data = AppendFrame(data, 1, HeaderSize, [][]byte{[]byte("a")})
+	data := appendSegmentHeader(nil, 1)
+	data = appendFrame(data, 1, segmentHeaderSize, [][]byte{[]byte("a")})
 	x := len(data)
-	data = AppendFrame(data, 2, HeaderSize, [][]byte{[]byte("lost")})
+	data = appendFrame(data, 2, segmentHeaderSize, [][]byte{[]byte("lost")})
 	data[x+1] ^= 0x40 // the lost page: the frame header no longer verifies
 	for i := range 3 * maxForgedCandidates {
-		data = AppendFrame(data, uint64(3+i), HeaderSize, [][]byte{[]byte("unsynced")})
+		data = appendFrame(data, uint64(3+i), segmentHeaderSize, [][]byte{[]byte("unsynced")})
 	}
-	scan, err := ScanSegment("00000000000000000001.wal", data, true, 1)
+	scan, err := scanSegment("00000000000000000001.wal", data, true, 1)
 	require.NoError(t, err)
 	require.Equal(t, int64(x), scan.TornAt)
 	require.Len(t, scan.Entries, 1)
@@ -156,8 +156,8 @@ func TestManyUnsyncedFramesAfterDamageAreTorn(t *testing.T) {
 	// The same frames recording an fsync beyond the damage prove it hit
 	// durable data.
 	y := len(data)
-	data = AppendFrame(data, uint64(3+3*maxForgedCandidates), uint64(y), [][]byte{[]byte("synced")})
-	_, err = ScanSegment("00000000000000000001.wal", data, true, 1)
+	data = appendFrame(data, uint64(3+3*maxForgedCandidates), uint64(y), [][]byte{[]byte("synced")})
+	_, err = scanSegment("00000000000000000001.wal", data, true, 1)
 	var ce *CorruptError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, int64(x), ce.Offset)
@@ -168,17 +168,17 @@ func TestManyUnsyncedFramesAfterDamageAreTorn(t *testing.T) {
 // never one inside another's extent, stops when told to, and gives up after
 // maxForgedCandidates headers that verify over payloads that do not.
 func TestScanCandidates(t *testing.T) {
-	inner := AppendFrame(nil, 9, HeaderSize, [][]byte{[]byte("inside")})
-	data := AppendSegmentHeader(nil, 1)
+	inner := appendFrame(nil, 9, segmentHeaderSize, [][]byte{[]byte("inside")})
+	data := appendSegmentHeader(nil, 1)
 	data = append(data, "junk"...)
 	a := int64(len(data))
-	data = AppendFrame(data, 1, HeaderSize, [][]byte{inner}) // holds a frame image
+	data = appendFrame(data, 1, segmentHeaderSize, [][]byte{inner}) // holds a frame image
 	b := int64(len(data))
-	data = AppendFrame(data, 2, HeaderSize, [][]byte{[]byte("b")})
+	data = appendFrame(data, 2, segmentHeaderSize, [][]byte{[]byte("b")})
 
 	found := func(data []byte, start int64, stopAt int) ([]int64, bool) {
 		var offs []int64
-		exhausted := scanCandidates(data, start, func(off int64, f Frame) bool {
+		exhausted := scanCandidates(data, start, func(off int64, f decodedFrame) bool {
 			offs = append(offs, off)
 			return len(offs) == stopAt
 		})
@@ -198,15 +198,15 @@ func TestScanCandidates(t *testing.T) {
 	// Forged candidates before a real frame: below the bound it is found,
 	// at the bound the search gives up first.
 	for _, n := range []int{maxForgedCandidates - 1, maxForgedCandidates} {
-		img := AppendSegmentHeader(nil, 1)
+		img := appendSegmentHeader(nil, 1)
 		for i := range n {
 			at := len(img)
-			img = AppendFrame(img, uint64(1+i), HeaderSize, [][]byte{[]byte("forged")})
-			img[at+FrameHeaderSize+2] ^= 0x10 // the payload checksum fails
+			img = appendFrame(img, uint64(1+i), segmentHeaderSize, [][]byte{[]byte("forged")})
+			img[at+frameHeaderSize+2] ^= 0x10 // the payload checksum fails
 		}
 		genuine := int64(len(img))
-		img = AppendFrame(img, uint64(1+n), HeaderSize, [][]byte{[]byte("real")})
-		offs, exhausted := found(img, HeaderSize, -1)
+		img = appendFrame(img, uint64(1+n), segmentHeaderSize, [][]byte{[]byte("real")})
+		offs, exhausted := found(img, segmentHeaderSize, -1)
 		if n < maxForgedCandidates {
 			require.False(t, exhausted)
 			require.Equal(t, []int64{genuine}, offs)

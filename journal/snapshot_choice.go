@@ -75,7 +75,7 @@ func chooseSnapshot(fsys vfs.FS, snaps []SnapshotFile, restore func(*Snapshot) e
 	return ch, nil
 }
 
-// checkSnapshot reads the snapshot f and checks it (DecodeSnapshot),
+// checkSnapshot reads the snapshot f and checks it (decodeSnapshot),
 // recording in c what it found. It returns the snapshot if it passes its
 // checks, or nil with c.Err saying why not; a failed read is its error.
 func checkSnapshot(fsys vfs.FS, f SnapshotFile, c *SnapshotCheck) (*Snapshot, error) {
@@ -85,7 +85,7 @@ func checkSnapshot(fsys vfs.FS, f SnapshotFile, c *SnapshotCheck) (*Snapshot, er
 		return nil, fmt.Errorf("journal: read snapshot %s: %w", f.Path, err)
 	}
 	c.Size = int64(len(data))
-	s, err := DecodeSnapshot(f.Path, data)
+	s, err := decodeSnapshot(f.Path, data)
 	if err != nil {
 		c.Err = err
 		return nil, nil

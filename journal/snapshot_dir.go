@@ -20,7 +20,7 @@ type SnapshotFile struct {
 }
 
 // listSnapshots returns the snapshots in dir, oldest (lowest LSN) first: the
-// files named exactly as SnapshotName names them. Temporary files and every
+// files named exactly as snapshotName names them. Temporary files and every
 // other file are ignored. It reads no snapshot: a listed file may still be
 // damaged.
 func listSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
@@ -36,7 +36,7 @@ func listSnapshots(fsys vfs.FS, dir string) ([]SnapshotFile, error) {
 }
 
 // cleanSnapshotTemps removes every temporary snapshot file in dir (named
-// SnapshotName(lsn)+".tmp" for some lsn), the remains of snapshots that a
+// snapshotName(lsn)+".tmp" for some lsn), the remains of snapshots that a
 // crash interrupted, and fsyncs dir if it removed any. A name of that form
 // on anything but a regular file (a directory, a fifo) is left alone and is
 // corruption naming it. It returns how many it removed, also on error.
@@ -118,7 +118,7 @@ func PruneSnapshots(fsys vfs.FS, dir string, keep int, upto uint64) ([]string, e
 // holds it. It returns the paths it removed, oldest first, also on error.
 //
 // Unlike PruneSnapshots, it reads the snapshots it would keep, newest
-// first, until one passes its checks (DecodeSnapshot), and refuses, removing
+// first, until one passes its checks (decodeSnapshot), and refuses, removing
 // nothing, if none does while it would remove others: Open restores the
 // newest snapshot that passes its checks, which would then be among those
 // removed. The error wraps ErrCorrupt and names the snapshots kept. A kept

@@ -10,7 +10,7 @@ import (
 // records, each a key and a value, both opaque byte strings (the journal
 // knows nothing of what they hold). It lives in the journal directory,
 // beside the segments, named after its LSN as "snap-" and 20 decimal digits
-// and ".hsnap" (see SnapshotName), so that names sort like LSNs.
+// and ".hsnap" (see snapshotName), so that names sort like LSNs.
 //
 // A snapshot is written to "<name>.tmp", fsynced, closed, renamed to its
 // name, and the directory is fsynced (SnapshotWriter). A file under its
@@ -20,7 +20,7 @@ import (
 // (CompactSegments with upto n).
 //
 // Every constant below is part of the wire format: changing one makes
-// existing snapshots unreadable, so a change needs a new SnapshotVersion.
+// existing snapshots unreadable, so a change needs a new snapshotVersion.
 // All integers are little-endian:
 //
 //	snapshot header (40 bytes)
@@ -54,18 +54,18 @@ import (
 // records and nothing else; the trailer is the last 16 bytes of the file.
 // The checksums are CRC32C (Castagnoli), like those of the segments.
 const (
-	// SnapshotVersion is the snapshot format version this package writes.
+	// snapshotVersion is the snapshot format version this package writes.
 	// It reads this version and refuses newer ones with ErrVersion. Every
 	// version, this one and those to come, starts its snapshots with a
-	// 40-byte header holding SnapshotMagic at bytes 0..8, the version at
+	// 40-byte header holding snapshotMagic at bytes 0..8, the version at
 	// 8..12 and the CRC32C of bytes 0..32 at 32..36, so that a reader checks
 	// a header before it trusts the version: a damaged header can hold any
 	// number.
-	SnapshotVersion = 1
-	// SnapshotHeaderSize is the size of a snapshot header.
-	SnapshotHeaderSize = 40
-	// SnapshotTrailerSize is the size of a snapshot trailer.
-	SnapshotTrailerSize = 16
+	snapshotVersion = 1
+	// snapshotHeaderSize is the size of a snapshot header.
+	snapshotHeaderSize = 40
+	// snapshotTrailerSize is the size of a snapshot trailer.
+	snapshotTrailerSize = 16
 
 	snapshotPrefix = "snap-"
 	snapshotSuffix = ".hsnap"
@@ -76,13 +76,13 @@ const (
 	snapshotBuffer = 1 << 20
 )
 
-// SnapshotMagic opens every snapshot file.
-var SnapshotMagic = [8]byte{'H', 'U', 'R', 'S', 'N', 'A', 'P', 0}
+// snapshotMagic opens every snapshot file.
+var snapshotMagic = [8]byte{'H', 'U', 'R', 'S', 'N', 'A', 'P', 0}
 
-// SnapshotName returns the file name (not a path) of the snapshot at LSN
+// snapshotName returns the file name (not a path) of the snapshot at LSN
 // lsn: "snap-", the LSN as 20 decimal digits, and ".hsnap". A snapshot being
 // written is named that plus ".tmp".
-func SnapshotName(lsn uint64) string {
+func snapshotName(lsn uint64) string {
 	return fmt.Sprintf("%s%0*d%s", snapshotPrefix, segmentDigits, lsn, snapshotSuffix)
 }
 
@@ -104,7 +104,7 @@ func parseSnapshotName(name string) (uint64, bool) {
 // records, of format version version, and returns the extended slice.
 func appendSnapshotHeader(dst []byte, version uint32, lsn, count uint64) []byte {
 	start := len(dst)
-	dst = append(dst, SnapshotMagic[:]...)
+	dst = append(dst, snapshotMagic[:]...)
 	dst = binary.LittleEndian.AppendUint32(dst, version)
 	dst = binary.LittleEndian.AppendUint32(dst, 0)
 	dst = binary.LittleEndian.AppendUint64(dst, lsn)

@@ -88,7 +88,7 @@ func snapshotImage(t testing.TB, lsn uint64, recs []rec) []byte {
 	t.Helper()
 	m := newSnapMem(t)
 	writeSnapshot(t, m, snapDir, lsn, recs)
-	b, err := m.ReadFile(filepath.Join(snapDir, SnapshotName(lsn)))
+	b, err := m.ReadFile(filepath.Join(snapDir, snapshotName(lsn)))
 	require.NoError(t, err)
 	return b
 }
@@ -126,10 +126,10 @@ func requireCorruptSnapshot(t testing.TB, err error, file string, size int) {
 }
 
 func TestSnapshotName(t *testing.T) {
-	require.Equal(t, "snap-00000000000000000042.hsnap", SnapshotName(42))
-	require.Equal(t, "snap-18446744073709551615.hsnap", SnapshotName(math.MaxUint64))
+	require.Equal(t, "snap-00000000000000000042.hsnap", snapshotName(42))
+	require.Equal(t, "snap-18446744073709551615.hsnap", snapshotName(math.MaxUint64))
 	for _, lsn := range []uint64{0, 1, 42, 1 << 40, math.MaxUint64} {
-		got, ok := parseSnapshotName(SnapshotName(lsn))
+		got, ok := parseSnapshotName(snapshotName(lsn))
 		require.True(t, ok)
 		require.Equal(t, lsn, got)
 	}
@@ -173,16 +173,16 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				fsys, dir := fsc.new(t)
 				lsn := uint64(1000*i + 7)
 				size := writeSnapshot(t, fsys, dir, lsn, rs.recs)
-				wantSize := SnapshotHeaderSize + bodySize(rs.recs) + SnapshotTrailerSize
+				wantSize := snapshotHeaderSize + bodySize(rs.recs) + snapshotTrailerSize
 				require.Equal(t, wantSize, size)
 
-				path := filepath.Join(dir, SnapshotName(lsn))
+				path := filepath.Join(dir, snapshotName(lsn))
 				info, err := fsys.Stat(path)
 				require.NoError(t, err)
 				require.Equal(t, size, info.Size())
 				names, err := fsys.List(dir)
 				require.NoError(t, err)
-				require.Equal(t, []string{SnapshotName(lsn)}, names, "only the snapshot, no temp file")
+				require.Equal(t, []string{snapshotName(lsn)}, names, "only the snapshot, no temp file")
 
 				list, err := listSnapshots(fsys, dir)
 				require.NoError(t, err)
@@ -204,7 +204,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // and that Records stops when yield says so.
 func TestSnapshotRecordsAlias(t *testing.T) {
 	img := snapshotImage(t, 3, []rec{{"k1", "v1"}, {"k2", "v2"}, {"k3", "v3"}})
-	s, err := DecodeSnapshot("x", img)
+	s, err := decodeSnapshot("x", img)
 	require.NoError(t, err)
 	n := 0
 	for k, v := range s.Records {
@@ -231,7 +231,7 @@ func TestSnapshotGoldenV1(t *testing.T) {
 		"1000000000000000" + "7182008a" + "a90bb757" // body length 16, body CRC, trailer CRC
 	got := snapshotImage(t, 7, []rec{{"alpha", ""}, {"", "b"}, {"k", "\xab\xab\xab"}})
 	require.Equal(t, want, hex.EncodeToString(got))
-	s, err := DecodeSnapshot("golden", got)
+	s, err := decodeSnapshot("golden", got)
 	require.NoError(t, err)
 	require.Equal(t, []rec{{"alpha", ""}, {"", "b"}, {"k", "\xab\xab\xab"}}, records(s))
 }
@@ -305,7 +305,7 @@ func TestSnapshotAbort(t *testing.T) {
 	_, err = w.Commit()
 	require.NoError(t, err)
 	w.Abort()
-	s, err := readSnapshot(m, filepath.Join(snapDir, SnapshotName(9)))
+	s, err := readSnapshot(m, filepath.Join(snapDir, snapshotName(9)))
 	require.NoError(t, err)
 	require.Equal(t, []rec{{"a", "b"}}, records(s))
 	_, err = w.Commit()
@@ -316,7 +316,7 @@ func TestSnapshotAbort(t *testing.T) {
 // snapshot, and that a snapshot at an LSN that has one replaces it.
 func TestSnapshotReplaces(t *testing.T) {
 	m := newSnapMem(t)
-	tmp := filepath.Join(snapDir, SnapshotName(4)+tempSuffix)
+	tmp := filepath.Join(snapDir, snapshotName(4)+tempSuffix)
 	f, err := m.Create(tmp)
 	require.NoError(t, err)
 	_, err = f.Write([]byte("stale garbage"))
@@ -326,10 +326,10 @@ func TestSnapshotReplaces(t *testing.T) {
 	writeSnapshot(t, m, snapDir, 4, []rec{{"one", "1"}})
 	names, err := m.List(snapDir)
 	require.NoError(t, err)
-	require.Equal(t, []string{SnapshotName(4)}, names)
+	require.Equal(t, []string{snapshotName(4)}, names)
 
 	writeSnapshot(t, m, snapDir, 4, []rec{{"two", "2"}, {"three", "3"}})
-	s, err := readSnapshot(m, filepath.Join(snapDir, SnapshotName(4)))
+	s, err := readSnapshot(m, filepath.Join(snapDir, snapshotName(4)))
 	require.NoError(t, err)
 	require.Equal(t, []rec{{"two", "2"}, {"three", "3"}}, records(s))
 }
@@ -340,13 +340,13 @@ func TestSnapshotTruncated(t *testing.T) {
 	img := snapshotImage(t, 12, []rec{{"a", "1"}, {"", ""}, {"key", strings.Repeat("v", 200)}})
 	const name = "/db/x.hsnap"
 	for cut := range len(img) {
-		s, err := DecodeSnapshot(name, img[:cut])
+		s, err := decodeSnapshot(name, img[:cut])
 		require.Nil(t, s, "cut at %d", cut)
 		requireCorruptSnapshot(t, err, name, cut)
 	}
-	_, err := DecodeSnapshot(name, append(bytes.Clone(img), 0))
+	_, err := decodeSnapshot(name, append(bytes.Clone(img), 0))
 	requireCorruptSnapshot(t, err, name, len(img)+1)
-	_, err = DecodeSnapshot(name, img)
+	_, err = decodeSnapshot(name, img)
 	require.NoError(t, err)
 }
 
@@ -359,7 +359,7 @@ func TestSnapshotBitFlips(t *testing.T) {
 		for bit := range 8 {
 			b := bytes.Clone(img)
 			b[i] ^= 1 << bit
-			s, err := DecodeSnapshot(name, b)
+			s, err := decodeSnapshot(name, b)
 			require.Nil(t, s, "byte %d bit %d", i, bit)
 			requireCorruptSnapshot(t, err, name, len(b))
 		}
@@ -375,7 +375,7 @@ func fixSnapshotHeader(b []byte) []byte {
 // forgeSnapshot returns a snapshot image with a valid header and trailer
 // around any body.
 func forgeSnapshot(lsn, count uint64, body []byte) []byte {
-	b := appendSnapshotHeader(nil, SnapshotVersion, lsn, count)
+	b := appendSnapshotHeader(nil, snapshotVersion, lsn, count)
 	b = append(b, body...)
 	return appendSnapshotTrailer(b, uint64(len(body)), checksum(body))
 }
@@ -400,13 +400,13 @@ func TestSnapshotHeader(t *testing.T) {
 		{name: "reserved at 12", data: edit(func(b []byte) { b[13] = 1; fixSnapshotHeader(b) })},
 		{name: "reserved at 36", data: edit(func(b []byte) { b[39] = 0x80 })},
 		{name: "magic", data: edit(func(b []byte) { b[7] = 'X'; fixSnapshotHeader(b) })},
-		{name: "segment magic", data: append([]byte(Magic), valid[8:]...)},
-		{name: "name gives another LSN", file: "/db/" + SnapshotName(9), data: valid},
+		{name: "segment magic", data: append([]byte(segmentMagic), valid[8:]...)},
+		{name: "name gives another LSN", file: "/db/" + snapshotName(9), data: valid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := cmpOr(tt.file, "/db/"+SnapshotName(8)+".copy")
-			s, err := DecodeSnapshot(file, tt.data)
+			file := cmpOr(tt.file, "/db/"+snapshotName(8)+".copy")
+			s, err := decodeSnapshot(file, tt.data)
 			require.Nil(t, s)
 			if tt.version {
 				require.ErrorIs(t, err, ErrVersion)
@@ -420,7 +420,7 @@ func TestSnapshotHeader(t *testing.T) {
 			require.Zero(t, ce.Offset)
 		})
 	}
-	s, err := DecodeSnapshot("/db/"+SnapshotName(8), valid)
+	s, err := decodeSnapshot("/db/"+snapshotName(8), valid)
 	require.NoError(t, err, "the name matches")
 	require.Equal(t, uint64(8), s.LSN)
 }
@@ -447,23 +447,23 @@ func TestSnapshotInvalidBody(t *testing.T) {
 	}{
 		{"valid", 1, one, -1, []rec{{"k", "v"}}},
 		{"non-minimal lengths", 2, cat([]byte{0x80, 0x00}, []byte{0x81, 0x00}, []byte("v"), one), -1, []rec{{"", "v"}, {"k", "v"}}},
-		{"body ends early", 2, one, SnapshotHeaderSize + 4, nil},
-		{"no records for one", 1, nil, SnapshotHeaderSize, nil},
-		{"count 2^64-1", math.MaxUint64, one, SnapshotHeaderSize + 4, nil},
-		{"bytes after the records", 1, cat(one, []byte{0}), SnapshotHeaderSize + 4, nil},
-		{"bytes but no records", 0, []byte{0, 0}, SnapshotHeaderSize, nil},
-		{"key length 2^62", 2, cat(one, uv(1<<62), []byte("k")), SnapshotHeaderSize + 4, nil},
-		{"key length one too many", 1, cat(uv(3), []byte("k"), uv(0)), SnapshotHeaderSize, nil},
-		{"value length runs past", 2, cat(one, uv(1), []byte("k"), uv(2), []byte("v")), SnapshotHeaderSize + 4, nil},
-		{"value length 2^64-1", 1, cat(uv(0), uv(math.MaxUint64)), SnapshotHeaderSize, nil},
-		{"length overflows 64 bits", 1, cat(bytes.Repeat([]byte{0xff}, 9), []byte{0x7f}, uv(0)), SnapshotHeaderSize, nil},
-		{"length cut", 2, cat(one, []byte{0x80}), SnapshotHeaderSize + 4, nil},
-		{"value length missing", 2, cat(one, uv(0)), SnapshotHeaderSize + 4, nil},
+		{"body ends early", 2, one, snapshotHeaderSize + 4, nil},
+		{"no records for one", 1, nil, snapshotHeaderSize, nil},
+		{"count 2^64-1", math.MaxUint64, one, snapshotHeaderSize + 4, nil},
+		{"bytes after the records", 1, cat(one, []byte{0}), snapshotHeaderSize + 4, nil},
+		{"bytes but no records", 0, []byte{0, 0}, snapshotHeaderSize, nil},
+		{"key length 2^62", 2, cat(one, uv(1<<62), []byte("k")), snapshotHeaderSize + 4, nil},
+		{"key length one too many", 1, cat(uv(3), []byte("k"), uv(0)), snapshotHeaderSize, nil},
+		{"value length runs past", 2, cat(one, uv(1), []byte("k"), uv(2), []byte("v")), snapshotHeaderSize + 4, nil},
+		{"value length 2^64-1", 1, cat(uv(0), uv(math.MaxUint64)), snapshotHeaderSize, nil},
+		{"length overflows 64 bits", 1, cat(bytes.Repeat([]byte{0xff}, 9), []byte{0x7f}, uv(0)), snapshotHeaderSize, nil},
+		{"length cut", 2, cat(one, []byte{0x80}), snapshotHeaderSize + 4, nil},
+		{"value length missing", 2, cat(one, uv(0)), snapshotHeaderSize + 4, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			img := forgeSnapshot(77, tt.count, tt.body)
-			s, err := DecodeSnapshot("f", img)
+			s, err := decodeSnapshot("f", img)
 			if tt.corruptAt < 0 {
 				require.NoError(t, err)
 				require.Equal(t, tt.want, records(s))
@@ -481,7 +481,7 @@ func TestSnapshotInvalidBody(t *testing.T) {
 	img := forgeSnapshot(77, 1, one)
 	le.PutUint64(img[len(img)-16:], 5)
 	le.PutUint32(img[len(img)-4:], checksum(img[len(img)-16:len(img)-4]))
-	_, err := DecodeSnapshot("f", img)
+	_, err := decodeSnapshot("f", img)
 	requireCorruptSnapshot(t, err, "f", len(img))
 }
 
@@ -501,9 +501,9 @@ func TestSnapshotLyingAllocs(t *testing.T) {
 		}(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := DecodeSnapshot("f", img)
+			_, err := decodeSnapshot("f", img)
 			require.ErrorIs(t, err, ErrCorrupt)
-			allocs := testing.AllocsPerRun(50, func() { _, _ = DecodeSnapshot("f", img) })
+			allocs := testing.AllocsPerRun(50, func() { _, _ = decodeSnapshot("f", img) })
 			require.LessOrEqual(t, allocs, 8.0)
 		})
 	}
@@ -633,7 +633,7 @@ func TestSnapshotFaults(t *testing.T) {
 				"%s: fault at %s: the snapshot is in place exactly when only the directory fsync failed", mode, failed)
 			there(m.Crash(vfs.CrashOptions{}))
 			if mode != "lasting" {
-				_, err := m.Stat(filepath.Join(snapDir, SnapshotName(lsn)+tempSuffix))
+				_, err := m.Stat(filepath.Join(snapDir, snapshotName(lsn)+tempSuffix))
 				require.Error(t, err, "%s: fault at %s: temp file left", mode, failed)
 			}
 		}
@@ -645,7 +645,7 @@ func TestListSnapshots(t *testing.T) {
 	for _, lsn := range []uint64{100, 3, 1 << 40, 20} {
 		writeSnapshot(t, m, snapDir, lsn, []rec{{"k", fmt.Sprint(lsn)}})
 	}
-	for _, name := range []string{SnapshotName(7) + tempSuffix, "snap-5.hsnap", "00000000000000000001.wal", "notes"} {
+	for _, name := range []string{snapshotName(7) + tempSuffix, "snap-5.hsnap", "00000000000000000001.wal", "notes"} {
 		f, err := m.Create(filepath.Join(snapDir, name))
 		require.NoError(t, err)
 		require.NoError(t, f.Close())
@@ -654,7 +654,7 @@ func TestListSnapshots(t *testing.T) {
 	require.NoError(t, err)
 	var lsns []uint64
 	for _, s := range list {
-		require.Equal(t, filepath.Join(snapDir, SnapshotName(s.LSN)), s.Path)
+		require.Equal(t, filepath.Join(snapDir, snapshotName(s.LSN)), s.Path)
 		lsns = append(lsns, s.LSN)
 	}
 	require.Equal(t, []uint64{3, 20, 100, 1 << 40}, lsns)
@@ -670,8 +670,8 @@ func TestCleanSnapshotTemps(t *testing.T) {
 	m := newSnapMem(t)
 	writeSnapshot(t, m, snapDir, 9, []rec{{"k", "v"}})
 	files := []string{
-		SnapshotName(7) + tempSuffix, SnapshotName(9) + tempSuffix, // removed
-		"other.tmp", "snap-12.hsnap.tmp", SnapshotName(8) + ".tmp.tmp", "00000000000000000001.wal.tmp", "notes", // kept
+		snapshotName(7) + tempSuffix, snapshotName(9) + tempSuffix, // removed
+		"other.tmp", "snap-12.hsnap.tmp", snapshotName(8) + ".tmp.tmp", "00000000000000000001.wal.tmp", "notes", // kept
 	}
 	for _, name := range files {
 		f, err := m.Create(filepath.Join(snapDir, name))
@@ -687,7 +687,7 @@ func TestCleanSnapshotTemps(t *testing.T) {
 	removed, err := cleanSnapshotTemps(&vfs.Faulty{FS: m, Inject: in.Inject}, snapDir)
 	require.NoError(t, err)
 	require.Equal(t, 2, removed)
-	want := []string{"00000000000000000001.wal.tmp", "notes", "other.tmp", SnapshotName(8) + ".tmp.tmp", "snap-12.hsnap.tmp", SnapshotName(9)}
+	want := []string{"00000000000000000001.wal.tmp", "notes", "other.tmp", snapshotName(8) + ".tmp.tmp", "snap-12.hsnap.tmp", snapshotName(9)}
 	for _, fsys := range []vfs.FS{m, m.Crash(vfs.CrashOptions{})} { // the removals are durable
 		names, err := fsys.List(snapDir)
 		require.NoError(t, err)
@@ -728,7 +728,7 @@ func TestPruneSnapshots(t *testing.T) {
 			for _, lsn := range lsns {
 				writeSnapshot(t, m, snapDir, lsn, []rec{{"k", fmt.Sprint(lsn)}})
 			}
-			f, err := m.Create(filepath.Join(snapDir, SnapshotName(1)+tempSuffix))
+			f, err := m.Create(filepath.Join(snapDir, snapshotName(1)+tempSuffix))
 			require.NoError(t, err)
 			require.NoError(t, f.Close())
 
@@ -736,7 +736,7 @@ func TestPruneSnapshots(t *testing.T) {
 			require.NoError(t, err)
 			var wantPaths []string
 			for _, lsn := range tt.removed {
-				wantPaths = append(wantPaths, filepath.Join(snapDir, SnapshotName(lsn)))
+				wantPaths = append(wantPaths, filepath.Join(snapDir, snapshotName(lsn)))
 			}
 			require.Equal(t, wantPaths, removed)
 			for _, fsys := range []vfs.FS{m, m.Crash(vfs.CrashOptions{})} { // the removals are durable
@@ -748,7 +748,7 @@ func TestPruneSnapshots(t *testing.T) {
 				}
 				require.Equal(t, lsns[len(tt.removed):], kept)
 			}
-			_, err = m.Stat(filepath.Join(snapDir, SnapshotName(1)+tempSuffix))
+			_, err = m.Stat(filepath.Join(snapDir, snapshotName(1)+tempSuffix))
 			require.NoError(t, err, "a temp file is not a snapshot to prune")
 		})
 	}

@@ -38,13 +38,13 @@ type SnapshotWriter struct {
 }
 
 // CreateSnapshot starts the snapshot at LSN lsn of count records in dir: it
-// creates dir/SnapshotName(lsn)+".tmp", removing first a stale file of that
+// creates dir/snapshotName(lsn)+".tmp", removing first a stale file of that
 // name (the remains of an earlier attempt), writes the header, and returns a
 // writer that expects exactly count calls to Add. A snapshot committed under
 // the same name replaces the one there, if any (both are the image of the
 // store at the same LSN).
 func CreateSnapshot(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter, error) {
-	final := filepath.Join(dir, SnapshotName(lsn))
+	final := filepath.Join(dir, snapshotName(lsn))
 	tmp := final + tempSuffix
 	f, err := fsys.Create(tmp)
 	if errors.Is(err, fs.ErrExist) {
@@ -56,7 +56,7 @@ func CreateSnapshot(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter
 	if err != nil {
 		return nil, fmt.Errorf("journal: create snapshot %s: %w", tmp, err)
 	}
-	if _, err := f.Write(appendSnapshotHeader(nil, SnapshotVersion, lsn, count)); err != nil {
+	if _, err := f.Write(appendSnapshotHeader(nil, snapshotVersion, lsn, count)); err != nil {
 		f.Close()
 		fsys.Remove(tmp)
 		return nil, fmt.Errorf("journal: write snapshot %s: %w", tmp, err)
@@ -160,7 +160,7 @@ func (w *SnapshotWriter) discard() {
 
 // Commit finishes the snapshot and puts it in place: it checks that exactly
 // count records were added, writes the trailer, fsyncs and closes the
-// temporary file, renames it to dir/SnapshotName(lsn), and fsyncs dir. It
+// temporary file, renames it to dir/snapshotName(lsn), and fsyncs dir. It
 // returns the size of the file.
 //
 // On error the temporary file is removed (best effort) and no file is left
@@ -180,7 +180,7 @@ func (w *SnapshotWriter) Commit() (int64, error) {
 	if w.added != w.count {
 		return 0, w.fail(fmt.Errorf("journal: snapshot %s: %d records added, %d promised", w.tmp, w.added, w.count))
 	}
-	size := int64(SnapshotHeaderSize + w.body + SnapshotTrailerSize)
+	size := int64(snapshotHeaderSize + w.body + snapshotTrailerSize)
 	w.flush()
 	if w.err != nil {
 		return 0, w.err

@@ -152,7 +152,7 @@ func frameSynced(t testing.TB, data []byte) []uint64 {
 	var synced []uint64
 	offs := frameOffsets(t, data)
 	for _, off := range offs[:len(offs)-1] {
-		f, _, err := DecodeFrame(data[off:])
+		f, _, err := decodeFrame(data[off:])
 		require.NoError(t, err)
 		synced = append(synced, f.Synced)
 	}
@@ -181,7 +181,7 @@ func TestWritesGoOnDuringFsync(t *testing.T) {
 	for lsn := uint64(3); lsn <= 5; lsn++ {
 		require.NoError(t, put(t, j.Journal, lsn, lsn, false))
 	}
-	scan, err := ScanSegment(seg, readFile(t, seg), true, 1)
+	scan, err := scanSegment(seg, readFile(t, seg), true, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, 5, scan.Entries)
 	require.False(t, ws.settled(), "settled before its fsync completed")
@@ -196,7 +196,7 @@ func TestWritesGoOnDuringFsync(t *testing.T) {
 	// Frames 1 to 4 were written before any fsync completed; frame 5
 	// after the held one, which it records.
 	got := frameSynced(t, readFile(t, seg))
-	require.Equal(t, []uint64{HeaderSize, HeaderSize, HeaderSize, HeaderSize, HeaderSize, uint64(synced)}, got[:6])
+	require.Equal(t, []uint64{segmentHeaderSize, segmentHeaderSize, segmentHeaderSize, segmentHeaderSize, segmentHeaderSize, uint64(synced)}, got[:6])
 	re := open(t, vfs.OS, dir, Options{})
 	requireEntries(t, 1, 6, re.replayed)
 }
@@ -293,7 +293,7 @@ func TestSyncedBatchesWrittenTogether(t *testing.T) {
 	require.NoError(t, first.wait(t))
 	g.waitEntered(t)
 	require.Equal(t, int64(2), g.writes.Load(), "one write for all that was held")
-	scan, err := ScanSegment(segPath(dir, 1), readFile(t, segPath(dir, 1)), true, 1)
+	scan, err := scanSegment(segPath(dir, 1), readFile(t, segPath(dir, 1)), true, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, 1+n, scan.Entries)
 	g.hold.Store(false)
@@ -384,7 +384,7 @@ func TestFailedBackgroundFsync(t *testing.T) {
 	// entries.
 	data := readFile(t, seg)
 	offs := frameOffsets(t, data)
-	f, _, err := DecodeFrame(data[offs[len(offs)-2]:])
+	f, _, err := decodeFrame(data[offs[len(offs)-2]:])
 	require.NoError(t, err)
 	require.NotEmpty(t, f.Entries)
 	re := open(t, vfs.OS, dir, Options{})
@@ -432,7 +432,7 @@ func TestRotationDuringFsync(t *testing.T) {
 
 	// The full segment was fsynced whole before it was closed (its own
 	// frames could not record that), the new one records its own fsyncs.
-	old, err := ScanSegment(segPath(dir, 1), readFile(t, segPath(dir, 1)), false, 1)
+	old, err := scanSegment(segPath(dir, 1), readFile(t, segPath(dir, 1)), false, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, lsn-1, old.Entries)
 	re := open(t, vfs.OS, dir, Options{})
@@ -479,9 +479,9 @@ func TestCloseWaitsForFsync(t *testing.T) {
 
 	data := readFile(t, segPath(dir, 1))
 	offs := frameOffsets(t, data)
-	f, _, err := DecodeFrame(data[offs[len(offs)-2]:])
+	f, _, err := decodeFrame(data[offs[len(offs)-2]:])
 	require.NoError(t, err)
-	require.Equal(t, Frame{Type: FrameEntries, FirstLSN: 5, Synced: uint64(offs[len(offs)-2])}, f)
+	require.Equal(t, decodedFrame{Type: frameEntries, FirstLSN: 5, Synced: uint64(offs[len(offs)-2])}, f)
 	re := open(t, vfs.OS, dir, Options{})
 	requireEntries(t, 1, 4, re.replayed)
 }
@@ -522,8 +522,8 @@ func TestTickerStartsOneFsync(t *testing.T) {
 // settles.
 func TestSyncerStateMachine(t *testing.T) {
 	f := &memFile{name: "x.wal"}
-	f.Write(AppendSegmentHeader(nil, 1))
-	w := &writer{f: f, size: HeaderSize, synced: HeaderSize, recorded: HeaderSize, next: 1, segmentSize: 1 << 20, sy: newSyncer()}
+	f.Write(appendSegmentHeader(nil, 1))
+	w := &writer{f: f, size: segmentHeaderSize, synced: segmentHeaderSize, recorded: segmentHeaderSize, next: 1, segmentSize: 1 << 20, sy: newSyncer()}
 	msg := func(b *handoff.Parcel) []message { return []message{{b: b}} }
 	requested := func() (syncReq, bool) {
 		select {
@@ -597,7 +597,7 @@ func TestSyncerStateMachine(t *testing.T) {
 	w.Handle(msg(&handoff.Parcel{Entries: entries(7, 7)})) // no waiter: written at once
 	require.Equal(t, writes+1, f.writes)
 	require.Empty(t, w.held)
-	scan, err := ScanSegment(f.name, f.data.Bytes(), true, 1)
+	scan, err := scanSegment(f.name, f.data.Bytes(), true, 1)
 	require.NoError(t, err)
 	requireEntries(t, 1, 7, scan.Entries)
 	h4 := newWaiter()

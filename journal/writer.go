@@ -57,7 +57,7 @@ var (
 )
 
 // maxKeptBuf is the largest encoding buffer kept between writes.
-const maxKeptBuf = 2 * SplitPayload
+const maxKeptBuf = 2 * splitPayload
 
 // Handle collects the result of an fsync that has completed, writes the
 // entries of the parcels among ms with one write, settles their AfterWrite
@@ -88,7 +88,7 @@ func (w *writer) Handle(ms []message) {
 // Limits on what mayHold keeps unwritten.
 const (
 	maxHeld      = 1024         // parcels
-	maxHeldBytes = SplitPayload // entry bytes
+	maxHeldBytes = splitPayload // entry bytes
 )
 
 // mayHold appends bs to the held parcels and reports true if all of them
@@ -158,7 +158,7 @@ func (w *writer) handle(bs []*handoff.Parcel) {
 			return
 		}
 		w.handleGroup(bs[:i+1])
-		if w.err == nil && w.size > HeaderSize {
+		if w.err == nil && w.size > segmentHeaderSize {
 			w.rotate() // a failure makes the journal read-only, and settles the waiters
 		}
 		bs = bs[i+1:]
@@ -243,7 +243,7 @@ func (w *writer) mark() {
 	if w.recorded >= w.synced {
 		return
 	}
-	w.buf = AppendFrame(w.buf[:0], w.next, uint64(w.synced), nil)
+	w.buf = appendFrame(w.buf[:0], w.next, uint64(w.synced), nil)
 	if err := w.writeBuf(); err != nil {
 		return
 	}
@@ -316,7 +316,7 @@ func (w *writer) write(bs []*handoff.Parcel) error {
 }
 
 // encode fills w.buf with the frames for the entries of bs. All of them go
-// in one frame unless its payload would pass SplitPayload: then a parcel that
+// in one frame unless its payload would pass splitPayload: then a parcel that
 // does not fit starts a new frame, and a parcel too big for a frame of its own
 // is split between entries.
 func (w *writer) encode(bs []*handoff.Parcel) {
@@ -327,7 +327,7 @@ func (w *writer) encode(bs []*handoff.Parcel) {
 	size := payloadOverhead // payload bytes of ents, bounded from above
 	flush := func() {
 		if len(ents) > 0 {
-			buf = AppendFrame(buf, first, synced, ents)
+			buf = appendFrame(buf, first, synced, ents)
 			first += uint64(len(ents))
 			clear(ents)
 			ents = ents[:0]
@@ -339,12 +339,12 @@ func (w *writer) encode(bs []*handoff.Parcel) {
 		for _, e := range b.Entries {
 			bsize += entrySize(e.Data)
 		}
-		if size+bsize > SplitPayload {
+		if size+bsize > splitPayload {
 			flush()
 		}
 		for _, e := range b.Entries {
 			es := entrySize(e.Data)
-			if size+es > SplitPayload {
+			if size+es > splitPayload {
 				flush()
 			}
 			ents = append(ents, e.Data)
@@ -397,7 +397,7 @@ func (w *writer) rotate() error {
 	if err != nil {
 		return w.fail("rotate", err)
 	}
-	w.f, w.size, w.synced, w.recorded = f, HeaderSize, HeaderSize, HeaderSize
+	w.f, w.size, w.synced, w.recorded = f, segmentHeaderSize, segmentHeaderSize, segmentHeaderSize
 	return nil
 }
 

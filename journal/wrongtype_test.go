@@ -33,7 +33,7 @@ func TestWrongTypeNamedLikeLogFile(t *testing.T) {
 		kinds["fifo"] = func(t *testing.T, path string) { require.NoError(t, syscall.Mkfifo(path, 0o600)) }
 	}
 	for kind, make := range kinds {
-		for _, name := range []string{segmentName(1), segmentName(100), SnapshotName(4)} {
+		for _, name := range []string{segmentName(1), segmentName(100), snapshotName(4)} {
 			t.Run(kind+"/"+name, func(t *testing.T) {
 				dir := writeLog(t, 8, true, Options{})
 				if name == segmentName(1) {
@@ -49,7 +49,7 @@ func TestWrongTypeNamedLikeLogFile(t *testing.T) {
 					_, err = Repair(vfs.OS, dir, RepairOptions{DryRun: dry, Restore: restore})
 					requireCorruptPath(t, err, path)
 				}
-				if name == SnapshotName(4) {
+				if name == snapshotName(4) {
 					_, err = PruneSnapshots(vfs.OS, dir, 1, 10)
 				} else {
 					_, err = listSegments(vfs.OS, dir)

@@ -92,16 +92,16 @@ func EncodeSet(key string, value []byte) (data, stored []byte) {
 	return encodeSimple(OpSet, key, value)
 }
 
-// DecodeCommand parses a journaled key-value command. It never panics on bad
+// decodeCommand parses a journaled key-value command. It never panics on bad
 // input. The value is a copy: the command does not alias b.
-func DecodeCommand(b []byte) (Command, error) {
+func decodeCommand(b []byte) (Command, error) {
 	if c, ok := decodeSimple(b); ok {
 		return c, nil
 	}
 	return decodeCBOR(b)
 }
 
-// decodeCBOR is DecodeCommand's general path.
+// decodeCBOR is decodeCommand's general path.
 func decodeCBOR(b []byte) (Command, error) {
 	var c Command
 	if err := cmdDec.Unmarshal(b, &c); err != nil {

@@ -187,7 +187,7 @@ func TestEncodeBatchLengths(t *testing.T) {
 		got, err := EncodeCommand(c)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "%d mutations", n)
-		back, err := DecodeCommand(got)
+		back, err := decodeCommand(got)
 		require.NoError(t, err)
 		require.Equal(t, c, back)
 	}

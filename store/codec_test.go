@@ -194,5 +194,5 @@ func TestDecodeCommandGarbage(t *testing.T) {
 	}
 }
 
-// The fuzz target for DecodeCommand lives in the fuzz package, with the
-// other decoders' targets and a committed corpus.
+// The fuzz target for DecodeCommand, FuzzDecodeCommand, is in
+// fuzz_command_test.go, with its committed corpus under testdata/fuzz.

@@ -27,7 +27,11 @@
 // the engine snapshots), kv.go (the key-value machine), image.go (its
 // images and folding them back), codec.go and codec_fast.go (the journal
 // format of its commands), emptykey.go (the key-value engine that refuses
-// the empty key from disk), errors.go (the sentinel errors).
+// the empty key from disk), errors.go (the sentinel errors). The decoder of
+// journaled commands, which reads bytes from disk, is fuzzed beside it
+// (FuzzDecodeCommand in fuzz_command_test.go, with its corpus in
+// testdata/fuzz, and the fast path's targets in codec_fast_test.go);
+// internal/fuzzkit states the method.
 //
 // # Threading
 //

@@ -20,10 +20,10 @@ func NewKVEngine(kv *KV) *Engine[Command, Query, Result] {
 	return New[Command, Query, Result](nonEmptyKV{kv}, decodeNonEmpty, 0)
 }
 
-// decodeNonEmpty decodes a journaled key-value command as DecodeCommand
+// decodeNonEmpty decodes a journaled key-value command as decodeCommand
 // does, refusing one that sets or deletes the empty key.
 func decodeNonEmpty(b []byte) (Command, error) {
-	c, err := DecodeCommand(b)
+	c, err := decodeCommand(b)
 	if err != nil {
 		return c, err
 	}

@@ -14,7 +14,7 @@ import (
 // journal entries, as a store does on open.
 func Example() {
 	ctx := context.Background()
-	e := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
+	e := store.NewKVEngine(store.NewKV(0))
 	e.Start(nil, actor.Options{})
 
 	// Callers encode their commands; the engine journals the bytes as given.
@@ -43,7 +43,7 @@ func Example() {
 		panic(err)
 	}
 
-	again := store.New[store.Command, store.Query, store.Result](store.NewKV(0), store.DecodeCommand, 0)
+	again := store.NewKVEngine(store.NewKV(0))
 	for _, en := range journal {
 		if err := again.Replay(en); err != nil {
 			panic(err)

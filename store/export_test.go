@@ -36,3 +36,7 @@ func SharedImages(kv *KV) int { return kv.shared }
 
 // Size returns the number of keys kv holds.
 func Size(kv *KV) int { return kv.size() }
+
+// DecodeCommand parses a journaled key-value command (decodeCommand), for
+// the external tests that build engines with New or check the codec.
+var DecodeCommand = decodeCommand

@@ -20,7 +20,7 @@ const (
 	// the bytes Old. It is never journaled: a caller that journals passes
 	// the encoding of the equivalent OpSet as the command's data, so the
 	// journal records what happened and replay never meets OpCAS.
-	// DecodeCommand refuses it.
+	// decodeCommand refuses it.
 	OpCAS Op = 5
 
 	// OpSetAbsent sets Key to Value only if Key is absent. Like OpCAS it

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hurrahdb/hurrah"
+	"github.com/hurrahdb/hurrah/internal/testkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
 )
@@ -59,18 +60,12 @@ func damage(t *testing.T, seg string) (int64, uint64) {
 	t.Helper()
 	b, err := os.ReadFile(seg)
 	require.NoError(t, err)
-	var offs []int
-	var lsns []uint64
-	for off := journal.HeaderSize; off < len(b); {
-		f, n, err := journal.DecodeFrame(b[off:])
-		require.NoError(t, err)
-		offs, lsns = append(offs, off), append(lsns, f.FirstLSN)
-		off += n
-	}
-	i := len(offs) / 2
-	b[offs[i]+journal.FrameHeaderSize+1] ^= 0x20
+	frames, err := testkit.Frames(b)
+	require.NoError(t, err)
+	f := frames[len(frames)/2]
+	b[f.Off+testkit.FrameHeaderSize+1] ^= 0x20
 	require.NoError(t, os.WriteFile(seg, b, 0o644))
-	return int64(offs[i]), lsns[i]
+	return f.Off, f.FirstLSN
 }
 
 // image returns every file in dir with its contents.
@@ -240,7 +235,7 @@ func snapStore(t *testing.T, before int, more []int, after int) (string, []uint6
 }
 
 // snapPath is the path of the snapshot at lsn in dir.
-func snapPath(dir string, lsn uint64) string { return filepath.Join(dir, journal.SnapshotName(lsn)) }
+func snapPath(dir string, lsn uint64) string { return filepath.Join(dir, testkit.SnapshotName(lsn)) }
 
 // segmentsOf lists the segments of dir, oldest first.
 func segmentsOf(t *testing.T, dir string) []string {
@@ -273,7 +268,7 @@ func TestRepairCommandCheckCompacted(t *testing.T) {
 	s := snaps[0]
 	segs := segmentsOf(t, dir)
 	require.Equal(t, fmt.Sprintf("%020d.wal", s+1), filepath.Base(segs[0]), "the snapshot compacted the journal")
-	size := len(image(t, dir)[journal.SnapshotName(s)])
+	size := len(image(t, dir)[testkit.SnapshotName(s)])
 	before := image(t, dir)
 
 	status, out, errOut := runT("check", dir)
@@ -281,7 +276,7 @@ func TestRepairCommandCheckCompacted(t *testing.T) {
 	for _, want := range []string{
 		"snapshots:  1\n",
 		fmt.Sprintf("  %s: LSN %d, %d records, %d bytes: sound, restored by opening the store\n", snapPath(dir, s), s, s, size),
-		fmt.Sprintf("restore:    %s, at LSN %d\n", journal.SnapshotName(s), s),
+		fmt.Sprintf("restore:    %s, at LSN %d\n", testkit.SnapshotName(s), s),
 		fmt.Sprintf("journal:    starts at LSN %d: it reaches back to the snapshot\n", s+1),
 		"segments:   " + strconv.Itoa(len(segs)) + "\n",
 		"records:    30\n",
@@ -310,7 +305,7 @@ func TestRepairCommandCompactedDamage(t *testing.T) {
 	status, out, errOut := runT("check", dir)
 	require.Equal(t, exitDamaged, status, errOut)
 	require.Contains(t, out, fmt.Sprintf("corruption: %s at offset %d: ", segs[k], x))
-	require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d (after a repair)\n", journal.SnapshotName(snaps[0]), snaps[0]))
+	require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d (after a repair)\n", testkit.SnapshotName(snaps[0]), snaps[0]))
 	require.Contains(t, out, fmt.Sprintf("journal:    starts at LSN %d (after a repair): it reaches back to the snapshot\n", snaps[0]+1))
 	require.Contains(t, out, fmt.Sprintf("the records after LSN %d would be lost", lsn-1))
 
@@ -330,8 +325,8 @@ func TestRepairCommandCheckSnapshots(t *testing.T) {
 		dir, snaps := snapStore(t, 40, nil, 30)
 		// A damaged snapshot newer than the real one: opening the store
 		// passes over it, and the journal reaches back to the real one.
-		b := image(t, dir)[journal.SnapshotName(snaps[0])]
-		b[journal.SnapshotHeaderSize+2] ^= 0x01
+		b := image(t, dir)[testkit.SnapshotName(snaps[0])]
+		b[testkit.SnapshotHeaderSize+2] ^= 0x01
 		bad := snapPath(dir, snaps[0]+10)
 		require.NoError(t, os.WriteFile(bad, b, 0o644))
 		before := image(t, dir)
@@ -341,7 +336,7 @@ func TestRepairCommandCheckSnapshots(t *testing.T) {
 		require.Contains(t, out, "snapshots:  2\n")
 		require.Regexp(t, fmt.Sprintf(`  %s: LSN %d, %d bytes: corrupt at offset \d+: .* \(opening the store passes over it\)\n`,
 			bad, snaps[0]+10, len(b)), out)
-		require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d\n", journal.SnapshotName(snaps[0]), snaps[0]))
+		require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d\n", testkit.SnapshotName(snaps[0]), snaps[0]))
 		require.Contains(t, out, "status:     sound\n")
 
 		status, out, errOut = runT("repair", dir)
@@ -368,7 +363,7 @@ func TestRepairCommandCheckSnapshots(t *testing.T) {
 		require.Equal(t, exitDamaged, status, errOut)
 		require.Contains(t, out, fmt.Sprintf("  %s: LSN %d, 2 records, %d bytes: does not restore: ", bad, snaps[0]+10, size))
 		require.Contains(t, out, "(opening the store fails on it)\n")
-		require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d (after a repair)\n", journal.SnapshotName(snaps[0]), snaps[0]))
+		require.Contains(t, out, fmt.Sprintf("restore:    %s, at LSN %d (after a repair)\n", testkit.SnapshotName(snaps[0]), snaps[0]))
 		require.Contains(t, out, fmt.Sprintf("corruption: %s at offset 0: restoring the snapshot failed: ", bad))
 		require.Contains(t, out, fmt.Sprintf("repair would set aside snapshots:\n  %s from offset 0, %d bytes -> %s.corrupt\n", bad, size, bad))
 		require.Contains(t, out, "lost:       no record\n")
@@ -387,7 +382,7 @@ func TestRepairCommandCheckSnapshots(t *testing.T) {
 		newest := snapPath(dir, snaps[1])
 		b, err := os.ReadFile(newest)
 		require.NoError(t, err)
-		b[journal.SnapshotHeaderSize+2] ^= 0x01
+		b[testkit.SnapshotHeaderSize+2] ^= 0x01
 		require.NoError(t, os.WriteFile(newest, b, 0o644))
 		before := image(t, dir)
 
@@ -450,8 +445,8 @@ func TestPruneCommand(t *testing.T) {
 // are all damaged.
 func TestPruneCommandKeepsRestored(t *testing.T) {
 	dir, snaps := snapStore(t, 40, nil, 30)
-	b := image(t, dir)[journal.SnapshotName(snaps[0])]
-	b[journal.SnapshotHeaderSize+2] ^= 0x01
+	b := image(t, dir)[testkit.SnapshotName(snaps[0])]
+	b[testkit.SnapshotHeaderSize+2] ^= 0x01
 	bad := snapPath(dir, snaps[0]+10)
 	require.NoError(t, os.WriteFile(bad, b, 0o644))
 	before := image(t, dir)

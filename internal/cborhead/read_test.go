@@ -1,36 +1,18 @@
 package cborhead
 
 import (
-	"encoding/binary"
 	"math"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/internal/fuzzkit"
 )
 
 // headValues are arguments at and around every boundary between head
 // lengths.
 var headValues = []uint64{0, 1, 23, 24, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 0x100000000, math.MaxUint64}
-
-// appendHeadOf appends a head of the given major type whose argument v takes
-// size bytes after the initial byte (0 for an argument under 24), whether
-// or not that is the shortest form.
-func appendHeadOf(dst []byte, major byte, v uint64, size int) []byte {
-	m := major << 5
-	switch size {
-	case 0:
-		return append(dst, m|byte(v))
-	case 1:
-		return append(dst, m|24, byte(v))
-	case 2:
-		return binary.BigEndian.AppendUint16(append(dst, m|25), uint16(v))
-	case 4:
-		return binary.BigEndian.AppendUint32(append(dst, m|26), uint32(v))
-	default:
-		return binary.BigEndian.AppendUint64(append(dst, m|27), v)
-	}
-}
 
 // fits reports whether v can be written with an argument of size bytes.
 func fits(v uint64, size int) bool {
@@ -50,12 +32,12 @@ func TestReadMatchesLibrary(t *testing.T) {
 			if !fits(v, size) {
 				continue
 			}
-			b := appendHeadOf(nil, Uint, v, size)
+			b := fuzzkit.Head(nil, Uint, v, size)
 			var want uint64
 			require.NoError(t, cbor.Unmarshal(b, &want), "%x", b)
 			require.Equal(t, v, want, "%x", b)
 			for _, major := range []byte{Uint, Bytes, Array} {
-				h := appendHeadOf(nil, major, v, size)
+				h := fuzzkit.Head(nil, major, v, size)
 				got, arg, n, err := Read(append(h, 0xf6)) // something follows
 				require.NoError(t, err, "%x", h)
 				require.Equal(t, major, got, "%x", h)
@@ -89,7 +71,7 @@ func TestReadBytesMatchesLibrary(t *testing.T) {
 			if !fits(v, size) {
 				continue
 			}
-			b := appendHeadOf(nil, Bytes, v, size)
+			b := fuzzkit.Head(nil, Bytes, v, size)
 			b = append(b, make([]byte, v)...)
 			var want []byte
 			require.NoError(t, cbor.Unmarshal(b, &want))
@@ -108,7 +90,7 @@ func TestReadRefuses(t *testing.T) {
 	_, _, _, err := Read(nil)
 	require.ErrorIs(t, err, ErrEnd)
 	for _, size := range []int{1, 2, 4, 8} {
-		h := appendHeadOf(nil, Array, 0, size)
+		h := fuzzkit.Head(nil, Array, 0, size)
 		for cut := 1; cut < len(h); cut++ {
 			major, arg, n, err := Read(h[:cut])
 			require.ErrorIs(t, err, ErrTruncated, "%x", h[:cut])
@@ -116,7 +98,7 @@ func TestReadRefuses(t *testing.T) {
 			require.Zero(t, arg)
 			require.Zero(t, n)
 			var v uint64
-			require.Error(t, cbor.Unmarshal(appendHeadOf(nil, Uint, 0, size)[:cut], &v))
+			require.Error(t, cbor.Unmarshal(fuzzkit.Head(nil, Uint, 0, size)[:cut], &v))
 		}
 	}
 	for ai := byte(28); ai <= 31; ai++ {

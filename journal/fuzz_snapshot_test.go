@@ -1,4 +1,4 @@
-package fuzz_test
+package journal
 
 import (
 	"bytes"
@@ -10,22 +10,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hurrahdb/hurrah/internal/fuzzkit"
 	"github.com/hurrahdb/hurrah/internal/vfs"
-	"github.com/hurrahdb/hurrah/journal"
 )
 
-// snapshotName is the name the target decodes under: not a snapshot name,
+// fuzzSnapshotPath is the name the target decodes under: not a snapshot name,
 // so that the name puts no constraint on the LSN.
-const snapshotName = "/d/fuzz.hsnap"
+const fuzzSnapshotPath = "/d/fuzz.hsnap"
 
 // snapRec is one snapshot record.
 type snapRec struct{ key, value []byte }
 
-// buildSnapshot writes the snapshot of recs at lsn with journal.CreateSnapshot
+// buildSnapshot writes the snapshot of recs at lsn with CreateSnapshot
 // on a fresh vfs.Mem and returns its image and the size Commit reported.
 func buildSnapshot(lsn uint64, recs []snapRec) ([]byte, int64, error) {
 	m := vfs.NewMem()
-	w, err := journal.CreateSnapshot(m, "/", lsn, uint64(len(recs)))
+	w, err := CreateSnapshot(m, "/", lsn, uint64(len(recs)))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -39,7 +39,7 @@ func buildSnapshot(lsn uint64, recs []snapRec) ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	b, err := m.ReadFile(path.Join("/", journal.SnapshotName(lsn)))
+	b, err := m.ReadFile(path.Join("/", snapshotName(lsn)))
 	return b, size, err
 }
 
@@ -57,7 +57,7 @@ func mustSnapshot(lsn uint64, recs ...snapRec) []byte {
 // trailer's body length, body checksum and own checksum too.
 func fixSnapshot(b []byte) []byte {
 	b = bytes.Clone(b)
-	const h, tr = journal.SnapshotHeaderSize, journal.SnapshotTrailerSize
+	const h, tr = snapshotHeaderSize, snapshotTrailerSize
 	if len(b) < h {
 		return b
 	}
@@ -74,30 +74,30 @@ func fixSnapshot(b []byte) []byte {
 
 // forgeSnapshot returns a snapshot image of the given version, LSN and
 // count around any body, all its checksums right.
-func forgeSnapshot(version uint32, lsn, count uint64, body []byte) []byte {
-	b := append([]byte{}, journal.SnapshotMagic[:]...)
+func forgeSnapshotV(version uint32, lsn, count uint64, body []byte) []byte {
+	b := append([]byte{}, snapshotMagic[:]...)
 	b = le.AppendUint32(b, version)
 	b = le.AppendUint32(b, 0)
 	b = le.AppendUint64(b, lsn)
 	b = le.AppendUint64(b, count)
 	b = append(b, make([]byte, 8)...)
 	b = append(b, body...)
-	return fixSnapshot(append(b, make([]byte, journal.SnapshotTrailerSize)...))
+	return fixSnapshot(append(b, make([]byte, snapshotTrailerSize)...))
 }
 
 // validSnapshotHeader reports whether b starts with a snapshot header that
 // passes its checksum, and returns its version.
 func validSnapshotHeader(b []byte) (uint32, bool) {
-	if len(b) < journal.SnapshotHeaderSize || [8]byte(b[:8]) != journal.SnapshotMagic {
+	if len(b) < snapshotHeaderSize || [8]byte(b[:8]) != snapshotMagic {
 		return 0, false
 	}
 	return le.Uint32(b[8:12]), crc(b[:32]) == le.Uint32(b[32:36])
 }
 
-// checkDecodeSnapshot checks DecodeSnapshot on b. It must not panic. An
+// checkDecodeSnapshot checks decodeSnapshot on b. It must not panic. An
 // error is ErrCorrupt (a *CorruptError naming the file, at an offset
 // within b) or ErrVersion, never both, and ErrVersion only for a header
-// that verifies and gives a version above SnapshotVersion; no Snapshot
+// that verifies and gives a version above snapshotVersion; no Snapshot
 // comes with it. A decoded snapshot gives the header's LSN and count and
 // the image's size, yields exactly Count records, clipped slices of the
 // image that fill its body exactly, and stops when told; the same bytes decode under their own snapshot name and not under
@@ -105,43 +105,43 @@ func validSnapshotHeader(b []byte) (uint32, bool) {
 // file no longer than b (the same bytes if as long: b then used the
 // shortest lengths) that decodes to the same LSN, count and records.
 func checkDecodeSnapshot(t *testing.T, b []byte) {
-	s, err := journal.DecodeSnapshot(snapshotName, b)
+	s, err := decodeSnapshot(fuzzSnapshotPath, b)
 	if err != nil {
 		if s != nil {
 			t.Fatalf("error %v with a snapshot", err)
 		}
-		corrupt, version := errors.Is(err, journal.ErrCorrupt), errors.Is(err, journal.ErrVersion)
+		corrupt, version := errors.Is(err, ErrCorrupt), errors.Is(err, ErrVersion)
 		switch {
 		case corrupt == version:
 			t.Fatalf("error %v: ErrCorrupt %v, ErrVersion %v; want exactly one", err, corrupt, version)
 		case version:
-			if v, ok := validSnapshotHeader(b); !ok || v <= journal.SnapshotVersion {
+			if v, ok := validSnapshotHeader(b); !ok || v <= snapshotVersion {
 				t.Fatalf("ErrVersion (%v) for a header that does not verify or has version %d", err, v)
 			}
-			if !strings.Contains(err.Error(), snapshotName) {
+			if !strings.Contains(err.Error(), fuzzSnapshotPath) {
 				t.Fatalf("ErrVersion does not name the file: %v", err)
 			}
 		default:
-			var ce *journal.CorruptError
-			if !errors.As(err, &ce) || ce.File != snapshotName || ce.Offset < 0 || ce.Offset > int64(len(b)) {
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.File != fuzzSnapshotPath || ce.Offset < 0 || ce.Offset > int64(len(b)) {
 				t.Fatalf("corruption %v is not a *CorruptError naming the file at an offset within %d bytes", err, len(b))
 			}
 		}
 		return
 	}
 
-	if s.Path != snapshotName || s.Size != int64(len(b)) {
+	if s.Path != fuzzSnapshotPath || s.Size != int64(len(b)) {
 		t.Fatalf("Path %q, Size %d for %d bytes", s.Path, s.Size, len(b))
 	}
-	if v, ok := validSnapshotHeader(b); !ok || v != journal.SnapshotVersion {
+	if v, ok := validSnapshotHeader(b); !ok || v != snapshotVersion {
 		t.Fatalf("decoded a snapshot whose header does not verify or has version %d", v)
 	}
 	if s.LSN != le.Uint64(b[16:24]) || s.Count != le.Uint64(b[24:32]) {
 		t.Fatalf("LSN %d, Count %d; the header says %d, %d", s.LSN, s.Count, le.Uint64(b[16:24]), le.Uint64(b[24:32]))
 	}
 	var recs []snapRec
-	minimal := int64(journal.SnapshotHeaderSize + journal.SnapshotTrailerSize)
-	off := journal.SnapshotHeaderSize // walking the body again, here
+	minimal := int64(snapshotHeaderSize + snapshotTrailerSize)
+	off := snapshotHeaderSize // walking the body again, here
 	field := func(i int, what string, got []byte) {
 		n, k := binary.Uvarint(b[off:])
 		if k <= 0 || n != uint64(len(got)) {
@@ -165,8 +165,8 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 	if uint64(len(recs)) != s.Count {
 		t.Fatalf("%d records yielded, Count %d", len(recs), s.Count)
 	}
-	if off != len(b)-journal.SnapshotTrailerSize {
-		t.Fatalf("the records end at %d, the body at %d", off, len(b)-journal.SnapshotTrailerSize)
+	if off != len(b)-snapshotTrailerSize {
+		t.Fatalf("the records end at %d, the body at %d", off, len(b)-snapshotTrailerSize)
 	}
 	if minimal > s.Size {
 		t.Fatalf("the records take at least %d bytes, more than the %d-byte file", minimal, s.Size)
@@ -178,10 +178,10 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 	}
 
 	dir := "/d/"
-	if _, err := journal.DecodeSnapshot(dir+journal.SnapshotName(s.LSN), b); err != nil {
+	if _, err := decodeSnapshot(dir+snapshotName(s.LSN), b); err != nil {
 		t.Fatalf("under its own snapshot name: %v", err)
 	}
-	if _, err := journal.DecodeSnapshot(dir+journal.SnapshotName(s.LSN+1), b); !errors.Is(err, journal.ErrCorrupt) {
+	if _, err := decodeSnapshot(dir+snapshotName(s.LSN+1), b); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("under another LSN's snapshot name: %v, want ErrCorrupt", err)
 	}
 
@@ -198,7 +198,7 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 	case len(enc) == len(b) && !bytes.Equal(enc, b):
 		t.Fatalf("re-encoding differs:\n got  %x\n want %x", enc, b)
 	}
-	g, err := journal.DecodeSnapshot(snapshotName, enc)
+	g, err := decodeSnapshot(fuzzSnapshotPath, enc)
 	if err != nil {
 		t.Fatalf("re-encoding does not decode: %v", err)
 	}
@@ -217,14 +217,14 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 // uvarintLen returns the length of the shortest uvarint of n.
 func uvarintLen(n int) int { return len(binary.AppendUvarint(nil, uint64(n))) }
 
-// FuzzDecodeSnapshot feeds arbitrary bytes to journal.DecodeSnapshot, then
+// FuzzDecodeSnapshot feeds arbitrary bytes to decodeSnapshot, then
 // the same bytes with the header and trailer checksums (and the trailer's
 // body length) made right, so that the fuzzer reaches the record walker,
 // which random bytes almost never do past three CRC32Cs. See
 // checkDecodeSnapshot for what must hold.
 func FuzzDecodeSnapshot(f *testing.F) {
 	for _, s := range decodeSnapshotSeeds()[:8] {
-		f.Add(s.args[0].([]byte))
+		f.Add(s.Args[0].([]byte))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkDecodeSnapshot(t, b)
@@ -237,9 +237,9 @@ func FuzzDecodeSnapshot(f *testing.F) {
 // decodeSnapshotSeeds are the seeds of FuzzDecodeSnapshot: valid snapshots
 // first (the first eight), then damaged ones, and ones whose checksums
 // pass around wrong contents.
-func decodeSnapshotSeeds() []seed {
-	var seeds []seed
-	add := func(name string, b []byte) { seeds = append(seeds, seed{name, []any{b}}) }
+func decodeSnapshotSeeds() []fuzzkit.Seed {
+	var seeds []fuzzkit.Seed
+	add := func(name string, b []byte) { seeds = append(seeds, fuzzkit.Seed{Name: name, Args: []any{b}}) }
 	r := func(k, v string) snapRec { return snapRec{[]byte(k), []byte(v)} }
 	valid := mustSnapshot(7, r("k", "v"), r("", ""), r("key", strings.Repeat("v", 130)))
 
@@ -251,19 +251,19 @@ func decodeSnapshotSeeds() []seed {
 	add("valid-max-lsn", mustSnapshot(math.MaxUint64, r("z", "1")))
 	add("valid-lsn-0", mustSnapshot(0))
 	// Longer uvarints than needed: "" as 0x80 0x00, "v" with 0x81 0x00.
-	add("valid-non-minimal", forgeSnapshot(1, 3, 1, []byte{0x80, 0x00, 0x81, 0x00, 'v'}))
+	add("valid-non-minimal", forgeSnapshotV(1, 3, 1, []byte{0x80, 0x00, 0x81, 0x00, 'v'}))
 
 	for _, cut := range []int{0, 7, 8, 39, 40, 41, 55, len(valid) - 16, len(valid) - 1} {
 		add(fmt.Sprintf("cut-%d", cut), valid[:cut])
 	}
 	add("extended", append(bytes.Clone(valid), 0))
 	for _, at := range []int{0, 9, 13, 20, 28, 33, 38, 45, len(valid) - 10, len(valid) - 1} {
-		add(fmt.Sprintf("flip-%d", at), flip(valid, at, at%8))
+		add(fmt.Sprintf("flip-%d", at), fuzzkit.Flip(valid, at, at%8))
 	}
-	add("zero-tail", zeroTail(valid, 50))
+	add("zero-tail", fuzzkit.ZeroTail(valid, 50))
 	add("empty", nil)
-	add("magic-only", journal.SnapshotMagic[:])
-	add("segment-header", journal.AppendSegmentHeader(nil, 1))
+	add("magic-only", snapshotMagic[:])
+	add("segment-header", appendSegmentHeader(nil, 1))
 
 	// Checksums right around wrong contents.
 	withVersion := func(v uint32) []byte {
@@ -281,30 +281,30 @@ func decodeSnapshotSeeds() []seed {
 	res[37] = 1
 	add("reserved-36", res)
 	one := []byte{1, 'k', 1, 'v'}
-	add("count-too-many", forgeSnapshot(1, 5, 2, one))
-	add("count-2^64-1", forgeSnapshot(1, 5, math.MaxUint64, one))
-	add("count-too-few", forgeSnapshot(1, 5, 1, append(bytes.Clone(one), one...)))
-	add("bytes-no-records", forgeSnapshot(1, 5, 0, []byte{0, 0}))
-	add("key-2^62", forgeSnapshot(1, 5, 1, append(binary.AppendUvarint(nil, 1<<62), 'k', 0)))
-	add("value-runs-past", forgeSnapshot(1, 5, 1, []byte{1, 'k', 2, 'v'}))
-	add("value-2^64-1", forgeSnapshot(1, 5, 1, append([]byte{0}, binary.AppendUvarint(nil, math.MaxUint64)...)))
-	add("uvarint-overflow", forgeSnapshot(1, 5, 1, append(bytes.Repeat([]byte{0xff}, 9), 0x7f, 0)))
-	add("uvarint-cut", forgeSnapshot(1, 5, 1, []byte{0x80}))
+	add("count-too-many", forgeSnapshotV(1, 5, 2, one))
+	add("count-2^64-1", forgeSnapshotV(1, 5, math.MaxUint64, one))
+	add("count-too-few", forgeSnapshotV(1, 5, 1, append(bytes.Clone(one), one...)))
+	add("bytes-no-records", forgeSnapshotV(1, 5, 0, []byte{0, 0}))
+	add("key-2^62", forgeSnapshotV(1, 5, 1, append(binary.AppendUvarint(nil, 1<<62), 'k', 0)))
+	add("value-runs-past", forgeSnapshotV(1, 5, 1, []byte{1, 'k', 2, 'v'}))
+	add("value-2^64-1", forgeSnapshotV(1, 5, 1, append([]byte{0}, binary.AppendUvarint(nil, math.MaxUint64)...)))
+	add("uvarint-overflow", forgeSnapshotV(1, 5, 1, append(bytes.Repeat([]byte{0xff}, 9), 0x7f, 0)))
+	add("uvarint-cut", forgeSnapshotV(1, 5, 1, []byte{0x80}))
 	long := bytes.Clone(valid)
-	end := len(long) - journal.SnapshotTrailerSize
+	end := len(long) - snapshotTrailerSize
 	le.PutUint64(long[end:], math.MaxUint64)
 	le.PutUint32(long[end+12:], crc(long[end:end+12]))
 	add("body-length-max", long)
 	return seeds
 }
 
-// TestLyingLengthsSnapshot checks that DecodeSnapshot refuses snapshots
+// TestLyingLengthsSnapshot checks that decodeSnapshot refuses snapshots
 // whose sizes lie and allocates next to nothing for them, and that a valid
 // snapshot costs a fixed amount however many records it holds.
 func TestLyingLengthsSnapshot(t *testing.T) {
 	seeds := map[string][]byte{}
 	for _, s := range decodeSnapshotSeeds() {
-		seeds[s.name] = s.args[0].([]byte)
+		seeds[s.Name] = s.Args[0].([]byte)
 	}
 	tests := map[string][]byte{}
 	for _, name := range []string{"count-2^64-1", "key-2^62", "value-2^64-1", "uvarint-overflow", "body-length-max"} {
@@ -318,11 +318,11 @@ func TestLyingLengthsSnapshot(t *testing.T) {
 			if len(b) > 256 {
 				t.Fatalf("the input is %d bytes, meant to be small", len(b))
 			}
-			if _, err := journal.DecodeSnapshot("x", b); err == nil {
-				t.Fatal("DecodeSnapshot accepted it")
+			if _, err := decodeSnapshot("x", b); err == nil {
+				t.Fatal("decodeSnapshot accepted it")
 			}
-			if got := allocPerCall(100, func() { _, _ = journal.DecodeSnapshot("x", b) }); got > maxAllocPerCall {
-				t.Fatalf("DecodeSnapshot allocated %d bytes per call", got)
+			if got := fuzzkit.AllocPerCall(100, func() { _, _ = decodeSnapshot("x", b) }); got > fuzzkit.MaxAllocPerCall {
+				t.Fatalf("decodeSnapshot allocated %d bytes per call", got)
 			}
 		})
 	}
@@ -332,8 +332,8 @@ func TestLyingLengthsSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := allocPerCall(10, func() { _, _ = journal.DecodeSnapshot("x", b) }); got > 1<<10 {
-			t.Fatalf("DecodeSnapshot allocated %d bytes for %d records", got, len(recs))
+		if got := fuzzkit.AllocPerCall(10, func() { _, _ = decodeSnapshot("x", b) }); got > 1<<10 {
+			t.Fatalf("decodeSnapshot allocated %d bytes for %d records", got, len(recs))
 		}
 	})
 }

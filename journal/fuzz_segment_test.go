@@ -1,4 +1,4 @@
-package fuzz_test
+package journal
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 	"testing"
-
-	"github.com/hurrahdb/hurrah/journal"
 )
 
 // Limits of the segments FuzzScanSegment builds, to keep executions fast.
@@ -82,7 +80,7 @@ func buildSegment(first uint64, shape, content []byte) segment {
 		first = math.MaxUint64 - total
 	}
 
-	seg := segment{first: first, data: journal.AppendSegmentHeader(nil, first)}
+	seg := segment{first: first, data: appendSegmentHeader(nil, first)}
 	pos := 0
 	nextByte := func() byte {
 		defer func() { pos++ }()
@@ -92,7 +90,7 @@ func buildSegment(first uint64, shape, content []byte) segment {
 		return content[pos%len(content)]
 	}
 	lsn := first
-	synced := uint64(journal.HeaderSize)
+	synced := uint64(segmentHeaderSize)
 	for _, p := range plans {
 		off := len(seg.data)
 		// A real writer records a Synced offset that only grows and never
@@ -108,14 +106,14 @@ func buildSegment(first uint64, shape, content []byte) segment {
 		}
 		seg.bounds = append(seg.bounds, off)
 		seg.frames = append(seg.frames, entries)
-		seg.data = journal.AppendFrame(seg.data, lsn, synced, entries)
+		seg.data = appendFrame(seg.data, lsn, synced, entries)
 		lsn += uint64(len(entries))
 	}
 	seg.bounds = append(seg.bounds, len(seg.data))
 	return seg
 }
 
-// name is the path ScanSegment is given: a proper segment name, so that
+// name is the path scanSegment is given: a proper segment name, so that
 // the check of the name against the header runs too.
 func (s segment) name() string { return fmt.Sprintf("dir/%020d.wal", s.first) }
 
@@ -135,7 +133,7 @@ func (s segment) entriesBefore(k int) []entry {
 // frameAt returns the index of the frame that holds offset d, -1 if d is in
 // the segment header, or len(frames) if d is at or past the end.
 func (s segment) frameAt(d int) int {
-	if d < journal.HeaderSize {
+	if d < segmentHeaderSize {
 		return -1
 	}
 	for k := range s.frames {
@@ -146,13 +144,13 @@ func (s segment) frameAt(d int) int {
 	return len(s.frames)
 }
 
-// entry is an entry as ScanSegment returns it, in a comparable shape.
+// entry is an entry as scanSegment returns it, in a comparable shape.
 type entry struct {
 	lsn  uint64
 	data []byte
 }
 
-func scanEntries(scan journal.Scan) []entry {
+func scanEntries(scan segmentScan) []entry {
 	es := make([]entry, len(scan.Entries))
 	for i, e := range scan.Entries {
 		es[i] = entry{e.LSN, e.Data}
@@ -235,14 +233,14 @@ func allZero(b []byte) bool {
 
 // checkScanSegment is the body of FuzzScanSegment: it builds a valid
 // segment, checks that it scans whole, mutates it, and checks what
-// ScanSegment makes of the mutated image against what the mutation can
+// scanSegment makes of the mutated image against what the mutation can
 // explain.
 func checkScanSegment(t *testing.T, first uint64, shape, content []byte, op uint8, at, span uint32, patch []byte) {
 	seg := buildSegment(first, shape, content)
 	name := seg.name()
 	all := seg.entriesBefore(len(seg.frames))
 	for _, last := range []bool{true, false} {
-		scan, err := journal.ScanSegment(name, seg.data, last, seg.first)
+		scan, err := scanSegment(name, seg.data, last, seg.first)
 		if err != nil {
 			t.Fatalf("valid segment (last=%v): %v", last, err)
 		}
@@ -253,7 +251,7 @@ func checkScanSegment(t *testing.T, first uint64, shape, content []byte, op uint
 	}
 
 	m := mutate(seg.data, op, at, span, patch)
-	scan, err := journal.ScanSegment(name, m, true, seg.first)
+	scan, err := scanSegment(name, m, true, seg.first)
 	checkScanSane(t, name, m, true, seg.first, scan, err)
 	d := firstDiff(seg.data, m)
 	if d < 0 {
@@ -283,7 +281,7 @@ func checkScanSegment(t *testing.T, first uint64, shape, content []byte, op uint
 			t.Fatalf("op %d: a torn write (first change at %d, then only zeros or the end of %d bytes) is an error: %v",
 				op%numMutations, d, len(m), err)
 		}
-		if errors.Is(err, journal.ErrVersion) && d >= 12 {
+		if errors.Is(err, ErrVersion) && d >= 12 {
 			t.Fatalf("ErrVersion while the version field is intact (first change at %d): %v", d, err)
 		}
 		return
@@ -296,10 +294,10 @@ func checkScanSegment(t *testing.T, first uint64, shape, content []byte, op uint
 	// both checksums, explains anything else.
 	forged := false
 	if k < 0 {
-		forged = len(m) >= journal.HeaderSize &&
-			bytes.Equal(m[:journal.HeaderSize], journal.AppendSegmentHeader(nil, le.Uint64(m[16:24])))
+		forged = len(m) >= segmentHeaderSize &&
+			bytes.Equal(m[:segmentHeaderSize], appendSegmentHeader(nil, le.Uint64(m[16:24])))
 	} else {
-		_, _, ferr := journal.DecodeFrame(m[seg.bounds[k]:])
+		_, _, ferr := decodeFrame(m[seg.bounds[k]:])
 		forged = ferr == nil
 	}
 	if forged && hasPrefix(got, intact) {
@@ -310,18 +308,18 @@ func checkScanSegment(t *testing.T, first uint64, shape, content []byte, op uint
 		op%numMutations, d, k, scan.TornAt, wantTorn, len(got), len(intact), hasPrefix(got, intact))
 }
 
-// checkScanSane checks what ScanSegment returns for any image: errors are
+// checkScanSane checks what scanSegment returns for any image: errors are
 // classified and placed; a scan starts at expect (or anywhere if expect is
 // 0) unless its header is torn, has contiguous LSNs, is never torn unless
 // last, and cutting it at TornAt leaves a whole segment with the same
 // entries.
-func checkScanSane(t *testing.T, name string, data []byte, last bool, expect uint64, scan journal.Scan, err error) {
+func checkScanSane(t *testing.T, name string, data []byte, last bool, expect uint64, scan segmentScan, err error) {
 	t.Helper()
 	if err != nil {
-		if !errors.Is(err, journal.ErrCorrupt) && !errors.Is(err, journal.ErrVersion) {
+		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrVersion) {
 			t.Fatalf("last=%v: error is neither ErrCorrupt nor ErrVersion: %v", last, err)
 		}
-		var ce *journal.CorruptError
+		var ce *CorruptError
 		if errors.As(err, &ce) && (ce.File != name || ce.Offset < 0 || ce.Offset > int64(len(data))) {
 			t.Fatalf("last=%v: CorruptError names %q at offset %d, image %q of %d bytes", last, ce.File, ce.Offset, name, len(data))
 		}
@@ -342,7 +340,7 @@ func checkScanSane(t *testing.T, name string, data []byte, last bool, expect uin
 	if scan.FirstLSN == 0 || expect != 0 && scan.FirstLSN != expect {
 		t.Fatalf("last=%v: FirstLSN %d, expect %d", last, scan.FirstLSN, expect)
 	}
-	if scan.TornAt > 0 && scan.TornAt < journal.HeaderSize {
+	if scan.TornAt > 0 && scan.TornAt < segmentHeaderSize {
 		t.Fatalf("TornAt %d inside a header that was accepted", scan.TornAt)
 	}
 	for i, e := range scan.Entries {
@@ -352,7 +350,7 @@ func checkScanSane(t *testing.T, name string, data []byte, last bool, expect uin
 	}
 	if scan.TornAt > 0 {
 		cut := data[:scan.TornAt]
-		again, err := journal.ScanSegment(name, cut, false, expect)
+		again, err := scanSegment(name, cut, false, expect)
 		if err != nil {
 			t.Fatalf("the image cut at TornAt %d does not scan: %v", scan.TornAt, err)
 		}
@@ -363,11 +361,24 @@ func checkScanSane(t *testing.T, name string, data []byte, last bool, expect uin
 	}
 }
 
-// FuzzScanSegment is the log replay target: a valid segment built from
-// fuzz-chosen parameters, then mutated. See checkScanSegment.
+// FuzzScanSegment is the log replay target. From its arguments it builds a
+// valid segment (the first LSN, the number of frames, entries per frame,
+// entry lengths and growing Synced offsets from a shape string, the entry
+// bytes from a content string), checks that it scans whole, then applies
+// one mutation: a cut, a flipped bit, a range or the tail set to zero, or
+// fuzz bytes written over a range. scanSegment on the result, as the last
+// segment, must never panic; an error must be ErrCorrupt (a *CorruptError
+// naming the file and an offset inside it) or ErrVersion, and ErrVersion
+// only if the version field changed. Damage that is a cut or zeros to the
+// end, which is what a torn write leaves, must never be an error. A
+// success must return exactly the entries (LSNs and bytes) of the frames
+// wholly before the first changed byte, with TornAt at the start of the
+// damaged frame (0 if the damage is in the segment header, -1 if a cut
+// falls between frames), unless a frame forged at that offset passes both
+// checksums. See checkScanSegment.
 func FuzzScanSegment(f *testing.F) {
 	for _, s := range scanSegmentSeeds() {
-		a := s.args
+		a := s.Args
 		if a[3].(byte) == mutNone {
 			f.Add(a[0].(uint64), a[1].([]byte), a[2].([]byte), a[3].(byte), a[4].(uint32), a[5].(uint32), a[6].([]byte))
 		}
@@ -378,9 +389,9 @@ func FuzzScanSegment(f *testing.F) {
 // checkScanRaw is the body of FuzzScanSegmentRaw for one image.
 func checkScanRaw(t *testing.T, data []byte) {
 	const name = "raw.wal" // not a segment name: no LSN check against it
-	whole, werr := journal.ScanSegment(name, data, false, 0)
+	whole, werr := scanSegment(name, data, false, 0)
 	checkScanSane(t, name, data, false, 0, whole, werr)
-	lastScan, lerr := journal.ScanSegment(name, data, true, 0)
+	lastScan, lerr := scanSegment(name, data, true, 0)
 	checkScanSane(t, name, data, true, 0, lastScan, lerr)
 	switch {
 	case lerr != nil && werr == nil:
@@ -394,12 +405,18 @@ func checkScanRaw(t *testing.T, data []byte) {
 	}
 }
 
-// FuzzScanSegmentRaw feeds arbitrary bytes to ScanSegment, as the last
+// FuzzScanSegmentRaw feeds arbitrary bytes to scanSegment, as the last
 // segment and as an earlier one, and then the same bytes with the header
-// and frame checksums made right, so that the fuzzer gets past CRC32C.
+// and frame checksums made right, so that the fuzzer gets past CRC32C. It
+// must never panic; errors are ErrCorrupt or ErrVersion; a scan has
+// contiguous LSNs from its FirstLSN, TornAt -1 or within the image (never
+// torn unless last; TornAt 0 with no entries and no FirstLSN), and cutting
+// the image at TornAt leaves a whole segment with the same entries. An
+// image that is whole as an earlier segment scans the same as the last
+// one, and one refused as the last segment is refused as an earlier one.
 func FuzzScanSegmentRaw(f *testing.F) {
 	for _, s := range scanRawSeeds()[:8] {
-		f.Add(s.args[0].([]byte))
+		f.Add(s.Args[0].([]byte))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkScanRaw(t, data)
