@@ -135,3 +135,87 @@ func replayStates(t *testing.T, dir string, at []uint64) map[uint64]map[string]s
 	}
 	return states
 }
+
+// TestBackupDuringSnapshots takes backups while four writers each add keys
+// of their own in order, one record each, and snapshots and views come
+// and go: every backup holds, for each writer, exactly the first n of its
+// keys, and as many keys in all as its LSN says records were written.
+func TestBackupDuringSnapshots(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, newDir(t), &Options{SnapshotThreshold: 64 << 10})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	tick := make(chan struct{}, 1)
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := db.SetBytes(ctx, fmt.Sprintf("w%d/%06d", w, i), []byte(fmt.Sprint(i))); err != nil {
+					t.Error(err)
+					return
+				}
+				if w == 0 && i%300 == 299 {
+					select {
+					case tick <- struct{}{}:
+					default:
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := db.Snapshot(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+			v, err := db.View(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			v.Close()
+		}
+	})
+	var backups [][]byte
+	for range 4 {
+		<-tick
+		var buf bytes.Buffer
+		_, err := db.Backup(ctx, &buf)
+		require.NoError(t, err)
+		backups = append(backups, buf.Bytes())
+	}
+	close(stop)
+	wg.Wait()
+	require.Positive(t, db.Stats().Snapshots, "snapshots were taken meanwhile")
+	for _, b := range backups {
+		rdir, rep := restoreT(t, b)
+		got := storeContents(t, openT(t, rdir, nil))
+		require.Len(t, got, int(rep.LSN), "one key per record")
+		for w := range 4 {
+			n := 0
+			for ; ; n++ {
+				v, ok := got[fmt.Sprintf("w%d/%06d", w, n)]
+				if !ok {
+					break
+				}
+				require.Equal(t, fmt.Sprint(n), v)
+			}
+			for k := range got {
+				var kw, ki int
+				_, err := fmt.Sscanf(k, "w%d/%d", &kw, &ki)
+				require.NoError(t, err)
+				require.False(t, kw == w && ki >= n, "writer %d: key %d without key %d", w, ki, n)
+			}
+		}
+	}
+}

@@ -161,6 +161,18 @@ func TestBackupRefused(t *testing.T) {
 	_, err := db.Backup(cctx, &bytes.Buffer{})
 	require.ErrorIs(t, err, context.Canceled)
 
+	// Canceled while the records are written: the header is out, the
+	// trailer never is.
+	cctx, cancel = context.WithCancel(ctx)
+	var got bytes.Buffer
+	_, err = db.Backup(cctx, writerFunc(func(p []byte) (int, error) {
+		cancel()
+		return got.Write(p)
+	}))
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = Restore(ctx, newDir(t), &got, nil)
+	require.ErrorIs(t, err, ErrCorrupt, "what a canceled backup wrote")
+
 	errDisk := errors.New("disk full")
 	_, err = db.Backup(ctx, failingWriter{after: 100, err: errDisk})
 	require.ErrorIs(t, err, errDisk)
@@ -177,6 +189,11 @@ func TestBackupRefused(t *testing.T) {
 	_, err = sys.Backup(ctx, &bytes.Buffer{})
 	require.ErrorIs(t, err, ErrPoisoned)
 }
+
+// writerFunc is an io.Writer that calls itself.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // failingWriter fails every write once after bytes have been taken.
 type failingWriter struct {
