@@ -68,7 +68,9 @@ type RestoreReport struct {
 // directory's lock throughout. So a crash at any moment of a restore
 // leaves dir either without a store (Open opens it empty; run Restore
 // again) or holding the whole restored store, never a part of it. If ctx
-// ends first, Restore returns ctx's error and leaves nothing behind.
+// ends first, Restore returns ctx's error and leaves nothing behind; it
+// looks at ctx every few thousand records, so a reader that blocks holds
+// it up.
 func Restore(ctx context.Context, dir string, r io.Reader, opts *RestoreOptions) (RestoreReport, error) {
 	o, err := opts.resolve()
 	if err != nil {
