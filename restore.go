@@ -61,6 +61,13 @@ type RestoreReport struct {
 // a newer format with ErrVersion. In every such case nothing is left
 // behind: Restore removes what it created.
 //
+// Restore checks the format and every checksum, as Open checks a snapshot
+// file, and that a DB's backup holds no empty key and a System's one
+// State; it does not decode the records. So a backup whose checksums pass
+// but whose records no store holds (made by hand, with a key twice, say)
+// restores, and Open then refuses the directory with ErrCorrupt. Backup
+// never writes one.
+//
 // The store's files are a snapshot file and the LOCK file (and a System's
 // SYSTEM marker). Restore writes the snapshot under a temporary name,
 // checking every checksum of the backup as it reads it, fsyncs it, and only
