@@ -246,3 +246,12 @@ func TestRestoreFileMode(t *testing.T) {
 		require.Equal(t, vfs.DirMode(want), fi.Mode().Perm())
 	}
 }
+
+// TestRestoreDuplicateKey restores a backup made by hand whose checksums
+// pass but which holds a key twice: Restore does not decode the records,
+// so it succeeds, and Open refuses the directory with ErrCorrupt.
+func TestRestoreDuplicateKey(t *testing.T) {
+	dir, _ := restoreT(t, craftBackup(t, backupKV, 5, "a", "1", "a", "2"))
+	_, err := Open(dir, nil)
+	require.ErrorIs(t, err, ErrCorrupt)
+}
