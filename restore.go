@@ -148,7 +148,7 @@ func restoreKind(name string, info journal.BackupInfo) (system bool, err error) 
 		}
 		return true, nil
 	}
-	return false, fmt.Errorf("%w: backup %s holds a store of kind %d, unknown to this build", ErrVersion, name, info.Kind)
+	return false, fmt.Errorf("%w: %s: a backup of a kind of store (%d) unknown to this build", ErrVersion, name, info.Kind)
 }
 
 // markRestored makes dir's SYSTEM marker say what the backup restored into

@@ -118,7 +118,7 @@ func (b *BackupReader) checkHeader(h []byte) error {
 	case checksum(h[:16]) != le.Uint32(h[16:20]):
 		return b.corrupt(0, "backup header checksum mismatch")
 	case le.Uint32(h[8:12]) > BackupVersion:
-		return fmt.Errorf("%w: backup %s has version %d, this build reads up to %d",
+		return fmt.Errorf("%w: %s: backup format version %d, this build reads up to %d",
 			ErrVersion, b.name, le.Uint32(h[8:12]), BackupVersion)
 	case le.Uint32(h[8:12]) != BackupVersion:
 		return b.corrupt(0, "backup header has version %d", le.Uint32(h[8:12]))
@@ -138,7 +138,7 @@ func (b *BackupReader) checkSnapshotHeader(h []byte) error {
 	case checksum(h[:32]) != le.Uint32(h[32:36]):
 		return b.corrupt(BackupHeaderSize, "snapshot header checksum mismatch")
 	case le.Uint32(h[8:12]) > SnapshotVersion:
-		return fmt.Errorf("%w: the snapshot in backup %s has version %d, this build reads up to %d",
+		return fmt.Errorf("%w: %s: the snapshot in it has format version %d, this build reads up to %d",
 			ErrVersion, b.name, le.Uint32(h[8:12]), SnapshotVersion)
 	case le.Uint32(h[8:12]) != SnapshotVersion:
 		return b.corrupt(BackupHeaderSize, "snapshot header has version %d", le.Uint32(h[8:12]))
