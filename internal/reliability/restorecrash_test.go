@@ -150,8 +150,8 @@ func countRestoreOps(t *testing.T, c restoreCase) int {
 
 // TestRestoreCrashPoints cuts the power before every file operation of a
 // Restore, of a DB's backup and of a System's, in every crash mode (the
-// random ones with a few seeds each): the directory holds the whole store
-// or none. Both outcomes must occur.
+// random ones with 4 seeds each, 64 with HURRAH_LONG=1): the directory
+// holds the whole store or none. Both outcomes must occur.
 func TestRestoreCrashPoints(t *testing.T) {
 	for _, c := range restoreCases(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,7 +160,10 @@ func TestRestoreCrashPoints(t *testing.T) {
 			for at := 1; at <= n; at++ {
 				for _, mode := range crashModes {
 					seeds := 1
-					if mode.random {
+					switch {
+					case mode.random && harnessLong():
+						seeds = 64
+					case mode.random:
 						seeds = 4 // the unsynced changes kept vary
 					}
 					for seed := range seeds {
