@@ -2,6 +2,7 @@ package hurrah
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -44,7 +45,9 @@ type BackupProgress struct {
 // once the journal is durable.) A memory-only store backs up too, at LSN
 // 0, since it numbers no writes; restored, it is a store on disk. Backup
 // does not sync or close w. If ctx ends first, it returns ctx's error, and
-// what w received is not a backup Restore accepts.
+// what w received is not a backup Restore accepts. A Close while a backup
+// is being written does not wait for it, nor stop it: the backup completes
+// (if Close succeeded, the journal is durable up to its LSN).
 func (h *handle[C, Q, R]) Backup(ctx context.Context, w io.Writer) (lsn uint64, err error) {
 	return h.backup(ctx, w, nil)
 }
@@ -84,14 +87,26 @@ func (h *handle[C, Q, R]) backup(ctx context.Context, w io.Writer, progress func
 		return 0, err
 	}
 	waited = true
-	if err := <-synced; err != nil {
-		return 0, fmt.Errorf("hurrah: backup at LSN %d: the journal did not sync: %w", f.LSN, h.err(err))
+	if err := h.synced(<-synced); err != nil {
+		return 0, fmt.Errorf("hurrah: backup at LSN %d: the journal did not sync: %w", f.LSN, err)
 	}
 	if _, err := bw.Close(); err != nil {
 		return 0, fmt.Errorf("hurrah: backup: %w", err)
 	}
 	report(uint64(f.Image.Len()))
 	return f.LSN, nil
+}
+
+// synced returns the error of a backup's Sync, err. If the store was closed
+// meanwhile, the Sync may have come too late, but Close wrote and fsynced
+// all the journal held: the backup is durable if Close succeeded. (Close
+// is idempotent: this waits for the Close under way and returns its
+// result.)
+func (h *handle[C, Q, R]) synced(err error) error {
+	if errors.Is(err, store.ErrClosed) {
+		err = h.eng.Close()
+	}
+	return h.err(err)
 }
 
 // addAll adds every record of img to bw, looking at ctx and calling report

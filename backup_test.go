@@ -322,3 +322,33 @@ func TestBackupDurable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, crashed(), "a cut after the backup")
 }
+
+// TestBackupAcrossClose closes the store while a backup is being written:
+// Close does not wait for it, and the backup, whose image and journal sync
+// were taken before, completes and restores.
+func TestBackupAcrossClose(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, newDir(t), nil)
+	want := fillDB(t, db, 100)
+	started, proceed := make(chan struct{}), make(chan struct{})
+	var buf bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := db.Backup(ctx, writerFunc(func(p []byte) (int, error) {
+			if first {
+				first = false
+				close(started)
+				<-proceed
+			}
+			return buf.Write(p)
+		}))
+		done <- err
+	}()
+	<-started
+	require.NoError(t, db.Close())
+	close(proceed)
+	require.NoError(t, <-done)
+	dir, _ := restoreT(t, buf.Bytes())
+	require.Equal(t, want, storeContents(t, openT(t, dir, nil)))
+}
