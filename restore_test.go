@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"os"
@@ -82,7 +83,7 @@ func TestRestoreBadBackup(t *testing.T) {
 		{"a snapshot file, not a backup", good[snap:], ErrCorrupt},
 		{"newer backup version", patch(good, 8, journal.BackupVersion+1, 0, 16), ErrVersion},
 		{"unknown kind", patch(good, 12, 9, 0, 16), ErrVersion},
-		{"newer snapshot version", patch(good, snap+8, journal.SnapshotVersion+1, snap, snap+32), ErrVersion},
+		{"newer snapshot version", patch(good, snap+8, 2, snap, snap+32), ErrVersion}, // it is 1
 		{"older backup version", patch(good, 8, 0, 0, 16), ErrCorrupt},
 		{"bytes after the end", append(bytes.Clone(good), 0), ErrCorrupt},
 		{"an empty key in a DB's backup", craftBackup(t, backupKV, 5, "", "v"), ErrCorrupt},
@@ -192,7 +193,7 @@ func TestRestoreIntoExistingDir(t *testing.T) {
 	require.ErrorIs(t, err, ErrCorrupt)
 	requireSameDir(t, before, dir)
 
-	tmp := filepath.Join(dir, journal.SnapshotName(lsn)+".tmp")
+	tmp := filepath.Join(dir, fmt.Sprintf("snap-%020d.hsnap.tmp", lsn))
 	require.NoError(t, os.WriteFile(tmp, []byte("half a snapshot"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "LOCK"), nil, 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, systemMarker), nil, 0o600))
