@@ -49,17 +49,26 @@ var (
 	// The journal holds only the commands that succeeded, so reopening the
 	// System recovers a consistent state. Close still works.
 	ErrPoisoned = errors.New("hurrah: a command panicked; reopen the system")
+	// ErrStoreExists is returned by Restore for a directory that already
+	// holds a store: a backup is restored only into a new directory (or
+	// one that holds no store). Nothing is changed.
+	ErrStoreExists = errors.New("hurrah: the directory already holds a store")
+	// ErrNoStore is returned by BackupDir for a directory that holds no
+	// store. Nothing is created.
+	ErrNoStore = errors.New("hurrah: no store in the directory")
 
 	// ErrLocked is returned by Open when another open store, in this
 	// process or another, holds the directory.
 	ErrLocked = journal.ErrLocked
 	// ErrCorrupt is returned by Open when the journal is damaged anywhere
-	// but in its unsynced tail. errors.As with a *CorruptError gives the
-	// file and offset. Repair (or `hurrah repair DIR`) makes such a store
-	// openable again, losing every record from the damage on.
+	// but in its unsynced tail, and by Restore for a damaged or truncated
+	// backup. errors.As with a *CorruptError gives the file (for a
+	// backup, RestoreOptions.Name) and offset. Repair (or `hurrah repair
+	// DIR`) makes such a store openable again, losing every record from
+	// the damage on.
 	ErrCorrupt = journal.ErrCorrupt
 	// ErrVersion is returned by Open for files written by a newer version
-	// of the on-disk format.
+	// of the on-disk format, and by Restore for such a backup.
 	ErrVersion = journal.ErrVersion
 	// ErrReadOnly is returned by writes after the journal failed to write
 	// or sync: the store refuses writes until it is reopened, and reads

@@ -61,12 +61,23 @@ func checkMarker(fsys vfs.FS, dir string, system bool) error {
 	if err := fsys.MkdirAll(dir); err != nil {
 		return dirErr("open", dir, err)
 	}
+	if _, err := writeMarker(fsys, dir); err != nil {
+		return dirErr("open", dir, err)
+	}
+	return nil
+}
+
+// writeMarker creates the marker in dir, an existing directory, and makes
+// it durable. made says whether it created the file, even if making it
+// durable then failed; it is false if the marker was there already
+// (another OpenSystem, say, got there first).
+func writeMarker(fsys vfs.FS, dir string) (made bool, err error) {
 	f, err := fsys.Create(filepath.Join(dir, systemMarker))
 	if errors.Is(err, fs.ErrExist) {
-		return nil // another OpenSystem got here first
+		return false, nil
 	}
 	if err != nil {
-		return dirErr("open", dir, err)
+		return false, err
 	}
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
@@ -75,8 +86,5 @@ func checkMarker(fsys vfs.FS, dir string, system bool) error {
 	if err == nil {
 		err = fsys.SyncDir(dir)
 	}
-	if err != nil {
-		return dirErr("open", dir, err)
-	}
-	return nil
+	return true, err
 }

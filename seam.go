@@ -6,8 +6,17 @@ import (
 )
 
 // The file-system seam for the black-box tests in internal/reliability: it
-// sets the unexported Options.fs, so the public API gains nothing. See
-// internal/fsseam.
+// sets the unexported Options.fs (or RestoreOptions.fs), so the public API
+// gains nothing. See internal/fsseam.
 func init() {
-	fsseam.SetFS = func(opts any, fsys vfs.FS) { opts.(*Options).fs = fsys }
+	fsseam.SetFS = func(opts any, fsys vfs.FS) {
+		switch o := opts.(type) {
+		case *Options:
+			o.fs = fsys
+		case *RestoreOptions:
+			o.fs = fsys
+		default:
+			panic("fsseam: SetFS takes a *hurrah.Options or a *hurrah.RestoreOptions")
+		}
+	}
 }

@@ -8,4 +8,8 @@
 //
 //	cd bench && go test -run '^$' -bench . -benchtime=1s ./apibench
 //	cd bench && go test -run '^$' -bench 'Restart|SnapshotPause|DiskAfterOverwrite' -benchtime 3x -timeout 30m ./apibench
+//	cd bench && go test -run '^$' -bench 'Backup|Restore' -benchtime 3x -timeout 30m ./apibench
+//
+// The last line measures a backup of an open 1M-key store to a file and
+// its restore (backup_test.go), for the README's "Backup and restore".
 package apibench

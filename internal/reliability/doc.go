@@ -45,6 +45,15 @@
 // a real directory: the reopen must restore all that was promised, or
 // refuse with a typed error and open whole once the stray is gone.
 //
+// # Restore
+//
+// TestRestoreCrashPoints cuts the power before every file operation of a
+// Restore, of a DB's backup and of a System's, in every crash mode, and
+// TestRestoreIOErrors fails each of them once or for good
+// (restorecrash_test.go). After each, the directory must hold the whole
+// restored store or none: Open (OpenSystem) opens it empty and a Restore
+// again succeeds. A Restore that failed once must leave nothing behind.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,

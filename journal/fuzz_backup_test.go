@@ -1,0 +1,44 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzBackupReader feeds the backup reader any bytes: it never panics, and
+// whatever it accepts, with the empty key allowed or not, is a snapshot
+// DecodeSnapshot accepts, holding the LSN and count the headers gave.
+func FuzzBackupReader(f *testing.F) {
+	var seed bytes.Buffer
+	bw, err := NewBackupWriter(&seed, 1, 3, 2)
+	require.NoError(f, err)
+	require.NoError(f, bw.Add("a", []byte("1")))
+	require.NoError(f, bw.Add("", nil))
+	_, err = bw.Close()
+	require.NoError(f, err)
+	f.Add(seed.Bytes(), false)
+	f.Add(seed.Bytes(), true)
+	f.Add(seed.Bytes()[:BackupHeaderSize+SnapshotHeaderSize+3], false)
+	f.Fuzz(func(t *testing.T, b []byte, keyRequired bool) {
+		br, err := NewBackupReader(bytes.NewReader(b), "fuzz")
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		if _, err := br.CopySnapshot(context.Background(), &out, CopyOptions{KeyRequired: keyRequired}); err != nil {
+			require.True(t, errors.Is(err, ErrCorrupt), "%v", err)
+			return
+		}
+		s, err := DecodeSnapshot("fuzz", out.Bytes())
+		require.NoError(t, err)
+		require.Equal(t, br.Info().LSN, s.LSN)
+		require.Equal(t, br.Info().Count, s.Count)
+		for k := range s.Records {
+			require.False(t, keyRequired && len(k) == 0, "an empty key passed")
+		}
+	})
+}
