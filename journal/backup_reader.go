@@ -23,7 +23,7 @@ type BackupInfo struct {
 // holds to a destination. A BackupReader reads the stream once and is not
 // safe for concurrent use.
 //
-// What the stream holds is judged as DecodeSnapshot judges a snapshot
+// What the stream holds is judged as decodeSnapshot judges a snapshot
 // file, so a backup the reader accepts is a snapshot Open accepts. Damage
 // is a *CorruptError (ErrCorrupt) naming the backup and the offset in the
 // stream; a header of a newer format an error wrapping ErrVersion; a
@@ -63,7 +63,7 @@ func (c *streamCounter) ReadByte() (byte, error) {
 // is read yet.
 func NewBackupReader(r io.Reader, name string) (*BackupReader, error) {
 	b := &BackupReader{name: name, in: streamCounter{r: bufio.NewReaderSize(r, 64<<10)}}
-	var hb [BackupHeaderSize + SnapshotHeaderSize]byte
+	var hb [BackupHeaderSize + snapshotHeaderSize]byte
 	if err := b.full(hb[:BackupHeaderSize], "the backup header"); err != nil {
 		return nil, err
 	}
@@ -129,18 +129,18 @@ func (b *BackupReader) checkHeader(h []byte) error {
 }
 
 // checkSnapshotHeader checks the snapshot header h, at BackupHeaderSize in
-// the stream, as DecodeSnapshot does.
+// the stream, as decodeSnapshot does.
 func (b *BackupReader) checkSnapshotHeader(h []byte) error {
 	le := binary.LittleEndian
 	switch {
-	case [8]byte(h[:8]) != SnapshotMagic:
+	case [8]byte(h[:8]) != snapshotMagic:
 		return b.corrupt(BackupHeaderSize, "bad snapshot magic")
 	case checksum(h[:32]) != le.Uint32(h[32:36]):
 		return b.corrupt(BackupHeaderSize, "snapshot header checksum mismatch")
-	case le.Uint32(h[8:12]) > SnapshotVersion:
+	case le.Uint32(h[8:12]) > snapshotVersion:
 		return fmt.Errorf("%w: %s: the snapshot in it has format version %d, this build reads up to %d",
-			ErrVersion, b.name, le.Uint32(h[8:12]), SnapshotVersion)
-	case le.Uint32(h[8:12]) != SnapshotVersion:
+			ErrVersion, b.name, le.Uint32(h[8:12]), snapshotVersion)
+	case le.Uint32(h[8:12]) != snapshotVersion:
 		return b.corrupt(BackupHeaderSize, "snapshot header has version %d", le.Uint32(h[8:12]))
 	case le.Uint32(h[12:16]) != 0 || le.Uint32(h[36:40]) != 0:
 		return b.corrupt(BackupHeaderSize, "reserved snapshot header bytes are not zero")
@@ -200,7 +200,7 @@ func (b *BackupReader) CopySnapshot(ctx context.Context, w io.Writer, opts CopyO
 	if opts.Progress != nil {
 		opts.Progress(b.info.Count, b.in.off)
 	}
-	return int64(SnapshotHeaderSize+sum.n) + SnapshotTrailerSize, nil
+	return int64(snapshotHeaderSize+sum.n) + snapshotTrailerSize, nil
 }
 
 // record reads record i, checking its lengths, and writes it to out.
@@ -261,7 +261,7 @@ func (b *BackupReader) readErr(err error, at int64, i uint64) error {
 // read) and that the stream ends there, and writes it to w.
 func (b *BackupReader) trailer(sum bodySum, w io.Writer) error {
 	at := b.in.off
-	var tr [SnapshotTrailerSize]byte
+	var tr [snapshotTrailerSize]byte
 	if err := b.full(tr[:], "the snapshot trailer"); err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (b *BackupReader) trailer(sum bodySum, w io.Writer) error {
 	case le.Uint64(tr[0:8]) != sum.n:
 		return b.corrupt(at, "snapshot trailer gives a body of %d bytes, the backup holds %d", le.Uint64(tr[0:8]), sum.n)
 	case le.Uint32(tr[8:12]) != sum.sum:
-		return b.corrupt(BackupHeaderSize+SnapshotHeaderSize, "snapshot body checksum mismatch")
+		return b.corrupt(BackupHeaderSize+snapshotHeaderSize, "snapshot body checksum mismatch")
 	}
 	if _, err := b.in.ReadByte(); err == nil {
 		return b.corrupt(b.in.off-1, "bytes after the end of the backup")

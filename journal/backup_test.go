@@ -21,7 +21,7 @@ var backupRecords = [][2]string{
 
 // TestBackupHoldsSnapshotFile writes a backup and the snapshot file of the
 // same records: the snapshot CopySnapshot copies out of the backup is that
-// file, byte for byte, and DecodeSnapshot accepts it.
+// file, byte for byte, and decodeSnapshot accepts it.
 func TestBackupHoldsSnapshotFile(t *testing.T) {
 	var backup bytes.Buffer
 	bw, err := NewBackupWriter(&backup, 7, 42, uint64(len(backupRecords)))
@@ -39,7 +39,7 @@ func TestBackupHoldsSnapshotFile(t *testing.T) {
 	require.Equal(t, size, bw.Written())
 	_, err = sw.Commit()
 	require.NoError(t, err)
-	file, err := m.ReadFile(SnapshotName(42))
+	file, err := m.ReadFile(snapshotName(42))
 	require.NoError(t, err)
 
 	br, err := NewBackupReader(bytes.NewReader(backup.Bytes()), "b")
@@ -51,7 +51,7 @@ func TestBackupHoldsSnapshotFile(t *testing.T) {
 	require.EqualValues(t, out.Len(), n)
 	require.Equal(t, file, out.Bytes())
 	require.Equal(t, int64(backup.Len()), br.Read())
-	s, err := DecodeSnapshot(filepath.Join("d", SnapshotName(42)), out.Bytes())
+	s, err := decodeSnapshot(filepath.Join("d", snapshotName(42)), out.Bytes())
 	require.NoError(t, err)
 	require.EqualValues(t, 42, s.LSN)
 	_, err = br.CopySnapshot(context.Background(), &out, CopyOptions{})
@@ -97,7 +97,7 @@ func TestRestoreBackupLeavesNothing(t *testing.T) {
 	require.NoError(t, bw.Add("b", []byte("2")))
 	_, err = bw.Close()
 	require.NoError(t, err)
-	for _, n := range []int{BackupHeaderSize + SnapshotHeaderSize, backup.Len() - 1} {
+	for _, n := range []int{BackupHeaderSize + snapshotHeaderSize, backup.Len() - 1} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			br, err := NewBackupReader(bytes.NewReader(backup.Bytes()[:n]), "b")
 			require.NoError(t, err)
@@ -112,7 +112,7 @@ func TestRestoreBackupLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	path, err := RestoreBackup(context.Background(), vfs.OS, dir, br, RestoreOptions{})
 	require.NoError(t, err)
-	require.Equal(t, filepath.Join(dir, SnapshotName(9)), path)
+	require.Equal(t, filepath.Join(dir, snapshotName(9)), path)
 	held, err := HoldsStore(vfs.OS, dir)
 	require.NoError(t, err)
 	require.True(t, held)

@@ -32,8 +32,8 @@ type BackupWriter struct {
 // backup_format.go) holding the image at lsn of count records to w, and
 // returns a writer that expects exactly count calls to Add.
 func NewBackupWriter(w io.Writer, kind uint32, lsn, count uint64) (*BackupWriter, error) {
-	head := appendBackupHeader(make([]byte, 0, BackupHeaderSize+SnapshotHeaderSize), BackupVersion, kind)
-	head = appendSnapshotHeader(head, SnapshotVersion, lsn, count)
+	head := appendBackupHeader(make([]byte, 0, BackupHeaderSize+snapshotHeaderSize), BackupVersion, kind)
+	head = appendSnapshotHeader(head, snapshotVersion, lsn, count)
 	if _, err := w.Write(head); err != nil {
 		return nil, fmt.Errorf("journal: write backup: %w", err)
 	}
@@ -69,7 +69,7 @@ func (b *BackupWriter) Written() int64 {
 	if b.size > 0 {
 		return b.size
 	}
-	return int64(BackupHeaderSize + SnapshotHeaderSize + b.sum.n + uint64(b.buf.Buffered()))
+	return int64(BackupHeaderSize + snapshotHeaderSize + b.sum.n + uint64(b.buf.Buffered()))
 }
 
 // Close checks that exactly count records were added, writes the rest of
@@ -92,7 +92,7 @@ func (b *BackupWriter) Close() (int64, error) {
 	if _, err := b.dst.Write(appendSnapshotTrailer(nil, b.sum.n, b.sum.sum)); err != nil {
 		return 0, b.fail(fmt.Errorf("journal: write backup: %w", err))
 	}
-	b.size = int64(BackupHeaderSize+SnapshotHeaderSize+b.sum.n) + SnapshotTrailerSize
+	b.size = int64(BackupHeaderSize+snapshotHeaderSize+b.sum.n) + snapshotTrailerSize
 	return b.size, nil
 }
 

@@ -11,7 +11,7 @@ import (
 
 // FuzzBackupReader feeds the backup reader any bytes: it never panics, and
 // whatever it accepts, with the empty key allowed or not, is a snapshot
-// DecodeSnapshot accepts, holding the LSN and count the headers gave.
+// decodeSnapshot accepts, holding the LSN and count the headers gave.
 func FuzzBackupReader(f *testing.F) {
 	var seed bytes.Buffer
 	bw, err := NewBackupWriter(&seed, 1, 3, 2)
@@ -22,7 +22,7 @@ func FuzzBackupReader(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(seed.Bytes(), false)
 	f.Add(seed.Bytes(), true)
-	f.Add(seed.Bytes()[:BackupHeaderSize+SnapshotHeaderSize+3], false)
+	f.Add(seed.Bytes()[:BackupHeaderSize+snapshotHeaderSize+3], false)
 	f.Fuzz(func(t *testing.T, b []byte, keyRequired bool) {
 		br, err := NewBackupReader(bytes.NewReader(b), "fuzz")
 		if err != nil {
@@ -33,7 +33,7 @@ func FuzzBackupReader(f *testing.F) {
 			require.True(t, errors.Is(err, ErrCorrupt), "%v", err)
 			return
 		}
-		s, err := DecodeSnapshot("fuzz", out.Bytes())
+		s, err := decodeSnapshot("fuzz", out.Bytes())
 		require.NoError(t, err)
 		require.Equal(t, br.Info().LSN, s.LSN)
 		require.Equal(t, br.Info().Count, s.Count)

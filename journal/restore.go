@@ -124,7 +124,7 @@ func (r *dirRestore) lockNew() error {
 // create creates the temporary file of the snapshot at lsn, replacing the
 // remains of an earlier attempt.
 func (r *dirRestore) create(lsn uint64) (vfs.File, error) {
-	r.final = filepath.Join(r.dir, SnapshotName(lsn))
+	r.final = filepath.Join(r.dir, snapshotName(lsn))
 	tmp := r.final + tempSuffix
 	f, err := r.fsys.Create(tmp)
 	if errors.Is(err, fs.ErrExist) {
