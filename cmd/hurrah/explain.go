@@ -64,16 +64,16 @@ func explain(dir string, err error) error {
 
 // corruptText says where and why a file is corrupt.
 func corruptText(ce *hurrah.CorruptError) string {
-	s := fmt.Sprintf("%s at offset %d: %s", ce.File, ce.Offset, ce.Reason)
+	s := fmt.Sprintf("%s at offset %d: %s", ce.File, ce.Offset, trimLayers(ce.Reason))
 	if ce.Err != nil {
 		s += ": " + detail(ce.Err, nil)
 	}
 	return s
 }
 
-// detail returns what err says beyond sentinel: the text after the
-// deepest "<sentinel>: " in its chain, or, with a nil sentinel, err's text,
-// without the package prefixes ("hurrah: ", "journal: ") the layers add.
+// detail returns what err says beyond sentinel: the text after the first
+// "<sentinel>: " in it (all of it with a nil sentinel), without the
+// package prefix ("hurrah: ", "journal: ") the layers put first.
 func detail(err, sentinel error) string {
 	msg := err.Error()
 	if sentinel != nil {
@@ -81,6 +81,11 @@ func detail(err, sentinel error) string {
 			msg = after
 		}
 	}
+	return trimLayers(msg)
+}
+
+// trimLayers removes the package prefixes at the start of msg.
+func trimLayers(msg string) string {
 	for _, p := range []string{"hurrah: ", "journal: "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
