@@ -30,7 +30,7 @@ func runCheck(inv *invocation) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	sp := inv.spinner("checking " + dir)
+	sp := inv.working("checking", dir)
 	rep, err := hurrah.Check(dir)
 	sp.done()
 	if err != nil {

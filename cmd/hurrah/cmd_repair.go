@@ -27,7 +27,7 @@ func runRepair(inv *invocation) (int, error) {
 	if _, err := findStore(dir); err != nil {
 		return exitError, err
 	}
-	sp := inv.spinner("repairing " + dir)
+	sp := inv.working("repairing", dir)
 	rep, err := hurrah.Repair(dir)
 	sp.done()
 	if err != nil {

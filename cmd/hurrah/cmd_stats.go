@@ -56,7 +56,7 @@ func runStats(inv *invocation) (int, error) {
 	if st.Files, st.Bytes, err = diskUsage(dir); err != nil {
 		return exitError, explain(dir, err)
 	}
-	sp := inv.spinner("checking " + dir)
+	sp := inv.working("checking", dir)
 	rep, err := hurrah.Check(dir)
 	sp.done()
 	if err != nil {

@@ -20,6 +20,21 @@ func (inv *invocation) spinner(desc string) *activity {
 	return inv.progress(desc, -1)
 }
 
+// working starts a spinner for work on the store in dir, described by
+// verb ("checking") and the size of the directory, on a terminal. The
+// store does not say how far its replay has gone, so the spinner shows
+// only the time spent.
+func (inv *invocation) working(verb, dir string) *activity {
+	if !inv.tty {
+		return nil
+	}
+	desc := verb + " " + dir
+	if _, size, err := diskUsage(dir); err == nil {
+		desc += " (" + sizeText(size) + " on disk)"
+	}
+	return inv.spinner(desc)
+}
+
 // progress starts a bar for total units of work (-1: unknown, a spinner)
 // described by desc, on a terminal.
 func (inv *invocation) progress(desc string, total int64) *activity {
@@ -32,16 +47,19 @@ func (inv *invocation) progress(desc string, total int64) *activity {
 // newBar makes the bar activity shows: on w, cleared once finished, so
 // that what a command prints next starts on a clean line.
 func newBar(w io.Writer, desc string, total int64) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(total,
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetPredictTime(total > 0),
-		progressbar.OptionShowCount(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
-	)
+	}
+	if total > 0 {
+		opts = append(opts, progressbar.OptionShowCount())
+	}
+	return progressbar.NewOptions64(total, opts...)
 }
 
 // add counts n more units done.

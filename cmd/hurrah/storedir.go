@@ -80,11 +80,7 @@ func openKV(inv *invocation, dir string, keep int) (*hurrah.DB, error) {
 	if err := findKV(dir); err != nil {
 		return nil, err
 	}
-	_, size, err := diskUsage(dir)
-	if err != nil {
-		return nil, explain(dir, err)
-	}
-	sp := inv.spinner(fmt.Sprintf("opening %s (%s on disk)", dir, sizeText(size)))
+	sp := inv.working("opening", dir)
 	db, err := hurrah.Open(dir, &hurrah.Options{SnapshotThreshold: -1, KeepSnapshots: keep})
 	sp.done()
 	if err != nil {
