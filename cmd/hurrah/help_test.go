@@ -19,7 +19,10 @@ func TestHelp(t *testing.T) {
 	require.Equal(t, exitOK, status, errOut)
 	doc, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
 	for name, c := range commands {
+		require.Contains(t, string(readme), "| `"+c.synopsis()+"` | ", "README's table lists %s", name)
 		require.Contains(t, out, "  "+c.synopsis()+" ", name)
 		require.Contains(t, string(doc), "\thurrah "+name, "doc.go lists %s", name)
 		status, cout, errOut := runT("help", name)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -90,4 +92,26 @@ func TestGetErrors(t *testing.T) {
 		require.Empty(t, out, "%q", tt.args)
 		require.Equal(t, tt.want, lines(errOut)[0]+"\n", "%q", tt.args)
 	}
+}
+
+// TestReadCutsTornTail: the commands that read a store open it as Open
+// does, so they cut a torn tail and set its bytes aside.
+func TestReadCutsTornTail(t *testing.T) {
+	dir, segs := newStore(t, 60)
+	last := segs[len(segs)-1]
+	f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("torn"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	status, out, errOut := runT("keys", dir, "k5")
+	require.Equal(t, exitOK, status, errOut)
+	require.Equal(t, "k5\nk50\nk51\nk52\nk53\nk54\nk55\nk56\nk57\nk58\nk59\n", out)
+	torn, err := filepath.Glob(last + ".*.torn")
+	require.NoError(t, err)
+	require.Len(t, torn, 1)
+	b, err := os.ReadFile(torn[0])
+	require.NoError(t, err)
+	require.Equal(t, "torn", string(b))
 }
