@@ -3,6 +3,8 @@ package main
 import "flag"
 
 func init() {
+	// An entry in the command table: every cmd_*.go has one of this
+	// shape (see command.go), which is the idiom, not repeated logic.
 	register(&command{
 		name:    "dump",
 		args:    "DIR [PREFIX]",

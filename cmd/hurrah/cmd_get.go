@@ -10,6 +10,8 @@ import (
 )
 
 func init() {
+	// An entry in the command table: every cmd_*.go has one of this
+	// shape (see command.go), which is the idiom, not repeated logic.
 	register(&command{
 		name:    "get",
 		args:    "DIR KEY [-raw]",
