@@ -49,7 +49,7 @@ const (
 )
 
 var groupTitles = [...]string{
-	groupInspect:  "Look inside a store (changing nothing):",
+	groupInspect:  "Look inside a store:",
 	groupMaintain: "Keep a store in shape (offline: no program may have it open):",
 	groupMove:     "Move data in and out:",
 	groupOther:    "Other:",

@@ -115,11 +115,13 @@
 // (-keep, default as prune's), and prints the directory's size before and
 // after.
 //
-// # Progress
+// # Progress and interrupts
 //
 // While it opens, checks, repairs or compacts a store, a command shows a
 // spinner with the time spent on standard error, if that is a terminal;
-// otherwise it prints nothing there but errors.
+// otherwise it prints nothing there but errors. An interrupt (Ctrl-C)
+// ends a command at once: the store survives that as it survives a crash
+// (a repair cut short is finished by running it again).
 //
 // # Exit status
 //

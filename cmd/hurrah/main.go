@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 
 	"golang.org/x/term"
@@ -30,11 +29,12 @@ const exitHelp = `exit status:
   3  get: the store holds no such key
 `
 
+// main runs the command line. An interrupt (Ctrl-C) ends the process at
+// once, as the default handling does: a store survives that as it
+// survives a crash, and waiting for the end of a replay to notice it would
+// leave the user wondering.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	status := run(ctx, os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stderr.Fd())))
-	stop()
-	os.Exit(status)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, term.IsTerminal(int(os.Stderr.Fd()))))
 }
 
 // run runs the command line args (without the program name), writing its
