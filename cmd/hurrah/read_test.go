@@ -80,6 +80,7 @@ func TestGetErrors(t *testing.T) {
 		want   string
 	}{
 		{[]string{"get", dir, "nope"}, exitNotFound, "hurrah get: no key \"nope\" in " + dir + "\n"},
+		{[]string{"get", dir, "--", "-nope"}, exitNotFound, "hurrah get: no key \"-nope\" in " + dir + "\n"},
 		{[]string{"get", dir, "raw", "-raw", "-json"}, exitError, "hurrah get: -raw and -json: choose one\n"},
 		{[]string{"get", dir}, exitError, "usage: hurrah get DIR KEY [-raw] [-json]\n"},
 		{[]string{"get", dir, ""}, exitError, "usage: hurrah get DIR KEY [-raw] [-json]\n"},
