@@ -112,6 +112,11 @@ func repair(dir string, dryRun bool) (RepairReport, error) {
 		Validate: eng.Replay,
 		Restore:  func(s *journal.Snapshot) error { return restore(eng, s) },
 	}
+	// A path that is not a directory is named as such, not by the first
+	// file looked for in it.
+	if err := checkDir(vfs.OS, dir); err != nil {
+		return RepairReport{DryRun: dryRun}, err
+	}
 	system, err := isSystemDir(vfs.OS, dir)
 	if err != nil {
 		return RepairReport{DryRun: dryRun}, err

@@ -1,11 +1,62 @@
-// Command hurrah inspects, repairs and prunes the directory of a hurrah
-// store.
+// Command hurrah looks inside, repairs and compacts the directory of a
+// hurrah store, offline: no program may have the store open.
 //
 // Usage:
 //
-//	hurrah check DIR             report what the store's journal and snapshots hold, changing nothing
-//	hurrah repair DIR            cut a corrupt journal back to its last sound record
-//	hurrah prune DIR [-keep N]   remove all but the newest N snapshot files (default 2)
+//	hurrah check DIR [-json]           report what the journal and snapshots hold, and what a repair would do
+//	hurrah stats DIR [-json]           count files, snapshots, segments, records, LSNs, live keys and bytes
+//	hurrah keys DIR [PREFIX] [-json]   list the keys (that start with PREFIX), in byte order
+//	hurrah get DIR KEY [-raw] [-json]  print the value of KEY
+//	hurrah dump DIR [PREFIX] [-json]   list every key (that starts with PREFIX) and its value
+//	hurrah repair DIR                  cut a corrupt journal back to its last sound record
+//	hurrah prune DIR [-keep N]         remove all but the newest N snapshot files (default 1)
+//	hurrah compact DIR [-keep N]       take a snapshot and remove the journal it covers
+//	hurrah version [-json]             print the version and the on-disk format versions it reads
+//	hurrah help [COMMAND]              list the commands, or say more about one
+//
+// Flags may come before or after the other arguments; after "--",
+// everything is an argument (a key that starts with "-", say).
+//
+// # Which directories
+//
+// Every command first makes sure DIR holds a hurrah store (a journal
+// segment, a snapshot, a clean-close marker or a System's SYSTEM file), and
+// refuses, creating nothing, a directory that holds none, is missing or is
+// a file: "no hurrah store in DIR". Every command takes the store's
+// directory lock, so it fails while a program has the store open.
+//
+// A System's records are the program's own commands and State, which the
+// command line cannot decode: check, stats, repair and prune work on a
+// System's directory (judging its records by their checksums), and keys,
+// get, dump and compact refuse it.
+//
+// # Reading
+//
+// keys, get, dump, stats and compact open the store the way a program
+// does (hurrah.Open, with automatic snapshots off), so they fail on a
+// corrupt store, and, as Open does, cut a torn tail and set its bytes
+// aside. check changes nothing.
+//
+// Values are shown as JSON when their bytes are one well-formed CBOR item
+// that JSON can show (maps with text keys, arrays, text, numbers,
+// booleans, null; times as RFC 3339 text): what Set writes for most Go
+// types. Anything else (bytes written with SetBytes, CBOR byte strings,
+// tags, maps with other keys) is shown as base64: in text output after
+// "base64:" (a JSON value that is a string starts with a quote, so the two
+// cannot be confused), in JSON output as "value_base64" in place of
+// "value". The store does not record which values are raw bytes, so raw
+// bytes that happen to be well-formed CBOR are shown as JSON; get -raw
+// prints the stored bytes as they are. Keys are printed as they are when
+// they are printable UTF-8 (and start with no quote or space), and
+// Go-quoted otherwise; in JSON, a key that is not valid UTF-8 is given as
+// "key_base64" in place of "key".
+//
+// With -json, check, stats, get and version print one JSON object, and
+// keys and dump one JSON object per key, a line each (JSON Lines). The
+// field names are documented on the types that hold them (checkReport,
+// storeStats, entryJSON, versionInfo): fields may be added, none renamed.
+//
+// # check
 //
 // check reads the store the way opening it would, and prints:
 //
@@ -25,7 +76,11 @@
 //     with ErrCorrupt).
 //
 // When the store is corrupt, check also prints what repair would set aside
-// and which records would be lost, or, if repair cannot help, why.
+// and which records would be lost, or, if repair cannot help, why; the
+// lines that describe the store as a repair would leave it end with
+// "(after a repair)".
+//
+// # repair
 //
 // repair runs hurrah.Repair. For damage in the journal, it cuts the journal
 // just before the first damaged record, keeps every byte it cuts in
@@ -47,18 +102,34 @@
 // and says so, and check reports the store as one that repair cannot fix.
 // Restore it from a backup.
 //
-// prune removes all but the newest N snapshot files (N at least 1, 2 by
-// default), oldest first, and prints what it removed. It refuses, removing
-// nothing, if none of the N it would keep passes its checks while older
-// ones exist: the snapshot opening the store restores would be among those
-// removed. -keep may come before or after DIR.
+// # prune and compact
 //
-// Every command takes the store's directory lock, so it fails while a
-// program has the store open.
+// prune removes all but the newest N snapshot files (N at least 1; by
+// default hurrah.DefaultKeepSnapshots, what a store keeps), oldest first,
+// and prints what it removed. It refuses, removing nothing, if none of the
+// N it would keep passes its checks while older ones exist: the snapshot
+// opening the store restores would be among those removed.
 //
-// Exit status: 0 when the store is sound (check), the repair succeeded or
-// found nothing to do (repair), or the snapshots were pruned (prune); 1
-// when check finds corruption, whether repair can fix it or not; 2 for a
-// usage error or any other failure (the directory is missing or locked,
-// holds files of a newer format version, or cannot be repaired or pruned).
+// compact opens the store, takes a snapshot (DB.Snapshot), which removes
+// the journal segments it covers and all but the newest N snapshots
+// (-keep, default as prune's), and prints the directory's size before and
+// after.
+//
+// # Progress and interrupts
+//
+// While it opens, checks, repairs or compacts a store, a command shows a
+// spinner with the time spent on standard error, if that is a terminal;
+// otherwise it prints nothing there but errors. An interrupt (Ctrl-C)
+// ends a command at once: the store survives that as it survives a crash
+// (a repair cut short is finished by running it again).
+//
+// # Exit status
+//
+//   - 0: done (check: the store is sound; a torn tail counts as sound).
+//   - 1: the store is corrupt: check and stats report it (stats counts only
+//     the files); keys, get, dump and compact cannot read it.
+//   - 2: a usage error, or any other failure: no store in DIR, the store is
+//     open in a program, files of a newer format version, a repair that
+//     cannot help, a prune that would remove the snapshot the store needs.
+//   - 3: get: the store holds no such key.
 package main

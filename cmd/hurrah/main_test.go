@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/internal/testkit"
@@ -20,16 +18,10 @@ import (
 	"github.com/hurrahdb/hurrah/journal"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 // runT runs the command line args and returns its exit status and output.
-func runT(args ...string) (status int, stdout, stderr string) {
-	var o, e bytes.Buffer
-	status = run(args, &o, &e)
-	return status, o.String(), e.String()
-}
+func runT(args ...string) (status int, stdout, stderr string) { return runBinary(args...) }
 
 // storeOpts spreads a store over several segments, one fsynced frame per
 // record.
@@ -131,7 +123,7 @@ func TestRepairCommandCheckAndRepair(t *testing.T) {
 	status, out, errOut := runT("check", dir)
 	require.Equal(t, exitDamaged, status, errOut)
 	require.Contains(t, out, fmt.Sprintf("corruption: %s at offset %d: ", segs[k], x))
-	require.Contains(t, out, fmt.Sprintf("last LSN:   %d kept by a repair\n", lsn-1))
+	require.Contains(t, out, fmt.Sprintf("last LSN:   %d (after a repair)\n", lsn-1))
 	require.Contains(t, out, fmt.Sprintf("the records after LSN %d would be lost", lsn-1))
 	require.Contains(t, out, fmt.Sprintf("-> %s.%d.corrupt\n", segs[k], x))
 	for _, s := range segs[k+1:] {
@@ -170,7 +162,7 @@ func TestRepairCommandErrors(t *testing.T) {
 	for _, cmd := range []string{"check", "repair", "prune"} {
 		status, _, errOut := runT(cmd, dir)
 		require.Equal(t, exitError, status)
-		require.Contains(t, errOut, "the store is open")
+		require.Contains(t, errOut, "is in use: a program has the store open")
 	}
 	require.NoError(t, db.Close())
 
@@ -183,13 +175,13 @@ func TestRepairCommandErrors(t *testing.T) {
 		{[]string{"check"}, "usage: hurrah check DIR"},
 		{[]string{"repair", dir, dir}, "usage: hurrah repair DIR"},
 		{[]string{"check", "-x", dir}, "flag provided but not defined"},
-		{[]string{"check", filepath.Join(dir, "missing")}, "no such file"},
-		{[]string{"repair", filepath.Join(dir, "LOCK")}, "unusable directory"},
+		{[]string{"check", filepath.Join(dir, "missing")}, "no hurrah store in " + filepath.Join(dir, "missing") + ": it does not exist\n"},
+		{[]string{"repair", filepath.Join(dir, "LOCK")}, "it is a file, not a directory\n"},
 		{[]string{"prune"}, "usage: hurrah prune DIR [-keep N]"},
 		{[]string{"prune", dir, "-keep", "x"}, "invalid value"},
 		{[]string{"prune", "-keep", "0", dir}, "keep at least 1 snapshot"},
 		{[]string{"prune", dir, dir}, "usage: hurrah prune DIR [-keep N]"},
-		{[]string{"prune", filepath.Join(dir, "missing")}, "no such file"},
+		{[]string{"prune", filepath.Join(dir, "missing")}, "it does not exist\n"},
 	}
 	for _, tt := range tests {
 		status, out, errOut := runT(tt.args...)
@@ -413,20 +405,21 @@ func TestPruneCommand(t *testing.T) {
 	}
 	require.Equal(t, []string{snapPath(dir, snaps[0]), snapPath(dir, snaps[1]), snapPath(dir, snaps[2])}, snapFiles())
 
-	status, out, errOut := runT("prune", dir)
+	status, out, errOut := runT("prune", dir, "-keep", "2")
 	require.Equal(t, exitOK, status, errOut)
 	require.Empty(t, errOut)
 	require.Equal(t, fmt.Sprintf("directory:  %s\nremoved:    %s\nkept:       the newest 2 snapshots\n", dir, snapPath(dir, snaps[0])), out)
 	require.Equal(t, []string{snapPath(dir, snaps[1]), snapPath(dir, snaps[2])}, snapFiles())
 
-	status, out, errOut = runT("prune", dir, "-keep", "2")
+	status, out, errOut = runT("prune", "-keep", "2", dir)
 	require.Equal(t, exitOK, status, errOut)
 	require.Contains(t, out, "nothing to remove: at most 2 snapshots\n")
 	require.Len(t, snapFiles(), 2)
 
-	status, out, errOut = runT("prune", "-keep", "1", dir)
+	// Without -keep, prune keeps what a store keeps by default: one.
+	status, out, errOut = runT("prune", dir)
 	require.Equal(t, exitOK, status, errOut)
-	require.Contains(t, out, "removed:    "+snapPath(dir, snaps[1])+"\n")
+	require.Equal(t, fmt.Sprintf("directory:  %s\nremoved:    %s\nkept:       the newest snapshot\n", dir, snapPath(dir, snaps[1])), out)
 	require.Equal(t, []string{snapPath(dir, snaps[2])}, snapFiles())
 	requireKeys(t, dir, 40)
 
@@ -436,7 +429,7 @@ func TestPruneCommand(t *testing.T) {
 	status, out, errOut = runT("prune", dir, "-keep", "1")
 	require.Equal(t, exitError, status)
 	require.Empty(t, out)
-	require.Contains(t, errOut, "the store is open")
+	require.Contains(t, errOut, "is in use: a program has the store open")
 	require.NoError(t, db.Close())
 }
 
