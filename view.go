@@ -87,7 +87,7 @@ func ViewGet[T any](v *View, key string) (T, error) {
 		var zero T
 		return zero, err
 	}
-	return decodeValue[T](key, b)
+	return decodeValue[T](v.db.opts.Codec, key, b)
 }
 
 // All yields every key and its stored bytes, in no particular order. Use
