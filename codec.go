@@ -21,7 +21,8 @@ import (
 //	Go type                            CBORCodec            JSONCodec
 //	bool, string (valid UTF-8)         yes                  yes
 //	string holding invalid UTF-8       yes                  no: U+FFFD replaces bad bytes
-//	int*, uint* (typed), all values    yes                  yes
+//	int…int64, uint…uint64, any value  yes                  yes
+//	uintptr                            no: ErrEncode        yes
 //	float32, float64, finite           yes (and -0)         yes (and -0)
 //	NaN, ±Inf                          yes                  no: ErrEncode
 //	[]byte, [N]T, []T, map[string]T    yes                  yes ([]byte as base64)
@@ -54,7 +55,8 @@ import (
 // rather than store what Get cannot read. Store them with the protobuf
 // codec of the nested module github.com/hurrahdb/hurrah/protocodec, which
 // keeps the plain store free of the protobuf dependency. A message nested
-// inside a struct is not detected: it fails at Get.
+// inside a struct is not detected: it fails at Get if a oneof is set, and
+// loses its unknown fields in any case.
 //
 // A codec must be safe for concurrent use. Marshal returns bytes the store
 // keeps: the codec must not change them afterwards. Unmarshal gets a
@@ -111,8 +113,8 @@ type protoMessage interface{ ProtoMessage() }
 // named codec cannot round-trip, and nil for any other value.
 func refuseProto(codec string, v any) error {
 	if _, ok := v.(protoMessage); ok {
-		return fmt.Errorf("%T: protobuf messages do not round-trip through %s; "+
-			"use the codec of github.com/hurrahdb/hurrah/protocodec", v, codec)
+		return fmt.Errorf("protobuf messages do not round-trip through %s; "+
+			"use the codec of github.com/hurrahdb/hurrah/protocodec", codec)
 	}
 	return nil
 }
