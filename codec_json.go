@@ -12,6 +12,9 @@ import "encoding/json"
 //	hurrah.Open(dir, &hurrah.Options{Codec: hurrah.JSONCodec{}})
 type JSONCodec struct{}
 
+// (JSONCodec's methods have CBORCodec's shape: two implementations of one
+// interface, each calling its own library, not repeated logic.)
+
 // Name returns "JSON".
 func (JSONCodec) Name() string { return "JSON" }
 

@@ -83,6 +83,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 			tripMsg(t, db, a)
 		})
 		t.Run("unknown fields", func(t *testing.T) { tripMsg(t, db, withUnknown(t)) })
+		t.Run("empty message (no bytes)", func(t *testing.T) { tripMsg(t, db, &emptypb.Empty{}) })
 		require.NoError(t, db.Close())
 	}
 }
