@@ -1,6 +1,7 @@
 package hurrah_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,4 +115,51 @@ func ExampleDecodeError() {
 	// true raw CBOR []byte
 	// hurrah: cannot decode value: key "raw": CBOR into []byte: unexpected EOF (if the value was stored with SetBytes, read it with GetBytes)
 	// hello
+}
+
+// CBORCodec is the default: Set stores what its Marshal returns, and it
+// refuses protobuf messages (see Codec) instead of storing what Get cannot
+// read.
+func ExampleCBORCodec() {
+	ctx := context.Background()
+	db, err := hurrah.Open("", nil) // the same as &hurrah.Options{Codec: hurrah.CBORCodec{}}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	if err := hurrah.Set(ctx, db, "n", 500); err != nil {
+		log.Fatal(err)
+	}
+	raw, _ := db.GetBytes(ctx, "n")
+	enc, _ := hurrah.CBORCodec{}.Marshal(500)
+	fmt.Printf("% x %v\n", raw, bytes.Equal(raw, enc))
+	// Output:
+	// 19 01 f4 true
+}
+
+// A batch for a store with another codec than CBOR names that codec too.
+func ExampleBatch_codec() {
+	ctx := context.Background()
+	db, err := hurrah.Open("", &hurrah.Options{Codec: hurrah.JSONCodec{}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	var wrong hurrah.Batch // encodes as CBOR
+	_ = hurrah.BatchSet(&wrong, "a", 1)
+	fmt.Println(errors.Is(db.Write(ctx, &wrong), hurrah.ErrInvalidBatch))
+
+	b := hurrah.Batch{Codec: hurrah.JSONCodec{}}
+	_ = hurrah.BatchSet(&b, "a", []int{1, 2})
+	_ = hurrah.BatchSet(&b, "b", "two")
+	if err := db.Write(ctx, &b); err != nil {
+		log.Fatal(err)
+	}
+	a, _ := db.GetBytes(ctx, "a")
+	fmt.Println(string(a))
+	// Output:
+	// true
+	// [1,2]
 }
