@@ -33,10 +33,10 @@ func (db *DB) CompareAndSwapBytes(ctx context.Context, key string, old, new []by
 // CompareAndSwap stores new under key only if the value stored there is old,
 // and reports whether it did. Both values are encoded by the store's codec
 // (CBOR by default) in the calling goroutine, as Set encodes them, and the
-// stored bytes are compared with the encoding of old byte for byte: the swap happens when old encodes exactly
-// as the stored value did, which holds for values stored with Set by this
-// version (map keys are encoded in a fixed order; maps stored by earlier
-// versions may not match). Values that compare equal in Go but encode
+// stored bytes are compared with the encoding of old byte for byte: the
+// swap happens when old encodes exactly as the stored value did, which
+// holds for values stored with Set by this version (map keys are encoded
+// in a fixed order; maps stored by earlier versions may not match). Values that compare equal in Go but encode
 // apart, such as 0.0 and -0.0 or two NaNs with different bits, do not
 // match each other. A value stored with SetBytes matches only if its bytes
 // are the codec's encoding of old.
