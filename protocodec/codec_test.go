@@ -182,3 +182,19 @@ func TestUnmarshalIntoMessage(t *testing.T) {
 	require.Equal(t, "hi", v.GetStringValue())
 	require.Error(t, protocodec.Codec{}.Unmarshal([]byte{0xff}, &v))
 }
+
+// TestNestedMessageNotDetected: the documented limit of the built-in
+// codecs' refusal. A message inside a struct is stored, and its Get fails
+// with ErrDecode; with this codec the struct goes to CBOR and fails alike.
+func TestNestedMessageNotDetected(t *testing.T) {
+	ctx := t.Context()
+	type holder struct{ V *structpb.Value }
+	for _, c := range []hurrah.Codec{nil, protocodec.Codec{}} {
+		db, err := hurrah.Open("", &hurrah.Options{Codec: c})
+		require.NoError(t, err)
+		require.NoError(t, hurrah.Set(ctx, db, "k", holder{structpb.NewStringValue("hi")}))
+		_, err = hurrah.Get[holder](ctx, db, "k")
+		require.ErrorIs(t, err, hurrah.ErrDecode)
+		require.NoError(t, db.Close())
+	}
+}

@@ -25,6 +25,7 @@
 //	nil *M                               no: reads back as an empty message
 //	M held by value (not a pointer)      no: ErrEncode (store a *M)
 //	any other Go value                   as hurrah.CBORCodec (see hurrah.Codec)
+//	a struct holding a message           no: stored as CBOR, ErrDecode at Get
 //
 // Messages are encoded deterministically (proto.MarshalOptions
 // Deterministic), so equal messages encode alike within one binary and
