@@ -2,6 +2,7 @@ package hurrah
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hurrahdb/hurrah/store"
 )
@@ -12,7 +13,13 @@ import (
 // batch ready to use. A Batch is not safe for concurrent use; it may be
 // reused after Write (call Reset) or written again.
 type Batch struct {
-	muts []store.Mutation
+	// Codec encodes the values BatchSet adds; nil means CBORCodec. Set it
+	// to the codec of the store the batch is for: Write refuses, with
+	// ErrInvalidBatch, a batch whose values another codec encoded.
+	Codec Codec
+
+	muts  []store.Mutation
+	codec string // the Name of the codec BatchSet encoded with, or ""
 }
 
 // SetBytes adds the set of key to a copy of value. Later operations on the
@@ -26,14 +33,23 @@ func (b *Batch) Delete(key string) {
 	b.add(store.Mutation{Op: store.OpDelete, Key: key})
 }
 
-// BatchSet adds the set of key to v, encoded as CBOR now, in the calling
-// goroutine, as Set encodes it. A value CBOR cannot encode returns ErrEncode
-// and is not added.
+// BatchSet adds the set of key to v, encoded now, in the calling
+// goroutine, by b.Codec (CBOR if nil), as Set encodes it. A value the codec
+// cannot encode returns ErrEncode and is not added; so does a value when
+// the batch holds values another codec encoded (after b.Codec changed).
 func BatchSet[T any](b *Batch, key string, v T) error {
-	data, err := encode(v)
+	c := b.Codec
+	if c == nil {
+		c = CBORCodec{}
+	}
+	if b.codec != "" && b.codec != c.Name() {
+		return fmt.Errorf("%w: key %q: the batch holds %s values, not %s ones", ErrEncode, key, b.codec, c.Name())
+	}
+	data, err := encodeAs(c, key, v)
 	if err != nil {
 		return err
 	}
+	b.codec = c.Name()
 	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: data})
 	return nil
 }
@@ -49,6 +65,7 @@ func (b *Batch) Len() int { return len(b.muts) }
 func (b *Batch) Reset() {
 	clear(b.muts)
 	b.muts = b.muts[:0]
+	b.codec = ""
 }
 
 // Write applies every operation of b, in order, as one atomic step, and
@@ -56,7 +73,8 @@ func (b *Batch) Reset() {
 // value is checked first: if any is invalid (ErrInvalidKey, ErrTooLarge)
 // nothing is applied. A batch whose journal record would pass the
 // journal's limit (about 512 MiB) returns ErrTooLarge. An empty batch
-// writes nothing; a nil b returns ErrInvalidBatch. The store keeps the
+// writes nothing; a nil b, or one whose BatchSet values another codec than
+// the store's encoded, returns ErrInvalidBatch. The store keeps the
 // batch's values; b may be reused.
 func (db *DB) Write(ctx context.Context, b *Batch) error {
 	if err := db.check(); err != nil {
@@ -64,6 +82,10 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 	}
 	if b == nil {
 		return ErrInvalidBatch
+	}
+	if b.codec != "" && b.codec != db.opts.Codec.Name() {
+		return fmt.Errorf("%w: its values are %s, the store's codec is %s: set Batch.Codec",
+			ErrInvalidBatch, b.codec, db.opts.Codec.Name())
 	}
 	for _, m := range b.muts {
 		var err error

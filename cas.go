@@ -31,17 +31,17 @@ func (db *DB) CompareAndSwapBytes(ctx context.Context, key string, old, new []by
 }
 
 // CompareAndSwap stores new under key only if the value stored there is old,
-// and reports whether it did. Both values are CBOR-encoded in the calling
-// goroutine, as Set encodes them, and the stored bytes are compared with the
-// encoding of old byte for byte: the swap happens when old encodes exactly
-// as the stored value did, which holds for values stored with Set by this
-// version (map keys are encoded in a fixed order; maps stored by earlier
-// versions may not match). Values that compare equal in Go but encode
+// and reports whether it did. Both values are encoded by the store's codec
+// (CBOR by default) in the calling goroutine, as Set encodes them, and the
+// stored bytes are compared with the encoding of old byte for byte: the
+// swap happens when old encodes exactly as the stored value did, which
+// holds for values stored with Set by this version (map keys are encoded
+// in a fixed order; maps stored by earlier versions may not match). Values that compare equal in Go but encode
 // apart, such as 0.0 and -0.0 or two NaNs with different bits, do not
 // match each other. A value stored with SetBytes matches only if its bytes
-// are a CBOR encoding equal to old's.
+// are the codec's encoding of old.
 //
-// A missing key never matches. A value CBOR cannot encode returns ErrEncode,
+// A missing key never matches. A value the codec cannot encode returns ErrEncode,
 // a bad key or an encoded new over MaxValueSize returns the error Set
 // returns, and in each case nothing changes. Otherwise it behaves as
 // CompareAndSwapBytes: a swap is journaled as a set, and a failed
@@ -50,7 +50,7 @@ func CompareAndSwap[T any](ctx context.Context, db *DB, key string, old, new T) 
 	if err := db.checkWrite(key, 0); err != nil {
 		return false, err
 	}
-	ob, err := encode(old)
+	ob, err := encodeAs(db.opts.Codec, key, old)
 	if err != nil {
 		return false, err
 	}

@@ -24,11 +24,13 @@ var (
 	// ErrTooLarge is returned for a key or value over the configured limit
 	// (Options.MaxKeySize, Options.MaxValueSize).
 	ErrTooLarge = errors.New("hurrah: key or value too large")
-	// ErrEncode is returned when a value cannot be encoded as CBOR (a
-	// channel or a function, for instance). Nothing is stored.
+	// ErrEncode is returned when the store's codec cannot encode a value
+	// (a channel or a function, for instance, or a protobuf message with
+	// a built-in codec). Nothing is stored.
 	ErrEncode = errors.New("hurrah: cannot encode value")
 	// ErrDecode is returned when the stored bytes do not decode into the
-	// type asked for. The stored value is unchanged.
+	// type asked for. The stored value is unchanged. errors.As with a
+	// *DecodeError gives the key, the codec and the type.
 	ErrDecode = errors.New("hurrah: cannot decode value")
 	// ErrInvalidOptions is returned by Open for options out of range.
 	ErrInvalidOptions = errors.New("hurrah: invalid options")
@@ -106,3 +108,32 @@ func catch(f func() error) (err error) {
 	}()
 	return f()
 }
+
+// DecodeError details ErrDecode: which key (empty for Decode), which codec
+// and which Go type a stored value failed to decode into, and the codec's
+// error. Its message says what to do when the cause is likely known: a
+// value stored with SetBytes is read with GetBytes, a protobuf message
+// needs the protobuf codec.
+type DecodeError struct {
+	Key   string // the key read; empty for Decode
+	Codec string // the codec's Name
+	Type  string // the Go type asked for
+	Err   error  // the codec's error
+	hint  string // what to do instead, or ""
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	s := ErrDecode.Error()
+	if e.Key != "" {
+		s += fmt.Sprintf(": key %q", e.Key)
+	}
+	s += fmt.Sprintf(": %s into %s: %v", e.Codec, e.Type, e.Err)
+	if e.hint != "" {
+		s += " (" + e.hint + ")"
+	}
+	return s
+}
+
+// Unwrap makes errors.Is(err, ErrDecode) true, and reaches the codec's error.
+func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }

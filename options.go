@@ -102,6 +102,15 @@ type Options struct {
 	// modes. Repair, Check and Prune create files with the default.
 	FileMode os.FileMode
 
+	// Codec encodes and decodes the values of the typed calls (Set, Get,
+	// and the rest: see Codec, which lists the Go types each codec
+	// round-trips). Default CBORCodec; JSONCodec is the other built-in
+	// one, and the nested module github.com/hurrahdb/hurrah/protocodec has
+	// one for protobuf messages. The codec is not recorded in the store:
+	// open a store always with the same codec. A System encodes its
+	// commands and State as CBOR: OpenSystem refuses any other codec.
+	Codec Codec
+
 	fs vfs.FS // tests swap the file system; nil means the OS
 }
 
@@ -145,6 +154,9 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		r.SnapshotThreshold = DefaultSnapshotThreshold
 	case r.SnapshotThreshold < 0:
 		r.SnapshotThreshold = -1
+	}
+	if r.Codec == nil {
+		r.Codec = CBORCodec{}
 	}
 	if r.fs == nil {
 		r.fs = vfs.OSMode(r.FileMode)

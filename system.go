@@ -74,6 +74,9 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := o.Codec.(CBORCodec); !ok {
+		return nil, fmt.Errorf("%w: Codec %s: a System's commands and State are CBOR", ErrInvalidOptions, o.Codec.Name())
+	}
 	sys := &System[S, C]{m: &sysMachine[S, C]{}}
 	sys.m.poisoned = &sys.poisoned
 	if initial != nil {

@@ -129,7 +129,7 @@ func TxGet[T any](tx *Tx, key string) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	return decodeValue[T](key, b)
+	return decodeValue[T](tx.db.opts.Codec, key, b)
 }
 
 // TxSet sets key to v in the transaction, encoded as Set encodes it. The

@@ -5,10 +5,12 @@ import (
 	"context"
 )
 
-// Set stores v under key, replacing any value. v is encoded as CBOR in the
-// calling goroutine; any type CBOR can encode works (structs, maps, slices,
-// strings, numbers, time.Time, ...). A value CBOR cannot encode, such as a
-// channel or a function, returns ErrEncode and stores nothing.
+// Set stores v under key, replacing any value. v is encoded in the calling
+// goroutine by the store's codec (Options.Codec), CBOR by default; any type
+// the codec round-trips works (structs, maps, slices, strings, numbers,
+// time.Time, ...: Codec has the table). A value the codec cannot encode,
+// such as a channel, a function or (for the built-in codecs) a protobuf
+// message, returns ErrEncode and stores nothing.
 //
 // When Set returns nil the write is acknowledged at the store's Durability.
 func Set[T any](ctx context.Context, db *DB, key string, v T) error {
@@ -30,14 +32,16 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 	return db.set(ctx, key, b, false)
 }
 
-// Get returns the value stored under key, decoded into a T. It returns
-// ErrNotFound for a missing key and ErrDecode if the stored value does not
-// decode into a T.
+// Get returns the value stored under key, decoded into a T by the store's
+// codec. It returns ErrNotFound for a missing key, and ErrDecode (a
+// *DecodeError naming the key, the codec and T) if the stored value does
+// not decode into a T, such as bytes stored with SetBytes: read those with
+// GetBytes.
 func Get[T any](ctx context.Context, db *DB, key string) (T, error) {
 	b, err := db.get(ctx, key)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return decodeValue[T](key, b)
+	return decodeValue[T](db.opts.Codec, key, b)
 }

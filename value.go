@@ -45,39 +45,61 @@ func mustDecMode(o cbor.DecOptions) cbor.DecMode {
 	return m
 }
 
-// encode returns v's CBOR encoding, as Set stores it, or an error wrapping
-// ErrEncode.
+// encode returns v's CBOR encoding, as Set stores it by default, or an
+// error wrapping ErrEncode. A System encodes its commands with it.
 func encode[T any](v T) ([]byte, error) {
-	b, err := valueEnc.Marshal(v)
+	return encodeAs(CBORCodec{}, "", v)
+}
+
+// encodeAs returns v's encoding by c, or an error wrapping ErrEncode that
+// names key (if not empty) and the codec.
+func encodeAs(c Codec, key string, v any) ([]byte, error) {
+	b, err := c.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+		return nil, encodeError(c, key, v, err)
 	}
 	return b, nil
 }
 
+// encodeError wraps err, c's failure to encode v for key, in ErrEncode.
+func encodeError(c Codec, key string, v any, err error) error {
+	if key == "" {
+		return fmt.Errorf("%w: %T as %s: %w", ErrEncode, v, c.Name(), err)
+	}
+	return fmt.Errorf("%w: key %q: %T as %s: %w", ErrEncode, key, v, c.Name(), err)
+}
+
 // encodeValue makes the checks of a typed write of v under key: the key
-// (the store open, not empty, not too long), then v's encoding, then the
-// encoding's size. It encodes into buf if buf is not nil (the bytes
-// returned are then buf's), else into a new slice.
+// (the store open, not empty, not too long), then v's encoding by the
+// store's codec, then the encoding's size. The default codec encodes into
+// buf if buf is not nil (the bytes returned are then buf's); otherwise the
+// bytes are new.
 func encodeValue[T any](db *DB, key string, v T, buf *bytes.Buffer) ([]byte, error) {
 	if err := db.checkWrite(key, 0); err != nil {
 		return nil, err
 	}
-	var b []byte
-	var err error
-	if buf != nil {
-		err = valueEnc.MarshalToBuffer(v, buf)
-		b = buf.Bytes()
-	} else {
-		b, err = valueEnc.Marshal(v)
-	}
+	b, err := marshal(db.opts.Codec, v, buf)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %T: %w", ErrEncode, v, err)
+		return nil, encodeError(db.opts.Codec, key, v, err)
 	}
 	if err := db.checkWrite(key, len(b)); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// marshal encodes v with c, into buf when c is the default codec and buf
+// is not nil: the default path stays as fast as before codecs were
+// pluggable.
+func marshal(c Codec, v any, buf *bytes.Buffer) ([]byte, error) {
+	if _, ok := c.(CBORCodec); !ok || buf == nil {
+		return c.Marshal(v)
+	}
+	if err := refuseProto("CBOR", v); err != nil {
+		return nil, err
+	}
+	err := valueEnc.MarshalToBuffer(v, buf)
+	return buf.Bytes(), err
 }
 
 // encBufs holds buffers for encoding values that are copied on at once.
@@ -93,24 +115,22 @@ func putEncBuf(buf *bytes.Buffer) {
 	encBufs.Put(buf)
 }
 
-// decodeValue decodes b, the value stored under key, into a T.
-func decodeValue[T any](key string, b []byte) (T, error) {
+// decodeValue decodes b, the value stored under key (empty for Decode),
+// into a T with c. It fails with a *DecodeError.
+func decodeValue[T any](c Codec, key string, b []byte) (T, error) {
 	var v T
-	if err := valueDec.Unmarshal(b, &v); err != nil {
+	if err := c.Unmarshal(b, &v); err != nil {
 		var zero T
-		return zero, fmt.Errorf("%w: key %q into %T: %w", ErrDecode, key, v, err)
+		return zero, newDecodeError(c, key, b, zero, err)
 	}
 	return v, nil
 }
 
-// Decode decodes b, a value as Set stores it (CBOR), into a T. It is for
-// values read as bytes, for instance while iterating over a View. It
-// returns ErrDecode if b does not decode into a T.
+// Decode decodes b, a value as Set stores it with the default codec
+// (CBOR), into a T. It is for values read as bytes, for instance while
+// iterating over a View. It fails with a *DecodeError, which wraps
+// ErrDecode, if b does not decode into a T. For a store with another codec,
+// call the codec's Unmarshal.
 func Decode[T any](b []byte) (T, error) {
-	var v T
-	if err := valueDec.Unmarshal(b, &v); err != nil {
-		var zero T
-		return zero, fmt.Errorf("%w: into %T: %w", ErrDecode, v, err)
-	}
-	return v, nil
+	return decodeValue[T](CBORCodec{}, "", b)
 }

@@ -87,11 +87,12 @@ func ViewGet[T any](v *View, key string) (T, error) {
 		var zero T
 		return zero, err
 	}
-	return decodeValue[T](key, b)
+	return decodeValue[T](v.db.opts.Codec, key, b)
 }
 
 // All yields every key and its stored bytes, in no particular order. Use
-// Decode for values stored with Set. It yields nothing after Close.
+// Decode for values stored with Set (or, with another codec than the
+// default, the codec's Unmarshal). It yields nothing after Close.
 func (v *View) All() iter.Seq2[string, []byte] {
 	return v.Prefix("")
 }
