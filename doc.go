@@ -80,6 +80,10 @@
 // The README's Reliability section says what hurrah assumes of the disk and
 // how each durability promise is tested by crashing and failing the store.
 //
-// Values stored with Set are CBOR; values stored with SetBytes are raw
-// bytes. Read each kind back with its own function.
+// Values stored with Set are encoded by the store's Codec (Options.Codec:
+// CBOR by default, JSONCodec, or a codec of your own such as the protobuf
+// one in the nested module github.com/hurrahdb/hurrah/protocodec); values
+// stored with SetBytes are raw bytes. Read each kind back with its own
+// function: Get on bytes stored with SetBytes fails with a *DecodeError
+// that says to use GetBytes.
 package hurrah
