@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -60,11 +61,12 @@ func runRestore(inv *invocation) (int, error) {
 	rep, err := hurrah.Restore(ctx, dir, in, &hurrah.RestoreOptions{Name: file, Progress: bar.progress})
 	bar.done()
 	switch {
+	case err == nil: // restored, even if an interrupt came at the very end
 	case in.err != nil:
 		return exitError, fileFailure("cannot read", file, in.err)
 	case ctx.Err() != nil:
 		return exitError, fail(exitError, "interrupted: nothing was restored in %s", dir)
-	case err != nil:
+	default:
 		return exitError, restoreFailure(file, dir, err)
 	}
 	r := restoreReport{File: file, Directory: dir, Kind: "kv", LSN: rep.LSN, Records: rep.Records,
@@ -131,7 +133,7 @@ func restoreFailure(file, dir string, err error) error {
 			file, detail(err, hurrah.ErrCorrupt), dir)
 	case errors.Is(err, hurrah.ErrVersion):
 		return fail(exitError, "%s is a backup of a newer format than this hurrah reads (%s); use a newer hurrah",
-			file, detail(err, hurrah.ErrVersion))
+			file, strings.TrimPrefix(detail(err, hurrah.ErrVersion), file+": "))
 	}
 	return explain(dir, err)
 }
