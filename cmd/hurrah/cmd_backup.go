@@ -60,6 +60,9 @@ func runBackup(inv *invocation, force bool) (int, error) {
 	report := inv.stdout
 	var out *backupFile
 	if file == "-" {
+		if isTerminal(inv.stdout) {
+			return exitError, fail(exitError, "standard output is a terminal: redirect it to a file, or give a FILE")
+		}
 		report = inv.stderr
 	} else {
 		var err error

@@ -47,6 +47,9 @@ type restoreReport struct {
 func runRestore(inv *invocation) (int, error) {
 	file, dir := inv.args[0], inv.args[1]
 	in := &backupInput{r: os.Stdin}
+	if file == "-" && isTerminal(os.Stdin) {
+		return exitError, fail(exitError, "standard input is a terminal: redirect a backup to it, or give a FILE")
+	}
 	if file != "-" {
 		f, err := openBackup(file)
 		if err != nil {

@@ -131,10 +131,12 @@
 // FILE that is a directory even then. It prints the backup's LSN (the
 // state it holds is the one after that write), its records and its bytes.
 // With FILE "-", the backup goes to standard output, unsynced, and the
-// report (or the -json object) to standard error.
+// report (or the -json object) to standard error; a terminal is refused.
+// The backup file is created readable by its owner only (0600): it holds
+// every value of the store.
 //
 // restore makes a new store in DIR from the backup FILE ("-": standard
-// input) with hurrah.Restore, and prints its LSN, records, bytes and kind
+// input, which may not be a terminal) with hurrah.Restore, and prints its LSN, records, bytes and kind
 // (a key-value store, which hurrah.Open opens, or a System, which
 // OpenSystem opens). DIR may be missing or an empty directory (one that
 // holds no store); it refuses a DIR that holds a store, leaving it as it

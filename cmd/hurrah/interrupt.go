@@ -5,7 +5,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
+
+// isTerminal reports whether f is a terminal: backup and restore refuse to
+// write a backup to one, or wait for one to be typed.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
 
 // interruptible returns a context that an interrupt (Ctrl-C) or SIGTERM
 // ends, for backup and restore: they write files of their own, which they
