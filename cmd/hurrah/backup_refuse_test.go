@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -113,4 +115,38 @@ func TestBackupRestoreUsage(t *testing.T) {
 	require.Equal(t, exitError, status)
 	require.Equal(t, "hurrah restore: "+dir+" is a directory, not a backup file\n", errOut)
 	require.Empty(t, listing(t, parent))
+}
+
+// TestBackupRestoreStdioErrors: an error of standard output or input is
+// blamed on it, not on the store or DIR, and restore names standard input
+// in what it says of a damaged backup.
+func TestBackupRestoreStdioErrors(t *testing.T) {
+	dir := kvStore(t)
+	ro, err := os.Open(filepath.Join(dir, "LOCK")) // read-only: writing fails
+	require.NoError(t, err)
+	defer ro.Close()
+	cmd := exec.Command(bin, "backup", dir, "-")
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = ro, &errOut
+	require.Error(t, cmd.Run())
+	require.Equal(t, exitError, cmd.ProcessState.ExitCode())
+	require.Equal(t, "hurrah backup: cannot write to standard output: bad file descriptor\n", errOut.String())
+
+	to := filepath.Join(t.TempDir(), "to")
+	d, err := os.Open(dir) // a directory: reading fails
+	require.NoError(t, err)
+	defer d.Close()
+	cmd = exec.Command(bin, "restore", "-", to)
+	errOut.Reset()
+	cmd.Stdin, cmd.Stderr = d, &errOut
+	require.Error(t, cmd.Run())
+	require.Equal(t, exitError, cmd.ProcessState.ExitCode())
+	require.Equal(t, "hurrah restore: cannot read standard input: is a directory\n", errOut.String())
+	require.NoDirExists(t, to)
+
+	status, _, errOut2 := runInput(t, []byte("HURBKUP"), "restore", "-", to)
+	require.Equal(t, exitDamaged, status)
+	require.Equal(t, "hurrah restore: the backup is damaged or truncated: standard input at offset 7: "+
+		"backup cut short in the backup header; nothing was restored in "+to+"\n", errOut2)
+	require.NoDirExists(t, to)
 }

@@ -66,6 +66,7 @@ func TestBackupRestore(t *testing.T) {
 	fi, err := os.Stat(file)
 	require.NoError(t, err)
 	require.Equal(t, []string{"store.hbak"}, listing(t, filepath.Dir(file)), "no temporary file left")
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "the backup holds every value: its owner's only")
 	require.Equal(t, []string{
 		"directory:  " + dir,
 		"backup:     " + file,

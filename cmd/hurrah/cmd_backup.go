@@ -71,16 +71,18 @@ func runBackup(inv *invocation, force bool) (int, error) {
 		}
 		defer out.discard()
 	}
-	var w io.Writer = inv.stdout
+	w := &outputWriter{w: inv.stdout}
 	if out != nil {
-		w = out
+		w.w = out.f
 	}
 	bar := newBackupBar(inv, "backing up "+dir)
 	lsn, err := hurrah.BackupDir(ctx, dir, w, nil, bar.progress)
 	bar.done()
 	switch {
-	case out != nil && out.err != nil:
-		return exitError, out.failure()
+	case w.err != nil && file == "-":
+		return exitError, fileFailure("cannot write to", "standard output", w.err)
+	case w.err != nil:
+		return exitError, fileFailure("cannot write", file, w.err)
 	case ctx.Err() != nil:
 		return exitError, fail(exitError, "interrupted: %s was not written", file)
 	case err != nil:
@@ -103,14 +105,28 @@ func runBackup(inv *invocation, force bool) (int, error) {
 	return exitOK, nil
 }
 
+// outputWriter writes the backup, keeping the first error of a write, so
+// that the command can blame the file rather than the store.
+type outputWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p to the output.
+func (o *outputWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
+}
+
 // backupFile is the file a backup is written to: a temporary one next to
 // the file it becomes, which commit renames into place and discard removes
-// if commit did not. It keeps the first error of a write, so that the
-// command can blame the file rather than the store.
+// if commit did not.
 type backupFile struct {
 	f         *os.File
 	path      string // the file it becomes
-	err       error  // the first error of a Write
 	committed bool
 }
 
@@ -131,18 +147,6 @@ func createBackupFile(path string, force bool) (*backupFile, error) {
 	}
 	return &backupFile{f: f, path: path}, nil
 }
-
-// Write writes p to the temporary file.
-func (b *backupFile) Write(p []byte) (int, error) {
-	n, err := b.f.Write(p)
-	if err != nil && b.err == nil {
-		b.err = err
-	}
-	return n, err
-}
-
-// failure says why writing the file failed.
-func (b *backupFile) failure() error { return fileFailure("cannot write", b.path, b.err) }
 
 // commit fsyncs the temporary file, renames it to its path and fsyncs the
 // directory, so that the backup survives a crash once commit returns.

@@ -61,16 +61,20 @@ func runRestore(inv *invocation) (int, error) {
 	ctx, stop := interruptible(inv.ctx)
 	defer stop()
 	bar := newBackupBar(inv, "restoring "+dir)
-	rep, err := hurrah.Restore(ctx, dir, in, &hurrah.RestoreOptions{Name: file, Progress: bar.progress})
+	name := file // what errors call the backup
+	if file == "-" {
+		name = "standard input"
+	}
+	rep, err := hurrah.Restore(ctx, dir, in, &hurrah.RestoreOptions{Name: name, Progress: bar.progress})
 	bar.done()
 	switch {
 	case err == nil: // restored, even if an interrupt came at the very end
 	case in.err != nil:
-		return exitError, fileFailure("cannot read", file, in.err)
+		return exitError, fileFailure("cannot read", name, in.err)
 	case ctx.Err() != nil:
 		return exitError, fail(exitError, "interrupted: nothing was restored in %s", dir)
 	default:
-		return exitError, restoreFailure(file, dir, err)
+		return exitError, restoreFailure(name, dir, err)
 	}
 	r := restoreReport{File: file, Directory: dir, Kind: "kv", LSN: rep.LSN, Records: rep.Records,
 		Bytes: rep.Bytes, Snapshot: rep.Snapshot}
