@@ -25,8 +25,15 @@ func TestRestoreIntoStore(t *testing.T) {
 			"or one that holds no store\n", errOut)
 		require.Equal(t, before, image(t, dir))
 	}
+	// An empty directory holds no store: restore fills it.
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, os.Mkdir(empty, 0o700))
+	status, _, errOut := runT("restore", file, empty)
+	require.Equal(t, exitOK, status, errOut)
+	require.Equal(t, []string{"LOCK", "snap-00000000000000000008.hsnap"}, listing(t, empty))
+
 	// A file where DIR should be.
-	status, _, errOut := runT("restore", file, file)
+	status, _, errOut = runT("restore", file, file)
 	require.Equal(t, exitError, status)
 	require.Equal(t, "hurrah restore: "+file+" is not a directory\n", errOut)
 }
