@@ -83,6 +83,8 @@ func runBackup(inv *invocation, force bool) (int, error) {
 		return exitError, fileFailure("cannot write to", "standard output", w.err)
 	case w.err != nil:
 		return exitError, fileFailure("cannot write", file, w.err)
+	case ctx.Err() != nil && file == "-":
+		return exitError, fail(exitError, "interrupted: what standard output got is not a whole backup")
 	case ctx.Err() != nil:
 		return exitError, fail(exitError, "interrupted: %s was not written", file)
 	case err != nil:
