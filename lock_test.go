@@ -19,6 +19,8 @@ func TestLockSameProcess(t *testing.T) {
 		for _, opts := range []*Options{nil, {Durability: Synced}, {Durability: Buffered}} {
 			db2, err := Open(path, opts)
 			require.ErrorIs(t, err, ErrLocked, "second Open of %s", path)
+			// Said for the person who reads it: no "locked by another journal".
+			require.ErrorContains(t, err, "the directory is locked: another process (or another Open in this one) has the store open")
 			require.Nil(t, db2)
 		}
 	}

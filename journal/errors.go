@@ -22,8 +22,9 @@ var (
 	ErrVersion = errors.New("journal: file written by a newer format version")
 
 	// ErrLocked reports a directory another Journal holds open. The error
-	// also wraps vfs.ErrLocked.
-	ErrLocked = errors.New("journal: directory is locked by another journal")
+	// also wraps vfs.ErrLocked. Its text is for the person who reads it,
+	// not about journals: the root package returns it as hurrah.ErrLocked.
+	ErrLocked = errors.New("journal: the directory is locked: another process (or another Open in this one) has the store open")
 
 	// ErrReadOnly reports a journal that has stopped writing after a failed
 	// write, fsync, segment rotation or file creation. Nothing is retried

@@ -31,12 +31,14 @@ type command struct {
 }
 
 // Still to come (issue 12), each a cmd_<name>.go in groupMove once the
-// library function it calls exists: export DIR [FILE], import FILE DIR,
-// backup DIR FILE, restore FILE DIR. A command that reads or writes a
-// stream of known size shows a bar with inv.progress(desc, total) and
-// add(n); restore must not call findStore on DIR, which must hold no
-// store. Each joins storeCommands in nostore_test.go if it takes a
-// store's DIR, README's table, doc.go's usage, and the CHANGELOG.
+// library function it calls exists: export DIR [FILE], import FILE DIR
+// (backup and restore are there: cmd_backup.go, cmd_restore.go). A command
+// that reads or writes a stream of known size shows a bar with
+// inv.progress(desc, total) and add(n) (backupbar.go does it for the
+// library's BackupProgress); one that writes files of its own takes
+// interruptible's context to remove them on Ctrl-C. Each joins
+// storeCommands in nostore_test.go if it takes a store's DIR, README's
+// table, doc.go's usage, and the CHANGELOG.
 
 // group orders the help table.
 type group int

@@ -1,25 +1,28 @@
-// Command hurrah looks inside, repairs and compacts the directory of a
-// hurrah store, offline: no program may have the store open.
+// Command hurrah looks inside, repairs, compacts, backs up and restores
+// the directory of a hurrah store, offline: no program may have the store
+// open.
 //
 // Usage:
 //
-//	hurrah check DIR [-json]           report what the journal and snapshots hold, and what a repair would do
-//	hurrah stats DIR [-json]           count files, snapshots, segments, records, LSNs, live keys and bytes
-//	hurrah keys DIR [PREFIX] [-json]   list the keys (that start with PREFIX), in byte order
-//	hurrah get DIR KEY [-raw] [-json]  print the value of KEY
-//	hurrah dump DIR [PREFIX] [-json]   list every key (that starts with PREFIX) and its value
-//	hurrah repair DIR                  cut a corrupt journal back to its last sound record
-//	hurrah prune DIR [-keep N]         remove all but the newest N snapshot files (default 1)
-//	hurrah compact DIR [-keep N]       take a snapshot and remove the journal it covers
-//	hurrah version [-json]             print the version and the on-disk format versions it reads
-//	hurrah help [COMMAND]              list the commands, or say more about one
+//	hurrah check DIR [-json]                 report what the journal and snapshots hold, and what a repair would do
+//	hurrah stats DIR [-json]                 count files, snapshots, segments, records, LSNs, live keys and bytes
+//	hurrah keys DIR [PREFIX] [-json]         list the keys (that start with PREFIX), in byte order
+//	hurrah get DIR KEY [-raw] [-json]        print the value of KEY
+//	hurrah dump DIR [PREFIX] [-json]         list every key (that starts with PREFIX) and its value
+//	hurrah repair DIR                        cut a corrupt journal back to its last sound record
+//	hurrah prune DIR [-keep N]               remove all but the newest N snapshot files (default 1)
+//	hurrah compact DIR [-keep N]             take a snapshot and remove the journal it covers
+//	hurrah backup DIR FILE [-force] [-json]  write a backup of the store to FILE (- for standard output)
+//	hurrah restore FILE DIR [-json]          make a new store in DIR from the backup FILE (- for standard input)
+//	hurrah version [-json]                   print the version and the on-disk format versions it reads
+//	hurrah help [COMMAND]                    list the commands, or say more about one
 //
 // Flags may come before or after the other arguments; after "--",
 // everything is an argument (a key that starts with "-", say).
 //
 // # Which directories
 //
-// Every command first makes sure DIR holds a hurrah store (a journal
+// Every command but restore first makes sure DIR holds a hurrah store (a journal
 // segment, a snapshot, a clean-close marker or a System's SYSTEM file), and
 // refuses, creating nothing, a directory that holds none, is missing or is
 // a file: "no hurrah store in DIR". Every command takes the store's
@@ -28,7 +31,8 @@
 // A System's records are the program's own commands and State, which the
 // command line cannot decode: check, stats, repair and prune work on a
 // System's directory (judging its records by their checksums), and keys,
-// get, dump and compact refuse it.
+// get, dump, compact and backup refuse it (a System is backed up by its
+// program, with System.Backup; restore restores such a backup).
 //
 // # Reading
 //
@@ -51,10 +55,11 @@
 // Go-quoted otherwise; in JSON, a key that is not valid UTF-8 is given as
 // "key_base64" in place of "key".
 //
-// With -json, check, stats, get and version print one JSON object, and
-// keys and dump one JSON object per key, a line each (JSON Lines). The
-// field names are documented on the types that hold them (checkReport,
-// storeStats, entryJSON, versionInfo): fields may be added, none renamed.
+// With -json, check, stats, get, backup, restore and version print one
+// JSON object, and keys and dump one JSON object per key, a line each
+// (JSON Lines). The field names are documented on the types that hold them
+// (checkReport, storeStats, entryJSON, backupReport, restoreReport,
+// versionInfo): fields may be added, none renamed.
 //
 // # check
 //
@@ -115,21 +120,53 @@
 // (-keep, default as prune's), and prints the directory's size before and
 // after.
 //
+// # backup and restore
+//
+// backup opens the key-value store in DIR as a program would and writes a
+// backup of it (hurrah.BackupDir; the format is in journal/backup_format.go)
+// to a temporary file "FILE.<random>.tmp" in FILE's directory, fsyncs it,
+// renames it to FILE and fsyncs the directory: FILE is either as it was or
+// the whole backup, never a part of one. It refuses a FILE that exists
+// unless -force is given (then the rename replaces it, at once), and a
+// FILE that is a directory even then. It prints the backup's LSN (the
+// state it holds is the one after that write), its records and its bytes.
+// With FILE "-", the backup goes to standard output, unsynced, and the
+// report (or the -json object) to standard error; a terminal is refused.
+// The backup file is created readable by its owner only (0600): it holds
+// every value of the store.
+//
+// restore makes a new store in DIR from the backup FILE ("-": standard
+// input, which may not be a terminal) with hurrah.Restore, and prints its LSN, records, bytes and kind
+// (a key-value store, which hurrah.Open opens, or a System, which
+// OpenSystem opens). DIR may be missing or an empty directory (one that
+// holds no store); it refuses a DIR that holds a store, leaving it as it
+// is. It checks every checksum before the store's snapshot is renamed into
+// place: a damaged or truncated backup is refused, exit status 1, with the
+// offset of the damage, and a backup of a newer format with exit status
+// 2; in both cases nothing is created.
+//
 // # Progress and interrupts
 //
 // While it opens, checks, repairs or compacts a store, a command shows a
 // spinner with the time spent on standard error, if that is a terminal;
-// otherwise it prints nothing there but errors. An interrupt (Ctrl-C)
+// otherwise it prints nothing there but errors. backup and restore show a
+// bar over the records once the work is under way. An interrupt (Ctrl-C)
 // ends a command at once: the store survives that as it survives a crash
-// (a repair cut short is finished by running it again).
+// (a repair cut short is finished by running it again). backup and restore
+// catch the first interrupt to remove what they wrote (the temporary
+// file; the new store) and exit with status 2; a second one ends them at
+// once.
 //
 // # Exit status
 //
 //   - 0: done (check: the store is sound; a torn tail counts as sound).
 //   - 1: the store is corrupt: check and stats report it (stats counts only
-//     the files); keys, get, dump and compact cannot read it.
+//     the files); keys, get, dump, compact and backup cannot read it.
+//     restore: the backup is damaged or truncated.
 //   - 2: a usage error, or any other failure: no store in DIR, the store is
 //     open in a program, files of a newer format version, a repair that
-//     cannot help, a prune that would remove the snapshot the store needs.
+//     cannot help, a prune that would remove the snapshot the store needs,
+//     a backup FILE that exists (without -force), a restore into a
+//     directory that holds a store, an interrupt of backup or restore.
 //   - 3: get: the store holds no such key.
 package main

@@ -48,6 +48,10 @@ func explain(dir string, err error) error {
 	case errors.Is(err, hurrah.ErrCorrupt):
 		return fail(exitDamaged, "the store in %s is corrupt: %s (hurrah check %s says what repair would do)",
 			dir, detail(err, hurrah.ErrCorrupt), dir)
+	case errors.Is(err, hurrah.ErrStoreExists):
+		return fail(exitError, "%s already holds a store: restore into a new directory, or one that holds no store", dir)
+	case errors.Is(err, hurrah.ErrNoStore):
+		return fail(exitError, "no hurrah store in %s", dir)
 	case errors.Is(err, hurrah.ErrNoSpace):
 		return fail(exitError, "no space left on the disk of %s: the store is intact and opens once space is freed", dir)
 	case errors.Is(err, fs.ErrNotExist):
@@ -58,6 +62,9 @@ func explain(dir string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return fail(exitError, "cannot use %s: %v", dir, pe.Err)
+	}
+	if errors.Is(err, hurrah.ErrBadDir) {
+		return fail(exitError, "cannot use %s: %s", dir, detail(err, hurrah.ErrBadDir))
 	}
 	return fail(exitError, "%s: %s", dir, detail(err, nil))
 }
