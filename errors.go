@@ -22,7 +22,8 @@ var (
 	// is written.
 	ErrInvalidBatch = errors.New("hurrah: invalid batch")
 	// ErrTooLarge is returned for a key or value over the configured limit
-	// (Options.MaxKeySize, Options.MaxValueSize).
+	// (Options.MaxKeySize, Options.MaxValueSize), and by Import for a line
+	// over ImportOptions.MaxLineSize.
 	ErrTooLarge = errors.New("hurrah: key or value too large")
 	// ErrEncode is returned when a value cannot be encoded as CBOR (a
 	// channel or a function, for instance). Nothing is stored.
@@ -30,6 +31,9 @@ var (
 	// ErrDecode is returned when the stored bytes do not decode into the
 	// type asked for. The stored value is unchanged.
 	ErrDecode = errors.New("hurrah: cannot decode value")
+	// ErrBadInput is returned by Import for a line it refuses; errors.As
+	// with an *ImportError gives the line's number.
+	ErrBadInput = errors.New("hurrah: bad input")
 	// ErrInvalidOptions is returned by Open for options out of range.
 	ErrInvalidOptions = errors.New("hurrah: invalid options")
 	// ErrBadDir is returned by Open when the directory cannot be used: the
