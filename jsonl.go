@@ -88,16 +88,16 @@ func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
 		seen[f] = true
 		switch f {
 		case 0:
-			key, err = p.decodedString(p.key[:0], false)
+			key, err = p.decodedString(p.key[:0], false, "the key")
 			p.key = key
 		case 1:
-			key, err = p.decodedString(p.key[:0], true)
+			key, err = p.decodedString(p.key[:0], true, "the key in base64")
 			p.key = key
 		case 2:
 			valueNodes = len(p.nodes)
 			err = p.value(0)
 		case 3:
-			value, err = p.decodedString(p.val[:0], true)
+			value, err = p.decodedString(p.val[:0], true, "the value in base64")
 			p.val = value
 		}
 		if err != nil {
@@ -127,7 +127,7 @@ var fieldNames = [4]string{fieldKey, fieldKeyBase64, fieldValue, fieldValueBase6
 func (p *jsonParser) fieldName() (int, error) {
 	at := p.i
 	p.skipSpace()
-	name, err := p.decodedString(p.name[:0], false)
+	name, err := p.decodedString(p.name[:0], false, "a field's name")
 	if err != nil {
 		return 0, err
 	}
@@ -170,10 +170,10 @@ func (p *jsonParser) end(seen [4]bool) error {
 
 // decodedString parses a string and appends its contents to dst,
 // decoded from base64 if b64.
-func (p *jsonParser) decodedString(dst []byte, b64 bool) ([]byte, error) {
+func (p *jsonParser) decodedString(dst []byte, b64 bool, what string) ([]byte, error) {
 	p.skipSpace()
 	if p.i >= len(p.s) || p.s[p.i] != '"' {
-		return nil, p.fail("a string should be here")
+		return nil, p.fail("%s should be here, a string", what)
 	}
 	at := p.i
 	n, err := p.str()
