@@ -45,6 +45,12 @@
 // a real directory: the reopen must restore all that was promised, or
 // refuse with a typed error and open whole once the stray is gone.
 //
+// TestImportCrashPoints (importcrash_test.go) cuts the power before every
+// file operation of a DB.Import of twelve batches, at each level and in
+// each crash mode: each image must hold exactly a prefix of whole batches,
+// with every batch the level promised, and a restart at the synced-only
+// points every batch acknowledged at Written and Synced.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,
