@@ -119,6 +119,11 @@ func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
 	return key, value, nil
 }
 
+// strictBase64 is the only base64 a line may hold: the standard alphabet
+// with padding, with the unused bits of the last character zero. (Decoding
+// skips "\r" and "\n", so decodedString refuses them first.)
+var strictBase64 = base64.StdEncoding.Strict()
+
 // fieldNames are the fields of a line, in the order line numbers them.
 var fieldNames = [4]string{fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64}
 
@@ -183,10 +188,13 @@ func (p *jsonParser) decodedString(dst []byte, b64 bool, what string) ([]byte, e
 	if !b64 {
 		return p.unescape(dst, n), nil
 	}
-	s := p.unescape(p.b64[:0], n)
-	p.b64 = s
-	out, err := base64.StdEncoding.Strict().AppendDecode(dst, s)
-	if err != nil || bytes.ContainsAny(s, "\r\n") {
+	s := p.s[n.a:n.b] // without escapes, it holds no control character
+	if n.kind == jnEscaped {
+		s = p.unescape(p.b64[:0], n)
+		p.b64 = s
+	}
+	out, err := strictBase64.AppendDecode(dst, s)
+	if err != nil || (n.kind == jnEscaped && bytes.ContainsAny(s, "\r\n")) {
 		p.i = at + 1
 		return nil, p.fail("invalid base64 (standard alphabet, with padding)")
 	}

@@ -130,7 +130,8 @@ func (p *jsonParser) container(depth int) error {
 		p.i++
 		return nil
 	}
-	var keys [][]byte
+	var small [8][]byte
+	keys := small[:0]
 	mark := len(p.scratch)
 	for count := 1; ; count++ {
 		if isObj {
@@ -186,6 +187,11 @@ func (p *jsonParser) str() (jnode, error) {
 	n := jnode{kind: jnRaw, a: p.i}
 	for p.i < len(p.s) {
 		c := p.s[p.i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			n.n++
+			p.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			n.b = p.i
@@ -201,9 +207,6 @@ func (p *jsonParser) str() (jnode, error) {
 			p.i += size
 		case c < 0x20:
 			return n, p.fail("control character %#02x in a string (escape it)", c)
-		case c < utf8.RuneSelf:
-			n.n++
-			p.i++
 		default:
 			r, size := utf8.DecodeRune(p.s[p.i:])
 			if r == utf8.RuneError && size == 1 {

@@ -103,7 +103,8 @@ func appendJSONContainer(dst, b []byte, isMap bool, count, n, depth int) ([]byte
 		open, close = '{', '}'
 	}
 	dst = append(dst, open)
-	var keys [][]byte // a map's keys as CBOR (shortest heads: equal keys, equal bytes)
+	var small [8][]byte
+	keys := small[:0] // a map's keys as CBOR (shortest heads: equal keys, equal bytes)
 	for i := range count {
 		if i > 0 {
 			dst = append(dst, ',')
