@@ -17,7 +17,7 @@ import (
 // Benchmarks of DB.Export and DB.Import on 1M keys (16-byte keys), for the
 // README's "Moving data in and out":
 //
-//	cd bench && go test -run '^$' -bench 'Export|Import' -benchtime 1x -count 3 -timeout 30m ./apibench
+//	cd bench && go test -run '^$' -bench 'Export|Import' -benchtime 1x -count 5 -timeout 60m ./apibench
 //
 // Two kinds of value: "raw", 100 random-looking bytes stored with SetBytes
 // (exported as base64), and "typed", a small struct stored with Set (about
