@@ -39,7 +39,7 @@ const progressEvery = 1024
 // Export writes every key of the store (or those under ExportOptions.Prefix)
 // and its value to w as JSON Lines, one JSON object per line:
 //
-//	{"key":"user:1","value":{"Name":"Ada","Age":36}}
+//	{"key":"user:1","value":{"Age":36,"Name":"Ada"}}
 //	{"key":"blob","value_base64":"AAEC/w=="}
 //
 // A value stored with Set is written as JSON when JSON holds it exactly

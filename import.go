@@ -39,8 +39,8 @@ type ImportOptions struct {
 	// and applies none.
 	DryRun bool
 	// Progress, if set, is called in the calling goroutine after each batch
-	// is applied (checked, with DryRun) and once at the end. It should
-	// return quickly: the import waits for it.
+	// is applied (checked, with DryRun), the last at the end of the input.
+	// It should return quickly: the import waits for it.
 	Progress func(Progress)
 }
 

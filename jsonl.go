@@ -9,7 +9,7 @@ import (
 // The export format: JSON Lines (https://jsonlines.org), one key and its
 // value per line, each line a JSON object ended by "\n":
 //
-//	{"key":"user:1","value":{"Name":"Ada","Age":36}}
+//	{"key":"user:1","value":{"Age":36,"Name":"Ada"}}
 //	{"key":"blob","value_base64":"AAEC/w=="}
 //	{"key_base64":"/w==","value":"a key that is not UTF-8"}
 //
