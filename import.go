@@ -112,7 +112,7 @@ func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (Imp
 	if err != nil {
 		return rep, err
 	}
-	in := importer{db: db, o: o, lr: newLineReader(r, o.MaxLineSize), rep: &rep}
+	in := importer{db: db, o: o, lr: newLineReader(r, o.MaxLineSize), rep: &rep, b: new(Batch)}
 	for ; rep.Lines < o.Skip; rep.Lines++ {
 		if err := in.lr.skip(); errors.Is(err, io.EOF) {
 			break
@@ -121,10 +121,11 @@ func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (Imp
 		}
 	}
 	rep.Bytes = in.lr.bytes
-	if err := in.run(ctx); err != nil {
-		return rep, err
+	err = in.run(ctx)
+	if werr := in.wait(); err == nil { // the batch in flight, if any
+		err = werr
 	}
-	return rep, nil
+	return rep, err
 }
 
 // resolve returns the options to use: o's, with defaults for zero fields,
@@ -150,10 +151,11 @@ type importer struct {
 	o     ImportOptions
 	lr    *lineReader
 	p     jsonParser
-	b     Batch
-	size  int // bytes of keys and values in b
-	lines int64
+	b     *Batch // the batch being filled
+	size  int    // bytes of keys and values in b
+	lines int64  // lines read
 	rep   *ImportReport
+	w     batchWriter
 }
 
 // run reads, checks and applies the lines after the skipped ones.
@@ -195,23 +197,8 @@ func (in *importer) run(ctx context.Context) error {
 			}
 		}
 	}
-	return in.flush(ctx)
-}
-
-// flush applies the batch, which ends at the last line read, and reports
-// progress.
-func (in *importer) flush(ctx context.Context) error {
-	if !in.o.DryRun && in.b.Len() > 0 {
-		if err := in.db.Write(ctx, &in.b); err != nil {
-			return err
-		}
-		in.rep.Batches++
+	if err := in.flush(ctx); err != nil {
+		return err
 	}
-	in.rep.Lines, in.rep.Keys, in.rep.Bytes = in.lines, in.rep.Keys+int64(in.b.Len()), in.lr.bytes
-	in.b.Reset()
-	in.size = 0
-	if in.o.Progress != nil {
-		in.o.Progress(Progress{Lines: in.rep.Lines, Keys: in.rep.Keys, Bytes: in.rep.Bytes})
-	}
-	return nil
+	return in.wait()
 }
