@@ -87,7 +87,8 @@ func (e *ImportError) Is(target error) bool { return target == ErrBadInput }
 // Import reads lines in the export format (see Export) from r and sets
 // each key to its value, in batches: each batch is applied as DB.Write
 // applies one, atomically and as one journal record, and acknowledged at
-// the store's Durability before the next is read. A key given twice ends
+// the store's Durability before the next is written (the next is read and
+// checked meanwhile, in the calling goroutine). A key given twice ends
 // with the value of its last line. Keys not in the input are left alone.
 //
 // Import is resumable, not all-or-nothing. A line that Import refuses
@@ -99,7 +100,7 @@ func (e *ImportError) Is(target error) bool { return target == ErrBadInput }
 // likewise leaves a prefix of whole batches. To refuse a bad input before
 // any of it is applied, run Import with DryRun first.
 //
-// Memory use is bounded by one batch and one line, whatever the input's
+// Memory use is bounded by two batches and one line, whatever the input's
 // size. An error reading r or writing a batch (ErrReadOnly, ctx's error)
 // is returned as it is; the batch being written may or may not be
 // applied, as with any write that fails, and Lines does not count it.
