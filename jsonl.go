@@ -87,16 +87,16 @@ func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
 		}
 		seen[f] = true
 		switch f {
-		case 0:
+		case fKey:
 			key, err = p.decodedString(p.key[:0], false, "the key")
 			p.key = key
-		case 1:
+		case fKeyBase64:
 			key, err = p.decodedString(p.key[:0], true, "the key in base64")
 			p.key = key
-		case 2:
+		case fValue:
 			valueNodes = len(p.nodes)
 			err = p.value(0)
-		case 3:
+		case fValueBase64:
 			value, err = p.decodedString(p.val[:0], true, "the value in base64")
 			p.val = value
 		}
@@ -124,7 +124,15 @@ func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
 // skips "\r" and "\n", so decodedString refuses them first.)
 var strictBase64 = base64.StdEncoding.Strict()
 
-// fieldNames are the fields of a line, in the order line numbers them.
+// The fields of a line, as indexes into fieldNames.
+const (
+	fKey = iota
+	fKeyBase64
+	fValue
+	fValueBase64
+)
+
+// fieldNames are the fields of a line, in the order of their indexes.
 var fieldNames = [4]string{fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64}
 
 // fieldName parses a field's name and the ':' after it, and returns its
@@ -165,9 +173,9 @@ func (p *jsonParser) end(seen [4]bool) error {
 	switch {
 	case p.i < len(p.s):
 		return p.fail("%q after the line's object", p.s[p.i])
-	case seen[0] == seen[1]:
+	case seen[fKey] == seen[fKeyBase64]:
 		return p.fail("a line needs one key: %q or %q", fieldKey, fieldKeyBase64)
-	case seen[2] == seen[3]:
+	case seen[fValue] == seen[fValueBase64]:
 		return p.fail("a line needs one value: %q or %q", fieldValue, fieldValueBase64)
 	}
 	return nil
