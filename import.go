@@ -96,9 +96,12 @@ func (e *ImportError) Is(target error) bool { return target == ErrBadInput }
 // applied: the store holds exactly the batches before it. The
 // ImportReport's Lines says how far that is; fix the input and import it
 // again with ImportOptions.Skip set to Lines to go on, or from the start
-// (setting a key again to the same value changes nothing). A crash
-// likewise leaves a prefix of whole batches. To refuse a bad input before
-// any of it is applied, run Import with DryRun first.
+// (setting a key again to the same value changes nothing). A crash or a
+// failed write likewise leaves a prefix of whole batches; Skip = Lines
+// then resumes at Synced (at Written too after a process crash), but at
+// the other levels a batch can be acknowledged and still be lost, so
+// import again from the start. To refuse a bad input before any of it is
+// applied, run Import with DryRun first.
 //
 // Memory use is bounded by two batches and one line, whatever the input's
 // size. An error reading r or writing a batch (ErrReadOnly, ctx's error)

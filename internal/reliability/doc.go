@@ -50,6 +50,9 @@
 // each crash mode: each image must hold exactly a prefix of whole batches,
 // with every batch the level promised, and a restart at the synced-only
 // points every batch acknowledged at Written and Synced.
+// TestImportIOErrors (importioerror_test.go) fails each file operation of
+// that import with EIO: the report must count whole batches, a restart
+// must hold them, and resuming with Skip must complete the import.
 //
 // # I/O errors
 //
