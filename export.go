@@ -52,7 +52,8 @@ const progressEvery = 1024
 // gives the format's rules.
 //
 // The export is one consistent image of the store, as it is when Export
-// takes a View, while writers go on. It is written through a buffer, so w
+// takes a View, while writers go on (their changes are kept aside until
+// the export ends, as for any open View). It is written through a buffer, so w
 // need not be buffered; Export does not close w. An error from w or from
 // ctx stops it and is returned with what was written by then.
 func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (ExportReport, error) {
