@@ -22,7 +22,8 @@ var (
 	// is written.
 	ErrInvalidBatch = errors.New("hurrah: invalid batch")
 	// ErrTooLarge is returned for a key or value over the configured limit
-	// (Options.MaxKeySize, Options.MaxValueSize).
+	// (Options.MaxKeySize, Options.MaxValueSize), and by Import for a line
+	// over ImportOptions.MaxLineSize.
 	ErrTooLarge = errors.New("hurrah: key or value too large")
 	// ErrEncode is returned when the store's codec cannot encode a value
 	// (a channel or a function, for instance, or a protobuf message with
@@ -32,6 +33,9 @@ var (
 	// type asked for. The stored value is unchanged. errors.As with a
 	// *DecodeError gives the key, the codec and the type.
 	ErrDecode = errors.New("hurrah: cannot decode value")
+	// ErrBadInput is returned by Import for a line it refuses; errors.As
+	// with an *ImportError gives the line's number.
+	ErrBadInput = errors.New("hurrah: bad input")
 	// ErrInvalidOptions is returned by Open for options out of range.
 	ErrInvalidOptions = errors.New("hurrah: invalid options")
 	// ErrBadDir is returned by Open when the directory cannot be used: the

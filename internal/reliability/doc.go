@@ -54,6 +54,17 @@
 // restored store or none: Open (OpenSystem) opens it empty and a Restore
 // again succeeds. A Restore that failed once must leave nothing behind.
 //
+// # Import
+//
+// TestImportCrashPoints (importcrash_test.go) cuts the power before every
+// file operation of a DB.Import of twelve batches, at each level and in
+// each crash mode: each image must hold exactly a prefix of whole batches,
+// with every batch the level promised, and a restart at the synced-only
+// points every batch acknowledged at Written and Synced.
+// TestImportIOErrors (importioerror_test.go) fails each file operation of
+// that import with EIO: the report must count whole batches, a restart
+// must hold them, and resuming with Skip must complete the import.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,
