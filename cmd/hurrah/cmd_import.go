@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -76,13 +77,14 @@ func runImport(inv *invocation, o importFlags) (int, error) {
 	defer in.close()
 	ctx, stop := interruptible(inv.ctx)
 	defer stop()
+	in.stop = ctx
 	db, err := openImportStore(inv, dir, create && !o.check, o.check)
 	if err != nil {
 		return exitError, err
 	}
 	defer db.Close()
 	bar, done := inv.progress("importing "+in.name, in.size), int64(0)
-	rep, err := db.Import(ctx, in, &hurrah.ImportOptions{BatchSize: o.batch, Skip: o.skip, DryRun: o.check,
+	rep, err := db.Import(inv.ctx, in, &hurrah.ImportOptions{BatchSize: o.batch, Skip: o.skip, DryRun: o.check,
 		Progress: func(p hurrah.Progress) { bar.add(p.Bytes - done); done = p.Bytes }})
 	bar.done()
 	cerr := db.Close()
@@ -144,6 +146,20 @@ type importInput struct {
 	name  string // what messages call it: its path, or "standard input"
 	size  int64  // its size, or -1 if unknown (a pipe)
 	close func() // closes it
+	// stop ends the input early: an interrupt. It ends the import as an
+	// error reading would, between batches, rather than through Import's
+	// context, which would cancel the write of a batch in flight and leave
+	// unknown whether it was applied; so the import reports exactly the
+	// lines applied, and -skip resumes after them.
+	stop context.Context
+}
+
+// Read reads from the input, unless stop has ended it.
+func (in *importInput) Read(p []byte) (int, error) {
+	if err := in.stop.Err(); err != nil {
+		return 0, err
+	}
+	return in.backupInput.Read(p)
 }
 
 // openInput opens the input path ("-": standard input), saying in one
