@@ -33,6 +33,9 @@ func init() {
 	})
 }
 
+// maxBatchFlag is the largest -batch, ImportOptions.BatchSize's.
+const maxBatchFlag = 1 << 30
+
 // importFlags are import's flags.
 type importFlags struct {
 	create, check bool
@@ -61,8 +64,8 @@ type importReport struct {
 func runImport(inv *invocation, o importFlags) (int, error) {
 	dir, file := inv.args[0], inv.args[1]
 	switch {
-	case o.batch < 1:
-		return exitError, fail(exitError, "-batch %d: give at least 1", o.batch)
+	case o.batch < 1 || o.batch > maxBatchFlag:
+		return exitError, fail(exitError, "-batch %d: give 1 to %d", o.batch, maxBatchFlag)
 	case o.skip < 0:
 		return exitError, fail(exitError, "-skip %d: give 0 or more", o.skip)
 	}
@@ -133,7 +136,11 @@ func openImportStore(inv *invocation, dir string, create, check bool) (*hurrah.D
 	sp := inv.working(verb, dir)
 	db, err := hurrah.Open(dir, nil)
 	sp.done()
-	if err != nil {
+	var pe *fs.PathError
+	switch {
+	case err != nil && create && errors.As(err, &pe):
+		return nil, fail(exitError, "cannot make a store in %s: %v", dir, pe.Err)
+	case err != nil:
 		return nil, explain(dir, err)
 	}
 	return db, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -176,7 +177,8 @@ func TestImportRefuses(t *testing.T) {
 			", and -create makes one only in a missing or empty directory"},
 		{[]string{"import", "-create", missing, missing + ".jsonl"}, "no file to import at " + missing + ".jsonl: it does not exist"},
 		{[]string{"import", dir, other}, other + " is a directory, not a file of JSON Lines"},
-		{[]string{"import", dir, file, "-batch", "0"}, "-batch 0: give at least 1"},
+		{[]string{"import", dir, file, "-batch", "0"}, "-batch 0: give 1 to 1073741824"},
+		{[]string{"import", dir, file, "-batch", "1073741825"}, "-batch 1073741825: give 1 to 1073741824"},
 		{[]string{"import", dir, file, "-skip", "-1"}, "-skip -1: give 0 or more"},
 	} {
 		status, out, errOut := runT(tt.args...)
@@ -186,6 +188,48 @@ func TestImportRefuses(t *testing.T) {
 	}
 	require.NoDirExists(t, missing)
 	require.Equal(t, []string{"notes.txt"}, listing(t, other))
+
+	// A directory -create cannot make (procfs makes none, even for root).
+	if _, err := os.Stat("/proc/self"); err == nil {
+		status, out, errOut := runT("import", "-create", "/proc/hurrah-test", file)
+		require.Equal(t, exitError, status)
+		require.Empty(t, out)
+		require.Equal(t, "hurrah import: cannot make a store in /proc/hurrah-test: no such file or directory\n", errOut)
+	}
 	require.Equal(t, sysBefore, image(t, sys))
 	require.Equal(t, before, image(t, dir))
+}
+
+// TestMoveProgressOnTerminal: on a terminal, export shows a bar over the
+// keys and import one over the bytes of FILE, each cleared before the
+// report; import refuses to wait for lines typed on a terminal.
+func TestMoveProgressOnTerminal(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to give the command a terminal")
+	}
+	dir := kvStore(t)
+	file := filepath.Join(t.TempDir(), "out.jsonl")
+	to := filepath.Join(t.TempDir(), "new")
+	for _, c := range []struct{ args, shows, count, report string }{
+		{"export " + dir + " " + file, "exporting " + dir, "/8)", "keys:       8\r\n"},
+		{"import -create " + to + " " + file, "importing " + file, "", "keys:       8\r\n"},
+	} {
+		out, err := exec.Command(script, "-q", "-e", "-c", bin+" "+c.args, "/dev/null").Output()
+		require.NoError(t, err, "%s", out)
+		s := string(out)
+		require.Contains(t, s, c.shows)
+		report := s[strings.Index(s, "directory:"):]
+		require.NotContains(t, report, c.shows, "the bar's line is cleared before the report")
+		require.Contains(t, report, c.report)
+		if c.count == "" { // import: a bar over the bytes of FILE
+			fi, err := os.Stat(file)
+			require.NoError(t, err)
+			c.count = fmt.Sprintf("/%d)", fi.Size())
+		}
+		require.Contains(t, s, c.count)
+	}
+	out, err := exec.Command(script, "-q", "-e", "-c", bin+" import "+to+" -", "/dev/null").Output()
+	require.Error(t, err)
+	require.Equal(t, "hurrah import: standard input is a terminal: redirect a file of JSON Lines to it, or give a FILE\r\n", string(out))
 }
