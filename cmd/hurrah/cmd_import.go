@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -122,7 +123,7 @@ func importTarget(dir string, create bool) (bool, error) {
 // openImportStore opens the store in dir to import into, making it if
 // create, showing a spinner on a terminal meanwhile, with automatic
 // snapshots as a program has them, so that the journal an import writes
-// is bounded. With check it opens a memory-only store instead, whose
+// is bounded, keeping as many snapshot files as dir holds. With check it opens a memory-only store instead, whose
 // limits are those of the one in dir: Import with DryRun needs them, and
 // nothing else.
 func openImportStore(inv *invocation, dir string, create, check bool) (*hurrah.DB, error) {
@@ -133,8 +134,12 @@ func openImportStore(inv *invocation, dir string, create, check bool) (*hurrah.D
 	if create {
 		verb = "creating"
 	}
+	// Keep as many snapshot files as there are: the store's program may
+	// keep more than the default, and the import should not prune them.
+	snaps, _ := filepath.Glob(filepath.Join(dir, "*.hsnap"))
+	keep := min(max(len(snaps), hurrah.DefaultKeepSnapshots), hurrah.MaxKeepSnapshots)
 	sp := inv.working(verb, dir)
-	db, err := hurrah.Open(dir, nil)
+	db, err := hurrah.Open(dir, &hurrah.Options{KeepSnapshots: keep})
 	sp.done()
 	var pe *fs.PathError
 	switch {

@@ -176,7 +176,9 @@
 // must hold a key-value store; with -create, DIR may instead be missing or
 // an empty directory, and a new store is made there (never in a directory
 // that holds other files). The store is opened with automatic snapshots,
-// as a program opens it, so that a long import leaves a bounded journal.
+// as a program opens it, so that a long import leaves a bounded journal,
+// keeping as many snapshot files as DIR holds (at least one): an import
+// prunes none that the store's program kept.
 // Keys not in FILE are left as they are. -check reads and checks every
 // line against the limits of a store opened with default options, which
 // are those of the store in DIR as import opens it, and imports nothing:

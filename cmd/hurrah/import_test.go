@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,4 +233,30 @@ func TestMoveProgressOnTerminal(t *testing.T) {
 	out, err := exec.Command(script, "-q", "-e", "-c", bin+" import "+to+" -", "/dev/null").Output()
 	require.Error(t, err)
 	require.Equal(t, "hurrah import: standard input is a terminal: redirect a file of JSON Lines to it, or give a FILE\r\n", string(out))
+}
+
+// TestImportKeepsSnapshots: an import takes automatic snapshots, as the
+// store's program would (its journal stays bounded), and prunes none of
+// the snapshot files the program kept: a store with 3 keeps 3, where the
+// default would keep 1.
+func TestImportKeepsSnapshots(t *testing.T) {
+	dir, _ := snapStore(t, 10, []int{10, 10}, 5)
+	before, err := filepath.Glob(filepath.Join(dir, "*.hsnap"))
+	require.NoError(t, err)
+	require.Len(t, before, 3)
+	big := strings.Repeat("x", 1000)
+	ls := make([]string, 30_000) // 30 MB: well past the default SnapshotThreshold, 8 MiB
+	for i := range ls {
+		ls[i] = fmt.Sprintf(`{"key":"big%05d","value":%q}`, i, big)
+	}
+	status, _, errOut := runT("import", dir, writeInput(t, joinLines(ls)))
+	require.Equal(t, exitOK, status, errOut)
+	after, err := filepath.Glob(filepath.Join(dir, "*.hsnap"))
+	require.NoError(t, err)
+	require.Len(t, after, 3)
+	if slices.Equal(before, after) {
+		// The store snapshots in the background; under a heavy load the
+		// import can end before one completes (Close abandons it).
+		t.Skip("no automatic snapshot completed during the import: nothing was pruned to check")
+	}
 }
