@@ -245,7 +245,8 @@ func importFailure(dir string, in *importInput, check bool, rep hurrah.ImportRep
 		return fail(exitDamaged, "line %d of %s: %s; %s", ie.Line, in.name, detail(ie.Err, nil),
 			resumeHint(rep, check, fmt.Sprintf("fix line %d, then ", ie.Line)))
 	case in.err != nil:
-		return fail(exitError, "cannot read %s: %v; %s", in.name, unwrapPath(in.err), resumeHint(rep, check, ""))
+		errors.As(fileFailure("cannot read", in.name, in.err), &f)
+		return fail(exitError, "%s; %s", f.msg, resumeHint(rep, check, ""))
 	case cerr != nil:
 		return fail(exitError, "interrupted: %s", resumeHint(rep, check, ""))
 	}
@@ -267,13 +268,4 @@ func resumeHint(rep hurrah.ImportReport, check bool, fix string) string {
 		held = "line 1 is"
 	}
 	return fmt.Sprintf("%s in the store, none after: %sresume with -skip %d", held, fix, rep.Lines)
-}
-
-// unwrapPath returns err without the *fs.PathError around it.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
