@@ -53,6 +53,20 @@ func appendJSONValue(dst, b []byte) ([]byte, bool) {
 	return dst, ok && n == len(b)
 }
 
+// ValueJSON returns the JSON that Export writes for the stored bytes value
+// under "value", or false if Export writes them in base64 under
+// "value_base64" instead (raw bytes from SetBytes, the empty value, CBOR
+// that JSON cannot hold exactly: see Export). It lets a program show a
+// value as an export would, one value at a time; the hurrah command's get
+// and dump do.
+func ValueJSON(value []byte) ([]byte, bool) {
+	js, ok := appendJSONValue(nil, value)
+	if !ok {
+		return nil, false
+	}
+	return js, true
+}
+
 // appendJSONItem renders the CBOR item at the start of b, nested depth
 // deep, and returns its length in b.
 func appendJSONItem(dst, b []byte, depth int) ([]byte, int, bool) {

@@ -51,7 +51,7 @@ func runGet(inv *invocation, raw bool) (int, error) {
 	case raw:
 		_, err = inv.stdout.Write(b)
 	case inv.json:
-		err = writeJSON(inv.stdout, newEntry(key, b, true))
+		_, err = inv.stdout.Write(appendEntry(nil, key, b, true))
 	default:
 		_, err = fmt.Fprintln(inv.stdout, valueText(b))
 	}

@@ -30,15 +30,12 @@ type command struct {
 	setup func(fs *flag.FlagSet) func(inv *invocation) (int, error)
 }
 
-// Still to come (issue 12), each a cmd_<name>.go in groupMove once the
-// library function it calls exists: export DIR [FILE], import FILE DIR
-// (backup and restore are there: cmd_backup.go, cmd_restore.go). A command
-// that reads or writes a stream of known size shows a bar with
+// A command that reads or writes a stream of known size shows a bar with
 // inv.progress(desc, total) and add(n) (backupbar.go does it for the
-// library's BackupProgress); one that writes files of its own takes
-// interruptible's context to remove them on Ctrl-C. Each joins
-// storeCommands in nostore_test.go if it takes a store's DIR, README's
-// table, doc.go's usage, and the CHANGELOG.
+// library's BackupProgress, cmd_import.go for bytes of input); one that
+// writes files of its own takes interruptible's context to remove them on
+// Ctrl-C. Each joins storeCommands in nostore_test.go if it takes a
+// store's DIR, README's table, doc.go's usage, and the CHANGELOG.
 
 // group orders the help table.
 type group int

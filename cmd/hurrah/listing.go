@@ -24,13 +24,15 @@ func list(inv *invocation, prefix string, withValues bool) (int, error) {
 	}
 	defer v.Close()
 	w := bufio.NewWriter(inv.stdout)
+	var line []byte
 	for k, b := range v.Sorted(prefix) {
 		if err := inv.ctx.Err(); err != nil {
 			return exitError, err
 		}
 		switch {
 		case inv.json:
-			err = writeJSON(w, newEntry(k, b, withValues))
+			line = appendEntry(line[:0], k, b, withValues)
+			_, err = w.Write(line)
 		case withValues:
 			_, err = fmt.Fprintf(w, "%s = %s\n", keyText(k), valueText(b))
 		default:

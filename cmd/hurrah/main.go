@@ -15,7 +15,7 @@ import (
 // Exit statuses. exitHelp, printed by `hurrah help`, says the same.
 const (
 	exitOK       = 0 // the command did its work (check: the store is sound)
-	exitDamaged  = 1 // the store is corrupt (check, stats), or too corrupt to read; restore: the backup is damaged
+	exitDamaged  = 1 // the store is corrupt (check, stats), or too corrupt to read; restore: the backup is damaged; import: a bad line
 	exitError    = 2 // usage error, or any other failure
 	exitNotFound = 3 // get: the store holds no such key
 )
@@ -24,7 +24,8 @@ const exitHelp = `exit status:
   0  done (check: the store is sound; a torn tail counts as sound)
   1  the store is corrupt: check and stats report it; keys, get, dump,
      compact and backup cannot read it (run hurrah check, then hurrah
-     repair); restore: the backup is damaged or truncated
+     repair); restore: the backup is damaged or truncated; import: a line
+     of the input is refused (the message says how to resume)
   2  usage error, or any other failure: no store in the directory, the store
      is open in a program, files of a newer format, a repair that cannot help
   3  get: the store holds no such key

@@ -16,7 +16,13 @@ var storeCommands = map[string][]string{
 	"check": nil, "stats": nil, "keys": nil, "dump": nil, "get": {"k"},
 	"compact": nil, "repair": nil, "prune": nil,
 	"backup": {"-"}, // to standard output: nothing is written before the store opens
+	"export": {"-"},
+	"import": {"-"}, // from standard input, empty
 }
+
+// noStoreHint is what a command adds to "no hurrah store in DIR" for a
+// directory that is missing or empty: import can make a store there.
+var noStoreHint = map[string]string{"import": " (-create makes one)"}
 
 // TestNoStore: every command refuses a directory that holds no store
 // (empty, missing, or a file), saying so in one line, and creates
@@ -31,8 +37,8 @@ func TestNoStore(t *testing.T) {
 	missing := filepath.Join(parent, "missing")
 	for cmd, more := range storeCommands {
 		for dir, why := range map[string]string{
-			empty:   "",
-			missing: ": it does not exist",
+			empty:   noStoreHint[cmd],
+			missing: ": it does not exist" + noStoreHint[cmd],
 			file:    ": it is a file, not a directory",
 		} {
 			status, out, errOut := runT(append([]string{cmd, dir}, more...)...)
@@ -73,7 +79,8 @@ func TestCorruptStoreReaders(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir, seg := mk(t)
 			before := image(t, dir)
-			for _, args := range [][]string{{"keys", dir}, {"dump", dir}, {"get", dir, "k1"}, {"compact", dir}} {
+			for _, args := range [][]string{{"keys", dir}, {"dump", dir}, {"get", dir, "k1"}, {"compact", dir},
+				{"export", dir}, {"import", dir, "-"}} {
 				status, out, errOut := runT(args...)
 				require.Equal(t, exitDamaged, status, "%q", args)
 				require.Empty(t, out, "%q", args)
@@ -95,11 +102,12 @@ func TestCorruptStoreReaders(t *testing.T) {
 }
 
 // TestSystemStore: a System's values are the program's own types: keys,
-// get, dump and compact refuse it, saying so; check and stats work.
+// get, dump, compact, export and import refuse it, saying so; check and stats work.
 func TestSystemStore(t *testing.T) {
 	dir := systemStore(t, 5)
 	before := image(t, dir)
-	for _, args := range [][]string{{"keys", dir}, {"dump", dir}, {"get", dir, "k"}, {"compact", dir}} {
+	for _, args := range [][]string{{"keys", dir}, {"dump", dir}, {"get", dir, "k"}, {"compact", dir},
+		{"export", dir}, {"import", dir, "-"}} {
 		status, out, errOut := runT(args...)
 		require.Equal(t, exitError, status, "%q", args)
 		require.Empty(t, out)

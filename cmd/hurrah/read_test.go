@@ -36,8 +36,8 @@ empty = base64:
 ids = base64:oQFheA==
 raw = base64:aGVsbG8=
 two words = null
-user:1 = {"Age":30,"Name":"Ann <&>","Since":"2026-01-02T03:04:05Z","Tags":["a"]}
-user:2 = {"Age":0,"Name":"Bo","Since":null,"Tags":null}
+user:1 = base64:pGNBZ2UYHmROYW1lZ0FubiA8Jj5kVGFnc4FhYWVTaW5jZcB0MjAyNi0wMS0wMlQwMzowNDowNVo=
+user:2 = {"Age":0,"Name":"Bo","Tags":null,"Since":null}
 `},
 		{[]string{"dump", dir, "-json"}, `{"key_base64":"Ymlu/2tleQ==","value_base64":"/w=="}
 {"key":"count","value":42}
@@ -45,11 +45,12 @@ user:2 = {"Age":0,"Name":"Bo","Since":null,"Tags":null}
 {"key":"ids","value_base64":"oQFheA=="}
 {"key":"raw","value_base64":"aGVsbG8="}
 {"key":"two words","value":null}
-{"key":"user:1","value":{"Age":30,"Name":"Ann <&>","Since":"2026-01-02T03:04:05Z","Tags":["a"]}}
-{"key":"user:2","value":{"Age":0,"Name":"Bo","Since":null,"Tags":null}}
+{"key":"user:1","value_base64":"pGNBZ2UYHmROYW1lZ0FubiA8Jj5kVGFnc4FhYWVTaW5jZcB0MjAyNi0wMS0wMlQwMzowNDowNVo="}
+{"key":"user:2","value":{"Age":0,"Name":"Bo","Tags":null,"Since":null}}
 `},
 		{[]string{"dump", dir, "c"}, "count = 42\n"},
-		{[]string{"get", dir, "user:1"}, `{"Age":30,"Name":"Ann <&>","Since":"2026-01-02T03:04:05Z","Tags":["a"]}` + "\n"},
+		{[]string{"get", dir, "user:2"}, `{"Age":0,"Name":"Bo","Tags":null,"Since":null}` + "\n"},
+		{[]string{"get", dir, "user:1"}, "base64:pGNBZ2UYHmROYW1lZ0FubiA8Jj5kVGFnc4FhYWVTaW5jZcB0MjAyNi0wMS0wMlQwMzowNDowNVo=\n"}, // a time.Time: a CBOR tag
 		{[]string{"get", dir, "raw"}, "base64:aGVsbG8=\n"},
 		{[]string{"get", dir, "raw", "-raw"}, "hello"},
 		{[]string{"get", dir, "bin\xffkey", "-raw"}, "\xff"},
