@@ -279,3 +279,21 @@ func TestImportLineLimit(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadInput)
 	require.Greater(t, len(huge.data), 5*limit, "Import stopped reading the line soon after the limit")
 }
+
+// TestImportDeepValueReads checks that a value nested as deep as Import
+// takes (maxJSONDepth) reads back with Get: the CBOR decoder used to stop
+// at 32 levels, so Import (and Set) stored what Get could not read.
+func TestImportDeepValueReads(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	in := `{"key":"deep","value":` + strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + "}\n"
+	_, err := db.Import(ctx, strings.NewReader(in), nil)
+	require.NoError(t, err)
+	v, err := Get[any](ctx, db, "deep")
+	require.NoError(t, err)
+	for range maxJSONDepth - 1 {
+		require.Len(t, v, 1)
+		v = v.([]any)[0]
+	}
+	require.Empty(t, v)
+}
