@@ -19,8 +19,8 @@ type ExportOptions struct {
 	// not copied) while exporting.
 	Unsorted bool
 	// Progress, if set, is called in the calling goroutine every 1024
-	// lines written and once at the end. It should return quickly: the
-	// export waits for it.
+	// lines or MiB written, and once at the end. It should return quickly:
+	// the export waits for it.
 	Progress func(Progress)
 }
 
@@ -32,9 +32,13 @@ type ExportReport struct {
 	Bytes  int64 // bytes that reached w
 }
 
-// progressEvery is how many lines Export writes between Progress calls and
-// between looks at its context.
-const progressEvery = 1024
+// progressEvery is how many lines, and progressBytes how many bytes of
+// lines, Export writes at most between Progress calls and between looks at
+// its context: by lines alone, an export of big values would not stop.
+const (
+	progressEvery = 1024
+	progressBytes = 1 << 20
+)
 
 // Export writes every key of the store (or those under ExportOptions.Prefix)
 // and its value to w as JSON Lines, one JSON object per line:
@@ -70,6 +74,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	rep := ExportReport{}
 	var line []byte
+	since := 0 // bytes of lines since the last look at ctx
 	lines, total := exportOrder(v, o)
 	report := func() {
 		if o.Progress != nil {
@@ -88,10 +93,12 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 		} else {
 			rep.Base64++
 		}
+		since += len(line)
 		if cap(line) > 1<<20 {
 			line = nil // one big value must not pin its buffer
 		}
-		if rep.Keys%progressEvery == 0 {
+		if rep.Keys%progressEvery == 0 || since >= progressBytes {
+			since = 0
 			if err := ctx.Err(); err != nil {
 				return rep.written(cw), err
 			}

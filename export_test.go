@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -333,4 +334,32 @@ func TestExportErrors(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = db.Export(ctx, new(bytes.Buffer), nil)
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+// cancelWriter cancels a context at its first write.
+type cancelWriter struct{ cancel context.CancelFunc }
+
+func (w cancelWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	return len(p), nil
+}
+
+// TestExportCancelBigValues checks that Export looks at its context by
+// bytes as well as by lines: an export of fewer than 1024 lines of big
+// values used to run to its end after the context was cancelled.
+func TestExportCancelBigValues(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	for i := range 20 {
+		require.NoError(t, db.SetBytes(ctx, fmt.Sprintf("k%02d", i), bytes.Repeat([]byte{'v'}, 1<<20)))
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	rep, err := db.Export(cctx, cancelWriter{cancel}, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, rep.Keys, int64(20), "stopped before the end")
+
+	var calls int
+	_, err = db.Export(ctx, io.Discard, &ExportOptions{Progress: func(Progress) { calls++ }})
+	require.NoError(t, err)
+	require.Greater(t, calls, 20, "progress is reported at every MiB too, and at the end")
 }
