@@ -117,6 +117,7 @@ func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (Imp
 		return rep, err
 	}
 	in := importer{db: db, o: o, lr: newLineReader(r, o.MaxLineSize), rep: &rep, b: new(Batch)}
+	in.p.maxNodes = db.opts.MaxValueSize
 	for ; rep.Lines < o.Skip; rep.Lines++ {
 		if err := in.lr.skip(); errors.Is(err, io.EOF) {
 			break

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -194,11 +195,11 @@ func TestImportBatches(t *testing.T) {
 func TestImportDryRun(t *testing.T) {
 	ctx := t.Context()
 	db := openT(t, "", &Options{MaxValueSize: 10})
-	rep, err := db.Import(ctx, strings.NewReader(strings.Join(goodLines(5), "\n")), &ImportOptions{DryRun: true})
+	rep, err := db.Import(ctx, strings.NewReader(strings.Join(goodLines(5), "\n")), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
 	require.NoError(t, err)
 	require.Equal(t, ImportReport{Lines: 5, Keys: 5, Bytes: int64(len(strings.Join(goodLines(5), "\n")))}, rep)
 	require.Empty(t, storeContents(t, db))
-	_, err = db.Import(ctx, strings.NewReader(`{"key":"k","value":"a long value"}`), &ImportOptions{DryRun: true})
+	_, err = db.Import(ctx, strings.NewReader(`{"key":"k","value":"a long value"}`), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
 	require.ErrorIs(t, err, ErrTooLarge)
 }
 
@@ -296,4 +297,24 @@ func TestImportDeepValueReads(t *testing.T) {
 		v = v.([]any)[0]
 	}
 	require.Empty(t, v)
+}
+
+// TestImportValueNodesBounded checks that a line holding a value of many
+// small items costs memory in proportion to MaxValueSize, not to the
+// line: every item adds at least a byte of CBOR, so Import refuses the
+// value once it has more items than MaxValueSize bytes, before parsing
+// the rest. It used to parse the whole line first, at 32 bytes per item.
+func TestImportValueNodesBounded(t *testing.T) {
+	db := openT(t, "", &Options{MaxValueSize: 1000})
+	items := 500_000 // a 1 MB line of one-byte items
+	line := `{"key":"k","value":[` + strings.Repeat("0,", items-1) + "0]}\n"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := db.Import(t.Context(), strings.NewReader(line), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrTooLarge)
+	require.ErrorIs(t, err, ErrBadInput)
+	// The line itself is gathered (1 MB, 2 MB with its buffer's growth);
+	// the items used to add 16 MB and more.
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(6<<20))
 }
