@@ -1,6 +1,7 @@
 package hurrah
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -179,6 +180,9 @@ func (in *importer) run(ctx context.Context) error {
 			return &ImportError{Line: in.lines, Err: err}
 		} else if err != nil {
 			return fmt.Errorf("hurrah: import: reading line %d: %w", in.lines, err)
+		}
+		if in.lines == 1 { // a byte order mark may start the input
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
 		}
 		if isBlank(line) {
 			continue

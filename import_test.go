@@ -318,3 +318,22 @@ func TestImportValueNodesBounded(t *testing.T) {
 	// the items used to add 16 MB and more.
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(6<<20))
 }
+
+// TestImportBOM checks that a UTF-8 byte order mark at the start of the
+// input, as Windows tools write one, is passed over (RFC 8259 allows a
+// parser to ignore it), and refused anywhere else. It used to refuse line
+// 1 with "'ï' where the line's object ('{') should be".
+func TestImportBOM(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	in := "\ufeff" + `{"key":"a","value":1}` + "\n" + `{"key":"b","value":2}` + "\n"
+	rep, err := db.Import(ctx, strings.NewReader(in), nil)
+	require.NoError(t, err)
+	require.Equal(t, ImportReport{Lines: 2, Keys: 2, Batches: 1, Bytes: int64(len(in))}, rep)
+	require.Equal(t, map[string]string{"a": "\x01", "b": "\x02"}, storeContents(t, db))
+
+	_, err = db.Import(ctx, strings.NewReader(`{"key":"a","value":1}`+"\n\ufeff"+`{"key":"b","value":2}`), nil)
+	var ie *ImportError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, int64(2), ie.Line)
+}

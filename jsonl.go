@@ -30,7 +30,8 @@ import (
 // only '"', '\\' and control characters escaped, and the lines in
 // increasing byte order of the keys: the same store always exports to the
 // same bytes. Import is more lenient: fields in any order, white space
-// around tokens, "\r\n" line ends, blank lines (skipped), any JSON escape.
+// around tokens, "\r\n" line ends, blank lines (skipped), any JSON escape,
+// a UTF-8 byte order mark at the start of the input (skipped).
 // It refuses a line that is not a JSON object with exactly one of the key
 // fields and one of the value fields, a field it does not know or gives
 // twice, an object with a duplicate key inside a value, a string that is
