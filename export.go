@@ -50,9 +50,11 @@ const (
 // (numbers, strings, arrays, maps with string keys, booleans, null);
 // anything else, such as bytes stored with SetBytes or a value holding a
 // []byte or a time.Time, as base64 under "value_base64". A key that is not
-// valid UTF-8 is written in base64 under "key_base64". Import reads the
-// lines back into the same bytes, so an export of a store that imported an
-// export is the same file. The README's "Moving data in and out" section
+// valid UTF-8 is written in base64 under "key_base64". A store whose
+// Options.Codec is not CBORCodec writes every value in base64: its bytes
+// are not CBOR (JSONCodec's 5, the byte '5', reads as the CBOR -22).
+// Import reads the lines back into the same bytes, so an export of a
+// store that imported an export is the same file. The README's "Moving data in and out" section
 // gives the format's rules.
 //
 // The export is one consistent image of the store, as it is when Export
@@ -75,6 +77,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	rep := ExportReport{}
 	var line []byte
 	since := 0 // bytes of lines since the last look at ctx
+	_, isCBOR := db.opts.Codec.(CBORCodec)
 	lines, total := exportOrder(v, o)
 	report := func() {
 		if o.Progress != nil {
@@ -83,7 +86,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	}
 	for k, b := range lines {
 		var asJSON bool
-		line, asJSON = appendLine(line[:0], k, b)
+		line, asJSON = appendLine(line[:0], k, b, isCBOR)
 		if _, err := bw.Write(line); err != nil {
 			return rep.written(cw), err
 		}

@@ -363,3 +363,29 @@ func TestExportCancelBigValues(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, calls, 20, "progress is reported at every MiB too, and at the end")
 }
+
+// TestExportOtherCodec checks that a store whose codec is not CBOR
+// exports every value in base64: its bytes are not CBOR, and rendering
+// them as CBOR showed a JSONCodec 5 (the byte '5') as "value":-22. The
+// export still imports back into the same bytes, which the codec reads.
+func TestExportOtherCodec(t *testing.T) {
+	ctx := t.Context()
+	opts := &Options{Codec: JSONCodec{}}
+	db := openT(t, "", opts)
+	require.NoError(t, Set(ctx, db, "five", 5))
+	require.NoError(t, Set(ctx, db, "text", "x"))
+	var out bytes.Buffer
+	rep, err := db.Export(ctx, &out, nil)
+	require.NoError(t, err)
+	require.Equal(t, `{"key":"five","value_base64":"NQ=="}
+{"key":"text","value_base64":"Ingi"}
+`, out.String())
+	require.Equal(t, int64(2), rep.Base64)
+
+	db2 := openT(t, "", opts)
+	_, err = db2.Import(ctx, bytes.NewReader(out.Bytes()), nil)
+	require.NoError(t, err)
+	n, err := Get[int](ctx, db2, "five")
+	require.NoError(t, err)
+	require.Equal(t, 5, n)
+}

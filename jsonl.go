@@ -46,8 +46,9 @@ const (
 )
 
 // appendLine appends the export line of key and value, "\n" included, and
-// reports whether the value was written as JSON.
-func appendLine(dst []byte, key string, value []byte) ([]byte, bool) {
+// reports whether the value was written as JSON: only if cbor says the
+// value is CBOR (the store's codec is CBORCodec) and JSON holds it.
+func appendLine(dst []byte, key string, value []byte, cbor bool) ([]byte, bool) {
 	if utf8.ValidString(key) {
 		dst = appendJSONString(append(dst, `{"`+fieldKey+`":`...), key)
 	} else {
@@ -56,7 +57,10 @@ func appendLine(dst []byte, key string, value []byte) ([]byte, bool) {
 	}
 	start := len(dst)
 	dst = append(dst, `,"`+fieldValue+`":`...)
-	dst, ok := appendJSONValue(dst, value)
+	ok := false
+	if cbor {
+		dst, ok = appendJSONValue(dst, value)
+	}
 	if !ok {
 		dst = append(dst[:start], `,"`+fieldValueBase64+`":"`...)
 		dst = append(base64.StdEncoding.AppendEncode(dst, value), '"')
