@@ -120,6 +120,12 @@ func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (Imp
 	in := importer{db: db, o: o, lr: newLineReader(r, o.MaxLineSize), rep: &rep, b: new(Batch)}
 	in.p.maxNodes = db.opts.MaxValueSize
 	for ; rep.Lines < o.Skip; rep.Lines++ {
+		if rep.Lines%progressEvery == 0 { // skipping can take long too
+			if err := ctx.Err(); err != nil {
+				rep.Bytes = in.lr.bytes
+				return rep, err
+			}
+		}
 		if err := in.lr.skip(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {

@@ -337,3 +337,17 @@ func TestImportBOM(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	require.Equal(t, int64(2), ie.Line)
 }
+
+// TestImportSkipCancel checks that Import looks at its context while it
+// passes over the lines ImportOptions.Skip names, which can be most of a
+// big file: it used to read all of them first.
+func TestImportSkipCancel(t *testing.T) {
+	db := openT(t, "", nil)
+	in := strings.Repeat(`{"key":"k","value":1}`+"\n", 100_000)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	rep, err := db.Import(ctx, strings.NewReader(in), &ImportOptions{Skip: 100_000})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, rep.Lines, int64(100_000), "stopped while skipping")
+	require.Less(t, rep.Bytes, int64(len(in)))
+}
