@@ -317,6 +317,21 @@ func TestImportValueNodesBounded(t *testing.T) {
 	// The line itself is gathered (1 MB, 2 MB with its buffer's growth);
 	// the items used to add 16 MB and more.
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(6<<20))
+
+	// At the limit: 997 items and their 3-byte head are 1000 bytes of
+	// CBOR, taken; one more item is refused.
+	for items, ok := range map[int]bool{997: true, 998: false} {
+		line := `{"key":"k","value":[` + strings.Repeat("0,", items-1) + "0]}\n"
+		_, err := db.Import(t.Context(), strings.NewReader(line), nil)
+		if ok {
+			require.NoError(t, err, "%d items", items)
+		} else {
+			require.ErrorIs(t, err, ErrTooLarge, "%d items", items)
+		}
+	}
+	b, err := db.GetBytes(t.Context(), "k")
+	require.NoError(t, err)
+	require.Len(t, b, 1000)
 }
 
 // TestImportBOM checks that a UTF-8 byte order mark at the start of the
