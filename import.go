@@ -91,6 +91,9 @@ func (e *ImportError) Is(target error) bool { return target == ErrBadInput }
 // the store's Durability before the next is written (the next is read and
 // checked meanwhile, in the calling goroutine). A key given twice ends
 // with the value of its last line. Keys not in the input are left alone.
+// A "value" is stored as CBOR whatever the store's codec: for a store with
+// another codec, give the values' bytes under "value_base64", as its
+// Export writes them, or Get cannot decode them.
 //
 // Import is resumable, not all-or-nothing. A line that Import refuses
 // returns an *ImportError naming it, and the batch it was part of is not
