@@ -77,7 +77,11 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	rep := ExportReport{}
 	var line []byte
 	since := 0 // bytes of lines since the last look at ctx
-	_, isCBOR := db.opts.Codec.(CBORCodec)
+	isCBOR := false
+	switch db.opts.Codec.(type) {
+	case CBORCodec, *CBORCodec:
+		isCBOR = true
+	}
 	lines, total := exportOrder(v, o)
 	report := func() {
 		if o.Progress != nil {

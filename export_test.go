@@ -388,4 +388,11 @@ func TestExportOtherCodec(t *testing.T) {
 	n, err := Get[int](ctx, db2, "five")
 	require.NoError(t, err)
 	require.Equal(t, 5, n)
+
+	db3 := openT(t, "", &Options{Codec: &CBORCodec{}}) // the default codec, as a pointer
+	require.NoError(t, Set(ctx, db3, "five", 5))
+	out.Reset()
+	_, err = db3.Export(ctx, &out, nil)
+	require.NoError(t, err)
+	require.Equal(t, `{"key":"five","value":5}`+"\n", out.String())
 }
