@@ -43,7 +43,7 @@ func tooDeep(b []byte) error {
 		return nil
 	}
 	if err := valueDec.Wellformed(b); err != nil {
-		return fmt.Errorf("a value nested deeper than %d arrays, maps and tags cannot be read back: %w", maxCBORDepth, err)
+		return fmt.Errorf("the encoding would not read back (at most %d nested arrays, maps and tags): %w", maxCBORDepth, err)
 	}
 	return nil
 }
