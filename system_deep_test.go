@@ -16,8 +16,12 @@ type link struct {
 	Next *link
 }
 
-// grow adds N links at the head of the chain.
-type grow struct{ N int }
+// grow adds N links at the head of the chain. Pad, ignored, makes the
+// command itself as deep as a test likes.
+type grow struct {
+	N   int
+	Pad nest
+}
 
 func (g grow) Apply(s *chain) error {
 	n := s.Head.len()
@@ -43,8 +47,9 @@ func chainLen(t *testing.T, sys *System[chain, grow]) int {
 }
 
 // TestSystemDeepState checks that a State nested deeper than 32 levels
-// (the CBOR decoder's default limit) survives a snapshot: the snapshot
-// used to be written, and every later Open to fail with ErrDecode. A
+// (the CBOR decoder's default limit) survives a snapshot, and a command
+// as deep its replay: both used to be written, and every later Open to
+// fail with ErrDecode; a command too deep is refused at Commit. A
 // State too deep to read back is refused: the snapshot fails with
 // ErrEncode, and the store still opens, from its journal.
 func TestSystemDeepState(t *testing.T) {
@@ -54,6 +59,8 @@ func TestSystemDeepState(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, sys.Commit(ctx, grow{N: 100}))
 	require.NoError(t, sys.Snapshot(ctx))
+	require.NoError(t, sys.Commit(ctx, grow{Pad: nestedDeep(100)}), "a command 100 deep, replayed at Open")
+	require.ErrorIs(t, sys.Commit(ctx, grow{Pad: nestedDeep(maxCBORDepth + 1)}), ErrEncode)
 	require.NoError(t, sys.Close())
 
 	sys, err = OpenSystem[chain, grow](dir, nil, nil)
