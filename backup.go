@@ -19,8 +19,8 @@ const (
 
 // BackupProgress is how far a backup (BackupDir) or a restore (Restore)
 // has got, as its progress callback is told: every few thousand records
-// and once at the end. Records counts the keys of a DB; a System's State
-// is one record.
+// (for a backup, or every MiB of values, if sooner) and once at the end.
+// Records counts the keys of a DB; a System's State is one record.
 type BackupProgress struct {
 	Records uint64 // records written or read so far
 	Total   uint64 // records in the backup
@@ -110,14 +110,18 @@ func (h *handle[C, Q, R]) synced(err error) error {
 }
 
 // addAll adds every record of img to bw, looking at ctx and calling report
-// every checkEvery records.
+// every checkEvery records or progressBytes of values, whichever comes
+// first (by records alone, a backup of big values would not stop).
 func addAll(ctx context.Context, bw *journal.BackupWriter, img store.Image, report func(done uint64)) (err error) {
 	var i uint64
+	since := 0 // bytes of values since the last look at ctx
 	for k, v := range img.All {
 		if err = bw.Add(k, v); err != nil {
 			return fmt.Errorf("hurrah: backup: %w", err)
 		}
-		if i++; i%checkEvery == 0 {
+		since += len(v)
+		if i++; i%checkEvery == 0 || since >= progressBytes {
+			since = 0
 			if err = ctx.Err(); err != nil {
 				return err
 			}

@@ -38,12 +38,18 @@ import (
 //	non-empty interface, non-nil       no: ErrDecode        no: ErrDecode
 //	chan, func, complex64/128          no: ErrEncode        no: ErrEncode
 //	protobuf messages (generated)      no: ErrEncode        no: ErrEncode
+//	nested up to 10000 deep            yes                  yes
+//	nested 10001 to 65535 deep         yes                  no: ErrEncode
+//	nested deeper                      no: ErrEncode        no: ErrEncode
 //
 // Notes on the table. A time.Time reads back as the same instant with the
 // same UTC offset; the zone's name and the monotonic clock reading are not
-// kept, so compare times with Equal. Into an any, CBOR gives int64, uint64,
-// float64, string, []byte, []any and map[any]any, JSON gives float64,
-// string, bool, []any and map[string]any. A field whose type is a
+// kept, so compare times with Equal. Nesting counts arrays, slices, maps
+// and structs inside one another (and, for CBOR, tags such as a
+// time.Time's): a value nested deeper than the codec's decoder reads is
+// refused at Set rather than stored for Get to fail on. Into an any, CBOR
+// gives int64, uint64, float64, string, []byte, []any and map[any]any,
+// JSON gives float64, string, bool, []any and map[string]any. A field whose type is a
 // non-empty interface (an error, an io.Reader, a protobuf oneof) encodes
 // while it holds a value, but nothing can decode into it. Types with their
 // own methods (json.Marshaler, cbor.Marshaler, encoding.BinaryMarshaler for
@@ -91,7 +97,11 @@ func (CBORCodec) Marshal(v any) ([]byte, error) {
 	if err := refuseProto("CBOR", v); err != nil {
 		return nil, err
 	}
-	return valueEnc.Marshal(v)
+	b, err := valueEnc.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return b, tooDeep(b)
 }
 
 // Unmarshal decodes CBOR data into the value v points to.

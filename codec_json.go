@@ -1,6 +1,9 @@
 package hurrah
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // JSONCodec stores typed values as JSON, with the standard library's
 // encoding/json: readable by any tool, larger and slower than CBOR. Map
@@ -23,8 +26,18 @@ func (JSONCodec) Marshal(v any) ([]byte, error) {
 	if err := refuseProto("JSON", v); err != nil {
 		return nil, err
 	}
-	return json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err == nil && len(b) > maxJSONCodecDepth && !json.Valid(b) {
+		// What json.Marshal writes is valid JSON, save for its depth.
+		return nil, fmt.Errorf("a value nested deeper than %d arrays and objects cannot be read back by encoding/json", maxJSONCodecDepth)
+	}
+	return b, err
 }
+
+// maxJSONCodecDepth is how deeply nested arrays and objects encoding/json
+// reads (and json.Valid accepts); it writes deeper ones all the same.
+// Each level takes a byte at least, so a shorter encoding is not checked.
+const maxJSONCodecDepth = 10000
 
 // Unmarshal decodes JSON data into the value v points to.
 func (JSONCodec) Unmarshal(data []byte, v any) error {

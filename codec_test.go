@@ -79,6 +79,8 @@ type (
 		At   *int
 		Sub  struct{ X float64 }
 	}
+	// nest is a slice of itself, to nest values as deep as a test likes.
+	nest []nest
 	// fakeProto has the marker method every generated protobuf message has.
 	fakeProto struct{ X int }
 )
@@ -90,6 +92,15 @@ func sameTime(a, b time.Time) bool {
 	_, ao := a.Zone()
 	_, bo := b.Zone()
 	return a.Equal(b) && ao == bo
+}
+
+// nestedDeep returns a nest depth arrays deep.
+func nestedDeep(depth int) nest {
+	v := nest{}
+	for range depth - 1 {
+		v = nest{v}
+	}
+	return v
 }
 
 func sameBits(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
@@ -176,6 +187,11 @@ var codecTable = []struct {
 	{"protobuf message", refusedAtSet, refusedAtSet, func(t *testing.T, db *DB) outcome {
 		return trip(t, db, &fakeProto{X: 1}, nil)
 	}},
+	{"nested 33 deep", roundTrips, roundTrips, func(t *testing.T, db *DB) outcome { return trip(t, db, nestedDeep(33), nil) }},
+	{"nested 10000 deep", roundTrips, roundTrips, func(t *testing.T, db *DB) outcome { return trip(t, db, nestedDeep(10000), nil) }},
+	{"nested 10001 deep", roundTrips, refusedAtSet, func(t *testing.T, db *DB) outcome { return trip(t, db, nestedDeep(10001), nil) }},
+	{"nested 65535 deep", roundTrips, refusedAtSet, func(t *testing.T, db *DB) outcome { return trip(t, db, nestedDeep(65535), nil) }},
+	{"nested 65536 deep", refusedAtSet, refusedAtSet, func(t *testing.T, db *DB) outcome { return trip(t, db, nestedDeep(65536), nil) }},
 	{"type with its own methods (netip.Addr)", roundTrips, roundTrips, func(t *testing.T, db *DB) outcome {
 		return trip(t, db, netip.MustParseAddr("2001:db8::1"), nil)
 	}},

@@ -19,8 +19,8 @@ type ExportOptions struct {
 	// not copied) while exporting.
 	Unsorted bool
 	// Progress, if set, is called in the calling goroutine every 1024
-	// lines written and once at the end. It should return quickly: the
-	// export waits for it.
+	// lines or MiB written, and once at the end. It should return quickly:
+	// the export waits for it.
 	Progress func(Progress)
 }
 
@@ -32,9 +32,13 @@ type ExportReport struct {
 	Bytes  int64 // bytes that reached w
 }
 
-// progressEvery is how many lines Export writes between Progress calls and
-// between looks at its context.
-const progressEvery = 1024
+// progressEvery is how many lines, and progressBytes how many bytes of
+// lines, Export writes at most between Progress calls and between looks at
+// its context: by lines alone, an export of big values would not stop.
+const (
+	progressEvery = 1024
+	progressBytes = 1 << 20
+)
 
 // Export writes every key of the store (or those under ExportOptions.Prefix)
 // and its value to w as JSON Lines, one JSON object per line:
@@ -46,9 +50,11 @@ const progressEvery = 1024
 // (numbers, strings, arrays, maps with string keys, booleans, null);
 // anything else, such as bytes stored with SetBytes or a value holding a
 // []byte or a time.Time, as base64 under "value_base64". A key that is not
-// valid UTF-8 is written in base64 under "key_base64". Import reads the
-// lines back into the same bytes, so an export of a store that imported an
-// export is the same file. The README's "Moving data in and out" section
+// valid UTF-8 is written in base64 under "key_base64". A store whose
+// Options.Codec is not CBORCodec writes every value in base64: its bytes
+// are not CBOR (JSONCodec's 5, the byte '5', reads as the CBOR -22).
+// Import reads the lines back into the same bytes, so an export of a
+// store that imported an export is the same file. The README's "Moving data in and out" section
 // gives the format's rules.
 //
 // The export is one consistent image of the store, as it is when Export
@@ -70,6 +76,12 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	rep := ExportReport{}
 	var line []byte
+	since := 0 // bytes of lines since the last look at ctx
+	isCBOR := false
+	switch db.opts.Codec.(type) {
+	case CBORCodec, *CBORCodec:
+		isCBOR = true
+	}
 	lines, total := exportOrder(v, o)
 	report := func() {
 		if o.Progress != nil {
@@ -78,7 +90,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	}
 	for k, b := range lines {
 		var asJSON bool
-		line, asJSON = appendLine(line[:0], k, b)
+		line, asJSON = appendLine(line[:0], k, b, isCBOR)
 		if _, err := bw.Write(line); err != nil {
 			return rep.written(cw), err
 		}
@@ -88,10 +100,12 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 		} else {
 			rep.Base64++
 		}
+		since += len(line)
 		if cap(line) > 1<<20 {
 			line = nil // one big value must not pin its buffer
 		}
-		if rep.Keys%progressEvery == 0 {
+		if rep.Keys%progressEvery == 0 || since >= progressBytes {
+			since = 0
 			if err := ctx.Err(); err != nil {
 				return rep.written(cw), err
 			}

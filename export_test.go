@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -333,4 +334,65 @@ func TestExportErrors(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = db.Export(ctx, new(bytes.Buffer), nil)
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+// cancelWriter cancels a context at its first write.
+type cancelWriter struct{ cancel context.CancelFunc }
+
+func (w cancelWriter) Write(p []byte) (int, error) {
+	w.cancel()
+	return len(p), nil
+}
+
+// TestExportCancelBigValues checks that Export looks at its context by
+// bytes as well as by lines: an export of fewer than 1024 lines of big
+// values used to run to its end after the context was cancelled.
+func TestExportCancelBigValues(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	for i := range 20 {
+		require.NoError(t, db.SetBytes(ctx, fmt.Sprintf("k%02d", i), bytes.Repeat([]byte{'v'}, 1<<20)))
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	rep, err := db.Export(cctx, cancelWriter{cancel}, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, rep.Keys, int64(20), "stopped before the end")
+
+	var calls int
+	_, err = db.Export(ctx, io.Discard, &ExportOptions{Progress: func(Progress) { calls++ }})
+	require.NoError(t, err)
+	require.Greater(t, calls, 20, "progress is reported at every MiB too, and at the end")
+}
+
+// TestExportOtherCodec checks that a store whose codec is not CBOR
+// exports every value in base64: its bytes are not CBOR, and rendering
+// them as CBOR showed a JSONCodec 5 (the byte '5') as "value":-22. The
+// export still imports back into the same bytes, which the codec reads.
+func TestExportOtherCodec(t *testing.T) {
+	ctx := t.Context()
+	opts := &Options{Codec: JSONCodec{}}
+	db := openT(t, "", opts)
+	require.NoError(t, Set(ctx, db, "five", 5))
+	require.NoError(t, Set(ctx, db, "text", "x"))
+	var out bytes.Buffer
+	rep, err := db.Export(ctx, &out, nil)
+	require.NoError(t, err)
+	require.Equal(t, `{"key":"five","value_base64":"NQ=="}
+{"key":"text","value_base64":"Ingi"}
+`, out.String())
+	require.Equal(t, int64(2), rep.Base64)
+
+	db2 := openT(t, "", opts)
+	_, err = db2.Import(ctx, bytes.NewReader(out.Bytes()), nil)
+	require.NoError(t, err)
+	n, err := Get[int](ctx, db2, "five")
+	require.NoError(t, err)
+	require.Equal(t, 5, n)
+
+	db3 := openT(t, "", &Options{Codec: &CBORCodec{}}) // the default codec, as a pointer
+	require.NoError(t, Set(ctx, db3, "five", 5))
+	out.Reset()
+	_, err = db3.Export(ctx, &out, nil)
+	require.NoError(t, err)
+	require.Equal(t, `{"key":"five","value":5}`+"\n", out.String())
 }

@@ -1,6 +1,7 @@
 package hurrah
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,6 +91,9 @@ func (e *ImportError) Is(target error) bool { return target == ErrBadInput }
 // the store's Durability before the next is written (the next is read and
 // checked meanwhile, in the calling goroutine). A key given twice ends
 // with the value of its last line. Keys not in the input are left alone.
+// A "value" is stored as CBOR whatever the store's codec: for a store with
+// another codec, give the values' bytes under "value_base64", as its
+// Export writes them, or Get cannot decode them.
 //
 // Import is resumable, not all-or-nothing. A line that Import refuses
 // returns an *ImportError naming it, and the batch it was part of is not
@@ -117,7 +121,14 @@ func (db *DB) Import(ctx context.Context, r io.Reader, opts *ImportOptions) (Imp
 		return rep, err
 	}
 	in := importer{db: db, o: o, lr: newLineReader(r, o.MaxLineSize), rep: &rep, b: new(Batch)}
+	in.p.maxNodes = db.opts.MaxValueSize
 	for ; rep.Lines < o.Skip; rep.Lines++ {
+		if rep.Lines%progressEvery == 0 { // skipping can take long too
+			if err := ctx.Err(); err != nil {
+				rep.Bytes = in.lr.bytes
+				return rep, err
+			}
+		}
 		if err := in.lr.skip(); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
@@ -178,6 +189,9 @@ func (in *importer) run(ctx context.Context) error {
 			return &ImportError{Line: in.lines, Err: err}
 		} else if err != nil {
 			return fmt.Errorf("hurrah: import: reading line %d: %w", in.lines, err)
+		}
+		if in.lines == 1 { // a byte order mark may start the input
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
 		}
 		if isBlank(line) {
 			continue

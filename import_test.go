@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -194,11 +195,11 @@ func TestImportBatches(t *testing.T) {
 func TestImportDryRun(t *testing.T) {
 	ctx := t.Context()
 	db := openT(t, "", &Options{MaxValueSize: 10})
-	rep, err := db.Import(ctx, strings.NewReader(strings.Join(goodLines(5), "\n")), &ImportOptions{DryRun: true})
+	rep, err := db.Import(ctx, strings.NewReader(strings.Join(goodLines(5), "\n")), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
 	require.NoError(t, err)
 	require.Equal(t, ImportReport{Lines: 5, Keys: 5, Bytes: int64(len(strings.Join(goodLines(5), "\n")))}, rep)
 	require.Empty(t, storeContents(t, db))
-	_, err = db.Import(ctx, strings.NewReader(`{"key":"k","value":"a long value"}`), &ImportOptions{DryRun: true})
+	_, err = db.Import(ctx, strings.NewReader(`{"key":"k","value":"a long value"}`), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
 	require.ErrorIs(t, err, ErrTooLarge)
 }
 
@@ -278,4 +279,90 @@ func TestImportLineLimit(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooLarge)
 	require.ErrorIs(t, err, ErrBadInput)
 	require.Greater(t, len(huge.data), 5*limit, "Import stopped reading the line soon after the limit")
+}
+
+// TestImportDeepValueReads checks that a value nested as deep as Import
+// takes (maxJSONDepth) reads back with Get: the CBOR decoder used to stop
+// at 32 levels, so Import (and Set) stored what Get could not read.
+func TestImportDeepValueReads(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	in := `{"key":"deep","value":` + strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + "}\n"
+	_, err := db.Import(ctx, strings.NewReader(in), nil)
+	require.NoError(t, err)
+	v, err := Get[any](ctx, db, "deep")
+	require.NoError(t, err)
+	for range maxJSONDepth - 1 {
+		require.Len(t, v, 1)
+		v = v.([]any)[0]
+	}
+	require.Empty(t, v)
+}
+
+// TestImportValueNodesBounded checks that a line holding a value of many
+// small items costs memory in proportion to MaxValueSize, not to the
+// line: every item adds at least a byte of CBOR, so Import refuses the
+// value once it has more items than MaxValueSize bytes, before parsing
+// the rest. It used to parse the whole line first, at 32 bytes per item.
+func TestImportValueNodesBounded(t *testing.T) {
+	db := openT(t, "", &Options{MaxValueSize: 1000})
+	items := 500_000 // a 1 MB line of one-byte items
+	line := `{"key":"k","value":[` + strings.Repeat("0,", items-1) + "0]}\n"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := db.Import(t.Context(), strings.NewReader(line), &ImportOptions{DryRun: true, MaxLineSize: 2 << 20})
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrTooLarge)
+	require.ErrorIs(t, err, ErrBadInput)
+	// The line itself is gathered (1 MB, 2 MB with its buffer's growth);
+	// the items used to add 16 MB and more.
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(6<<20))
+
+	// At the limit: 997 items and their 3-byte head are 1000 bytes of
+	// CBOR, taken; one more item is refused.
+	for items, ok := range map[int]bool{997: true, 998: false} {
+		line := `{"key":"k","value":[` + strings.Repeat("0,", items-1) + "0]}\n"
+		_, err := db.Import(t.Context(), strings.NewReader(line), nil)
+		if ok {
+			require.NoError(t, err, "%d items", items)
+		} else {
+			require.ErrorIs(t, err, ErrTooLarge, "%d items", items)
+		}
+	}
+	b, err := db.GetBytes(t.Context(), "k")
+	require.NoError(t, err)
+	require.Len(t, b, 1000)
+}
+
+// TestImportBOM checks that a UTF-8 byte order mark at the start of the
+// input, as Windows tools write one, is passed over (RFC 8259 allows a
+// parser to ignore it), and refused anywhere else. It used to refuse line
+// 1 with "'ï' where the line's object ('{') should be".
+func TestImportBOM(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, "", nil)
+	in := "\ufeff" + `{"key":"a","value":1}` + "\n" + `{"key":"b","value":2}` + "\n"
+	rep, err := db.Import(ctx, strings.NewReader(in), nil)
+	require.NoError(t, err)
+	require.Equal(t, ImportReport{Lines: 2, Keys: 2, Batches: 1, Bytes: int64(len(in))}, rep)
+	require.Equal(t, map[string]string{"a": "\x01", "b": "\x02"}, storeContents(t, db))
+
+	_, err = db.Import(ctx, strings.NewReader(`{"key":"a","value":1}`+"\n\ufeff"+`{"key":"b","value":2}`), nil)
+	var ie *ImportError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, int64(2), ie.Line)
+}
+
+// TestImportSkipCancel checks that Import looks at its context while it
+// passes over the lines ImportOptions.Skip names, which can be most of a
+// big file: it used to read all of them first.
+func TestImportSkipCancel(t *testing.T) {
+	db := openT(t, "", nil)
+	in := strings.Repeat(`{"key":"k","value":1}`+"\n", 100_000)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	rep, err := db.Import(ctx, strings.NewReader(in), &ImportOptions{Skip: 100_000})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, rep.Lines, int64(100_000), "stopped while skipping")
+	require.Less(t, rep.Bytes, int64(len(in)))
 }

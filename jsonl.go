@@ -30,7 +30,8 @@ import (
 // only '"', '\\' and control characters escaped, and the lines in
 // increasing byte order of the keys: the same store always exports to the
 // same bytes. Import is more lenient: fields in any order, white space
-// around tokens, "\r\n" line ends, blank lines (skipped), any JSON escape.
+// around tokens, "\r\n" line ends, blank lines (skipped), any JSON escape,
+// a UTF-8 byte order mark at the start of the input (skipped).
 // It refuses a line that is not a JSON object with exactly one of the key
 // fields and one of the value fields, a field it does not know or gives
 // twice, an object with a duplicate key inside a value, a string that is
@@ -45,8 +46,9 @@ const (
 )
 
 // appendLine appends the export line of key and value, "\n" included, and
-// reports whether the value was written as JSON.
-func appendLine(dst []byte, key string, value []byte) ([]byte, bool) {
+// reports whether the value was written as JSON: only if cbor says the
+// value is CBOR (the store's codec is CBORCodec) and JSON holds it.
+func appendLine(dst []byte, key string, value []byte, cbor bool) ([]byte, bool) {
 	if utf8.ValidString(key) {
 		dst = appendJSONString(append(dst, `{"`+fieldKey+`":`...), key)
 	} else {
@@ -55,7 +57,10 @@ func appendLine(dst []byte, key string, value []byte) ([]byte, bool) {
 	}
 	start := len(dst)
 	dst = append(dst, `,"`+fieldValue+`":`...)
-	dst, ok := appendJSONValue(dst, value)
+	ok := false
+	if cbor {
+		dst, ok = appendJSONValue(dst, value)
+	}
 	if !ok {
 		dst = append(dst[:start], `,"`+fieldValueBase64+`":"`...)
 		dst = append(base64.StdEncoding.AppendEncode(dst, value), '"')

@@ -53,7 +53,7 @@ func FuzzImportLine(f *testing.F) {
 		}
 		require.True(t, json.Valid(line), "accepted invalid JSON: %q", line)
 		k, v := string(key), string(value)
-		out, _ := appendLine(nil, k, []byte(v))
+		out, _ := appendLine(nil, k, []byte(v), true)
 		require.True(t, json.Valid(out[:len(out)-1]), "wrote invalid JSON: %q", out)
 		var q jsonParser
 		key2, value2, err := q.line(out[:len(out)-1])

@@ -48,6 +48,10 @@ type jsonParser struct {
 	key     []byte // the key of the line
 	val     []byte // the value of the line
 	b64     []byte // base64 text, unescaped
+	// maxNodes, if not 0, is the most nodes a value may have: Import's
+	// MaxValueSize, since each node adds a byte of CBOR at least. It
+	// bounds the nodes of a line by the store's limit, not the line's.
+	maxNodes int
 }
 
 func (p *jsonParser) fail(format string, args ...any) error {
@@ -80,6 +84,9 @@ func (p *jsonParser) expect(c byte, what string) error {
 
 // value parses one JSON value, nested depth containers deep, into nodes.
 func (p *jsonParser) value(depth int) error {
+	if p.maxNodes > 0 && len(p.nodes) >= p.maxNodes {
+		return fmt.Errorf("%w: the value has more items than MaxValueSize %d bytes of CBOR can hold", ErrTooLarge, p.maxNodes)
+	}
 	p.skipSpace()
 	if p.i >= len(p.s) {
 		return p.fail("the line ends where a value should be")

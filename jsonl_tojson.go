@@ -56,7 +56,9 @@ func appendJSONValue(dst, b []byte) ([]byte, bool) {
 // ValueJSON returns the JSON that Export writes for the stored bytes value
 // under "value", or false if Export writes them in base64 under
 // "value_base64" instead (raw bytes from SetBytes, the empty value, CBOR
-// that JSON cannot hold exactly: see Export). It lets a program show a
+// that JSON cannot hold exactly: see Export). It reads value as CBOR, as
+// Export does in a store with the default codec (with another, Export
+// writes every value in base64). It lets a program show a
 // value as an export would, one value at a time; the hurrah command's get
 // and dump do.
 func ValueJSON(value []byte) ([]byte, bool) {

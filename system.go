@@ -199,7 +199,9 @@ func (m *sysMachine[S, C]) Freeze() (store.Image, func(), error) {
 	}
 	var b []byte
 	err := catch(func() (err error) {
-		b, err = valueEnc.Marshal(&m.state) // may run the user's MarshalCBOR
+		if b, err = valueEnc.Marshal(&m.state); err == nil { // may run the user's MarshalCBOR
+			err = tooDeep(b) // a snapshot that Open could not read
+		}
 		return err
 	})
 	if err != nil {

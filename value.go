@@ -25,9 +25,28 @@ var (
 	valueDec cbor.DecMode = mustDecMode(cbor.DecOptions{
 		MaxArrayElements: 1<<31 - 1,
 		MaxMapPairs:      1<<31 - 1,
+		MaxNestedLevels:  maxCBORDepth,
 		UTF8:             cbor.UTF8DecodeInvalid,
 	})
 )
+
+// maxCBORDepth is how deeply nested arrays, maps and tags valueDec reads:
+// the most the CBOR library allows (its default, 32, made Set store
+// values that Get could not read). Set refuses deeper ones (tooDeep).
+const maxCBORDepth = 65535
+
+// tooDeep returns an error if b, as the CBOR encoder wrote it, nests
+// deeper than maxCBORDepth, so that Set refuses what Get could not read.
+// Each level takes a byte at least, so a shorter b is not looked at.
+func tooDeep(b []byte) error {
+	if len(b) < maxCBORDepth {
+		return nil
+	}
+	if err := valueDec.Wellformed(b); err != nil {
+		return fmt.Errorf("the encoding would not read back (at most %d nested arrays, maps and tags): %w", maxCBORDepth, err)
+	}
+	return nil
+}
 
 func mustEncMode(o cbor.EncOptions) cbor.UserBufferEncMode {
 	m, err := o.UserBufferEncMode()
@@ -98,8 +117,10 @@ func marshal(c Codec, v any, buf *bytes.Buffer) ([]byte, error) {
 	if err := refuseProto("CBOR", v); err != nil {
 		return nil, err
 	}
-	err := valueEnc.MarshalToBuffer(v, buf)
-	return buf.Bytes(), err
+	if err := valueEnc.MarshalToBuffer(v, buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), tooDeep(buf.Bytes())
 }
 
 // encBufs holds buffers for encoding values that are copied on at once.
