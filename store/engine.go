@@ -59,8 +59,8 @@ type Engine[C, Q, R any] struct {
 	sink    Sink
 	snap    snapState[C, Q, R]
 	live    liveStats[C, Q] // what the owner counts (stats.go)
-	closing atomic.Bool    // Close has begun: start no more snapshots
-	wg      sync.WaitGroup // snapshot saves in progress
+	closing atomic.Bool     // Close has begun: start no more snapshots
+	wg      sync.WaitGroup  // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
 	pool    actor.Pool[*request[C, Q, R]]
 	stopped chan struct{} // closed once the owner and the sink have stopped
