@@ -58,12 +58,13 @@ type Engine[C, Q, R any] struct {
 
 	sink    Sink
 	snap    snapState[C, Q, R]
-	live    liveStats[C, Q] // what the owner counts (stats.go)
-	closing atomic.Bool     // Close has begun: start no more snapshots
-	wg      sync.WaitGroup  // snapshot saves in progress
+	closing atomic.Bool    // Close has begun: start no more snapshots
+	wg      sync.WaitGroup // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
 	pool    actor.Pool[*request[C, Q, R]]
 	stopped chan struct{} // closed once the owner and the sink have stopped
+
+	live liveStats[C, Q] // what the owner counts (stats.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -75,7 +76,6 @@ type Engine[C, Q, R any] struct {
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
 	e.folder, _ = any(m).(folder)
-	e.live.setup(m)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
 	}
@@ -111,7 +111,6 @@ func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	if sink == nil {
 		e.snap.snaps = nil
 	}
-	e.live.publish(e.lsn) // what Restore and Replay left
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
 }
 
