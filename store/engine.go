@@ -76,6 +76,7 @@ type Engine[C, Q, R any] struct {
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
 	e.folder, _ = any(m).(folder)
+	e.live.setup(m)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
 	}
@@ -111,6 +112,7 @@ func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	if sink == nil {
 		e.snap.snaps = nil
 	}
+	e.live.publish(e.lsn) // what Restore and Replay left
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
 }
 
