@@ -82,7 +82,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		return err
 	}
 	h.snaps = &diskSnapshots{j: j, fs: o.fs, dir: dir, keep: o.KeepSnapshots}
-	h.eng.SetSnapshots(h.snaps, store.SnapshotPolicy{
+	h.eng.SetSnapshots(snapshotsFor(h.snaps, o.Logger), store.SnapshotPolicy{
 		Threshold: o.SnapshotThreshold,
 		LastSize:  rep.SnapshotSize,
 		LastLSN:   rep.Snapshot.LSN,
@@ -93,6 +93,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		Snapshot: rep.Snapshot.Path, SnapshotLSN: rep.Snapshot.LSN, SnapshotKeys: keys,
 		SkippedSnapshots: rep.Skipped,
 	}
+	logOpen(o.Logger, dir, h.recovery)
 	return nil
 }
 
@@ -107,6 +108,7 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 		SegmentSize:  o.SegmentSize,
 		Mailbox:      o.MailboxSize,
 		MaxDrain:     o.MaxDrain,
+		Events:       journalEvents(o, dir),
 		Restore: func(s *journal.Snapshot) error {
 			keys = int(min(s.Count, math.MaxInt))
 			return restore(h.eng, s)

@@ -1,0 +1,90 @@
+package hurrah
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// The lines a store writes to Options.Logger: one for each rare event,
+// never one on the path of a request. Each message starts "hurrah: " and
+// names the event; the attributes say where and why. The README lists them.
+const (
+	msgTornTail        = "hurrah: torn tail cut at open"
+	msgSnapshotSkipped = "hurrah: snapshot skipped at open"
+	msgSnapshotFailed  = "hurrah: snapshot failed"
+	msgSnapshotPrune   = "hurrah: snapshot saved, but removing what it replaces failed"
+	msgReadOnly        = "hurrah: store is read-only"
+	msgPoisoned        = "hurrah: System poisoned by a panicking command"
+	msgSlowFsync       = "hurrah: slow fsync"
+)
+
+// logOpen logs what Open found in dir that an operator should know of: a
+// torn tail it cut, snapshots it passed over.
+func logOpen(l *slog.Logger, dir string, rec Recovery) {
+	if l == nil {
+		return
+	}
+	if t := rec.TornTail; t != nil {
+		l.Warn(msgTornTail, "dir", dir, "segment", t.File, "offset", t.Offset,
+			"bytes", t.Bytes, "saved_as", t.SavedAs)
+	}
+	for _, err := range rec.SkippedSnapshots {
+		l.Warn(msgSnapshotSkipped, "dir", dir, "err", err)
+	}
+}
+
+// logPoisoned logs that a System's command panicked, with err, the error
+// every later call returns.
+func logPoisoned(l *slog.Logger, err error) {
+	if l != nil {
+		l.Error(msgPoisoned, "err", err)
+	}
+}
+
+// journalEvents returns the journal's hooks for a store in dir with the
+// resolved options o: they count slow fsyncs, and log them and the turn to
+// read-only if o has a Logger.
+func journalEvents(o Options, dir string) journal.Events {
+	slow := max(o.SlowFsync, 0) // negative: never
+	ev := journal.Events{SlowSync: slow}
+	if l := o.Logger; l != nil {
+		ev.OnSlowSync = func(file string, d time.Duration) {
+			l.Warn(msgSlowFsync, "file", file, "duration", d, "threshold", slow)
+		}
+		ev.OnReadOnly = func(err error) { l.Error(msgReadOnly, "dir", dir, "err", err) }
+	}
+	return ev
+}
+
+// loggedSnapshots is a store's diskSnapshots that logs the saves that fail.
+type loggedSnapshots struct {
+	*diskSnapshots
+	log *slog.Logger
+}
+
+// snapshotsFor returns d as the engine's Snapshots: logging failures if l
+// is not nil.
+func snapshotsFor(d *diskSnapshots, l *slog.Logger) store.Snapshots {
+	if l == nil {
+		return d
+	}
+	return loggedSnapshots{d, l}
+}
+
+// Save implements store.Snapshots: it saves as diskSnapshots does and logs
+// a failure, unless Close abandoned the save (ctx ended).
+func (s loggedSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, ready <-chan error) (int64, error) {
+	size, err := s.diskSnapshots.Save(ctx, lsn, img, ready)
+	switch {
+	case err == nil, ctx.Err() != nil:
+	case size > 0:
+		s.log.Warn(msgSnapshotPrune, "dir", s.dir, "lsn", lsn, "bytes", size, "err", err)
+	default:
+		s.log.Error(msgSnapshotFailed, "dir", s.dir, "lsn", lsn, "err", err)
+	}
+	return size, err
+}
