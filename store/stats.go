@@ -1,6 +1,9 @@
 package store
 
-import "sync/atomic"
+import (
+	"math/bits"
+	"sync/atomic"
+)
 
 // What the engine counts while it runs, besides snapshots (freeze.go): the
 // requests the owner served, by kind; the last LSN applied; the machine's
@@ -61,7 +64,8 @@ type liveStats[C, Q any] struct {
 	classify OpClassifier[C, Q] // set by New, never changed; nil: count by request kind
 	sizer    Sizer              // set by New, never changed; nil: no size
 	ops      Ops
-	dirty    bool // the turn served a request that may have changed the state
+	changed  uint32 // bit k set: ops[k] changed since the last publish
+	dirty    bool   // the turn served a request that may have changed the state
 
 	pub   [NumOpKinds]atomic.Uint64
 	lsn   atomic.Uint64
@@ -101,17 +105,18 @@ func (o *owner[C, Q, R]) count(r *request[C, Q, R]) {
 		return
 	}
 	l.ops[k]++
+	l.changed |= 1 << k
 }
 
 // publish makes what the owner counted visible to Stats: the counts that
 // changed, the last LSN applied, and the machine's size if the state may
 // have changed. Owner only (or Start's caller, before the owner starts).
 func (l *liveStats[C, Q]) publish(lsn uint64) {
-	for i, n := range l.ops {
-		if l.pub[i].Load() != n {
-			l.pub[i].Store(n)
-		}
+	for c := l.changed; c != 0; c &= c - 1 { // only the counts that changed: most turns serve one kind or two
+		k := bits.TrailingZeros32(c)
+		l.pub[k].Store(l.ops[k])
 	}
+	l.changed = 0
 	if l.lsn.Load() != lsn {
 		l.lsn.Store(lsn)
 		l.dirty = true // changed by a request, a replay or the machine's own work
