@@ -61,6 +61,7 @@ type SyncedLSNer interface {
 // liveStats is what the owner counts. Fields without a comment are the
 // owner's; the atomics are written by the owner and read by any goroutine.
 type liveStats[C, Q any] struct {
+	_        [64]byte           // a cache line apart from whatever the allocator puts before
 	classify OpClassifier[C, Q] // set by New, never changed; nil: count by request kind
 	sizer    Sizer              // set by New, never changed; nil: no size
 	ops      Ops
@@ -71,18 +72,24 @@ type liveStats[C, Q any] struct {
 	lsn   atomic.Uint64
 	keys  atomic.Int64
 	bytes atomic.Int64
+	_     [64]byte // and from whatever it puts after
 }
 
-// setup finds what m reports about itself.
-func (l *liveStats[C, Q]) setup(m any) {
+// newLiveStats returns the stats of an engine over m, with what m reports
+// about itself. They live in an allocation of their own: the owner writes
+// them at every request, and if they shared a cache line with the fields
+// every caller reads (the mailbox, the pool), that line would bounce
+// between cores at every request.
+func newLiveStats[C, Q any](m any) *liveStats[C, Q] {
+	l := &liveStats[C, Q]{dirty: true} // dirty: so the first publish reads the size
 	l.classify, _ = m.(OpClassifier[C, Q])
 	l.sizer, _ = m.(Sizer)
-	l.dirty = true // so the first publish reads the size
+	return l
 }
 
 // count counts r, which the owner is about to serve.
 func (o *owner[C, Q, R]) count(r *request[C, Q, R]) {
-	l := &o.e.live
+	l := o.e.live
 	var k OpKind
 	switch r.kind {
 	case kindQuery:
