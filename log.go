@@ -1,12 +1,10 @@
 package hurrah
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
 	"github.com/hurrahdb/hurrah/journal"
-	"github.com/hurrahdb/hurrah/store"
 )
 
 // The lines a store writes to Options.Logger: one for each rare event,
@@ -60,31 +58,17 @@ func journalEvents(o Options, dir string) journal.Events {
 	return ev
 }
 
-// loggedSnapshots is a store's diskSnapshots that logs the saves that fail.
-type loggedSnapshots struct {
-	*diskSnapshots
-	log *slog.Logger
-}
-
-// snapshotsFor returns d as the engine's Snapshots: logging failures if l
-// is not nil.
-func snapshotsFor(d *diskSnapshots, l *slog.Logger) store.Snapshots {
+// snapshotFailed returns the engine's SnapshotPolicy.OnFail for a store in
+// dir: it logs each failed snapshot, or nil without a logger.
+func snapshotFailed(l *slog.Logger, dir string) func(lsn uint64, saved bool, err error) {
 	if l == nil {
-		return d
+		return nil
 	}
-	return loggedSnapshots{d, l}
-}
-
-// Save implements store.Snapshots: it saves as diskSnapshots does and logs
-// a failure, unless Close abandoned the save (ctx ended).
-func (s loggedSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, ready <-chan error) (int64, error) {
-	size, err := s.diskSnapshots.Save(ctx, lsn, img, ready)
-	switch {
-	case err == nil, ctx.Err() != nil:
-	case size > 0:
-		s.log.Warn(msgSnapshotPrune, "dir", s.dir, "lsn", lsn, "bytes", size, "err", err)
-	default:
-		s.log.Error(msgSnapshotFailed, "dir", s.dir, "lsn", lsn, "err", err)
+	return func(lsn uint64, saved bool, err error) {
+		if saved {
+			l.Warn(msgSnapshotPrune, "dir", dir, "lsn", lsn, "err", err)
+			return
+		}
+		l.Error(msgSnapshotFailed, "dir", dir, "lsn", lsn, "err", err)
 	}
-	return size, err
 }

@@ -151,6 +151,33 @@ func TestLogSnapshotFailed(t *testing.T) {
 	}
 }
 
+// growState is a System's State that a command can make unencodable.
+type growState struct{ F any }
+
+// growCmd sets F to a channel, which CBOR cannot encode.
+type growCmd struct{}
+
+func (growCmd) Apply(s *growState) error { s.F = make(chan int); return nil }
+
+// TestLogSnapshotFreezeFailed checks the line for a snapshot that fails
+// before anything is written: a System whose State no longer encodes.
+func TestLogSnapshotFreezeFailed(t *testing.T) {
+	ctx := t.Context()
+	rec, log := newLogged()
+	sys, err := OpenSystem[growState, growCmd](newDir(t), nil, &Options{Logger: log, SnapshotThreshold: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { sys.Close() })
+	require.NoError(t, sys.Commit(ctx, growCmd{}))
+	err = sys.Snapshot(ctx)
+	require.ErrorIs(t, err, ErrEncode)
+	got := rec.lines(msgSnapshotFailed)
+	require.Len(t, got, 1, "%q", rec.all())
+	require.Equal(t, slog.LevelError, got[0].level)
+	require.EqualValues(t, 1, got[0].attrs["lsn"])
+	require.Equal(t, err, got[0].attrs["err"])
+	require.EqualValues(t, 1, sys.Stats().SnapshotsFailed)
+}
+
 // TestLogReadOnly fails the journal's fsync and checks the store logs,
 // once, that it turned read-only, and that Stats says so and why.
 func TestLogReadOnly(t *testing.T) {

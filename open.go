@@ -82,10 +82,11 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		return err
 	}
 	h.snaps = &diskSnapshots{j: j, fs: o.fs, dir: dir, keep: o.KeepSnapshots}
-	h.eng.SetSnapshots(snapshotsFor(h.snaps, o.Logger), store.SnapshotPolicy{
+	h.eng.SetSnapshots(h.snaps, store.SnapshotPolicy{
 		Threshold: o.SnapshotThreshold,
 		LastSize:  rep.SnapshotSize,
 		LastLSN:   rep.Snapshot.LSN,
+		OnFail:    snapshotFailed(o.Logger, dir),
 	})
 	h.eng.Start(j, aopts)
 	h.recovery = Recovery{

@@ -40,6 +40,11 @@ type SnapshotPolicy struct {
 	// from, or are zero.
 	LastSize int64
 	LastLSN  uint64
+	// OnFail, if set, is told of each snapshot that fails, but not of
+	// one abandoned at Close: its LSN, whether it was saved all the same
+	// (only removing what it made redundant failed), and why. It runs in
+	// the owner goroutine: it must not block, nor call the engine.
+	OnFail func(lsn uint64, saved bool, err error)
 }
 
 // Stats is what the engine did since Start: with snapshots (the fields up
@@ -134,6 +139,13 @@ func (e *Engine[C, Q, R]) notePause(d time.Duration) {
 	}
 }
 
+// snapFailed tells the policy's OnFail of a snapshot that failed.
+func (e *Engine[C, Q, R]) snapFailed(lsn uint64, saved bool, err error) {
+	if f := e.snap.policy.OnFail; f != nil {
+		f(lsn, saved, err)
+	}
+}
+
 // wantSnapshot reports whether the journal has grown enough since the last
 // snapshot to take one on its own.
 func (e *Engine[C, Q, R]) wantSnapshot() bool {
@@ -214,6 +226,7 @@ func (o *owner[C, Q, R]) startSnapshot(waiters []*request[C, Q, R]) {
 		// Let the journal grow as much again before trying on its own.
 		s.base = s.snaps.Written()
 		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
+		e.snapFailed(e.lsn, false, err)
 		fail(err)
 		return
 	}
@@ -254,6 +267,8 @@ func (o *owner[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
 	if err != nil {
 		if e.closing.Load() && errors.Is(err, context.Canceled) {
 			err = ErrClosed
+		} else {
+			e.snapFailed(d.lsn, d.size > 0, err)
 		}
 		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
 	}
