@@ -1,8 +1,11 @@
 package hurrah
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hurrahdb/hurrah/store"
@@ -148,4 +151,45 @@ func TestStatsSystem(t *testing.T) {
 	require.EqualValues(t, 1, st.Reads)
 	require.EqualValues(t, 2, st.AppliedLSN)
 	require.Zero(t, st.Keys)
+}
+
+// TestStatsConcurrent reads Stats, and its expvar form, while writers run,
+// for the race detector, and checks that every write is counted once the
+// store is closed.
+func TestStatsConcurrent(t *testing.T) {
+	ctx := t.Context()
+	db := openT(t, newDir(t), nil)
+	v := StatsVar(db.Stats)
+	const writers, each = 4, 200
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				assert.NoError(t, db.SetBytes(ctx, fmt.Sprintf("%d-%d", w, i), []byte("v")))
+			}
+		})
+	}
+	done := make(chan struct{})
+	var reads int
+	go func() {
+		defer close(done)
+		var last uint64
+		for {
+			st := db.Stats()
+			assert.GreaterOrEqual(t, st.Sets, last, "counts only grow")
+			last = st.Sets
+			_ = v.String()
+			reads++
+			if st.Closed {
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	require.NoError(t, db.Close())
+	<-done
+	st := db.Stats()
+	require.EqualValues(t, writers*each, st.Sets)
+	require.EqualValues(t, writers*each, st.AppliedLSN)
+	require.Positive(t, reads)
 }
