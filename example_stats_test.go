@@ -42,3 +42,22 @@ func ExamplePublishStats() {
 	// expvar gets: 2 closed: true
 	// hurrah: expvar name already published: "example_store"
 }
+
+// StatsVar gives the expvar.Var without publishing it, to put in a map of
+// your own: here, one entry for each of a program's stores.
+func ExampleStatsVar() {
+	users, _ := hurrah.Open("", nil)
+	carts, _ := hurrah.Open("", nil)
+	stores := new(expvar.Map) // expvar.NewMap("stores") to publish it
+	stores.Set("users", hurrah.StatsVar(users.Stats))
+	stores.Set("carts", hurrah.StatsVar(carts.Stats))
+	_ = users.SetBytes(context.Background(), "ann", []byte("1"))
+	_ = users.Close()
+	_ = carts.Close()
+
+	var vars map[string]map[string]any
+	_ = json.Unmarshal([]byte(stores.String()), &vars)
+	fmt.Println("users sets:", vars["users"]["sets"], "carts sets:", vars["carts"]["sets"])
+	// Output:
+	// users sets: 1 carts sets: 0
+}

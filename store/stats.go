@@ -9,8 +9,12 @@ import (
 // requests the owner served, by kind; the last LSN applied; the machine's
 // size, if it reports one. The owner is the only writer: it counts in plain
 // fields and publishes them with atomic stores once per turn (a turn serves
-// up to MaxDrain requests), so counting costs the request path a few
-// increments, and Stats, from any goroutine, a few atomic loads.
+// up to MaxDrain requests), and only the counts the turn changed, so
+// counting costs the request path an increment and a classifier call, and
+// Stats, from any goroutine, a few atomic loads. BenchmarkStatsCount
+// measured about 5 ns a request in full turns and 15-20 ns for a turn of
+// one request, against a round trip through the owner of about a
+// microsecond.
 
 // OpKind classifies a request the owner serves, for Ops.
 type OpKind uint8
