@@ -50,8 +50,9 @@ type OpClassifier[C, Q any] interface {
 }
 
 // Sizer is implemented by machines that know how much they hold: the
-// number of live keys and their bytes. The owner calls it once per turn
-// that changed the state, so it must be cheap (not a scan).
+// number of live keys and their bytes. The owner calls it at the end of
+// every turn (whatever changed the state: a request, or the machine's own
+// work), so it must be cheap: a read of counters, not a scan.
 type Sizer interface {
 	Size() (keys int, bytes int64)
 }
@@ -70,7 +71,8 @@ type liveStats[C, Q any] struct {
 	sizer    Sizer              // set by New, never changed; nil: no size
 	ops      Ops
 	changed  uint32 // bit k set: ops[k] changed since the last publish
-	dirty    bool   // the turn served a request that may have changed the state
+	keysWas  int    // the size last published
+	bytesWas int64
 
 	pub   [NumOpKinds]atomic.Uint64
 	lsn   atomic.Uint64
@@ -85,7 +87,7 @@ type liveStats[C, Q any] struct {
 // every caller reads (the mailbox, the pool), that line would bounce
 // between cores at every request.
 func newLiveStats[C, Q any](m any) *liveStats[C, Q] {
-	l := &liveStats[C, Q]{dirty: true} // dirty: so the first publish reads the size
+	l := &liveStats[C, Q]{keysWas: -1} // so that the first publish stores the size
 	l.classify, _ = m.(OpClassifier[C, Q])
 	l.sizer, _ = m.(Sizer)
 	return l
@@ -102,12 +104,12 @@ func (o *owner[C, Q, R]) count(r *request[C, Q, R]) {
 			k = l.classify.QueryKind(r.query)
 		}
 	case kindUpdate:
-		k, l.dirty = KindCommand, true
+		k = KindCommand
 		if l.classify != nil {
 			k = l.classify.CommandKind(r.cmd)
 		}
 	case kindExec:
-		k, l.dirty = KindTx, true
+		k = KindTx
 	case kindRead:
 		k = KindRead
 	case kindSync:
@@ -119,9 +121,10 @@ func (o *owner[C, Q, R]) count(r *request[C, Q, R]) {
 	l.changed |= 1 << k
 }
 
-// publish makes what the owner counted visible to Stats: the counts that
-// changed, the last LSN applied, and the machine's size if the state may
-// have changed. Owner only (or Start's caller, before the owner starts).
+// publish makes what the owner counted visible to Stats: the counts, the
+// last LSN applied and the machine's size, each only if it changed (a load
+// is cheap, a store is not). Owner only (or Start's caller, before the
+// owner starts).
 func (l *liveStats[C, Q]) publish(lsn uint64) {
 	for c := l.changed; c != 0; c &= c - 1 { // only the counts that changed: most turns serve one kind or two
 		k := bits.TrailingZeros32(c)
@@ -130,14 +133,15 @@ func (l *liveStats[C, Q]) publish(lsn uint64) {
 	l.changed = 0
 	if l.lsn.Load() != lsn {
 		l.lsn.Store(lsn)
-		l.dirty = true // changed by a request, a replay or the machine's own work
 	}
-	if l.dirty && l.sizer != nil {
-		k, b := l.sizer.Size()
+	if l.sizer == nil {
+		return
+	}
+	if k, b := l.sizer.Size(); k != l.keysWas || b != l.bytesWas {
 		l.keys.Store(int64(k))
 		l.bytes.Store(b)
+		l.keysWas, l.bytesWas = k, b
 	}
-	l.dirty = false
 }
 
 // fill copies what was published into s. Any goroutine.
