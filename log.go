@@ -13,6 +13,7 @@ import (
 const (
 	msgTornTail        = "hurrah: torn tail cut at open"
 	msgSnapshotSkipped = "hurrah: snapshot skipped at open"
+	msgTempsRemoved    = "hurrah: interrupted snapshot removed at open"
 	msgSnapshotFailed  = "hurrah: snapshot failed"
 	msgSnapshotPrune   = "hurrah: snapshot saved, but removing what it replaces failed"
 	msgReadOnly        = "hurrah: store is read-only"
@@ -21,8 +22,9 @@ const (
 )
 
 // logOpen logs what Open found in dir that an operator should know of: a
-// torn tail it cut, snapshots it passed over.
-func logOpen(l *slog.Logger, dir string, rec Recovery) {
+// torn tail it cut, snapshots it passed over, the temporary files of
+// snapshots a crash interrupted (temps) that it removed.
+func logOpen(l *slog.Logger, dir string, rec Recovery, temps int) {
 	if l == nil {
 		return
 	}
@@ -32,6 +34,9 @@ func logOpen(l *slog.Logger, dir string, rec Recovery) {
 	}
 	for _, err := range rec.SkippedSnapshots {
 		l.Warn(msgSnapshotSkipped, "dir", dir, "err", err)
+	}
+	if temps > 0 {
+		l.Info(msgTempsRemoved, "dir", dir, "files", temps)
 	}
 }
 

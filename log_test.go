@@ -111,14 +111,35 @@ func TestLogTornTail(t *testing.T) {
 func TestLogSnapshotSkipped(t *testing.T) {
 	rec, log := newLogged()
 	bad := []error{fmt.Errorf("%w: s2 bad", ErrCorrupt), fmt.Errorf("%w: s1 bad", ErrCorrupt)}
-	logOpen(log, "d", Recovery{SkippedSnapshots: bad})
+	logOpen(log, "d", Recovery{SkippedSnapshots: bad}, 0)
 	got := rec.lines(msgSnapshotSkipped)
 	require.Len(t, got, 2)
 	for i, ln := range got {
 		require.Equal(t, slog.LevelWarn, ln.level)
 		require.Equal(t, map[string]any{"dir": "d", "err": bad[i]}, ln.attrs)
 	}
-	logOpen(nil, "d", Recovery{SkippedSnapshots: bad}) // silent, and no panic
+	logOpen(nil, "d", Recovery{SkippedSnapshots: bad}, 1) // silent, and no panic
+}
+
+// TestLogTempsRemoved leaves the temporary file of a snapshot a crash
+// interrupted and checks the line Open logs when it removes it.
+func TestLogTempsRemoved(t *testing.T) {
+	ctx := t.Context()
+	dir := newDir(t)
+	db := openT(t, dir, nil)
+	require.NoError(t, db.SetBytes(ctx, "a", []byte("1")))
+	require.NoError(t, db.Close())
+	tmp := snapPath(dir, 1) + ".tmp"
+	require.NoError(t, os.WriteFile(tmp, []byte("half a snapshot"), 0o600))
+
+	rec, log := newLogged()
+	db = openT(t, dir, &Options{Logger: log})
+	require.NoError(t, db.Close())
+	require.NoFileExists(t, tmp)
+	got := rec.lines(msgTempsRemoved)
+	require.Len(t, got, 1, "%q", rec.all())
+	require.Equal(t, slog.LevelInfo, got[0].level)
+	require.Equal(t, map[string]any{"dir": dir, "files": int64(1)}, got[0].attrs)
 }
 
 // TestLogSnapshotFailed fails a snapshot before it is in place, then one

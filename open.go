@@ -94,7 +94,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		Snapshot: rep.Snapshot.Path, SnapshotLSN: rep.Snapshot.LSN, SnapshotKeys: keys,
 		SkippedSnapshots: rep.Skipped,
 	}
-	logOpen(o.Logger, dir, h.recovery)
+	logOpen(o.Logger, dir, h.recovery, rep.TempsRemoved)
 	return nil
 }
 

@@ -118,7 +118,8 @@ type Options struct {
 
 	// Logger receives one structured line for each rare event: a torn
 	// tail cut at Open, a snapshot skipped at Open because it failed its
-	// checks, a snapshot that failed, the store turning read-only and
+	// checks, the remains of a snapshot a crash interrupted removed at
+	// Open, a snapshot that failed, the store turning read-only and
 	// why, a System poisoned by a panicking command, and an fsync slower
 	// than SlowFsync. Nothing is logged on the path of a request. Default
 	// nil: silent. The README lists the messages and their attributes.
