@@ -91,6 +91,15 @@ func (h *handle[C, Q, R]) Close() error {
 // zero value for a memory-only store.
 func (h *handle[C, Q, R]) Recovery() Recovery { return h.recovery }
 
-// Stats reports what the store has done since Open. It is cheap and safe
-// from any goroutine, even after Close.
-func (h *handle[C, Q, R]) Stats() Stats { return statsOf(h.eng.Stats(), h.snaps) }
+// Stats reports what the store holds and has done since Open (see Stats).
+// It is cheap, takes no lock and asks the owner goroutine nothing, so it is
+// safe from any goroutine, as often as a health check likes, even after
+// Close.
+func (h *handle[C, Q, R]) Stats() Stats {
+	st := statsOf(h.eng.Stats(), h.snaps)
+	if p := h.poisoned.Load(); p != nil && st.ReadOnly == nil {
+		st.ReadOnly = *p
+	}
+	st.Closed = h.closed.Load()
+	return st
+}

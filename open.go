@@ -86,6 +86,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		Threshold: o.SnapshotThreshold,
 		LastSize:  rep.SnapshotSize,
 		LastLSN:   rep.Snapshot.LSN,
+		OnFail:    snapshotFailed(o.Logger, dir),
 	})
 	h.eng.Start(j, aopts)
 	h.recovery = Recovery{
@@ -93,6 +94,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 		Snapshot: rep.Snapshot.Path, SnapshotLSN: rep.Snapshot.LSN, SnapshotKeys: keys,
 		SkippedSnapshots: rep.Skipped,
 	}
+	logOpen(o.Logger, dir, h.recovery, rep.TempsRemoved)
 	return nil
 }
 
@@ -107,6 +109,7 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 		SegmentSize:  o.SegmentSize,
 		Mailbox:      o.MailboxSize,
 		MaxDrain:     o.MaxDrain,
+		Events:       journalEvents(o, dir),
 		Restore: func(s *journal.Snapshot) error {
 			keys = int(min(s.Count, math.MaxInt))
 			return restore(h.eng, s)

@@ -3,6 +3,7 @@ package hurrah
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"time"
@@ -24,6 +25,10 @@ const (
 	// last snapshot).
 	DefaultSnapshotThreshold = 8 << 20
 	DefaultKeepSnapshots     = 1
+	// DefaultSlowFsync is the fsync duration from which a store logs a
+	// slow fsync (Options.SlowFsync): a second, as etcd warns of a slow
+	// fdatasync. A disk that healthy takes milliseconds.
+	DefaultSlowFsync = time.Second
 	// DefaultFileMode is the mode of the files a store creates: only
 	// their owner may read or write them. Directories get 0700.
 	DefaultFileMode os.FileMode = vfs.DefaultFileMode
@@ -111,6 +116,20 @@ type Options struct {
 	// commands and State as CBOR: OpenSystem refuses any other codec.
 	Codec Codec
 
+	// Logger receives one structured line for each rare event: a torn
+	// tail cut at Open, a snapshot skipped at Open because it failed its
+	// checks, the remains of a snapshot a crash interrupted removed at
+	// Open, a snapshot that failed, the store turning read-only and
+	// why, a System poisoned by a panicking command, and an fsync slower
+	// than SlowFsync. Nothing is logged on the path of a request. Default
+	// nil: silent. The README lists the messages and their attributes.
+	Logger *slog.Logger
+
+	// SlowFsync is the fsync duration from which the store logs a slow
+	// fsync of its journal and counts it in Stats.SlowFsyncs. Default 1s;
+	// negative: never.
+	SlowFsync time.Duration
+
 	fs vfs.FS // tests swap the file system; nil means the OS
 }
 
@@ -154,6 +173,12 @@ func (o *Options) resolve(persistent bool) (Options, error) {
 		r.SnapshotThreshold = DefaultSnapshotThreshold
 	case r.SnapshotThreshold < 0:
 		r.SnapshotThreshold = -1
+	}
+	switch {
+	case r.SlowFsync == 0:
+		r.SlowFsync = DefaultSlowFsync
+	case r.SlowFsync < 0:
+		r.SlowFsync = -1
 	}
 	if r.Codec == nil {
 		r.Codec = CBORCodec{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/hurrahdb/hurrah/store"
@@ -79,6 +80,7 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 	}
 	sys := &System[S, C]{m: &sysMachine[S, C]{}}
 	sys.m.poisoned = &sys.poisoned
+	sys.m.log = o.Logger
 	if initial != nil {
 		sys.m.state = initial()
 	}
@@ -160,6 +162,7 @@ type sysMachine[S any, C Command[S]] struct {
 	// poisoned is the System's: set here once a command panicked, read
 	// by every call.
 	poisoned *atomic.Pointer[error]
+	log      *slog.Logger // Options.Logger, told when the System is poisoned
 }
 
 // poison returns the error that poisoned the System, or nil.
@@ -180,6 +183,7 @@ func (m *sysMachine[S, C]) Apply(c C) (struct{}, bool, error) {
 	if errors.As(err, &pe) {
 		err = fmt.Errorf("%w: %w", ErrPoisoned, pe)
 		m.poisoned.Store(&err)
+		logPoisoned(m.log, err)
 		return struct{}{}, false, err
 	}
 	return struct{}{}, err == nil, err

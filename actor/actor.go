@@ -108,6 +108,14 @@ func (a *Actor[M]) TrySend(m M) bool {
 	}
 }
 
+// Len returns how many messages wait in the mailbox now (not counting
+// the control lane, nor those being handled). It never waits, and is safe
+// from any goroutine; by the time it returns the number may have changed.
+func (a *Actor[M]) Len() int { return len(a.mailbox) }
+
+// Cap returns the mailbox's capacity: Options.Mailbox, or its default.
+func (a *Actor[M]) Cap() int { return cap(a.mailbox) }
+
 // Closed reports whether Close has begun. It never waits.
 //
 // A message that Send put on the mailbox is certain to be handled if Closed

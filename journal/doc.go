@@ -10,7 +10,8 @@
 // and snapshot_format.go draw and segmentVersion and snapshotVersion number.
 //
 // The files, one idea each: journal.go (Open and the API) and writer.go
-// (the actor that writes) with syncer.go (its fsyncs); format.go, frame.go
+// (the actor that writes) with syncer.go (its fsyncs) and fsync_stats.go
+// (timing them, and the Events hooks); format.go, frame.go
 // and segment.go (the segment format, framing and checking a segment);
 // log_reader.go (the one scan of the log that Open and Repair share) and
 // snapshot_choice.go (the one rule choosing the snapshot they restore);

@@ -44,6 +44,9 @@ type Options struct {
 	// documentation) before it replays the entries after it. Entries up
 	// to the snapshot's LSN are skipped, as with From.
 	Restore func(*Snapshot) error
+
+	// Events are hooks for rare events: slow fsyncs, turning read-only.
+	Events Events
 }
 
 // withDefaults returns o with its zero fields set to their defaults, or an
@@ -111,6 +114,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 		markers:     t.markers,
 		sy:          newSyncer(),
 	}
+	w.sy.st.ev = opts.Events
 	w.nextLSN.Store(t.next)
 	w.written.Store(t.total)
 	j := &Journal{w: w}

@@ -39,6 +39,10 @@ type Report struct {
 	// and were passed over for an older one: each error wraps ErrCorrupt
 	// and, through errors.As, gives a *CorruptError naming the file.
 	Skipped []error
+	// TempsRemoved is the number of temporary snapshot files removed: the
+	// remains of snapshots a crash interrupted (only when Options.Restore
+	// is set).
+	TempsRemoved int
 }
 
 // tail is the newest segment, opened for appending, and where the log stands.
@@ -85,7 +89,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 	}
 	// Step 5: everything scanned cleanly; only now does anything change.
 	if restore != nil {
-		if _, err := cleanSnapshotTemps(fsys, dir); err != nil {
+		if rep.TempsRemoved, err = cleanSnapshotTemps(fsys, dir); err != nil {
 			return nil, Report{}, err
 		}
 	}

@@ -68,6 +68,8 @@ type syncer struct {
 	woken atomic.Bool
 	// done is closed by the syncer goroutine when it exits.
 	done chan struct{}
+
+	st *syncStats // times every fsync of a segment (fsync_stats.go)
 }
 
 // newSyncer returns a syncer whose goroutine start launches.
@@ -76,6 +78,7 @@ func newSyncer() *syncer {
 		reqs:    make(chan syncReq, 1),
 		results: make(chan syncResult, 1),
 		done:    make(chan struct{}),
+		st:      &syncStats{},
 	}
 }
 
@@ -90,7 +93,7 @@ func (s *syncer) start(wake func() error) {
 func (s *syncer) run() {
 	defer close(s.done)
 	for req := range s.reqs {
-		s.results <- syncResult{off: req.off, err: req.f.Sync()}
+		s.results <- syncResult{off: req.off, err: s.st.sync(req.f)}
 		// The result is in the channel before the wake-up is posted: a
 		// writer that clears woken and then polls either finds it, or
 		// leaves woken clear for this CompareAndSwap to post a new wake-up.
@@ -193,7 +196,7 @@ func (w *writer) syncAll() error {
 		return w.err
 	}
 	if w.dirty() {
-		if err := w.f.Sync(); err != nil {
+		if err := w.sy.st.sync(w.f); err != nil {
 			return w.fail("sync "+w.f.Name(), err)
 		}
 		w.synced = w.size

@@ -248,7 +248,7 @@ func (w *writer) mark() {
 		return
 	}
 	w.recorded = w.synced
-	if err := w.f.Sync(); err != nil {
+	if err := w.sy.st.sync(w.f); err != nil {
 		w.fail("sync "+w.f.Name(), err)
 		return
 	}
@@ -406,8 +406,12 @@ func (w *writer) rotate() error {
 // collected later, and acknowledges nothing.
 func (w *writer) fail(what string, cause error) error {
 	err := fmt.Errorf("%w: %s: %w", ErrReadOnly, what, cause)
+	first := w.err == nil
 	w.err = err
 	w.failed.Store(&err)
+	if first && w.sy.st.ev.OnReadOnly != nil {
+		w.sy.st.ev.OnReadOnly(err)
+	}
 	for _, s := range w.waiting {
 		s.wt.Done(err)
 	}

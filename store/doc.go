@@ -24,7 +24,8 @@
 //
 // The files: engine.go (the Engine and its requests' API), owner.go (the
 // owner goroutine's turn), request.go (a request), freeze.go (when and how
-// the engine snapshots), kv.go (the key-value machine), image.go (its
+// the engine snapshots), stats.go and stats_kv.go (what the owner counts,
+// and how the key-value machine sorts its requests), kv.go (the key-value machine), image.go (its
 // images and folding them back), codec.go and codec_fast.go (the journal
 // format of its commands), emptykey.go (the key-value engine that refuses
 // the empty key from disk), errors.go (the sentinel errors). The decoder of

@@ -64,6 +64,8 @@ type Engine[C, Q, R any] struct {
 	pool    actor.Pool[*request[C, Q, R]]
 	stopped chan struct{} // closed once the owner and the sink have stopped
 
+	live *liveStats[C, Q] // what the owner counts (stats.go): apart, so its writes share no cache line with what callers read
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -74,6 +76,7 @@ type Engine[C, Q, R any] struct {
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
 	e.folder, _ = any(m).(folder)
+	e.live = newLiveStats[C, Q](m)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
 	}
@@ -109,6 +112,7 @@ func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	if sink == nil {
 		e.snap.snaps = nil
 	}
+	e.live.publish(e.lsn) // what Restore and Replay left
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
 }
 

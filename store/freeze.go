@@ -40,9 +40,16 @@ type SnapshotPolicy struct {
 	// from, or are zero.
 	LastSize int64
 	LastLSN  uint64
+	// OnFail, if set, is told of each snapshot that fails, but not of
+	// one abandoned at Close: its LSN, whether it was saved all the same
+	// (only removing what it made redundant failed), and why. It runs in
+	// the owner goroutine: it must not block, nor call the engine.
+	OnFail func(lsn uint64, saved bool, err error)
 }
 
-// Stats counts what the engine did with snapshots.
+// Stats is what the engine did since Start: with snapshots (the fields up
+// to MaxPause, which the owner publishes whole when they change), and with
+// requests (the rest; see stats.go).
 type Stats struct {
 	Snapshots uint64        // snapshots saved since Start
 	LastLSN   uint64        // LSN of the last snapshot saved
@@ -50,6 +57,17 @@ type Stats struct {
 	Failed    uint64        // snapshots that failed
 	LastErr   error         // why the last one failed, or nil
 	MaxPause  time.Duration // longest owner step spent on images: a Freeze or a fold
+
+	Ops         Ops    // requests served, by kind
+	AppliedLSN  uint64 // the last LSN applied (as of the owner's last turn)
+	SyncedLSN   uint64 // the last LSN the sink has made durable, if SyncedKnown
+	SyncedKnown bool   // the sink reports SyncedLSN (see SyncedLSNer)
+	Sized       bool   // the machine reports Keys and Bytes (see Sizer)
+	Keys        int    // live keys, if Sized
+	Bytes       int64  // their bytes, if Sized
+	Mailbox     int    // requests waiting in the owner's mailbox
+	MailboxCap  int    // the mailbox's capacity
+	ReadOnly    error  // the sink's sticky failure, which makes the store refuse writes; nil if none
 }
 
 // snapState is the owner's snapshot bookkeeping. Fields without a comment
@@ -97,26 +115,34 @@ func (e *Engine[C, Q, R]) Snapshot(ctx context.Context) error {
 	return e.signal(ctx, kindSnapshot)
 }
 
-// Stats returns what the engine did with snapshots. It is safe from any
-// goroutine.
-func (e *Engine[C, Q, R]) Stats() Stats {
+// snapStats returns what the engine did with snapshots. It is safe from
+// any goroutine.
+func (e *Engine[C, Q, R]) snapStats() Stats {
 	if p := e.snap.stats.Load(); p != nil {
 		return *p
 	}
 	return Stats{}
 }
 
-// updateStats changes a copy of the stats and publishes it. Owner only.
+// updateStats changes a copy of the snapshot stats and publishes it. Owner
+// only.
 func (e *Engine[C, Q, R]) updateStats(f func(*Stats)) {
-	s := e.Stats()
+	s := e.snapStats()
 	f(&s)
 	e.snap.stats.Store(&s)
 }
 
 // notePause records an owner step spent on images.
 func (e *Engine[C, Q, R]) notePause(d time.Duration) {
-	if d > e.Stats().MaxPause {
+	if d > e.snapStats().MaxPause {
 		e.updateStats(func(s *Stats) { s.MaxPause = d })
+	}
+}
+
+// snapFailed tells the policy's OnFail of a snapshot that failed.
+func (e *Engine[C, Q, R]) snapFailed(lsn uint64, saved bool, err error) {
+	if f := e.snap.policy.OnFail; f != nil {
+		f(lsn, saved, err)
 	}
 }
 
@@ -200,6 +226,7 @@ func (o *owner[C, Q, R]) startSnapshot(waiters []*request[C, Q, R]) {
 		// Let the journal grow as much again before trying on its own.
 		s.base = s.snaps.Written()
 		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
+		e.snapFailed(e.lsn, false, err)
 		fail(err)
 		return
 	}
@@ -240,6 +267,8 @@ func (o *owner[C, Q, R]) finishSnapshot(d *snapDone[C, Q, R]) {
 	if err != nil {
 		if e.closing.Load() && errors.Is(err, context.Canceled) {
 			err = ErrClosed
+		} else {
+			e.snapFailed(d.lsn, d.size > 0, err)
 		}
 		e.updateStats(func(st *Stats) { st.Failed++; st.LastErr = err })
 	}

@@ -33,6 +33,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	}
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
+	o.e.live.publish(o.e.lsn)
 	if o.out != nil {
 		o.send(o.out)
 		o.out = nil
@@ -42,6 +43,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 // serve acts on one request the owner has taken.
 func (o *owner[C, Q, R]) serve(r *request[C, Q, R]) {
 	e := o.e
+	o.count(r)
 	switch r.kind {
 	case kindQuery:
 		r.result = e.m.Query(r.query)

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"strings"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -39,9 +43,11 @@ type storeStats struct {
 	SnapshotBytes int64   `json:"snapshot_bytes"`
 	RestoredLSN   *uint64 `json:"restored_lsn"` // the snapshot opening the store restores
 	Segments      int     `json:"segments"`
-	Records       uint64  `json:"records"`    // in the journal
-	OldestLSN     *uint64 `json:"oldest_lsn"` // the journal's first record
-	NewestLSN     uint64  `json:"newest_lsn"` // the last record the store holds
+	SegmentBytes  int64   `json:"segment_bytes"` // the journal's size on disk
+	SetAside      int     `json:"set_aside"`     // .torn and .corrupt files: bytes Open or Repair cut off
+	Records       uint64  `json:"records"`       // in the journal
+	OldestLSN     *uint64 `json:"oldest_lsn"`    // the journal's first record
+	NewestLSN     uint64  `json:"newest_lsn"`    // the last record the store holds
 	Keys          *int    `json:"keys"`
 	KeyBytes      *int64  `json:"key_bytes"`
 	ValueBytes    *int64  `json:"value_bytes"`
@@ -55,9 +61,6 @@ func runStats(inv *invocation) (int, error) {
 		return exitError, err
 	}
 	st := storeStats{Directory: dir, Kind: "kv", Status: "sound"}
-	if st.Files, st.Bytes, err = diskUsage(dir); err != nil {
-		return exitError, explain(dir, err)
-	}
 	sp := inv.working("checking", dir)
 	rep, err := hurrah.Check(dir)
 	sp.done()
@@ -76,6 +79,14 @@ func runStats(inv *invocation) (int, error) {
 		if err := st.countKeys(inv, dir); err != nil {
 			return exitError, err
 		}
+	}
+	// The files as the command leaves them: opening the store to count
+	// its keys cuts a torn tail, as Open does.
+	if st.Files, st.Bytes, err = diskUsage(dir); err != nil {
+		return exitError, explain(dir, err)
+	}
+	if st.SegmentBytes, st.SetAside, err = journalFiles(dir); err != nil {
+		return exitError, explain(dir, err)
 	}
 	if inv.json {
 		return status, writeJSON(inv.stdout, st)
@@ -97,6 +108,31 @@ func (st *storeStats) fromCheck(rep hurrah.RepairReport) {
 	if rep.Entries > 0 {
 		st.OldestLSN = &rep.FirstLSN
 	}
+}
+
+// journalFiles returns the bytes in dir's journal segments and the number
+// of files that hold what Open or Repair set aside.
+func journalFiles(dir string) (segBytes int64, setAside int, err error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range ents {
+		switch name := e.Name(); {
+		case !e.Type().IsRegular():
+		case strings.HasSuffix(name, ".torn"), strings.HasSuffix(name, ".corrupt"):
+			setAside++
+		case strings.HasSuffix(name, ".wal"):
+			fi, err := e.Info()
+			if err != nil && !errors.Is(err, fs.ErrNotExist) { // gone since the listing: nothing to count
+				return 0, 0, err
+			}
+			if err == nil {
+				segBytes += fi.Size()
+			}
+		}
+	}
+	return segBytes, setAside, nil
 }
 
 // countKeys opens the store and counts its keys and their bytes.
@@ -131,7 +167,10 @@ func (st *storeStats) print(w io.Writer) {
 		fmt.Fprintf(w, "; opening the store restores the one at LSN %d", *st.RestoredLSN)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "segments:    %d\n", st.Segments)
+	fmt.Fprintf(w, "segments:    %d, %d bytes (%s)\n", st.Segments, st.SegmentBytes, sizeText(st.SegmentBytes))
+	if st.SetAside > 0 {
+		fmt.Fprintf(w, "set aside:   %d files (.torn, .corrupt) hold bytes cut off the journal\n", st.SetAside)
+	}
 	fmt.Fprintf(w, "records:     %d in the journal\n", st.Records)
 	if st.OldestLSN != nil {
 		fmt.Fprintf(w, "oldest LSN:  %d\n", *st.OldestLSN)

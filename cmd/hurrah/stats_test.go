@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,6 +15,10 @@ func TestStats(t *testing.T) {
 		dir := kvStore(t)
 		files, size, err := diskUsage(dir)
 		require.NoError(t, err)
+		segs, err := filepath.Glob(filepath.Join(dir, "*.wal"))
+		require.NoError(t, err)
+		require.Len(t, segs, 1)
+		seg := fileSize(t, segs[0])
 		status, out, errOut := runT("stats", dir)
 		require.Equal(t, exitOK, status, errOut)
 		require.Empty(t, errOut)
@@ -21,7 +26,7 @@ func TestStats(t *testing.T) {
 			"directory:   " + dir,
 			fmt.Sprintf("files:       %d, %d bytes (%s)", files, size, sizeText(size)),
 			"snapshots:   0, 0 bytes",
-			"segments:    1",
+			fmt.Sprintf("segments:    1, %d bytes (%s)", seg, sizeText(seg)),
 			"records:     8 in the journal",
 			"oldest LSN:  1",
 			"newest LSN:  8",
@@ -47,6 +52,28 @@ func TestStats(t *testing.T) {
 		require.Equal(t, 70, *st.Keys)
 		require.Equal(t, int64(70*202), *st.ValueBytes) // a 200-byte string is 202 bytes of CBOR
 		require.Empty(t, st.Note)
+	})
+	t.Run("torn tail", func(t *testing.T) {
+		dir, segs := newStore(t, 60)
+		var total int64
+		for _, s := range segs {
+			total += fileSize(t, s)
+		}
+		f, err := os.OpenFile(segs[len(segs)-1], os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, err)
+		_, err = f.Write([]byte("torn"))
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		var st storeStats
+		status, out, errOut := runT("stats", "-json", dir)
+		require.Equal(t, exitOK, status, errOut)
+		require.NoError(t, json.Unmarshal([]byte(out), &st))
+		require.Equal(t, 1, st.SetAside, "counting the keys opened the store, which set the torn tail aside")
+		require.Equal(t, total, st.SegmentBytes, "the segments without the torn tail")
+		require.Equal(t, len(segs), st.Segments)
+		require.Equal(t, 60, *st.Keys)
+		_, out, _ = runT("stats", dir)
+		require.Contains(t, out, "set aside:   1 files (.torn, .corrupt) hold bytes cut off the journal\n")
 	})
 	t.Run("System", func(t *testing.T) {
 		dir := systemStore(t, 3)
@@ -105,4 +132,12 @@ func TestCheckJSON(t *testing.T) {
 		FirstLSN: snaps[0] + 1, Segments: rep.Segments, Records: 30, LastLSN: 70,
 	}, rep)
 	require.Equal(t, dir, filepath.Dir(rep.Restored.Path))
+}
+
+// fileSize returns the size of the file at path.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Size()
 }
