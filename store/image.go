@@ -208,9 +208,11 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	}
 	m := make(map[string][]byte, n)
 	count := 0
+	var size int64
 	for chunk := range copyChunks(records) {
 		for _, p := range chunk {
 			m[p.key] = p.value
+			size += int64(len(p.key) + len(p.value))
 		}
 		count += len(chunk)
 	}
@@ -219,7 +221,7 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size}
 	return nil
 }
 

@@ -100,6 +100,7 @@ type KV struct {
 	shared int    // open images that read m and the layers
 	gen    uint64 // counts replacements of m, so an old image's release is not counted against a new m
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
+	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
 }
 
 // slot is an overlay entry: a value, or the deletion of the key.
@@ -143,12 +144,16 @@ func lookup(m map[string][]byte, layers []map[string]slot, key string) ([]byte, 
 // set sets key to v.
 func (kv *KV) set(key string, v []byte) {
 	if kv.ovl == nil {
+		old, had := kv.m[key]
+		kv.account(key, old, had, v)
 		kv.m[key] = v
 		return
 	}
-	if _, had := kv.get(key); !had {
+	old, had := kv.get(key)
+	if !had {
 		kv.n++
 	}
+	kv.account(key, old, had, v)
 	if kv.shared > 0 {
 		kv.ovl[key] = slot{v: v}
 		return
@@ -169,16 +174,20 @@ func (kv *KV) unshadow(key string) {
 // del deletes key and reports whether it was there.
 func (kv *KV) del(key string) bool {
 	if kv.ovl == nil {
-		if _, ok := kv.m[key]; !ok {
+		old, ok := kv.m[key]
+		if !ok {
 			return false
 		}
+		kv.bytes -= int64(len(key) + len(old))
 		delete(kv.m, key)
 		return true
 	}
-	if _, had := kv.get(key); !had {
+	old, had := kv.get(key)
+	if !had {
 		return false
 	}
 	kv.n--
+	kv.bytes -= int64(len(key) + len(old))
 	switch _, below := lookup(kv.m, kv.layers, key); {
 	case kv.shared == 0:
 		delete(kv.m, key)
@@ -198,10 +207,25 @@ func (kv *KV) clear() bool {
 		return false
 	}
 	kv.m = make(map[string][]byte) // let the old buckets go
-	kv.layers, kv.ovl, kv.shared, kv.n = nil, nil, 0, 0
+	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
 	kv.gen++
 	return true
 }
+
+// account counts, in kv.bytes, key's value becoming v (old, if had).
+func (kv *KV) account(key string, old []byte, had bool, v []byte) {
+	if had {
+		kv.bytes += int64(len(v) - len(old))
+	} else {
+		kv.bytes += int64(len(key) + len(v))
+	}
+}
+
+// Size returns the number of live keys (as QueryLen counts them) and the
+// sum of len(key)+len(value) over them. It is kept as the state changes,
+// not counted, so it costs nothing. Owner goroutine only, like every KV
+// method.
+func (kv *KV) Size() (keys int, bytes int64) { return kv.size(), kv.bytes }
 
 // size returns the number of keys.
 func (kv *KV) size() int {
