@@ -57,13 +57,20 @@ type image struct {
 	m      map[string][]byte
 	layers []map[string]slot // oldest first
 	n      int
+	exp    *imageExpiry // the deadlines, or nil if no key has one
 }
 
 // Len implements Image.
 func (im *image) Len() int { return im.n }
 
-// Get returns the value of key in the image.
-func (im *image) Get(key string) ([]byte, bool) { return lookup(im.m, im.layers, key) }
+// Get returns the value of key in the image, unless it has expired.
+func (im *image) Get(key string) ([]byte, bool) {
+	v, ok := lookup(im.m, im.layers, key)
+	if ok && im.exp != nil && im.exp.expired(key, im.exp.clock()) {
+		return nil, false
+	}
+	return v, ok
+}
 
 // All implements Image. A key is yielded where its newest entry is: from
 // the base map, with the value of the newest layer that holds it, and
@@ -107,11 +114,21 @@ func (im *image) inBaseOrAbove(key string, i int) bool {
 	return false
 }
 
-// KVImage is what KV.Freeze returns: an Image that also answers lookups.
+// KVImage is what KV.Freeze returns: an Image that also answers lookups
+// and knows the keys' deadlines. Len and All count and yield every key
+// the image holds, expired or not, as a snapshot saves them (with their
+// deadlines, so that the restored store hides them too); Get, LiveLen and
+// Live hide the keys whose deadline has passed when they are called.
 type KVImage interface {
 	Image
-	// Get returns the value of key in the image.
+	// Get returns the value of key in the image, unless it has expired.
 	Get(key string) ([]byte, bool)
+	// Deadline returns key's deadline in Unix ns, or 0 for none.
+	Deadline(key string) int64
+	// LiveLen returns the number of keys not expired now.
+	LiveLen() int
+	// Live yields every key not expired when it starts, and its value.
+	Live(yield func(string, []byte) bool)
 }
 
 // Freeze implements Snapshotter. It copies nothing: the image shares the
@@ -127,7 +144,7 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	}
 	// Clip: a later Freeze appends to kv.layers, which must not reach
 	// what this image sees.
-	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size()}
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -221,7 +238,7 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock}
 	return nil
 }
 

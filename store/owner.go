@@ -31,6 +31,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 		o.serve(r)
 	}
+	o.expire()
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
 	if o.out != nil {
@@ -205,6 +206,7 @@ func (o *owner[C, Q, R]) fold() bool {
 // Stop answers the callers still waiting for a snapshot that will not be
 // taken now.
 func (o *owner[C, Q, R]) Stop() error {
+	o.stopExpiry()
 	for _, r := range o.e.snap.next {
 		r.reply <- ErrClosed
 	}
