@@ -111,7 +111,8 @@ type Options struct {
 	// commands and State as CBOR: OpenSystem refuses any other codec.
 	Codec Codec
 
-	fs vfs.FS // tests swap the file system; nil means the OS
+	fs    vfs.FS       // tests swap the file system; nil means the OS
+	clock func() int64 // tests control expiry's clock (Unix ns); nil means store.WallClock
 }
 
 // resolve validates o and fills in defaults. persistent says whether Open

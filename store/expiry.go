@@ -2,6 +2,7 @@ package store
 
 import (
 	"container/heap"
+	"fmt"
 	"time"
 )
 
@@ -303,4 +304,27 @@ func (im *image) Live(yield func(string, []byte) bool) {
 			return
 		}
 	}
+}
+
+// HasDeadlines implements KVImage.
+func (im *image) HasDeadlines() bool { return im.exp != nil }
+
+// deadlineRestorer is implemented by machines that restore records with
+// deadlines (KV).
+type deadlineRestorer interface {
+	RestoreAt(n int, records func(yield func(key, value []byte, at int64) bool)) error
+}
+
+// RestoreAt is Restore for a snapshot whose records carry deadlines. The
+// machine must be a KV (or another that takes deadlines).
+func (e *Engine[C, Q, R]) RestoreAt(lsn uint64, n int, records func(yield func(key, value []byte, at int64) bool)) error {
+	sn, ok := any(e.m).(deadlineRestorer)
+	if !ok {
+		return fmt.Errorf("%w: snapshot at LSN %d has deadlines, which this state does not keep", ErrBadEntry, lsn)
+	}
+	if err := sn.RestoreAt(n, records); err != nil {
+		return fmt.Errorf("%w: snapshot at LSN %d: %w", ErrBadEntry, lsn, err)
+	}
+	e.lsn = lsn
+	return nil
 }

@@ -129,6 +129,8 @@ type KVImage interface {
 	LiveLen() int
 	// Live yields every key not expired when it starts, and its value.
 	Live(yield func(string, []byte) bool)
+	// HasDeadlines reports whether any key in the image has a deadline.
+	HasDeadlines() bool
 }
 
 // Freeze implements Snapshotter. It copies nothing: the image shares the
@@ -220,16 +222,35 @@ var errRestore = errors.New("store: snapshot does not fit the key-value state")
 // records is read from that goroutine, which has ended when Restore
 // returns.
 func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) error {
+	return kv.RestoreAt(n, func(yield func(key, value []byte, at int64) bool) {
+		for k, v := range records {
+			if !yield(k, v, 0) {
+				return
+			}
+		}
+	})
+}
+
+// RestoreAt is Restore for records that carry deadlines (Unix ns; 0 for
+// none), as a snapshot of a KV with deadlines holds them.
+func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int64) bool)) error {
 	if n < 0 {
 		return errRestore
 	}
 	m := make(map[string][]byte, n)
+	var ats map[string]int64
 	count := 0
 	var size int64
 	for chunk := range copyChunks(records) {
 		for _, p := range chunk {
 			m[p.key] = p.value
 			size += int64(len(p.key) + len(p.value))
+			if p.at != 0 {
+				if ats == nil {
+					ats = make(map[string]int64)
+				}
+				ats[p.key] = p.at
+			}
 		}
 		count += len(chunk)
 	}
@@ -238,7 +259,7 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, exp: restoreExp(ats)}
 	return nil
 }
 
@@ -249,12 +270,13 @@ const restoreChunk = 4096
 type pair struct {
 	key   string
 	value []byte
+	at    int64
 }
 
 // copyChunks yields copies of the records, a chunk at a time, copied by a
 // goroutine of its own a few chunks ahead of the caller. The goroutine has
 // ended by the time the loop over copyChunks ends, however it ends.
-func copyChunks(records func(yield func(key, value []byte) bool)) iter.Seq[[]pair] {
+func copyChunks(records func(yield func(key, value []byte, at int64) bool)) iter.Seq[[]pair] {
 	return func(yield func([]pair) bool) {
 		chunks := make(chan []pair, 4)
 		stop, done := make(chan struct{}), make(chan struct{})
@@ -262,21 +284,27 @@ func copyChunks(records func(yield func(key, value []byte) bool)) iter.Seq[[]pai
 			defer close(done)
 			defer close(chunks)
 			chunk := make([]pair, 0, restoreChunk)
-			for k, v := range records {
+			stopped := false
+			records(func(k, v []byte, at int64) bool {
 				var c []byte
 				if v != nil {
 					c = append(make([]byte, 0, len(v)), v...)
 				}
-				chunk = append(chunk, pair{string(k), c})
+				chunk = append(chunk, pair{string(k), c, at})
 				if len(chunk) < restoreChunk {
-					continue
+					return true
 				}
 				select {
 				case chunks <- chunk:
 				case <-stop:
-					return
+					stopped = true
+					return false
 				}
 				chunk = make([]pair, 0, restoreChunk)
+				return true
+			})
+			if stopped {
+				return
 			}
 			if len(chunk) > 0 {
 				select {

@@ -313,6 +313,9 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		if _, ok := kv.get(c.Key); !ok {
 			return Result{}, false, nil
 		}
+		if kv.Deadline(c.Key) == c.At {
+			return Result{Found: true}, false, nil
+		}
 		kv.setDeadline(c.Key, c.At)
 		return Result{Found: true}, true, nil
 	case OpCAS:
