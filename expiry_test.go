@@ -1,6 +1,7 @@
 package hurrah
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"sync/atomic"
@@ -218,4 +219,37 @@ func TestExpiryReplayAndSnapshot(t *testing.T) {
 		require.Equal(t, 2, n)
 		require.NoError(t, db.Close())
 	}
+}
+
+// TestExpiryBackupRoundTrip: a backup carries deadlines (as the snapshot
+// format version 2) and the restored store keeps them unchanged and hides
+// what expires; a store without deadlines still writes version 1.
+func TestExpiryBackupRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	c := newTestClock()
+	db := openT(t, newDir(t), c.opts(Options{}))
+	require.NoError(t, db.SetBytes(ctx, "plain", []byte("p")))
+	var plain bytes.Buffer
+	_, err := db.Backup(ctx, &plain)
+	require.NoError(t, err)
+	require.Equal(t, byte(1), plain.Bytes()[24+8], "no deadline: snapshot version 1")
+
+	require.NoError(t, db.SetBytes(ctx, "soon", []byte("1"), TTL(time.Minute)))
+	require.NoError(t, db.SetBytes(ctx, "late", []byte("2"), TTL(time.Hour)))
+	var buf bytes.Buffer
+	_, err = db.Backup(ctx, &buf)
+	require.NoError(t, err)
+	require.Equal(t, byte(2), buf.Bytes()[24+8])
+	require.NoError(t, db.Close())
+
+	dir, _ := restoreT(t, buf.Bytes())
+	c.add(30 * time.Minute)
+	db = openT(t, dir, c.opts(Options{}))
+	requireGone(t, db, "soon")
+	at, err := db.ExpiresAt(ctx, "late")
+	require.NoError(t, err)
+	require.True(t, at.Equal(t0.Add(time.Hour)), "%v", at)
+	n, err := db.Len(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
 }
