@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -252,4 +253,36 @@ func TestExpiryBackupRoundTrip(t *testing.T) {
 	n, err := db.Len(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 2, n)
+}
+
+// TestExpiryExportImport: export writes each deadline as "expires" (RFC
+// 3339, UTC, to the nanosecond), import sets it unchanged, a deadline
+// already past imports nothing, and a bad one is refused as bad input.
+func TestExpiryExportImport(t *testing.T) {
+	ctx := context.Background()
+	c := newTestClock()
+	db := openT(t, "", c.opts(Options{}))
+	require.NoError(t, db.SetBytes(ctx, "a", []byte("1"), Deadline(t0.Add(1500*time.Millisecond+7))))
+	require.NoError(t, Set(ctx, db, "b", "x"))
+	var buf bytes.Buffer
+	_, err := db.Export(ctx, &buf, nil)
+	require.NoError(t, err)
+	require.Equal(t, `{"key":"a","value":-18,"expires":"2030-01-02T03:04:06.500000007Z"}`+"\n"+
+		`{"key":"b","value":"x"}`+"\n", buf.String())
+
+	db2 := openT(t, newDir(t), c.opts(Options{}))
+	in := buf.String() + `{"expires":"2030-01-02T03:04:05+01:00","key":"old","value":1}` + "\n"
+	rep, err := db2.Import(ctx, strings.NewReader(in), nil)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), rep.Keys)
+	requireGone(t, db2, "old")
+	at, err := db2.ExpiresAt(ctx, "a")
+	require.NoError(t, err)
+	require.Equal(t, t0.Add(1500*time.Millisecond+7).UnixNano(), at.UnixNano())
+
+	for _, bad := range []string{`"tomorrow"`, `1`, `"2030-01-02"`, `"2300-01-01T00:00:00Z"`} {
+		_, err := db2.Import(ctx, strings.NewReader(`{"key":"z","value":1,"expires":`+bad+`}`+"\n"), nil)
+		require.ErrorIs(t, err, ErrBadInput, bad)
+	}
+	requireGone(t, db2, "z")
 }

@@ -48,6 +48,7 @@ type jsonParser struct {
 	key     []byte // the key of the line
 	val     []byte // the value of the line
 	b64     []byte // base64 text, unescaped
+	at      int64  // the line's deadline in Unix ns ("expires"), or 0
 }
 
 func (p *jsonParser) fail(format string, args ...any) error {
