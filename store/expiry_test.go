@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -197,4 +198,30 @@ func TestEngineExpiresAndJournals(t *testing.T) {
 		require.NoError(t, e2.Replay(en))
 	}
 	require.Equal(t, map[string]string{"keep": "v"}, kvState(kv2))
+}
+
+// TestEngineWakesAtTheDeadline: with no request coming, the owner wakes
+// at the next deadline (its timer) and journals the removal. The fake
+// clock is moved to the deadline before the timer, armed for 1 ms of
+// real time, fires; the test waits on the sink, not on time.
+func TestEngineWakesAtTheDeadline(t *testing.T) {
+	ctx := context.Background()
+	c := &fakeClock{}
+	s := newFakeSink()
+	kv := clockedKV(c)
+	e := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
+	e.Start(s, actor.Options{})
+	defer e.Close()
+	cmd := setAt("k", "v", int64(time.Millisecond))
+	done := async(func() error { _, err := e.Update(ctx, cmd, mustEncode(cmd), store.AckApplied); return err })
+	require.NoError(t, recv(t, done, "the set"))
+	first := s.next(t)
+	require.Len(t, first.Entries, 1)
+	c.ns.Store(int64(time.Millisecond))
+	p := s.next(t) // only the timer can bring this
+	require.Len(t, p.Entries, 1)
+	got, err := store.DecodeCommand(p.Entries[0].Data)
+	require.NoError(t, err)
+	require.Equal(t, store.OpExpire, got.Op)
+	require.Equal(t, []store.Mutation{mdel("k")}, got.Batch)
 }
