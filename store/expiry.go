@@ -28,9 +28,17 @@ import (
 const expireStep = 1024
 
 // deadline is a key's deadline and its place in the heap.
+//
+// The heap is ordered on low, which is at or, after the deadline was
+// pushed back, earlier: pushing a deadline back (a TTL refreshed, the
+// common change) only writes at, and the entry sinks to its place when
+// expireDue reaches it at low. So a refresh costs no heap work, and each
+// key has one entry whatever its history. Bringing a deadline forward
+// moves the entry up at once.
 type deadline struct {
 	key string
-	at  int64 // Unix ns
+	at  int64 // the deadline, Unix ns
+	low int64 // the heap's order: at, or earlier
 	i   int   // index in the heap
 }
 
@@ -45,7 +53,7 @@ type expiry struct {
 type deadlineHeap []*deadline
 
 func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h deadlineHeap) Less(i, j int) bool { return h[i].low < h[j].low }
 func (h deadlineHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].i, h[j].i = i, j
@@ -126,7 +134,7 @@ func (kv *KV) writableExp() *expiry {
 func (x *expiry) clone() *expiry {
 	c := &expiry{at: make(map[string]*deadline, len(x.at)), heap: make(deadlineHeap, len(x.heap))}
 	for i, d := range x.heap {
-		n := &deadline{key: d.key, at: d.at, i: i}
+		n := &deadline{key: d.key, at: d.at, low: d.low, i: i}
 		c.heap[i] = n
 		c.at[d.key] = n
 	}
@@ -142,10 +150,13 @@ func (kv *KV) setDeadline(key string, at int64) {
 	x := kv.writableExp()
 	if d := x.at[key]; d != nil {
 		d.at = at
-		heap.Fix(&x.heap, d.i)
+		if at < d.low {
+			d.low = at
+			heap.Fix(&x.heap, d.i)
+		}
 		return
 	}
-	d := &deadline{key: key, at: at}
+	d := &deadline{key: key, at: at, low: at}
 	x.at[key] = d
 	heap.Push(&x.heap, d)
 }
@@ -163,57 +174,71 @@ func (kv *KV) dropDeadline(key string) {
 
 // expiredCount returns how many keys have expired but are not removed yet,
 // and their bytes (len(key)+len(value)). It visits only the heap's nodes
-// at or before now and their children: nothing when no key is due.
+// whose low is at or before now, and their children: nothing when no key
+// is due. (A key expired has low <= at <= now, so none is missed.)
 func (kv *KV) expiredCount() (n int, size int64) {
 	if kv.exp == nil || len(kv.exp.heap) == 0 {
 		return 0, 0
 	}
 	h, now := kv.exp.heap, kv.now()
-	if h[0].at > now {
+	if h[0].low > now {
 		return 0, 0
 	}
 	stack := []int{0}
 	for len(stack) > 0 {
 		i := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if i >= len(h) || h[i].at > now {
+		if i >= len(h) || h[i].low > now {
 			continue
 		}
-		n++
-		v, _ := kv.raw(h[i].key)
-		size += int64(len(h[i].key) + len(v))
+		if h[i].at <= now {
+			n++
+			v, _ := kv.raw(h[i].key)
+			size += int64(len(h[i].key) + len(v))
+		}
 		stack = append(stack, 2*i+1, 2*i+2)
 	}
 	return n, size
 }
 
-// nextDeadline returns the earliest deadline, or 0 if there is none.
+// nextDeadline returns the earliest deadline, or a time before it, or 0
+// if there is none.
 func (kv *KV) nextDeadline() int64 {
 	if kv.exp == nil || len(kv.exp.heap) == 0 {
 		return 0
 	}
-	return kv.exp.heap[0].at
+	return kv.exp.heap[0].low
 }
 
 // expireDue removes up to expireStep keys whose deadline has passed, as an
 // OpExpire, and returns the command's journal encoding (nil if it removed
-// nothing), the next deadline (0 if none is left) and whether more keys
-// are due already. It implements expirer.
+// nothing), the next deadline or a time before it (0 if none is left) and
+// whether more work is due already. On the way it sinks the entries whose
+// deadline was pushed back to their place; those count in the step too.
+// It implements expirer.
 func (kv *KV) expireDue() (data []byte, next int64, more bool) {
 	if kv.exp == nil || len(kv.exp.heap) == 0 {
 		return nil, 0, false
 	}
 	now := kv.now()
-	if kv.exp.heap[0].at > now {
-		return nil, kv.exp.heap[0].at, false
+	if kv.exp.heap[0].low > now {
+		return nil, kv.exp.heap[0].low, false
 	}
 	var muts []Mutation
-	for len(muts) < expireStep && len(kv.exp.heap) > 0 && kv.exp.heap[0].at <= now {
+	for steps := 0; steps < expireStep && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= now; steps++ {
+		if d := kv.exp.heap[0]; d.at > now {
+			// Images read neither low nor the heap: no copy needed.
+			d.low = d.at
+			heap.Fix(&kv.exp.heap, 0)
+			continue
+		}
 		key := kv.exp.heap[0].key
 		kv.del(key) // drops the deadline too
 		muts = append(muts, Mutation{Op: OpDelete, Key: key})
 	}
-	data, _ = encodeBatchOp(OpExpire, muts)
+	if len(muts) > 0 {
+		data, _ = encodeBatchOp(OpExpire, muts)
+	}
 	next = kv.nextDeadline()
 	return data, next, next != 0 && next <= now
 }
@@ -253,7 +278,7 @@ func restoreExp(ats map[string]int64) *expiry {
 	}
 	x := &expiry{at: make(map[string]*deadline, len(ats)), heap: make(deadlineHeap, 0, len(ats))}
 	for k, at := range ats {
-		d := &deadline{key: k, at: at, i: len(x.heap)}
+		d := &deadline{key: k, at: at, low: at, i: len(x.heap)}
 		x.at[k] = d
 		x.heap = append(x.heap, d)
 	}
