@@ -3,6 +3,7 @@ package store
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"time"
 )
 
@@ -12,14 +13,16 @@ import (
 // (get, Len, Size, images' Get and Live); the owner then removes it with a
 // journaled OpExpire (expireDue), a bounded number per turn.
 //
-// The deadlines live beside the map, in a map from key to an entry that
-// also sits in a min-heap on the deadline, so the next deadline is the
+// The deadlines live beside the map, in a map from key to the deadline and
+// its heap entry (one lookup, no pointer to follow, for a read or a
+// refresh), and in a min-heap of the entries, so the next deadline is the
 // heap's root and a key's deadline is changed or dropped in O(log n). A KV
 // that never sees a deadline has exp == nil: its reads pay a nil check.
 //
-// An image shares the deadline map: while an image taken of it is open
-// (frozen and kv.shared > 0) the owner copies the map and its heap before
-// it changes either, once per image taken, so an image never sees a change.
+// An image shares the deadline map (not the heap, which only the owner
+// reads): while an image taken of it is open (frozen and kv.shared > 0)
+// the owner copies the map before it changes it, once per image taken, so
+// an image never sees a change.
 
 // expireStep is the most keys one expireDue removes. Removing one costs a
 // map delete, a heap pop and its part of the journal record, about
@@ -37,14 +40,21 @@ const expireStep = 1024
 // moves the entry up at once.
 type deadline struct {
 	key string
-	at  int64 // the deadline, Unix ns
-	low int64 // the heap's order: at, or earlier
+	low int64 // the heap's order: the deadline (at[key]), or earlier
 	i   int   // index in the heap
+}
+
+// dl is a key's deadline, and its entry in the heap with a copy of the
+// entry's low (so that a refresh need not follow the pointer).
+type dl struct {
+	at  int64 // Unix ns
+	low int64 // e.low
+	e   *deadline
 }
 
 // expiry holds a KV's deadlines.
 type expiry struct {
-	at     map[string]*deadline
+	at     map[string]dl // the deadlines, by key
 	heap   deadlineHeap
 	frozen bool // an image may share at: copy before changing it
 }
@@ -87,11 +97,32 @@ func (kv *KV) SetClock(now func() int64) { kv.clock = now }
 // Now returns the KV's clock reading. Owner goroutine only.
 func (kv *KV) Now() int64 { return kv.now() }
 
+// now returns the time reads compare deadlines with. In the owner's turn
+// (between tick and untick) that is the clock read once, at the first
+// need, for all the turn's requests: a clock read costs as much as a map
+// lookup. Elsewhere (replay, tests) it reads the clock.
 func (kv *KV) now() int64 {
 	if kv.clock == nil {
 		kv.clock = WallClock()
 	}
-	return kv.clock()
+	if !kv.inTurn {
+		return kv.clock()
+	}
+	if !kv.ticked {
+		kv.tickNow, kv.ticked = kv.clock(), true
+	}
+	return kv.tickNow
+}
+
+// tick starts an owner's turn and untick ends it (see now). They
+// implement expirer.
+func (kv *KV) tick()   { kv.inTurn, kv.ticked = true, false }
+func (kv *KV) untick() { kv.inTurn = false }
+
+// due reports whether expireDue has work now. It reads the clock only if
+// some key has a deadline.
+func (kv *KV) due() bool {
+	return kv.exp != nil && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= kv.now()
 }
 
 // Deadline returns key's deadline in Unix ns, or 0 if it has none or is
@@ -100,17 +131,14 @@ func (kv *KV) Deadline(key string) int64 {
 	if _, ok := kv.get(key); !ok || kv.exp == nil {
 		return 0
 	}
-	if d := kv.exp.at[key]; d != nil {
-		return d.at
-	}
-	return 0
+	return kv.exp.at[key].at
 }
 
 // expired reports whether key has a deadline that has passed. The caller
 // has checked kv.exp != nil.
 func (kv *KV) expired(key string) bool {
-	d := kv.exp.at[key]
-	return d != nil && d.at <= kv.now()
+	d, ok := kv.exp.at[key]
+	return ok && d.at <= kv.now()
 }
 
 // writableExp returns the deadlines, ready to change: created at the first
@@ -119,26 +147,15 @@ func (kv *KV) writableExp() *expiry {
 	x := kv.exp
 	switch {
 	case x == nil:
-		x = &expiry{at: make(map[string]*deadline)}
+		x = &expiry{at: make(map[string]dl)}
 		kv.exp = x
 	case x.frozen && kv.shared > 0:
-		x = x.clone()
-		kv.exp = x
+		x.at = maps.Clone(x.at)
+		x.frozen = false
 	default:
 		x.frozen = false
 	}
 	return x
-}
-
-// clone returns a copy of x that shares nothing with it.
-func (x *expiry) clone() *expiry {
-	c := &expiry{at: make(map[string]*deadline, len(x.at)), heap: make(deadlineHeap, len(x.heap))}
-	for i, d := range x.heap {
-		n := &deadline{key: d.key, at: d.at, low: d.low, i: i}
-		c.heap[i] = n
-		c.at[d.key] = n
-	}
-	return c
 }
 
 // setDeadline gives key, which is present, the deadline at; 0 drops it.
@@ -148,27 +165,30 @@ func (kv *KV) setDeadline(key string, at int64) {
 		return
 	}
 	x := kv.writableExp()
-	if d := x.at[key]; d != nil {
-		d.at = at
-		if at < d.low {
-			d.low = at
-			heap.Fix(&x.heap, d.i)
+	if old, ok := x.at[key]; ok {
+		if at < old.low {
+			old.e.low, old.low = at, at
+			heap.Fix(&x.heap, old.e.i)
 		}
+		x.at[key] = dl{at: at, low: old.low, e: old.e}
 		return
 	}
-	d := &deadline{key: key, at: at, low: at}
-	x.at[key] = d
+	d := &deadline{key: key, low: at}
+	x.at[key] = dl{at: at, low: at, e: d}
 	heap.Push(&x.heap, d)
 }
 
 // dropDeadline removes key's deadline, if it has one.
 func (kv *KV) dropDeadline(key string) {
-	if kv.exp == nil || kv.exp.at[key] == nil {
+	if kv.exp == nil {
+		return
+	}
+	old, ok := kv.exp.at[key]
+	if !ok {
 		return
 	}
 	x := kv.writableExp()
-	d := x.at[key]
-	heap.Remove(&x.heap, d.i)
+	heap.Remove(&x.heap, old.e.i)
 	delete(x.at, key)
 }
 
@@ -191,7 +211,7 @@ func (kv *KV) expiredCount() (n int, size int64) {
 		if i >= len(h) || h[i].low > now {
 			continue
 		}
-		if h[i].at <= now {
+		if kv.exp.at[h[i].key].at <= now {
 			n++
 			v, _ := kv.raw(h[i].key)
 			size += int64(len(h[i].key) + len(v))
@@ -226,10 +246,12 @@ func (kv *KV) expireDue() (data []byte, next int64, more bool) {
 	}
 	var muts []Mutation
 	for steps := 0; steps < expireStep && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= now; steps++ {
-		if d := kv.exp.heap[0]; d.at > now {
-			// Images read neither low nor the heap: no copy needed.
-			d.low = d.at
-			heap.Fix(&kv.exp.heap, 0)
+		if d := kv.exp.heap[0]; kv.exp.at[d.key].at > now {
+			x := kv.writableExp()
+			v := x.at[d.key]
+			d.low, v.low = v.at, v.at
+			x.at[d.key] = v
+			heap.Fix(&x.heap, 0)
 			continue
 		}
 		key := kv.exp.heap[0].key
@@ -249,6 +271,10 @@ func (kv *KV) expireDue() (data []byte, next int64, more bool) {
 type expirer interface {
 	expireDue() (data []byte, next int64, more bool)
 	now() int64
+	due() bool
+	nextDeadline() int64
+	tick()
+	untick()
 }
 
 var _ expirer = (*KV)(nil)
@@ -257,7 +283,7 @@ var _ expirer = (*KV)(nil)
 // the image was taken (nothing changes it while the image is open) and the
 // clock to read them against.
 type imageExpiry struct {
-	at    map[string]*deadline
+	at    map[string]dl // only at is read: low and e are the owner's
 	clock func() int64
 }
 
@@ -276,10 +302,10 @@ func restoreExp(ats map[string]int64) *expiry {
 	if len(ats) == 0 {
 		return nil
 	}
-	x := &expiry{at: make(map[string]*deadline, len(ats)), heap: make(deadlineHeap, 0, len(ats))}
+	x := &expiry{at: make(map[string]dl, len(ats)), heap: make(deadlineHeap, 0, len(ats))}
 	for k, at := range ats {
-		d := &deadline{key: k, at: at, low: at, i: len(x.heap)}
-		x.at[k] = d
+		d := &deadline{key: k, low: at, i: len(x.heap)}
+		x.at[k] = dl{at: at, low: at, e: d}
 		x.heap = append(x.heap, d)
 	}
 	heap.Init(&x.heap)
@@ -288,8 +314,8 @@ func restoreExp(ats map[string]int64) *expiry {
 
 // expired reports whether key's deadline is at or before now.
 func (x *imageExpiry) expired(key string, now int64) bool {
-	d := x.at[key]
-	return d != nil && d.at <= now
+	d, ok := x.at[key]
+	return ok && d.at <= now
 }
 
 // Deadline implements KVImage.
@@ -297,10 +323,7 @@ func (im *image) Deadline(key string) int64 {
 	if im.exp == nil {
 		return 0
 	}
-	if d := im.exp.at[key]; d != nil {
-		return d.at
-	}
-	return 0
+	return im.exp.at[key].at
 }
 
 // LiveLen implements KVImage. With deadlines it looks at each of them.

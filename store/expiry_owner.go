@@ -29,13 +29,17 @@ type expiryState struct {
 func (o *owner[C, Q, R]) expire() {
 	e := o.e
 	s := &e.exp
-	if !s.checked {
-		s.checked = true
-		s.x, _ = any(e.m).(expirer)
-	}
-	if s.x == nil || o.failed != nil {
+	if s.x == nil {
 		return
 	}
+	if o.failed != nil || !s.x.due() {
+		s.x.untick()
+		if next := s.x.nextDeadline(); next != 0 && o.failed == nil {
+			o.armExpiry(next)
+		}
+		return
+	}
+	s.x.untick() // expireDue reads the clock afresh
 	t0 := time.Now()
 	data, next, more := s.x.expireDue()
 	if data != nil {
@@ -51,6 +55,19 @@ func (o *owner[C, Q, R]) expire() {
 		o.nudge()
 	case next != 0:
 		o.armExpiry(next)
+	}
+}
+
+// tick starts the owner's turn for expiry: the machine reads the clock
+// once for all the turn's requests.
+func (o *owner[C, Q, R]) tick() {
+	s := &o.e.exp
+	if !s.checked {
+		s.checked = true
+		s.x, _ = any(o.e.m).(expirer)
+	}
+	if s.x != nil {
+		s.x.tick()
 	}
 }
 

@@ -22,6 +22,7 @@ type owner[C, Q, R any] struct {
 // machine's deferred work and starts a snapshot if one is due.
 func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	o.out, o.failed = nil, nil
+	o.tick()
 	if o.e.sink != nil {
 		o.failed = o.e.sink.Err()
 	}
