@@ -286,3 +286,35 @@ func TestExpiryExportImport(t *testing.T) {
 	}
 	requireGone(t, db2, "z")
 }
+
+// TestExpiryConditionalWrites: SetIfAbsent and CompareAndSwap see an
+// expired key as absent, and a swap without a deadline drops the key's.
+func TestExpiryConditionalWrites(t *testing.T) {
+	ctx := context.Background()
+	c := newTestClock()
+	db := openT(t, newDir(t), c.opts(Options{}))
+	require.NoError(t, Set(ctx, db, "k", "a", TTL(time.Second)))
+	ok, err := CompareAndSwap(ctx, db, "k", "a", "b")
+	require.NoError(t, err)
+	require.True(t, ok)
+	at, err := db.ExpiresAt(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, at.IsZero(), "the swap dropped the deadline")
+
+	require.NoError(t, Set(ctx, db, "l", "a", TTL(time.Second)))
+	c.add(time.Second)
+	ok, err = CompareAndSwap(ctx, db, "l", "a", "b")
+	require.NoError(t, err)
+	require.False(t, ok, "an expired key holds nothing to swap")
+	ok, err = SetIfAbsent(ctx, db, "l", "c")
+	require.NoError(t, err)
+	require.True(t, ok, "an expired key is absent")
+	require.NoError(t, db.Close())
+	db = openT(t, db.snaps.dir, c.opts(Options{}))
+	got, err := Get[string](ctx, db, "l")
+	require.NoError(t, err)
+	require.Equal(t, "c", got)
+	at, err = db.ExpiresAt(ctx, "l")
+	require.NoError(t, err)
+	require.True(t, at.IsZero())
+}

@@ -94,3 +94,61 @@ func BenchmarkExpiryCost(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExpiryMillion sets a million keys that share one deadline, lets
+// it pass, and has the owner expire them: it reports how long removing
+// them all took, keys/s, and the longest owner step spent on it
+// (Stats.MaxPause, which counts expiry steps as it counts folds). Run:
+//
+//	cd bench && go test -run '^$' -bench ExpiryMillion -benchtime 1x ./apibench
+func BenchmarkExpiryMillion(b *testing.B) {
+	const n = 1_000_000
+	ctx := context.Background()
+	for range b.N {
+		db, err := hurrah.Open("", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Hour) // moved near once all are set
+		var batch hurrah.Batch
+		for i := range n {
+			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(deadline))
+			if batch.Len() == 10_000 {
+				if err := db.Write(ctx, &batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+		soon := time.Now().Add(50 * time.Millisecond)
+		for i := range n { // bring every deadline forward, to one instant
+			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(soon))
+			if batch.Len() == 10_000 {
+				if err := db.Write(ctx, &batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+		before := db.Stats().MaxPause
+		time.Sleep(time.Until(soon))
+		t0 := time.Now()
+		for {
+			if err := db.Sync(ctx); err != nil { // a turn; the owner also nudges itself
+				b.Fatal(err)
+			}
+			if keys, err := db.Keys(ctx); err != nil {
+				b.Fatal(err)
+			} else if len(keys) == 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		took := time.Since(t0)
+		b.ReportMetric(float64(took.Milliseconds()), "ms-to-expire-all")
+		b.ReportMetric(n/took.Seconds(), "keys/s")
+		b.ReportMetric(float64(db.Stats().MaxPause.Microseconds()), "max-step-µs")
+		b.ReportMetric(float64(before.Microseconds()), "max-step-before-µs")
+		db.Close()
+	}
+}
