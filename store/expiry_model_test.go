@@ -118,6 +118,10 @@ func TestKVExpiryModel(t *testing.T) {
 						want[k] = e
 					}
 					images = append(images, openImage{img.(store.KVImage), release, want})
+				case r < 92:
+					for range rng.IntN(3) {
+						store.Fold(kv) // a step or two: layers stay half folded
+					}
 				case len(images) > 0:
 					i := rng.IntN(len(images))
 					images[i].release()

@@ -162,17 +162,27 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	return im, release, nil
 }
 
-// canFold implements folder: there are changes to fold and no image
-// shares the base map.
-func (kv *KV) canFold() bool { return kv.ovl != nil && kv.shared == 0 }
+// canFold implements folder: there are changes to fold, of values or of
+// deadlines, and no image shares the base maps.
+func (kv *KV) canFold() bool {
+	return kv.shared == 0 && (kv.ovl != nil || kv.exp != nil && kv.exp.ovl != nil)
+}
 
-// fold implements folder: once no image shares the base map, it moves up to
-// foldStep entries of the layers, oldest first, and then of the overlay
-// into it.
+// fold implements folder: once no image shares the base maps, it moves up
+// to foldStep entries of the layers, oldest first, and then of the overlay
+// into the base map, and then does the same for the deadlines.
 func (kv *KV) fold() bool {
 	if !kv.canFold() {
 		return false
 	}
+	if kv.ovl != nil && kv.foldValues() {
+		return true
+	}
+	return kv.exp != nil && kv.exp.ovl != nil && kv.exp.fold()
+}
+
+// foldValues is fold's step over the values.
+func (kv *KV) foldValues() bool {
 	i := 0
 	for len(kv.layers) > 0 {
 		l := kv.layers[0]
