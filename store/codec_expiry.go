@@ -23,6 +23,12 @@ import (
 // 1 for an instant before 1970). OpExpireAt has a null value, and at 0
 // drops the key's deadline. OpExpire (9) is laid out as a batch (op 9,
 // empty key, null value, the array of mutations), each an OpDelete.
+// So, in bytes:
+//
+//	set "k" to "v" until 1000:    85 07 41 6b 41 76 f6 19 03e8
+//	drop the deadline of "k":     85 08 41 6b f6 f6 00
+//	"a" expired:                  84 09 40 f6 81 83 02 41 61 f6
+//	a batch: "a" to "1" until 5:  84 04 40 f6 81 84 07 41 61 41 31 05
 
 // cborNegative is the CBOR major type of negative integers.
 const cborNegative byte = 1
