@@ -123,3 +123,54 @@ func ExampleTxSet_ttl() {
 	// Output:
 	// visits expire in: 24h0m0s
 }
+
+// ExpiresAt reads a key's deadline: the zero time for a key without one,
+// ErrNotFound for a missing or expired key.
+func ExampleDB_ExpiresAt() {
+	ctx := context.Background()
+	db, err := hurrah.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	end := time.Date(2100, 6, 1, 12, 0, 0, 0, time.UTC)
+	if err := db.SetBytes(ctx, "coupon", []byte("X1"), hurrah.Deadline(end)); err != nil {
+		log.Fatal(err)
+	}
+	if err := db.SetBytes(ctx, "name", []byte("hurrah")); err != nil {
+		log.Fatal(err)
+	}
+	at, _ := db.ExpiresAt(ctx, "coupon")
+	fmt.Println(at.UTC().Format(time.DateTime))
+	at, _ = db.ExpiresAt(ctx, "name")
+	fmt.Println(at.IsZero())
+	_, err = db.ExpiresAt(ctx, "missing")
+	fmt.Println(errors.Is(err, hurrah.ErrNotFound))
+	// Output:
+	// 2100-06-01 12:00:00
+	// true
+	// true
+}
+
+// Persist keeps a key that was to expire.
+func ExampleDB_Persist() {
+	ctx := context.Background()
+	db, err := hurrah.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+
+	if err := db.SetBytes(ctx, "draft", []byte("..."), hurrah.TTL(time.Minute)); err != nil {
+		log.Fatal(err)
+	}
+	ok, err := db.Persist(ctx, "draft")
+	if err != nil {
+		log.Fatal(err)
+	}
+	at, _ := db.ExpiresAt(ctx, "draft")
+	fmt.Println(ok, at.IsZero())
+	// Output:
+	// true true
+}
