@@ -74,7 +74,11 @@ func (h *handle[C, Q, R]) backup(ctx context.Context, w io.Writer, progress func
 			<-synced
 		}
 	}()
-	bw, err := journal.NewBackupWriter(w, h.backupKind(), f.LSN, uint64(f.Image.Len()))
+	create, deadline := journal.NewBackupWriter, noDeadline
+	if di, ok := f.Image.(store.KVImage); ok && di.HasDeadlines() {
+		create, deadline = journal.NewBackupWriterDeadlines, di.Deadline
+	}
+	bw, err := create(w, h.backupKind(), f.LSN, uint64(f.Image.Len()))
 	if err != nil {
 		return 0, fmt.Errorf("hurrah: backup: %w", err)
 	}
@@ -83,7 +87,7 @@ func (h *handle[C, Q, R]) backup(ctx context.Context, w io.Writer, progress func
 			progress(BackupProgress{Records: done, Total: uint64(f.Image.Len()), Bytes: bw.Written()})
 		}
 	}
-	if err := addAll(ctx, bw, f.Image, report); err != nil {
+	if err := addAll(ctx, bw, f.Image, deadline, report); err != nil {
 		return 0, err
 	}
 	waited = true
@@ -111,12 +115,13 @@ func (h *handle[C, Q, R]) synced(err error) error {
 
 // addAll adds every record of img to bw, looking at ctx and calling report
 // every checkEvery records or progressBytes of values, whichever comes
-// first (by records alone, a backup of big values would not stop).
-func addAll(ctx context.Context, bw *journal.BackupWriter, img store.Image, report func(done uint64)) (err error) {
+// first (by records alone, a backup of big values would not stop);
+// deadline gives each record's deadline.
+func addAll(ctx context.Context, bw *journal.BackupWriter, img store.Image, deadline func(string) int64, report func(done uint64)) (err error) {
 	var i uint64
 	since := 0 // bytes of values since the last look at ctx
 	for k, v := range img.All {
-		if err = bw.Add(k, v); err != nil {
+		if err = bw.AddAt(k, v, deadline(k)); err != nil {
 			return fmt.Errorf("hurrah: backup: %w", err)
 		}
 		since += len(v)

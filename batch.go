@@ -19,25 +19,27 @@ type Batch struct {
 	Codec Codec
 
 	muts  []store.Mutation
-	codec string // the Name of the codec BatchSet encoded with, or ""
+	exps  []SetOption // the options of muts[i], if any was given (else shorter)
+	codec string      // the Name of the codec BatchSet encoded with, or ""
 }
 
 // SetBytes adds the set of key to a copy of value. Later operations on the
-// same key in the batch win.
-func (b *Batch) SetBytes(key string, value []byte) {
-	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: append([]byte(nil), value...)})
+// same key in the batch win. A TTL counts from Write.
+func (b *Batch) SetBytes(key string, value []byte, opts ...SetOption) {
+	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: append([]byte(nil), value...)}, opts)
 }
 
 // Delete adds the deletion of key. Deleting a missing key is not an error.
 func (b *Batch) Delete(key string) {
-	b.add(store.Mutation{Op: store.OpDelete, Key: key})
+	b.add(store.Mutation{Op: store.OpDelete, Key: key}, nil)
 }
 
 // BatchSet adds the set of key to v, encoded now, in the calling
 // goroutine, by b.Codec (CBOR if nil), as Set encodes it. A value the codec
 // cannot encode returns ErrEncode and is not added; so does a value when
 // the batch holds values another codec encoded (after b.Codec changed).
-func BatchSet[T any](b *Batch, key string, v T) error {
+// A TTL counts from Write.
+func BatchSet[T any](b *Batch, key string, v T, opts ...SetOption) error {
 	c := b.Codec
 	if c == nil {
 		c = CBORCodec{}
@@ -50,11 +52,15 @@ func BatchSet[T any](b *Batch, key string, v T) error {
 		return err
 	}
 	b.codec = c.Name()
-	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: data})
+	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: data}, opts)
 	return nil
 }
 
-func (b *Batch) add(m store.Mutation) {
+func (b *Batch) add(m store.Mutation, opts []SetOption) {
+	if len(opts) > 0 {
+		b.exps = append(b.exps, make([]SetOption, len(b.muts)-len(b.exps))...)
+		b.exps = append(b.exps, opts[len(opts)-1])
+	}
 	b.muts = append(b.muts, m)
 }
 
@@ -64,7 +70,7 @@ func (b *Batch) Len() int { return len(b.muts) }
 // Reset empties the batch for reuse.
 func (b *Batch) Reset() {
 	clear(b.muts)
-	b.muts = b.muts[:0]
+	b.muts, b.exps = b.muts[:0], b.exps[:0]
 	b.codec = ""
 }
 
@@ -103,6 +109,9 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 	}
 	// The command keeps its own slice: b may be reset and reused at once.
 	c := store.Command{Op: store.OpBatch, Batch: append([]store.Mutation(nil), b.muts...)}
+	if err := db.batchDeadlines(c.Batch, b.exps); err != nil {
+		return err
+	}
 	_, err := db.send(ctx, c)
 	return err
 }

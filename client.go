@@ -22,7 +22,8 @@ import (
 // be applied, as any write that returns an error may be.
 type DB struct {
 	handle[store.Command, store.Query, store.Result]
-	kv *store.KV // the owner's machine: touch it only in functions the owner runs
+	kv    *store.KV    // the owner's machine: touch it only in functions the owner runs
+	clock func() int64 // expiry's clock, Unix ns (the KV's too): safe from any goroutine
 }
 
 // Open opens the store kept in dir, creating the directory if needed, and
@@ -37,7 +38,8 @@ func Open(dir string, opts *Options) (*DB, error) {
 		return nil, err
 	}
 	kv := store.NewKV(0)
-	db := &DB{kv: kv}
+	db := &DB{kv: kv, clock: o.expiryClock()}
+	kv.SetClock(db.clock)
 	db.init(store.NewKVEngine(kv), o, dir)
 	if err := db.start(dir, refuseSystem); err != nil {
 		return nil, err
@@ -50,12 +52,17 @@ func (db *DB) Durability() Durability { return db.opts.Durability }
 
 // SetBytes stores value under key as raw bytes, replacing any value. The
 // store keeps its own copy. Get[[]byte] does not read such a value back
-// (typed values are CBOR); GetBytes does.
-func (db *DB) SetBytes(ctx context.Context, key string, value []byte) error {
+// (typed values are CBOR); GetBytes does. With TTL or Deadline the key
+// expires (see SetOption); without, it keeps no deadline it had.
+func (db *DB) SetBytes(ctx context.Context, key string, value []byte, opts ...SetOption) error {
 	if err := db.checkWrite(key, len(value)); err != nil {
 		return err
 	}
-	return db.set(ctx, key, value, false)
+	at, err := deadline(db.clock, opts)
+	if err != nil {
+		return err
+	}
+	return db.set(ctx, key, value, false, at)
 }
 
 // GetBytes returns a copy of the bytes stored under key (for a value stored
@@ -115,16 +122,16 @@ func (db *DB) Keys(ctx context.Context) ([]string, error) {
 	return keys, nil
 }
 
-// set stores value under key. owned says the caller gives value up to the
-// store; otherwise the store keeps a copy. A store that journals copies
+// set stores value under key, with the deadline at (0: none). owned says
+// the caller gives value up to the store; otherwise the store keeps a copy. A store that journals copies
 // value once, into the journal record it encodes, and keeps the value
 // inside the record unless the key is long.
-func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) error {
+func (db *DB) set(ctx context.Context, key string, value []byte, owned bool, at int64) error {
 	if !db.journaled {
 		if !owned {
 			value = append([]byte(nil), value...)
 		}
-		_, err := db.send(ctx, store.Command{Op: store.OpSet, Key: key, Value: value})
+		_, err := db.send(ctx, store.Command{Op: setOp(at), Key: key, Value: value, At: at})
 		return err
 	}
 	if err := db.check(); err != nil {
@@ -133,7 +140,7 @@ func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) err
 	if len(value) == 0 {
 		value = nil // journaled as null and kept as nil, as a copy of it would be
 	}
-	data, stored := store.EncodeSet(key, value)
+	data, stored := encodeSet(key, value, at)
 	if err := checkRecord(data); err != nil {
 		return err
 	}
@@ -142,7 +149,7 @@ func (db *DB) set(ctx context.Context, key string, value []byte, owned bool) err
 		// key's bytes alive twice over.
 		stored = append([]byte(nil), stored...)
 	}
-	_, err := db.eng.Update(ctx, store.Command{Op: store.OpSet, Key: key, Value: stored}, data, db.level)
+	_, err := db.eng.Update(ctx, store.Command{Op: setOp(at), Key: key, Value: stored, At: at}, data, db.level)
 	return db.err(err)
 }
 

@@ -32,14 +32,18 @@ const checkEvery = 4096
 // into place and fsyncs the directory; then it removes the journal segments
 // the snapshot covers and the snapshots beyond the newest keep.
 func (d *diskSnapshots) Save(ctx context.Context, lsn uint64, img store.Image, ready <-chan error) (int64, error) {
-	w, err := journal.CreateSnapshot(d.fs, d.dir, lsn, uint64(img.Len()))
+	create, deadline := journal.CreateSnapshot, noDeadline
+	if di, ok := img.(store.KVImage); ok && di.HasDeadlines() {
+		create, deadline = journal.CreateSnapshotDeadlines, di.Deadline
+	}
+	w, err := create(d.fs, d.dir, lsn, uint64(img.Len()))
 	if err != nil {
 		return 0, err
 	}
 	defer w.Abort() // a no-op after Commit
 	i := 0
 	for k, v := range img.All {
-		if err = w.Add(k, v); err != nil {
+		if err = w.AddAt(k, v, deadline(k)); err != nil {
 			return 0, err
 		}
 		if i++; i%checkEvery == 0 && ctx.Err() != nil {

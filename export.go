@@ -91,6 +91,7 @@ func (db *DB) Export(ctx context.Context, w io.Writer, opts *ExportOptions) (Exp
 	for k, b := range lines {
 		var asJSON bool
 		line, asJSON = appendLine(line[:0], k, b, isCBOR)
+		line = appendExpires(line, v.img.Deadline(k))
 		if _, err := bw.Write(line); err != nil {
 			return rep.written(cw), err
 		}

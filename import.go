@@ -200,6 +200,9 @@ func (in *importer) run(ctx context.Context) error {
 		if err != nil {
 			return &ImportError{Line: in.lines, Err: err}
 		}
+		if in.p.at != 0 && in.p.at <= in.db.clock() {
+			continue // expired already: imports nothing
+		}
 		k := string(key)
 		if err := in.db.checkWrite(k, len(value)); err != nil {
 			if errors.Is(err, ErrClosed) {
@@ -207,7 +210,7 @@ func (in *importer) run(ctx context.Context) error {
 			}
 			return &ImportError{Line: in.lines, Err: err}
 		}
-		in.b.SetBytes(k, value)
+		in.b.SetBytes(k, value, importDeadline(in.p.at)...)
 		in.size += len(k) + len(value)
 		if in.b.Len() >= in.o.BatchSize || in.size >= in.o.BatchBytes {
 			if err := in.flush(ctx); err != nil {

@@ -43,6 +43,7 @@ const (
 	fieldKeyBase64   = "key_base64"
 	fieldValue       = "value"
 	fieldValueBase64 = "value_base64"
+	fieldExpires     = "expires" // optional: the key's deadline (expiry_jsonl.go)
 )
 
 // appendLine appends the export line of key and value, "\n" included, and
@@ -76,11 +77,11 @@ func isBlank(line []byte) bool {
 // line parses one line of the format. It returns the key and the value's
 // bytes (CBOR for a JSON value), both held in p until the next call.
 func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
-	p.s, p.i, p.nodes, p.scratch = s, 0, p.nodes[:0], p.scratch[:0]
+	p.s, p.i, p.nodes, p.scratch, p.at = s, 0, p.nodes[:0], p.scratch[:0], 0
 	if err := p.expect('{', "the line's object"); err != nil {
 		return nil, nil, err
 	}
-	var seen [4]bool // the fields in the order of fieldNames
+	var seen [len(fieldNames)]bool // the fields in the order of fieldNames
 	valueNodes := -1
 	for more := true; more; {
 		f, err := p.fieldName()
@@ -104,6 +105,8 @@ func (p *jsonParser) line(s []byte) (key, value []byte, err error) {
 		case fValueBase64:
 			value, err = p.decodedString(p.val[:0], true, "the value in base64")
 			p.val = value
+		case fExpires:
+			err = p.expires()
 		}
 		if err != nil {
 			return nil, nil, err
@@ -135,10 +138,11 @@ const (
 	fKeyBase64
 	fValue
 	fValueBase64
+	fExpires
 )
 
 // fieldNames are the fields of a line, in the order of their indexes.
-var fieldNames = [4]string{fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64}
+var fieldNames = [...]string{fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64, fieldExpires}
 
 // fieldName parses a field's name and the ':' after it, and returns its
 // index in fieldNames.
@@ -156,8 +160,8 @@ func (p *jsonParser) fieldName() (int, error) {
 		}
 	}
 	p.i = at
-	return 0, p.fail("unknown field %q (a line has %q or %q, and %q or %q)",
-		name, fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64)
+	return 0, p.fail("unknown field %q (a line has %q or %q, %q or %q, and may have %q)",
+		name, fieldKey, fieldKeyBase64, fieldValue, fieldValueBase64, fieldExpires)
 }
 
 // nextField parses the ',' before another field, or the '}' that ends the
@@ -173,7 +177,7 @@ func (p *jsonParser) nextField() (bool, error) {
 
 // end checks that nothing but white space follows the line's object, and
 // that it had a key and a value.
-func (p *jsonParser) end(seen [4]bool) error {
+func (p *jsonParser) end(seen [len(fieldNames)]bool) error {
 	p.skipSpace()
 	switch {
 	case p.i < len(p.s):

@@ -52,6 +52,7 @@ type jsonParser struct {
 	// MaxValueSize, since each node adds a byte of CBOR at least. It
 	// bounds the nodes of a line by the store's limit, not the line's.
 	maxNodes int
+	at       int64 // the line's deadline in Unix ns ("expires"), or 0
 }
 
 func (p *jsonParser) fail(format string, args ...any) error {

@@ -142,6 +142,15 @@ func restore[C, Q, R any](eng *store.Engine[C, Q, R], s *journal.Snapshot) error
 	if s.Count > uint64(math.MaxInt) {
 		return fmt.Errorf("snapshot of %d records", s.Count)
 	}
+	if s.Deadlines {
+		return eng.RestoreAt(s.LSN, int(s.Count), func(yield func(k, v []byte, at int64) bool) {
+			for k, r := range s.RecordsAt {
+				if !yield(k, r.Value, r.At) {
+					return
+				}
+			}
+		})
+	}
 	return eng.Restore(s.LSN, int(s.Count), s.Records)
 }
 

@@ -130,7 +130,8 @@ type Options struct {
 	// negative: never.
 	SlowFsync time.Duration
 
-	fs vfs.FS // tests swap the file system; nil means the OS
+	fs    vfs.FS       // tests swap the file system; nil means the OS
+	clock func() int64 // tests control expiry's clock (Unix ns); nil means store.WallClock
 }
 
 // resolve validates o and fills in defaults. persistent says whether Open

@@ -83,7 +83,7 @@ func TestRestoreBadBackup(t *testing.T) {
 		{"a snapshot file, not a backup", good[snap:], ErrCorrupt},
 		{"newer backup version", patch(good, 8, journal.BackupVersion+1, 0, 16), ErrVersion},
 		{"unknown kind", patch(good, 12, 9, 0, 16), ErrVersion},
-		{"newer snapshot version", patch(good, snap+8, 2, snap, snap+32), ErrVersion}, // it is 1
+		{"newer snapshot version", patch(good, snap+8, 3, snap, snap+32), ErrVersion}, // it is 1 (2 adds deadlines)
 		{"older backup version", patch(good, 8, 0, 0, 16), ErrCorrupt},
 		{"bytes after the end", append(bytes.Clone(good), 0), ErrCorrupt},
 		{"an empty key in a DB's backup", craftBackup(t, backupKV, 5, "", "v"), ErrCorrupt},

@@ -19,4 +19,5 @@ func init() {
 			panic("fsseam: SetFS takes a *hurrah.Options or a *hurrah.RestoreOptions")
 		}
 	}
+	fsseam.SetClock = func(opts any, now func() int64) { opts.(*Options).clock = now }
 }

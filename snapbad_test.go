@@ -215,7 +215,7 @@ func TestSnapshotCorruptGap(t *testing.T) {
 	}
 }
 
-// TestSnapshotNewerVersion forges a snapshot of format version 2 (its
+// TestSnapshotNewerVersion forges a snapshot of format version 3 (its
 // header checksum right): Open refuses it with ErrVersion, not ErrCorrupt,
 // and changes nothing on disk (not even the stray temp file beside it,
 // which a successful Open would remove).
@@ -232,7 +232,7 @@ func TestSnapshotNewerVersion(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Equal(t, uint32(1), binary.LittleEndian.Uint32(b[8:12]))
-	setSnapshotVersion(b, 2)
+	setSnapshotVersion(b, 3)
 	require.NoError(t, os.WriteFile(path, b, 0o644))
 	require.NoError(t, os.WriteFile(path+".tmp", []byte("remains"), 0o644))
 	before := snapshotDir(t, dir)

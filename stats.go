@@ -78,9 +78,9 @@ type Stats struct {
 	LastSnapshotLSN  uint64
 	LastSnapshotSize int64
 	// MaxPause is the longest single step the owner goroutine spent on
-	// point-in-time images (snapshots and Views): taking one, or folding
-	// the changes kept aside back in. Requests wait at most this long for
-	// them.
+	// point-in-time images (snapshots and Views: taking one, or folding
+	// the changes kept aside back in) or on removing expired keys.
+	// Requests wait at most this long for them.
 	MaxPause time.Duration
 
 	// ReadOnly is the reason the store refuses writes, or nil while it

@@ -55,6 +55,10 @@ type Command[S any] interface {
 // take snapshots when a pause is acceptable, or raise SnapshotThreshold.
 // Options apply as to Open; MaxValueSize bounds an encoded command.
 //
+// A System has no expiry (TTL, Deadline) yet: a State that must forget
+// things does it with a Command carrying the time (see
+// examples/prevalent), which replays the same way.
+//
 // A System is safe for concurrent use by multiple goroutines.
 type System[S any, C Command[S]] struct {
 	handle[C, func(*S), struct{}]

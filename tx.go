@@ -22,9 +22,11 @@ type Tx struct {
 	done   bool
 }
 
-// txWrite is a pending write: a value, or a deletion.
+// txWrite is a pending write: a value (with its deadline, or 0), or a
+// deletion.
 type txWrite struct {
 	v   []byte
+	at  int64
 	del bool
 }
 
@@ -97,15 +99,21 @@ func (tx *Tx) Has(key string) (bool, error) {
 	return ok, nil
 }
 
-// SetBytes sets key to a copy of value in the transaction.
-func (tx *Tx) SetBytes(key string, value []byte) error {
+// SetBytes sets key to a copy of value in the transaction. With TTL or
+// Deadline the key expires (a TTL counts from now); without, it keeps no
+// deadline it had.
+func (tx *Tx) SetBytes(key string, value []byte, opts ...SetOption) error {
 	if tx.done {
 		return ErrTxDone
 	}
 	if err := tx.db.checkWrite(key, len(value)); err != nil {
 		return err
 	}
-	tx.put(key, append([]byte(nil), value...))
+	at, err := deadline(tx.db.clock, opts)
+	if err != nil {
+		return err
+	}
+	tx.put(key, append([]byte(nil), value...), at)
 	return nil
 }
 
@@ -132,17 +140,22 @@ func TxGet[T any](tx *Tx, key string) (T, error) {
 	return decodeValue[T](tx.db.opts.Codec, key, b)
 }
 
-// TxSet sets key to v in the transaction, encoded as Set encodes it. The
-// encoding runs in the owner goroutine, so keep values small.
-func TxSet[T any](tx *Tx, key string, v T) error {
+// TxSet sets key to v in the transaction, encoded as Set encodes it, with
+// the options of SetBytes. The encoding runs in the owner goroutine, so
+// keep values small.
+func TxSet[T any](tx *Tx, key string, v T, opts ...SetOption) error {
 	if tx.done {
 		return ErrTxDone
+	}
+	at, err := deadline(tx.db.clock, opts)
+	if err != nil {
+		return err
 	}
 	b, err := encodeValue(tx.db, key, v, nil)
 	if err != nil {
 		return err
 	}
-	tx.put(key, b)
+	tx.put(key, b, at)
 	return nil
 }
 
@@ -155,13 +168,16 @@ func (tx *Tx) check(key string) error {
 
 func (tx *Tx) get(key string) ([]byte, bool) {
 	if w, ok := tx.writes[key]; ok {
+		if w.at != 0 && w.at <= tx.db.clock() {
+			return nil, false
+		}
 		return w.v, !w.del
 	}
 	return tx.db.kv.Get(key)
 }
 
-func (tx *Tx) put(key string, v []byte) {
-	tx.record(store.Mutation{Op: store.OpSet, Key: key, Value: v}, txWrite{v: v})
+func (tx *Tx) put(key string, v []byte, at int64) {
+	tx.record(store.Mutation{Op: setOp(at), Key: key, Value: v, At: at}, txWrite{v: v, at: at})
 }
 
 func (tx *Tx) record(m store.Mutation, w txWrite) {

@@ -12,14 +12,20 @@ import (
 // such as a channel, a function or (for the built-in codecs) a protobuf
 // message, returns ErrEncode and stores nothing.
 //
-// When Set returns nil the write is acknowledged at the store's Durability.
-func Set[T any](ctx context.Context, db *DB, key string, v T) error {
+// With TTL or Deadline the key expires (see SetOption); without, it keeps
+// no deadline it had. When Set returns nil the write is acknowledged at the
+// store's Durability.
+func Set[T any](ctx context.Context, db *DB, key string, v T, opts ...SetOption) error {
+	at, err := deadline(db.clock, opts)
+	if err != nil {
+		return err
+	}
 	if !db.journaled {
 		b, err := encodeValue(db, key, v, nil)
 		if err != nil {
 			return err
 		}
-		return db.set(ctx, key, b, true)
+		return db.set(ctx, key, b, true, at)
 	}
 	// The journal record gets a copy of the encoding, so it is encoded
 	// into a pooled buffer rather than a fresh one.
@@ -29,7 +35,7 @@ func Set[T any](ctx context.Context, db *DB, key string, v T) error {
 	if err != nil {
 		return err
 	}
-	return db.set(ctx, key, b, false)
+	return db.set(ctx, key, b, false, at)
 }
 
 // Get returns the value stored under key, decoded into a T by the store's

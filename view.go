@@ -12,7 +12,9 @@ import (
 	"github.com/hurrahdb/hurrah/store"
 )
 
-// View is a read-only image of the whole store at one point in time. Taking
+// View is a read-only image of the whole store at one point in time. A key
+// whose deadline passes while the View is open disappears from it as from
+// the store (see SetOption). Taking
 // one costs the owner goroutine next to nothing (the map is shared, not
 // copied), and reading it, however long, never holds up writers: while any
 // View is open the store keeps its changes aside and folds them back, in
@@ -64,8 +66,8 @@ func (v *View) Close() error {
 	return err
 }
 
-// Len returns the number of keys in the view.
-func (v *View) Len() int { return v.img.Len() }
+// Len returns the number of keys in the view, less those expired by now.
+func (v *View) Len() int { return v.img.LiveLen() }
 
 // GetBytes returns the bytes stored under key in the view, or ErrNotFound.
 func (v *View) GetBytes(key string) ([]byte, error) {
@@ -98,13 +100,14 @@ func (v *View) All() iter.Seq2[string, []byte] {
 }
 
 // Prefix yields every key that starts with prefix, and its stored bytes,
-// in no particular order. It looks at every key in the view.
+// in no particular order. It looks at every key in the view. Keys expired
+// when it starts are left out.
 func (v *View) Prefix(prefix string) iter.Seq2[string, []byte] {
 	return func(yield func(string, []byte) bool) {
 		if v.check() != nil {
 			return
 		}
-		for k, b := range v.img.All {
+		for k, b := range v.img.Live {
 			if strings.HasPrefix(k, prefix) && !yield(k, b) {
 				return
 			}
@@ -123,7 +126,10 @@ func (v *View) Sorted(prefix string) iter.Seq2[string, []byte] {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			b, _ := v.img.Get(k)
+			b, ok := v.img.Get(k)
+			if !ok {
+				continue // expired since Prefix yielded it
+			}
 			if !yield(k, b) {
 				return
 			}

@@ -140,7 +140,7 @@ func (b *BackupReader) checkSnapshotHeader(h []byte) error {
 	case le.Uint32(h[8:12]) > snapshotVersion:
 		return fmt.Errorf("%w: %s: the snapshot in it has format version %d, this build reads up to %d",
 			ErrVersion, b.name, le.Uint32(h[8:12]), snapshotVersion)
-	case le.Uint32(h[8:12]) != snapshotVersion:
+	case le.Uint32(h[8:12]) < snapshotPlain:
 		return b.corrupt(BackupHeaderSize, "snapshot header has version %d", le.Uint32(h[8:12]))
 	case le.Uint32(h[12:16]) != 0 || le.Uint32(h[36:40]) != 0:
 		return b.corrupt(BackupHeaderSize, "reserved snapshot header bytes are not zero")
@@ -220,6 +220,15 @@ func (b *BackupReader) record(i uint64, out *bufio.Writer, keyRequired bool) err
 		}
 		if _, err := io.CopyN(out, &b.in, int64(n)); err != nil {
 			return b.readErr(err, at, i)
+		}
+	}
+	if binary.LittleEndian.Uint32(b.head[8:12]) == snapshotVersion {
+		// The deadline: a zigzag varint is a uvarint's bytes.
+		switch _, ok, err := b.uvarint(out); {
+		case err != nil:
+			return b.readErr(err, at, i)
+		case !ok:
+			return b.corrupt(at, "record %d: bad deadline at offset %d", i, b.in.off)
 		}
 	}
 	return nil

@@ -26,18 +26,29 @@ type BackupWriter struct {
 	err   error         // the sticky failure, if any
 	done  bool          // closed
 	size  int64         // the backup's size, once closed
+	dl    bool          // the snapshot's records carry deadlines
 }
 
 // NewBackupWriter writes the headers of a backup of kind (the caller's: see
 // backup_format.go) holding the image at lsn of count records to w, and
 // returns a writer that expects exactly count calls to Add.
 func NewBackupWriter(w io.Writer, kind uint32, lsn, count uint64) (*BackupWriter, error) {
+	return newBackupWriter(w, kind, lsn, count, false)
+}
+
+// NewBackupWriterDeadlines starts a backup as NewBackupWriter does, whose
+// snapshot's records carry deadlines (AddAt): see CreateSnapshotDeadlines.
+func NewBackupWriterDeadlines(w io.Writer, kind uint32, lsn, count uint64) (*BackupWriter, error) {
+	return newBackupWriter(w, kind, lsn, count, true)
+}
+
+func newBackupWriter(w io.Writer, kind uint32, lsn, count uint64, dl bool) (*BackupWriter, error) {
 	head := appendBackupHeader(make([]byte, 0, BackupHeaderSize+snapshotHeaderSize), BackupVersion, kind)
-	head = appendSnapshotHeader(head, snapshotVersion, lsn, count)
+	head = appendSnapshotHeader(head, headerVersion(dl), lsn, count)
 	if _, err := w.Write(head); err != nil {
 		return nil, fmt.Errorf("journal: write backup: %w", err)
 	}
-	b := &BackupWriter{dst: w, sum: bodySum{w: w}, count: count}
+	b := &BackupWriter{dst: w, sum: bodySum{w: w}, count: count, dl: dl}
 	b.buf = bufio.NewWriterSize(&b.sum, snapshotBuffer)
 	return b, nil
 }
@@ -45,7 +56,11 @@ func NewBackupWriter(w io.Writer, kind uint32, lsn, count uint64) (*BackupWriter
 // Add appends a record. The key and the value may be empty; Add does not
 // keep them after it returns. It fails, and the writer with it, once count
 // records have been added or a write fails.
-func (b *BackupWriter) Add(key string, value []byte) error {
+func (b *BackupWriter) Add(key string, value []byte) error { return b.AddAt(key, value, 0) }
+
+// AddAt appends a record with the deadline at (Unix ns; 0 for none). A
+// deadline needs a writer made by NewBackupWriterDeadlines.
+func (b *BackupWriter) AddAt(key string, value []byte, at int64) error {
 	if b.err != nil {
 		return b.err
 	}
@@ -57,7 +72,14 @@ func (b *BackupWriter) Add(key string, value []byte) error {
 	b.buf.Write(binary.AppendUvarint(n[:0], uint64(len(key))))
 	b.buf.WriteString(key)
 	b.buf.Write(binary.AppendUvarint(n[:0], uint64(len(value))))
-	if _, err := b.buf.Write(value); err != nil { // bufio's errors are sticky
+	if at != 0 && !b.dl {
+		return b.fail(errors.New("journal: backup: a deadline in a backup made without them"))
+	}
+	_, err := b.buf.Write(value)
+	if b.dl {
+		_, err = b.buf.Write(binary.AppendVarint(n[:0], at))
+	}
+	if err != nil { // bufio's errors are sticky: the last write's is enough
 		return b.fail(fmt.Errorf("journal: write backup: %w", err))
 	}
 	return nil

@@ -23,6 +23,15 @@ func FuzzBackupReader(f *testing.F) {
 	f.Add(seed.Bytes(), false)
 	f.Add(seed.Bytes(), true)
 	f.Add(seed.Bytes()[:BackupHeaderSize+snapshotHeaderSize+3], false)
+	var withDeadlines bytes.Buffer // snapshot version 2
+	bw, err = NewBackupWriterDeadlines(&withDeadlines, 1, 3, 2)
+	require.NoError(f, err)
+	require.NoError(f, bw.AddAt("a", []byte("1"), 1<<60))
+	require.NoError(f, bw.AddAt("b", nil, -7))
+	_, err = bw.Close()
+	require.NoError(f, err)
+	f.Add(withDeadlines.Bytes(), true)
+	f.Add(withDeadlines.Bytes()[:withDeadlines.Len()-20], true)
 	f.Fuzz(func(t *testing.T, b []byte, keyRequired bool) {
 		br, err := NewBackupReader(bytes.NewReader(b), "fuzz")
 		if err != nil {

@@ -19,19 +19,36 @@ import (
 const fuzzSnapshotPath = "/d/fuzz.hsnap"
 
 // snapRec is one snapshot record.
-type snapRec struct{ key, value []byte }
+type snapRec struct {
+	key, value []byte
+	at         int64 // the deadline, if any
+}
 
-// buildSnapshot writes the snapshot of recs at lsn with CreateSnapshot
-// on a fresh vfs.Mem and returns its image and the size Commit reported.
+// buildSnapshot writes the snapshot of recs at lsn with CreateSnapshot (or
+// CreateSnapshotDeadlines if a record has a deadline) on a fresh vfs.Mem
+// and returns its image and the size Commit reported.
 func buildSnapshot(lsn uint64, recs []snapRec) ([]byte, int64, error) {
+	dl := false
+	for _, r := range recs {
+		dl = dl || r.at != 0
+	}
+	return buildSnapshotV(lsn, recs, dl)
+}
+
+// buildSnapshotV is buildSnapshot, with deadlines if dl.
+func buildSnapshotV(lsn uint64, recs []snapRec, dl bool) ([]byte, int64, error) {
 	m := vfs.NewMem()
-	w, err := CreateSnapshot(m, "/", lsn, uint64(len(recs)))
+	create := CreateSnapshot
+	if dl {
+		create = CreateSnapshotDeadlines
+	}
+	w, err := create(m, "/", lsn, uint64(len(recs)))
 	if err != nil {
 		return nil, 0, err
 	}
 	defer w.Abort()
 	for _, r := range recs {
-		if err := w.Add(string(r.key), r.value); err != nil {
+		if err := w.AddAt(string(r.key), r.value, r.at); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -133,7 +150,7 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 	if s.Path != fuzzSnapshotPath || s.Size != int64(len(b)) {
 		t.Fatalf("Path %q, Size %d for %d bytes", s.Path, s.Size, len(b))
 	}
-	if v, ok := validSnapshotHeader(b); !ok || v != snapshotVersion {
+	if v, ok := validSnapshotHeader(b); !ok || (v != snapshotVersion && v != snapshotPlain) || s.Deadlines != (v == snapshotVersion) {
 		t.Fatalf("decoded a snapshot whose header does not verify or has version %d", v)
 	}
 	if s.LSN != le.Uint64(b[16:24]) || s.Count != le.Uint64(b[24:32]) {
@@ -153,13 +170,24 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 		}
 		off += len(got)
 	}
-	for k, v := range s.Records {
+	for k, r := range s.RecordsAt {
+		v := r.Value
 		if cap(k) != len(k) || cap(v) != len(v) {
 			t.Fatalf("record %d not clipped: key %d/%d, value %d/%d", len(recs), len(k), cap(k), len(v), cap(v))
 		}
 		field(len(recs), "key", k)
 		field(len(recs), "value", v)
-		recs = append(recs, snapRec{k, v})
+		if s.Deadlines {
+			at, n := binary.Varint(b[off:])
+			if n <= 0 || at != r.At {
+				t.Fatalf("record %d: deadline %d, the body says %d (%d)", len(recs), r.At, at, n)
+			}
+			off += n
+			minimal += int64(len(binary.AppendVarint(nil, at)))
+		} else if r.At != 0 {
+			t.Fatalf("record %d: deadline %d in a snapshot without deadlines", len(recs), r.At)
+		}
+		recs = append(recs, snapRec{k, v, r.At})
 		minimal += int64(uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v))
 	}
 	if uint64(len(recs)) != s.Count {
@@ -185,7 +213,7 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 		t.Fatalf("under another LSN's snapshot name: %v, want ErrCorrupt", err)
 	}
 
-	enc, size, err := buildSnapshot(s.LSN, recs)
+	enc, size, err := buildSnapshotV(s.LSN, recs, s.Deadlines)
 	if err != nil {
 		t.Fatalf("writing the records again: %v", err)
 	}
@@ -206,9 +234,9 @@ func checkDecodeSnapshot(t *testing.T, b []byte) {
 		t.Fatalf("re-encoding gives LSN %d, Count %d, Size %d; want %d, %d, %d", g.LSN, g.Count, g.Size, s.LSN, s.Count, size)
 	}
 	i := 0
-	for k, v := range g.Records {
-		if !bytes.Equal(k, recs[i].key) || !bytes.Equal(v, recs[i].value) {
-			t.Fatalf("record %d of the re-encoding is %q=%q, want %q=%q", i, k, v, recs[i].key, recs[i].value)
+	for k, v := range g.RecordsAt {
+		if !bytes.Equal(k, recs[i].key) || !bytes.Equal(v.Value, recs[i].value) || v.At != recs[i].at {
+			t.Fatalf("record %d of the re-encoding is %q=%q@%d, want %q=%q@%d", i, k, v.Value, v.At, recs[i].key, recs[i].value, recs[i].at)
 		}
 		i++
 	}
@@ -240,7 +268,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 func decodeSnapshotSeeds() []fuzzkit.Seed {
 	var seeds []fuzzkit.Seed
 	add := func(name string, b []byte) { seeds = append(seeds, fuzzkit.Seed{Name: name, Args: []any{b}}) }
-	r := func(k, v string) snapRec { return snapRec{[]byte(k), []byte(v)} }
+	r := func(k, v string) snapRec { return snapRec{key: []byte(k), value: []byte(v)} }
 	valid := mustSnapshot(7, r("k", "v"), r("", ""), r("key", strings.Repeat("v", 130)))
 
 	add("valid-empty", mustSnapshot(1))
@@ -252,6 +280,11 @@ func decodeSnapshotSeeds() []fuzzkit.Seed {
 	add("valid-lsn-0", mustSnapshot(0))
 	// Longer uvarints than needed: "" as 0x80 0x00, "v" with 0x81 0x00.
 	add("valid-non-minimal", forgeSnapshotV(1, 3, 1, []byte{0x80, 0x00, 0x81, 0x00, 'v'}))
+	// Version 2: deadlines, zero, negative and large; a deadline cut short.
+	add("valid-deadlines", mustSnapshot(5, snapRec{[]byte("k"), []byte("v"), 1_800_000_000_000_000_000},
+		r("n", ""), snapRec{[]byte(""), []byte("x"), -3}))
+	add("deadline-cut", forgeSnapshotV(2, 5, 1, []byte{1, 'k', 0, 0x80}))
+	add("deadline-missing", forgeSnapshotV(2, 5, 1, []byte{1, 'k', 0}))
 
 	for _, cut := range []int{0, 7, 8, 39, 40, 41, 55, len(valid) - 16, len(valid) - 1} {
 		add(fmt.Sprintf("cut-%d", cut), valid[:cut])

@@ -27,7 +27,7 @@ import (
 //	+--------+--------+--------+--------+--------+--------+--------+--------+
 //	|                      magic "HURSNAP\x00" (8)                          |  0
 //	+-----------------------------------+-----------------------------------+
-//	|          version uint32 (=1)      |           zero (4)                |  8
+//	|        version uint32 (1 or 2)    |           zero (4)                |  8
 //	+-----------------------------------+-----------------------------------+
 //	|                           LSN uint64                                  | 16
 //	+-----------------------------------+-----------------------------------+
@@ -37,9 +37,10 @@ import (
 //	+-----------------------------------+-----------------------------------+
 //
 //	body: count records, one after the other, each
-//	+----------------------+-------+------------------------+---------+
-//	| uvarint len(key)     |  key  | uvarint len(value)     |  value  |
-//	+----------------------+-------+------------------------+---------+
+//	+----------------------+-------+------------------------+---------+----------------+
+//	| uvarint len(key)     |  key  | uvarint len(value)     |  value  | varint deadline|
+//	+----------------------+-------+------------------------+---------+----------------+
+//	(the deadline in version 2 only)
 //
 //	snapshot trailer (16 bytes), after the body
 //	+-----------------------------------+-----------------------------------+
@@ -50,7 +51,11 @@ import (
 //
 // The uvarints are those of encoding/binary (7 bits a byte, low bits
 // first); a writer uses the shortest form, a reader accepts any that fits in
-// 64 bits. A key or a value may be empty. The body holds exactly count
+// 64 bits. The deadline, in version 2, is the record's expiry time in Unix
+// nanoseconds as an encoding/binary varint (zigzag: 0 is one byte), 0 for
+// none. A writer writes version 2 only when asked to (a store that has
+// deadlines), so a store that never uses expiry writes the version 1
+// files older builds read; a reader reads both. A key or a value may be empty. The body holds exactly count
 // records and nothing else; the trailer is the last 16 bytes of the file.
 // The checksums are CRC32C (Castagnoli), like those of the segments.
 const (
@@ -60,8 +65,11 @@ const (
 	// 40-byte header holding snapshotMagic at bytes 0..8, the version at
 	// 8..12 and the CRC32C of bytes 0..32 at 32..36, so that a reader checks
 	// a header before it trusts the version: a damaged header can hold any
-	// number.
-	snapshotVersion = 1
+	// number. Version 2 adds a deadline to each record.
+	snapshotVersion = 2
+	// snapshotPlain is the version without deadlines, which a writer
+	// still writes when no record has one.
+	snapshotPlain = 1
 	// snapshotHeaderSize is the size of a snapshot header.
 	snapshotHeaderSize = 40
 	// snapshotTrailerSize is the size of a snapshot trailer.
@@ -120,4 +128,13 @@ func appendSnapshotTrailer(dst []byte, length uint64, sum uint32) []byte {
 	dst = binary.LittleEndian.AppendUint64(dst, length)
 	dst = binary.LittleEndian.AppendUint32(dst, sum)
 	return binary.LittleEndian.AppendUint32(dst, checksum(dst[start:start+12]))
+}
+
+// headerVersion is the version of a snapshot whose records carry
+// deadlines if dl.
+func headerVersion(dl bool) uint32 {
+	if dl {
+		return snapshotVersion
+	}
+	return snapshotPlain
 }

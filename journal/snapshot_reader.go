@@ -22,6 +22,9 @@ type Snapshot struct {
 	Count uint64
 	// Size is the size of the file.
 	Size int64
+	// Deadlines says whether its records carry deadlines (format version
+	// 2); RecordsAt yields them.
+	Deadlines bool
 
 	body []byte // the records, validated
 }
@@ -55,11 +58,13 @@ func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
 	if checksum(data[:32]) != le.Uint32(data[32:36]) {
 		return corrupt(0, "snapshot header checksum mismatch")
 	}
-	if v := le.Uint32(data[8:12]); v > snapshotVersion {
+	v := le.Uint32(data[8:12])
+	if v > snapshotVersion {
 		return nil, fmt.Errorf("%w: snapshot %s has version %d, this build reads up to %d", ErrVersion, name, v, snapshotVersion)
-	} else if v != snapshotVersion {
+	} else if v < snapshotPlain {
 		return corrupt(0, "snapshot header has version %d", v)
 	}
+	dl := v == snapshotVersion
 	if le.Uint32(data[12:16]) != 0 || le.Uint32(data[36:40]) != 0 {
 		return corrupt(0, "reserved snapshot header bytes are not zero")
 	}
@@ -102,11 +107,18 @@ func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
 			}
 			off += int(n)
 		}
+		if dl {
+			if _, k := binary.Varint(body[off:]); k <= 0 {
+				return corrupt(snapshotHeaderSize+at, "record %d: bad deadline at offset %d", i, snapshotHeaderSize+off)
+			} else {
+				off += k
+			}
+		}
 	}
 	if off != len(body) {
 		return corrupt(snapshotHeaderSize+off, "%d bytes after the last of %d records", len(body)-off, count)
 	}
-	return &Snapshot{Path: name, LSN: lsn, Count: count, Size: int64(len(data)), body: body}, nil
+	return &Snapshot{Path: name, LSN: lsn, Count: count, Size: int64(len(data)), Deadlines: dl, body: body}, nil
 }
 
 // readSnapshot reads the snapshot file path and decodes it (decodeSnapshot).
@@ -124,6 +136,22 @@ func readSnapshot(fsys vfs.FS, path string) (*Snapshot, error) {
 // appending to one copies it. It cannot fail: decodeSnapshot validated
 // every record.
 func (s *Snapshot) Records(yield func(key, value []byte) bool) {
+	for k, v := range s.RecordsAt {
+		if !yield(k, v.Value) {
+			return
+		}
+	}
+}
+
+// Value is a record's value and its deadline (Unix ns; 0 for none).
+type Value struct {
+	Value []byte
+	At    int64
+}
+
+// RecordsAt yields every record as Records does, with its deadline: 0
+// for every record of a snapshot without deadlines.
+func (s *Snapshot) RecordsAt(yield func(key []byte, v Value) bool) {
 	b := s.body
 	next := func() []byte {
 		n, k := binary.Uvarint(b)
@@ -133,7 +161,13 @@ func (s *Snapshot) Records(yield func(key, value []byte) bool) {
 	}
 	for range s.Count {
 		key := next()
-		if !yield(key, next()) {
+		v := Value{Value: next()}
+		if s.Deadlines {
+			var k int
+			v.At, k = binary.Varint(b)
+			b = b[k:]
+		}
+		if !yield(key, v) {
 			return
 		}
 	}

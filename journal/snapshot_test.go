@@ -375,7 +375,7 @@ func fixSnapshotHeader(b []byte) []byte {
 // forgeSnapshot returns a snapshot image with a valid header and trailer
 // around any body.
 func forgeSnapshot(lsn, count uint64, body []byte) []byte {
-	b := appendSnapshotHeader(nil, snapshotVersion, lsn, count)
+	b := appendSnapshotHeader(nil, snapshotPlain, lsn, count)
 	b = append(b, body...)
 	return appendSnapshotTrailer(b, uint64(len(body)), checksum(body))
 }
@@ -393,10 +393,10 @@ func TestSnapshotHeader(t *testing.T) {
 		data    []byte
 		version bool // ErrVersion; otherwise ErrCorrupt at offset 0
 	}{
-		{name: "version 2", data: edit(func(b []byte) { le.PutUint32(b[8:12], 2); fixSnapshotHeader(b) }), version: true},
+		{name: "version 3", data: edit(func(b []byte) { le.PutUint32(b[8:12], 3); fixSnapshotHeader(b) }), version: true},
 		{name: "version max", data: edit(func(b []byte) { le.PutUint32(b[8:12], math.MaxUint32); fixSnapshotHeader(b) }), version: true},
 		{name: "version 0", data: edit(func(b []byte) { le.PutUint32(b[8:12], 0); fixSnapshotHeader(b) })},
-		{name: "version 2 unfixed", data: edit(func(b []byte) { le.PutUint32(b[8:12], 2) })},
+		{name: "version 3 unfixed", data: edit(func(b []byte) { le.PutUint32(b[8:12], 3) })},
 		{name: "reserved at 12", data: edit(func(b []byte) { b[13] = 1; fixSnapshotHeader(b) })},
 		{name: "reserved at 36", data: edit(func(b []byte) { b[39] = 0x80 })},
 		{name: "magic", data: edit(func(b []byte) { b[7] = 'X'; fixSnapshotHeader(b) })},

@@ -35,6 +35,7 @@ type SnapshotWriter struct {
 	sum   uint32 // CRC32C of the body so far
 	err   error  // the sticky failure, if any
 	done  bool   // committed, aborted or failed: the temp file is gone or renamed
+	dl    bool   // version 2: each record carries a deadline
 }
 
 // CreateSnapshot starts the snapshot at LSN lsn of count records in dir: it
@@ -44,6 +45,17 @@ type SnapshotWriter struct {
 // the same name replaces the one there, if any (both are the image of the
 // store at the same LSN).
 func CreateSnapshot(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter, error) {
+	return createSnapshot(fsys, dir, lsn, count, false)
+}
+
+// CreateSnapshotDeadlines starts a snapshot as CreateSnapshot does, of the
+// format version whose records carry deadlines (AddAt): older builds
+// refuse it with ErrVersion, so use it only for a state that has some.
+func CreateSnapshotDeadlines(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter, error) {
+	return createSnapshot(fsys, dir, lsn, count, true)
+}
+
+func createSnapshot(fsys vfs.FS, dir string, lsn, count uint64, dl bool) (*SnapshotWriter, error) {
 	final := filepath.Join(dir, snapshotName(lsn))
 	tmp := final + tempSuffix
 	f, err := fsys.Create(tmp)
@@ -56,19 +68,24 @@ func CreateSnapshot(fsys vfs.FS, dir string, lsn, count uint64) (*SnapshotWriter
 	if err != nil {
 		return nil, fmt.Errorf("journal: create snapshot %s: %w", tmp, err)
 	}
-	if _, err := f.Write(appendSnapshotHeader(nil, snapshotVersion, lsn, count)); err != nil {
+	if _, err := f.Write(appendSnapshotHeader(nil, headerVersion(dl), lsn, count)); err != nil {
 		f.Close()
 		fsys.Remove(tmp)
 		return nil, fmt.Errorf("journal: write snapshot %s: %w", tmp, err)
 	}
-	return &SnapshotWriter{fsys: fsys, dir: dir, tmp: tmp, final: final, f: f, lsn: lsn, count: count}, nil
+	return &SnapshotWriter{fsys: fsys, dir: dir, tmp: tmp, final: final, f: f, lsn: lsn, count: count, dl: dl}, nil
 }
 
-// Add appends a record to the snapshot. The key and the value may be empty;
-// Add does not keep them after it returns. It fails, and the writer with
-// it, if count records have already been added, if a write fails, or if
-// the writer has failed, been committed or aborted.
-func (w *SnapshotWriter) Add(key string, value []byte) error {
+// Add appends a record with no deadline to the snapshot. The key and the
+// value may be empty; Add does not keep them after it returns. It fails,
+// and the writer with it, if count records have already been added, if a
+// write fails, or if the writer has failed, been committed or aborted.
+func (w *SnapshotWriter) Add(key string, value []byte) error { return w.AddAt(key, value, 0) }
+
+// AddAt appends a record with the deadline at (Unix ns; 0 for none), as
+// Add does. A deadline needs a writer made by CreateSnapshotDeadlines:
+// any other fails it.
+func (w *SnapshotWriter) AddAt(key string, value []byte, at int64) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -83,7 +100,23 @@ func (w *SnapshotWriter) Add(key string, value []byte) error {
 	putBytes(w, key)
 	w.putLen(len(value))
 	putBytes(w, value)
+	switch {
+	case w.dl:
+		w.putDeadline(at)
+	case at != 0:
+		return w.fail(fmt.Errorf("journal: snapshot %s: a deadline in a snapshot made without them", w.tmp))
+	}
 	return w.err
+}
+
+// putDeadline adds the varint at to the body.
+func (w *SnapshotWriter) putDeadline(at int64) {
+	if len(w.buf)+binary.MaxVarintLen64 > snapshotBuffer {
+		w.flush()
+	}
+	before := len(w.buf)
+	w.buf = binary.AppendVarint(w.buf, at)
+	w.body += uint64(len(w.buf) - before)
 }
 
 // putLen adds the uvarint n to the body.

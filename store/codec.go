@@ -25,9 +25,13 @@ import (
 // for a nil value, an empty bstr for an empty one), OpDelete a null value;
 // OpClear (3) has an empty key and a null value; OpBatch (4) has an empty
 // key, a null value and the array of mutations, each an OpSet or an
-// OpDelete. Every other command has a null batch. OpCAS and OpSetAbsent are
-// never journaled. Keys are byte strings because a Go string may hold any
-// bytes, where a CBOR text string would have to be valid UTF-8.
+// OpDelete (or an OpSetAt: see codec_expiry.go). Every other command has a
+// null batch. OpSetAt (7) and OpExpireAt (8) carry a deadline and have a
+// layout of their own, and OpExpire (9), the owner's removal of expired
+// keys, is laid out as a batch of OpDeletes: see codec_expiry.go. OpCAS
+// and OpSetAbsent are never journaled. Keys are byte strings because a Go
+// string may hold any bytes, where a CBOR text string would have to be
+// valid UTF-8.
 //
 // So a set of "k" to "v" is the seven bytes
 //
@@ -67,14 +71,20 @@ func mustDec(o cbor.DecOptions) cbor.DecMode {
 
 // EncodeCommand returns the journal encoding of c.
 func EncodeCommand(c Command) ([]byte, error) {
-	if (c.Op == OpSet || c.Op == OpDelete) && c.Batch == nil {
+	switch {
+	case (c.Op == OpSet || c.Op == OpDelete) && c.Batch == nil:
 		b, _ := encodeSimple(c.Op, c.Key, c.Value)
 		return b, nil
-	}
-	if c.Op == OpBatch && c.Key == "" && c.Value == nil && c.Batch != nil {
-		if b, ok := encodeBatch(c.Batch); ok {
+	case (c.Op == OpBatch || c.Op == OpExpire) && c.Key == "" && c.Value == nil && c.Batch != nil:
+		if b, ok := encodeBatchOp(c.Op, c.Batch); ok {
 			return b, nil
 		}
+	case c.Op == OpSetAt && c.Batch == nil:
+		b, _ := encodeAt(c.Op, c.Key, c.Value, c.At)
+		return b, nil
+	case c.Op == OpExpireAt && c.Batch == nil && c.Value == nil:
+		b, _ := encodeAt(c.Op, c.Key, nil, c.At)
+		return b, nil
 	}
 	b, err := cmdEnc.Marshal(c)
 	if err != nil {
@@ -112,9 +122,10 @@ func decodeCBOR(b []byte) (Command, error) {
 		if c.Batch != nil {
 			return Command{}, fmt.Errorf("store: decode command: op %d carries a batch", c.Op)
 		}
-	case OpBatch:
+	case OpBatch, OpExpire:
 		for i, m := range c.Batch {
-			if m.Op != OpSet && m.Op != OpDelete {
+			// The library reads no deadline: an OpSetAt is read by hand.
+			if m.Op != OpDelete && (m.Op != OpSet || c.Op == OpExpire) {
 				return Command{}, fmt.Errorf("store: decode command: batch mutation %d: %w %d", i, errBadOp, m.Op)
 			}
 		}

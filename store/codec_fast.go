@@ -39,31 +39,37 @@ var batchHead = [...]byte{0x84, byte(OpBatch), 0x40, 0xf6}
 
 // encodeBatch writes a batch command as the CBOR library would, without
 // reflection: batchHead, the array head, then each mutation as an array
-// of three (op, key, value or null). It reports false, leaving the batch
-// to the library, if a mutation is neither a set nor a delete.
-func encodeBatch(muts []Mutation) ([]byte, bool) {
+// of three (op, key, value or null), or, for an OpSetAt, of four (the
+// deadline last, which the library cannot write). It reports false,
+// leaving the batch to the library, if a mutation is none of these.
+func encodeBatch(muts []Mutation) ([]byte, bool) { return encodeBatchOp(OpBatch, muts) }
+
+// encodeBatchOp writes a batch of muts, as encodeBatch, under op: OpBatch
+// or OpExpire.
+func encodeBatchOp(op Op, muts []Mutation) ([]byte, bool) {
 	n := len(batchHead) + headLen(len(muts))
 	for _, m := range muts {
-		if m.Op != OpSet && m.Op != OpDelete {
+		if !okOp(batchOps[:], m.Op) {
 			return nil, false
 		}
 		n += 2 + headLen(len(m.Key)) + len(m.Key) + 1
 		if m.Value != nil {
 			n += headLen(len(m.Value)) + len(m.Value) - 1
 		}
+		if m.Op == OpSetAt {
+			n += intLen(m.At)
+		}
 	}
 	b := make([]byte, 0, n)
-	b = append(b, batchHead[:]...)
+	b = append(b, 0x84, byte(op), 0x40, 0xf6)
 	b = cborhead.Append(b, cborhead.Array, uint64(len(muts)))
 	for _, m := range muts {
-		b = append(b, 0x83, byte(m.Op))
+		b = append(b, mutationHead(m.Op), byte(m.Op))
 		b = appendHead(b, len(m.Key))
 		b = append(b, m.Key...)
-		if m.Value == nil {
-			b = append(b, 0xf6)
-		} else {
-			b = appendHead(b, len(m.Value))
-			b = append(b, m.Value...)
+		b, _ = appendValue(b, m.Value)
+		if m.Op == OpSetAt {
+			b = appendInt(b, m.At)
 		}
 	}
 	return b, true
@@ -86,7 +92,13 @@ func appendHead(b []byte, n int) []byte { return cborhead.Append(b, cborhead.Byt
 // than the general decoder, which dominates the time a restart takes.
 func decodeSimple(b []byte) (Command, bool) {
 	if len(b) > len(batchHead) && [4]byte(b) == batchHead {
-		return decodeBatch(b[len(batchHead):])
+		return decodeBatch(b[len(batchHead):], OpBatch)
+	}
+	if len(b) > len(expireHead) && [4]byte(b) == expireHead {
+		return decodeBatch(b[len(expireHead):], OpExpire)
+	}
+	if len(b) > 0 && b[0] == 0x85 {
+		return decodeAt(b)
 	}
 	if len(b) < 5 || b[0] != 0x84 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) || b[len(b)-1] != 0xf6 {
 		return Command{}, false
@@ -106,40 +118,68 @@ func decodeSimple(b []byte) (Command, bool) {
 	return c, true
 }
 
-// decodeBatch decodes the mutations of a batch in the form encodeBatch
-// writes them, and the equivalent forms decodeSimple takes for one set: b
-// follows batchHead. Each value is a copy of its own, so that a value kept
-// in the map does not keep the others alive. It reports false for
-// anything else.
-func decodeBatch(b []byte) (Command, bool) {
+// decodeBatch decodes the mutations of a batch (op OpBatch) or an
+// OpExpire in the form encodeBatchOp writes them, and the equivalent forms
+// decodeSimple takes for one set: b follows the head. Each value is a copy
+// of its own, so that a value kept in the map does not keep the others
+// alive. It reports false for anything else.
+func decodeBatch(b []byte, op Op) (Command, bool) {
 	n, b, ok := head(b, cborhead.Array)
 	if !ok || n > uint64(len(b))/4 { // a mutation takes four bytes at least
 		return Command{}, false
 	}
+	ops := batchOps[:]
+	if op == OpExpire {
+		ops = expireOps[:]
+	}
 	muts := make([]Mutation, n)
 	for i := range muts {
-		if len(b) < 2 || b[0] != 0x83 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) {
+		if len(b) < 2 || !okOp(ops, Op(b[1])) || b[0] != mutationHead(Op(b[1])) {
 			return Command{}, false
 		}
-		op := Op(b[1])
-		key, rest, ok := byteString(b[2:])
-		if !ok || key == nil {
-			return Command{}, false
-		}
-		value, rest, ok := byteString(rest)
+		m, rest, ok := decodeMutation(Op(b[1]), b[2:])
 		if !ok {
 			return Command{}, false
 		}
-		muts[i] = Mutation{Op: op, Key: string(key)}
-		if value != nil {
-			muts[i].Value = append(make([]byte, 0, len(value)), value...)
-		}
+		muts[i] = m
 		b = rest
 	}
 	if len(b) != 0 {
 		return Command{}, false
 	}
-	return Command{Op: OpBatch, Batch: muts}, true
+	return Command{Op: op, Batch: muts}, true
+}
+
+// mutationHead is the array head of a mutation of op in a batch: of four
+// items for an OpSetAt, of three for the others.
+func mutationHead(op Op) byte {
+	if op == OpSetAt {
+		return 0x84
+	}
+	return 0x83
+}
+
+// decodeMutation decodes what follows a mutation's op in a batch: the
+// key, the value and, for an OpSetAt, the deadline.
+func decodeMutation(op Op, b []byte) (Mutation, []byte, bool) {
+	key, rest, ok := byteString(b)
+	if !ok || key == nil {
+		return Mutation{}, nil, false
+	}
+	value, rest, ok := byteString(rest)
+	if !ok {
+		return Mutation{}, nil, false
+	}
+	m := Mutation{Op: op, Key: string(key)}
+	if op == OpSetAt {
+		if m.At, rest, ok = readInt(rest); !ok {
+			return Mutation{}, nil, false
+		}
+	}
+	if value != nil {
+		m.Value = append(make([]byte, 0, len(value)), value...)
+	}
+	return m, rest, true
 }
 
 // byteString decodes a definite-length CBOR byte string, or null (a nil

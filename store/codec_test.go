@@ -35,6 +35,13 @@ func roundTripCommands() map[string]store.Command {
 		"batch empty":         {Op: store.OpBatch, Batch: []store.Mutation{}},
 		"batch one":           bat(mset("a", "1")),
 		"batch mixed":         bat(mset("a", "1"), mdel("\xff\xfe"), mset("\xfe", ""), store.Mutation{Op: store.OpSet, Key: "n"}, mdel("")),
+		"set at":              {Op: store.OpSetAt, Key: "k", Value: []byte("v"), At: 1_800_000_000_000_000_000},
+		"set at nil value":    {Op: store.OpSetAt, Key: "k", At: 1},
+		"set at before 1970":  {Op: store.OpSetAt, Key: "k", Value: []byte{}, At: -1 << 40},
+		"expire at":           {Op: store.OpExpireAt, Key: "k", At: 1 << 50},
+		"persist":             {Op: store.OpExpireAt, Key: "k"},
+		"expire":              {Op: store.OpExpire, Batch: []store.Mutation{mdel("a"), mdel("\xff")}},
+		"batch with set at":   bat(mset("a", "1"), store.Mutation{Op: store.OpSetAt, Key: "b", Value: bin, At: 99}, mdel("c")),
 		"batch binary values": bat(store.Mutation{Op: store.OpSet, Key: "\xff", Value: bin}, store.Mutation{Op: store.OpSet, Key: "e", Value: []byte{}}),
 	}
 }
@@ -160,7 +167,8 @@ func requireDecodeSane(t *testing.T, data []byte) {
 	if err != nil {
 		return
 	}
-	require.Contains(t, []store.Op{store.OpSet, store.OpDelete, store.OpClear, store.OpBatch}, c.Op, "%x", data)
+	require.Contains(t, []store.Op{store.OpSet, store.OpDelete, store.OpClear, store.OpBatch,
+		store.OpSetAt, store.OpExpireAt, store.OpExpire}, c.Op, "%x", data)
 	again, err := store.DecodeCommand(mustEncode(c))
 	require.NoError(t, err, "%x", data)
 	require.Equal(t, c, again, "%x", data)

@@ -58,6 +58,7 @@ type Engine[C, Q, R any] struct {
 
 	sink    Sink
 	snap    snapState[C, Q, R]
+	exp     expiryState    // the owner's expiry of keys (expiry_owner.go)
 	closing atomic.Bool    // Close has begun: start no more snapshots
 	wg      sync.WaitGroup // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
@@ -114,6 +115,7 @@ func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	}
 	e.live.publish(e.lsn) // what Restore and Replay left
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
+	e.kickExpiry()
 }
 
 // Update applies c, whose encoding is data, and answers at the given level.

@@ -80,8 +80,8 @@ func TestEngineLSN(t *testing.T) {
 		{cmd: del("missing")},
 		{cmd: set("a", "1"), changed: true}, // same value still journaled
 		{cmd: bat()},
-		{cmd: bat(mset("x", "1"), store.Mutation{Op: 9}), wantErr: true},
-		{cmd: store.Command{Op: 9}, wantErr: true},
+		{cmd: bat(mset("x", "1"), store.Mutation{Op: 99}), wantErr: true},
+		{cmd: store.Command{Op: 99}, wantErr: true},
 		{cmd: del("a"), changed: true},
 		{cmd: bat(mset("\xff\xfe", "3"), mdel("b")), changed: true},
 		{cmd: clr(), changed: true},

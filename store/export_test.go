@@ -40,3 +40,9 @@ func Size(kv *KV) int { return kv.size() }
 // DecodeCommand parses a journaled key-value command (decodeCommand), for
 // the external tests that build engines with New or check the codec.
 var DecodeCommand = decodeCommand
+
+// ExpireStep is the most keys one ExpireDue removes.
+const ExpireStep = expireStep
+
+// ExpireDue runs a step of kv's expiry (expireDue).
+func ExpireDue(kv *KV) ([]byte, int64, bool) { return kv.expireDue() }

@@ -23,7 +23,7 @@ func checkDecodeCommand(t *testing.T, b []byte) {
 		return
 	}
 	switch c.Op {
-	case OpSet, OpDelete, OpClear, OpBatch:
+	case OpSet, OpDelete, OpClear, OpBatch, OpSetAt, OpExpireAt, OpExpire:
 	default:
 		t.Fatalf("accepted unknown op %d", c.Op)
 	}
@@ -81,13 +81,18 @@ func commandSeeds() []Command {
 		{Op: OpBatch, Batch: []Mutation{{Op: OpSet, Key: "a", Value: []byte("1")}, {Op: OpDelete, Key: "b"}}},
 		{Op: OpBatch, Batch: []Mutation{}},
 		{Op: OpSet, Key: strings.Repeat("k", 30), Value: bytes.Repeat([]byte{7}, 300)},
+		{Op: OpSetAt, Key: "k", Value: []byte("v"), At: 1_800_000_000_000_000_000},
+		{Op: OpExpireAt, Key: "k", At: -5},
+		{Op: OpExpire, Batch: []Mutation{{Op: OpDelete, Key: "a"}, {Op: OpDelete, Key: "b"}}},
+		{Op: OpBatch, Batch: []Mutation{{Op: OpSetAt, Key: "a", Value: []byte("1"), At: 1 << 40}, {Op: OpDelete, Key: "b"}}},
 	}
 }
 
 func decodeCommandSeeds() []fuzzkit.Seed {
 	var seeds []fuzzkit.Seed
 	add := func(name string, b []byte) { seeds = append(seeds, fuzzkit.Seed{Name: name, Args: []any{b}}) }
-	names := []string{"set", "set-empty", "set-binary", "delete", "clear", "batch", "batch-empty", "set-long"}
+	names := []string{"set", "set-empty", "set-binary", "delete", "clear", "batch", "batch-empty", "set-long",
+		"set-at", "expire-at", "expire", "batch-set-at"}
 	var encs [][]byte
 	for i, c := range commandSeeds() {
 		b, err := EncodeCommand(c)
@@ -121,6 +126,11 @@ func decodeCommandSeeds() []fuzzkit.Seed {
 		{"key-2^62", "84 01 5b 4000000000000000 6b"},
 		{"batch-2^31", "84 04 f6 f6 9a 80000000 83 01 41 6b f6"},
 		{"deep", strings.Repeat("81", 100) + "01"},
+		{"set-at-text-deadline", "85 07 41 6b 41 76 f6 61 31"},
+		{"set-at-2^63", "85 07 41 6b 41 76 f6 1b 8000000000000000"},
+		{"expire-at-value", "85 08 41 6b 41 76 f6 01"},
+		{"expire-with-set", "84 09 40 f6 81 83 01 41 6b 41 76"},
+		{"batch-set-at-3", "84 04 40 f6 81 83 07 41 6b 41 76"},
 	}
 	for _, h := range hexes {
 		add(h.name, fuzzkit.Unhex(h.hex))

@@ -57,13 +57,20 @@ type image struct {
 	m      map[string][]byte
 	layers []map[string]slot // oldest first
 	n      int
+	exp    *imageExpiry // the deadlines, or nil if no key has one
 }
 
 // Len implements Image.
 func (im *image) Len() int { return im.n }
 
-// Get returns the value of key in the image.
-func (im *image) Get(key string) ([]byte, bool) { return lookup(im.m, im.layers, key) }
+// Get returns the value of key in the image, unless it has expired.
+func (im *image) Get(key string) ([]byte, bool) {
+	v, ok := lookup(im.m, im.layers, key)
+	if ok && im.exp != nil && im.exp.expired(key, im.exp.clock()) {
+		return nil, false
+	}
+	return v, ok
+}
 
 // All implements Image. A key is yielded where its newest entry is: from
 // the base map, with the value of the newest layer that holds it, and
@@ -107,11 +114,23 @@ func (im *image) inBaseOrAbove(key string, i int) bool {
 	return false
 }
 
-// KVImage is what KV.Freeze returns: an Image that also answers lookups.
+// KVImage is what KV.Freeze returns: an Image that also answers lookups
+// and knows the keys' deadlines. Len and All count and yield every key
+// the image holds, expired or not, as a snapshot saves them (with their
+// deadlines, so that the restored store hides them too); Get, LiveLen and
+// Live hide the keys whose deadline has passed when they are called.
 type KVImage interface {
 	Image
-	// Get returns the value of key in the image.
+	// Get returns the value of key in the image, unless it has expired.
 	Get(key string) ([]byte, bool)
+	// Deadline returns key's deadline in Unix ns, or 0 for none.
+	Deadline(key string) int64
+	// LiveLen returns the number of keys not expired now.
+	LiveLen() int
+	// Live yields every key not expired when it starts, and its value.
+	Live(yield func(string, []byte) bool)
+	// HasDeadlines reports whether any key in the image has a deadline.
+	HasDeadlines() bool
 }
 
 // Freeze implements Snapshotter. It copies nothing: the image shares the
@@ -127,7 +146,7 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	}
 	// Clip: a later Freeze appends to kv.layers, which must not reach
 	// what this image sees.
-	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size()}
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -143,17 +162,27 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	return im, release, nil
 }
 
-// canFold implements folder: there are changes to fold and no image
-// shares the base map.
-func (kv *KV) canFold() bool { return kv.ovl != nil && kv.shared == 0 }
+// canFold implements folder: there are changes to fold, of values or of
+// deadlines, and no image shares the base maps.
+func (kv *KV) canFold() bool {
+	return kv.shared == 0 && (kv.ovl != nil || kv.exp != nil && kv.exp.ovl != nil)
+}
 
-// fold implements folder: once no image shares the base map, it moves up to
-// foldStep entries of the layers, oldest first, and then of the overlay
-// into it.
+// fold implements folder: once no image shares the base maps, it moves up
+// to foldStep entries of the layers, oldest first, and then of the overlay
+// into the base map, and then does the same for the deadlines.
 func (kv *KV) fold() bool {
 	if !kv.canFold() {
 		return false
 	}
+	if kv.ovl != nil && kv.foldValues() {
+		return true
+	}
+	return kv.exp != nil && kv.exp.ovl != nil && kv.exp.fold()
+}
+
+// foldValues is fold's step over the values.
+func (kv *KV) foldValues() bool {
 	i := 0
 	for len(kv.layers) > 0 {
 		l := kv.layers[0]
@@ -203,14 +232,35 @@ var errRestore = errors.New("store: snapshot does not fit the key-value state")
 // records is read from that goroutine, which has ended when Restore
 // returns.
 func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) error {
+	return kv.RestoreAt(n, func(yield func(key, value []byte, at int64) bool) {
+		for k, v := range records {
+			if !yield(k, v, 0) {
+				return
+			}
+		}
+	})
+}
+
+// RestoreAt is Restore for records that carry deadlines (Unix ns; 0 for
+// none), as a snapshot of a KV with deadlines holds them.
+func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int64) bool)) error {
 	if n < 0 {
 		return errRestore
 	}
 	m := make(map[string][]byte, n)
+	var ats map[string]int64
 	count := 0
+	var size int64
 	for chunk := range copyChunks(records) {
 		for _, p := range chunk {
 			m[p.key] = p.value
+			size += int64(len(p.key) + len(p.value))
+			if p.at != 0 {
+				if ats == nil {
+					ats = make(map[string]int64)
+				}
+				ats[p.key] = p.at
+			}
 		}
 		count += len(chunk)
 	}
@@ -219,7 +269,7 @@ func (kv *KV) Restore(n int, records func(yield func(key, value []byte) bool)) e
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, exp: restoreExp(ats)}
 	return nil
 }
 
@@ -230,12 +280,13 @@ const restoreChunk = 4096
 type pair struct {
 	key   string
 	value []byte
+	at    int64
 }
 
 // copyChunks yields copies of the records, a chunk at a time, copied by a
 // goroutine of its own a few chunks ahead of the caller. The goroutine has
 // ended by the time the loop over copyChunks ends, however it ends.
-func copyChunks(records func(yield func(key, value []byte) bool)) iter.Seq[[]pair] {
+func copyChunks(records func(yield func(key, value []byte, at int64) bool)) iter.Seq[[]pair] {
 	return func(yield func([]pair) bool) {
 		chunks := make(chan []pair, 4)
 		stop, done := make(chan struct{}), make(chan struct{})
@@ -243,21 +294,27 @@ func copyChunks(records func(yield func(key, value []byte) bool)) iter.Seq[[]pai
 			defer close(done)
 			defer close(chunks)
 			chunk := make([]pair, 0, restoreChunk)
-			for k, v := range records {
+			stopped := false
+			records(func(k, v []byte, at int64) bool {
 				var c []byte
 				if v != nil {
 					c = append(make([]byte, 0, len(v)), v...)
 				}
-				chunk = append(chunk, pair{string(k), c})
+				chunk = append(chunk, pair{string(k), c, at})
 				if len(chunk) < restoreChunk {
-					continue
+					return true
 				}
 				select {
 				case chunks <- chunk:
 				case <-stop:
-					return
+					stopped = true
+					return false
 				}
 				chunk = make([]pair, 0, restoreChunk)
+				return true
+			})
+			if stopped {
+				return
 			}
 			if len(chunk) > 0 {
 				select {

@@ -26,6 +26,17 @@ const (
 	// OpSetAbsent sets Key to Value only if Key is absent. Like OpCAS it
 	// is never journaled: the caller journals the equivalent OpSet.
 	OpSetAbsent Op = 6
+
+	// OpSetAt sets Key to Value with the deadline At (Unix ns): from
+	// then on the key is hidden, and the owner removes it with an
+	// OpExpire. In a batch too.
+	OpSetAt Op = 7
+	// OpExpireAt gives the present Key the deadline At, or drops its
+	// deadline if At is 0.
+	OpExpireAt Op = 8
+	// OpExpire is the owner's removal of expired keys: Batch holds an
+	// OpDelete of each. A change feed tells it from a delete by its op.
+	OpExpire Op = 9
 )
 
 // Mutation is one set or delete inside a batch.
@@ -34,6 +45,10 @@ type Mutation struct {
 	Op    Op
 	Key   string
 	Value []byte
+	// At is the deadline of an OpSetAt, in Unix ns. The CBOR library
+	// skips it: OpSetAt has a layout of its own (codec.go), written and
+	// read by hand.
+	At int64 `cbor:"-"`
 }
 
 // Command is a key-value mutation as it is journaled. Values are opaque
@@ -49,6 +64,10 @@ type Command struct {
 	// journal format: the encoding skips it, so a command encodes the same
 	// whatever Old holds, and a decoded command has a nil Old.
 	Old []byte `cbor:"-"`
+	// At is the deadline of OpSetAt and OpExpireAt (and of OpCAS and
+	// OpSetAbsent, which then journal an OpSetAt), in Unix ns; 0 is none.
+	// Like Mutation.At it is written by hand (codec.go).
+	At int64 `cbor:"-"`
 }
 
 // QueryOp is the kind of a key-value query.
@@ -100,6 +119,13 @@ type KV struct {
 	shared int    // open images that read m and the layers
 	gen    uint64 // counts replacements of m, so an old image's release is not counted against a new m
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
+	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
+
+	exp     *expiry      // the keys' deadlines; nil until the first (expiry.go)
+	clock   func() int64 // Unix ns; nil until first read (then WallClock)
+	inTurn  bool         // in an owner's turn: now reads the clock once (expiry.go)
+	ticked  bool         // tickNow holds the turn's clock reading
+	tickNow int64
 }
 
 // slot is an overlay entry: a value, or the deletion of the key.
@@ -117,8 +143,17 @@ func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
 
-// get returns the value of key.
+// get returns the value of key, unless it has expired.
 func (kv *KV) get(key string) ([]byte, bool) {
+	v, ok := kv.raw(key)
+	if ok && kv.exp != nil && kv.expired(key) {
+		return nil, false
+	}
+	return v, ok
+}
+
+// raw returns the value of key, expired or not.
+func (kv *KV) raw(key string) ([]byte, bool) {
 	if kv.ovl != nil {
 		if s, ok := kv.ovl[key]; ok {
 			return s.v, !s.gone
@@ -143,12 +178,16 @@ func lookup(m map[string][]byte, layers []map[string]slot, key string) ([]byte, 
 // set sets key to v.
 func (kv *KV) set(key string, v []byte) {
 	if kv.ovl == nil {
+		old, had := kv.m[key]
+		kv.account(key, old, had, v)
 		kv.m[key] = v
 		return
 	}
-	if _, had := kv.get(key); !had {
+	old, had := kv.raw(key)
+	if !had {
 		kv.n++
 	}
+	kv.account(key, old, had, v)
 	if kv.shared > 0 {
 		kv.ovl[key] = slot{v: v}
 		return
@@ -166,19 +205,37 @@ func (kv *KV) unshadow(key string) {
 	}
 }
 
-// del deletes key and reports whether it was there.
+// setAt sets key to v with the deadline at (0: none).
+func (kv *KV) setAt(key string, v []byte, at int64) {
+	kv.set(key, v)
+	if at != 0 {
+		kv.setDeadline(key, at)
+	} else if kv.exp != nil {
+		kv.dropDeadline(key)
+	}
+}
+
+// del deletes key, and its deadline, and reports whether it was there
+// (expired or not).
 func (kv *KV) del(key string) bool {
+	if kv.exp != nil {
+		kv.dropDeadline(key)
+	}
 	if kv.ovl == nil {
-		if _, ok := kv.m[key]; !ok {
+		old, ok := kv.m[key]
+		if !ok {
 			return false
 		}
+		kv.bytes -= int64(len(key) + len(old))
 		delete(kv.m, key)
 		return true
 	}
-	if _, had := kv.get(key); !had {
+	old, had := kv.raw(key)
+	if !had {
 		return false
 	}
 	kv.n--
+	kv.bytes -= int64(len(key) + len(old))
 	switch _, below := lookup(kv.m, kv.layers, key); {
 	case kv.shared == 0:
 		delete(kv.m, key)
@@ -191,19 +248,45 @@ func (kv *KV) del(key string) bool {
 	return true
 }
 
-// clear deletes every key and reports whether there were any. The images
-// keep the old map and layers; the new map is shared by none.
+// clear deletes every key and reports whether there were any (expired
+// or not). The images keep the old map and layers; the new map is shared
+// by none.
 func (kv *KV) clear() bool {
 	if kv.size() == 0 {
 		return false
 	}
 	kv.m = make(map[string][]byte) // let the old buckets go
-	kv.layers, kv.ovl, kv.shared, kv.n = nil, nil, 0, 0
+	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
+	kv.exp = nil // images keep the old deadlines
 	kv.gen++
 	return true
 }
 
-// size returns the number of keys.
+// account counts, in kv.bytes, key's value becoming v (old, if had).
+func (kv *KV) account(key string, old []byte, had bool, v []byte) {
+	if had {
+		kv.bytes += int64(len(v) - len(old))
+	} else {
+		kv.bytes += int64(len(key) + len(v))
+	}
+}
+
+// Size returns the number of live keys (as QueryLen counts them) and the
+// sum of len(key)+len(value) over them. It is kept as the state changes,
+// not counted, so it costs nothing. Owner goroutine only, like every KV
+// method.
+func (kv *KV) Size() (keys int, bytes int64) {
+	n, b := kv.expiredCount()
+	return kv.size() - n, kv.bytes - b
+}
+
+// liveLen returns the number of keys not expired.
+func (kv *KV) liveLen() int {
+	n, _ := kv.expiredCount()
+	return kv.size() - n
+}
+
+// size returns the number of keys, expired ones not yet removed included.
 func (kv *KV) size() int {
 	if kv.ovl != nil {
 		return kv.n
@@ -214,45 +297,71 @@ func (kv *KV) size() int {
 // Apply implements Machine.
 func (kv *KV) Apply(c Command) (Result, bool, error) {
 	switch c.Op {
-	case OpSet:
-		kv.set(c.Key, c.Value)
+	case OpSet, OpSetAt:
+		kv.setAt(c.Key, c.Value, c.At)
 		return Result{}, true, nil
 	case OpDelete:
+		visible := kv.exp == nil || !kv.expired(c.Key)
 		if !kv.del(c.Key) {
 			return Result{}, false, nil
 		}
-		return Result{Found: true}, true, nil
+		return Result{Found: visible}, true, nil
 	case OpClear:
 		return Result{}, kv.clear(), nil
 	case OpBatch:
-		for _, m := range c.Batch {
-			if m.Op != OpSet && m.Op != OpDelete {
-				return Result{}, false, errBadOp
-			}
+		return kv.applyBatch(c.Batch, batchOps)
+	case OpExpire:
+		return kv.applyBatch(c.Batch, expireOps)
+	case OpExpireAt:
+		if _, ok := kv.get(c.Key); !ok {
+			return Result{}, false, nil
 		}
-		for _, m := range c.Batch {
-			if m.Op == OpSet {
-				kv.set(m.Key, m.Value)
-			} else {
-				kv.del(m.Key)
-			}
+		if kv.Deadline(c.Key) == c.At {
+			return Result{Found: true}, false, nil
 		}
-		return Result{}, len(c.Batch) > 0, nil
+		kv.setDeadline(c.Key, c.At)
+		return Result{Found: true}, true, nil
 	case OpCAS:
 		cur, ok := kv.get(c.Key)
 		if !ok || !bytes.Equal(cur, c.Old) {
 			return Result{}, false, nil
 		}
-		kv.set(c.Key, c.Value)
+		kv.setAt(c.Key, c.Value, c.At)
 		return Result{Found: true}, true, nil
 	case OpSetAbsent:
 		if _, ok := kv.get(c.Key); ok {
 			return Result{}, false, nil
 		}
-		kv.set(c.Key, c.Value)
+		kv.setAt(c.Key, c.Value, c.At)
 		return Result{Found: true}, true, nil
 	}
 	return Result{}, false, errBadOp
+}
+
+// The mutations a batch may hold, and those an OpExpire may hold.
+var (
+	batchOps  = [...]bool{OpSet: true, OpDelete: true, OpSetAt: true, OpExpire: false}
+	expireOps = [...]bool{OpDelete: true, OpExpire: false}
+)
+
+// okOp reports whether op is one of ops.
+func okOp(ops []bool, op Op) bool { return int(op) < len(ops) && ops[op] }
+
+// applyBatch applies muts, all of them or, if one is not in ops, none.
+func (kv *KV) applyBatch(muts []Mutation, ops [10]bool) (Result, bool, error) {
+	for _, m := range muts {
+		if !okOp(ops[:], m.Op) {
+			return Result{}, false, errBadOp
+		}
+	}
+	for _, m := range muts {
+		if m.Op == OpDelete {
+			kv.del(m.Key)
+		} else {
+			kv.setAt(m.Key, m.Value, m.At)
+		}
+	}
+	return Result{}, len(muts) > 0, nil
 }
 
 // Query implements Machine.
@@ -262,11 +371,13 @@ func (kv *KV) Query(q Query) Result {
 		v, ok := kv.get(q.Key)
 		return Result{Value: v, Found: ok}
 	case QueryLen:
-		return Result{N: kv.size()}
+		return Result{N: kv.liveLen()}
 	case queryKeys:
 		keys := make([]string, 0, kv.size())
 		for k := range kv.all {
-			keys = append(keys, k)
+			if kv.exp == nil || !kv.expired(k) {
+				keys = append(keys, k)
+			}
 		}
 		return Result{Keys: keys, N: len(keys)}
 	}

@@ -22,6 +22,7 @@ type owner[C, Q, R any] struct {
 // machine's deferred work and starts a snapshot if one is due.
 func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	o.out, o.failed = nil, nil
+	o.tick()
 	if o.e.sink != nil {
 		o.failed = o.e.sink.Err()
 	}
@@ -31,6 +32,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 		o.serve(r)
 	}
+	o.expire()
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
 	o.e.live.publish(o.e.lsn)
@@ -207,6 +209,7 @@ func (o *owner[C, Q, R]) fold() bool {
 // Stop answers the callers still waiting for a snapshot that will not be
 // taken now.
 func (o *owner[C, Q, R]) Stop() error {
+	o.stopExpiry()
 	for _, r := range o.e.snap.next {
 		r.reply <- ErrClosed
 	}

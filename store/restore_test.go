@@ -45,7 +45,10 @@ func TestRestoreCopies(t *testing.T) {
 func TestCopyChunksStopsEarly(t *testing.T) {
 	_, all := records(10 * restoreChunk)
 	seen := 0
-	for chunk := range copyChunks(all) {
+	withAt := func(yield func(k, v []byte, at int64) bool) {
+		all(func(k, v []byte) bool { return yield(k, v, 0) })
+	}
+	for chunk := range copyChunks(withAt) {
 		require.Len(t, chunk, restoreChunk)
 		require.Equal(t, fmt.Sprintf("k%07d", seen), chunk[0].key)
 		seen += len(chunk)

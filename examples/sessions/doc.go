@@ -1,10 +1,10 @@
-// Sessions keeps login sessions in a prevalent system: the program's own
-// State (the sessions) and Commands (create, delete, expire), journaled and
-// snapshotted by hurrah, with queries answered from memory.
+// Sessions keeps login sessions in a key-value store whose keys expire: each
+// session is set with a time to live, refreshed when used, and gone once it
+// lapses, with no code to remove it. The store journals the deadlines, not
+// the durations, so a session keeps its deadline across a restart.
 //
-// It shows the rules a Command follows: the token is generated and the
-// time is read before Commit, and passed in the command, so replaying the
-// journal makes exactly the same changes.
+// examples/prevalent keeps the same sessions in a System, which has no
+// expiry and so expires them by hand.
 //
 //	go run ./examples/sessions           # uses a fresh temporary directory
 //	go run ./examples/sessions -dir data # uses (and keeps) ./data

@@ -15,64 +15,30 @@ import (
 
 // Session is one logged-in user.
 type Session struct {
-	UserID  int
-	Expires time.Time
+	UserID int
 }
 
-// Sessions is the State: every live session, by token.
-type Sessions struct {
-	Tokens map[string]Session
+// ttl is how long a session lives unless it is used.
+const ttl = 300 * time.Millisecond
+
+// login creates a session and returns its token.
+func login(ctx context.Context, db *hurrah.DB, userID int) (string, error) {
+	tok := "session:" + rand.Text()
+	return tok, hurrah.Set(ctx, db, tok, Session{UserID: userID}, hurrah.TTL(ttl))
 }
 
-// Command kinds.
-const (
-	Create = "create"
-	Delete = "delete"
-	Expire = "expire"
-)
-
-// Command changes Sessions. Everything Apply needs is in the command:
-// Apply reads no clock and draws no random numbers, so a replay makes the
-// same change.
-type Command struct {
-	Kind    string
-	Token   string    // Create, Delete
-	UserID  int       // Create
-	Expires time.Time // Create
-	Now     time.Time // Expire: sessions that expired by then go
-}
-
-// errUnknownToken is returned for a Delete of a token that is not there.
-var errUnknownToken = errors.New("unknown token")
-
-// Apply implements hurrah.Command. A command that returns an error changes
-// nothing and is not journaled.
-func (c Command) Apply(s *Sessions) error {
-	switch c.Kind {
-	case Create:
-		if s.Tokens == nil {
-			s.Tokens = map[string]Session{}
+// use looks a session up and, if it is live, gives it another ttl.
+func use(ctx context.Context, db *hurrah.DB, tok string) (Session, error) {
+	var s Session
+	err := db.Update(ctx, func(tx *hurrah.Tx) error {
+		var err error
+		if s, err = hurrah.TxGet[Session](tx, tok); err != nil {
+			return err
 		}
-		s.Tokens[c.Token] = Session{UserID: c.UserID, Expires: c.Expires}
-	case Delete:
-		if _, ok := s.Tokens[c.Token]; !ok {
-			return errUnknownToken
-		}
-		delete(s.Tokens, c.Token)
-	case Expire:
-		for tok, sess := range s.Tokens { // deleting while ranging is fine; order does not matter
-			if !sess.Expires.After(c.Now) {
-				delete(s.Tokens, tok)
-			}
-		}
-	default:
-		return fmt.Errorf("unknown command %q", c.Kind)
-	}
-	return nil
+		return hurrah.TxSet(tx, tok, s, hurrah.TTL(ttl))
+	})
+	return s, err
 }
-
-// newToken draws a random token, outside Apply.
-func newToken() string { return rand.Text() }
 
 // Each example is a whole program to copy from, so the lines that pick a
 // directory and open the store are repeated across examples on purpose.
@@ -88,63 +54,44 @@ func main() {
 		*dir = tmp
 	}
 	ctx := context.Background()
-	initial := func() Sessions { return Sessions{Tokens: map[string]Session{}} }
-
-	sys, err := hurrah.OpenSystem[Sessions, Command](*dir, initial, &hurrah.Options{Durability: hurrah.Synced})
+	db, err := hurrah.Open(*dir, &hurrah.Options{Durability: hurrah.Synced})
 	if err != nil {
 		log.Fatal(err)
 	}
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) // a fixed clock, so the output is the same every run
-	ada, bob, eve := newToken(), newToken(), newToken()
-	for _, c := range []Command{
-		{Kind: Create, Token: ada, UserID: 1, Expires: now.Add(time.Hour)},
-		{Kind: Create, Token: bob, UserID: 2, Expires: now.Add(2 * time.Hour)},
-		{Kind: Create, Token: eve, UserID: 3, Expires: now.Add(10 * time.Minute)},
-	} {
-		if err := sys.Commit(ctx, c); err != nil {
+	ada, err := login(ctx, db, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	eve, err := login(ctx, db, 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, _ := db.Len(ctx)
+	fmt.Printf("logged in: %d sessions\n", n)
+
+	// Ada keeps using hers; Eve goes away.
+	for range 3 {
+		time.Sleep(ttl / 2)
+		if _, err := use(ctx, db, ada); err != nil {
 			log.Fatal(err)
 		}
 	}
-	fmt.Println("created 3 sessions")
-
-	// A snapshot bounds the journal: the next Open restores it and replays
-	// only the commands after it.
-	if err := sys.Snapshot(ctx); err != nil {
-		log.Fatal(err)
-	}
-	if err := sys.Commit(ctx, Command{Kind: Delete, Token: bob}); err != nil {
-		log.Fatal(err)
-	}
-	err = sys.Commit(ctx, Command{Kind: Delete, Token: "no-such-token"})
-	fmt.Printf("deleting an unknown token: %v (nothing journaled)\n", err)
-	if err := sys.Commit(ctx, Command{Kind: Expire, Now: now.Add(30 * time.Minute)}); err != nil {
-		log.Fatal(err)
-	}
-	if err := sys.Close(); err != nil {
+	_, err = use(ctx, db, eve)
+	fmt.Printf("eve's session expired: %v\n", errors.Is(err, hurrah.ErrNotFound))
+	if err := db.Close(); err != nil {
 		log.Fatal(err)
 	}
 
-	// Open again: the snapshot, then the two commands after it.
-	sys, err = hurrah.OpenSystem[Sessions, Command](*dir, initial, nil)
+	// Reopened, Ada's session keeps its deadline: the journal holds it.
+	db, err = hurrah.Open(*dir, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer sys.Close()
-	rec := sys.Recovery()
-	fmt.Printf("reopened: snapshot at command %d, then %d command(s) replayed\n", rec.SnapshotLSN, rec.Records)
-
-	// A query runs in the owner goroutine and copies what it returns.
-	users, err := hurrah.Query(ctx, sys, func(s *Sessions) []int {
-		var ids []int
-		for _, tok := range []string{ada, bob, eve} {
-			if sess, ok := s.Tokens[tok]; ok {
-				ids = append(ids, sess.UserID)
-			}
-		}
-		return ids
-	})
+	defer db.Close()
+	s, err := use(ctx, db, ada)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("live sessions belong to users %v\n", users)
+	n, _ = db.Len(ctx)
+	fmt.Printf("after reopening: user %d still logged in, %d session(s)\n", s.UserID, n)
 }

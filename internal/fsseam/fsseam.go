@@ -8,3 +8,8 @@ import "github.com/hurrahdb/hurrah/internal/vfs"
 // package sets SetFS at init, so it is nil only in a program that does not
 // link hurrah.
 var SetFS func(opts any, fsys vfs.FS)
+
+// SetClock sets the clock that expiry reads (Unix ns) in opts, a
+// *hurrah.Options, so that a test controls time. Filled in by hurrah at
+// init, like SetFS.
+var SetClock func(opts any, now func() int64)

@@ -65,6 +65,20 @@
 // that import with EIO: the report must count whole batches, a restart
 // must hold them, and resuming with Skip must complete the import.
 //
+// # Expiry
+//
+// TestExpiryCrashPoints (expirycrash_test.go) runs a plan that sets keys
+// with and without deadlines while a clock the test controls (through
+// internal/fsseam's SetClock) moves on, so that the owner removes expired
+// keys with journaled records between the writes, across segment
+// rotations and snapshots that carry deadlines. It cuts the power before
+// every file operation, in every crash mode. Reopened at the clock of the
+// cut, the store must hold exactly the unexpired keys of a prefix of the
+// plan covering every acknowledged write, each with its deadline, and no
+// expired key; reopened with the clock turned back, only the prefix's
+// keys with their deadlines, and some cut must find keys whose removal
+// was replayed from the journal.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,

@@ -1,0 +1,154 @@
+package apibench
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hurrahdb/hurrah"
+)
+
+// BenchmarkExpiryCost measures what expiry costs Set and Get: a store whose
+// every key has a deadline (an hour away, so nothing expires during the
+// run) against one with none, and SetBytes with a TTL against without.
+// The four are interleaved, round after round, in alternating order, so
+// that drift of the machine (other processes, CPU frequency) falls on all
+// of them alike. Run with:
+//
+//	cd bench && go test -run '^$' -bench ExpiryCost -benchtime 1x ./apibench
+//
+// It reports each ratio (expiry / without, the median over the rounds) and
+// its spread (the interquartile range of the rounds' ratios), and ns/op of
+// each variant. Memory-only stores, one caller goroutine: the owner's work
+// is all there is to measure.
+func BenchmarkExpiryCost(b *testing.B) {
+	const rounds, per = 21, 20_000
+	ctx := context.Background()
+	open := func(ttl bool) *hurrah.DB {
+		db, err := hurrah.Open("", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		for i, k := range benchKeySet() {
+			var opts []hurrah.SetOption
+			if ttl {
+				opts = append(opts, hurrah.TTL(time.Hour))
+			}
+			if err := db.SetBytes(ctx, k, benchValue(i), opts...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return db
+	}
+	plain, withTTL := open(false), open(true)
+	keys := benchKeySet()
+	value := benchValue(7)
+	timed := func(op func(i int) error) float64 {
+		t0 := time.Now()
+		for i := range per {
+			if err := op(i * 7919 % len(keys)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return float64(time.Since(t0).Nanoseconds()) / per
+	}
+	get := func(db *hurrah.DB) func(int) error {
+		return func(i int) error { _, err := db.GetBytes(ctx, keys[i]); return err }
+	}
+	set := func(db *hurrah.DB, opts ...hurrah.SetOption) func(int) error {
+		return func(i int) error { return db.SetBytes(ctx, keys[i], value, opts...) }
+	}
+	variants := []struct {
+		name string
+		op   func(int) error
+	}{
+		{"get", get(plain)}, {"get-ttl", get(withTTL)},
+		{"set", set(plain)}, {"set-ttl", set(withTTL, hurrah.TTL(time.Hour))},
+	}
+	for range b.N {
+		ns := make([][]float64, len(variants))
+		for r := range rounds {
+			for j := range variants {
+				v := j
+				if r%2 == 1 {
+					v = len(variants) - 1 - j
+				}
+				ns[v] = append(ns[v], timed(variants[v].op))
+			}
+		}
+		for _, pair := range [][2]int{{0, 1}, {2, 3}} {
+			ratios := make([]float64, rounds)
+			for r := range rounds {
+				ratios[r] = ns[pair[1]][r] / ns[pair[0]][r]
+			}
+			slices.Sort(ratios)
+			name := variants[pair[1]].name
+			b.ReportMetric(ratios[rounds/2], name+"/plain")
+			b.ReportMetric(ratios[3*rounds/4]-ratios[rounds/4], name+"-iqr")
+		}
+		for v := range variants {
+			s := slices.Sorted(slices.Values(ns[v]))
+			b.ReportMetric(s[rounds/2], variants[v].name+"-ns/op")
+		}
+	}
+}
+
+// BenchmarkExpiryMillion sets a million keys that share one deadline, lets
+// it pass, and has the owner expire them: it reports how long removing
+// them all took, keys/s, and the longest owner step spent on it
+// (Stats.MaxPause, which counts expiry steps as it counts folds). Run:
+//
+//	cd bench && go test -run '^$' -bench ExpiryMillion -benchtime 1x ./apibench
+func BenchmarkExpiryMillion(b *testing.B) {
+	const n = 1_000_000
+	ctx := context.Background()
+	for range b.N {
+		db, err := hurrah.Open("", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Hour) // moved near once all are set
+		var batch hurrah.Batch
+		for i := range n {
+			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(deadline))
+			if batch.Len() == 10_000 {
+				if err := db.Write(ctx, &batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+		soon := time.Now().Add(50 * time.Millisecond)
+		for i := range n { // bring every deadline forward, to one instant
+			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(soon))
+			if batch.Len() == 10_000 {
+				if err := db.Write(ctx, &batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+		before := db.Stats().MaxPause
+		time.Sleep(time.Until(soon))
+		t0 := time.Now()
+		for {
+			if err := db.Sync(ctx); err != nil { // a turn; the owner also nudges itself
+				b.Fatal(err)
+			}
+			if keys, err := db.Keys(ctx); err != nil {
+				b.Fatal(err)
+			} else if len(keys) == 0 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		took := time.Since(t0)
+		b.ReportMetric(float64(took.Milliseconds()), "ms-to-expire-all")
+		b.ReportMetric(n/took.Seconds(), "keys/s")
+		b.ReportMetric(float64(db.Stats().MaxPause.Microseconds()), "max-step-µs")
+		b.ReportMetric(float64(before.Microseconds()), "max-step-before-µs")
+		db.Close()
+	}
+}

@@ -1,0 +1,202 @@
+package store
+
+import "slices"
+
+// The deadlines under images, as the KV's map under them (image.go): an
+// image shares the base map of deadlines and the frozen layers above it,
+// which nothing changes while an image is open; the owner writes to its
+// overlay meanwhile, and folds layers and overlay back into the base in
+// steps once no image is open (fold, through KV.fold). No image copies
+// the deadlines.
+
+// get returns key's deadline as the owner sees it: the overlay, the
+// layers newest first, then the base.
+func (x *expiry) get(key string) (dl, bool) {
+	if x.ovl != nil {
+		if d, ok := x.ovl[key]; ok {
+			return d, !d.gone
+		}
+		return lookupDl(x.at, x.layers, key)
+	}
+	d, ok := x.at[key]
+	return d, ok
+}
+
+// lookupDl returns key's deadline in base under layers, newest first.
+func lookupDl(base map[string]dl, layers []map[string]dl, key string) (dl, bool) {
+	for i := len(layers) - 1; i >= 0; i-- {
+		if d, ok := layers[i][key]; ok {
+			return d, !d.gone
+		}
+	}
+	d, ok := base[key]
+	return d, ok
+}
+
+// put records key's deadline d: in the overlay while an image is open
+// (shared), else in the base.
+func (x *expiry) put(key string, d dl, shared bool) {
+	if x.ovl != nil && shared {
+		x.ovl[key] = d
+		return
+	}
+	x.at[key] = d
+	if x.ovl != nil {
+		x.unshadow(key)
+	}
+}
+
+// del drops key's deadline, as put records one.
+func (x *expiry) del(key string, shared bool) {
+	if x.ovl != nil && shared {
+		x.ovl[key] = dl{gone: true}
+		return
+	}
+	delete(x.at, key)
+	if x.ovl != nil {
+		x.unshadow(key)
+	}
+}
+
+// unshadow removes key from the layers and the overlay, once no image
+// shares them, so that what the base holds for it shows.
+func (x *expiry) unshadow(key string) {
+	delete(x.ovl, key)
+	for _, l := range x.layers {
+		delete(l, key)
+	}
+}
+
+// fold moves up to foldStep entries of the layers, oldest first, then of
+// the overlay into the base, once no image is open (the caller checks),
+// and reports whether any remain.
+func (x *expiry) fold() bool {
+	i := 0
+	move := func(k string, d dl) {
+		if d.gone {
+			delete(x.at, k)
+		} else {
+			x.at[k] = d
+		}
+	}
+	for len(x.layers) > 0 {
+		l := x.layers[0]
+		for k, d := range l {
+			if i == foldStep {
+				return true
+			}
+			move(k, d)
+			delete(l, k)
+			i++
+		}
+		x.layers[0] = nil
+		x.layers = x.layers[1:]
+	}
+	x.layers = nil
+	for k, d := range x.ovl {
+		if i == foldStep {
+			return true
+		}
+		move(k, d)
+		delete(x.ovl, k)
+		i++
+	}
+	x.ovl = nil
+	return false
+}
+
+// imageExpiry is what an image knows of deadlines: the base and the layers
+// as they were when it was taken (nothing changes them while it is open),
+// and the clock to read them against. Only dl.at is read from them: low
+// and e are the owner's.
+type imageExpiry struct {
+	at     map[string]dl
+	layers []map[string]dl
+	clock  func() int64
+}
+
+// freezeExp returns the deadlines for a new image: the overlay becomes a
+// layer the image shares, and the owner starts a new one.
+func (kv *KV) freezeExp() *imageExpiry {
+	x := kv.exp
+	if x == nil {
+		return nil
+	}
+	switch {
+	case x.ovl == nil:
+		x.ovl = make(map[string]dl)
+	case len(x.ovl) > 0:
+		x.layers = append(x.layers, x.ovl)
+		x.ovl = make(map[string]dl)
+	}
+	kv.now() // sets the default clock, if none yet
+	return &imageExpiry{at: x.at, layers: slices.Clip(x.layers), clock: kv.clock}
+}
+
+// expired reports whether key's deadline is at or before now.
+func (x *imageExpiry) expired(key string, now int64) bool {
+	d, ok := lookupDl(x.at, x.layers, key)
+	return ok && d.at <= now
+}
+
+// each yields every deadline of the image once.
+func (x *imageExpiry) each(yield func(dl) bool) {
+	var top map[string]dl // the newest layer entry of each key in a layer
+	if len(x.layers) > 0 {
+		top = make(map[string]dl)
+		for i := len(x.layers) - 1; i >= 0; i-- {
+			for k, d := range x.layers[i] {
+				if _, ok := top[k]; !ok {
+					top[k] = d
+				}
+			}
+		}
+	}
+	for k, d := range x.at {
+		if _, ok := top[k]; !ok && !yield(d) {
+			return
+		}
+	}
+	for _, d := range top {
+		if !d.gone && !yield(d) {
+			return
+		}
+	}
+}
+
+// Deadline implements KVImage.
+func (im *image) Deadline(key string) int64 {
+	if im.exp == nil {
+		return 0
+	}
+	d, _ := lookupDl(im.exp.at, im.exp.layers, key)
+	return d.at
+}
+
+// LiveLen implements KVImage. With deadlines it looks at each of them.
+func (im *image) LiveLen() int {
+	if im.exp == nil {
+		return im.n
+	}
+	n, now := im.n, im.exp.clock()
+	for d := range im.exp.each {
+		if d.at <= now {
+			n--
+		}
+	}
+	return n
+}
+
+// Live implements KVImage.
+func (im *image) Live(yield func(string, []byte) bool) {
+	if im.exp == nil {
+		im.All(yield)
+		return
+	}
+	now := im.exp.clock()
+	for k, v := range im.All {
+		if !im.exp.expired(k, now) && !yield(k, v) {
+			return
+		}
+	}
+}
