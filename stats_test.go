@@ -105,9 +105,6 @@ func TestStatsDurable(t *testing.T) {
 // TestStatsSize checks Keys and Bytes once the key-value machine reports
 // its size (KV.Size).
 func TestStatsSize(t *testing.T) {
-	if _, ok := any(store.NewKV(0)).(store.Sizer); !ok {
-		t.Skip("the key-value machine does not report its size yet")
-	}
 	ctx := t.Context()
 	db := openT(t, "", nil)
 	for _, k := range []string{"a", "b", "c"} {
@@ -115,7 +112,7 @@ func TestStatsSize(t *testing.T) {
 	}
 	st := settledStats(t, db)
 	require.Equal(t, 3, st.Keys)
-	require.Positive(t, st.Bytes)
+	require.EqualValues(t, 3*(1+5), st.Bytes, "keys and values")
 }
 
 // TestStatsMemoryOnly checks that a memory-only store counts requests but

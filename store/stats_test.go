@@ -67,7 +67,7 @@ func TestStatsOps(t *testing.T) {
 	// Journaled: 3 sets, 1 delete, the batch, the CAS, the clear, the Tx
 	// that wrote.
 	require.EqualValues(t, 8, st.AppliedLSN)
-	require.False(t, st.Sized, "a KV reports no size until it has Size")
+	require.True(t, st.Sized, "a KV reports its size")
 }
 
 // countingSizer is a key-value machine that reports its size, counting the
