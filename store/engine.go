@@ -57,6 +57,7 @@ type Engine[C, Q, R any] struct {
 	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
 
 	sink    Sink
+	feed    feed // the change feed's ring (changes_ring.go)
 	snap    snapState[C, Q, R]
 	closing atomic.Bool    // Close has begun: start no more snapshots
 	wg      sync.WaitGroup // snapshot saves in progress

@@ -131,6 +131,7 @@ func (o *owner[C, Q, R]) log(r *request[C, Q, R], data []byte) {
 	e.lsn++
 	p := o.parcel()
 	p.Entries = append(p.Entries, handoff.Entry{LSN: e.lsn, Data: data})
+	e.feed.publish(e.lsn, data)
 	switch r.level {
 	case AckWritten:
 		p.AfterWrite = append(p.AfterWrite, r)

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hurrahdb/hurrah/internal/handoff"
+	"github.com/hurrahdb/hurrah/internal/wake"
+)
+
+// The owner's side of the change feed. While at least one watcher is
+// attached, the owner publishes every entry it journals (its LSN and its
+// encoded command, which nobody changes once made) to a ring of fixed size
+// that watchers read without a lock: a slot holds a pointer to an entry,
+// and a reader that finds a later LSN in the slot it wants knows it was
+// overwritten and reads the journal instead. The owner never waits for a
+// watcher. With no watcher attached, publishing costs one atomic load.
+
+// RingSize is how many entries the ring keeps: a watcher further behind
+// than that reads from the journal's segments.
+const RingSize = 1 << 12
+
+// Ring holds the entries the owner published last. Its methods are safe
+// from any goroutine.
+type Ring struct {
+	slots [RingSize]atomic.Pointer[handoff.Entry] // written by the owner, read by any
+	last  atomic.Uint64                           // written by the owner: the LSN published last
+	moved wake.Signal                             // notified by the owner after each publish
+}
+
+// Lookup results.
+const (
+	RingHit     = iota // the entry is in the ring
+	RingAhead          // the entry is not published yet (or was before anyone watched)
+	RingMissing        // the ring has moved past the entry
+)
+
+// Lookup returns the entry with LSN lsn if the ring holds it, and what it
+// found.
+func (r *Ring) Lookup(lsn uint64) (handoff.Entry, int) {
+	p := r.slots[lsn%RingSize].Load()
+	switch {
+	case p == nil || p.LSN < lsn:
+		return handoff.Entry{}, RingAhead
+	case p.LSN > lsn:
+		return handoff.Entry{}, RingMissing
+	}
+	return *p, RingHit
+}
+
+// Moved returns a channel closed at the next publish (see wake.Signal).
+func (r *Ring) Moved() <-chan struct{} { return r.moved.Wait() }
+
+// put publishes e.
+func (r *Ring) put(e handoff.Entry) {
+	r.slots[e.LSN%RingSize].Store(&e)
+	r.last.Store(e.LSN)
+	r.moved.Notify()
+}
+
+// feed is an engine's ring and its watchers.
+type feed struct {
+	mu       sync.Mutex
+	watchers int   // attached watchers; guarded by mu
+	ring     *Ring // allocated at the first watcher, then kept; guarded by mu
+
+	active atomic.Pointer[Ring] // ring while watchers > 0, else nil: all the owner reads
+}
+
+// publish hands an entry the owner journals to the watchers, if any.
+func (f *feed) publish(lsn uint64, data []byte) {
+	if r := f.active.Load(); r != nil {
+		r.put(handoff.Entry{LSN: lsn, Data: data})
+	}
+}
+
+// Watch attaches a watcher and returns the ring, which the owner fills
+// from then on, and the LSN of the last entry the owner applied before it:
+// every later entry goes to the ring. Call Unwatch once done. On a store
+// without a sink entries carry no LSN, and the ring stays empty.
+func (e *Engine[C, Q, R]) Watch(ctx context.Context) (*Ring, uint64, error) {
+	f := &e.feed
+	f.mu.Lock()
+	if f.ring == nil {
+		f.ring = new(Ring)
+	}
+	f.watchers++
+	f.active.Store(f.ring)
+	r := f.ring
+	f.mu.Unlock()
+	var last uint64
+	// The owner reads active after this request reaches it: every entry
+	// it logs after last is published.
+	if err := e.Read(ctx, func() { last = e.lsn }); err != nil {
+		e.Unwatch()
+		return nil, 0, err
+	}
+	return r, last, nil
+}
+
+// Unwatch detaches a watcher Watch attached. Once none is left the owner
+// stops publishing.
+func (e *Engine[C, Q, R]) Unwatch() {
+	f := &e.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.watchers--; f.watchers == 0 {
+		f.active.Store(nil)
+	}
+}
