@@ -65,7 +65,8 @@ type feed struct {
 	watchers int   // attached watchers; guarded by mu
 	ring     *Ring // allocated at the first watcher, then kept; guarded by mu
 
-	active atomic.Pointer[Ring] // ring while watchers > 0, else nil: all the owner reads
+	active    atomic.Pointer[Ring] // ring while watchers > 0, else nil: all the owner reads
+	fallbacks atomic.Uint64        // see NoteFallback
 }
 
 // publish hands an entry the owner journals to the watchers, if any.
@@ -109,3 +110,15 @@ func (e *Engine[C, Q, R]) Unwatch() {
 		f.active.Store(nil)
 	}
 }
+
+// Stopped returns a channel closed once Close has stopped the engine and
+// its sink: a watcher waiting for entries wakes up to end.
+func (e *Engine[C, Q, R]) Stopped() <-chan struct{} { return e.stopped }
+
+// NoteFallback counts a watcher that found the entry it wanted overwritten
+// in the ring and turned to the journal on disk.
+func (e *Engine[C, Q, R]) NoteFallback() { e.feed.fallbacks.Add(1) }
+
+// Fallbacks returns how many times watchers fell back to the journal on
+// disk (NoteFallback) since the engine was made.
+func (e *Engine[C, Q, R]) Fallbacks() uint64 { return e.feed.fallbacks.Load() }
