@@ -26,9 +26,10 @@ type watcher struct {
 	ring *store.Ring
 	cur  *journal.Cursor
 
-	next    uint64          // LSN of the entry to report next
-	disk    []handoff.Entry // entries read from disk from next on, not yet reported
-	changes []store.Change  // reused
+	attached uint64          // LSN of the last entry applied before the watcher attached
+	next     uint64          // LSN of the entry to report next
+	disk     []handoff.Entry // entries read from disk from next on, not yet reported
+	changes  []store.Change  // reused
 }
 
 // watch attaches a watcher to db's owner and starts it at from (0: after
@@ -50,7 +51,7 @@ func (db *DB) watch(ctx context.Context, from uint64, o WatchOptions) (*watcher,
 	if from == 0 {
 		from = last + 1
 	}
-	return &watcher{db: db, ctx: ctx, o: o, j: db.snaps.j, ring: ring, cur: db.snaps.j.Cursor(), next: from}, nil
+	return &watcher{db: db, ctx: ctx, o: o, j: db.snaps.j, ring: ring, cur: db.snaps.j.Cursor(), attached: last, next: from}, nil
 }
 
 // close detaches the watcher.
@@ -88,43 +89,61 @@ func (w *watcher) entry() (handoff.Entry, error) {
 		if err := w.stopped(); err != nil {
 			return handoff.Entry{}, err
 		}
-		// Channels first, checks second: an advance in between closes
-		// the channel (see wake.Signal).
-		ringMoved, journalMoved := w.ring.Moved(), w.j.Progress()
-		if w.o.Durable && w.next > w.j.SyncedLSN() {
-			if err := w.j.Err(); err != nil {
-				return handoff.Entry{}, err
-			}
-			if err := w.wait(nil, journalMoved); err != nil {
-				return handoff.Entry{}, err
-			}
-			continue
+		if e, st, err := w.ready(); st == store.RingHit || err != nil {
+			return e, err
 		}
-		if len(w.disk) > 0 && w.disk[0].LSN == w.next {
-			e := w.disk[0]
-			w.disk = w.disk[1:]
-			return e, nil
+		// Nothing yet. Channels first, checks again second: an advance in
+		// between closes a channel (see wake.Signal). Entries applied
+		// after the watcher attached all reach the ring, so the journal's
+		// progress matters only for those before, for one the ring has
+		// dropped, and to a durable watcher.
+		ringMoved := w.ring.Moved()
+		e, st, err := w.ready()
+		if st == store.RingHit || err != nil {
+			return e, err
 		}
-		w.disk = nil
-		e, found := w.ring.Lookup(w.next)
-		if found == store.RingHit {
-			return e, nil
-		}
-		if upto := w.j.WrittenLSN(); w.next <= upto {
-			if found == store.RingMissing {
-				w.db.eng.NoteFallback()
+		var journalMoved <-chan struct{}
+		if w.o.Durable || w.next <= w.attached || st == store.RingMissing {
+			journalMoved = w.j.Progress()
+			if e, st, err := w.ready(); st == store.RingHit || err != nil {
+				return e, err
 			}
-			es, err := w.cur.Read(w.next, upto)
-			if err != nil {
-				return handoff.Entry{}, fmt.Errorf("hurrah: watch: %w", err)
-			}
-			w.disk = es
-			continue
 		}
 		if err := w.wait(ringMoved, journalMoved); err != nil {
 			return handoff.Entry{}, err
 		}
 	}
+}
+
+// ready returns the entry with LSN w.next if it is at hand (with
+// store.RingHit, wherever it came from), or else what the ring said of it.
+func (w *watcher) ready() (handoff.Entry, int, error) {
+	if w.o.Durable && w.next > w.j.SyncedLSN() {
+		return handoff.Entry{}, store.RingAhead, w.j.Err()
+	}
+	if len(w.disk) > 0 && w.disk[0].LSN == w.next {
+		e := w.disk[0]
+		w.disk = w.disk[1:]
+		return e, store.RingHit, nil
+	}
+	w.disk = nil
+	e, st := w.ring.Lookup(w.next)
+	if st == store.RingHit {
+		return e, st, nil
+	}
+	upto := w.j.WrittenLSN()
+	if w.next > upto {
+		return handoff.Entry{}, st, nil
+	}
+	if st == store.RingMissing {
+		w.db.eng.NoteFallback()
+	}
+	es, err := w.cur.Read(w.next, upto)
+	if err != nil {
+		return handoff.Entry{}, st, fmt.Errorf("hurrah: watch: %w", err)
+	}
+	w.disk = es[1:]
+	return es[0], store.RingHit, nil
 }
 
 // stopped returns ErrClosed once the store is closed and ctx's error once

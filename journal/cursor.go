@@ -37,12 +37,19 @@ func (e *CompactedError) Error() string {
 func (e *CompactedError) Unwrap() error { return ErrCompacted }
 
 // Cursor reads a journal's entries back from its segments while the journal
-// is open. It keeps the entries of one segment, the last it read, so its
-// memory is bounded by the segment size. A Cursor is for one goroutine.
+// is open. It follows one segment at a time: it reads the segment that holds
+// the LSN asked for, and then only what was appended to it since, so a
+// watcher tailing the newest segment reads each byte once. It keeps only
+// the entries of its last read, so its memory is bounded by the segment
+// size. A Cursor is for one goroutine.
 type Cursor struct {
 	fs   vfs.FS
 	dir  string
-	ents []handoff.Entry // the entries of the segment read last, in LSN order, aliasing its image
+	ents []handoff.Entry // the entries of the last read, in LSN order, aliasing its bytes
+
+	seg  string // the segment followed, or ""
+	off  int64  // its size up to the end of the last whole frame read
+	next uint64 // the LSN of the entry that starts at off
 }
 
 // Cursor returns a cursor over j's segments. It stays usable after Close,
@@ -67,6 +74,17 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 	if es := c.cached(lsn, upto); es != nil {
 		return es, nil
 	}
+	if c.seg != "" && lsn >= c.next {
+		// What was appended to the segment followed since the last read
+		// (the caller may have found the entries in between elsewhere:
+		// reading on costs less than reading the segment again).
+		if err := c.readSeg(c.seg, c.off, false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if es := c.cached(lsn, upto); es != nil {
+			return es, nil
+		}
+	}
 	for range maxRelist {
 		segs, err := listSegments(c.fs, c.dir)
 		if err != nil {
@@ -80,18 +98,13 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 			}
 			return nil, &CompactedError{LSN: lsn, Oldest: oldest}
 		}
-		data, err := c.fs.ReadFile(segs[i].path)
+		err = c.readSeg(segs[i].path, 0, i < len(segs)-1)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // compacted since the listing
 		}
 		if err != nil {
-			return nil, fmt.Errorf("journal: read %s: %w", segs[i].path, err)
-		}
-		scan, err := scanSegment(segs[i].path, data, i == len(segs)-1, 0)
-		if err != nil {
 			return nil, err
 		}
-		c.ents = scan.Entries
 		if es := c.cached(lsn, upto); es != nil {
 			return es, nil
 		}
@@ -101,9 +114,40 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 	return nil, fmt.Errorf("journal: read LSN %d: segments keep vanishing under the reader", lsn)
 }
 
-// cached returns the cached entries from lsn up to upto, or nil if the
-// cache does not hold lsn. A cache of the newest segment that ends before
-// lsn is dropped: the segment may have grown since.
+// readSeg reads segment path from offset off on (0: from its header) with
+// scanSegment and makes its whole frames the cursor's entries. A read from
+// an offset scans the bytes there behind a header of its own, made for
+// the LSN expected there. whole says the segment is not the newest, so a
+// damaged tail in it is corruption.
+func (c *Cursor) readSeg(path string, off int64, whole bool) error {
+	data, err := vfs.ReadFrom(c.fs, path, off)
+	if err != nil {
+		return fmt.Errorf("journal: read %s: %w", path, err)
+	}
+	name, expect, base := path, uint64(0), int64(0)
+	if off > 0 {
+		hdr := appendSegmentHeader(make([]byte, 0, segmentHeaderSize+len(data)), c.next)
+		name, expect, base = fmt.Sprintf("%s@%d", path, off), c.next, off-segmentHeaderSize
+		data = append(hdr, data...)
+	}
+	scan, err := scanSegment(name, data, !whole, expect)
+	if err != nil {
+		return err
+	}
+	end := int64(len(data))
+	if scan.TornAt >= 0 {
+		end = scan.TornAt // a frame being written: read it next time
+	}
+	if scan.TornAt == 0 {
+		return &CorruptError{File: path, Offset: 0, Reason: "segment header unreadable while the journal is open"}
+	}
+	c.ents, c.seg, c.off = scan.Entries, path, base+end
+	c.next = scan.FirstLSN + uint64(len(scan.Entries))
+	return nil
+}
+
+// cached returns the entries of the last read from lsn up to upto, or nil
+// if it did not hold lsn.
 func (c *Cursor) cached(lsn, upto uint64) []handoff.Entry {
 	if len(c.ents) == 0 {
 		return nil
@@ -111,9 +155,6 @@ func (c *Cursor) cached(lsn, upto uint64) []handoff.Entry {
 	first := c.ents[0].LSN
 	end := first + uint64(len(c.ents)) // one past the last
 	if lsn < first || lsn >= end {
-		if lsn >= end {
-			c.ents = nil // a later segment, or this one grown
-		}
 		return nil
 	}
 	return c.ents[lsn-first : min(upto+1, end)-first]

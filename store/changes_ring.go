@@ -26,7 +26,9 @@ const RingSize = 1 << 12
 type Ring struct {
 	slots [RingSize]atomic.Pointer[handoff.Entry] // written by the owner, read by any
 	last  atomic.Uint64                           // written by the owner: the LSN published last
-	moved wake.Signal                             // notified by the owner after each publish
+	moved wake.Signal                             // notified by the owner after each turn that published
+	chunk []handoff.Entry                         // the owner's: room for the next entries put
+	dirty bool                                    // the owner's: put since the last notify
 }
 
 // Lookup results.
@@ -49,15 +51,26 @@ func (r *Ring) Lookup(lsn uint64) (handoff.Entry, int) {
 	return *p, RingHit
 }
 
-// Moved returns a channel closed at the next publish (see wake.Signal).
+// Moved returns a channel closed once the owner next publishes (see
+// wake.Signal).
 func (r *Ring) Moved() <-chan struct{} { return r.moved.Wait() }
 
-// put publishes e.
+// put publishes e; readers waiting are woken at the next notify.
 func (r *Ring) put(e handoff.Entry) {
-	r.slots[e.LSN%RingSize].Store(&e)
+	if len(r.chunk) == 0 {
+		r.chunk = make([]handoff.Entry, chunkSize)
+	}
+	p := &r.chunk[0]
+	*p = e
+	r.chunk = r.chunk[1:]
+	r.slots[e.LSN%RingSize].Store(p)
 	r.last.Store(e.LSN)
-	r.moved.Notify()
 }
+
+// chunkSize is how many entries the ring allocates at once: one allocation
+// per chunkSize entries published rather than one each. An entry is never
+// changed once its slot points to it.
+const chunkSize = 256
 
 // feed is an engine's ring and its watchers.
 type feed struct {
@@ -69,10 +82,22 @@ type feed struct {
 	fallbacks atomic.Uint64        // see NoteFallback
 }
 
-// publish hands an entry the owner journals to the watchers, if any.
+// publish hands an entry the owner journals to the watchers, if any. They
+// are woken at the end of the owner's turn (notify), once per turn rather
+// than once per entry.
 func (f *feed) publish(lsn uint64, data []byte) {
 	if r := f.active.Load(); r != nil {
 		r.put(handoff.Entry{LSN: lsn, Data: data})
+		r.dirty = true
+	}
+}
+
+// notify wakes the watchers waiting for what the owner published this
+// turn.
+func (f *feed) notify() {
+	if r := f.active.Load(); r != nil && r.dirty {
+		r.dirty = false
+		r.moved.Notify()
 	}
 }
 

@@ -31,6 +31,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		}
 		o.serve(r)
 	}
+	o.e.feed.notify()
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
 	if o.out != nil {
