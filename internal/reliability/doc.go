@@ -65,6 +65,14 @@
 // that import with EIO: the report must count whole batches, a restart
 // must hold them, and resuming with Skip must complete the import.
 //
+// # Change feed
+//
+// TestWatchCrashPoints (watchcrash_test.go) cuts the power before every file
+// operation of a run in which a durable watcher (WatchOptions.Durable)
+// follows a writer at Written that syncs every fifth write, in every crash
+// mode: a watch of the recovered store from the first LSN must report
+// every change the watcher was given, identically.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,
