@@ -198,3 +198,34 @@ func TestWatchMemoryOnly(t *testing.T) {
 	_, err := collect(t, db.Watch(context.Background(), 0, nil), 1)
 	require.ErrorIs(t, err, ErrMemoryOnly)
 }
+
+// TestWatchLargeValues: values too large for the ring come from the
+// journal, in their place.
+func TestWatchLargeValues(t *testing.T) {
+	ctx := context.Background()
+	db := openT(t, newDir(t), nil)
+	next, stop := iter.Pull2(db.Watch(ctx, 1, nil))
+	defer stop()
+	big := make([]byte, store.RingMaxEntry*3)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	require.NoError(t, db.SetBytes(ctx, "first", nil))
+	c, err, _ := next() // the watcher is attached from here on
+	require.NoError(t, err)
+	require.Equal(t, "first", c.Key)
+	before := db.eng.Fallbacks()
+	require.NoError(t, db.SetBytes(ctx, "small", nil))
+	require.NoError(t, db.SetBytes(ctx, "big", big))
+	require.NoError(t, db.SetBytes(ctx, "after", nil))
+	for _, want := range []string{"small", "big", "after"} {
+		c, err, ok := next()
+		require.True(t, ok)
+		require.NoError(t, err)
+		require.Equal(t, want, c.Key)
+		if want == "big" {
+			require.Equal(t, big, c.Value)
+		}
+	}
+	require.Equal(t, before+1, db.eng.Fallbacks(), "the big one came from disk")
+}

@@ -21,6 +21,11 @@ import (
 // than that reads from the journal's segments.
 const RingSize = 1 << 12
 
+// RingMaxEntry is the largest entry the ring keeps the bytes of, so that it
+// holds at most RingSize*RingMaxEntry bytes (16 MiB) alive: a larger one
+// is published as a stub that sends watchers to the journal for it.
+const RingMaxEntry = 4 << 10
+
 // Ring holds the entries the owner published last. Its methods are safe
 // from any goroutine.
 type Ring struct {
@@ -35,7 +40,7 @@ type Ring struct {
 const (
 	RingHit     = iota // the entry is in the ring
 	RingAhead          // the entry is not published yet (or was before anyone watched)
-	RingMissing        // the ring has moved past the entry
+	RingMissing        // the ring has moved past the entry, or did not keep its bytes
 )
 
 // Lookup returns the entry with LSN lsn if the ring holds it, and what it
@@ -45,8 +50,8 @@ func (r *Ring) Lookup(lsn uint64) (handoff.Entry, int) {
 	switch {
 	case p == nil || p.LSN < lsn:
 		return handoff.Entry{}, RingAhead
-	case p.LSN > lsn:
-		return handoff.Entry{}, RingMissing
+	case p.LSN > lsn || p.Data == nil:
+		return handoff.Entry{}, RingMissing // overwritten, or a stub
 	}
 	return *p, RingHit
 }
@@ -62,6 +67,9 @@ func (r *Ring) put(e handoff.Entry) {
 	}
 	p := &r.chunk[0]
 	*p = e
+	if len(e.Data) > RingMaxEntry || e.Data == nil {
+		p.Data = nil // a stub: read it from the journal
+	}
 	r.chunk = r.chunk[1:]
 	r.slots[e.LSN%RingSize].Store(p)
 	r.last.Store(e.LSN)
@@ -141,7 +149,7 @@ func (e *Engine[C, Q, R]) Unwatch() {
 func (e *Engine[C, Q, R]) Stopped() <-chan struct{} { return e.stopped }
 
 // NoteFallback counts a watcher that found the entry it wanted overwritten
-// in the ring and turned to the journal on disk.
+// in the ring (or too large for it) and turned to the journal on disk.
 func (e *Engine[C, Q, R]) NoteFallback() { e.feed.fallbacks.Add(1) }
 
 // Fallbacks returns how many times watchers fell back to the journal on

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
@@ -88,10 +89,16 @@ func TestRingPublishesOnlyWhileWatched(t *testing.T) {
 	require.Equal(t, store.RingHit, state)
 	require.Equal(t, mustEncode(set("b", "2")), en.Data)
 
+	big := strings.Repeat("v", store.RingMaxEntry)
+	_, err = update(ctx, e, set("big", big), store.AckApplied)
+	require.NoError(t, err)
+	_, state = r.Lookup(3)
+	require.Equal(t, store.RingMissing, state, "too large to keep")
+
 	e.Unwatch()
 	_, err = update(ctx, e, set("c", "3"), store.AckApplied)
 	require.NoError(t, err)
-	_, state = r.Lookup(3)
+	_, state = r.Lookup(4)
 	require.Equal(t, store.RingAhead, state, "published with no watcher")
 
 	// Overwritten slots say so.
@@ -102,9 +109,9 @@ func TestRingPublishesOnlyWhileWatched(t *testing.T) {
 		_, err = update(ctx, e, set("d", fmt.Sprint(i)), store.AckApplied)
 		require.NoError(t, err)
 	}
-	_, state = r.Lookup(4)
+	_, state = r.Lookup(5)
 	require.Equal(t, store.RingMissing, state)
-	_, state = r.Lookup(4 + store.RingSize)
+	_, state = r.Lookup(5 + store.RingSize)
 	require.Equal(t, store.RingHit, state)
 }
 

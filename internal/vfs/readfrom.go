@@ -32,7 +32,21 @@ func (osFS) readFrom(name string, off int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.NewSectionReader(f, off, 1<<62))
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	n := info.Size() - off
+	if n <= 0 {
+		return nil, nil
+	}
+	// Read what Stat saw; what is appended meanwhile is for the next call.
+	buf := make([]byte, n)
+	k, err := io.ReadFull(io.NewSectionReader(f, off, n), buf)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // cut short meanwhile: the caller gets what is there
+	}
+	return buf[:k], err
 }
 
 func (m *Mem) readFrom(name string, off int64) ([]byte, error) {
