@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -29,15 +30,26 @@ func runWatchCut(t testing.TB, fsys vfs.FS, seed uint64) watchRun {
 	if err != nil {
 		return r // the power went during Open
 	}
+	// The watcher ends at the key "end", or with the journal's failure
+	// once it has all that was synced before the power went; bound is a
+	// failure bound.
+	wctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for c, err := range db.Watch(context.Background(), 1, &hurrah.WatchOptions{Durable: true}) {
+		for c, err := range db.Watch(wctx, 1, &hurrah.WatchOptions{Durable: true}) {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("the watcher was stuck after %d changes", len(r.delivered))
+			}
 			if err != nil {
-				return // the power went (the journal failed) or Close
+				return // the power went: the journal failed
 			}
 			r.delivered = append(r.delivered, c)
+			if c.Key == "end" {
+				return
+			}
 		}
 	}()
 	rng := rand.New(rand.NewPCG(seed, 13))
@@ -63,8 +75,11 @@ func runWatchCut(t testing.TB, fsys vfs.FS, seed uint64) watchRun {
 			break
 		}
 	}
-	db.Close() // fails after a cut; ends the watcher either way
+	if db.SetBytes(ctx, "end", nil) == nil {
+		db.Sync(ctx) // an error here fails the journal, which ends the watcher
+	}
 	wg.Wait()
+	db.Close() // fails after a cut
 	return r
 }
 
