@@ -140,3 +140,37 @@ func TestCursorRefusesBadBounds(t *testing.T) {
 	_, err = j.Cursor().Read(3, 2)
 	require.Error(t, err)
 }
+
+// TestCursorBadSegments: damage in a segment the cursor reads, or a failed
+// read, is an error for the caller, never a panic or a silent skip.
+func TestCursorBadSegments(t *testing.T) {
+	mem := vfs.NewMem()
+	var failRead atomic.Bool
+	fsys := &vfs.Faulty{FS: mem, Inject: func(op vfs.Op, name string) error {
+		if failRead.Load() && (op == vfs.OpReadFile || op == vfs.OpList) {
+			return vfs.EIO
+		}
+		return nil
+	}}
+	j := open(t, fsys, "/d", Options{SyncInterval: quiet, SegmentSize: 200})
+	for lsn := uint64(1); lsn <= 30; lsn += 3 {
+		require.NoError(t, put(t, j.Journal, lsn, lsn+2, false))
+	}
+	failRead.Store(true)
+	_, err := j.Cursor().Read(1, 30)
+	require.ErrorIs(t, err, vfs.EIO)
+	failRead.Store(false)
+
+	// Flip a byte inside the first frame of the oldest segment.
+	path := segPath("/d", 1)
+	data, err := mem.ReadFile(path)
+	require.NoError(t, err)
+	data[segmentHeaderSize+frameHeaderSize+2] ^= 0xff
+	require.NoError(t, mem.Remove(path))
+	require.NoError(t, writeFile(mem, path, data))
+	_, err = j.Cursor().Read(1, 30)
+	require.ErrorIs(t, err, ErrCorrupt)
+	es, err := j.Cursor().Read(30, 30)
+	require.NoError(t, err, "the other segments read")
+	requireEntries(t, 30, 30, es)
+}
