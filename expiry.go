@@ -109,10 +109,8 @@ func (db *DB) ExpiresAt(ctx context.Context, key string) (time.Time, error) {
 		return time.Time{}, db.err(err)
 	case !ok:
 		return time.Time{}, fmt.Errorf("%w: %q", ErrNotFound, key)
-	case at == 0:
-		return time.Time{}, nil
 	}
-	return time.Unix(0, at), nil
+	return deadlineTime(at), nil
 }
 
 // Expire gives key the deadline opt says (TTL or Deadline), replacing any
@@ -176,3 +174,12 @@ func (db *DB) batchDeadlines(muts []store.Mutation, exps []SetOption) error {
 
 // noDeadline is the deadline of every record of an image without any.
 func noDeadline(string) int64 { return 0 }
+
+// deadlineTime is the time of a deadline in Unix ns, the zero time for 0
+// (no deadline).
+func deadlineTime(at int64) time.Time {
+	if at == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, at)
+}

@@ -67,6 +67,7 @@ func statsJSON(s Stats) map[string]any {
 		"snapshots":     s.Snapshots, "snapshots_failed": s.SnapshotsFailed,
 		"last_snapshot_err": text(s.LastSnapshotErr), "last_snapshot_lsn": s.LastSnapshotLSN,
 		"last_snapshot_size": s.LastSnapshotSize, "max_pause_ns": int64(s.MaxPause),
+		"watchers": s.Watchers, "watch_fallbacks": s.WatchFallbacks,
 		"read_only": text(s.ReadOnly), "closed": s.Closed,
 	}
 }

@@ -101,5 +101,6 @@ func (h *handle[C, Q, R]) Stats() Stats {
 		st.ReadOnly = *p
 	}
 	st.Closed = h.closed.Load()
+	st.Watchers, st.WatchFallbacks = h.eng.Watchers(), h.eng.Fallbacks()
 	return st
 }

@@ -19,6 +19,7 @@ const (
 	msgReadOnly        = "hurrah: store is read-only"
 	msgPoisoned        = "hurrah: System poisoned by a panicking command"
 	msgSlowFsync       = "hurrah: slow fsync"
+	msgWatchFallback   = "hurrah: watcher fell back to the journal on disk"
 )
 
 // logOpen logs what Open found in dir that an operator should know of: a

@@ -83,6 +83,13 @@ type Stats struct {
 	// Requests wait at most this long for them.
 	MaxPause time.Duration
 
+	// Watchers is the number of change-feed iterations (DB.Watch) now
+	// running; WatchFallbacks counts the times one fell out of the
+	// in-memory window of recent changes and read the journal on disk
+	// instead (each is also logged).
+	Watchers       int
+	WatchFallbacks uint64
+
 	// ReadOnly is the reason the store refuses writes, or nil while it
 	// takes them: the journal's failure (an error wrapping ErrReadOnly),
 	// or, for a System, the panic that poisoned it. Closed reports that

@@ -117,6 +117,8 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 	w.sy.st.ev = opts.Events
 	w.nextLSN.Store(t.next)
 	w.written.Store(t.total)
+	w.prog.written.Store(t.next - 1)
+	w.prog.synced.Store(t.next - 1)
 	j := &Journal{w: w}
 	// Step 7 of the recovery procedure.
 	j.a = actor.Start[message](w, actor.Options{

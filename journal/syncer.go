@@ -35,12 +35,14 @@ type message struct {
 type syncReq struct {
 	f   vfs.File // set by the actor goroutine, used by the syncer goroutine: the current segment, kept open until the result is collected
 	off int64    // set by the actor goroutine: the segment's size when the fsync was asked for
+	lsn uint64   // set by the actor goroutine: the last LSN written then
 }
 
 // syncResult is the outcome of one syncReq.
 type syncResult struct {
-	off int64 // set by the syncer goroutine, read by the actor goroutine: the request's offset, durable now unless err is set
-	err error // set by the syncer goroutine, read by the actor goroutine: the fsync's failure, or nil
+	off int64  // set by the syncer goroutine, read by the actor goroutine: the request's offset, durable now unless err is set
+	lsn uint64 // set by the syncer goroutine, read by the actor goroutine: the request's LSN, durable now unless err is set
+	err error  // set by the syncer goroutine, read by the actor goroutine: the fsync's failure, or nil
 }
 
 // syncWaiter is an AfterSync waiter queued until an fsync reaches off.
@@ -93,7 +95,7 @@ func (s *syncer) start(wake func() error) {
 func (s *syncer) run() {
 	defer close(s.done)
 	for req := range s.reqs {
-		s.results <- syncResult{off: req.off, err: s.st.sync(req.f)}
+		s.results <- syncResult{off: req.off, lsn: req.lsn, err: s.st.sync(req.f)}
 		// The result is in the channel before the wake-up is posted: a
 		// writer that clears woken and then polls either finds it, or
 		// leaves woken clear for this CompareAndSwap to post a new wake-up.
@@ -120,7 +122,7 @@ func (s *syncer) stop() {
 // size. The caller has checked that nothing is in flight.
 func (w *writer) startSync() {
 	w.inflight = true
-	w.sy.reqs <- syncReq{f: w.f, off: w.size}
+	w.sy.reqs <- syncReq{f: w.f, off: w.size, lsn: w.next - 1}
 }
 
 // reap collects the result of the fsync in flight, if there is one: at once
@@ -144,6 +146,7 @@ func (w *writer) reap(wait bool) {
 	w.inflight = false
 	if r.err == nil {
 		w.synced = r.off
+		w.prog.setSynced(r.lsn)
 	}
 	switch {
 	case w.err != nil:
@@ -201,6 +204,7 @@ func (w *writer) syncAll() error {
 		}
 		w.synced = w.size
 	}
+	w.prog.setSynced(w.next - 1)
 	w.settleSynced() // every waiter: all that is written is synced
 	return nil
 }

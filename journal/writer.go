@@ -47,6 +47,7 @@ type writer struct {
 	failed  atomic.Pointer[error] // written by the actor goroutine, read by any: err, for Journal.Err
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
 	written atomic.Int64          // written by the actor goroutine, read by any: for Journal.Written
+	prog    progress              // written by the actor goroutine, read by any: WrittenLSN, SyncedLSN (progress.go)
 }
 
 // The writer is the actor's handler, ticker and stopper.
@@ -253,6 +254,7 @@ func (w *writer) mark() {
 		return
 	}
 	w.synced = w.size
+	w.prog.setSynced(w.next - 1)
 }
 
 // check returns how many parcels of bs, from the start, keep the log
@@ -312,6 +314,7 @@ func (w *writer) write(bs []*handoff.Parcel) error {
 	w.recorded = w.synced // what encode put in the frames
 	w.next += uint64(count)
 	w.nextLSN.Store(w.next)
+	w.prog.setWritten(w.next - 1)
 	return nil
 }
 
@@ -412,6 +415,7 @@ func (w *writer) fail(what string, cause error) error {
 	if first && w.sy.st.ev.OnReadOnly != nil {
 		w.sy.st.ev.OnReadOnly(err)
 	}
+	w.prog.moved.Notify() // wake whoever waits for an LSN that will not come
 	for _, s := range w.waiting {
 		s.wt.Done(err)
 	}

@@ -57,6 +57,7 @@ type Engine[C, Q, R any] struct {
 	lsn    uint64 // last LSN applied; owned by Replay's caller, then the owner
 
 	sink    Sink
+	feed    feed // the change feed's ring (changes_ring.go)
 	snap    snapState[C, Q, R]
 	exp     expiryState    // the owner's expiry of keys (expiry_owner.go)
 	closing atomic.Bool    // Close has begun: start no more snapshots

@@ -3,8 +3,6 @@ package store
 import (
 	"sync/atomic"
 	"time"
-
-	"github.com/hurrahdb/hurrah/internal/handoff"
 )
 
 // The owner's side of expiry: at the end of each turn it asks the machine
@@ -45,9 +43,7 @@ func (o *owner[C, Q, R]) expire() {
 	if data != nil {
 		e.notePause(time.Since(t0))
 		if e.sink != nil {
-			e.lsn++
-			p := o.parcel()
-			p.Entries = append(p.Entries, handoff.Entry{LSN: e.lsn, Data: data})
+			o.stamp(data)
 		}
 	}
 	switch {

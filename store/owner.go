@@ -33,6 +33,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 		o.serve(r)
 	}
 	o.expire()
+	o.e.feed.notify()
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
 	o.e.live.publish(o.e.lsn)
@@ -131,10 +132,7 @@ func (o *owner[C, Q, R]) afterSync(r *request[C, Q, R]) {
 // log stamps data with the next LSN, adds it to the turn's Parcel and
 // settles r or makes it wait on the Parcel, as its level says.
 func (o *owner[C, Q, R]) log(r *request[C, Q, R], data []byte) {
-	e := o.e
-	e.lsn++
-	p := o.parcel()
-	p.Entries = append(p.Entries, handoff.Entry{LSN: e.lsn, Data: data})
+	p := o.stamp(data)
 	switch r.level {
 	case AckWritten:
 		p.AfterWrite = append(p.AfterWrite, r)
@@ -143,6 +141,18 @@ func (o *owner[C, Q, R]) log(r *request[C, Q, R], data []byte) {
 	default:
 		r.reply <- nil
 	}
+}
+
+// stamp gives data the next LSN, adds it to the turn's Parcel, which it
+// returns, and publishes it to the change feed's watchers. Every journaled
+// entry goes through here, the owner's own (expiry) as the callers'.
+func (o *owner[C, Q, R]) stamp(data []byte) *handoff.Parcel {
+	e := o.e
+	e.lsn++
+	p := o.parcel()
+	p.Entries = append(p.Entries, handoff.Entry{LSN: e.lsn, Data: data})
+	e.feed.publish(e.lsn, data)
+	return p
 }
 
 // parcel returns the turn's Parcel for the sink, allocating it at the first

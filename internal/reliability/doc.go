@@ -79,6 +79,14 @@
 // keys with their deadlines, and some cut must find keys whose removal
 // was replayed from the journal.
 //
+// # Change feed
+//
+// TestWatchCrashPoints (watchcrash_test.go) cuts the power before every file
+// operation of a run in which a durable watcher (WatchOptions.Durable)
+// follows a writer at Written that syncs every fifth write, in every crash
+// mode: a watch of the recovered store from the first LSN must report
+// every change the watcher was given, identically.
+//
 // # I/O errors
 //
 // TestIOErrorSweep fails the i-th file operation of a run, for every i,

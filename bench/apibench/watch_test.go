@@ -1,0 +1,119 @@
+package apibench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hurrahdb/hurrah"
+)
+
+// BenchmarkWatchWrites measures what attached watchers cost writers: the
+// writes/s of 8 goroutines calling SetBytes on a persistent store at the
+// default durability (Written), with 0, 1 and 16 watchers reading the
+// change feed as applied. Each iteration is one round that runs the three
+// in a rotating order on the same store, so drift on a shared machine
+// touches all three alike:
+//
+//	cd bench && go test -run '^$' -bench WatchWrites -benchtime 7x ./apibench
+//
+// It reports the median writes/s of each, the ratios to 0 watchers (the
+// cost of a watcher is 1 minus the ratio), and the noise: the spread
+// (max-min) of the 0-watcher rounds over their median.
+func BenchmarkWatchWrites(b *testing.B) {
+	const writesPerRun = 40_000
+	counts := []int{0, 1, 16}
+	db, err := hurrah.Open(b.TempDir(), &hurrah.Options{SnapshotThreshold: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rates := make([][]float64, len(counts))
+	b.ResetTimer()
+	for round := range b.N {
+		for k := range counts {
+			i := (k + round) % len(counts)
+			rates[i] = append(rates[i], watchedWrites(b, db, counts[i], writesPerRun, round))
+		}
+	}
+	b.StopTimer()
+	med := make([]float64, len(counts))
+	for i, r := range rates {
+		slices.Sort(r)
+		med[i] = r[len(r)/2]
+		b.ReportMetric(med[i], fmt.Sprintf("writes/s-%dw", counts[i]))
+	}
+	for i := 1; i < len(counts); i++ {
+		b.ReportMetric(med[i]/med[0], fmt.Sprintf("ratio-%dw", counts[i]))
+	}
+	r0 := rates[0]
+	b.ReportMetric((r0[len(r0)-1]-r0[0])/med[0], "noise-0w")
+}
+
+// watchedWrites attaches n watchers to db, waits until each is reading,
+// then times writes SetBytes calls from 8 goroutines and returns writes/s.
+// The watchers are detached before it returns.
+func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) float64 {
+	ctx, cancel := context.WithCancel(context.Background())
+	var watchers sync.WaitGroup
+	ready := make(chan struct{}, n)
+	marker := fmt.Sprintf("marker-%d-%d", round, n)
+	for range n {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			seen := false
+			for c, err := range db.Watch(ctx, 0, nil) {
+				if err != nil {
+					if !errors.Is(err, context.Canceled) {
+						b.Error(err)
+					}
+					return
+				}
+				if !seen && c.Key == marker {
+					seen = true
+					ready <- struct{}{}
+				}
+			}
+		}()
+	}
+	// Each watcher begins at the write after its start: repeat the marker
+	// until every watcher has seen one.
+	for got := 0; got < n; {
+		if err := db.SetBytes(ctx, marker, nil); err != nil {
+			b.Fatal(err)
+		}
+		select {
+		case <-ready:
+			got++
+		case <-time.After(time.Millisecond):
+		}
+	}
+	const g = 8
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(round)))
+			for range writes / g {
+				i := rng.IntN(benchKeys)
+				if err := db.SetBytes(ctx, benchKey(i), benchValue(i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	rate := float64(writes/g*g) / time.Since(t0).Seconds()
+	cancel()
+	watchers.Wait()
+	return rate
+}

@@ -1,0 +1,84 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// What a journaled key-value command changed, for the change feed: a set, a
+// delete, a clear, or each mutation of a batch in turn.
+
+// ErrUnknownChange is returned by Changes for a journaled operation it does
+// not know how to report. It refuses rather than skips: a feed that left out
+// a change would let a consumer drift from the store without a sign.
+var ErrUnknownChange = errors.New("store: journaled operation the change feed does not know")
+
+// Change is one key's change: OpSet with the key's new value (and its
+// deadline, if it was set with one), OpDelete, OpClear (every key deleted;
+// Key is empty), OpExpireAt (the key's deadline changed to At, or dropped
+// if At is 0) or OpExpire (the owner removed the key: its deadline had
+// passed).
+type Change struct {
+	Op    Op
+	Key   string
+	Value []byte // OpSet only: the stored bytes
+	At    int64  // OpSet and OpExpireAt: the deadline in Unix ns, or 0 for none
+}
+
+// Changes appends to dst the changes the journaled key-value command data
+// made, in the order it made them, and returns the extended slice. Values
+// are copies: they do not alias data. Bytes that do not decode are an error
+// as in replay; an operation Changes does not know wraps ErrUnknownChange.
+// It never panics.
+func Changes(dst []Change, data []byte) ([]Change, error) {
+	c, err := decodeCommand(data)
+	if err != nil {
+		return dst, err
+	}
+	switch c.Op {
+	case OpSet, OpDelete, OpSetAt:
+		return append(dst, mutationChange(c.Op, c.Key, c.Value, c.At)), nil
+	case OpExpireAt:
+		return append(dst, Change{Op: OpExpireAt, Key: c.Key, At: c.At}), nil
+	case OpClear:
+		return append(dst, Change{Op: OpClear}), nil
+	case OpBatch, OpExpire:
+		for i, m := range c.Batch {
+			ok := m.Op == OpSet || m.Op == OpDelete || m.Op == OpSetAt
+			if c.Op == OpExpire {
+				ok = m.Op == OpDelete
+			}
+			if !ok {
+				return dst, fmt.Errorf("%w: mutation %d of op %d has op %d", ErrUnknownChange, i, c.Op, m.Op)
+			}
+			ch := mutationChange(m.Op, m.Key, m.Value, m.At)
+			if c.Op == OpExpire {
+				ch.Op = OpExpire
+			}
+			dst = append(dst, ch)
+		}
+		return dst, nil
+	}
+	return dst, fmt.Errorf("%w: op %d", ErrUnknownChange, c.Op)
+}
+
+// mutationChange is the change of a set (with a deadline or without) or a
+// delete of key.
+func mutationChange(op Op, key string, v []byte, at int64) Change {
+	if op == OpSetAt {
+		return Change{Op: OpSet, Key: key, Value: setValue(OpSet, v), At: at}
+	}
+	return Change{Op: op, Key: key, Value: setValue(op, v)}
+}
+
+// setValue returns v for a set, so that an empty value reads as empty, not
+// missing, and nil for anything else.
+func setValue(op Op, v []byte) []byte {
+	if op != OpSet {
+		return nil
+	}
+	if v == nil {
+		return []byte{}
+	}
+	return v
+}
