@@ -21,13 +21,14 @@ func NewKVEngine(kv *KV) *Engine[Command, Query, Result] {
 }
 
 // decodeNonEmpty decodes a journaled key-value command as decodeCommand
-// does, refusing one that sets or deletes the empty key.
+// does, refusing one that sets, deletes or gives a deadline to the empty
+// key.
 func decodeNonEmpty(b []byte) (Command, error) {
 	c, err := decodeCommand(b)
 	if err != nil {
 		return c, err
 	}
-	if (c.Op == OpSet || c.Op == OpDelete) && c.Key == "" {
+	if (c.Op == OpSet || c.Op == OpDelete || c.Op == OpSetAt || c.Op == OpExpireAt) && c.Key == "" {
 		return Command{}, errEmptyKey
 	}
 	for _, m := range c.Batch {
@@ -38,26 +39,36 @@ func decodeNonEmpty(b []byte) (Command, error) {
 	return c, nil
 }
 
-// nonEmptyKV is a KV whose Restore refuses the empty key. Every other
-// method is the KV's own.
+// nonEmptyKV is a KV whose Restore and RestoreAt refuse the empty key.
+// Every other method is the KV's own.
 type nonEmptyKV struct{ *KV }
 
 // Restore implements Snapshotter: it restores the records as KV.Restore
 // does, unless one has the empty key.
 func (kv nonEmptyKV) Restore(n int, records func(yield func(key, value []byte) bool)) error {
-	// KV.Restore reads records from a goroutine that has ended when it
-	// returns, so empty is safe to read then.
-	empty := false
-	err := kv.KV.Restore(n, func(yield func(key, value []byte) bool) {
+	return kv.RestoreAt(n, func(yield func(key, value []byte, at int64) bool) {
 		for k, v := range records {
-			if len(k) == 0 {
-				empty = true
-				return
-			}
-			if !yield(k, v) {
+			if !yield(k, v, 0) {
 				return
 			}
 		}
+	})
+}
+
+// RestoreAt restores records that carry deadlines as KV.RestoreAt does,
+// unless one has the empty key.
+func (kv nonEmptyKV) RestoreAt(n int, records func(yield func(key, value []byte, at int64) bool)) error {
+	// KV.RestoreAt reads records from a goroutine that has ended when it
+	// returns, so empty is safe to read then.
+	empty := false
+	err := kv.KV.RestoreAt(n, func(yield func(key, value []byte, at int64) bool) {
+		records(func(k, v []byte, at int64) bool {
+			if len(k) == 0 {
+				empty = true
+				return false
+			}
+			return yield(k, v, at)
+		})
 	})
 	if empty {
 		return errEmptyKey

@@ -14,9 +14,12 @@ import (
 // the map itself would hold; other keys pass.
 func TestKVEngineRefusesEmptyKey(t *testing.T) {
 	for name, c := range map[string]store.Command{
-		"set":    set("", "v"),
-		"delete": del(""),
-		"batch":  {Op: store.OpBatch, Batch: []store.Mutation{{Op: store.OpSet, Key: "k"}, {Op: store.OpDelete, Key: ""}}},
+		"set":       set("", "v"),
+		"delete":    del(""),
+		"batch":     {Op: store.OpBatch, Batch: []store.Mutation{{Op: store.OpSet, Key: "k"}, {Op: store.OpDelete, Key: ""}}},
+		"set at":    {Op: store.OpSetAt, Value: []byte("v"), At: 5},
+		"expire at": {Op: store.OpExpireAt, At: 5},
+		"expire":    {Op: store.OpExpire, Batch: []store.Mutation{{Op: store.OpDelete, Key: ""}}},
 	} {
 		t.Run("replay "+name, func(t *testing.T) {
 			data, err := store.EncodeCommand(c)
@@ -39,6 +42,14 @@ func TestKVEngineRefusesEmptyKey(t *testing.T) {
 		eng := store.NewKVEngine(store.NewKV(0))
 		require.ErrorIs(t, eng.Restore(3, 3, records("a", "", "b")), store.ErrBadEntry)
 		require.ErrorIs(t, eng.Restore(3, 1, records("", "a")), store.ErrBadEntry)
+		require.Zero(t, eng.LastLSN())
+	})
+	t.Run("restore with deadlines", func(t *testing.T) {
+		eng := store.NewKVEngine(store.NewKV(0))
+		err := eng.RestoreAt(3, 2, func(yield func(k, v []byte, at int64) bool) {
+			_ = yield([]byte("a"), []byte("v"), 5) && yield(nil, []byte("v"), 5)
+		})
+		require.ErrorIs(t, err, store.ErrBadEntry)
 		require.Zero(t, eng.LastLSN())
 	})
 	t.Run("control", func(t *testing.T) {
