@@ -137,7 +137,8 @@ func (db *DB) Persist(ctx context.Context, key string) (bool, error) {
 }
 
 func (db *DB) expireAt(ctx context.Context, key string, at int64) (bool, error) {
-	r, err := db.send(ctx, store.Command{Op: store.OpExpireAt, Key: key, At: at})
+	r, err := db.apply(ctx, store.Command{Op: store.OpExpireIfLive, Key: key, At: at},
+		store.Command{Op: store.OpExpireAt, Key: key, At: at})
 	return r.Found, err
 }
 

@@ -77,10 +77,12 @@ func TestCommandOldNotEncoded(t *testing.T) {
 // old value as a fifth element.
 func TestDecodeCommandRefusesCAS(t *testing.T) {
 	for name, data := range map[string][]byte{
-		"encoded":         mustEncode(cas("k", "1", "2")),
-		"encoded nil old": mustEncode(store.Command{Op: store.OpCAS, Key: "k"}),
-		"five elements":   cborOf(t, []any{5, []byte("k"), []byte("2"), nil, []byte("1")}),
-		"in a batch":      cborOf(t, []any{4, nil, nil, []any{[]any{5, []byte("k"), []byte("2")}}}),
+		"encoded":                      mustEncode(cas("k", "1", "2")),
+		"encoded nil old":              mustEncode(store.Command{Op: store.OpCAS, Key: "k"}),
+		"five elements":                cborOf(t, []any{5, []byte("k"), []byte("2"), nil, []byte("1")}),
+		"in a batch":                   cborOf(t, []any{4, nil, nil, []any{[]any{5, []byte("k"), []byte("2")}}}),
+		"expire if live":               cborOf(t, []any{10, []byte("k"), nil, nil, 5}),
+		"expire if live, as a command": cborOf(t, []any{10, []byte("k"), nil, nil}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := store.DecodeCommand(data)

@@ -28,8 +28,9 @@ import (
 // OpDelete (or an OpSetAt: see codec_expiry.go). Every other command has a
 // null batch. OpSetAt (7) and OpExpireAt (8) carry a deadline and have a
 // layout of their own, and OpExpire (9), the owner's removal of expired
-// keys, is laid out as a batch of OpDeletes: see codec_expiry.go. OpCAS
-// and OpSetAbsent are never journaled. Keys are byte strings because a Go
+// keys, is laid out as a batch of OpDeletes: see codec_expiry.go. OpCAS,
+// OpSetAbsent and OpExpireIfLive (10) are never journaled, and decoding
+// refuses them. Keys are byte strings because a Go
 // string may hold any bytes, where a CBOR text string would have to be
 // valid UTF-8.
 //

@@ -140,6 +140,16 @@ func (kv *KV) Deadline(key string) int64 {
 	return d.at
 }
 
+// rawDeadline returns the deadline of key, expired or not (0: none). The
+// caller has checked that key is in the map.
+func (kv *KV) rawDeadline(key string) int64 {
+	if kv.exp == nil {
+		return 0
+	}
+	d, _ := kv.exp.get(key)
+	return d.at
+}
+
 // expired reports whether key has a deadline that has passed. The caller
 // has checked kv.exp != nil.
 func (kv *KV) expired(key string) bool {

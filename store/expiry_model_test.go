@@ -47,10 +47,16 @@ func TestKVExpiryModel(t *testing.T) {
 				want    map[string]modelEntry
 			}
 			var images []openImage
-			do := func(cmd store.Command) store.Result {
+			// do applies cmd live and, if it changed the state, what
+			// the journal records of it to the replica: the command
+			// itself, or logged if given (as for OpExpireIfLive).
+			do := func(cmd store.Command, logged ...store.Command) store.Result {
 				r, changed, err := kv.Apply(cmd)
 				require.NoError(t, err)
 				if changed {
+					if len(logged) > 0 {
+						cmd = logged[0]
+					}
 					_, _, err := replica.Apply(cmd)
 					require.NoError(t, err)
 				}
@@ -81,7 +87,8 @@ func TestKVExpiryModel(t *testing.T) {
 					if rng.IntN(4) == 0 {
 						at = 0
 					}
-					res := do(store.Command{Op: store.OpExpireAt, Key: k, At: at})
+					res := do(store.Command{Op: store.OpExpireIfLive, Key: k, At: at},
+						store.Command{Op: store.OpExpireAt, Key: k, At: at})
 					e, ok := model[k]
 					live := ok && (e.at == 0 || e.at > now)
 					require.Equal(t, live, res.Found, "step %d", step)

@@ -78,7 +78,7 @@ func TestKVExpiryHidesFromTheDeadline(t *testing.T) {
 	// Changing deadlines while the image is open leaves the image alone.
 	r := mustApply(t, kv, store.Command{Op: store.OpExpireAt, Key: "c", At: 9000})
 	require.True(t, r.Found)
-	r = mustApply(t, kv, store.Command{Op: store.OpExpireAt, Key: "a", At: 9000})
+	r = mustApply(t, kv, store.Command{Op: store.OpExpireIfLive, Key: "a", At: 9000})
 	require.False(t, r.Found, "an expired key cannot be given a deadline")
 	mustApply(t, kv, setAt("b", "x", 2500))
 	require.Equal(t, int64(5000), kimg.Deadline("c"))

@@ -37,6 +37,14 @@ const (
 	// OpExpire is the owner's removal of expired keys: Batch holds an
 	// OpDelete of each. A change feed tells it from a delete by its op.
 	OpExpire Op = 9
+
+	// OpExpireIfLive gives Key the deadline At (0: none) only if Key is
+	// present and not expired, as a caller sees it. Like OpCAS it is never
+	// journaled: the caller journals the equivalent OpExpireAt, which
+	// replay applies to whatever the map holds, expired or not, so that a
+	// deadline pushed back before the old one passed survives a restart
+	// after it.
+	OpExpireIfLive Op = 10
 )
 
 // Mutation is one set or delete inside a batch.
@@ -312,11 +320,15 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		return kv.applyBatch(c.Batch, batchOps)
 	case OpExpire:
 		return kv.applyBatch(c.Batch, expireOps)
-	case OpExpireAt:
-		if _, ok := kv.get(c.Key); !ok {
+	case OpExpireAt, OpExpireIfLive:
+		present := kv.get
+		if c.Op == OpExpireAt {
+			present = kv.raw // journaled: the live call saw the key
+		}
+		if _, ok := present(c.Key); !ok {
 			return Result{}, false, nil
 		}
-		if kv.Deadline(c.Key) == c.At {
+		if kv.rawDeadline(c.Key) == c.At {
 			return Result{Found: true}, false, nil
 		}
 		kv.setDeadline(c.Key, c.At)

@@ -6,7 +6,7 @@ var _ OpClassifier[Command, Query] = (*KV)(nil)
 // CommandKind implements OpClassifier.
 func (kv *KV) CommandKind(c Command) OpKind {
 	switch c.Op {
-	case OpSet:
+	case OpSet, OpSetAt, OpExpireAt, OpExpireIfLive:
 		return KindSet
 	case OpDelete:
 		return KindDelete
