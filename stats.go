@@ -16,9 +16,11 @@ import (
 // at the end of each turn (a turn serves up to Options.MaxDrain requests):
 // a call answered a moment ago may not be counted yet.
 type Stats struct {
-	// Keys is the number of live keys and Bytes their size (keys and
-	// encoded values). They are zero for a System, whose State is the
-	// program's own.
+	// Keys is the number of keys stored and Bytes their size (keys and
+	// encoded values). Keys whose deadline has passed count until the
+	// owner goroutine removes them, in its next turns (Len leaves them
+	// out). They are zero for a System, whose State is the program's
+	// own.
 	Keys  int
 	Bytes int64
 

@@ -59,6 +59,9 @@ func TestKVExpiryHidesFromTheDeadline(t *testing.T) {
 	keys, bytes := kv.Size()
 	require.Equal(t, 2, keys)
 	require.Equal(t, int64(len("b22c3")), bytes)
+	keys, bytes = kv.StoredSize()
+	require.Equal(t, 3, keys, "stored until the owner removes it")
+	require.Equal(t, int64(len("a1b22c3")), bytes)
 	require.ElementsMatch(t, []string{"b", "c"}, kv.Query(store.Query{Op: store.QueryKeys}).Keys)
 	require.Equal(t, int64(0), kv.Deadline("a"), "an expired key has no deadline: it is absent")
 

@@ -280,13 +280,20 @@ func (kv *KV) account(key string, old []byte, had bool, v []byte) {
 }
 
 // Size returns the number of live keys (as QueryLen counts them) and the
-// sum of len(key)+len(value) over them. It is kept as the state changes,
-// not counted, so it costs nothing. Owner goroutine only, like every KV
-// method.
+// sum of len(key)+len(value) over them. It costs a walk over the keys
+// whose deadline has passed and that the owner has not removed yet (none
+// in a store that does not use expiry). Owner goroutine only, like every
+// KV method.
 func (kv *KV) Size() (keys int, bytes int64) {
 	n, b := kv.expiredCount()
 	return kv.size() - n, kv.bytes - b
 }
+
+// StoredSize returns the number of keys the map holds, those whose
+// deadline has passed but that the owner has not removed yet included,
+// and the sum of len(key)+len(value) over them. It is kept as the state
+// changes, not counted, so it costs nothing (see Sizer).
+func (kv *KV) StoredSize() (keys int, bytes int64) { return kv.size(), kv.bytes }
 
 // liveLen returns the number of keys not expired.
 func (kv *KV) liveLen() int {

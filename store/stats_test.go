@@ -77,7 +77,7 @@ type countingSizer struct {
 	calls atomic.Int64
 }
 
-func (m *countingSizer) Size() (int, int64) {
+func (m *countingSizer) StoredSize() (int, int64) {
 	m.calls.Add(1)
 	n := m.KV.Query(store.Query{Op: store.QueryLen}).N
 	return n, int64(10 * n)
