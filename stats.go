@@ -86,9 +86,9 @@ type Stats struct {
 	MaxPause time.Duration
 
 	// Watchers is the number of change-feed iterations (DB.Watch) now
-	// running; WatchFallbacks counts the times one fell out of the
-	// in-memory window of recent changes and read the journal on disk
-	// instead (each is also logged).
+	// running; WatchFallbacks counts the journal reads of watchers that
+	// fell out of the in-memory window of recent changes (one fall behind
+	// may take several reads, and is logged once).
 	Watchers       int
 	WatchFallbacks uint64
 

@@ -104,7 +104,7 @@ func (w *watcher) entry() (handoff.Entry, error) {
 			return e, err
 		}
 		var journalMoved <-chan struct{}
-		if w.o.Durable || w.next <= w.attached || st == store.RingMissing {
+		if w.o.Durable || w.next <= w.attached || st == store.RingMissing || st == store.RingStub {
 			journalMoved = w.j.Progress()
 			if e, st, err := w.ready(); st == store.RingHit || err != nil {
 				return e, err

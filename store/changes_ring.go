@@ -40,7 +40,8 @@ type Ring struct {
 const (
 	RingHit     = iota // the entry is in the ring
 	RingAhead          // the entry is not published yet (or was before anyone watched)
-	RingMissing        // the ring has moved past the entry, or did not keep its bytes
+	RingMissing        // the ring has moved past the entry: the watcher fell behind
+	RingStub           // the ring kept only the entry's LSN: its bytes are too large to keep
 )
 
 // Lookup returns the entry with LSN lsn if the ring holds it, and what it
@@ -50,8 +51,10 @@ func (r *Ring) Lookup(lsn uint64) (handoff.Entry, int) {
 	switch {
 	case p == nil || p.LSN < lsn:
 		return handoff.Entry{}, RingAhead
-	case p.LSN > lsn || p.Data == nil:
-		return handoff.Entry{}, RingMissing // overwritten, or a stub
+	case p.LSN > lsn:
+		return handoff.Entry{}, RingMissing // overwritten
+	case p.Data == nil:
+		return handoff.Entry{}, RingStub
 	}
 	return *p, RingHit
 }
@@ -149,7 +152,8 @@ func (e *Engine[C, Q, R]) Unwatch() {
 func (e *Engine[C, Q, R]) Stopped() <-chan struct{} { return e.stopped }
 
 // NoteFallback counts a watcher that found the entry it wanted overwritten
-// in the ring (or too large for it) and turned to the journal on disk.
+// in the ring (it fell behind) and turned to the journal on disk. A stub
+// (an entry too large for the ring) read from disk is not counted.
 func (e *Engine[C, Q, R]) NoteFallback() { e.feed.fallbacks.Add(1) }
 
 // Fallbacks returns how many times watchers fell back to the journal on

@@ -103,7 +103,7 @@ func TestRingPublishesOnlyWhileWatched(t *testing.T) {
 	_, err = update(ctx, e, set("big", big), store.AckApplied)
 	require.NoError(t, err)
 	_, state = r.Lookup(3)
-	require.Equal(t, store.RingMissing, state, "too large to keep")
+	require.Equal(t, store.RingStub, state, "too large to keep")
 
 	e.Unwatch()
 	_, err = update(ctx, e, set("c", "3"), store.AckApplied)
