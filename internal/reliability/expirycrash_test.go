@@ -18,8 +18,9 @@ import (
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
-// Expiry under power cuts. The plan sets keys with and without deadlines
-// while a clock the test moves runs on, so that the owner expires keys
+// Expiry under power cuts. The plan sets keys with and without deadlines,
+// and pushes deadlines back or drops them (Expire, Persist), while a clock
+// the test moves runs on, so that the owner expires keys
 // (journaled OpExpire records) between the writes, with segment rotations
 // and automatic snapshots (which then carry deadlines). After a cut, the
 // store reopened at the clock of the cut must hold exactly the keys of
@@ -31,13 +32,15 @@ import (
 // survive unchanged.
 
 // expiryStep is one call of the plan: a set of key (with the deadline at,
-// in clock units from the start, or none if 0), then the clock moves on by
-// tick units.
+// in clock units from the start, or none if 0), or, if expire is set, an
+// Expire of key to at (a Persist if 0); then the clock moves on by tick
+// units.
 type expiryStep struct {
-	key   string
-	at    int64
-	value string
-	tick  int64
+	key    string
+	at     int64
+	value  string
+	tick   int64
+	expire bool
 }
 
 // expiryUnit is one unit of the plan's clock.
@@ -56,6 +59,12 @@ func expiryPlan(seed uint64, n int) []expiryStep {
 		if r.IntN(4) != 0 {
 			s.at = now + 1 + int64(r.IntN(20))
 		}
+		if r.IntN(5) == 0 { // push a deadline back (or drop it) before it passes
+			s.expire, s.value = true, ""
+			if r.IntN(4) != 0 {
+				s.at = now + 1 + int64(r.IntN(40))
+			}
+		}
 		s.tick = int64(r.IntN(3))
 		now += s.tick
 		steps[i] = s
@@ -73,12 +82,18 @@ type expiryEntry struct {
 // expired by the clock now (Unix ns).
 func expiryState(plan []expiryStep, k int, now int64) map[string]expiryEntry {
 	m := map[string]expiryEntry{}
+	clock := expiryStart // the clock when each step is called
 	for _, s := range plan[:k] {
 		at := int64(0)
 		if s.at != 0 {
 			at = expiryStart + s.at*expiryUnit
 		}
-		m[s.key] = expiryEntry{s.value, at}
+		if !s.expire {
+			m[s.key] = expiryEntry{s.value, at}
+		} else if e, ok := m[s.key]; ok && (e.at == 0 || e.at > clock) {
+			m[s.key] = expiryEntry{e.value, at} // Expire changes a live key only
+		}
+		clock += s.tick * expiryUnit
 	}
 	maps.DeleteFunc(m, func(_ string, e expiryEntry) bool { return e.at != 0 && e.at <= now })
 	return m
@@ -119,7 +134,12 @@ func runExpiryCut(plan []expiryStep, at int, opts vfs.CrashOptions) expiryCut {
 		if s.at != 0 {
 			opts = append(opts, hurrah.Deadline(time.Unix(0, expiryStart+s.at*expiryUnit)))
 		}
-		if err = db.SetBytes(ctx, s.key, []byte(s.value), opts...); err == nil {
+		if s.expire {
+			err = expireStep(ctx, db, s)
+		} else {
+			err = db.SetBytes(ctx, s.key, []byte(s.value), opts...)
+		}
+		if err == nil {
 			acked.Add(1)
 			clock.Add(s.tick * expiryUnit)
 			if s.tick > 0 {
@@ -134,6 +154,17 @@ func runExpiryCut(plan []expiryStep, at int, opts vfs.CrashOptions) expiryCut {
 	}
 	c.err, c.ops = err, in.Count()
 	return c
+}
+
+// expireStep calls Expire (or Persist, for a step without a deadline)
+// with the step's deadline.
+func expireStep(ctx context.Context, db *hurrah.DB, s expiryStep) error {
+	if s.at == 0 {
+		_, err := db.Persist(ctx, s.key)
+		return err
+	}
+	_, err := db.Expire(ctx, s.key, hurrah.Deadline(time.Unix(0, expiryStart+s.at*expiryUnit)))
+	return err
 }
 
 // readExpiryState opens the store on fsys at the clock now and returns
