@@ -85,7 +85,32 @@ var (
 	// was lost: the store is intact and opens once space is freed. The
 	// operating system's error (syscall.ENOSPC) is wrapped too.
 	ErrNoSpace = journal.ErrNoSpace
+
+	// ErrInvalidExpiry is returned for a deadline the store cannot record: the
+	// zero time.Time, or one outside the years 1678 to 2262 (a deadline is
+	// kept as Unix nanoseconds). Nothing is written.
+	ErrInvalidExpiry = errors.New("hurrah: invalid expiry")
+
+	// ErrMemoryOnly is returned by Watch on a memory-only store (opened with an
+	// empty directory): such a store journals nothing, so its changes carry no
+	// LSN a watcher could resume from.
+	ErrMemoryOnly = errors.New("hurrah: a memory-only store has no change feed")
+
+	// ErrPublished is returned by PublishStats for a name expvar already has.
+	// Nothing is published. (expvar.Publish itself panics.)
+	ErrPublished = errors.New("hurrah: expvar name already published")
+
+	// ErrCompacted is returned by a Watch asked for changes that the journal no
+	// longer holds: a snapshot covers them and their segments are removed.
+	// errors.As with a *CompactedError gives the oldest LSN still held; a
+	// consumer that cannot resume from there starts over from the store's
+	// contents (a View) and watches from the LSN after it.
+	ErrCompacted = journal.ErrCompacted
 )
+
+// CompactedError details ErrCompacted: LSN is the change asked for, Oldest
+// the oldest LSN the journal still holds.
+type CompactedError = journal.CompactedError
 
 // CorruptError details ErrCorrupt: the file and the byte offset of the
 // damage, and what was wrong there.

@@ -2,7 +2,6 @@ package hurrah
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -14,11 +13,6 @@ import (
 // moment the store's clock passes it the key is absent to every read (Get,
 // Has, Len, Keys, a View, Export), and the owner goroutine removes it soon
 // after, as a journaled operation of its own. See the README's "Expiry".
-
-// ErrInvalidExpiry is returned for a deadline the store cannot record: the
-// zero time.Time, or one outside the years 1678 to 2262 (a deadline is
-// kept as Unix nanoseconds). Nothing is written.
-var ErrInvalidExpiry = errors.New("hurrah: invalid expiry")
 
 // SetOption qualifies a set: TTL and Deadline give the key a deadline.
 // Without one a set stores the key with no deadline, dropping any it had.

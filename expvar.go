@@ -1,15 +1,10 @@
 package hurrah
 
 import (
-	"errors"
 	"expvar"
 	"fmt"
 	"sync"
 )
-
-// ErrPublished is returned by PublishStats for a name expvar already has.
-// Nothing is published. (expvar.Publish itself panics.)
-var ErrPublished = errors.New("hurrah: expvar name already published")
 
 // publishMu makes PublishStats's check and publish one step, so that two
 // calls with one name cannot both pass the check.

@@ -2,29 +2,11 @@ package hurrah
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"time"
 
-	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
 )
-
-// ErrCompacted is returned by a Watch asked for changes that the journal no
-// longer holds: a snapshot covers them and their segments are removed.
-// errors.As with a *CompactedError gives the oldest LSN still held; a
-// consumer that cannot resume from there starts over from the store's
-// contents (a View) and watches from the LSN after it.
-var ErrCompacted = journal.ErrCompacted
-
-// CompactedError details ErrCompacted: LSN is the change asked for, Oldest
-// the oldest LSN the journal still holds.
-type CompactedError = journal.CompactedError
-
-// ErrMemoryOnly is returned by Watch on a memory-only store (opened with an
-// empty directory): such a store journals nothing, so its changes carry no
-// LSN a watcher could resume from.
-var ErrMemoryOnly = errors.New("hurrah: a memory-only store has no change feed")
 
 // ChangeKind says what a Change did to its key.
 type ChangeKind uint8
