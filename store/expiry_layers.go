@@ -14,7 +14,7 @@ import "slices"
 func (x *expiry) get(key string) (dl, bool) {
 	if x.ovl != nil {
 		if d, ok := x.ovl[key]; ok {
-			return d, !d.gone
+			return d, d.e != nil
 		}
 		return lookupDl(x.at, x.layers, key)
 	}
@@ -26,7 +26,7 @@ func (x *expiry) get(key string) (dl, bool) {
 func lookupDl(base map[string]dl, layers []map[string]dl, key string) (dl, bool) {
 	for i := len(layers) - 1; i >= 0; i-- {
 		if d, ok := layers[i][key]; ok {
-			return d, !d.gone
+			return d, d.e != nil
 		}
 	}
 	d, ok := base[key]
@@ -49,7 +49,7 @@ func (x *expiry) put(key string, d dl, shared bool) {
 // del drops key's deadline, as put records one.
 func (x *expiry) del(key string, shared bool) {
 	if x.ovl != nil && shared {
-		x.ovl[key] = dl{gone: true}
+		x.ovl[key] = dl{}
 		return
 	}
 	delete(x.at, key)
@@ -73,7 +73,7 @@ func (x *expiry) unshadow(key string) {
 func (x *expiry) fold() bool {
 	i := 0
 	move := func(k string, d dl) {
-		if d.gone {
+		if d.e == nil {
 			delete(x.at, k)
 		} else {
 			x.at[k] = d
@@ -107,8 +107,8 @@ func (x *expiry) fold() bool {
 
 // imageExpiry is what an image knows of deadlines: the base and the layers
 // as they were when it was taken (nothing changes them while it is open),
-// and the clock to read them against. Only dl.at is read from them: low
-// and e are the owner's.
+// and the clock to read them against. Only dl.at, and whether dl.e is
+// nil, is read from them: what e points to is the owner's.
 type imageExpiry struct {
 	at     map[string]dl
 	layers []map[string]dl
@@ -158,7 +158,7 @@ func (x *imageExpiry) each(yield func(dl) bool) {
 		}
 	}
 	for _, d := range top {
-		if !d.gone && !yield(d) {
+		if d.e != nil && !yield(d) {
 			return
 		}
 	}

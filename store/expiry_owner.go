@@ -31,15 +31,15 @@ func (o *owner[C, Q, R]) expire() {
 		return
 	}
 	if o.failed != nil || !s.x.due() {
-		s.x.untick()
 		if next := s.x.nextDeadline(); next != 0 && o.failed == nil {
-			o.armExpiry(next)
+			o.armExpiry(next) // against the turn's clock reading
 		}
 		return
 	}
 	s.x.untick() // expireDue reads the clock afresh
 	t0 := time.Now()
 	data, next, more := s.x.expireDue()
+	s.x.tick() // the rest of the turn reads it once more, at most
 	if data != nil {
 		e.notePause(time.Since(t0))
 		if e.sink != nil {
@@ -64,6 +64,15 @@ func (o *owner[C, Q, R]) tick() {
 	}
 	if s.x != nil {
 		s.x.tick()
+	}
+}
+
+// untick ends the owner's turn for expiry, once the turn has published
+// its statistics (KV.Size reads the turn's clock reading too): from then
+// on the machine reads the clock at each need.
+func (o *owner[C, Q, R]) untick() {
+	if x := o.e.exp.x; x != nil {
+		x.untick()
 	}
 }
 

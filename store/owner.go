@@ -37,6 +37,7 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
 	o.e.live.publish(o.e.lsn)
+	o.untick()
 	if o.out != nil {
 		o.send(o.out)
 		o.out = nil
