@@ -3,6 +3,8 @@ package store
 import (
 	"container/heap"
 	"fmt"
+	"reflect"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,6 +94,22 @@ func WallClock() func() int64 {
 	base := time.Now()
 	wall := base.UnixNano()
 	return func() int64 { return wall + int64(time.Since(base)) }
+}
+
+// wallClockCode is the code of every clock WallClock returns, by which
+// timersMeasure tells them from other clocks (a test's).
+var wallClockCode = reflect.ValueOf(WallClock()).Pointer()
+
+// trustAnyClock makes timersMeasure true of any clock: for tests that
+// count a wall clock's readings.
+var trustAnyClock atomic.Bool
+
+// timersMeasure reports whether the KV reads its deadlines against a
+// WallClock (its own by default), whose readings advance as timers do: a
+// timer armed for a deadline fires once the clock has passed it. A clock
+// a test moves by hand does not. It implements expirer.
+func (kv *KV) timersMeasure() bool {
+	return kv.clock == nil || trustAnyClock.Load() || reflect.ValueOf(kv.clock).Pointer() == wallClockCode
 }
 
 // SetClock replaces the clock the KV reads deadlines against (Unix ns).
@@ -318,6 +336,7 @@ type expirer interface {
 	now() int64
 	due() bool
 	nextDeadline() int64
+	timersMeasure() bool
 	tick()
 	untick()
 }
