@@ -90,6 +90,11 @@ func (h *deadlineHeap) Pop() any {
 // WallClock returns a clock that reads the wall time at the call plus the
 // monotonic time elapsed since, in Unix nanoseconds: a wall-clock jump
 // while the process runs neither expires keys early nor keeps them alive.
+//
+// It is never inlined: inlined, it would make a closure of other code at
+// each call site, which timersMeasure would not know for a WallClock.
+//
+//go:noinline
 func WallClock() func() int64 {
 	base := time.Now()
 	wall := base.UnixNano()
