@@ -103,6 +103,9 @@ func (db *DB) Clear(ctx context.Context) error {
 // Len returns the number of keys.
 func (db *DB) Len(ctx context.Context) (int, error) {
 	r, err := db.query(ctx, store.Query{Op: store.QueryLen})
+	if err == nil && r.N < 0 {
+		return db.lenWhileDue(ctx) // many keys due (expiry.go)
+	}
 	return r.N, err
 }
 

@@ -136,6 +136,32 @@ func (db *DB) expireAt(ctx context.Context, key string, at int64) (bool, error) 
 	return r.Found, err
 }
 
+// lenTries is how many turns Len lets the owner remove expired keys
+// before it counts them from a View: each turn removes up to 256, so a
+// million due at once are gone after 4,096. A variable for tests.
+var lenTries = 4096
+
+// lenWhileDue answers Len while more keys are due than the owner counts in
+// one turn (a million expiring at once), without stalling the owner for
+// longer than its pause target: it asks again, turn after turn, each of
+// which removes a step of the expired keys, until few enough are due to
+// count. If keys expire faster than that, it counts them from a View, in
+// the caller's goroutine, rather than wait on.
+func (db *DB) lenWhileDue(ctx context.Context) (int, error) {
+	for range lenTries {
+		r, err := db.query(ctx, store.Query{Op: store.QueryLen})
+		if err != nil || r.N >= 0 {
+			return r.N, err
+		}
+	}
+	v, err := db.View(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer v.Close()
+	return v.Len(), nil
+}
+
 // setOp returns the op of a set with the deadline at (0: none).
 func setOp(at int64) store.Op {
 	if at != 0 {

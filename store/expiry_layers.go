@@ -1,6 +1,9 @@
 package store
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // The deadlines under images, as the KV's map under them (image.go): an
 // image shares the base map of deadlines and the frozen layers above it,
@@ -113,6 +116,10 @@ type imageExpiry struct {
 	at     map[string]dl
 	layers []map[string]dl
 	clock  func() int64
+	// low is at or before every deadline the image holds: the heap's root
+	// when it was taken. Until the clock reaches it nothing in the image
+	// has expired, and reads look no deadline up.
+	low int64
 }
 
 // freezeExp returns the deadlines for a new image: the overlay becomes a
@@ -130,38 +137,49 @@ func (kv *KV) freezeExp() *imageExpiry {
 		x.ovl = make(map[string]dl)
 	}
 	kv.now() // sets the default clock, if none yet
-	return &imageExpiry{at: x.at, layers: slices.Clip(x.layers), clock: kv.clock}
+	low := int64(math.MaxInt64)
+	if len(x.heap) > 0 {
+		low = x.heap[0].low
+	}
+	return &imageExpiry{at: x.at, layers: slices.Clip(x.layers), clock: kv.clock, low: low}
 }
 
 // expired reports whether key's deadline is at or before now.
 func (x *imageExpiry) expired(key string, now int64) bool {
+	if now < x.low {
+		return false
+	}
 	d, ok := lookupDl(x.at, x.layers, key)
 	return ok && d.at <= now
 }
 
-// each yields every deadline of the image once.
-func (x *imageExpiry) each(yield func(dl) bool) {
-	var top map[string]dl // the newest layer entry of each key in a layer
-	if len(x.layers) > 0 {
-		top = make(map[string]dl)
-		for i := len(x.layers) - 1; i >= 0; i-- {
-			for k, d := range x.layers[i] {
-				if _, ok := top[k]; !ok {
-					top[k] = d
-				}
+// expiredCount returns how many of the image's deadlines are at or before
+// now: each key's newest entry, in a layer or else in the base, counts
+// once. It compares the deadline first and looks for a newer entry only
+// for one that has passed, and builds nothing.
+func (x *imageExpiry) expiredCount(now int64) int {
+	shadowed := func(key string, above int) bool {
+		for _, l := range x.layers[above:] {
+			if _, ok := l[key]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for i, l := range x.layers {
+		for k, d := range l {
+			if d.e != nil && d.at <= now && !shadowed(k, i+1) {
+				n++
 			}
 		}
 	}
 	for k, d := range x.at {
-		if _, ok := top[k]; !ok && !yield(d) {
-			return
+		if d.at <= now && !shadowed(k, 0) {
+			n++
 		}
 	}
-	for _, d := range top {
-		if d.e != nil && !yield(d) {
-			return
-		}
-	}
+	return n
 }
 
 // Deadline implements KVImage.
@@ -173,18 +191,17 @@ func (im *image) Deadline(key string) int64 {
 	return d.at
 }
 
-// LiveLen implements KVImage. With deadlines it looks at each of them.
+// LiveLen implements KVImage. With deadlines, once one may have passed, it
+// looks at each of them.
 func (im *image) LiveLen() int {
 	if im.exp == nil {
 		return im.n
 	}
-	n, now := im.n, im.exp.clock()
-	for d := range im.exp.each {
-		if d.at <= now {
-			n--
-		}
+	now := im.exp.clock()
+	if now < im.exp.low {
+		return im.n
 	}
-	return n
+	return im.n - im.exp.expiredCount(now)
 }
 
 // Live implements KVImage.
@@ -194,6 +211,10 @@ func (im *image) Live(yield func(string, []byte) bool) {
 		return
 	}
 	now := im.exp.clock()
+	if now < im.exp.low {
+		im.All(yield)
+		return
+	}
 	for k, v := range im.All {
 		if !im.exp.expired(k, now) && !yield(k, v) {
 			return

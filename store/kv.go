@@ -98,7 +98,7 @@ type Query struct {
 type Result struct {
 	Value []byte   // QueryGet: the stored bytes (never changed in place)
 	Found bool     // QueryGet: the key exists; OpDelete: the key existed; OpCAS: swapped; OpSetAbsent: set
-	N     int      // QueryLen
+	N     int      // QueryLen; -1: too many keys are due to count in a turn, count from an image
 	Keys  []string // queryKeys
 }
 
@@ -295,9 +295,13 @@ func (kv *KV) Size() (keys int, bytes int64) {
 // changes, not counted, so it costs nothing (see Sizer).
 func (kv *KV) StoredSize() (keys int, bytes int64) { return kv.size(), kv.bytes }
 
-// liveLen returns the number of keys not expired.
+// liveLen returns the number of keys not expired, or -1 if more keys are
+// due than the owner counts in a turn (lenBudget, expiry.go).
 func (kv *KV) liveLen() int {
-	n, _ := kv.expiredCount()
+	n, _, ok := kv.expiredWithin(lenBudget, false)
+	if !ok {
+		return -1
+	}
 	return kv.size() - n
 }
 

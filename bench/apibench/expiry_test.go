@@ -102,36 +102,9 @@ func BenchmarkExpiryCost(b *testing.B) {
 //
 //	cd bench && go test -run '^$' -bench ExpiryMillion -benchtime 1x ./apibench
 func BenchmarkExpiryMillion(b *testing.B) {
-	const n = 1_000_000
 	ctx := context.Background()
 	for range b.N {
-		db, err := hurrah.Open("", nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		deadline := time.Now().Add(time.Hour) // moved near once all are set
-		var batch hurrah.Batch
-		for i := range n {
-			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(deadline))
-			if batch.Len() == 10_000 {
-				if err := db.Write(ctx, &batch); err != nil {
-					b.Fatal(err)
-				}
-				batch.Reset()
-			}
-		}
-		soon := time.Now().Add(50 * time.Millisecond)
-		for i := range n { // bring every deadline forward, to one instant
-			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(soon))
-			if batch.Len() == 10_000 {
-				if err := db.Write(ctx, &batch); err != nil {
-					b.Fatal(err)
-				}
-				batch.Reset()
-			}
-		}
-		before := db.Stats().MaxPause
-		time.Sleep(time.Until(soon))
+		db, before := millionDue(b)
 		t0 := time.Now()
 		for {
 			if err := db.Sync(ctx); err != nil { // a turn; the owner also nudges itself
@@ -146,9 +119,73 @@ func BenchmarkExpiryMillion(b *testing.B) {
 		}
 		took := time.Since(t0)
 		b.ReportMetric(float64(took.Milliseconds()), "ms-to-expire-all")
-		b.ReportMetric(n/took.Seconds(), "keys/s")
+		b.ReportMetric(millionKeys/took.Seconds(), "keys/s")
 		b.ReportMetric(float64(db.Stats().MaxPause.Microseconds()), "max-step-µs")
 		b.ReportMetric(float64(before.Microseconds()), "max-step-before-µs")
 		db.Close()
 	}
+}
+
+// BenchmarkExpiryMillionLen is BenchmarkExpiryMillion with Len called
+// over and over while the million keys are removed: it reports the
+// longest Len call, how many were made, how long removing them all took,
+// and the longest owner step (Stats.MaxPause). Len counts the expired keys
+// in the owner's turn only while few are due. Run:
+//
+//	cd bench && go test -run '^$' -bench ExpiryMillionLen -benchtime 1x ./apibench
+func BenchmarkExpiryMillionLen(b *testing.B) {
+	ctx := context.Background()
+	for range b.N {
+		db, _ := millionDue(b)
+		var worst time.Duration
+		calls := 0
+		t0 := time.Now()
+		for db.Stats().Keys > 0 {
+			t := time.Now()
+			if n, err := db.Len(ctx); err != nil {
+				b.Fatal(err)
+			} else if n != 0 {
+				b.Fatalf("Len = %d after the deadline", n)
+			}
+			worst = max(worst, time.Since(t))
+			calls++
+		}
+		b.ReportMetric(float64(time.Since(t0).Milliseconds()), "ms-to-expire-all")
+		b.ReportMetric(float64(worst.Microseconds()), "max-len-µs")
+		b.ReportMetric(float64(calls), "len-calls")
+		b.ReportMetric(float64(db.Stats().MaxPause.Microseconds()), "max-step-µs")
+		db.Close()
+	}
+}
+
+const millionKeys = 1_000_000
+
+// millionDue opens a memory-only store, sets a million keys sharing one
+// deadline, waits until it has passed, and returns the store and its
+// Stats.MaxPause before then.
+func millionDue(b *testing.B) (*hurrah.DB, time.Duration) {
+	ctx := context.Background()
+	db, err := hurrah.Open("", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Hour) // moved near once all are set
+	var batch hurrah.Batch
+	setAll := func(at time.Time) {
+		for i := range millionKeys {
+			batch.SetBytes(benchKey(i), []byte("v"), hurrah.Deadline(at))
+			if batch.Len() == 10_000 {
+				if err := db.Write(ctx, &batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+	}
+	setAll(deadline)
+	soon := time.Now().Add(50 * time.Millisecond)
+	setAll(soon) // bring every deadline forward, to one instant
+	before := db.Stats().MaxPause
+	time.Sleep(time.Until(soon))
+	return db, before
 }
