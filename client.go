@@ -39,7 +39,7 @@ func Open(dir string, opts *Options) (*DB, error) {
 	}
 	kv := store.NewKV(0)
 	db := &DB{kv: kv, clock: o.expiryClock()}
-	kv.SetClock(db.clock)
+	kv.SetClock(db.clock, o.clock == nil)
 	db.init(store.NewKVEngine(kv), o, dir)
 	if err := db.start(dir, refuseSystem); err != nil {
 		return nil, err

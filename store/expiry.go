@@ -3,8 +3,6 @@ package store
 import (
 	"container/heap"
 	"fmt"
-	"reflect"
-	"sync/atomic"
 	"time"
 )
 
@@ -90,36 +88,25 @@ func (h *deadlineHeap) Pop() any {
 // WallClock returns a clock that reads the wall time at the call plus the
 // monotonic time elapsed since, in Unix nanoseconds: a wall-clock jump
 // while the process runs neither expires keys early nor keeps them alive.
-//
-// It is never inlined: inlined, it would make a closure of other code at
-// each call site, which timersMeasure would not know for a WallClock.
-//
-//go:noinline
 func WallClock() func() int64 {
 	base := time.Now()
 	wall := base.UnixNano()
 	return func() int64 { return wall + int64(time.Since(base)) }
 }
 
-// wallClockCode is the code of every clock WallClock returns, by which
-// timersMeasure tells them from other clocks (a test's).
-var wallClockCode = reflect.ValueOf(WallClock()).Pointer()
-
-// trustAnyClock makes timersMeasure true of any clock: for tests that
-// count a wall clock's readings.
-var trustAnyClock atomic.Bool
-
-// timersMeasure reports whether the KV reads its deadlines against a
-// WallClock (its own by default), whose readings advance as timers do: a
-// timer armed for a deadline fires once the clock has passed it. A clock
-// a test moves by hand does not. It implements expirer.
-func (kv *KV) timersMeasure() bool {
-	return kv.clock == nil || trustAnyClock.Load() || reflect.ValueOf(kv.clock).Pointer() == wallClockCode
-}
+// timersMeasure reports whether the KV's clock advances as Go's timers
+// do (its default, a WallClock): then a timer armed for a deadline fires
+// once the clock has passed it. A clock a test moves by hand does not. It
+// implements expirer.
+func (kv *KV) timersMeasure() bool { return !kv.handClock }
 
 // SetClock replaces the clock the KV reads deadlines against (Unix ns).
-// Call it before the engine starts; tests use it to control time.
-func (kv *KV) SetClock(now func() int64) { kv.clock = now }
+// timed says whether its readings advance as Go's timers do, as a
+// WallClock's do: the owner then trusts a timer armed for the earliest
+// deadline and skips reading the clock at the end of a turn while it is
+// armed. Give false for a clock a test moves by hand. Call it before the
+// engine starts.
+func (kv *KV) SetClock(now func() int64, timed bool) { kv.clock, kv.handClock = now, !timed }
 
 // Now returns the KV's clock reading. Owner goroutine only.
 func (kv *KV) Now() int64 { return kv.now() }

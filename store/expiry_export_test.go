@@ -8,15 +8,5 @@ func SetLenBudget(n int) (restore func()) {
 	return func() { lenBudget = was }
 }
 
-// TrustAnyClock makes the owner trust its expiry timer whatever the KV's
-// clock (see timersMeasure) and returns a function that restores it.
-func TrustAnyClock() (restore func()) {
-	trustAnyClock.Store(true)
-	return func() { trustAnyClock.Store(false) }
-}
-
-// IsWallClock reports whether timersMeasure takes now for a WallClock.
-func IsWallClock(now func() int64) bool {
-	kv := KV{clock: now}
-	return kv.timersMeasure()
-}
+// TimersMeasure reports whether the owner trusts kv's expiry timer.
+func TimersMeasure(kv *KV) bool { return kv.timersMeasure() }

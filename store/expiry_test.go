@@ -20,7 +20,7 @@ func (c *fakeClock) now() int64 { return c.ns.Load() }
 
 func clockedKV(c *fakeClock) *store.KV {
 	kv := store.NewKV(0)
-	kv.SetClock(c.now)
+	kv.SetClock(c.now, false)
 	return kv
 }
 
@@ -237,7 +237,7 @@ func TestEngineReadsTheClockOncePerTurn(t *testing.T) {
 	ctx := context.Background()
 	var reads atomic.Int64
 	kv := store.NewKV(0)
-	kv.SetClock(func() int64 { reads.Add(1); return 1000 })
+	kv.SetClock(func() int64 { reads.Add(1); return 1000 }, false)
 	e := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
 	e.Start(nil, actor.Options{})
 	defer e.Close()

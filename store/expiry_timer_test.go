@@ -13,12 +13,16 @@ import (
 	"github.com/hurrahdb/hurrah/store"
 )
 
-// Only WallClock's clocks are ones the owner's timer measures.
-func TestWallClockIsTold(t *testing.T) {
-	require.True(t, store.IsWallClock(store.WallClock()))
-	require.True(t, store.IsWallClock(nil), "the default")
+// The owner trusts its expiry timer on the KV's default clock and on a
+// clock given as timed, never on one a test moves by hand.
+func TestTimedClocks(t *testing.T) {
+	require.True(t, store.TimersMeasure(store.NewKV(0)), "the default")
+	kv := store.NewKV(0)
+	kv.SetClock(store.WallClock(), true)
+	require.True(t, store.TimersMeasure(kv))
 	c := &fakeClock{}
-	require.False(t, store.IsWallClock(c.now))
+	kv.SetClock(c.now, false)
+	require.False(t, store.TimersMeasure(kv))
 }
 
 // TestSetTurnsAsleepReadNoClock: on a wall clock, while the timer is armed
@@ -26,12 +30,11 @@ func TestWallClockIsTold(t *testing.T) {
 // deadline reads no clock; a deadline earlier than the timer's makes the
 // turn look again, and the timer then has the key removed once it is due.
 func TestSetTurnsAsleepReadNoClock(t *testing.T) {
-	defer store.TrustAnyClock()()
 	ctx := context.Background()
 	var reads atomic.Int64
 	wall := store.WallClock()
 	kv := store.NewKV(0)
-	kv.SetClock(func() int64 { reads.Add(1); return wall() })
+	kv.SetClock(func() int64 { reads.Add(1); return wall() }, true)
 	s := newAutoSink()
 	e := store.New[store.Command, store.Query, store.Result](kv, store.DecodeCommand, 0)
 	e.Start(s, actor.Options{})

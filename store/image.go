@@ -269,7 +269,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, exp: restoreExp(ats)}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(ats)}
 	return nil
 }
 

@@ -129,11 +129,12 @@ type KV struct {
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
 	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
 
-	exp     *expiry      // the keys' deadlines; nil until the first (expiry.go)
-	clock   func() int64 // Unix ns; nil until first read (then WallClock)
-	inTurn  bool         // in an owner's turn: now reads the clock once (expiry.go)
-	ticked  bool         // tickNow holds the turn's clock reading
-	tickNow int64
+	exp       *expiry      // the keys' deadlines; nil until the first (expiry.go)
+	clock     func() int64 // Unix ns; nil until first read (then WallClock)
+	handClock bool         // clock does not advance as timers do (SetClock)
+	inTurn    bool         // in an owner's turn: now reads the clock once (expiry.go)
+	ticked    bool         // tickNow holds the turn's clock reading
+	tickNow   int64
 }
 
 // slot is an overlay entry: a value, or the deletion of the key.
