@@ -94,12 +94,17 @@ func (r *entryReader) bad(format string, args ...any) error {
 
 func (r *entryReader) uvarint(what string) (uint64, error) {
 	v, n := binary.Uvarint(r.b[r.off:])
-	if n <= 0 {
+	if n <= 0 || !minimal(r.b[r.off:], n) {
 		return 0, r.bad("bad %s", what)
 	}
 	r.off += n
 	return v, nil
 }
+
+// minimal reports whether the n-byte varint at the start of b is in its
+// shortest form (a longer one ends in a zero byte), so that an entry has
+// one encoding only.
+func minimal(b []byte, n int) bool { return n == 1 || b[n-1] != 0 }
 
 // bytes reads a length and that many bytes, at most limit.
 func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
@@ -169,7 +174,7 @@ func (r *entryReader) op() (op, error) {
 			return op{}, err
 		}
 		at, n := binary.Varint(r.b[r.off:])
-		if n <= 0 || at == math.MinInt64 {
+		if n <= 0 || !minimal(r.b[r.off:], n) || at == math.MinInt64 {
 			return op{}, r.bad("bad deadline")
 		}
 		r.off += n
