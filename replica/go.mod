@@ -5,6 +5,7 @@ go 1.25.0
 replace github.com/hurrahdb/hurrah => ../
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/hashicorp/go-hclog v1.6.2
 	github.com/hashicorp/raft v1.7.2
 	github.com/hurrahdb/hurrah v0.0.0
