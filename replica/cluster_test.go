@@ -26,7 +26,7 @@ type stores struct {
 }
 
 type cluster struct {
-	t      *testing.T
+	t      testing.TB
 	ids    []string
 	nodes  map[string]*Node // nil while a node is down
 	trans  map[string]*raft.InmemTransport
@@ -48,7 +48,7 @@ func testRaft() *raft.Config {
 
 // newCluster starts n nodes, n1..nn, bootstraps them as one cluster and
 // waits for a leader. tune, if not nil, adjusts every node's raft config.
-func newCluster(t *testing.T, n int, tune func(*raft.Config)) *cluster {
+func newCluster(t testing.TB, n int, tune func(*raft.Config)) *cluster {
 	c := &cluster{
 		t: t, nodes: map[string]*Node{}, trans: map[string]*raft.InmemTransport{},
 		stores: map[string]*stores{}, cut: map[string]bool{}, tune: tune,

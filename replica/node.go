@@ -192,3 +192,22 @@ func (n *Node) closed() bool {
 
 // db returns the local store.
 func (n *Node) db() *hurrah.DB { return n.fsm.db.Load() }
+
+// WaitLeader waits until this node knows of a leader (itself, perhaps)
+// and returns its ID, or ctx's error. It checks every few milliseconds.
+func (n *Node) WaitLeader(ctx context.Context) (string, error) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if id, _ := n.Leader(); id != "" {
+			return id, nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-n.stop:
+			return "", ErrClosed
+		}
+	}
+}

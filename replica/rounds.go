@@ -10,10 +10,11 @@ import (
 
 // Rounds. One goroutine (loop) takes the calls that need raft, a round at a
 // time: it packs the writes of every call waiting into one raft entry (as
-// the owner batches requests and the journal shares an fsync), proposes
-// it, and answers every call once the entry is applied here. Calls that
-// arrive meanwhile wait for the next round, so the busier the node, the
-// more writes share an entry. A linearizable read joins a round too: it is
+// the owner batches requests and the journal shares an fsync) and
+// proposes it; another (answer) answers every call once its entry is
+// applied here. A few rounds may wait for raft at once; calls that arrive
+// while they do wait for the next round, so the busier the node, the more
+// writes share an entry. A linearizable read joins a round too: it is
 // answered once the round's entry (or, with no writes, a raft Barrier) is
 // applied, so the local store then holds every write committed before the
 // read began.
@@ -51,15 +52,30 @@ func (n *Node) submit(ctx context.Context, ops []op) error {
 	}
 }
 
-// loop runs rounds until Close.
+// maxInFlight is how many rounds may wait for raft at once. One would
+// leave raft idle between a round's commit and the next proposal; more
+// than a few only makes batches smaller.
+const maxInFlight = 4
+
+// pending is a round proposed to raft and not yet answered.
+type pending struct {
+	batch []*request
+	f     raft.Future // an ApplyFuture, or a Barrier's
+}
+
+// loop proposes rounds until Close, handing each to answer, which waits
+// for them in order. Once maxInFlight rounds wait, it waits too, and the
+// calls that arrive meanwhile make the next round bigger.
 func (n *Node) loop() {
-	defer close(n.done)
+	inflight := make(chan pending, maxInFlight-1)
+	go n.answer(inflight)
+	defer close(inflight)
 	for {
 		select {
 		case <-n.stop:
 			return
 		case r := <-n.reqs:
-			n.round(n.collect(r))
+			inflight <- n.propose(n.collect(r))
 		}
 	}
 }
@@ -80,26 +96,35 @@ func (n *Node) collect(first *request) []*request {
 	return batch
 }
 
-// round runs one raft round for batch and answers each call.
-func (n *Node) round(batch []*request) {
+// propose proposes one round for batch: its writes as one entry, or, if
+// it has none, a Barrier. Raft logs proposals in the order they are made.
+func (n *Node) propose(batch []*request) pending {
 	var ops []op
 	for _, r := range batch {
 		ops = append(ops, r.ops...)
 	}
-	var err error
 	if len(ops) == 0 {
-		err = n.raft.Barrier(n.cfg.ApplyTimeout).Error()
-	} else {
-		f := n.raft.Apply(appendEntry(nil, ops), n.cfg.ApplyTimeout)
-		if err = f.Error(); err == nil {
-			err, _ = f.Response().(error)
-		}
+		return pending{batch, n.raft.Barrier(n.cfg.ApplyTimeout)}
 	}
-	for _, r := range batch {
-		if len(r.ops) == 0 {
-			r.done <- n.readErr(err)
-		} else {
-			r.done <- n.writeErr(err)
+	return pending{batch, n.raft.Apply(appendEntry(nil, ops), n.cfg.ApplyTimeout)}
+}
+
+// answer waits for each round in turn and answers its calls. Raft
+// answers every future, at the latest when it shuts down, so answer ends
+// once loop has closed inflight; then no call waits any more.
+func (n *Node) answer(inflight <-chan pending) {
+	defer close(n.done)
+	for p := range inflight {
+		err := p.f.Error()
+		if af, ok := p.f.(raft.ApplyFuture); ok && err == nil {
+			err, _ = af.Response().(error)
+		}
+		for _, r := range p.batch {
+			if len(r.ops) == 0 {
+				r.done <- n.readErr(err)
+			} else {
+				r.done <- n.writeErr(err)
+			}
 		}
 	}
 }
