@@ -154,3 +154,34 @@ func BenchmarkBaselineSet(b *testing.B) {
 		return l.Apply(data, 10*time.Second).Error()
 	})
 }
+
+// BenchmarkSnapshotRestore1M times what a node catching up by snapshot
+// does with it: Persist of 1M keys on the leader, Restore on the new node.
+func BenchmarkSnapshotRestore1M(b *testing.B) {
+	src, err := newFSM(context.Background(), b.TempDir(), "b")
+	require.NoError(b, err)
+	defer src.close()
+	const keys, per = 1_000_000, 10_000
+	for i := 0; i < keys; i += per {
+		ops := make([]op, per)
+		for j := range ops {
+			ops[j] = op{kind: opSet, key: "key-" + strconv.Itoa(i+j), value: []byte("value-of-some-thirty-bytes....")}
+		}
+		require.Nil(b, src.Apply(&raft.Log{Index: uint64(i/per + 1), Type: raft.LogCommand, Data: appendEntry(nil, ops)}))
+	}
+	for b.Loop() {
+		start := time.Now()
+		snap, err := src.Snapshot()
+		require.NoError(b, err)
+		var sink memSink
+		require.NoError(b, snap.Persist(&sink))
+		snap.Release()
+		persisted := time.Since(start)
+		dst, err := newFSM(context.Background(), b.TempDir(), "b")
+		require.NoError(b, err)
+		require.NoError(b, dst.Restore(io.NopCloser(&sink)))
+		b.ReportMetric(persisted.Seconds(), "persist-s")
+		b.ReportMetric(time.Since(start).Seconds()-persisted.Seconds(), "restore-s")
+		require.NoError(b, dst.close())
+	}
+}

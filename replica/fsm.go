@@ -25,18 +25,22 @@ type fsm struct {
 	db      atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
 	applied atomic.Uint64             // raft index of the last entry applied
 	scratch string                    // directory Restore unpacks a snapshot under
+	id      string                    // the node's ID, in scratch directories' names
 	ctx     context.Context           // ended by Close: stops a Persist or Restore
 }
 
 var _ raft.FSM = (*fsm)(nil)
 
 // newFSM returns an fsm over a new, empty, memory-only DB.
-func newFSM(ctx context.Context, scratch string) (*fsm, error) {
+func newFSM(ctx context.Context, scratch, id string) (*fsm, error) {
+	if err := cleanScratch(scratch, id); err != nil {
+		return nil, err
+	}
 	db, err := hurrah.Open("", nil)
 	if err != nil {
 		return nil, err
 	}
-	f := &fsm{scratch: scratch, ctx: ctx}
+	f := &fsm{scratch: scratch, id: id, ctx: ctx}
 	f.db.Store(db)
 	return f, nil
 }
@@ -105,7 +109,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // hurrah.ErrCorrupt and leaves the state as it was.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	db, lsn, err := loadSnapshot(f.ctx, rc, f.scratch)
+	db, lsn, err := loadSnapshot(f.ctx, rc, f.scratch, f.id)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,9 @@ type Config struct {
 	// raft.DefaultConfig(). Its LocalID is replaced by ID.
 	Raft *raft.Config
 	// ScratchDir is the directory under which a snapshot being restored
-	// is unpacked and checked. Default os.TempDir().
+	// is unpacked and checked, in a directory named for the node's ID that
+	// is removed once done. NewNode removes those a crash left behind.
+	// Default os.TempDir().
 	ScratchDir string
 	// ApplyTimeout bounds how long a proposal waits for raft to take it.
 	// Default DefaultApplyTimeout.
@@ -117,7 +119,7 @@ func NewNode(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	ctx, end := context.WithCancel(context.Background())
-	f, err := newFSM(ctx, c.ScratchDir)
+	f, err := newFSM(ctx, c.ScratchDir, c.ID)
 	if err != nil {
 		end()
 		return nil, err

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -20,8 +23,8 @@ const restoreBatch = 4096
 // hurrah.ErrCorrupt); then the keys, values and deadlines are copied into
 // the new DB and the directory removed. Nothing is left behind on an
 // error.
-func loadSnapshot(ctx context.Context, r io.Reader, scratch string) (_ *hurrah.DB, lsn uint64, err error) {
-	dir, err := os.MkdirTemp(scratch, "replica-restore-")
+func loadSnapshot(ctx context.Context, r io.Reader, scratch, id string) (_ *hurrah.DB, lsn uint64, err error) {
+	dir, err := os.MkdirTemp(scratch, scratchPrefix(id))
 	if err != nil {
 		return nil, 0, fmt.Errorf("replica: restore: %w", err)
 	}
@@ -47,6 +50,29 @@ func loadSnapshot(ctx context.Context, r io.Reader, scratch string) (_ *hurrah.D
 		return nil, 0, fmt.Errorf("replica: restore: %w", err)
 	}
 	return dst, rep.LSN, nil
+}
+
+// scratchPrefix is the start of the name of node id's scratch directories.
+func scratchPrefix(id string) string { return "replica-restore-" + url.PathEscape(id) + "-" }
+
+// cleanScratch removes the scratch directories a crash of node id left in
+// scratch, mid-restore. Only id's: nodes may share a scratch directory.
+func cleanScratch(scratch, id string) error {
+	old, err := filepath.Glob(filepath.Join(scratch, globEscape(scratchPrefix(id))+"*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range old {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("replica: remove a restore's leftovers: %w", err)
+		}
+	}
+	return nil
+}
+
+// globEscape escapes the characters filepath.Match treats specially.
+func globEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(s)
 }
 
 // copyDB copies every key of src, with its value and deadline, into dst.
