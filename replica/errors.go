@@ -8,6 +8,8 @@ import (
 // Errors returned by a Node. Check them with errors.Is: most arrive wrapped
 // with details. Errors of the local store (hurrah.ErrInvalidKey,
 // hurrah.ErrTooLarge, hurrah.ErrNotFound, ...) are hurrah's own sentinels.
+// (This list shares its shape with hurrah's errors.go and journal's: a
+// comment and an errors.New per sentinel is the idiom, not repeated logic.)
 var (
 	// ErrNotLeader is returned for a write, a linearizable read or a
 	// membership change made on a node that is not the leader. Nothing is

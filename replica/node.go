@@ -54,7 +54,8 @@ type Config struct {
 	MaxBatchBytes int
 }
 
-// resolve checks c and fills in the defaults.
+// resolve checks c and fills in the defaults. (Its zero-means-default
+// steps have the shape of journal.Options' resolve: the options idiom.)
 func (c Config) resolve() (Config, error) {
 	if c.ID == "" || c.Transport == nil {
 		return c, fmt.Errorf("%w: ID and Transport are required", ErrInvalidConfig)
