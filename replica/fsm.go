@@ -27,6 +27,7 @@ type fsm struct {
 	scratch string                    // directory Restore unpacks a snapshot under
 	id      string                    // the node's ID, in scratch directories' names
 	ctx     context.Context           // ended by Close: stops a Persist or Restore
+	refused atomic.Pointer[error]     // why the last Restore refused a snapshot
 }
 
 var _ raft.FSM = (*fsm)(nil)
@@ -111,11 +112,20 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	db, lsn, err := loadSnapshot(f.ctx, rc, f.scratch, f.id)
 	if err != nil {
+		f.refused.Store(&err)
 		return err
 	}
 	old := f.db.Swap(db)
 	f.applied.Store(lsn)
 	return old.Close()
+}
+
+// refusal returns why the last Restore refused a snapshot, or nil.
+func (f *fsm) refusal() error {
+	if p := f.refused.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // close closes the DB. Raft must have stopped.

@@ -113,7 +113,9 @@ type Node struct {
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
 // waits: Bootstrap one, or Join it from the leader of one. A node whose
-// stores do (a restart) restores raft's newest snapshot and rejoins.
+// stores do (a restart) restores raft's newest snapshot and rejoins; if
+// every snapshot there is damaged it returns hurrah.ErrCorrupt and does
+// not start.
 func NewNode(cfg Config) (*Node, error) {
 	c, err := cfg.resolve()
 	if err != nil {
@@ -129,6 +131,9 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		end()
 		f.close()
+		if why := f.refusal(); why != nil { // raft does not wrap it
+			return nil, fmt.Errorf("replica: start node %s: %w: %w", c.ID, err, why)
+		}
 		return nil, fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
 	n := &Node{
