@@ -2,7 +2,10 @@ package replica
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/raft"
@@ -55,4 +58,40 @@ func TestRestartRefusesDamagedSnapshot(t *testing.T) {
 	f = c.start(id)
 	caughtUp(t, f, l.AppliedIndex())
 	require.Equal(t, want, contents(t, f))
+}
+
+// blockingSink is a snapshot sink whose writes block until the test lets
+// them go, so that Close meets a snapshot being written.
+type blockingSink struct {
+	memSink
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *blockingSink) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.started) })
+	<-s.release
+	return s.memSink.Write(p)
+}
+
+// Close while a snapshot is being written cuts it short: the node stops,
+// the snapshot is cancelled, and no goroutine is left (goleak checks).
+func TestCloseDuringPersist(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	l := c.leader()
+	for i := range 40 { // 2.5 MiB: Persist looks at ctx after each MiB
+		require.NoError(t, l.SetBytes(context.Background(), strconv.Itoa(i), bytes.Repeat([]byte{'x'}, 64<<10)))
+	}
+	snap, err := l.fsm.Snapshot()
+	require.NoError(t, err)
+	sink := &blockingSink{started: make(chan struct{}), release: make(chan struct{})}
+	persisted := make(chan error, 1)
+	go func() { persisted <- snap.Persist(sink) }()
+	<-sink.started
+	c.stop(l.ID())
+	close(sink.release)
+	require.ErrorIs(t, <-persisted, context.Canceled)
+	require.True(t, sink.cancelled)
+	snap.Release()
 }

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -9,16 +10,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The leader is killed: the other two elect a new one, which holds every
-// acknowledged write and serves new ones.
+// The leader is killed (in a cluster of 5, then a follower too): the
+// others elect a new one, which holds every acknowledged write and serves
+// new ones.
 func TestLeaderKilledNewLeaderServes(t *testing.T) {
+	for _, size := range []int{3, 5} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) { leaderKilled(t, size) })
+	}
+}
+
+func leaderKilled(t *testing.T, size int) {
 	ctx := context.Background()
-	c := newCluster(t, 3, nil)
+	c := newCluster(t, size, nil)
 	old := c.leader()
 	want := setKeys(t, old, "before", 30)
 	c.stop(old.ID())
 	l := c.leader()
 	require.NotEqual(t, old.ID(), l.ID())
+	if size == 5 {
+		c.stop(c.followers(l)[0].ID()) // a minority of 5 is 2
+	}
 	for k, v := range want {
 		b, err := l.GetBytes(ctx, k)
 		require.NoError(t, err)
