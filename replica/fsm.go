@@ -16,9 +16,10 @@ import (
 // goroutine.
 //
 // The raft log index is the position of the state: applied is the index
-// of the last entry applied, and a snapshot holds the state at the index
-// of the last entry applied before it, written in the backup's header as
-// its LSN. The local DB numbers nothing itself (it keeps nothing on disk):
+// of the last entry applied (raft hands the FSM only this package's
+// entries, not its own barriers and configuration changes), and a
+// snapshot holds the state at the index of the last entry applied before
+// it, written in the backup's header as its LSN. The local DB numbers nothing itself (it keeps nothing on disk):
 // after a restart raft restores its newest snapshot into a new DB and
 // applies the log entries after it, so the state is exactly the log's.
 type fsm struct {

@@ -60,7 +60,8 @@ func (n *Node) write(ctx context.Context, ops ...op) error {
 // this node (the leader). On a follower it returns a *NotLeaderError and
 // proposes nothing; an ErrUncertain write may or may not be applied; a
 // bad key or value (hurrah.ErrInvalidKey, hurrah.ErrTooLarge) changes
-// nothing.
+// nothing. If ctx ends first it returns ctx's error, and the write may
+// still be applied.
 func (n *Node) SetBytes(ctx context.Context, key string, value []byte, opts ...SetOption) error {
 	at, err := deadline(opts)
 	if err != nil {

@@ -161,8 +161,10 @@ func (n *Node) Leader() (id, addr string) {
 	return string(i), string(a)
 }
 
-// AppliedIndex returns the raft index of the last entry applied to the
-// local store: the position of its state in the log.
+// AppliedIndex returns the raft index of the last entry of this package
+// applied to the local store: the position of its state in the log.
+// Raft's own entries (barriers, configuration changes) are not counted:
+// after one, AppliedIndex is below raft's applied index.
 func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
 
 // Raft returns the node's raft instance, for what this package does not
