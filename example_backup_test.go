@@ -199,3 +199,31 @@ func ExampleView_Backup() {
 	fmt.Println(rep.LSN, string(b))
 	// Output: 7 v1
 }
+
+// Open a backup straight into a memory-only store, with no directory.
+func ExampleOpenBackup() {
+	ctx := context.Background()
+	src, err := hurrah.Open("", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer src.Close()
+	if err := hurrah.Set(ctx, src, "greeting", "hello"); err != nil {
+		log.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if _, err := src.Backup(ctx, &backup); err != nil {
+		log.Fatal(err)
+	}
+	db, _, err := hurrah.OpenBackup(ctx, &backup, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	g, err := hurrah.Get[string](ctx, db, "greeting")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(g, db.Durability())
+	// Output: hello memory-only
+}
