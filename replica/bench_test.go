@@ -158,7 +158,7 @@ func BenchmarkBaselineSet(b *testing.B) {
 // BenchmarkSnapshotRestore1M times what a node catching up by snapshot
 // does with it: Persist of 1M keys on the leader, Restore on the new node.
 func BenchmarkSnapshotRestore1M(b *testing.B) {
-	src, err := newFSM(context.Background(), b.TempDir(), "b")
+	src, err := newFSM(context.Background())
 	require.NoError(b, err)
 	defer src.close()
 	const keys, per = 1_000_000, 10_000
@@ -177,7 +177,7 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 		require.NoError(b, snap.Persist(&sink))
 		snap.Release()
 		persisted := time.Since(start)
-		dst, err := newFSM(context.Background(), b.TempDir(), "b")
+		dst, err := newFSM(context.Background())
 		require.NoError(b, err)
 		require.NoError(b, dst.Restore(io.NopCloser(&sink)))
 		b.ReportMetric(persisted.Seconds(), "persist-s")

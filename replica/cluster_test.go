@@ -83,7 +83,7 @@ func (c *cluster) start(id string) *Node {
 	}
 	n, err := NewNode(Config{
 		ID: id, Transport: tr, LogStore: st.logs, StableStore: st.stable, SnapshotStore: st.snaps,
-		Raft: rc, ScratchDir: c.t.TempDir(),
+		Raft: rc,
 	})
 	require.NoError(c.t, err)
 	c.nodes[id] = n

@@ -50,7 +50,7 @@ func TestRestartRefusesDamagedSnapshot(t *testing.T) {
 	_, tr := raft.NewInmemTransport(raft.ServerAddress(id))
 	_, err := NewNode(Config{
 		ID: id, Transport: tr, LogStore: st.logs, StableStore: st.stable,
-		SnapshotStore: flipStore{st.snaps, 200}, Raft: testRaft(), ScratchDir: t.TempDir(),
+		SnapshotStore: flipStore{st.snaps, 200}, Raft: testRaft(),
 	})
 	require.ErrorIs(t, err, hurrah.ErrCorrupt)
 	tr.Close()
@@ -94,4 +94,30 @@ func TestCloseDuringPersist(t *testing.T) {
 	require.ErrorIs(t, <-persisted, context.Canceled)
 	require.True(t, sink.cancelled)
 	snap.Release()
+}
+
+// Close under a load of writes answers every call: raft drops the futures
+// of entries waiting for its FSM goroutine when it shuts down, so Close
+// lets every round be answered before it stops raft. Each writer gets
+// nil, ErrClosed or ErrUncertain, and none waits for ever.
+func TestCloseUnderLoadAnswersEveryCall(t *testing.T) {
+	for range 5 {
+		c := newCluster(t, 1, nil)
+		l := c.leader()
+		var wg sync.WaitGroup
+		for w := range 32 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					err := l.SetBytes(context.Background(), strconv.Itoa(w*1e6+i), []byte("x"))
+					if err != nil {
+						require.ErrorIs(t, err, ErrClosed)
+						return
+					}
+				}
+			})
+		}
+		setKeys(t, l, "k", 50) // writers are busy by now
+		c.stop(l.ID())
+		wg.Wait()
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
@@ -19,7 +18,7 @@ func ExampleNewNode() {
 	_, transport := raft.NewInmemTransport("node1")
 	rc := raft.DefaultConfig()
 	rc.Logger = hclog.NewNullLogger()
-	n, err := replica.NewNode(replica.Config{ID: "node1", Transport: transport, Raft: rc, ScratchDir: os.TempDir()})
+	n, err := replica.NewNode(replica.Config{ID: "node1", Transport: transport, Raft: rc})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -25,8 +25,6 @@ import (
 type fsm struct {
 	db      atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
 	applied atomic.Uint64             // raft index of the last entry applied
-	scratch string                    // directory Restore unpacks a snapshot under
-	id      string                    // the node's ID, in scratch directories' names
 	ctx     context.Context           // ended by Close: stops a Persist or Restore
 	refused atomic.Pointer[error]     // why the last Restore refused a snapshot
 }
@@ -34,15 +32,12 @@ type fsm struct {
 var _ raft.FSM = (*fsm)(nil)
 
 // newFSM returns an fsm over a new, empty, memory-only DB.
-func newFSM(ctx context.Context, scratch, id string) (*fsm, error) {
-	if err := cleanScratch(scratch, id); err != nil {
-		return nil, err
-	}
+func newFSM(ctx context.Context) (*fsm, error) {
 	db, err := hurrah.Open("", nil)
 	if err != nil {
 		return nil, err
 	}
-	f := &fsm{scratch: scratch, id: id, ctx: ctx}
+	f := &fsm{ctx: ctx}
 	f.db.Store(db)
 	return f, nil
 }
@@ -111,7 +106,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // hurrah.ErrCorrupt and leaves the state as it was.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	db, lsn, err := loadSnapshot(f.ctx, rc, f.scratch, f.id)
+	db, lsn, err := loadSnapshot(f.ctx, rc)
 	if err != nil {
 		f.refused.Store(&err)
 		return err

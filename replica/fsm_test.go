@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,7 +23,7 @@ func (s *memSink) Close() error  { s.closed = true; return nil }
 func (s *memSink) Cancel() error { s.cancelled = true; return nil }
 
 func newTestFSM(t *testing.T) *fsm {
-	f, err := newFSM(context.Background(), t.TempDir(), "t")
+	f, err := newFSM(context.Background())
 	require.NoError(t, err)
 	t.Cleanup(func() { f.close() })
 	return f
@@ -123,20 +121,4 @@ func TestApplyRefusesBadEntry(t *testing.T) {
 	require.ErrorIs(t, res.(error), hurrah.ErrInvalidKey)
 	require.Equal(t, map[string]string{"a": "1"}, fsmContents(t, f))
 	require.Equal(t, uint64(100), f.applied.Load(), "a refused entry is still applied, as a no-op")
-}
-
-// A restore cut short by a crash leaves its scratch directory; the node's
-// next start removes it, and leaves other nodes' alone.
-func TestStartRemovesRestoreLeftovers(t *testing.T) {
-	scratch := t.TempDir()
-	mine, err := os.MkdirTemp(scratch, scratchPrefix("n*1"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(mine, "snap.tmp"), []byte("half"), 0o600))
-	other, err := os.MkdirTemp(scratch, scratchPrefix("n11"))
-	require.NoError(t, err)
-	f, err := newFSM(context.Background(), scratch, "n*1")
-	require.NoError(t, err)
-	defer f.close()
-	require.NoDirExists(t, mine)
-	require.DirExists(t, other)
 }

@@ -50,7 +50,7 @@ func TestMembership(t *testing.T) {
 // second bootstrap of a node that holds a cluster.
 func TestBootstrapRefusals(t *testing.T) {
 	_, tr := raft.NewInmemTransport("a")
-	n, err := NewNode(Config{ID: "a", Transport: tr, Raft: testRaft(), ScratchDir: t.TempDir()})
+	n, err := NewNode(Config{ID: "a", Transport: tr, Raft: testRaft()})
 	require.NoError(t, err)
 	defer n.Close()
 	require.ErrorIs(t, n.Bootstrap(Server{"a", "a"}, Server{"a", "b"}), ErrDuplicateID)

@@ -3,7 +3,6 @@ package replica
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -40,11 +39,6 @@ type Config struct {
 	// Raft tunes raft: timeouts, when to snapshot, its logger. nil means
 	// raft.DefaultConfig(). Its LocalID is replaced by ID.
 	Raft *raft.Config
-	// ScratchDir is the directory under which a snapshot being restored
-	// is unpacked and checked, in a directory named for the node's ID that
-	// is removed once done. NewNode removes those a crash left behind.
-	// Default os.TempDir().
-	ScratchDir string
 	// ApplyTimeout bounds how long a proposal waits for raft to take it.
 	// Default DefaultApplyTimeout.
 	ApplyTimeout time.Duration
@@ -79,9 +73,6 @@ func (c Config) resolve() (Config, error) {
 	}
 	rc.LocalID = raft.ServerID(c.ID)
 	c.Raft = rc
-	if c.ScratchDir == "" {
-		c.ScratchDir = os.TempDir()
-	}
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = DefaultApplyTimeout
 	}
@@ -104,8 +95,8 @@ type Node struct {
 	raft  *raft.Raft
 	fsm   *fsm
 	reqs  chan *request // calls waiting for the next raft round
-	stop  chan struct{} // closed by Close, after raft has stopped
-	done  chan struct{} // closed when the round loop has returned
+	stop  chan struct{} // closed by Close first: no new calls, the loop returns
+	done  chan struct{} // closed when every round proposed is answered
 	end   context.CancelFunc
 	close sync.Once
 	err   error // Close's result
@@ -122,7 +113,7 @@ func NewNode(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	ctx, end := context.WithCancel(context.Background())
-	f, err := newFSM(ctx, c.ScratchDir, c.ID)
+	f, err := newFSM(ctx)
 	if err != nil {
 		end()
 		return nil, err
@@ -172,16 +163,20 @@ func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
 // the state machine reads only entries this package writes.
 func (n *Node) Raft() *raft.Raft { return n.raft }
 
-// Close stops the node: raft first (waiting for a snapshot being written,
-// which it cuts short), then the round loop, then the local store. Calls
-// still waiting return ErrClosed, or for a write already proposed
-// ErrUncertain. It is idempotent and returns the first error.
+// Close stops the node. It takes no new calls (they return ErrClosed),
+// cuts a snapshot being written short, and waits until every call
+// already proposed is answered, while raft still runs: raft v1.7.2 drops,
+// unanswered, the futures of entries waiting for its FSM goroutine when
+// it shuts down. Each is answered soon: applied, or, on a leader that
+// cannot reach a majority, refused once it steps down. Then it stops
+// raft (closing the transport) and the local store. It is idempotent and
+// returns the first error.
 func (n *Node) Close() error {
 	n.close.Do(func() {
 		n.end()
-		err := n.raft.Shutdown().Error()
 		close(n.stop)
 		<-n.done
+		err := n.raft.Shutdown().Error()
 		if cerr := n.fsm.close(); err == nil {
 			err = cerr
 		}

@@ -72,6 +72,11 @@ func (n *Node) loop() {
 	defer close(inflight)
 	for {
 		select {
+		case <-n.stop: // first, or a full queue would keep it going
+			return
+		default:
+		}
+		select {
 		case <-n.stop:
 			return
 		case r := <-n.reqs:
@@ -109,9 +114,9 @@ func (n *Node) propose(batch []*request) pending {
 	return pending{batch, n.raft.Apply(appendEntry(nil, ops), n.cfg.ApplyTimeout)}
 }
 
-// answer waits for each round in turn and answers its calls. Raft
-// answers every future, at the latest when it shuts down, so answer ends
-// once loop has closed inflight; then no call waits any more.
+// answer waits for each round in turn and answers its calls. It ends once
+// loop has closed inflight and every round is answered; Close waits for
+// that before it stops raft, which answers every future until then.
 func (n *Node) answer(inflight <-chan pending) {
 	defer close(n.done)
 	for p := range inflight {
