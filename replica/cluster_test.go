@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -38,9 +39,9 @@ type cluster struct {
 // testRaft returns a raft config with short timeouts and no logging.
 func testRaft() *raft.Config {
 	c := raft.DefaultConfig()
-	c.HeartbeatTimeout = 100 * time.Millisecond
-	c.ElectionTimeout = 100 * time.Millisecond
-	c.LeaderLeaseTimeout = 100 * time.Millisecond
+	c.HeartbeatTimeout = 250 * time.Millisecond
+	c.ElectionTimeout = 250 * time.Millisecond
+	c.LeaderLeaseTimeout = 250 * time.Millisecond
 	c.CommitTimeout = 5 * time.Millisecond
 	c.Logger = hclog.NewNullLogger()
 	return c
@@ -174,13 +175,24 @@ func contents(t *testing.T, n *Node) map[string]string {
 	return m
 }
 
-// setKeys sets k0..k(n-1) to v0.. on l.
-func setKeys(t *testing.T, l *Node, prefix string, n int) map[string]string {
-	t.Helper()
+// setKeys sets prefix0..prefix(n-1) to v0.. through the leader, following
+// it if it changes (a loaded machine can delay heartbeats past an election
+// timeout): a refused or uncertain set is set again, which a blind set
+// allows.
+func (c *cluster) setKeys(prefix string, n int) map[string]string {
+	c.t.Helper()
 	want := map[string]string{}
 	for i := range n {
 		k, v := fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("v%d", i)
-		require.NoError(t, l.SetBytes(context.Background(), k, []byte(v)))
+		for try := 0; ; try++ {
+			err := c.leader().SetBytes(context.Background(), k, []byte(v))
+			if err == nil {
+				break
+			}
+			if try == 20 || !(errors.Is(err, ErrNotLeader) || errors.Is(err, ErrUncertain)) {
+				require.NoError(c.t, err)
+			}
+		}
 		want[k] = v
 	}
 	return want

@@ -39,7 +39,7 @@ func (s flipStore) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 func TestRestartRefusesDamagedSnapshot(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	l := c.leader()
-	want := setKeys(t, l, "k", 30)
+	want := c.setKeys("k", 30)
 	f := c.followers(l)[0]
 	caughtUp(t, f, l.AppliedIndex())
 	require.NoError(t, f.Raft().Snapshot().Error())
@@ -116,7 +116,7 @@ func TestCloseUnderLoadAnswersEveryCall(t *testing.T) {
 				}
 			})
 		}
-		setKeys(t, l, "k", 50) // writers are busy by now
+		c.setKeys("k", 50) // writers are busy by now
 		c.stop(l.ID())
 		wg.Wait()
 	}

@@ -23,7 +23,7 @@ func leaderKilled(t *testing.T, size int) {
 	ctx := context.Background()
 	c := newCluster(t, size, nil)
 	old := c.leader()
-	want := setKeys(t, old, "before", 30)
+	want := c.setKeys("before", 30)
 	c.stop(old.ID())
 	l := c.leader()
 	require.NotEqual(t, old.ID(), l.ID())
@@ -35,7 +35,7 @@ func leaderKilled(t *testing.T, size int) {
 		require.NoError(t, err)
 		require.Equal(t, v, string(b))
 	}
-	after := setKeys(t, l, "after", 10)
+	after := c.setKeys("after", 10)
 	for _, f := range c.followers(l) {
 		caughtUp(t, f, l.AppliedIndex())
 		got := contents(t, f)
@@ -53,7 +53,7 @@ func TestPartitionedFollowerCatchesUp(t *testing.T) {
 	l := c.leader()
 	f := c.followers(l)[0]
 	c.partition(f.ID())
-	want := setKeys(t, l, "k", 40)
+	want := c.setKeys("k", 40)
 	require.Error(t, f.SetBytes(ctx, "x", nil))
 	_, err := f.GetBytes(ctx, "k1")
 	require.Error(t, err)
@@ -70,7 +70,7 @@ func TestPartitionedLeaderStepsDown(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 3, nil)
 	old := c.leader()
-	want := setKeys(t, old, "k", 10)
+	want := c.setKeys("k", 10)
 	c.partition(old.ID())
 	l := c.leader()
 	require.NotEqual(t, old.ID(), l.ID())
@@ -87,17 +87,17 @@ func TestPartitionedLeaderStepsDown(t *testing.T) {
 func TestRestartedNodeRebuildsAndCatchesUp(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	l := c.leader()
-	want := setKeys(t, l, "a", 20)
+	want := c.setKeys("a", 20)
 	f := c.followers(l)[0]
 	caughtUp(t, f, l.AppliedIndex())
 	require.NoError(t, f.Raft().Snapshot().Error(), "the restart restores this snapshot first")
-	for k, v := range setKeys(t, l, "b", 20) {
+	for k, v := range c.setKeys("b", 20) {
 		want[k] = v
 	}
 	caughtUp(t, f, l.AppliedIndex())
 	id := f.ID()
 	c.stop(id)
-	for k, v := range setKeys(t, l, "c", 20) {
+	for k, v := range c.setKeys("c", 20) {
 		want[k] = v
 	}
 	f = c.start(id)
@@ -112,9 +112,9 @@ func TestNewNodeCatchesUpBySnapshot(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 3, func(rc *raft.Config) { rc.TrailingLogs = 5 })
 	l := c.leader()
-	want := setKeys(t, l, "k", 200)
+	want := c.setKeys("k", 200)
 	require.NoError(t, l.Raft().Snapshot().Error())
-	for k, v := range setKeys(t, l, "after", 3) {
+	for k, v := range c.setKeys("after", 3) {
 		want[k] = v
 	}
 	first, err := c.stores[l.ID()].logs.FirstIndex()
@@ -123,7 +123,7 @@ func TestNewNodeCatchesUpBySnapshot(t *testing.T) {
 
 	c.ids = append(c.ids, "n4")
 	n4 := c.start("n4")
-	require.NoError(t, l.Join(ctx, "n4", "n4"))
+	require.NoError(t, c.leader().Join(ctx, "n4", "n4"))
 	caughtUp(t, n4, l.AppliedIndex())
 	require.Equal(t, want, contents(t, n4))
 	snaps, err := c.stores["n4"].snaps.List()

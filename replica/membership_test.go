@@ -15,7 +15,7 @@ func TestMembership(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 1, nil)
 	l := c.leader()
-	want := setKeys(t, l, "k", 10)
+	want := c.setKeys("k", 10)
 	for _, id := range []string{"n2", "n3"} {
 		c.ids = append(c.ids, id)
 		c.start(id)

@@ -18,7 +18,7 @@ func TestReplicationReachesEveryNode(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 3, nil)
 	l := c.leader()
-	want := setKeys(t, l, "k", 50)
+	want := c.setKeys("k", 50)
 	require.NoError(t, l.Delete(ctx, "k0"))
 	delete(want, "k0")
 	at := time.Now().Add(time.Hour)
