@@ -1,0 +1,187 @@
+package replica
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/hurrahdb/hurrah"
+)
+
+// A raft log entry of this package is a batch of writes, applied by every
+// node in log order, all or nothing (see fsm.go for a Clear inside one):
+//
+//	entry  = version:u8 (1) count:uvarint op*count
+//	op     = kind:u8 body
+//	set    = 1 keylen:uvarint key vallen:uvarint value deadline:varint
+//	delete = 2 keylen:uvarint key
+//	clear  = 3
+//
+// A deadline is absolute, in Unix ns, 0 for none: a TTL is turned into one
+// by the node that takes the call, so every node expires the key at the
+// same moment of its own clock. Changing this layout needs a new version.
+const entryVersion = 1
+
+// opKind says what one write in an entry does.
+type opKind uint8
+
+const (
+	opSet    opKind = 1
+	opDelete opKind = 2
+	opClear  opKind = 3
+)
+
+// op is one write of an entry.
+type op struct {
+	kind  opKind
+	key   string
+	value []byte
+	at    int64 // deadline in Unix ns, 0 for none (sets only)
+}
+
+// size returns about how many bytes op takes in an entry.
+func (o op) size() int {
+	return 1 + 2*binary.MaxVarintLen64 + len(o.key) + len(o.value) + binary.MaxVarintLen64
+}
+
+// check refuses an op that the local store would refuse, before it is
+// proposed: a bad op must not fail the whole entry it would share.
+func (o op) check() error {
+	if o.kind == opClear {
+		return nil
+	}
+	if o.key == "" {
+		return fmt.Errorf("%w: empty key", hurrah.ErrInvalidKey)
+	}
+	if len(o.key) > hurrah.DefaultMaxKeySize {
+		return fmt.Errorf("%w: key of %d bytes exceeds %d", hurrah.ErrTooLarge, len(o.key), hurrah.DefaultMaxKeySize)
+	}
+	if len(o.value) > hurrah.DefaultMaxValueSize {
+		return fmt.Errorf("%w: value of %d bytes exceeds %d", hurrah.ErrTooLarge, len(o.value), hurrah.DefaultMaxValueSize)
+	}
+	return nil
+}
+
+// appendEntry appends the entry holding ops to dst.
+func appendEntry(dst []byte, ops []op) []byte {
+	dst = append(dst, entryVersion)
+	dst = binary.AppendUvarint(dst, uint64(len(ops)))
+	for _, o := range ops {
+		dst = append(dst, byte(o.kind))
+		if o.kind == opClear {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(o.key)))
+		dst = append(dst, o.key...)
+		if o.kind == opSet {
+			dst = binary.AppendUvarint(dst, uint64(len(o.value)))
+			dst = append(dst, o.value...)
+			dst = binary.AppendVarint(dst, o.at)
+		}
+	}
+	return dst
+}
+
+// entryReader reads an entry's fields, remembering the first error.
+type entryReader struct {
+	b   []byte
+	off int
+}
+
+func (r *entryReader) bad(format string, args ...any) error {
+	return fmt.Errorf("%w: at byte %d: %s", ErrBadEntry, r.off, fmt.Sprintf(format, args...))
+}
+
+func (r *entryReader) uvarint(what string) (uint64, error) {
+	v, n := binary.Uvarint(r.b[r.off:])
+	if n <= 0 || !minimal(r.b[r.off:], n) {
+		return 0, r.bad("bad %s", what)
+	}
+	r.off += n
+	return v, nil
+}
+
+// minimal reports whether the n-byte varint at the start of b is in its
+// shortest form (a longer one ends in a zero byte), so that an entry has
+// one encoding only.
+func minimal(b []byte, n int) bool { return n == 1 || b[n-1] != 0 }
+
+// bytes reads a length and that many bytes, at most limit.
+func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
+	n, err := r.uvarint(what + " length")
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(limit) || n > uint64(len(r.b)-r.off) {
+		return nil, r.bad("%s of %d bytes: too long", what, n)
+	}
+	b := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b, nil
+}
+
+// decodeEntry decodes an entry into its ops, refusing (with ErrBadEntry)
+// any that the local store would refuse, so that an entry either applies
+// whole or is refused by every node alike. The ops alias b.
+func decodeEntry(b []byte) ([]op, error) {
+	r := &entryReader{b: b}
+	if len(b) == 0 || b[0] != entryVersion {
+		return nil, r.bad("not an entry of version %d", entryVersion)
+	}
+	r.off = 1
+	count, err := r.uvarint("count")
+	if err != nil {
+		return nil, err
+	}
+	if count > uint64(len(b)) { // every op takes a byte at least
+		return nil, r.bad("count %d exceeds the entry's size", count)
+	}
+	ops := make([]op, 0, count)
+	for range count {
+		o, err := r.op()
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, o)
+	}
+	if r.off != len(b) {
+		return nil, r.bad("%d bytes after the last op", len(b)-r.off)
+	}
+	return ops, nil
+}
+
+// op reads one op.
+func (r *entryReader) op() (op, error) {
+	if r.off >= len(r.b) {
+		return op{}, r.bad("entry ends before its last op")
+	}
+	o := op{kind: opKind(r.b[r.off])}
+	r.off++
+	switch o.kind {
+	case opClear:
+		return o, nil
+	case opSet, opDelete:
+	default:
+		return op{}, r.bad("unknown op %d", o.kind)
+	}
+	key, err := r.bytes("key", math.MaxInt)
+	if err != nil {
+		return op{}, err
+	}
+	o.key = string(key)
+	if o.kind == opSet {
+		if o.value, err = r.bytes("value", math.MaxInt); err != nil {
+			return op{}, err
+		}
+		at, n := binary.Varint(r.b[r.off:])
+		if n <= 0 || !minimal(r.b[r.off:], n) || at == math.MinInt64 {
+			return op{}, r.bad("bad deadline")
+		}
+		r.off += n
+		o.at = at
+	}
+	if err := o.check(); err != nil {
+		return op{}, fmt.Errorf("%w: %w", ErrBadEntry, err)
+	}
+	return o, nil
+}

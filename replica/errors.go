@@ -1,0 +1,59 @@
+package replica
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by a Node. Check them with errors.Is: most arrive wrapped
+// with details. Errors of the local store (hurrah.ErrInvalidKey,
+// hurrah.ErrTooLarge, hurrah.ErrNotFound, ...) are hurrah's own sentinels.
+// (This list shares its shape with hurrah's errors.go and journal's: a
+// comment and an errors.New per sentinel is the idiom, not repeated logic.)
+var (
+	// ErrNotLeader is returned for a write, a linearizable read or a
+	// membership change made on a node that is not the leader. Nothing is
+	// proposed. errors.As with a *NotLeaderError gives the leader this
+	// node knows of, to retry there.
+	ErrNotLeader = errors.New("replica: not the leader")
+	// ErrClosed is returned by every method called after Close, and to a
+	// call still waiting when Close stops the node.
+	ErrClosed = errors.New("replica: node is closed")
+	// ErrBadEntry is returned when a raft log entry does not decode as
+	// one this package writes. The entry changes nothing, on any node.
+	ErrBadEntry = errors.New("replica: bad log entry")
+	// ErrDuplicateID is returned when a node joins, or a cluster is
+	// bootstrapped, with the ID of another member at another address (or
+	// with an address another member has). The configuration is unchanged.
+	ErrDuplicateID = errors.New("replica: duplicate node ID")
+	// ErrUnknownMember is returned by Remove for an ID not in the cluster.
+	ErrUnknownMember = errors.New("replica: no such member")
+	// ErrTooStale is returned by a stale read on a node that has not heard
+	// from a leader within the bound the read gave (see Stale).
+	ErrTooStale = errors.New("replica: node too far behind for this read")
+	// ErrUncertain is returned for a write whose fate is unknown: it was
+	// proposed, but leadership was lost (or the node stopped) before it
+	// was known to commit. It may or may not be applied; read to find out.
+	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
+	// ErrInvalidConfig is returned by NewNode for a Config it cannot use.
+	ErrInvalidConfig = errors.New("replica: invalid config")
+)
+
+// NotLeaderError details ErrNotLeader: the leader as far as this node
+// knows. Both fields are empty while no leader is known (an election is
+// under way, or the node is cut off).
+type NotLeaderError struct {
+	LeaderID   string // the leader's node ID
+	LeaderAddr string // the leader's raft address
+}
+
+// Error implements error.
+func (e *NotLeaderError) Error() string {
+	if e.LeaderID == "" {
+		return ErrNotLeader.Error() + " (no leader known)"
+	}
+	return fmt.Sprintf("%v; the leader is %s at %s", ErrNotLeader, e.LeaderID, e.LeaderAddr)
+}
+
+// Is makes errors.Is(err, ErrNotLeader) true.
+func (e *NotLeaderError) Is(target error) bool { return target == ErrNotLeader }

@@ -1,0 +1,128 @@
+package replica
+
+import (
+	"context"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/hurrahdb/hurrah"
+)
+
+// fsm runs a memory-only hurrah DB as raft's state machine. Raft calls
+// Apply, Snapshot and Restore from one goroutine (its FSM goroutine), and
+// Persist from another while Apply goes on; readers load db from any
+// goroutine.
+//
+// The raft log index is the position of the state: applied is the index
+// of the last entry applied (raft hands the FSM only this package's
+// entries, not its own barriers and configuration changes), and a
+// snapshot holds the state at the index of the last entry applied before
+// it, written in the backup's header as its LSN. The local DB numbers nothing itself (it keeps nothing on disk):
+// after a restart raft restores its newest snapshot into a new DB and
+// applies the log entries after it, so the state is exactly the log's.
+type fsm struct {
+	db      atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
+	applied atomic.Uint64             // raft index of the last entry applied
+	ctx     context.Context           // ended by Close: stops a Persist or Restore
+	refused atomic.Pointer[error]     // why the last Restore refused a snapshot
+}
+
+var _ raft.FSM = (*fsm)(nil)
+
+// newFSM returns an fsm over a new, empty, memory-only DB.
+func newFSM(ctx context.Context) (*fsm, error) {
+	db, err := hurrah.Open("", nil)
+	if err != nil {
+		return nil, err
+	}
+	f := &fsm{ctx: ctx}
+	f.db.Store(db)
+	return f, nil
+}
+
+// Apply applies one entry: its writes, all or none (but see applyOps on
+// Clear), through the DB's owner. It returns nil, or the error that every
+// node met alike for this entry (ErrBadEntry): the state is unchanged.
+func (f *fsm) Apply(l *raft.Log) any {
+	defer f.applied.Store(l.Index)
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	ops, err := decodeEntry(l.Data)
+	if err != nil {
+		return err
+	}
+	if err := f.applyOps(ops); err != nil {
+		return err
+	}
+	return nil
+}
+
+// applyOps applies ops as one hurrah batch; a Clear splits it, since a
+// batch holds no Clear, so a stale reader may see the state between the
+// parts. The DB is memory-only: the only error it can return is
+// hurrah.ErrClosed, while the node stops.
+func (f *fsm) applyOps(ops []op) error {
+	db := f.db.Load()
+	ctx := context.Background() // an entry applies whole, or the node stops
+	var b hurrah.Batch
+	for _, o := range ops {
+		switch o.kind {
+		case opSet:
+			if o.at == 0 {
+				b.SetBytes(o.key, o.value)
+			} else {
+				b.SetBytes(o.key, o.value, hurrah.Deadline(time.Unix(0, o.at)))
+			}
+		case opDelete:
+			b.Delete(o.key)
+		case opClear:
+			if err := db.Write(ctx, &b); err != nil {
+				return err
+			}
+			b.Reset()
+			if err := db.Clear(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return db.Write(ctx, &b)
+}
+
+// Snapshot freezes the state as it is after the last Apply, at once and
+// without stopping the owner (a hurrah View): Persist writes it later.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	v, err := f.db.Load().View(f.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{view: v, index: f.applied.Load(), ctx: f.ctx}, nil
+}
+
+// Restore replaces the state with the snapshot rc holds, once it has read
+// and checked all of it: a damaged or truncated snapshot returns
+// hurrah.ErrCorrupt and leaves the state as it was.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	db, lsn, err := loadSnapshot(f.ctx, rc)
+	if err != nil {
+		f.refused.Store(&err)
+		return err
+	}
+	old := f.db.Swap(db)
+	f.applied.Store(lsn)
+	return old.Close()
+}
+
+// refusal returns why the last Restore refused a snapshot, or nil.
+func (f *fsm) refusal() error {
+	if p := f.refused.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// close closes the DB. Raft must have stopped.
+func (f *fsm) close() error { return f.db.Load().Close() }

@@ -1,0 +1,124 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/raft"
+)
+
+// Server is a member of the cluster: its node ID and raft address.
+type Server struct {
+	ID   string
+	Addr string
+}
+
+// Bootstrap makes a new cluster of servers (this node among them, usually
+// alone: others then Join). Call it once, on one node whose stores are
+// empty; on a node that already holds a cluster it returns
+// raft.ErrCantBootstrap. Two servers with one ID, or one address, return
+// ErrDuplicateID.
+func (n *Node) Bootstrap(servers ...Server) error {
+	conf := raft.Configuration{}
+	for i, s := range servers {
+		for _, t := range servers[:i] {
+			if s.ID == t.ID || s.Addr == t.Addr {
+				return fmt.Errorf("%w: %s at %s and %s at %s", ErrDuplicateID, t.ID, t.Addr, s.ID, s.Addr)
+			}
+		}
+		conf.Servers = append(conf.Servers, raft.Server{
+			Suffrage: raft.Voter, ID: raft.ServerID(s.ID), Address: raft.ServerAddress(s.Addr),
+		})
+	}
+	return n.raft.BootstrapCluster(conf).Error()
+}
+
+// Members returns the cluster's members as this node's latest
+// configuration has them.
+func (n *Node) Members(ctx context.Context) ([]Server, error) {
+	f := n.raft.GetConfiguration()
+	if err := wait(ctx, f); err != nil {
+		return nil, err
+	}
+	var out []Server
+	for _, s := range f.Configuration().Servers {
+		out = append(out, Server{ID: string(s.ID), Addr: string(s.Address)})
+	}
+	return out, nil
+}
+
+// Join adds the node id at addr to the cluster as a voter; it then
+// catches up from the leader (by a snapshot if the log has been
+// compacted). Call it on the leader: elsewhere it returns a
+// *NotLeaderError. Joining a member again at its own address does
+// nothing; an ID that a member at another address has, or an address
+// another member has, returns ErrDuplicateID and changes nothing.
+func (n *Node) Join(ctx context.Context, id, addr string) error {
+	if !n.IsLeader() {
+		return n.notLeader()
+	}
+	f := n.raft.GetConfiguration()
+	if err := wait(ctx, f); err != nil {
+		return err
+	}
+	for _, s := range f.Configuration().Servers {
+		sameID, sameAddr := string(s.ID) == id, string(s.Address) == addr
+		switch {
+		case sameID && sameAddr:
+			return nil
+		case sameID || sameAddr:
+			return fmt.Errorf("%w: %s at %s is a member; %s at %s cannot join", ErrDuplicateID, s.ID, s.Address, id, addr)
+		}
+	}
+	return n.change(ctx, n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), f.Index(), n.cfg.ApplyTimeout))
+}
+
+// Remove removes the node id from the cluster. Call it on the leader:
+// elsewhere it returns a *NotLeaderError. An ID not in the cluster
+// returns ErrUnknownMember. A leader may remove itself: it then steps
+// down.
+func (n *Node) Remove(ctx context.Context, id string) error {
+	if !n.IsLeader() {
+		return n.notLeader()
+	}
+	f := n.raft.GetConfiguration()
+	if err := wait(ctx, f); err != nil {
+		return err
+	}
+	found := false
+	for _, s := range f.Configuration().Servers {
+		found = found || string(s.ID) == id
+	}
+	if !found {
+		return fmt.Errorf("%w: %s", ErrUnknownMember, id)
+	}
+	return n.change(ctx, n.raft.RemoveServer(raft.ServerID(id), f.Index(), n.cfg.ApplyTimeout))
+}
+
+// change waits for a configuration change and maps its error.
+func (n *Node) change(ctx context.Context, f raft.IndexFuture) error {
+	err := wait(ctx, f)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raft.ErrNotLeader):
+		return n.notLeader()
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return ErrClosed
+	}
+	return fmt.Errorf("replica: membership change: %w", err)
+}
+
+// wait waits for f, or for ctx to end. Raft answers every future, at the
+// latest when it shuts down, so the goroutine waiting for it ends.
+func wait(ctx context.Context, f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

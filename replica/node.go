@@ -1,0 +1,218 @@
+package replica
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/hurrahdb/hurrah"
+)
+
+// Defaults of Config.
+const (
+	DefaultApplyTimeout  = 10 * time.Second
+	DefaultMaxBatchBytes = 1 << 20
+	// queueSize is how many calls may wait for the next raft round.
+	queueSize = 4096
+)
+
+// Config configures a Node. ID and Transport are required; every other
+// zero field means the default its comment gives.
+type Config struct {
+	// ID names the node in the cluster: unique, and the same across its
+	// restarts.
+	ID string
+	// Transport carries raft's traffic: raft.NewInmemTransport in tests,
+	// raft.NewTCPTransport (or a TLS stream layer) between machines. The
+	// node's Close closes it.
+	Transport raft.Transport
+	// LogStore, StableStore and SnapshotStore are raft's stores, which
+	// hold all that a node keeps (the local store is memory-only; see the
+	// package doc). nil means in-memory ones (raft.NewInmemStore,
+	// raft.NewInmemSnapshotStore): then nothing outlives the process,
+	// unless the caller keeps them and hands them to the next Node.
+	LogStore      raft.LogStore
+	StableStore   raft.StableStore
+	SnapshotStore raft.SnapshotStore
+	// Raft tunes raft: timeouts, when to snapshot, its logger. nil means
+	// raft.DefaultConfig(). Its LocalID is replaced by ID.
+	Raft *raft.Config
+	// ApplyTimeout bounds how long a proposal waits for raft to take it.
+	// Default DefaultApplyTimeout.
+	ApplyTimeout time.Duration
+	// MaxBatchBytes is about the most bytes of writes one raft entry
+	// packs from concurrent calls (a larger single write goes alone).
+	// Default DefaultMaxBatchBytes.
+	MaxBatchBytes int
+}
+
+// resolve checks c and fills in the defaults. (Its zero-means-default
+// steps have the shape of journal.Options' resolve: the options idiom.)
+func (c Config) resolve() (Config, error) {
+	if c.ID == "" || c.Transport == nil {
+		return c, fmt.Errorf("%w: ID and Transport are required", ErrInvalidConfig)
+	}
+	if c.ApplyTimeout < 0 || c.MaxBatchBytes < 0 {
+		return c, fmt.Errorf("%w: negative ApplyTimeout or MaxBatchBytes", ErrInvalidConfig)
+	}
+	if c.LogStore == nil {
+		c.LogStore = raft.NewInmemStore()
+	}
+	if c.StableStore == nil {
+		c.StableStore = raft.NewInmemStore()
+	}
+	if c.SnapshotStore == nil {
+		c.SnapshotStore = raft.NewInmemSnapshotStore()
+	}
+	rc := raft.DefaultConfig()
+	if c.Raft != nil {
+		copied := *c.Raft
+		rc = &copied
+	}
+	rc.LocalID = raft.ServerID(c.ID)
+	c.Raft = rc
+	if c.ApplyTimeout == 0 {
+		c.ApplyTimeout = DefaultApplyTimeout
+	}
+	if c.MaxBatchBytes == 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	return c, nil
+}
+
+// Node is one member of a replicated hurrah store: a raft node whose state
+// machine is a memory-only hurrah DB. It is safe for concurrent use, and
+// meant to be long-lived: start it once, Close it when done.
+//
+// Writes (Set, Delete, Clear) are accepted on the leader only: elsewhere
+// they return a *NotLeaderError naming the leader, for the caller to retry
+// there (a node does not forward). Concurrent writes on the leader share
+// one raft entry. Reads are linearizable unless Stale is given.
+type Node struct {
+	cfg   Config
+	raft  *raft.Raft
+	fsm   *fsm
+	reqs  chan *request // calls waiting for the next raft round
+	stop  chan struct{} // closed by Close first: no new calls, the loop returns
+	done  chan struct{} // closed when every round proposed is answered
+	end   context.CancelFunc
+	close sync.Once
+	err   error // Close's result
+}
+
+// NewNode starts a node as cfg says. A node whose stores hold no cluster
+// waits: Bootstrap one, or Join it from the leader of one. A node whose
+// stores do (a restart) restores raft's newest snapshot and rejoins; if
+// every snapshot there is damaged it returns hurrah.ErrCorrupt and does
+// not start.
+func NewNode(cfg Config) (*Node, error) {
+	c, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	ctx, end := context.WithCancel(context.Background())
+	f, err := newFSM(ctx)
+	if err != nil {
+		end()
+		return nil, err
+	}
+	r, err := raft.NewRaft(c.Raft, f, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
+	if err != nil {
+		end()
+		f.close()
+		if why := f.refusal(); why != nil { // raft does not wrap it
+			return nil, fmt.Errorf("replica: start node %s: %w: %w", c.ID, err, why)
+		}
+		return nil, fmt.Errorf("replica: start node %s: %w", c.ID, err)
+	}
+	n := &Node{
+		cfg: c, raft: r, fsm: f, end: end,
+		reqs: make(chan *request, queueSize),
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	go n.loop()
+	return n, nil
+}
+
+// ID returns the node's ID.
+func (n *Node) ID() string { return n.cfg.ID }
+
+// Addr returns the node's raft address.
+func (n *Node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
+
+// IsLeader reports whether the node is the leader now.
+func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+
+// Leader returns the ID and address of the leader this node knows of, or
+// empty strings.
+func (n *Node) Leader() (id, addr string) {
+	a, i := n.raft.LeaderWithID()
+	return string(i), string(a)
+}
+
+// AppliedIndex returns the raft index of the last entry of this package
+// applied to the local store: the position of its state in the log.
+// Raft's own entries (barriers, configuration changes) are not counted:
+// after one, AppliedIndex is below raft's applied index.
+func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
+
+// Raft returns the node's raft instance, for what this package does not
+// wrap (stats, leadership transfer, observers). Do not Apply through it:
+// the state machine reads only entries this package writes.
+func (n *Node) Raft() *raft.Raft { return n.raft }
+
+// Close stops the node. It takes no new calls (they return ErrClosed),
+// cuts a snapshot being written short, and waits until every call
+// already proposed is answered, while raft still runs: raft v1.7.2 drops,
+// unanswered, the futures of entries waiting for its FSM goroutine when
+// it shuts down. Each is answered soon: applied, or, on a leader that
+// cannot reach a majority, refused once it steps down. Then it stops
+// raft (closing the transport) and the local store. It is idempotent and
+// returns the first error.
+func (n *Node) Close() error {
+	n.close.Do(func() {
+		n.end()
+		close(n.stop)
+		<-n.done
+		err := n.raft.Shutdown().Error()
+		if cerr := n.fsm.close(); err == nil {
+			err = cerr
+		}
+		n.err = err
+	})
+	return n.err
+}
+
+// closed reports whether Close has begun.
+func (n *Node) closed() bool {
+	select {
+	case <-n.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// db returns the local store.
+func (n *Node) db() *hurrah.DB { return n.fsm.db.Load() }
+
+// WaitLeader waits until this node knows of a leader (itself, perhaps)
+// and returns its ID, or ctx's error. It checks every few milliseconds.
+func (n *Node) WaitLeader(ctx context.Context) (string, error) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if id, _ := n.Leader(); id != "" {
+			return id, nil
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-n.stop:
+			return "", ErrClosed
+		}
+	}
+}

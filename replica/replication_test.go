@@ -1,0 +1,166 @@
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hurrahdb/hurrah"
+	"github.com/stretchr/testify/require"
+)
+
+// Writes on the leader reach every node, in one state; linearizable reads
+// on the leader see them at once.
+func TestReplicationReachesEveryNode(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	want := c.setKeys("k", 50)
+	require.NoError(t, l.Delete(ctx, "k0"))
+	delete(want, "k0")
+	at := time.Now().Add(time.Hour)
+	require.NoError(t, Set(ctx, l, "typed", []int{1, 2}, Deadline(at)))
+	got, err := Get[[]int](ctx, l, "typed")
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2}, got)
+	_, err = l.GetBytes(ctx, "k0")
+	require.ErrorIs(t, err, hurrah.ErrNotFound)
+
+	for _, f := range c.followers(l) {
+		caughtUp(t, f, l.AppliedIndex())
+		m := contents(t, f)
+		delete(m, "typed")
+		require.Equal(t, want, m, "node %s", f.ID())
+		exp, err := f.db().ExpiresAt(ctx, "typed")
+		require.NoError(t, err)
+		require.True(t, exp.Equal(at), "the deadline replicates as data")
+	}
+}
+
+// Concurrent writes on the leader share raft entries: 64 writers make
+// far fewer entries than writes.
+func TestConcurrentWritesShareEntries(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	before := l.Raft().LastIndex()
+	const writers, each = 64, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := l.SetBytes(ctx, fmt.Sprintf("w%d-%d", w, i), []byte("x")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	entries := l.Raft().LastIndex() - before
+	t.Logf("%d writes in %d raft entries", writers*each, entries)
+	require.Len(t, contents(t, l), writers*each)
+	require.Less(t, entries, uint64(writers*each), "every write took an entry of its own")
+}
+
+// The round loop packs every call waiting into one round, up to
+// MaxBatchBytes.
+func TestCollectPacksWaitingCalls(t *testing.T) {
+	n := &Node{cfg: Config{MaxBatchBytes: 1000}, reqs: make(chan *request, 10)}
+	for range 9 {
+		n.reqs <- &request{size: 100}
+	}
+	require.Len(t, n.collect(&request{size: 100}), 10)
+	for range 9 {
+		n.reqs <- &request{size: 300}
+	}
+	require.Len(t, n.collect(&request{size: 300}), 4, "stops once the batch passes MaxBatchBytes")
+	require.Len(t, n.reqs, 6)
+}
+
+// A follower refuses writes and linearizable reads with the leader's
+// address and proposes nothing; it answers stale reads from its store.
+func TestFollowerNamesTheLeader(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	require.NoError(t, l.SetBytes(ctx, "a", []byte("1")))
+	f := c.followers(l)[0]
+	caughtUp(t, f, l.AppliedIndex())
+	last := l.Raft().LastIndex()
+
+	err := f.SetBytes(ctx, "b", []byte("2"))
+	var nl *NotLeaderError
+	require.ErrorAs(t, err, &nl)
+	require.ErrorIs(t, err, ErrNotLeader)
+	require.Equal(t, l.ID(), nl.LeaderID)
+	require.Equal(t, l.Addr(), nl.LeaderAddr)
+	require.ErrorIs(t, f.Delete(ctx, "a"), ErrNotLeader)
+	_, err = f.GetBytes(ctx, "a")
+	require.ErrorIs(t, err, ErrNotLeader)
+	require.Equal(t, last, l.Raft().LastIndex(), "nothing was proposed")
+
+	b, err := f.GetBytes(ctx, "a", Stale(0))
+	require.NoError(t, err)
+	require.Equal(t, "1", string(b))
+	_, err = l.GetBytes(ctx, "b")
+	require.ErrorIs(t, err, hurrah.ErrNotFound)
+}
+
+// Bad input is refused before it is proposed, with hurrah's errors.
+func TestBadWritesProposeNothing(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 1, nil)
+	l := c.leader()
+	last := l.Raft().LastIndex()
+	require.ErrorIs(t, l.SetBytes(ctx, "", []byte("x")), hurrah.ErrInvalidKey)
+	require.ErrorIs(t, l.SetBytes(ctx, string(make([]byte, hurrah.DefaultMaxKeySize+1)), nil), hurrah.ErrTooLarge)
+	require.ErrorIs(t, l.Delete(ctx, ""), hurrah.ErrInvalidKey)
+	require.ErrorIs(t, l.SetBytes(ctx, "k", nil, Deadline(time.Time{})), hurrah.ErrInvalidExpiry)
+	require.ErrorIs(t, Set(ctx, l, "k", make(chan int)), hurrah.ErrEncode)
+	_, err := l.GetBytes(ctx, "")
+	require.ErrorIs(t, err, hurrah.ErrInvalidKey)
+	require.Equal(t, last, l.Raft().LastIndex())
+}
+
+// A follower cut off from the leader refuses a bounded stale read.
+func TestStaleReadBound(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	require.NoError(t, l.SetBytes(ctx, "a", []byte("1")))
+	f := c.followers(l)[0]
+	caughtUp(t, f, l.AppliedIndex())
+	_, err := f.GetBytes(ctx, "a", Stale(time.Minute))
+	require.NoError(t, err)
+	c.partition(f.ID())
+	require.Eventually(t, func() bool {
+		_, err := f.GetBytes(ctx, "a", Stale(300*time.Millisecond))
+		return errors.Is(err, ErrTooStale)
+	}, waitFor, 10*time.Millisecond)
+	b, err := f.GetBytes(ctx, "a", Stale(0))
+	require.NoError(t, err, "no bound: the store as it is")
+	require.Equal(t, "1", string(b))
+}
+
+// Every call after Close returns ErrClosed.
+func TestClosedNode(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 1, nil)
+	l := c.leader()
+	c.stop(l.ID())
+	require.ErrorIs(t, l.SetBytes(ctx, "a", nil), ErrClosed)
+	_, err := l.GetBytes(ctx, "a")
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = l.GetBytes(ctx, "a", Stale(0))
+	require.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, l.Close(), "idempotent")
+}

@@ -1,0 +1,44 @@
+package hurrah
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/hurrahdb/hurrah/journal"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// Backup writes the view to w in hurrah's backup format, as DB.Backup
+// writes the store, with lsn in its header as the position the state is
+// at: Restore opens the store at it. It is for a caller that numbers the
+// state itself (the replica module writes its raft index) and that needs
+// the state frozen at one moment but written later, in another goroutine,
+// while writers go on: take the View at that moment, call Backup when
+// ready. Unlike DB.Backup it does not sync the journal first, so the state
+// may hold writes a crash of a store on disk would lose. Keys' deadlines
+// are kept. If ctx ends first, or after Close, what w received is not a
+// backup Restore accepts.
+func (v *View) Backup(ctx context.Context, w io.Writer, lsn uint64) error {
+	if err := v.check(); err != nil {
+		return err
+	}
+	create, deadline := journal.NewBackupWriter, noDeadline
+	if v.img.HasDeadlines() {
+		create, deadline = journal.NewBackupWriterDeadlines, v.img.Deadline
+	}
+	bw, err := create(w, backupKV, lsn, uint64(v.img.Len()))
+	if err != nil {
+		return fmt.Errorf("hurrah: backup: %w", err)
+	}
+	if err := addAll(ctx, bw, store.Image(v.img), deadline, func(uint64) {}); err != nil {
+		return err
+	}
+	if err := v.check(); err != nil {
+		return err // closed while it was written: the image may be gone
+	}
+	if _, err := bw.Close(); err != nil {
+		return fmt.Errorf("hurrah: backup: %w", err)
+	}
+	return nil
+}
