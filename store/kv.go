@@ -45,6 +45,10 @@ const (
 	// deadline pushed back before the old one passed survives a restart
 	// after it.
 	OpExpireIfLive Op = 10
+
+	// OpDeleteRange deletes every key in [Key, Value) (an empty or nil
+	// Value: no end), as one step: see range_delete.go.
+	OpDeleteRange Op = 11
 )
 
 // Mutation is one set or delete inside a batch.
@@ -332,6 +336,8 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		return Result{Found: visible}, true, nil
 	case OpClear:
 		return Result{}, kv.clear(), nil
+	case OpDeleteRange:
+		return kv.deleteRange(c.Key, string(c.Value))
 	case OpBatch:
 		return kv.applyBatch(c.Batch, batchOps)
 	case OpExpire:

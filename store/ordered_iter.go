@@ -122,3 +122,17 @@ func (kv *KV) rangeKeys(start, end string) []string {
 	}
 	return keys
 }
+
+// PrefixEnd returns the end of the range of the keys that start with
+// prefix: the least key after all of them, or "" (no end) if there is
+// none, for an empty prefix or one of 0xff bytes only.
+func PrefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
+}
