@@ -1,0 +1,67 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchKV returns a KV of n keys of 16 bytes with 100-byte values.
+func benchKV(n int) *KV {
+	kv := NewKV(n)
+	for i := range n {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("key-%012d", i), Value: make([]byte, 100)})
+	}
+	return kv
+}
+
+// BenchmarkImageRange reads 100 keys of a frozen image of 1M keys from a
+// random start key: the cost of a range scan with the owner out of the
+// way.
+func BenchmarkImageRange(b *testing.B) {
+	kv := benchKV(1_000_000)
+	img, release, _ := kv.Freeze()
+	defer release()
+	im := img.(*image)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, k := range []int{1, 100} {
+		b.Run(fmt.Sprint(k), func(b *testing.B) {
+			for b.Loop() {
+				i := 0
+				for range im.Range(fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), "", false) {
+					if i++; i == k {
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSetNew sets new keys in a KV of 1M keys, and overwrites
+// existing ones: the index costs the first, and nothing to the second.
+func BenchmarkSetNew(b *testing.B) {
+	v := make([]byte, 100)
+	b.Run("new", func(b *testing.B) {
+		kv := benchKV(1_000_000)
+		keys := make([]string, b.N)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("new-%012d", rand.Uint64()%1e12)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
+		}
+	})
+	b.Run("overwrite", func(b *testing.B) {
+		kv := benchKV(1_000_000)
+		keys := make([]string, b.N)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("key-%012d", rand.IntN(1_000_000))
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
+		}
+	})
+}
