@@ -65,3 +65,16 @@ func BenchmarkSetNew(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDeleteRange deletes every key of a KV of 1M keys in one range
+// delete: the time the owner is held (ns/op is for the million).
+func BenchmarkDeleteRange(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		kv := benchKV(1_000_000)
+		b.StartTimer()
+		if r, _, _ := kv.Apply(DeleteRangeCommand("", "")); r.N != 1_000_000 {
+			b.Fatalf("deleted %d", r.N)
+		}
+	}
+}
