@@ -78,3 +78,36 @@ func BenchmarkDeleteRange(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOrderedOf builds the index of a restored map of 1M keys: the
+// cost a snapshot's restore adds (ns/op is for the million).
+func BenchmarkOrderedOf(b *testing.B) {
+	kv := benchKV(1_000_000)
+	for b.Loop() {
+		orderedOf(kv.m)
+	}
+}
+
+// BenchmarkRestoreMillion restores 1M records, as Open does from a
+// snapshot (ns/op is for the million).
+func BenchmarkRestoreMillion(b *testing.B) {
+	const n = 1_000_000
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", (i*7919)%n)
+	}
+	v := make([]byte, 100)
+	for b.Loop() {
+		kv := NewKV(0)
+		err := kv.Restore(n, func(yield func(k, v []byte) bool) {
+			for _, k := range keys {
+				if !yield(k, v) {
+					return
+				}
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
