@@ -151,7 +151,7 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	}
 	// Clip: a later Freeze appends to kv.layers, which must not reach
 	// what this image sees.
-	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp(), ord: kv.ord.freeze()}
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp(), ord: kv.index().freeze()}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -274,7 +274,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, exp: restoreExp(ats), ord: orderedOf(m)}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, exp: restoreExp(ats), ordOff: true}
 	return nil
 }
 

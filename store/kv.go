@@ -133,7 +133,8 @@ type KV struct {
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
 	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
 
-	ord ordered // the keys in order, changed on create and delete only (ordered.go)
+	ord    ordered // the keys in order, changed on create and delete only (ordered.go)
+	ordOff bool    // ord is not kept until built (ordered_defer.go)
 
 	exp     *expiry      // the keys' deadlines; nil until the first (expiry.go)
 	clock   func() int64 // Unix ns; nil until first read (then WallClock)
@@ -194,7 +195,7 @@ func (kv *KV) set(key string, v []byte) {
 	if kv.ovl == nil {
 		old, had := kv.m[key]
 		if !had {
-			kv.ord.insert(key)
+			kv.indexAdd(key)
 		}
 		kv.account(key, old, had, v)
 		kv.m[key] = v
@@ -203,7 +204,7 @@ func (kv *KV) set(key string, v []byte) {
 	old, had := kv.raw(key)
 	if !had {
 		kv.n++
-		kv.ord.insert(key)
+		kv.indexAdd(key)
 	}
 	kv.account(key, old, had, v)
 	if kv.shared > 0 {
@@ -246,7 +247,7 @@ func (kv *KV) del(key string) bool {
 		}
 		kv.bytes -= int64(len(key) + len(old))
 		delete(kv.m, key)
-		kv.ord.remove(key)
+		kv.indexDrop(key)
 		return true
 	}
 	old, had := kv.raw(key)
@@ -255,7 +256,7 @@ func (kv *KV) del(key string) bool {
 	}
 	kv.n--
 	kv.bytes -= int64(len(key) + len(old))
-	kv.ord.remove(key)
+	kv.indexDrop(key)
 	switch _, below := lookup(kv.m, kv.layers, key); {
 	case kv.shared == 0:
 		delete(kv.m, key)
@@ -277,7 +278,7 @@ func (kv *KV) clear() bool {
 	}
 	kv.m = make(map[string][]byte) // let the old buckets go
 	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
-	kv.ord = ordered{} // images keep the old tree
+	kv.ord = ordered{} // images keep the old tree; a deferred index stays deferred
 	kv.exp = nil       // images keep the old deadlines
 	kv.gen++
 	return true

@@ -85,7 +85,7 @@ func walk(root *onode, start, end string, reverse bool) iter.Seq[string] {
 // change while the loop runs (a transaction's writes wait until it ends).
 func (kv *KV) Range(start, end string, reverse bool) iter.Seq2[string, []byte] {
 	return func(yield func(string, []byte) bool) {
-		for k := range walk(kv.ord.root, start, end, reverse) {
+		for k := range walk(kv.index().root, start, end, reverse) {
 			if v, ok := kv.get(k); ok && !yield(k, v) {
 				return
 			}
@@ -117,7 +117,7 @@ func (im *image) Range(start, end string, reverse bool) iter.Seq2[string, []byte
 // not, in increasing order.
 func (kv *KV) rangeKeys(start, end string) []string {
 	var keys []string
-	for k := range walk(kv.ord.root, start, end, false) {
+	for k := range walk(kv.index().root, start, end, false) {
 		keys = append(keys, k)
 	}
 	return keys

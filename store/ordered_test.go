@@ -164,3 +164,18 @@ func TestOrderedWalkStops(t *testing.T) {
 		t.Fatalf("start after end yields %v", got)
 	}
 }
+
+// TestSortKeys checks the two-goroutine sort against slices.Sort.
+func TestSortKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 1000, 1<<15 + 1, 100000} {
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = fmt.Sprint(rng.IntN(n + 1))
+		}
+		want := slices.Sorted(slices.Values(keys))
+		if got := sortKeys(keys); !slices.Equal(got, want) {
+			t.Fatalf("n=%d: sortKeys disagrees with slices.Sort", n)
+		}
+	}
+}
