@@ -138,3 +138,28 @@ func ExampleTx_Range() {
 	// archive:09:30 = at 09:30
 	// archive:10:00 = at 10:00
 }
+
+// Tx.DeleteRange deletes a range as the transaction sees it, atomically
+// with the transaction's other writes: here the morning's events go, and
+// a marker says so, in one step.
+func ExampleTx_DeleteRange() {
+	ctx := context.Background()
+	db := openEvents(ctx)
+	defer db.Close()
+
+	var n int
+	err := db.Update(ctx, func(tx *hurrah.Tx) error {
+		var err error
+		if n, err = tx.DeleteRange("event:", "event:12:00"); err != nil {
+			return err
+		}
+		return tx.SetBytes("purged", []byte("morning"))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, _ := db.Keys(ctx)
+	fmt.Println(n, "deleted;", len(keys), "keys left")
+	// Output:
+	// 5 deleted; 2 keys left
+}
