@@ -7,7 +7,6 @@ import (
 
 	"github.com/hurrahdb/hurrah/actor"
 	"github.com/hurrahdb/hurrah/internal/vfs"
-	"github.com/hurrahdb/hurrah/store"
 )
 
 // OpenBackup opens a memory-only store (as Open("", opts) does) holding
@@ -34,10 +33,7 @@ func OpenBackup(ctx context.Context, r io.Reader, opts *Options) (*DB, uint64, e
 	if rep.System {
 		return nil, 0, fmt.Errorf("%w: the backup of a System, not of a DB", ErrBadInput)
 	}
-	kv := store.NewKV(0)
-	db := &DB{kv: kv, clock: o.expiryClock()}
-	kv.SetClock(db.clock)
-	db.init(store.NewKVEngine(kv), o, "")
+	db := newDB(o, "")
 	// Load the unpacked snapshot as Open would from dir, then run with
 	// no journal. The journal opened in mem is thrown away with mem.
 	db.opts.fs = mem

@@ -37,14 +37,21 @@ func Open(dir string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	kv := store.NewKV(0)
-	db := &DB{kv: kv, clock: o.expiryClock()}
-	kv.SetClock(db.clock, o.clock == nil)
-	db.init(store.NewKVEngine(kv), o, dir)
+	db := newDB(o, dir)
 	if err := db.start(dir, refuseSystem); err != nil {
 		return nil, err
 	}
 	return db, nil
+}
+
+// newDB returns a DB over an empty key-value engine, not yet started:
+// what Open and OpenBackup share.
+func newDB(o Options, dir string) *DB {
+	kv := store.NewKV(0)
+	db := &DB{kv: kv, clock: o.expiryClock()}
+	kv.SetClock(db.clock, o.clock == nil)
+	db.init(store.NewKVEngine(kv), o, dir)
+	return db
 }
 
 // Durability returns the level the store acknowledges writes at.

@@ -38,7 +38,10 @@
 // point in time, read in the caller's goroutine without holding up
 // writers. ViewGet reads one key, View.All every key, View.Prefix the keys
 // under a prefix in no particular order, and View.Sorted the same in key
-// order. Close a View when done: while one is open the store keeps the
+// order; View.Range reads keys in order from any start key, to an optional
+// end, forward or back, with a limit (Tx.Range too, inside a transaction),
+// and DB.DeletePrefix and DB.DeleteRange delete a range in one atomic
+// step. Close a View when done: while one is open the store keeps the
 // changes made since aside.
 //
 // # Systems

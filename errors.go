@@ -62,6 +62,10 @@ var (
 	// ErrNoStore is returned by BackupDir for a directory that holds no
 	// store. Nothing is created.
 	ErrNoStore = errors.New("hurrah: no store in the directory")
+	// ErrInvalidRange is returned by the range scans and range deletes
+	// for a start after the end, or a negative limit. Nothing is read or
+	// changed.
+	ErrInvalidRange = errors.New("hurrah: invalid key range")
 
 	// ErrLocked is returned by Open when another open store, in this
 	// process or another, holds the directory.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -116,26 +115,9 @@ func (v *View) Prefix(prefix string) iter.Seq2[string, []byte] {
 }
 
 // Sorted yields every key that starts with prefix, and its stored bytes,
-// in increasing byte order of the keys. It first collects and sorts the
-// matching keys.
-func (v *View) Sorted(prefix string) iter.Seq2[string, []byte] {
-	return func(yield func(string, []byte) bool) {
-		var keys []string
-		for k := range v.Prefix(prefix) {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			b, ok := v.img.Get(k)
-			if !ok {
-				continue // expired since Prefix yielded it
-			}
-			if !yield(k, b) {
-				return
-			}
-		}
-	}
-}
+// in increasing byte order of the keys, as Range does: it finds the first
+// in O(log n). Keys expired when it starts are left out.
+func (v *View) Sorted(prefix string) iter.Seq2[string, []byte] { return v.sortedPrefix(prefix) }
 
 func (v *View) check() error {
 	if v.closed.Load() {

@@ -27,9 +27,16 @@ const (
 	// passed (see Expiry in the README). Readers stopped seeing the key at
 	// its deadline, a little before this change.
 	ChangeExpired
+	// ChangeDeleteRange deleted every key from Key (included) up to End
+	// (excluded; no end if End is empty), as one change: DeleteRange or
+	// DeletePrefix. The store journals the range, not the keys, so the
+	// change names no keys; a consumer that mirrors the store deletes
+	// the same range.
+	ChangeDeleteRange
 )
 
-// String returns "set", "delete", "clear", "deadline" or "expired".
+// String returns "set", "delete", "clear", "deadline", "expired" or
+// "delete-range".
 func (k ChangeKind) String() string {
 	switch k {
 	case ChangeSet:
@@ -42,6 +49,8 @@ func (k ChangeKind) String() string {
 		return "deadline"
 	case ChangeExpired:
 		return "expired"
+	case ChangeDeleteRange:
+		return "delete-range"
 	}
 	return "change?"
 }
@@ -61,12 +70,16 @@ type Change struct {
 	// Expires is the key's deadline: for ChangeSet, the one it was set
 	// with (the zero time if none), for ChangeDeadline the new one.
 	Expires time.Time
+	// End is the end of a ChangeDeleteRange's range (excluded), or empty
+	// for none; Key is its start.
+	End string
 }
 
 // WatchOptions configure Watch. A nil *WatchOptions means the zero value.
 type WatchOptions struct {
 	// Prefix, if set, limits the changes reported to keys that start
-	// with it. Clears are always reported: they delete such keys too.
+	// with it. Clears are always reported: they delete such keys too; so
+	// are range deletes whose range holds keys with the prefix.
 	Prefix string
 	// Durable reports a change only once it is on stable storage (see
 	// Sync), so a consumer never sees a change a crash then loses, as
@@ -129,6 +142,8 @@ func kindOf(op store.Op) ChangeKind {
 		return ChangeDeadline
 	case store.OpExpire:
 		return ChangeExpired
+	case store.OpDeleteRange:
+		return ChangeDeleteRange
 	}
 	return ChangeClear
 }

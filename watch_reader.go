@@ -3,7 +3,6 @@ package hurrah
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/journal"
@@ -73,10 +72,10 @@ func (w *watcher) run(yield func(Change, error) bool) {
 			return
 		}
 		for _, c := range w.changes {
-			if c.Op != store.OpClear && !strings.HasPrefix(c.Key, w.o.Prefix) {
+			if !wanted(c, w.o.Prefix) {
 				continue
 			}
-			if !yield(Change{LSN: e.LSN, Kind: kindOf(c.Op), Key: c.Key, Value: c.Value, Expires: deadlineTime(c.At)}, nil) {
+			if !yield(Change{LSN: e.LSN, Kind: kindOf(c.Op), Key: c.Key, Value: c.Value, Expires: deadlineTime(c.At), End: c.End}, nil) {
 				return
 			}
 		}

@@ -38,6 +38,7 @@ var specials = []special{
 	{[]string{"heap/memory", "heap/written"}, runHeap},
 	{[]string{"disk/defaults", "disk/keep1+snapshot"}, runDisk},
 	{[]string{"snapshot/pause", "snapshot/p99"}, runPause},
+	{[]string{"range/first", "range/100"}, runRange},
 }
 
 func main() {

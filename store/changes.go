@@ -16,13 +16,15 @@ var ErrUnknownChange = errors.New("store: journaled operation the change feed do
 // Change is one key's change: OpSet with the key's new value (and its
 // deadline, if it was set with one), OpDelete, OpClear (every key deleted;
 // Key is empty), OpExpireAt (the key's deadline changed to At, or dropped
-// if At is 0) or OpExpire (the owner removed the key: its deadline had
-// passed).
+// if At is 0), OpExpire (the owner removed the key: its deadline had
+// passed) or OpDeleteRange (every key from Key up to End deleted, as one
+// change: the journal records the range, not the keys).
 type Change struct {
 	Op    Op
 	Key   string
 	Value []byte // OpSet only: the stored bytes
 	At    int64  // OpSet and OpExpireAt: the deadline in Unix ns, or 0 for none
+	End   string // OpDeleteRange: the end of the range, excluded ("" none)
 }
 
 // Changes appends to dst the changes the journaled key-value command data
@@ -42,6 +44,8 @@ func Changes(dst []Change, data []byte) ([]Change, error) {
 		return append(dst, Change{Op: OpExpireAt, Key: c.Key, At: c.At}), nil
 	case OpClear:
 		return append(dst, Change{Op: OpClear}), nil
+	case OpDeleteRange:
+		return append(dst, Change{Op: OpDeleteRange, Key: c.Key, End: string(c.Value)}), nil
 	case OpBatch, OpExpire:
 		for i, m := range c.Batch {
 			ok := m.Op == OpSet || m.Op == OpDelete || m.Op == OpSetAt

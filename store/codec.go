@@ -80,6 +80,8 @@ func EncodeCommand(c Command) ([]byte, error) {
 		if b, ok := encodeBatchOp(c.Op, c.Batch); ok {
 			return b, nil
 		}
+	case c.Op == OpDeleteRange && c.Batch == nil:
+		return encodeDeleteRange(c.Key, c.Value), nil
 	case c.Op == OpSetAt && c.Batch == nil:
 		b, _ := encodeAt(c.Op, c.Key, c.Value, c.At)
 		return b, nil
@@ -119,9 +121,15 @@ func decodeCBOR(b []byte) (Command, error) {
 		return Command{}, fmt.Errorf("store: decode command: %w", err)
 	}
 	switch c.Op {
-	case OpSet, OpDelete, OpClear:
+	case OpSet, OpDelete, OpClear, OpDeleteRange:
 		if c.Batch != nil {
 			return Command{}, fmt.Errorf("store: decode command: op %d carries a batch", c.Op)
+		}
+		if c.Op == OpDeleteRange && !validRange(c.Key, c.Value) {
+			return Command{}, fmt.Errorf("store: decode command: %w", errBadRange)
+		}
+		if c.Op == OpDeleteRange && len(c.Value) == 0 {
+			c.Value = nil // an empty end is none, as in codec_range.go
 		}
 	case OpBatch, OpExpire:
 		for i, m := range c.Batch {

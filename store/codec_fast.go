@@ -100,7 +100,7 @@ func decodeSimple(b []byte) (Command, bool) {
 	if len(b) > 0 && b[0] == 0x85 {
 		return decodeAt(b)
 	}
-	if len(b) < 5 || b[0] != 0x84 || (b[1] != byte(OpSet) && b[1] != byte(OpDelete)) || b[len(b)-1] != 0xf6 {
+	if len(b) < 5 || b[0] != 0x84 || !simpleOp(Op(b[1])) || b[len(b)-1] != 0xf6 {
 		return Command{}, false
 	}
 	key, rest, ok := byteString(b[2:])
@@ -112,7 +112,10 @@ func decodeSimple(b []byte) (Command, bool) {
 		return Command{}, false
 	}
 	c := Command{Op: Op(b[1]), Key: string(key)}
-	if value != nil {
+	if c.Op == OpDeleteRange && !validRange(c.Key, value) {
+		return Command{}, false // decodeCBOR says why
+	}
+	if value != nil && (c.Op != OpDeleteRange || len(value) > 0) { // an empty end is none
 		c.Value = append(make([]byte, 0, len(value)), value...)
 	}
 	return c, true

@@ -168,7 +168,7 @@ func requireDecodeSane(t *testing.T, data []byte) {
 		return
 	}
 	require.Contains(t, []store.Op{store.OpSet, store.OpDelete, store.OpClear, store.OpBatch,
-		store.OpSetAt, store.OpExpireAt, store.OpExpire}, c.Op, "%x", data)
+		store.OpSetAt, store.OpExpireAt, store.OpExpire, store.OpDeleteRange}, c.Op, "%x", data)
 	again, err := store.DecodeCommand(mustEncode(c))
 	require.NoError(t, err, "%x", data)
 	require.Equal(t, c, again, "%x", data)

@@ -17,6 +17,7 @@ var errEmptyKey = errors.New("store: a record with the empty key")
 // records it restores. The caller keeps kv for the functions the owner runs
 // (Exec and Read).
 func NewKVEngine(kv *KV) *Engine[Command, Query, Result] {
+	kv.deferIndex() // built when the engine starts (ordered_defer.go)
 	return New[Command, Query, Result](nonEmptyKV{kv}, decodeNonEmpty, 0)
 }
 

@@ -23,7 +23,7 @@ func checkDecodeCommand(t *testing.T, b []byte) {
 		return
 	}
 	switch c.Op {
-	case OpSet, OpDelete, OpClear, OpBatch, OpSetAt, OpExpireAt, OpExpire:
+	case OpSet, OpDelete, OpClear, OpBatch, OpSetAt, OpExpireAt, OpExpire, OpDeleteRange:
 	default:
 		t.Fatalf("accepted unknown op %d", c.Op)
 	}
@@ -85,6 +85,8 @@ func commandSeeds() []Command {
 		{Op: OpExpireAt, Key: "k", At: -5},
 		{Op: OpExpire, Batch: []Mutation{{Op: OpDelete, Key: "a"}, {Op: OpDelete, Key: "b"}}},
 		{Op: OpBatch, Batch: []Mutation{{Op: OpSetAt, Key: "a", Value: []byte("1"), At: 1 << 40}, {Op: OpDelete, Key: "b"}}},
+		{Op: OpDeleteRange, Key: "a", Value: []byte("b")},
+		{Op: OpDeleteRange, Key: "a"},
 	}
 }
 
@@ -92,7 +94,7 @@ func decodeCommandSeeds() []fuzzkit.Seed {
 	var seeds []fuzzkit.Seed
 	add := func(name string, b []byte) { seeds = append(seeds, fuzzkit.Seed{Name: name, Args: []any{b}}) }
 	names := []string{"set", "set-empty", "set-binary", "delete", "clear", "batch", "batch-empty", "set-long",
-		"set-at", "expire-at", "expire", "batch-set-at"}
+		"set-at", "expire-at", "expire", "batch-set-at", "delete-range", "delete-range-no-end"}
 	var encs [][]byte
 	for i, c := range commandSeeds() {
 		b, err := EncodeCommand(c)
@@ -131,6 +133,10 @@ func decodeCommandSeeds() []fuzzkit.Seed {
 		{"expire-at-value", "85 08 41 6b 41 76 f6 01"},
 		{"expire-with-set", "84 09 40 f6 81 83 01 41 6b 41 76"},
 		{"batch-set-at-3", "84 04 40 f6 81 83 07 41 6b 41 76"},
+		{"delete-range-inverted", "84 0b 41 62 41 61 f6"},
+		{"delete-range-empty-end", "84 0b 41 61 40 f6"},
+		{"delete-range-text-end", "84 0b 41 61 61 62 f6"},
+		{"delete-range-batch", "84 0b 41 61 41 62 80"},
 	}
 	for _, h := range hexes {
 		add(h.name, fuzzkit.Unhex(h.hex))

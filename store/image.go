@@ -58,6 +58,7 @@ type image struct {
 	layers []map[string]slot // oldest first
 	n      int
 	exp    *imageExpiry // the deadlines, or nil if no key has one
+	ord    ordView      // the keys in order
 }
 
 // Len implements Image.
@@ -131,6 +132,10 @@ type KVImage interface {
 	Live(yield func(string, []byte) bool)
 	// HasDeadlines reports whether any key in the image has a deadline.
 	HasDeadlines() bool
+	// Range yields the keys in [start, end) (an empty end: no end) and
+	// their values, in increasing key order or, if reverse, decreasing,
+	// but for keys expired when it starts. It finds start in O(log n).
+	Range(start, end string, reverse bool) iter.Seq2[string, []byte]
 }
 
 // Freeze implements Snapshotter. It copies nothing: the image shares the
@@ -146,7 +151,7 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	}
 	// Clip: a later Freeze appends to kv.layers, which must not reach
 	// what this image sees.
-	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp(), ord: kv.index().freeze()}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -269,7 +274,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(ats)}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(ats), ordOff: true}
 	return nil
 }
 

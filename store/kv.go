@@ -45,6 +45,10 @@ const (
 	// deadline pushed back before the old one passed survives a restart
 	// after it.
 	OpExpireIfLive Op = 10
+
+	// OpDeleteRange deletes every key in [Key, Value) (an empty or nil
+	// Value: no end), as one step: see range_delete.go.
+	OpDeleteRange Op = 11
 )
 
 // Mutation is one set or delete inside a batch.
@@ -129,6 +133,9 @@ type KV struct {
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
 	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
 
+	ord    ordered // the keys in order, changed on create and delete only (ordered.go)
+	ordOff bool    // ord is not kept until built (ordered_defer.go)
+
 	exp       *expiry      // the keys' deadlines; nil until the first (expiry.go)
 	clock     func() int64 // Unix ns; nil until first read (then WallClock)
 	handClock bool         // clock does not advance as timers do (SetClock)
@@ -188,6 +195,9 @@ func lookup(m map[string][]byte, layers []map[string]slot, key string) ([]byte, 
 func (kv *KV) set(key string, v []byte) {
 	if kv.ovl == nil {
 		old, had := kv.m[key]
+		if !had {
+			kv.indexAdd(key)
+		}
 		kv.account(key, old, had, v)
 		kv.m[key] = v
 		return
@@ -195,6 +205,7 @@ func (kv *KV) set(key string, v []byte) {
 	old, had := kv.raw(key)
 	if !had {
 		kv.n++
+		kv.indexAdd(key)
 	}
 	kv.account(key, old, had, v)
 	if kv.shared > 0 {
@@ -237,6 +248,7 @@ func (kv *KV) del(key string) bool {
 		}
 		kv.bytes -= int64(len(key) + len(old))
 		delete(kv.m, key)
+		kv.indexDrop(key)
 		return true
 	}
 	old, had := kv.raw(key)
@@ -245,6 +257,7 @@ func (kv *KV) del(key string) bool {
 	}
 	kv.n--
 	kv.bytes -= int64(len(key) + len(old))
+	kv.indexDrop(key)
 	switch _, below := lookup(kv.m, kv.layers, key); {
 	case kv.shared == 0:
 		delete(kv.m, key)
@@ -266,7 +279,8 @@ func (kv *KV) clear() bool {
 	}
 	kv.m = make(map[string][]byte) // let the old buckets go
 	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
-	kv.exp = nil // images keep the old deadlines
+	kv.ord = ordered{} // images keep the old tree; a deferred index stays deferred
+	kv.exp = nil       // images keep the old deadlines
 	kv.gen++
 	return true
 }
@@ -328,6 +342,8 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		return Result{Found: visible}, true, nil
 	case OpClear:
 		return Result{}, kv.clear(), nil
+	case OpDeleteRange:
+		return kv.deleteRange(c.Key, string(c.Value))
 	case OpBatch:
 		return kv.applyBatch(c.Batch, batchOps)
 	case OpExpire:

@@ -8,7 +8,7 @@ func (kv *KV) CommandKind(c Command) OpKind {
 	switch c.Op {
 	case OpSet, OpSetAt, OpExpireAt, OpExpireIfLive:
 		return KindSet
-	case OpDelete:
+	case OpDelete, OpDeleteRange:
 		return KindDelete
 	case OpClear:
 		return KindClear

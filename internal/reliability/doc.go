@@ -79,6 +79,16 @@
 // keys with their deadlines, and some cut must find keys whose removal
 // was replayed from the journal.
 //
+// # Range deletes
+//
+// TestRangeDeleteCrashPoints (rangecrash_test.go) runs a plan of sets under
+// a few prefixes with DeletePrefix and DeleteRange calls among them,
+// across segment rotations and snapshots, and cuts the power before every
+// file operation, in every crash mode: the reopened store must hold
+// exactly the keys of a prefix of the plan covering every acknowledged
+// write, so a range delete is there whole or not at all; some cuts must
+// come during a range delete that deletes keys.
+//
 // # Change feed
 //
 // TestWatchCrashPoints (watchcrash_test.go) cuts the power before every file

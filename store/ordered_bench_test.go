@@ -1,0 +1,138 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchKV returns a KV of n keys of 16 bytes with 100-byte values.
+func benchKV(n int) *KV {
+	kv := NewKV(n)
+	for i := range n {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("key-%012d", i), Value: make([]byte, 100)})
+	}
+	return kv
+}
+
+// BenchmarkImageRange reads 100 keys of a frozen image of 1M keys from a
+// random start key: the cost of a range scan with the owner out of the
+// way.
+func BenchmarkImageRange(b *testing.B) {
+	kv := benchKV(1_000_000)
+	img, release, _ := kv.Freeze()
+	defer release()
+	im := img.(*image)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, k := range []int{1, 100} {
+		b.Run(fmt.Sprint(k), func(b *testing.B) {
+			for b.Loop() {
+				i := 0
+				for range im.Range(fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), "", false) {
+					if i++; i == k {
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSetNew sets new keys in a KV of 1M keys, and overwrites
+// existing ones: the index costs the first, and nothing to the second.
+func BenchmarkSetNew(b *testing.B) {
+	v := make([]byte, 100)
+	b.Run("new", func(b *testing.B) {
+		kv := benchKV(1_000_000)
+		keys := make([]string, b.N)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("new-%012d", rand.Uint64()%1e12)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
+		}
+	})
+	b.Run("overwrite", func(b *testing.B) {
+		kv := benchKV(1_000_000)
+		keys := make([]string, b.N)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("key-%012d", rand.IntN(1_000_000))
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
+		}
+	})
+}
+
+// BenchmarkDeleteRange deletes every key of a KV of 1M keys in one range
+// delete: the time the owner is held (ns/op is for the million).
+func BenchmarkDeleteRange(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		kv := benchKV(1_000_000)
+		b.StartTimer()
+		if r, _, _ := kv.Apply(DeleteRangeCommand("", "")); r.N != 1_000_000 {
+			b.Fatalf("deleted %d", r.N)
+		}
+	}
+}
+
+// BenchmarkOrderedOf builds the index of a restored map of 1M keys: the
+// cost a snapshot's restore adds (ns/op is for the million).
+func BenchmarkOrderedOf(b *testing.B) {
+	kv := benchKV(1_000_000)
+	for b.Loop() {
+		orderedOf(kv.m)
+	}
+}
+
+// BenchmarkRestoreMillion restores 1M records, as Open does from a
+// snapshot (ns/op is for the million).
+func BenchmarkRestoreMillion(b *testing.B) {
+	const n = 1_000_000
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", (i*7919)%n)
+	}
+	v := make([]byte, 100)
+	for b.Loop() {
+		kv := NewKV(0)
+		err := kv.Restore(n, func(yield func(k, v []byte) bool) {
+			for _, k := range keys {
+				if !yield(k, v) {
+					return
+				}
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReplayMillion applies 1M sets of new keys to a KV as replay
+// does, and then starts it (ns/op is for the million): with the index
+// deferred, the start builds it once.
+func BenchmarkReplayMillion(b *testing.B) {
+	const n = 1_000_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%012d", (i*7919)%n)
+	}
+	v := make([]byte, 100)
+	for b.Loop() {
+		kv := NewKV(0)
+		var m Machine[Command, Query, Result] = kv
+		if ix, ok := m.(interface{ deferIndex() }); ok {
+			ix.deferIndex()
+		}
+		for _, k := range keys {
+			kv.Apply(Command{Op: OpSet, Key: k, Value: v})
+		}
+		if ix, ok := m.(interface{ buildIndex() }); ok {
+			ix.buildIndex()
+		}
+	}
+}
