@@ -165,6 +165,7 @@ func (l *liveStats[C, Q]) fill(s *Stats) {
 func (e *Engine[C, Q, R]) Stats() Stats {
 	s := e.snapStats()
 	e.live.fill(&s)
+	s.Ops[KindGet] += e.pub.reads() // the reads that skipped the owner (publish.go)
 	if e.act != nil {
 		s.Mailbox, s.MailboxCap = e.act.Len(), e.act.Cap()
 	}
