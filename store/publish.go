@@ -91,10 +91,12 @@ type publisher interface {
 	// freezeImage freezes the state, as Snapshotter.Freeze does.
 	// It returns the generation of the state it froze.
 	freezeImage() (*image, func(), uint64)
-	// foldWaits reports whether the publication, whose freezeImage
-	// returned gen, alone keeps the machine from folding work that has
-	// grown too large to leave.
-	foldWaits(gen uint64) bool
+	// pubDebt reports the work a fold has to do: how many frozen layers
+	// there are, whether changes wait in the overlay (a freeze would
+	// stack a layer), and how many entries there are to fold in all; and
+	// whether the publication, whose freezeImage returned gen, is all
+	// that keeps the machine from folding them.
+	pubDebt(gen uint64) (layers int, pending bool, debt int, alone bool)
 }
 
 // pubState is the engine's publication. Fields without a comment are the
@@ -176,8 +178,13 @@ func (o *owner[C, Q, R]) retire() {
 	}
 }
 
-// wantPublish notes a read that came to the owner: worth publishing.
-func (o *owner[C, Q, R]) wantPublish() { o.e.pub.wanted = true }
+// wantPublish notes a read that came to the owner while no image was
+// published: worth publishing one.
+func (o *owner[C, Q, R]) wantPublish() {
+	if p := &o.e.pub; !p.live {
+		p.wanted = true
+	}
+}
 
 // unhold releases, at the end of a turn and before the owner folds, the
 // maps of an image retired once no reader is inside it.
@@ -203,7 +210,7 @@ func (o *owner[C, Q, R]) publish() {
 	if p.m == nil {
 		return
 	}
-	if p.release != nil && p.m.foldWaits(p.gen) {
+	if p.release != nil && p.foldWaits() {
 		o.retire()
 		if o.unhold() {
 			o.nudge()
@@ -222,6 +229,14 @@ func (o *owner[C, Q, R]) publish() {
 	p.live, p.wanted = true, false
 }
 
+// foldWaits reports whether the publication alone keeps the owner from
+// folding work that has grown: more than foldStep entries, or, if no
+// image is published, maxPubLayers layers that another would add to.
+func (p *pubState) foldWaits() bool {
+	layers, pending, debt, alone := p.m.pubDebt(p.gen)
+	return alone && (debt > foldStep || !p.live && pending && layers >= maxPubLayers)
+}
+
 // unpublish clears the published image when the owner stops.
 func (o *owner[C, Q, R]) unpublish() {
 	o.retire()
@@ -233,20 +248,17 @@ func (kv *KV) freezeImage() (*image, func(), uint64) {
 	return img.(*image), release, kv.gen
 }
 
-// foldWaits implements publisher.
-func (kv *KV) foldWaits(gen uint64) bool {
-	if kv.gen != gen || kv.shared != 1 {
-		return false // another image holds the maps too, or ours no longer does
-	}
-	layers, debt := len(kv.layers), len(kv.ovl)
+// pubDebt implements publisher.
+func (kv *KV) pubDebt(gen uint64) (layers int, pending bool, debt int, alone bool) {
+	layers, pending, debt = len(kv.layers), len(kv.ovl) > 0, len(kv.ovl)
 	for _, l := range kv.layers {
 		debt += len(l)
 	}
 	if x := kv.exp; x != nil {
-		layers, debt = max(layers, len(x.layers)), debt+len(x.ovl)
+		layers, pending, debt = max(layers, len(x.layers)), pending || len(x.ovl) > 0, debt+len(x.ovl)
 		for _, l := range x.layers {
 			debt += len(l)
 		}
 	}
-	return layers >= maxPubLayers || debt > foldStep
+	return layers, pending, debt, kv.gen == gen && kv.shared == 1
 }
