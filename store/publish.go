@@ -130,20 +130,48 @@ type pubCount struct {
 // Otherwise ok is false and the caller asks the owner. It never blocks,
 // and is safe from any goroutine. The value must not be changed.
 func (e *Engine[C, Q, R]) Lookup(key string) (v []byte, found, ok bool) {
-	p := &e.pub
+	im, c := e.pub.enter()
+	if im == nil {
+		return nil, false, false
+	}
+	v, found = im.Get(key)
+	c.out.Add(1)
+	return v, found, true
+}
+
+// LookupMany answers reads of keys from the published image, as Lookup
+// does, all as of one instant: it calls each with every key's index, value
+// and presence, and reports ok. Otherwise it calls nothing and reports
+// false, and the caller asks the owner. It is not counted in
+// Stats.LockFreeGets.
+func (e *Engine[C, Q, R]) LookupMany(keys []string, each func(i int, v []byte, found bool)) (ok bool) {
+	im, c := e.pub.enter()
+	if im == nil {
+		return false
+	}
+	for i, k := range keys {
+		v, found := im.Get(k)
+		each(i, v, found)
+	}
+	c.in.Add(^uint64(0)) // leaves as a reader that read nothing: uncounted
+	return true
+}
+
+// enter announces a reader and returns the current image, with the stripe
+// the reader must leave by (out.Add(1), or in.Add(-1) to go uncounted),
+// or nil if none is published.
+func (p *pubState) enter() (*image, *pubCount) {
 	if p.cur.Load() == nil {
-		return nil, false, false // most reads while writes go on: leave the counters alone
+		return nil, nil // most reads while writes go on: leave the counters alone
 	}
 	c := &p.inflight[rand.Uint32()%pubStripes]
 	c.in.Add(1)
 	im := p.cur.Load() // the read takes effect here
 	if im == nil {
 		c.in.Add(^uint64(0)) // not a read: the owner will count it
-		return nil, false, false
+		return nil, nil
 	}
-	v, found = im.Get(key)
-	c.out.Add(1)
-	return v, found, true
+	return im, c
 }
 
 // readers reports whether any reader may be inside an image. For each

@@ -9,14 +9,11 @@ type PubReader struct {
 	im *image
 }
 
-// EnterPub announces a reader in stripe 0 and loads the published image,
+// EnterPub announces a reader and loads the published image,
 // as Lookup does; it returns nil if none is published.
 func EnterPub[C, Q, R any](e *Engine[C, Q, R]) *PubReader {
-	c := &e.pub.inflight[0]
-	c.in.Add(1)
-	im := e.pub.cur.Load()
+	im, c := e.pub.enter()
 	if im == nil {
-		c.in.Add(^uint64(0))
 		return nil
 	}
 	return &PubReader{c: c, im: im}
