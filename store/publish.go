@@ -52,8 +52,8 @@ import (
 //   - Snapshots, views and folds change how the state is stored, not what
 //     it holds: a fold runs only once no image shares the maps (below).
 //   - Restore and Replay run before Start; nothing is published until
-//     the owner's first turn. A Restore of a running store (hurrah's
-//     Restore) is an Exec, so it clears the pointer first.
+//     the owner's first turn. (hurrah's Restore writes a directory no
+//     store has open; an Import is a run of writes.)
 //   - Close: the owner clears the pointer when it stops, and the caller
 //     (the root package) refuses reads after Close before it looks.
 //
