@@ -228,25 +228,28 @@ func (o *owner[C, Q, R]) unhold() bool {
 
 // publish publishes, at the end of a turn, an image of the state if reads
 // came to the owner since the last one and none is published, once the
-// owner has finished folding what it had to fold. But if the
-// publication is all that keeps the owner from folding work that has
-// grown (more than maxPubLayers layers, or more than foldStep entries), it
-// stops publishing until that is folded: it retires the image, and once
-// no reader is inside it, releases it and wakes itself to fold.
+// owner has finished folding what it had to fold, unless that would stack
+// more than maxPubLayers layers (whoever else holds the maps: a snapshot
+// being saved too). And if the publication is all that keeps the owner
+// from folding work that has grown (more than foldStep entries, or layers
+// at the cap), it retires the image, and once no reader is inside it,
+// releases it and wakes itself to fold.
 func (o *owner[C, Q, R]) publish() {
 	p := &o.e.pub
-	if p.m == nil {
-		return
+	if p.m == nil || p.release == nil && !p.wanted {
+		return // nothing published, nothing asked for: a store only written pays nothing here
 	}
-	if p.release != nil && p.foldWaits() {
+	layers, pending, debt, alone := p.m.pubDebt(p.gen)
+	stacked := pending && layers >= maxPubLayers // one more publication would stack one layer too many
+	if p.release != nil && alone && (debt > foldStep || stacked && !p.live) {
 		o.retire()
 		if o.unhold() {
 			o.nudge()
 		}
 		return
 	}
-	if p.live || !p.wanted || o.e.snap.folding || o.e.closing.Load() {
-		return // published already, not worth it, or a fold under way
+	if p.live || !p.wanted || stacked || o.e.snap.folding || o.e.closing.Load() {
+		return // published already, not worth it, too deep, or a fold under way
 	}
 	im, release, gen := p.m.freezeImage()
 	if p.release != nil {
@@ -255,14 +258,6 @@ func (o *owner[C, Q, R]) publish() {
 	p.release, p.gen = release, gen
 	p.cur.Store(im)
 	p.live, p.wanted = true, false
-}
-
-// foldWaits reports whether the publication alone keeps the owner from
-// folding work that has grown: more than foldStep entries, or, if no
-// image is published, maxPubLayers layers that another would add to.
-func (p *pubState) foldWaits() bool {
-	layers, pending, debt, alone := p.m.pubDebt(p.gen)
-	return alone && (debt > foldStep || !p.live && pending && layers >= maxPubLayers)
 }
 
 // unpublish clears the published image when the owner stops.

@@ -33,6 +33,8 @@ func lookup(t *testing.T, e *kvEngine, k string) (string, bool) {
 
 // inOwner runs fn in the owner goroutine (a read: it makes the owner
 // publish at the end of that turn), and returns once that turn is over.
+// fn must not fail the test (that would stop the owner): it records what
+// the test then checks.
 func inOwner(t *testing.T, e *kvEngine, fn func()) {
 	t.Helper()
 	require.NoError(t, e.Read(context.Background(), fn))
@@ -60,7 +62,9 @@ func TestPublishOnRead(t *testing.T) {
 	require.NoError(t, err)
 	_, _, ok := e.Lookup("a")
 	require.False(t, ok, "published before any read came to the owner")
-	inOwner(t, e, func() { require.Zero(t, store.SharedImages(kv), "writes alone hold no image") })
+	var shared int
+	inOwner(t, e, func() { shared = store.SharedImages(kv) })
+	require.Zero(t, shared, "writes alone hold no image")
 
 	v, found := get(t, e, "a") // a read through the owner: it publishes
 	endTurn(t, e)
@@ -110,10 +114,10 @@ func TestPublishHeldByReader(t *testing.T) {
 	for i := range 2 * store.MaxPubLayers {
 		_, err := update(ctx, e, set("k", fmt.Sprint("v", i)), store.AckApplied)
 		require.NoError(t, err)
-		inOwner(t, e, func() {
-			require.Equal(t, 1, store.SharedImages(kv), "the retired image is still held")
-			require.LessOrEqual(t, store.Layers(kv), store.MaxPubLayers)
-		})
+		var shared, layers int
+		inOwner(t, e, func() { shared, layers = store.SharedImages(kv), store.Layers(kv) })
+		require.Equal(t, 1, shared, "the retired image is still held")
+		require.LessOrEqual(t, layers, store.MaxPubLayers)
 		if _, _, ok := e.Lookup("k"); ok {
 			published++
 		}
@@ -125,12 +129,41 @@ func TestPublishHeldByReader(t *testing.T) {
 	r.Leave()
 
 	inOwner(t, e, func() {}) // releases, folds, publishes
-	inOwner(t, e, func() {
-		require.Zero(t, store.OverlayLen(kv), "folded")
-		require.Zero(t, store.Layers(kv))
-	})
+	var ovl, layers int
+	inOwner(t, e, func() { ovl, layers = store.OverlayLen(kv), store.Layers(kv) })
+	require.Zero(t, ovl, "folded")
+	require.Zero(t, layers)
 	v2, _ := lookup(t, e, "k")
 	require.Equal(t, fmt.Sprint("v", 2*store.MaxPubLayers-1), v2)
+}
+
+// TestPublishCapWhileFrozen checks that while another image holds the maps
+// (a snapshot being saved), publications after writes stack no more than
+// MaxPubLayers layers: reads then go to the owner, as before publication.
+func TestPublishCapWhileFrozen(t *testing.T) {
+	kv := store.NewKV(0)
+	e := startPub(t, kv)
+	ctx := context.Background()
+	f, err := e.Freeze(ctx)
+	require.NoError(t, err)
+	for i := range 3 * store.MaxPubLayers {
+		_, err := update(ctx, e, set("k", strconv.Itoa(i)), store.AckApplied)
+		require.NoError(t, err)
+		var layers int
+		inOwner(t, e, func() { layers = store.Layers(kv) })
+		require.LessOrEqual(t, layers, store.MaxPubLayers)
+	}
+	_, _, ok := e.Lookup("k")
+	require.False(t, ok, "published over the cap")
+	v, _ := get(t, e, "k")
+	require.Equal(t, strconv.Itoa(3*store.MaxPubLayers-1), v)
+	f.Release()
+	inOwner(t, e, func() {}) // folds, then publishes
+	var ovl int
+	inOwner(t, e, func() { ovl = store.OverlayLen(kv) })
+	require.Zero(t, ovl)
+	v, _ = lookup(t, e, "k")
+	require.Equal(t, strconv.Itoa(3*store.MaxPubLayers-1), v)
 }
 
 // TestPublishClearWhileReading checks that a reader inside an image of the
