@@ -60,12 +60,13 @@ import (
 // Reclaiming an image. A published image shares the KV's maps, so the
 // publication holds the KV's images open (KV.shared) and the owner writes
 // to the overlay meanwhile. A reader announces itself in a striped
-// counter before it loads the pointer the second time, and withdraws once
-// it has read. Once the owner has cleared the pointer, a counter sum of
-// zero means nobody reads a retired image: any reader that announces
-// itself later finds nil (or a newer image) at its second load. The owner
-// only looks at the counters at the end of its turns; it never waits.
-// Once none is held, the owner releases the maps and folds as before.
+// counter before it loads the pointer the second time, and counts itself
+// out once it has read. Once the owner has cleared the pointer, counters
+// that show nobody inside (readers) mean nobody reads a retired image: any
+// reader that announces itself later finds nil (or a newer image, which
+// the owner holds) at its second load. The owner only looks at the
+// counters at the end of its turns; it never waits. Once nobody is
+// inside, it releases the maps and folds as before.
 //
 // What it costs writes. Each publication after a write turns the overlay
 // into a frozen layer (Freeze), which readers look through and which the
