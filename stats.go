@@ -41,7 +41,8 @@ type Stats struct {
 	// LockFreeGets counts the Gets (of Gets) answered from the image the
 	// owner goroutine published, without a round trip to it: those made
 	// while nothing changed since the owner's last turn (see README,
-	// "Reads without the round trip").
+	// "Reads without the round trip"). A GetBytesMany answered so is
+	// counted nowhere.
 	LockFreeGets uint64
 
 	// Mailbox is the number of requests waiting for the owner goroutine,
