@@ -87,7 +87,7 @@ func (db *DB) Has(ctx context.Context, key string) (bool, error) {
 	if err := db.checkRead(key); err != nil {
 		return false, err
 	}
-	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
+	r, err := db.lookup(ctx, key)
 	return r.Found, err
 }
 
@@ -167,11 +167,13 @@ func (db *DB) set(ctx context.Context, key string, value []byte, owned bool, at 
 // for the map to keep the value inside it: a key up to 26 bytes.
 const maxRecordOverhead = 32
 
+// get returns the value of key: from the image the owner published, if it
+// is current (store.Engine.Lookup, a lock-free read), else from the owner.
 func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
 	if err := db.checkRead(key); err != nil {
 		return nil, err
 	}
-	r, err := db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
+	r, err := db.lookup(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +181,15 @@ func (db *DB) get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, key)
 	}
 	return r.Value, nil
+}
+
+// lookup reads key, checked already: from the published image if it is
+// current, else from the owner.
+func (db *DB) lookup(ctx context.Context, key string) (store.Result, error) {
+	if v, found, ok := db.eng.Lookup(key); ok {
+		return store.Result{Value: v, Found: found}, nil
+	}
+	return db.query(ctx, store.Query{Op: store.QueryGet, Key: key})
 }
 
 func (db *DB) send(ctx context.Context, c store.Command) (store.Result, error) {

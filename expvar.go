@@ -51,7 +51,7 @@ func statsJSON(s Stats) map[string]any {
 	return map[string]any{
 		"keys": s.Keys, "bytes": s.Bytes,
 		"gets": s.Gets, "sets": s.Sets, "deletes": s.Deletes, "clears": s.Clears,
-		"batches": s.Batches, "cas": s.CAS, "txs": s.Txs, "owner_reads": s.OwnerReads,
+		"batches": s.Batches, "cas": s.CAS, "txs": s.Txs, "owner_reads": s.OwnerReads, "lock_free_gets": s.LockFreeGets,
 		"queries": s.Queries, "commands": s.Commands, "syncs": s.Syncs,
 		"reads": s.Reads, "writes": s.Writes,
 		"mailbox": s.Mailbox, "mailbox_size": s.MailboxSize,

@@ -38,6 +38,12 @@ type Stats struct {
 	Gets, Sets, Deletes, Clears, Batches, CAS, Txs uint64
 	OwnerReads, Queries, Commands, Syncs           uint64
 	Reads, Writes                                  uint64
+	// LockFreeGets counts the Gets (of Gets) answered from the image the
+	// owner goroutine published, without a round trip to it: those made
+	// while nothing changed since the owner's last turn (see README,
+	// "Reads without the round trip"). A GetBytesMany answered so is
+	// counted nowhere.
+	LockFreeGets uint64
 
 	// Mailbox is the number of requests waiting for the owner goroutine,
 	// out of MailboxSize (Options.MailboxSize). A mailbox that stays full
@@ -109,7 +115,8 @@ func statsOf(s store.Stats, snaps *diskSnapshots) Stats {
 		Clears: o[store.KindClear], Batches: o[store.KindBatch], CAS: o[store.KindCAS],
 		Txs: o[store.KindTx], OwnerReads: o[store.KindRead], Queries: o[store.KindQuery],
 		Commands: o[store.KindCommand], Syncs: o[store.KindSync],
-		Mailbox: s.Mailbox, MailboxSize: s.MailboxCap,
+		LockFreeGets: s.LockFreeGets,
+		Mailbox:      s.Mailbox, MailboxSize: s.MailboxCap,
 		AppliedLSN: s.AppliedLSN,
 
 		Snapshots:        s.Snapshots,

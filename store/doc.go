@@ -26,7 +26,8 @@
 // owner goroutine's turn), request.go (a request), freeze.go (when and how
 // the engine snapshots), stats.go and stats_kv.go (what the owner counts,
 // and how the key-value machine sorts its requests), kv.go (the key-value machine), image.go (its
-// images and folding them back), codec.go and codec_fast.go (the journal
+// images and folding them back), publish.go (the image published for
+// reads that skip the owner: Lookup, and why it is linearizable), codec.go and codec_fast.go (the journal
 // format of its commands), emptykey.go (the key-value engine that refuses
 // the empty key from disk), errors.go (the sentinel errors). The decoder of
 // journaled commands, which reads bytes from disk, is fuzzed beside it

@@ -60,6 +60,7 @@ type Engine[C, Q, R any] struct {
 	feed    feed // the change feed's ring (changes_ring.go)
 	snap    snapState[C, Q, R]
 	exp     expiryState    // the owner's expiry of keys (expiry_owner.go)
+	pub     pubState       // the image published for lock-free reads (publish.go)
 	closing atomic.Bool    // Close has begun: start no more snapshots
 	wg      sync.WaitGroup // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
@@ -78,6 +79,7 @@ type Engine[C, Q, R any] struct {
 func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last uint64) *Engine[C, Q, R] {
 	e := &Engine[C, Q, R]{m: m, decode: decode, lsn: last, stopped: make(chan struct{})}
 	e.folder, _ = any(m).(folder)
+	e.pub.m, _ = any(m).(publisher)
 	e.live = newLiveStats[C, Q](m)
 	e.pool.New = func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}

@@ -68,6 +68,10 @@ type Stats struct {
 	Mailbox     int    // requests waiting in the owner's mailbox
 	MailboxCap  int    // the mailbox's capacity
 	ReadOnly    error  // the sink's sticky failure, which makes the store refuse writes; nil if none
+
+	// LockFreeGets counts the reads answered from the published image,
+	// without the owner (publish.go); Ops[KindGet] includes them.
+	LockFreeGets uint64
 }
 
 // snapState is the owner's snapshot bookkeeping. Fields without a comment

@@ -34,8 +34,10 @@ func (o *owner[C, Q, R]) Handle(reqs []*request[C, Q, R]) {
 	}
 	o.expire()
 	o.e.feed.notify()
+	o.unhold()
 	o.e.snap.folding = o.fold()
 	o.scheduleSnapshot()
+	o.publish()
 	o.e.live.publish(o.e.lsn)
 	o.untick()
 	if o.out != nil {
@@ -50,16 +52,20 @@ func (o *owner[C, Q, R]) serve(r *request[C, Q, R]) {
 	o.count(r)
 	switch r.kind {
 	case kindQuery:
+		o.wantPublish()
 		r.result = e.m.Query(r.query)
 		r.reply <- nil
 	case kindRead:
+		o.wantPublish()
 		r.read()
 		r.reply <- nil
 	case kindSync:
 		o.afterSync(r)
 	case kindUpdate:
+		o.retire()
 		o.update(r)
 	case kindExec:
+		o.retire()
 		o.exec(r)
 	case kindSnapshot:
 		o.snapshot(r)
@@ -221,6 +227,7 @@ func (o *owner[C, Q, R]) fold() bool {
 // taken now.
 func (o *owner[C, Q, R]) Stop() error {
 	o.stopExpiry()
+	o.unpublish()
 	for _, r := range o.e.snap.next {
 		r.reply <- ErrClosed
 	}

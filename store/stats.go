@@ -165,6 +165,8 @@ func (l *liveStats[C, Q]) fill(s *Stats) {
 func (e *Engine[C, Q, R]) Stats() Stats {
 	s := e.snapStats()
 	e.live.fill(&s)
+	s.LockFreeGets = e.pub.reads() // the reads that skipped the owner (publish.go)
+	s.Ops[KindGet] += s.LockFreeGets
 	if e.act != nil {
 		s.Mailbox, s.MailboxCap = e.act.Len(), e.act.Cap()
 	}
