@@ -58,7 +58,7 @@ type image struct {
 	layers []map[string]slot // oldest first
 	n      int
 	exp    *imageExpiry // the deadlines, or nil if no key has one
-	ord    ordView      // the keys in order
+	ord    ordView      // the keys in order (none in a publication)
 }
 
 // Len implements Image.
@@ -142,6 +142,15 @@ type KVImage interface {
 // base map, and any changes waiting in the overlay become a frozen layer
 // it shares too. It costs an allocation or two.
 func (kv *KV) Freeze() (Image, func(), error) {
+	im, release := kv.freeze(true)
+	return im, release, nil
+}
+
+// freeze is Freeze, with the ordered index in the image only if ordered
+// says so: an image that only answers lookups (a publication, publish.go)
+// leaves the index alone, so that a key created after it does not copy
+// the index's nodes on the way to its leaf (up to four of 63 keys each).
+func (kv *KV) freeze(ordered bool) (*image, func()) {
 	switch {
 	case kv.ovl == nil:
 		kv.ovl, kv.n = make(map[string]slot), len(kv.m)
@@ -151,7 +160,10 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	}
 	// Clip: a later Freeze appends to kv.layers, which must not reach
 	// what this image sees.
-	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp(), ord: kv.index().freeze()}
+	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
+	if ordered {
+		im.ord = kv.index().freeze()
+	}
 	kv.shared++
 	gen := kv.gen
 	released := false
@@ -164,7 +176,7 @@ func (kv *KV) Freeze() (Image, func(), error) {
 			kv.shared--
 		}
 	}
-	return im, release, nil
+	return im, release
 }
 
 // canFold implements folder: there are changes to fold, of values or of

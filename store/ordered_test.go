@@ -179,3 +179,27 @@ func TestSortKeys(t *testing.T) {
 		}
 	}
 }
+
+// A publication (freeze without the index) leaves the index's nodes the
+// tree's own: a key created after it changes the root in place, where
+// after a Freeze that images the index it copies the root first.
+func TestPublicationLeavesIndexUnshared(t *testing.T) {
+	kv := NewKV(0)
+	for i := range 200 {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%04d", i), Value: []byte("v")})
+	}
+	root := kv.index().root
+	_, release := kv.freeze(false)
+	kv.Apply(Command{Op: OpSet, Key: "k0100a", Value: []byte("v")})
+	release()
+	if kv.ord.root != root {
+		t.Fatal("a key created after a publication copied the index's root")
+	}
+	_, release = kv.freeze(true)
+	kv.Apply(Command{Op: OpSet, Key: "k0100b", Value: []byte("v")})
+	release()
+	if kv.ord.root == root {
+		t.Fatal("a key created after a Freeze changed the index's root in place")
+	}
+	checkTree(t, kv.ord.root, kv.ord.n)
+}

@@ -268,8 +268,8 @@ func (o *owner[C, Q, R]) unpublish() {
 
 // freezeImage implements publisher.
 func (kv *KV) freezeImage() (*image, func(), uint64) {
-	img, release, _ := kv.Freeze()
-	return img.(*image), release, kv.gen
+	img, release := kv.freeze(false)
+	return img, release, kv.gen
 }
 
 // pubDebt implements publisher.
