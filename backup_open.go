@@ -36,7 +36,7 @@ func OpenBackup(ctx context.Context, r io.Reader, opts *Options) (*DB, uint64, e
 	}
 	kv := store.NewKV(0)
 	db := &DB{kv: kv, clock: o.expiryClock()}
-	kv.SetClock(db.clock)
+	kv.SetClock(db.clock, o.clock == nil)
 	db.init(store.NewKVEngine(kv), o, "")
 	// Load the unpacked snapshot as Open would from dir, then run with
 	// no journal. The journal opened in mem is thrown away with mem.
