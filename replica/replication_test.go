@@ -162,5 +162,10 @@ func TestClosedNode(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = l.GetBytes(ctx, "a", Stale(0))
 	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, l.Join(ctx, "n9", "n9"), ErrClosed)
+	require.ErrorIs(t, l.Remove(ctx, "n9"), ErrClosed)
+	_, err = l.Members(ctx)
+	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, l.Bootstrap(Server{"n9", "n9"}), ErrClosed)
 	require.NoError(t, l.Close(), "idempotent")
 }
