@@ -10,20 +10,22 @@ import (
 	"github.com/hurrahdb/hurrah"
 )
 
-// SetOption gives a set a deadline: see TTL and Deadline.
+// SetOption gives a set a deadline: see TTL and Deadline. The zero
+// SetOption sets none, as hurrah's does.
 type SetOption struct {
 	ttl time.Duration
 	at  time.Time
 	abs bool // at, not ttl
+	ok  bool // made by TTL or Deadline
 }
 
 // TTL makes the key expire d after the node taking the call reads its
 // clock; that node turns it into a deadline, which replicates as data.
-func TTL(d time.Duration) SetOption { return SetOption{ttl: d} }
+func TTL(d time.Duration) SetOption { return SetOption{ttl: d, ok: true} }
 
 // Deadline makes the key expire at t. Every node expires it when its own
 // clock passes t: keep the clocks in step (NTP) for replicas to agree.
-func Deadline(t time.Time) SetOption { return SetOption{at: t, abs: true} }
+func Deadline(t time.Time) SetOption { return SetOption{at: t, abs: true, ok: true} }
 
 // deadline returns the absolute deadline (Unix ns, 0 for none) that opts
 // give, the last one winning.
@@ -32,6 +34,9 @@ func deadline(opts []SetOption) (int64, error) {
 		return 0, nil
 	}
 	o := opts[len(opts)-1]
+	if !o.ok {
+		return 0, nil
+	}
 	t := o.at
 	if !o.abs {
 		t = time.Now().Add(o.ttl)

@@ -20,6 +20,9 @@ type Server struct {
 // raft.ErrCantBootstrap. Two servers with one ID, or one address, return
 // ErrDuplicateID.
 func (n *Node) Bootstrap(servers ...Server) error {
+	if n.closed() {
+		return ErrClosed
+	}
 	conf := raft.Configuration{}
 	for i, s := range servers {
 		for _, t := range servers[:i] {
@@ -37,6 +40,9 @@ func (n *Node) Bootstrap(servers ...Server) error {
 // Members returns the cluster's members as this node's latest
 // configuration has them.
 func (n *Node) Members(ctx context.Context) ([]Server, error) {
+	if n.closed() {
+		return nil, ErrClosed
+	}
 	f := n.raft.GetConfiguration()
 	if err := wait(ctx, f); err != nil {
 		return nil, err
@@ -55,6 +61,9 @@ func (n *Node) Members(ctx context.Context) ([]Server, error) {
 // nothing; an ID that a member at another address has, or an address
 // another member has, returns ErrDuplicateID and changes nothing.
 func (n *Node) Join(ctx context.Context, id, addr string) error {
+	if n.closed() {
+		return ErrClosed
+	}
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
@@ -79,6 +88,9 @@ func (n *Node) Join(ctx context.Context, id, addr string) error {
 // returns ErrUnknownMember. A leader may remove itself: it then steps
 // down.
 func (n *Node) Remove(ctx context.Context, id string) error {
+	if n.closed() {
+		return ErrClosed
+	}
 	if !n.IsLeader() {
 		return n.notLeader()
 	}

@@ -2,7 +2,10 @@ package replica
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
@@ -66,4 +69,47 @@ func TestNewNodeRefusesBadConfig(t *testing.T) {
 	_, tr := raft.NewInmemTransport("a")
 	_, err = NewNode(Config{ID: "a", Transport: tr, MaxBatchBytes: -1})
 	require.ErrorIs(t, err, ErrInvalidConfig)
+}
+
+// A leader that removes itself while writes are in flight steps down and
+// stays usable: the removal and every write are answered (raft's
+// ShutdownOnRemove would stop it with applied entries' futures
+// unanswered, hanging them and Close), and a write after it is refused
+// with ErrNotLeader, not left uncertain.
+func TestLeaderRemovesItselfUnderLoad(t *testing.T) {
+	for range 5 {
+		leaderRemovesItself(t)
+	}
+}
+
+func leaderRemovesItself(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				if err := l.SetBytes(ctx, fmt.Sprintf("w%d-%d", w, i), nil); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	require.NoError(t, l.Remove(ctx, l.ID()))
+	wg.Wait() // every writer was answered before ctx ran out
+	require.NoError(t, ctx.Err(), "a write or the removal hung")
+	require.ErrorIs(t, l.SetBytes(context.Background(), "after", nil), ErrNotLeader)
+	closed := make(chan error, 1)
+	go func() { closed <- l.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(waitFor):
+		t.Fatal("Close hung")
+	}
+	c.nodes[l.ID()] = nil
 }

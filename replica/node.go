@@ -37,7 +37,10 @@ type Config struct {
 	StableStore   raft.StableStore
 	SnapshotStore raft.SnapshotStore
 	// Raft tunes raft: timeouts, when to snapshot, its logger. nil means
-	// raft.DefaultConfig(). Its LocalID is replaced by ID.
+	// raft.DefaultConfig(). Its LocalID is replaced by ID, and its
+	// ShutdownOnRemove is off: a leader that removes itself steps down
+	// (raft v1.7.2, shutting down instead, leaves the futures of entries
+	// waiting for its FSM goroutine unanswered, and calls and Close hang).
 	Raft *raft.Config
 	// ApplyTimeout bounds how long a proposal waits for raft to take it.
 	// Default DefaultApplyTimeout.
@@ -72,6 +75,7 @@ func (c Config) resolve() (Config, error) {
 		rc = &copied
 	}
 	rc.LocalID = raft.ServerID(c.ID)
+	rc.ShutdownOnRemove = false
 	c.Raft = rc
 	if c.ApplyTimeout == 0 {
 		c.ApplyTimeout = DefaultApplyTimeout

@@ -162,5 +162,25 @@ func TestClosedNode(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = l.GetBytes(ctx, "a", Stale(0))
 	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, l.Join(ctx, "n9", "n9"), ErrClosed)
+	require.ErrorIs(t, l.Remove(ctx, "n9"), ErrClosed)
+	_, err = l.Members(ctx)
+	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, l.Bootstrap(Server{"n9", "n9"}), ErrClosed)
 	require.NoError(t, l.Close(), "idempotent")
+}
+
+// The zero SetOption sets no deadline, as hurrah's does: a caller that
+// passes one when it has no TTL to give must not see its write vanish.
+func TestZeroSetOptionSetsNoDeadline(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 1, nil)
+	l := c.leader()
+	require.NoError(t, l.SetBytes(ctx, "k", []byte("v"), SetOption{}))
+	b, err := l.GetBytes(ctx, "k")
+	require.NoError(t, err)
+	require.Equal(t, "v", string(b))
+	exp, err := l.db().ExpiresAt(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, exp.IsZero())
 }

@@ -48,7 +48,12 @@ func (n *Node) submit(ctx context.Context, ops []op) error {
 	case <-ctx.Done():
 		return ctx.Err() // a write may still be applied
 	case <-n.done:
-		return ErrClosed // the loop stopped before this round
+		select { // answer answers a round's calls before it ends
+		case err := <-r.done:
+			return err
+		default:
+			return ErrClosed // the loop stopped before this round
+		}
 	}
 }
 
