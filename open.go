@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
@@ -77,7 +78,9 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 	if err := mark(o.fs, dir); err != nil {
 		return err
 	}
+	done := replayGC.relax(replayGCPercent) // see replaygc.go
 	j, rep, keys, err := h.openJournal(dir)
+	done()
 	if err != nil {
 		return err
 	}
@@ -103,7 +106,15 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 // its report and the number of keys the snapshot held.
 func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Report, int, error) {
 	o := h.opts
-	keys := 0
+	keys, restored := 0, false
+	hint := replayHint(o.fs, dir)
+	replay := func(en handoff.Entry) error {
+		if hint > 0 && !restored {
+			h.eng.Reserve(hint) // see replayHint
+		}
+		hint = 0
+		return h.eng.Replay(en)
+	}
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{
 		SyncInterval: o.SyncInterval,
 		SegmentSize:  o.SegmentSize,
@@ -111,10 +122,10 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 		MaxDrain:     o.MaxDrain,
 		Events:       journalEvents(o, dir),
 		Restore: func(s *journal.Snapshot) error {
-			keys = int(min(s.Count, math.MaxInt))
+			keys, restored = int(min(s.Count, math.MaxInt)), true
 			return restore(h.eng, s)
 		},
-	}, h.eng.Replay)
+	}, replay)
 	if err != nil {
 		return nil, rep, 0, dirErr("open", dir, err)
 	}

@@ -249,3 +249,20 @@ func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
 	}
 	return false, nil
 }
+
+// SegmentBytes returns the total size of the segment files in dir, the
+// bytes a recovery would read at most; a caller can size what it replays
+// into from it. A segment that vanishes while it is counted counts 0.
+func SegmentBytes(fsys vfs.FS, dir string) (int64, error) {
+	segs, err := listSegments(fsys, dir)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, s := range segs {
+		if fi, err := fsys.Stat(s.path); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total, nil
+}

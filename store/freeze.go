@@ -293,3 +293,17 @@ type chanWaiter chan error
 
 // Done implements handoff.Waiter.
 func (c chanWaiter) Done(err error) { c <- err }
+
+// Reserver is a machine that can make room for about n entries ahead of a
+// replay, so that its map is not grown step by step while it fills.
+type Reserver interface {
+	Reserve(n int)
+}
+
+// Reserve makes room for about n entries in a machine that implements
+// Reserver; otherwise it does nothing. Call it only before Start.
+func (e *Engine[C, Q, R]) Reserve(n int) {
+	if r, ok := any(e.m).(Reserver); ok && n > 0 {
+		r.Reserve(n)
+	}
+}

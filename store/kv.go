@@ -147,6 +147,15 @@ var _ Machine[Command, Query, Result] = (*KV)(nil)
 // NewKV returns an empty key-value machine sized for about hint keys.
 func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 
+// Reserve implements Reserver: while the store is still empty, it replaces
+// the map with one sized for n keys; once it holds anything, it does
+// nothing.
+func (kv *KV) Reserve(n int) {
+	if len(kv.m) == 0 && kv.ovl == nil && kv.layers == nil && n > 0 {
+		kv.m = make(map[string][]byte, n)
+	}
+}
+
 // Get returns the value of key. Like every KV method it must be called
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
