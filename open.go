@@ -107,7 +107,10 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Report, int, error) {
 	o := h.opts
 	keys, restored := 0, false
-	hint := replayHint(o.fs, dir)
+	hint, err := replayHint(o.fs, dir)
+	if err != nil {
+		return nil, journal.Report{}, 0, dirErr("open", dir, err)
+	}
 	replay := func(en handoff.Entry) error {
 		if hint > 0 && !restored {
 			h.eng.Reserve(hint) // see replayHint

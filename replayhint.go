@@ -17,7 +17,8 @@ const maxReplayHint = 1 << 26
 
 // replayHint returns how many keys to size the store's map for before it
 // replays the journal in dir from empty: the segments' bytes over
-// replayRecordBytes, or 0 if they cannot be counted.
+// replayRecordBytes, or an error from listing them (reported, like every
+// I/O error, rather than hidden: the crash harness checks that).
 //
 // Why: Open used to replay into an empty map, which then grew and rehashed
 // its way up; in a 4M-key replay that growth (maps' table.split) was about
@@ -27,10 +28,10 @@ const maxReplayHint = 1 << 26
 // at most one key per 128 journal bytes, under half the journal's size in
 // memory). A snapshot knows its count, so a restore sizes its own map and
 // the hint goes unused. The figures are in the README's "Restart" paragraph.
-func replayHint(fsys vfs.FS, dir string) int {
+func replayHint(fsys vfs.FS, dir string) (int, error) {
 	n, err := journal.SegmentBytes(fsys, dir)
 	if err != nil || n <= 0 {
-		return 0
+		return 0, err
 	}
-	return int(min(n/replayRecordBytes, maxReplayHint, math.MaxInt32))
+	return int(min(n/replayRecordBytes, maxReplayHint, math.MaxInt32)), nil
 }

@@ -12,8 +12,8 @@ import (
 // values, and nothing for a directory without segments.
 func TestReplayHintEstimatesRecords(t *testing.T) {
 	dir := t.TempDir()
-	if got := replayHint(vfs.OSMode(0o600), dir); got != 0 {
-		t.Fatalf("hint for an empty directory = %d, want 0", got)
+	if got, err := replayHint(vfs.OSMode(0o600), dir); got != 0 || err != nil {
+		t.Fatalf("hint for an empty directory = %d, %v; want 0", got, err)
 	}
 	db, err := Open(dir, &Options{SnapshotThreshold: -1})
 	if err != nil {
@@ -28,8 +28,8 @@ func TestReplayHintEstimatesRecords(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := replayHint(vfs.OSMode(0o600), dir); got < n/2 || got > 2*n {
-		t.Fatalf("hint for %d records = %d, want within [%d, %d]", n, got, n/2, 2*n)
+	if got, err := replayHint(vfs.OSMode(0o600), dir); err != nil || got < n/2 || got > 2*n {
+		t.Fatalf("hint for %d records = %d, %v; want within [%d, %d]", n, got, err, n/2, 2*n)
 	}
 	db, err = Open(dir, nil)
 	if err != nil {
