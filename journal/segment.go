@@ -94,10 +94,6 @@ func (s *segmentScan) frameOf(lsn uint64) (frameLoc, bool) {
 	return frameLoc{}, false
 }
 
-// scanEntryBytes is the record size scanSegment sizes its entries for: a
-// 16-byte key and a 100-byte value take 128 bytes.
-const scanEntryBytes = 128
-
 // scanSegment validates data, the whole image of the segment file name, and
 // returns its entries. It is pure: it reads nothing but data and changes
 // nothing.
@@ -146,12 +142,7 @@ func scanSegment(name string, data []byte, last bool, expect uint64) (segmentSca
 			Reason: fmt.Sprintf("gap: segment starts at LSN %d, want %d", first, expect)}
 	}
 
-	// Entries is sized for one entry per scanEntryBytes of the segment:
-	// growing it by appends was over half of scanSegment's time in a 4M-key
-	// replay (pprof), and the guess costs at most a quarter of the
-	// segment's size, for as long as the scan lives.
-	scan := segmentScan{FirstLSN: first, TornAt: -1,
-		Entries: make([]handoff.Entry, 0, len(data)/scanEntryBytes)}
+	scan := segmentScan{FirstLSN: first, TornAt: -1}
 	next = first
 	for off := segmentHeaderSize; off < len(data); {
 		f, n, err := decodeFrame(data[off:])
@@ -166,6 +157,7 @@ func scanSegment(name string, data []byte, last bool, expect uint64) (segmentSca
 				Reason: fmt.Sprintf("gap: frame starts at LSN %d, want %d", f.FirstLSN, next)}
 		}
 		scan.frames = append(scan.frames, frameLoc{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
+		scan.Entries = entriesRoom(scan.Entries, len(f.Entries), off+n, len(data)) // see scanroom.go
 		for i, e := range f.Entries {
 			scan.Entries = append(scan.Entries, handoff.Entry{LSN: next + uint64(i), Data: e})
 		}
