@@ -78,9 +78,7 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 	if err := mark(o.fs, dir); err != nil {
 		return err
 	}
-	done := replayGC.relax(replayGCPercent) // see replaygc.go
 	j, rep, keys, err := h.openJournal(dir)
-	done()
 	if err != nil {
 		return err
 	}
@@ -106,6 +104,9 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 // its report and the number of keys the snapshot held.
 func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Report, int, error) {
 	o := h.opts
+	// Restoring and replaying only grow the heap: see replaygc.go. Deferred,
+	// so that every way out (an error, a panic) ends the hold.
+	defer replayGC.relax(replayGCPercent)()
 	keys, restored := 0, false
 	hint, err := replayHint(o.fs, dir)
 	if err != nil {
