@@ -112,9 +112,11 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 	if err != nil {
 		return nil, journal.Report{}, 0, dirErr("open", dir, err)
 	}
+	reserved := 0 // the keys the map was sized for, if it was
 	replay := func(en handoff.Entry) error {
 		if hint > 0 && !restored {
 			h.eng.Reserve(hint) // see replayHint
+			reserved = hint
 		}
 		hint = 0
 		return h.eng.Replay(en)
@@ -133,6 +135,7 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 	if err != nil {
 		return nil, rep, 0, dirErr("open", dir, err)
 	}
+	h.eng.Fit(reserved) // an estimate far too high gives its room back
 	if next := j.NextLSN(); next != h.eng.LastLSN()+1 {
 		j.Close()
 		return nil, rep, 0, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, h.eng.LastLSN())

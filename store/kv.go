@@ -156,6 +156,22 @@ func (kv *KV) Reserve(n int) {
 	}
 }
 
+// Fit implements Reserver: if the map Reserve(n) made holds under a
+// quarter of n keys (a replay of overwrites, say), it moves them to a map
+// their own size, which costs a pass over those few keys; a Go map never
+// shrinks, and one sized for n would keep its room, and the collector's
+// work over it, for the life of the store.
+func (kv *KV) Fit(n int) {
+	if kv.ovl != nil || kv.layers != nil || len(kv.m) >= n/4 {
+		return
+	}
+	m := make(map[string][]byte, len(kv.m))
+	for k, v := range kv.m {
+		m[k] = v
+	}
+	kv.m = m
+}
+
 // Get returns the value of key. Like every KV method it must be called
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
