@@ -201,7 +201,9 @@ func closeRestart(b *testing.B, db *hurrah.DB, want int) {
 // shows how the cost of a record grows with the store.
 //
 // Targets: journal-keys/s ≥ 1M at 1M; snap/journal ≥ 1.5; journal
-// ns/record at 4M ≤ 1.2× that at 1M.
+// ns/record and snap ns/key at 4M ≤ 1.2× those at 1M. bench/plots/restart.png
+// draws them (go run ./bench -restart-plot FILE, FILE this benchmark's
+// output).
 func BenchmarkRestart(b *testing.B) {
 	root := b.TempDir()
 	for _, size := range []struct {
@@ -261,6 +263,7 @@ func timeRestarts(b *testing.B, jdir, sdir string, n int) {
 	b.ReportMetric(jrate, "journal-keys/s")
 	b.ReportMetric(srate, "snap-keys/s")
 	b.ReportMetric(1e9/jrate, "journal-ns/record")
+	b.ReportMetric(1e9/srate, "snap-ns/key")
 	b.ReportMetric(srate/jrate, "snap/journal")
 }
 
