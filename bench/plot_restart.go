@@ -22,8 +22,10 @@ type restartCurve map[string]map[float64][]float64
 
 // restartMetrics are the metrics plotted, with their legend.
 var restartMetrics = []struct{ unit, legend string }{
-	{"journal-ns/record", "journal replay"},
-	{"snap-ns/key", "snapshot restore"},
+	{"journal-ns/record", "journal replay, clock"},
+	{"journal-cpu-ns/record", "journal replay, CPU"},
+	{"snap-ns/key", "snapshot restore, clock"},
+	{"snap-cpu-ns/key", "snapshot restore, CPU"},
 }
 
 // readRestartCurve reads the output of go test -bench Restart (any
