@@ -117,3 +117,38 @@ func TestOpenFailureRestoresGC(t *testing.T) {
 		t.Fatalf("GOGC after a failed Open = %d, want 150", got)
 	}
 }
+
+// A panic that unwinds through recovery (here from the file system, as a
+// bug might) still puts GOGC back. Not parallel: it reads and sets the
+// process's GOGC.
+func TestOpenPanicRestoresGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	dir := t.TempDir()
+	db, err := Open(dir, &Options{SnapshotThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetBytes(t.Context(), "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fsys := &vfs.Faulty{FS: vfs.OSMode(0o600), Inject: func(op vfs.Op, name string) error {
+		if op == vfs.OpReadFile && strings.HasSuffix(name, ".wal") {
+			panic("a bug while reading a segment")
+		}
+		return nil
+	}}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("Open did not panic")
+			}
+		}()
+		Open(dir, &Options{fs: fsys})
+	}()
+	if got := gcPercent(); got != 150 {
+		t.Fatalf("GOGC after a panic in Open = %d, want 150", got)
+	}
+}
