@@ -152,7 +152,7 @@ func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 // nothing.
 func (kv *KV) Reserve(n int) {
 	if len(kv.m) == 0 && kv.ovl == nil && kv.layers == nil && n > 0 {
-		kv.m = make(map[string][]byte, n)
+		kv.m, kv.gen = make(map[string][]byte, n), kv.gen+1 // a new m, as in RestoreAt
 	}
 }
 
@@ -169,7 +169,7 @@ func (kv *KV) Fit(n int) {
 	for k, v := range kv.m {
 		m[k] = v
 	}
-	kv.m = m
+	kv.m, kv.gen = m, kv.gen+1 // a new m, as in RestoreAt
 }
 
 // Get returns the value of key. Like every KV method it must be called
