@@ -11,6 +11,26 @@ import (
 	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
+// journaledDir returns a new store directory whose journal holds n
+// writes of one key.
+func journaledDir(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := Open(dir, &Options{SnapshotThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := db.SetBytes(t.Context(), "k", []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // gcPercent reads the process's GOGC.
 func gcPercent() int {
 	p := debug.SetGCPercent(100)
@@ -49,19 +69,7 @@ func blockingOpen(dir string) (reached, release chan struct{}, done chan error) 
 // sets the process's GOGC.
 func TestOpenRelaxesGCOnceForConcurrentOpens(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	a, b := t.TempDir(), t.TempDir()
-	for _, dir := range []string{a, b} {
-		db, err := Open(dir, &Options{SnapshotThreshold: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.SetBytes(t.Context(), "k", []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b := journaledDir(t, 1), journaledDir(t, 1)
 	reachedA, releaseA, doneA := blockingOpen(a)
 	<-reachedA
 	if got := gcPercent(); got != replayGCPercent {
@@ -89,19 +97,7 @@ func TestOpenRelaxesGCOnceForConcurrentOpens(t *testing.T) {
 // reads and sets the process's GOGC.
 func TestOpenFailureRestoresGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	dir := t.TempDir()
-	db, err := Open(dir, &Options{SnapshotThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if err := db.SetBytes(t.Context(), "k", []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir := journaledDir(t, 3)
 	segs, _ := filepath.Glob(filepath.Join(dir, "*.wal"))
 	if len(segs) == 0 {
 		t.Fatal("no segment written")
@@ -123,17 +119,7 @@ func TestOpenFailureRestoresGC(t *testing.T) {
 // process's GOGC.
 func TestOpenPanicRestoresGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
-	dir := t.TempDir()
-	db, err := Open(dir, &Options{SnapshotThreshold: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetBytes(t.Context(), "k", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir := journaledDir(t, 1)
 	fsys := &vfs.Faulty{FS: vfs.OSMode(0o600), Inject: func(op vfs.Op, name string) error {
 		if op == vfs.OpReadFile && strings.HasSuffix(name, ".wal") {
 			panic("a bug while reading a segment")
