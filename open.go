@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/internal/vfs"
 	"github.com/hurrahdb/hurrah/journal"
 	"github.com/hurrahdb/hurrah/store"
@@ -103,7 +104,23 @@ func (h *handle[C, Q, R]) start(dir string, mark func(vfs.FS, string) error) err
 // its report and the number of keys the snapshot held.
 func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Report, int, error) {
 	o := h.opts
-	keys := 0
+	// Restoring and replaying only grow the heap: see replaygc.go. Deferred,
+	// so that every way out (an error, a panic) ends the hold.
+	defer replayGC.relax(replayGCPercent)()
+	keys, restored := 0, false
+	hint, err := replayHint(o.fs, dir)
+	if err != nil {
+		return nil, journal.Report{}, 0, dirErr("open", dir, err)
+	}
+	reserved := 0 // the keys the map was sized for, if it was
+	replay := func(en handoff.Entry) error {
+		if hint > 0 && !restored {
+			h.eng.Reserve(hint) // see replayHint
+			reserved = hint
+		}
+		hint = 0
+		return h.eng.Replay(en)
+	}
 	j, rep, err := journal.Open(o.fs, dir, journal.Options{
 		SyncInterval: o.SyncInterval,
 		SegmentSize:  o.SegmentSize,
@@ -111,13 +128,14 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 		MaxDrain:     o.MaxDrain,
 		Events:       journalEvents(o, dir),
 		Restore: func(s *journal.Snapshot) error {
-			keys = int(min(s.Count, math.MaxInt))
+			keys, restored = int(min(s.Count, math.MaxInt)), true
 			return restore(h.eng, s)
 		},
-	}, h.eng.Replay)
+	}, replay)
 	if err != nil {
 		return nil, rep, 0, dirErr("open", dir, err)
 	}
+	h.eng.Fit(reserved) // an estimate far too high gives its room back
 	if next := j.NextLSN(); next != h.eng.LastLSN()+1 {
 		j.Close()
 		return nil, rep, 0, fmt.Errorf("%w: journal continues at LSN %d but replay ended at %d", ErrCorrupt, next, h.eng.LastLSN())

@@ -46,7 +46,15 @@ func main() {
 	out := flag.String("out", "RESULTS.md", "where the full run writes its report")
 	plots := flag.String("plots", "plots", "directory for the full run's PNG plots")
 	only := flag.String("only", "", "run only the figures whose names match this regular expression")
+	restartPlot := flag.String("restart-plot", "", "only draw plots/restart.png from this file of go test -bench Restart output")
 	flag.Parse()
+	if *restartPlot != "" {
+		if err := plotRestart(*restartPlot, *plots); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*quick, *out, *plots, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

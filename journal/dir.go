@@ -249,3 +249,29 @@ func HoldsStore(fsys vfs.FS, dir string) (bool, error) {
 	}
 	return false, nil
 }
+
+// SegmentBytes returns the total size of the segment files in dir, the
+// bytes a recovery would read at most; a caller can size what it replays
+// into from it. A segment that vanishes while it is counted counts 0; any
+// other error is returned, as recovery would meet it too. A missing dir
+// holds 0 bytes.
+func SegmentBytes(fsys vfs.FS, dir string) (int64, error) {
+	segs, err := listSegments(fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil // a new store: Open creates dir
+	} else if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, s := range segs {
+		fi, err := fsys.Stat(s.path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return 0, fmt.Errorf("journal: stat %s: %w", s.path, err)
+		default:
+			total += fi.Size()
+		}
+	}
+	return total, nil
+}

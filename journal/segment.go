@@ -157,6 +157,7 @@ func scanSegment(name string, data []byte, last bool, expect uint64) (segmentSca
 				Reason: fmt.Sprintf("gap: frame starts at LSN %d, want %d", f.FirstLSN, next)}
 		}
 		scan.frames = append(scan.frames, frameLoc{Offset: int64(off), FirstLSN: f.FirstLSN, Entries: len(f.Entries)})
+		scan.Entries = entriesRoom(scan.Entries, len(f.Entries), off+n, len(data)) // see scanroom.go
 		for i, e := range f.Entries {
 			scan.Entries = append(scan.Entries, handoff.Entry{LSN: next + uint64(i), Data: e})
 		}

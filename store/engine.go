@@ -64,7 +64,10 @@ type Engine[C, Q, R any] struct {
 	closing atomic.Bool    // Close has begun: start no more snapshots
 	wg      sync.WaitGroup // snapshot saves in progress
 	act     *actor.Actor[*request[C, Q, R]]
-	pool    actor.Pool[*request[C, Q, R]]
+	// pool is apart from the Engine: the runtime keeps every used
+	// sync.Pool until two collections later, and one inside the Engine
+	// kept a closed store's whole state alive that long (release_test.go).
+	pool    *actor.Pool[*request[C, Q, R]]
 	stopped chan struct{} // closed once the owner and the sink have stopped
 
 	live *liveStats[C, Q] // what the owner counts (stats.go): apart, so its writes share no cache line with what callers read
@@ -81,9 +84,9 @@ func New[C, Q, R any](m Machine[C, Q, R], decode func([]byte) (C, error), last u
 	e.folder, _ = any(m).(folder)
 	e.pub.m, _ = any(m).(publisher)
 	e.live = newLiveStats[C, Q](m)
-	e.pool.New = func() *request[C, Q, R] {
+	e.pool = &actor.Pool[*request[C, Q, R]]{New: func() *request[C, Q, R] {
 		return &request[C, Q, R]{reply: make(chan error, 1)}
-	}
+	}}
 	return e
 }
 

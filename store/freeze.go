@@ -297,3 +297,28 @@ type chanWaiter chan error
 
 // Done implements handoff.Waiter.
 func (c chanWaiter) Done(err error) { c <- err }
+
+// Reserver is a machine that can make room for about n entries ahead of a
+// replay, so that its map is not grown step by step while it fills, and
+// give back the room an estimate far too high left empty.
+type Reserver interface {
+	Reserve(n int)
+	Fit(n int)
+}
+
+// Reserve makes room for about n entries in a machine that implements
+// Reserver; otherwise it does nothing. Call it only before Start.
+func (e *Engine[C, Q, R]) Reserve(n int) {
+	if r, ok := any(e.m).(Reserver); ok && n > 0 {
+		r.Reserve(n)
+	}
+}
+
+// Fit tells a machine that implements Reserver that the replay a
+// Reserve(n) made room for has ended, so that it can shrink a map that
+// was sized far too large. Call it only before Start.
+func (e *Engine[C, Q, R]) Fit(n int) {
+	if r, ok := any(e.m).(Reserver); ok && n > 0 {
+		r.Fit(n)
+	}
+}

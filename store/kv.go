@@ -155,6 +155,31 @@ var _ Machine[Command, Query, Result] = (*KV)(nil)
 // NewKV returns an empty key-value machine sized for about hint keys.
 func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
 
+// Reserve implements Reserver: while the store is still empty, it replaces
+// the map with one sized for n keys; once it holds anything, it does
+// nothing.
+func (kv *KV) Reserve(n int) {
+	if len(kv.m) == 0 && kv.ovl == nil && kv.layers == nil && n > 0 {
+		kv.m, kv.gen = make(map[string][]byte, n), kv.gen+1 // a new m, as in RestoreAt
+	}
+}
+
+// Fit implements Reserver: if the map Reserve(n) made holds under a
+// quarter of n keys (a replay of overwrites, say), it moves them to a map
+// their own size, which costs a pass over those few keys; a Go map never
+// shrinks, and one sized for n would keep its room, and the collector's
+// work over it, for the life of the store.
+func (kv *KV) Fit(n int) {
+	if kv.ovl != nil || kv.layers != nil || len(kv.m) >= n/4 {
+		return
+	}
+	m := make(map[string][]byte, len(kv.m))
+	for k, v := range kv.m {
+		m[k] = v
+	}
+	kv.m, kv.gen = m, kv.gen+1 // a new m, as in RestoreAt
+}
+
 // Get returns the value of key. Like every KV method it must be called
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }

@@ -129,13 +129,13 @@ var restartOptions = hurrah.Options{SnapshotThreshold: -1}
 // recovery replays a journal of bigKeys records. Either way the store holds
 // bigKeys keys. The store is loaded at Buffered (the journal is the same as
 // at Written) and Close syncs it.
-func buildRestartDir(b *testing.B, dir string, snapshot bool) {
+func buildRestartDir(b *testing.B, dir string, n int, snapshot bool) {
 	b.Helper()
 	db, err := hurrah.Open(dir, &hurrah.Options{Durability: hurrah.Buffered, SnapshotThreshold: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	fillKeys(b, db, bigKeys, 0)
+	fillKeys(b, db, n, 0)
 	if snapshot {
 		if err := db.Snapshot(context.Background()); err != nil {
 			db.Close()
@@ -148,22 +148,23 @@ func buildRestartDir(b *testing.B, dir string, snapshot bool) {
 	}
 }
 
-// openRestart opens dir, times the Open alone, and checks that recovery
-// found what buildRestartDir left: records replayed from the journal and,
-// for a snapshot directory, the keys restored from the snapshot.
-func openRestart(b *testing.B, dir string, snapshot bool) (*hurrah.DB, time.Duration) {
+// openRestart opens dir, times the Open alone (wall clock and the
+// process's CPU time), and checks that recovery found what buildRestartDir
+// left: records replayed from the journal and, for a snapshot directory,
+// the keys restored from the snapshot.
+func openRestart(b *testing.B, dir string, n int, snapshot bool) (*hurrah.DB, openTime) {
 	b.Helper()
 	opts := restartOptions
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	db, err := hurrah.Open(dir, &opts)
-	d := time.Since(t0)
+	d := openTime{time.Since(t0), processCPU() - c0}
 	if err != nil {
 		b.Fatal(err)
 	}
 	rec := db.Recovery()
-	wantRecords, wantKeys := uint64(bigKeys), 0
+	wantRecords, wantKeys := uint64(n), 0
 	if snapshot {
-		wantRecords, wantKeys = bigTailWrites, bigKeys
+		wantRecords, wantKeys = bigTailWrites, n
 	}
 	if rec.Records != wantRecords || rec.SnapshotKeys != wantKeys {
 		db.Close()
@@ -173,13 +174,18 @@ func openRestart(b *testing.B, dir string, snapshot bool) (*hurrah.DB, time.Dura
 	return db, d
 }
 
+// openTime is how long an Open took by the clock and in CPU time.
+type openTime struct{ wall, cpu time.Duration }
+
+func (t *openTime) add(u openTime) { t.wall, t.cpu = t.wall+u.wall, t.cpu+u.cpu }
+
 // closeRestart closes db, checks it held bigKeys keys, and collects the
 // garbage, so that the next Open starts from the same heap.
-func closeRestart(b *testing.B, db *hurrah.DB) {
+func closeRestart(b *testing.B, db *hurrah.DB, want int) {
 	b.Helper()
 	n, err := db.Len(context.Background())
-	if err == nil && n != bigKeys {
-		err = fmt.Errorf("store holds %d keys, want %d", n, bigKeys)
+	if err == nil && n != want {
+		err = fmt.Errorf("store holds %d keys, want %d", n, want)
 	}
 	if cerr := db.Close(); err == nil {
 		err = cerr
@@ -190,56 +196,85 @@ func closeRestart(b *testing.B, db *hurrah.DB) {
 	runtime.GC()
 }
 
-// BenchmarkRestart times Open of a store of 1M keys (16-byte keys, 100-byte
-// values): from the journal alone (1M records replayed) and from a snapshot
-// of the 1M keys plus a journal of 10k overwrites. Both directories are
-// built once per run, outside the timer; each iteration opens each once, in
-// turn, and only the Opens are timed (ns/op is the two together). The files
-// are in the page cache (they were just written or read), so this is Open
-// without disk reads.
+// BenchmarkRestart times Open of a store of n keys (16-byte keys, 100-byte
+// values) for n = 100k, 1M, 4M and 8M: from the journal alone (n records
+// replayed) and from a snapshot of the n keys plus a journal of 10k
+// overwrites. A size's two directories are built once per run, outside the
+// timer, only when its sub-benchmark is selected (-bench 'Restart/keys=1M$');
+// each iteration opens each once, in turn, and only the Opens are timed
+// (ns/op is the two together). The files are in the page cache (they were
+// just written or read), so this is Open without disk reads. ns/record
+// shows how the cost of a record grows with the store.
 //
-// Targets: journal-keys/s ≥ 1M; snap/journal ≥ 1.5.
+// Targets: journal-keys/s ≥ 1M at 1M; snap/journal ≥ 1.5; journal
+// ns/record and snap ns/key at 4M ≤ 1.2× those at 1M. bench/plots/restart.png
+// draws them (go run ./bench -restart-plot FILE, FILE this benchmark's
+// output).
 func BenchmarkRestart(b *testing.B) {
 	root := b.TempDir()
-	jdir, sdir := filepath.Join(root, "journal"), filepath.Join(root, "snapshot")
-	buildRestartDir(b, jdir, false)
-	buildRestartDir(b, sdir, true)
-	for _, dir := range []string{jdir, sdir} {
-		size, _, _ := dirUsage(b, dir)
-		b.Logf("%s: %.1f MB on disk", filepath.Base(dir), float64(size)/1e6)
-	}
-	b.Run("keys=1M", func(b *testing.B) {
-		// One untimed Open of each first: it reads the files into the page
-		// cache and settles the heap.
-		db, _ := openRestart(b, jdir, false)
-		closeRestart(b, db)
-		db, _ = openRestart(b, sdir, true)
-		closeRestart(b, db)
-		var jt, st time.Duration
-		b.ResetTimer()
-		b.StopTimer()
-		for range b.N {
-			b.StartTimer()
-			db, d := openRestart(b, jdir, false)
-			b.StopTimer()
-			jt += d
-			closeRestart(b, db)
-
-			b.StartTimer()
-			db, d = openRestart(b, sdir, true)
-			b.StopTimer()
-			st += d
-			closeRestart(b, db)
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"100k", 100_000}, {"1M", bigKeys}, {"4M", 4_000_000}, {"8M", 8_000_000}} {
+		var jdir, sdir string
+		b.Run("keys="+size.name, func(b *testing.B) {
+			if jdir == "" { // the first call of this sub-benchmark builds
+				jdir, sdir = filepath.Join(root, size.name+"-journal"), filepath.Join(root, size.name+"-snapshot")
+				buildRestartDir(b, jdir, size.n, false)
+				buildRestartDir(b, sdir, size.n, true)
+				for _, dir := range []string{jdir, sdir} {
+					mb, _, _ := dirUsage(b, dir)
+					b.Logf("%s: %.1f MB on disk", filepath.Base(dir), float64(mb)/1e6)
+				}
+			}
+			timeRestarts(b, jdir, sdir, size.n)
+		})
+		if jdir != "" { // a larger size needs the disk and page cache more
+			os.RemoveAll(jdir)
+			os.RemoveAll(sdir)
 		}
-		n := float64(b.N)
-		jrate := bigKeys / (jt.Seconds() / n)
-		srate := bigKeys / (st.Seconds() / n)
-		b.ReportMetric(jt.Seconds()*1e3/n, "journal-ms")
-		b.ReportMetric(st.Seconds()*1e3/n, "snap-ms")
-		b.ReportMetric(jrate, "journal-keys/s")
-		b.ReportMetric(srate, "snap-keys/s")
-		b.ReportMetric(srate/jrate, "snap/journal")
-	})
+	}
+}
+
+// timeRestarts opens the journal directory jdir and the snapshot directory
+// sdir, both holding n keys, b.N times each and reports the rates.
+func timeRestarts(b *testing.B, jdir, sdir string, n int) {
+	// One untimed Open of each first: it reads the files into the page
+	// cache and settles the heap.
+	db, _ := openRestart(b, jdir, n, false)
+	closeRestart(b, db, n)
+	db, _ = openRestart(b, sdir, n, true)
+	closeRestart(b, db, n)
+	var jt, st openTime
+	b.ResetTimer()
+	b.StopTimer()
+	for range b.N {
+		b.StartTimer()
+		db, d := openRestart(b, jdir, n, false)
+		b.StopTimer()
+		jt.add(d)
+		closeRestart(b, db, n)
+
+		b.StartTimer()
+		db, d = openRestart(b, sdir, n, true)
+		b.StopTimer()
+		st.add(d)
+		closeRestart(b, db, n)
+	}
+	runs := float64(b.N)
+	jrate := float64(n) / (jt.wall.Seconds() / runs)
+	srate := float64(n) / (st.wall.Seconds() / runs)
+	b.ReportMetric(jt.wall.Seconds()*1e3/runs, "journal-ms")
+	b.ReportMetric(st.wall.Seconds()*1e3/runs, "snap-ms")
+	b.ReportMetric(jrate, "journal-keys/s")
+	b.ReportMetric(srate, "snap-keys/s")
+	b.ReportMetric(1e9/jrate, "journal-ns/record")
+	b.ReportMetric(1e9/srate, "snap-ns/key")
+	b.ReportMetric(srate/jrate, "snap/journal")
+	if jt.cpu > 0 { // CPU time per record: steadier than the clock on a shared machine
+		b.ReportMetric(float64(jt.cpu.Nanoseconds())/runs/float64(n), "journal-cpu-ns/record")
+		b.ReportMetric(float64(st.cpu.Nanoseconds())/runs/float64(n), "snap-cpu-ns/key")
+	}
 }
 
 // loadGen is g goroutines that send Get and Set requests for random keys of
