@@ -150,8 +150,12 @@ func (e *Engine[C, Q, R]) LookupMany(keys []string, each func(i int, v []byte, f
 	if im == nil {
 		return false
 	}
+	var now int64 // one clock reading for all: expiry too as of one instant
+	if im.exp != nil {
+		now = im.exp.clock()
+	}
 	for i, k := range keys {
-		v, found := im.Get(k)
+		v, found := im.getAt(k, now)
 		each(i, v, found)
 	}
 	c.in.Add(^uint64(0)) // leaves as a reader that read nothing: uncounted

@@ -299,3 +299,35 @@ func TestPublishConcurrent(t *testing.T) {
 		require.Equal(t, strconv.Itoa(writes), v)
 	}
 }
+
+// TestLookupManyOneInstant checks that LookupMany answers every key as of
+// one instant, expiry included: two keys with the same deadline are both
+// there or both gone, however the clock moves while it reads them.
+func TestLookupManyOneInstant(t *testing.T) {
+	const base, deadline = int64(1e18), int64(1e18) + int64(3600e9)
+	var reads atomic.Int64 // from 1: the clock is just before the deadline at the first read, at it after
+	clock := func() int64 {
+		if reads.Load() == 0 {
+			return base
+		}
+		if reads.Add(1) == 2 {
+			return deadline - 1
+		}
+		return deadline
+	}
+	kv := store.NewKV(0)
+	kv.SetClock(clock, false)
+	e := startPub(t, kv)
+	ctx := context.Background()
+	for _, k := range []string{"a", "b"} {
+		_, err := update(ctx, e, setAt(k, "v", deadline), store.AckApplied)
+		require.NoError(t, err)
+	}
+	get(t, e, "a")
+	endTurn(t, e)
+	reads.Store(1)
+	var found [2]bool
+	ok := e.LookupMany([]string{"a", "b"}, func(i int, _ []byte, f bool) { found[i] = f })
+	require.True(t, ok, "a published image")
+	require.Equal(t, found[0], found[1], "a and b read at one instant")
+}
