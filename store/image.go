@@ -73,6 +73,16 @@ func (im *image) Get(key string) ([]byte, bool) {
 	return v, ok
 }
 
+// getAt is Get with the clock read already: now, in Unix ns, so that
+// many keys are read as of one instant (LookupMany).
+func (im *image) getAt(key string, now int64) ([]byte, bool) {
+	v, ok := lookup(im.m, im.layers, key)
+	if ok && im.exp != nil && im.exp.expired(key, now) {
+		return nil, false
+	}
+	return v, ok
+}
+
 // All implements Image. A key is yielded where its newest entry is: from
 // the base map, with the value of the newest layer that holds it, and
 // then, for keys not in the base map, from the newest layer that holds

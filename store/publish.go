@@ -48,7 +48,12 @@ import (
 //     clock reading, which every later read hides already, from the image
 //     as from the state. Setting or moving a deadline is a mutation, and
 //     clears it. (As for every read path, this needs a clock that does
-//     not go back.)
+//     not go back.) A read that needs the clock (a key with a deadline)
+//     takes effect at its clock reading instead, and checks after it
+//     that the image is still current (pubState.now), else asks the
+//     owner: a reader that stalled past a retire would otherwise judge
+//     the image's deadlines by a clock read when the state was no longer
+//     the image. LookupMany reads the clock once for all its keys.
 //   - Snapshots, views and folds change how the state is stored, not what
 //     it holds: a fold runs only once no image shares the maps (below).
 //   - Restore and Replay run before Start; nothing is published until
@@ -135,7 +140,17 @@ func (e *Engine[C, Q, R]) Lookup(key string) (v []byte, found, ok bool) {
 	if im == nil {
 		return nil, false, false
 	}
-	v, found = im.Get(key)
+	v, found = lookup(im.m, im.layers, key)
+	if found && im.exp != nil {
+		now, cur := e.pub.now(im)
+		if !cur {
+			c.in.Add(^uint64(0)) // leaves as a reader that read nothing: the owner answers
+			return nil, false, false
+		}
+		if im.exp.expired(key, now) {
+			v, found = nil, false
+		}
+	}
 	c.out.Add(1)
 	return v, found, true
 }
@@ -150,8 +165,16 @@ func (e *Engine[C, Q, R]) LookupMany(keys []string, each func(i int, v []byte, f
 	if im == nil {
 		return false
 	}
+	var now int64 // one clock reading for all: expiry too as of one instant
+	if im.exp != nil {
+		var cur bool
+		if now, cur = e.pub.now(im); !cur {
+			c.in.Add(^uint64(0))
+			return false
+		}
+	}
 	for i, k := range keys {
-		v, found := im.Get(k)
+		v, found := im.getAt(k, now)
 		each(i, v, found)
 	}
 	c.in.Add(^uint64(0)) // leaves as a reader that read nothing: uncounted
@@ -173,6 +196,18 @@ func (p *pubState) enter() (*image, *pubCount) {
 		return nil, nil
 	}
 	return im, c
+}
+
+// now reads im's clock and reports whether im was still the current
+// image after it did. If so, im was current at that reading (the owner
+// never publishes an image again once it has cleared it): expiry judged
+// by it is as of an instant at which the state was im. A reader that
+// loaded im and then stalled while the owner retired it and wrote, and
+// the clock passed a deadline the write replaced, would otherwise hide a
+// key that was never gone while it read.
+func (p *pubState) now(im *image) (int64, bool) {
+	now := im.exp.clock()
+	return now, p.cur.Load() == im
 }
 
 // readers reports whether any reader may be inside an image. For each

@@ -299,3 +299,75 @@ func TestPublishConcurrent(t *testing.T) {
 		require.Equal(t, strconv.Itoa(writes), v)
 	}
 }
+
+// TestLookupManyOneInstant checks that LookupMany answers every key as of
+// one instant, expiry included: two keys with the same deadline are both
+// there or both gone, however the clock moves while it reads them.
+func TestLookupManyOneInstant(t *testing.T) {
+	const base, deadline = int64(1e18), int64(1e18) + int64(3600e9)
+	var reads atomic.Int64 // from 1: the clock is just before the deadline at the first read, at it after
+	clock := func() int64 {
+		if reads.Load() == 0 {
+			return base
+		}
+		if reads.Add(1) == 2 {
+			return deadline - 1
+		}
+		return deadline
+	}
+	kv := store.NewKV(0)
+	kv.SetClock(clock, false)
+	e := startPub(t, kv)
+	ctx := context.Background()
+	for _, k := range []string{"a", "b"} {
+		_, err := update(ctx, e, setAt(k, "v", deadline), store.AckApplied)
+		require.NoError(t, err)
+	}
+	get(t, e, "a")
+	endTurn(t, e)
+	reads.Store(1)
+	var found [2]bool
+	ok := e.LookupMany([]string{"a", "b"}, func(i int, _ []byte, f bool) { found[i] = f })
+	require.True(t, ok, "a published image")
+	require.Equal(t, found[0], found[1], "a and b read at one instant")
+}
+
+// TestLookupExpiryWhileCurrent checks that a lock-free read judges expiry
+// by a clock reading taken while its image is current: a reader that
+// loads the image, then stalls while a write replaces the key with one
+// that never expires and the key's old deadline passes, must not answer
+// "gone", which the store never was during the read.
+func TestLookupExpiryWhileCurrent(t *testing.T) {
+	const base, deadline = int64(1e18), int64(1e18) + int64(3600e9)
+	var phase atomic.Int32
+	var e *kvEngine
+	clock := func() int64 {
+		switch phase.Load() {
+		case 0, 2:
+			return base
+		case 1: // the reader's clock reading: stall while the write goes in
+			phase.Store(2)
+			if _, err := update(context.Background(), e, set("k", "v2"), store.AckApplied); err != nil {
+				panic(err)
+			}
+			phase.Store(3)
+		}
+		return deadline
+	}
+	kv := store.NewKV(0)
+	kv.SetClock(clock, false)
+	e = startPub(t, kv)
+	_, err := update(context.Background(), e, setAt("k", "v1", deadline), store.AckApplied)
+	require.NoError(t, err)
+	get(t, e, "k")
+	endTurn(t, e)
+	phase.Store(1)
+	v, found, ok := e.Lookup("k")
+	require.Equal(t, int32(3), phase.Load(), "the reader read the clock")
+	if ok {
+		require.True(t, found, "k was never gone during the read")
+		require.Equal(t, "v1", string(v))
+	}
+	v2, _ := get(t, e, "k")
+	require.Equal(t, "v2", v2)
+}
