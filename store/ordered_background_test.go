@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hurrahdb/hurrah/actor"
 )
@@ -268,5 +269,64 @@ func TestSmallStoreIndexNow(t *testing.T) {
 	case <-p.built:
 		t.Fatal("a background build for a small store")
 	default:
+	}
+}
+
+// BenchmarkBackgroundIndex starts an engine over n restored keys, as
+// Open does after a snapshot's restore, with the index built in Start
+// (background=false) or in the background, and reports how long Start
+// takes (start-ms) and how long until the index is ready (ready-ms).
+func BenchmarkBackgroundIndex(b *testing.B) {
+	for _, n := range []int{1 << 14, 1 << 16, 1_000_000} {
+		for _, bg := range []bool{false, true} {
+			b.Run(fmt.Sprintf("keys=%d/background=%v", n, bg), func(b *testing.B) {
+				benchBackgroundIndex(b, n, bg)
+			})
+		}
+	}
+}
+
+func benchBackgroundIndex(b *testing.B, n int, bg bool) {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", (i*7919)%n)
+	}
+	v := make([]byte, 100)
+	{
+		{
+			old := bgIndexMin
+			defer func() { bgIndexMin, bgIndexDone = old, nil }()
+			if !bg {
+				bgIndexMin = n + 1
+			} else {
+				bgIndexMin = 1
+			}
+			done := make(chan bool, 1)
+			bgIndexDone = func(ok bool) { done <- ok }
+			var start, ready time.Duration
+			for range b.N {
+				kv := NewKV(0)
+				e := NewKVEngine(kv)
+				if err := e.m.(Snapshotter).Restore(n, func(yield func(k, v []byte) bool) {
+					for _, k := range keys {
+						if !yield(k, v) {
+							return
+						}
+					}
+				}); err != nil {
+					b.Fatal(err)
+				}
+				t0 := time.Now()
+				e.Start(nil, actor.Options{})
+				start += time.Since(t0)
+				if bg && !<-done {
+					b.Fatal("the background index was not installed")
+				}
+				ready += time.Since(t0)
+				_ = e.Close()
+			}
+			b.ReportMetric(float64(start.Microseconds())/1e3/float64(b.N), "start-ms")
+			b.ReportMetric(float64(ready.Microseconds())/1e3/float64(b.N), "ready-ms")
+		}
 	}
 }
