@@ -31,19 +31,39 @@ var (
 	bgIndexDone func(installed bool)
 )
 
+// bgCatchUpMax is the most changed keys the owner catches a background
+// tree up with in its turn, about a microsecond each. With more (a store
+// written fast while the tree was built), the owner freezes the state
+// again and the goroutine catches the tree up with that image's newer
+// layers, which nothing changes while it is held, and hands it back
+// again. A variable, for tests.
+var bgCatchUpMax = 2048
+
+// bgStep is the background goroutine's work: it returns what the owner
+// runs next, which returns the goroutine's next step, or nil if done.
+type bgStep func(ctx context.Context) (install func() bgStep)
+
 // bgIndexer is implemented by machines whose index Start may build in the
 // background (KV).
 type bgIndexer interface {
 	// indexLater builds a deferred index now if the state is small and
-	// returns nil; else it returns the work to run on a goroutine of its
-	// own, which returns what the owner runs to install the result.
-	indexLater() func(ctx context.Context) (install func())
+	// returns nil; else it returns the first step to run on a goroutine
+	// of its own.
+	indexLater() bgStep
 }
 
 var _ bgIndexer = (*KV)(nil)
 
+// bgBuild is a background build of a KV's index from an image of it.
+type bgBuild struct {
+	kv   *KV
+	gen  uint64 // the KV's generation at the first freeze
+	t    ordered
+	done func(installed bool) // bgIndexDone, as it was at the start
+}
+
 // indexLater implements bgIndexer.
-func (kv *KV) indexLater() func(context.Context) func() {
+func (kv *KV) indexLater() bgStep {
 	if !kv.ordOff {
 		return nil
 	}
@@ -52,62 +72,89 @@ func (kv *KV) indexLater() func(context.Context) func() {
 		return nil
 	}
 	im, release := kv.freeze(false)
-	gen, hook, done := kv.gen, bgIndexHook, bgIndexDone
-	return func(ctx context.Context) func() {
+	b := &bgBuild{kv: kv, gen: kv.gen, done: bgIndexDone}
+	hook := bgIndexHook
+	return func(ctx context.Context) func() bgStep {
 		keys := make([]string, 0, im.n)
 		for k := range im.All {
 			keys = append(keys, k)
 		}
-		var t ordered
-		if ctx.Err() == nil { // Close has begun: the tree would be dropped
-			t = buildOrdered(sortKeys(keys))
+		if ctx.Err() == nil { // else Close has begun: the tree would be dropped
+			b.t = buildOrdered(sortKeys(keys))
 		}
 		if hook != nil {
 			hook(ctx)
 		}
-		return func() {
-			installed := ctx.Err() == nil && kv.installIndex(t, gen, len(im.layers))
-			release()
-			if done != nil {
-				done(installed)
-			}
-		}
+		return func() bgStep { return b.install(ctx, im, release) }
 	}
 }
 
-// installIndex makes t, the index of an image taken at generation gen
-// with the given number of layers, the index, once caught up with the
-// changes made since; unless the index was built meanwhile or the state
-// replaced; it reports whether it did. Owner only, before the image is
-// released: until then no layer is folded, so the layers after the
-// image's and the overlay hold every key created or removed since it was
-// taken.
-func (kv *KV) installIndex(t ordered, gen uint64, layers int) bool {
-	if !kv.ordOff || kv.gen != gen {
-		return false
+// install runs in the owner, with the image im the tree is up to date
+// with, and its release. It drops the tree if Close has begun, the index
+// was built meanwhile or the state replaced (a Clear); else it catches it
+// up with the changes made since im and installs it, or, if there are too
+// many, returns the goroutine's step that catches up with them. Until im
+// is released no layer is folded, so the layers after im's and the
+// overlay hold every key created or removed since it was taken.
+func (b *bgBuild) install(ctx context.Context, im *image, release func()) bgStep {
+	kv := b.kv
+	defer release()
+	if ctx.Err() != nil || !kv.ordOff || kv.gen != b.gen {
+		b.finish(false)
+		return nil
 	}
-	catchUp := func(k string) {
-		if _, ok := kv.raw(k); ok {
-			t.insert(k) // a no-op if the tree has it
-		} else {
-			t.remove(k)
+	newer := kv.layers[len(im.layers):]
+	changed := len(kv.ovl)
+	for _, l := range newer {
+		changed += len(l)
+	}
+	if changed > bgCatchUpMax {
+		next, nextRelease := kv.freeze(false) // before release: nothing folds between
+		return func(ctx context.Context) func() bgStep {
+			for _, l := range next.layers[len(im.layers):] {
+				for k := range l {
+					b.catchUp(k, next.raw)
+				}
+			}
+			return func() bgStep { return b.install(ctx, next, nextRelease) }
 		}
 	}
-	for _, l := range kv.layers[layers:] {
+	for _, l := range newer {
 		for k := range l {
-			catchUp(k)
+			b.catchUp(k, kv.raw)
 		}
 	}
 	for k := range kv.ovl {
-		catchUp(k)
+		b.catchUp(k, kv.raw)
 	}
-	kv.ord, kv.ordOff = t, false
-	return true
+	kv.ord, kv.ordOff = b.t, false
+	b.finish(true)
+	return nil
 }
 
+// catchUp puts key in the tree or takes it out, as present says.
+func (b *bgBuild) catchUp(key string, present func(string) ([]byte, bool)) {
+	if _, ok := present(key); ok {
+		b.t.insert(key) // a no-op if the tree has it
+	} else {
+		b.t.remove(key)
+	}
+}
+
+// finish reports the end of the build to the test seam.
+func (b *bgBuild) finish(installed bool) {
+	if b.done != nil {
+		b.done(installed)
+	}
+}
+
+// raw is lookup in the image, expired keys included.
+func (im *image) raw(key string) ([]byte, bool) { return lookup(im.m, im.layers, key) }
+
 // indexLater starts building the machine's deferred index, if it has one,
-// and returns the work for startIndex. Call it before the owner starts.
-func (e *Engine[C, Q, R]) indexLater() func(context.Context) func() {
+// and returns the first step for startIndex. Call it before the owner
+// starts.
+func (e *Engine[C, Q, R]) indexLater() bgStep {
 	if ix, ok := any(e.m).(bgIndexer); ok {
 		return ix.indexLater()
 	}
@@ -117,18 +164,30 @@ func (e *Engine[C, Q, R]) indexLater() func(context.Context) func() {
 	return nil
 }
 
-// startIndex runs build, if not nil, on a goroutine that Close waits for,
-// and hands what it returns to the owner. If the owner has stopped by
-// then, the send fails and the tree is dropped.
-func (e *Engine[C, Q, R]) startIndex(build func(context.Context) func()) {
-	if build == nil {
+// startIndex runs step, if not nil, on a goroutine that Close waits for,
+// hands what it returns to the owner, and runs the step that returns, if
+// any, and so on. Once Close has begun the owner runs no more of it (or,
+// stopped, never gets it), and the goroutine returns.
+func (e *Engine[C, Q, R]) startIndex(step bgStep) {
+	if step == nil {
 		return
 	}
+	ctx := e.snap.ctx // canceled when Close begins
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		install := build(e.snap.ctx)
-		r := &request[C, Q, R]{kind: kindIndexDone, read: install, fixed: true}
-		_ = e.act.Send(context.Background(), r)
+		for step != nil {
+			install := step(ctx)
+			next := make(chan bgStep, 1)
+			r := &request[C, Q, R]{kind: kindIndexDone, read: func() { next <- install() }, fixed: true}
+			if e.act.Send(context.Background(), r) != nil {
+				return
+			}
+			select {
+			case step = <-next:
+			case <-ctx.Done():
+				return
+			}
+		}
 	}()
 }

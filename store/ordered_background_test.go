@@ -106,10 +106,17 @@ func imageKeys(t *testing.T, e *Engine[Command, Query, Result], kv *KV) []string
 // expiry removals and new layers while the background build holds its
 // tree, and checks that the tree the owner installs holds exactly the
 // keys, with the B-tree's invariants; then that it is kept from then on.
+// With seed 2 the owner leaves the catch-up to the goroutine, in rounds,
+// while writes go on.
 func TestBackgroundIndexCatchesUp(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			p := holdBgIndex(t, 100)
+			if seed == 2 {
+				old := bgCatchUpMax
+				bgCatchUpMax = 10
+				t.Cleanup(func() { bgCatchUpMax = old })
+			}
 			e, kv, clock := bgEngine(t, 3000)
 			<-p.built
 			rng := rand.New(rand.NewPCG(seed, 7))
@@ -147,7 +154,24 @@ func TestBackgroundIndexCatchesUp(t *testing.T) {
 				t.Fatalf("no expiry removal: %d keys, then %d", len(before), len(after))
 			}
 			close(p.resume)
-			if !<-p.done {
+			var installed bool
+		write:
+			for {
+				select {
+				case installed = <-p.done:
+					break write
+				default:
+				}
+				k := fmt.Sprintf("k%05d", rng.IntN(4000))
+				c := Command{Op: OpSet, Key: k, Value: []byte("y")}
+				if rng.IntN(2) == 0 {
+					c = Command{Op: OpDelete, Key: k}
+				}
+				if _, err := e.Update(ctx, c, nil, AckApplied); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !installed {
 				t.Fatal("the background tree was not installed")
 			}
 			off, view, want := indexState(t, e, kv)
