@@ -119,11 +119,10 @@ func (e *Engine[C, Q, R]) Start(sink Sink, opts actor.Options) {
 	if sink == nil {
 		e.snap.snaps = nil
 	}
-	if ix, ok := any(e.m).(indexer); ok {
-		ix.buildIndex() // deferred while Restore and Replay ran (ordered_defer.go)
-	}
-	e.live.publish(e.lsn) // what Restore and Replay left
+	build := e.indexLater() // deferred while Restore and Replay ran (ordered_background.go)
+	e.live.publish(e.lsn)   // what Restore and Replay left
 	e.act = actor.Start[*request[C, Q, R]](&owner[C, Q, R]{e: e}, opts)
+	e.startIndex(build)
 	e.kickExpiry()
 }
 

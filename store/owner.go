@@ -71,6 +71,8 @@ func (o *owner[C, Q, R]) serve(r *request[C, Q, R]) {
 		o.snapshot(r)
 	case kindSnapDone:
 		o.finishSnapshot(r.snap)
+	case kindIndexDone:
+		r.read() // nobody waits for an answer
 	case kindNudge:
 		e.snap.nudged = false
 		r.reset()

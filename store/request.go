@@ -8,11 +8,12 @@ const (
 	kindUpdate kind = iota + 1
 	kindQuery
 	kindSync
-	kindExec     // run exec, journal what it returns
-	kindRead     // run read
-	kindSnapshot // save a snapshot
-	kindSnapDone // a save ended (sent by the engine itself)
-	kindNudge    // wake the owner to fold (sent by the owner itself)
+	kindExec      // run exec, journal what it returns
+	kindRead      // run read
+	kindSnapshot  // save a snapshot
+	kindSnapDone  // a save ended (sent by the engine itself)
+	kindNudge     // wake the owner to fold (sent by the owner itself)
+	kindIndexDone // install an index built in the background (read)
 )
 
 // Request states. A caller that gives up moves a pending request to
