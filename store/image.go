@@ -156,6 +156,13 @@ func (kv *KV) Freeze() (Image, func(), error) {
 	return im, release, nil
 }
 
+// freezeForSave implements saveFreezer: a snapshot writes the records in
+// no particular order, so its image leaves the ordered index out.
+func (kv *KV) freezeForSave() (Image, func(), error) {
+	im, release := kv.freeze(false)
+	return im, release, nil
+}
+
 // freeze is Freeze, with the ordered index in the image only if ordered
 // says so: an image that only answers lookups (a publication, publish.go)
 // leaves the index alone, so that a key created after it does not copy

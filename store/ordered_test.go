@@ -203,3 +203,29 @@ func TestPublicationLeavesIndexUnshared(t *testing.T) {
 	}
 	checkTree(t, kv.ord.root, kv.ord.n)
 }
+
+// A snapshot's image leaves a deferred index deferred: a snapshot due
+// right after Open does not build it in the owner's turn.
+func TestSnapshotImageLeavesIndexDeferred(t *testing.T) {
+	kv := NewKV(0)
+	for i := range 100 {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%04d", i), Value: []byte("v")})
+	}
+	kv.deferIndex()
+	img, release, err := freezeForSave(kv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if !kv.ordOff {
+		t.Fatal("freezing for a snapshot built the deferred index")
+	}
+	if img.Len() != 100 {
+		t.Fatalf("the snapshot's image holds %d records, want 100", img.Len())
+	}
+	_, release2, _ := kv.Freeze()
+	defer release2()
+	if kv.ordOff {
+		t.Fatal("a Freeze for readers left the index deferred")
+	}
+}
