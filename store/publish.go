@@ -7,7 +7,8 @@ import (
 
 // Publication: reads that skip the owner while nothing has changed.
 //
-// The owner publishes a frozen image of the state (KV.Freeze: no copy)
+// The owner publishes a frozen image of the state (KV.freeze: no copy,
+// and without the ordered index, which only scans use)
 // in an atomic pointer when it ends a turn in which reads came to it, and
 // clears the pointer before it applies the next mutation. Any goroutine
 // may answer a read from the image it finds there (Engine.Lookup), with no
