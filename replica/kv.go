@@ -109,7 +109,10 @@ type ReadOption struct {
 // returns ErrTooStale on a follower that has not heard from a leader
 // within maxLag (a partitioned node, say); 0 sets no bound. How far
 // behind a node in contact is: the entries the leader has committed but
-// not yet replicated and applied here (typically a round trip).
+// not yet replicated and applied here (typically a round trip). The
+// bound is not checked on the leader, which raft does not tell when it
+// last heard from a majority: a leader cut off from the others answers
+// until its lease (raft's LeaderLeaseTimeout) runs out and it steps down.
 func Stale(maxLag time.Duration) ReadOption { return ReadOption{stale: true, maxLag: maxLag} }
 
 // ready readies a read: a linearizable one waits for a round on the
