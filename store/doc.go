@@ -27,8 +27,16 @@
 // the engine snapshots), stats.go and stats_kv.go (what the owner counts,
 // and how the key-value machine sorts its requests), kv.go (the key-value machine), image.go (its
 // images and folding them back), publish.go (the image published for
-// reads that skip the owner: Lookup, and why it is linearizable), codec.go and codec_fast.go (the journal
-// format of its commands), emptykey.go (the key-value engine that refuses
+// reads that skip the owner: Lookup, and why it is linearizable),
+// ordered.go, ordered_remove.go and ordered_iter.go (the ordered index of
+// the keys, a copy-on-write B-tree, and the range scans over it),
+// ordered_build.go, ordered_defer.go and ordered_background.go (building
+// the index at once from sorted keys, deferring it while a store opens,
+// and building it on a goroutine after Start), range_delete.go (a range
+// delete), expiry.go, expiry_layers.go and expiry_owner.go (deadlines,
+// their images, and the owner's removals), changes.go and changes_ring.go
+// (the change feed's records), codec.go, codec_fast.go, codec_expiry.go
+// and codec_range.go (the journal format of its commands), emptykey.go (the key-value engine that refuses
 // the empty key from disk), errors.go (the sentinel errors). The decoder of
 // journaled commands, which reads bytes from disk, is fuzzed beside it
 // (FuzzDecodeCommand in fuzz_command_test.go, with its corpus in
