@@ -324,15 +324,16 @@ func (e *Engine[C, Q, R]) Fit(n int) {
 }
 
 // saveFreezer is implemented by machines whose image for a snapshot can
-// leave out what only readers use (KV: the ordered index). A snapshot
-// that comes due right after Open, while the index is still being built
-// in the background, then does not build it in the owner's turn (about
-// 0.4 s for 1M keys).
+// leave out what only readers use (KV: the ordered index). A snapshot or
+// a backup (Engine.Freeze) taken right after Open, while the index is
+// still being built in the background, then does not build it in the
+// owner's turn (about 0.4 s for 1M keys).
 type saveFreezer interface {
 	freezeForSave() (Image, func(), error)
 }
 
-// freezeForSave freezes sn for a snapshot.
+// freezeForSave freezes sn for a snapshot or an Engine.Freeze, whose
+// images are written out whole, in no particular order.
 func freezeForSave(sn Snapshotter) (Image, func(), error) {
 	if f, ok := sn.(saveFreezer); ok {
 		return f.freezeForSave()

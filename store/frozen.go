@@ -47,7 +47,7 @@ func (e *Engine[C, Q, R]) Freeze(ctx context.Context) (*Frozen, error) {
 	// this caller giving up on it: whoever moves it first from 0 wins.
 	var state atomic.Int32 // 0: waiting; 1: handed over; 2: abandoned
 	err := e.Read(ctx, func() {
-		f.Image, f.release, ferr = sn.Freeze()
+		f.Image, f.release, ferr = freezeForSave(sn)
 		f.LSN = e.lsn
 		if !state.CompareAndSwap(0, 1) && ferr == nil {
 			f.release() // the caller has gone
