@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,10 +17,19 @@ func tcpNode(t *testing.T, id string, tc *tls.Config) *Node {
 	t.Helper()
 	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
 	require.NoError(t, err)
-	n, err := NewNode(Config{ID: id, Transport: tr, Raft: testRaft()})
+	n, err := NewNode(Config{ID: id, Transport: tr, Raft: tcpRaft()})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, n.Close()) })
 	return n
+}
+
+// tcpRaft is testRaft with timeouts of a second: a TLS handshake costs
+// more than an in-memory call, and a loaded test machine can delay a
+// heartbeat past 250ms, which makes a leader of four voters step down.
+func tcpRaft() *raft.Config {
+	c := testRaft()
+	c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = time.Second, time.Second, time.Second
+	return c
 }
 
 // tcpCluster starts a cluster of nodes over TCP: the first bootstraps,

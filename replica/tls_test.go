@@ -1,0 +1,113 @@
+package replica
+
+import (
+	"context"
+	"crypto/tls"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	"github.com/stretchr/testify/require"
+)
+
+// A node without a certificate the cluster trusts (one from another CA,
+// an expired one, or none: plaintext) cannot send a TLS cluster entries
+// or votes, and joined by the leader it receives nothing; the cluster's
+// term, log and state are unchanged by it. A node with a good
+// certificate replicates (TestTransportReplicates).
+func TestTLSRefusesBadPeers(t *testing.T) {
+	ca, other := newCA(t, "cluster CA"), newCA(t, "other CA")
+	good := func(id string) *tls.Config { return mutual(ca.validNode(t, id), ca) }
+	n1, n2, n3 := tcpNode(t, "n1", good("n1")), tcpNode(t, "n2", good("n2")), tcpNode(t, "n3", good("n3"))
+	l := tcpCluster(t, n1, n2, n3)
+	ctx := context.Background()
+	require.NoError(t, l.SetBytes(ctx, "k", []byte("v")))
+
+	expired := ca.node(t, "bad", time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour))
+	for name, tc := range map[string]*tls.Config{
+		"other CA": mutual(other.validNode(t, "bad"), ca), // trusts the cluster, is not trusted
+		"expired":  mutual(expired, ca),
+		"none":     nil, // plaintext
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := n2
+			if f == l {
+				f = n3
+			}
+			term, last := f.Raft().CurrentTerm(), f.Raft().LastIndex()
+			bad, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
+			require.NoError(t, err)
+			defer bad.Close()
+			var ae raft.AppendEntriesResponse
+			err = bad.AppendEntries(raft.ServerID(f.ID()), raft.ServerAddress(f.Addr()), &raft.AppendEntriesRequest{
+				RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("bad"), Addr: []byte(bad.LocalAddr())},
+				Term:      term + 10, PrevLogEntry: last, PrevLogTerm: term, LeaderCommitIndex: last + 1,
+				Entries: []*raft.Log{{Index: last + 1, Term: term + 10, Type: raft.LogCommand, Data: []byte("x")}},
+			}, &ae)
+			require.Error(t, err, "entries sent")
+			var rv raft.RequestVoteResponse
+			err = bad.RequestVote(raft.ServerID(f.ID()), raft.ServerAddress(f.Addr()), &raft.RequestVoteRequest{
+				RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("bad"), Addr: []byte(bad.LocalAddr())},
+				Term:      term + 10, LastLogIndex: last + 100, LastLogTerm: term + 10,
+			}, &rv)
+			require.Error(t, err, "vote requested")
+			require.Equal(t, term, f.Raft().CurrentTerm())
+			require.False(t, ae.Success || rv.Granted)
+
+			// Joined by the leader, it gets nothing: the leader cannot
+			// connect to it.
+			bn, err := NewNode(Config{ID: "bad", Transport: bad, Raft: tcpRaft()})
+			require.NoError(t, err)
+			defer bn.Close()
+			require.NoError(t, l.Join(ctx, "bad", bn.Addr()))
+			require.NoError(t, l.SetBytes(ctx, "after-"+name, []byte("v")))
+			for _, n := range []*Node{n1, n2, n3} {
+				caughtUp(t, n, l.AppliedIndex())
+			}
+			require.Zero(t, bn.AppliedIndex())
+			require.Zero(t, bn.Raft().LastIndex())
+			require.Empty(t, contents(t, bn))
+			require.True(t, l.IsLeader(), "leadership unchanged")
+			require.NoError(t, l.Remove(ctx, "bad"))
+		})
+	}
+}
+
+// A TLS client without a certificate completes no exchange with a node:
+// the node ends the handshake.
+func TestTLSNoClientCertificate(t *testing.T) {
+	ca := newCA(t, "cluster CA")
+	n := tcpNode(t, "n1", mutual(ca.validNode(t, "n1"), ca))
+	conn, err := tls.Dial("tcp", n.Addr(), &tls.Config{RootCAs: ca.pool(), MinVersion: tls.VersionTLS13})
+	if err == nil { // TLS 1.3: the client learns of the refusal on its first read
+		defer conn.Close()
+		_, err = conn.Write([]byte{0})
+		if err == nil {
+			_, err = conn.Read(make([]byte, 1))
+		}
+	}
+	require.ErrorContains(t, err, "certificate required")
+}
+
+// MutualTLS loads PEM files; a missing or bad file, or an expired
+// certificate, is ErrInvalidConfig.
+func TestMutualTLSFiles(t *testing.T) {
+	ca := newCA(t, "cluster CA")
+	certFile, keyFile, caFile := writePEM(t, t.TempDir(), ca.validNode(t, "n1"), ca)
+	tc, err := MutualTLS(certFile, keyFile, caFile)
+	require.NoError(t, err)
+	require.Equal(t, tls.RequireAndVerifyClientCert, tc.ClientAuth)
+	require.Equal(t, uint16(tls.VersionTLS13), tc.MinVersion)
+
+	_, err = MutualTLS(certFile, keyFile, keyFile) // a key is not a CA certificate
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = MutualTLS(certFile, caFile, caFile)
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = MutualTLS(certFile, keyFile, caFile+".missing")
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	old := ca.node(t, "n1", time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour))
+	certFile, keyFile, caFile = writePEM(t, t.TempDir(), old, ca)
+	_, err = MutualTLS(certFile, keyFile, caFile)
+	require.ErrorIs(t, err, ErrInvalidConfig)
+}
