@@ -42,6 +42,11 @@ var (
 	// ErrDirInUse is returned by OpenStores (and NewNode with Config.Dir)
 	// for a node directory whose stores another holder has open.
 	ErrDirInUse = errors.New("replica: node directory in use")
+	// ErrOtherCluster is returned by NewNode for stores (a Config.Dir)
+	// that record another cluster name (Config.Cluster) or another node
+	// ID: the directory of another cluster's node, or of another node.
+	// Nothing is written to them.
+	ErrOtherCluster = errors.New("replica: stores belong to another cluster or node")
 	// ErrCorruptDir is returned by OpenStores (and NewNode with
 	// Config.Dir) when raft's log file in a node directory cannot be
 	// opened as one: damaged, truncated, or another kind of file. Nothing

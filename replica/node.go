@@ -28,6 +28,11 @@ type Config struct {
 	// raft.NewTCPTransport (or a TLS stream layer) between machines. The
 	// node's Close closes it.
 	Transport raft.Transport
+	// Cluster names the cluster. When set, the node's stores record it
+	// at the first start, and a later NewNode over stores that record
+	// another name returns ErrOtherCluster (they record the node's ID
+	// too, and refuse another ID the same way). "" records no name.
+	Cluster string
 	// Dir, when set, is the node's directory: NewNode opens raft's stores
 	// on disk there (see OpenStores) and Close closes them, so a NewNode
 	// on the same Dir restarts the node. Dir excludes the three fields
@@ -135,10 +140,12 @@ func NewNode(cfg Config) (*Node, error) {
 	}
 	var disk *Stores
 	if c.Dir != "" {
-		if disk, err = openStores(c.Dir, c.Raft.Logger); err != nil {
+		if disk, err = openStores(c.Dir, c.Raft.Logger, identity{c.Cluster, c.ID}); err != nil {
 			return nil, err
 		}
 		c.LogStore, c.StableStore, c.SnapshotStore = disk.Log, disk.Stable, disk.Snapshots
+	} else if err := (identity{c.Cluster, c.ID}).claim(c.StableStore); err != nil {
+		return nil, err
 	}
 	n, err := startNode(c, disk)
 	if err != nil && disk != nil {

@@ -42,15 +42,19 @@ type Stores struct {
 
 // OpenStores opens (making them if need be) raft's stores in dir. The
 // directory is locked while they are open: a second OpenStores of it, in
-// this process or another, returns ErrDirInUse after a second. A file
-// that is not a store returns ErrCorruptDir. Close closes them.
+// this process or another, returns ErrDirInUse after a second. Before it
+// opens the log file for writing it reads all of it: a damaged or
+// truncated one, or another kind of file, returns ErrCorruptDir and is
+// left as it is. Close closes them.
 func OpenStores(dir string) (*Stores, error) {
-	return openStores(dir, nil)
+	return openStores(dir, nil, identity{})
 }
 
 // openStores is OpenStores with a logger for the snapshot store (nil: one
-// that logs warnings to stderr).
-func openStores(dir string, logger hclog.Logger) (*Stores, error) {
+// that logs warnings to stderr), for a node of identity w: stores that
+// record another return ErrOtherCluster, untouched; those that record
+// none are made to record w.
+func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: no directory", ErrInvalidConfig)
 	}
@@ -58,14 +62,20 @@ func openStores(dir string, logger hclog.Logger) (*Stores, error) {
 		return nil, fmt.Errorf("replica: open stores: %w", err)
 	}
 	path := filepath.Join(dir, logFile)
-	b, err := raftboltdb.New(raftboltdb.Options{
-		Path: path, BoltOptions: &bbolt.Options{Timeout: lockTimeout},
-	})
-	switch {
-	case errors.Is(err, bbolt.ErrTimeout):
-		return nil, fmt.Errorf("%w: %s", ErrDirInUse, dir)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptDir, path, err)
+	recorded, err := inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.missing(func(k []byte) ([]byte, error) { return recorded[string(k)], nil }); err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.claim(b); err != nil {
+		b.Close()
+		return nil, err
 	}
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
@@ -76,6 +86,25 @@ func openStores(dir string, logger hclog.Logger) (*Stores, error) {
 		return nil, fmt.Errorf("replica: open snapshot store: %w", err)
 	}
 	return &Stores{Log: b, Stable: b, Snapshots: snaps, bolt: b}, nil
+}
+
+// openBolt opens raft-boltdb's store at path, which inspect has checked.
+func openBolt(path string) (b *raftboltdb.BoltStore, err error) {
+	defer func() { // the file changed since inspect read it
+		if p := recover(); p != nil {
+			b, err = nil, fmt.Errorf("%w: %s: %v", ErrCorruptDir, path, p)
+		}
+	}()
+	b, err = raftboltdb.New(raftboltdb.Options{
+		Path: path, BoltOptions: &bbolt.Options{Timeout: lockTimeout},
+	})
+	switch {
+	case errors.Is(err, bbolt.ErrTimeout):
+		return nil, fmt.Errorf("%w: %s", ErrDirInUse, path)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptDir, path, err)
+	}
+	return b, nil
 }
 
 // Close closes the stores and unlocks the directory. It is idempotent.

@@ -3,6 +3,9 @@ package replica
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hashicorp/raft"
@@ -77,4 +80,50 @@ func TestDirWithStoreIsInvalid(t *testing.T) {
 func inmemTransport(addr string) *raft.InmemTransport {
 	_, tr := raft.NewInmemTransport(raft.ServerAddress(addr))
 	return tr
+}
+
+// A directory records its cluster and node: started as another cluster's
+// node, or as another node, it is refused with ErrOtherCluster and left
+// as it was; started as itself, it runs.
+func TestDirOfAnotherClusterIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	start := func(cluster, id string) (*Node, error) {
+		return NewNode(Config{ID: id, Cluster: cluster, Transport: inmemTransport(id), Dir: dir, Raft: testRaft()})
+	}
+	n, err := start("east", "n1")
+	require.NoError(t, err)
+	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
+	_, err = n.WaitLeader(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, n.SetBytes(context.Background(), "k", []byte("v")))
+	require.NoError(t, n.Close())
+	before := dirFiles(t, dir)
+
+	for _, c := range []struct{ cluster, id string }{{"west", "n1"}, {"east", "n2"}} {
+		_, err = start(c.cluster, c.id)
+		require.ErrorIs(t, err, ErrOtherCluster, c)
+		require.Equal(t, before, dirFiles(t, dir), "directory unchanged")
+	}
+	n, err = start("east", "n1")
+	require.NoError(t, err)
+	defer n.Close()
+	_, err = n.WaitLeader(context.Background())
+	require.NoError(t, err)
+	_, err = n.GetBytes(context.Background(), "k")
+	require.NoError(t, err)
+}
+
+// dirFiles returns each file under dir and its contents.
+func dirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		m[p] = string(b)
+		return err
+	}))
+	return m
 }
