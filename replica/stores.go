@@ -73,17 +73,19 @@ func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := w.claim(b); err != nil {
-		b.Close()
-		return nil, err
-	}
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, retainSnapshots, logger)
+	if err == nil {
+		err = checkSnapshots(b, snaps)
+	}
+	if err == nil {
+		err = w.claim(b) // the last step: a refused directory is left as it was
+	}
 	if err != nil {
 		b.Close()
-		return nil, fmt.Errorf("replica: open snapshot store: %w", err)
+		return nil, err
 	}
 	return &Stores{Log: b, Stable: b, Snapshots: snaps, bolt: b}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
 )
 
@@ -85,4 +86,40 @@ func emptyLog(path string) error {
 		return fmt.Errorf("%w: %s is empty, but the directory holds snapshots", ErrCorruptDir, path)
 	}
 	return nil
+}
+
+// checkSnapshots refuses, with ErrCorruptDir, stores whose log has been
+// compacted (it starts after index 1) but whose newest snapshot that
+// reads whole (raft checks its CRC as it opens it, as here) ends before
+// the log begins: raft would restore it, then fail to read the entries
+// between it and the log, and crash the process. It opens snapshots
+// newest first, as raft does at start, so it reads the one raft will use.
+func checkSnapshots(log raft.LogStore, snaps raft.SnapshotStore) error {
+	first, err := log.FirstIndex()
+	if err != nil {
+		return fmt.Errorf("%w: log: %w", ErrCorruptDir, err)
+	}
+	metas, err := snaps.List()
+	if err != nil {
+		return fmt.Errorf("%w: snapshots: %w", ErrCorruptDir, err)
+	}
+	for _, m := range metas {
+		_, rc, err := snaps.Open(m.ID)
+		if err != nil {
+			continue // raft, too, skips it
+		}
+		rc.Close()
+		if len(m.Configuration.Servers) == 0 { // meta.json has no checksum
+			return fmt.Errorf("%w: snapshot %s names no servers", ErrCorruptDir, m.ID)
+		}
+		if first > 1 && m.Index+1 < first {
+			break
+		}
+		return nil
+	}
+	if first <= 1 && len(metas) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the log starts at index %d, and no whole snapshot reaches it (%d listed)",
+		ErrCorruptDir, first, len(metas))
 }
