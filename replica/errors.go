@@ -45,8 +45,15 @@ var (
 	// ErrOtherCluster is returned by NewNode for stores (a Config.Dir)
 	// that record another cluster name (Config.Cluster) or another node
 	// ID: the directory of another cluster's node, or of another node.
-	// Nothing is written to them.
+	// Nothing is written to them. Join returns it for a node whose
+	// transport names another cluster (TransportConfig.Cluster), and
+	// changes nothing.
 	ErrOtherCluster = errors.New("replica: stores belong to another cluster or node")
+	// ErrUnreachable is returned by Join for a node it cannot connect
+	// to as raft would (over TLS, one whose certificate the cluster CA
+	// did not sign, or that is not valid now). The configuration is
+	// unchanged.
+	ErrUnreachable = errors.New("replica: cannot reach the node")
 	// ErrCorruptDir is returned by OpenStores (and NewNode with
 	// Config.Dir) when raft's log file in a node directory cannot be
 	// opened as one: damaged, truncated, or another kind of file. Nothing

@@ -138,6 +138,9 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sameCluster(c.Transport, c.Cluster); err != nil {
+		return nil, err
+	}
 	var disk *Stores
 	if c.Dir != "" {
 		if disk, err = openStores(c.Dir, c.Raft.Logger, identity{c.Cluster, c.ID}); err != nil {

@@ -39,6 +39,14 @@ type TransportConfig struct {
 	// copies it and enforces TLS 1.3 and a verified client certificate.
 	// nil means plaintext TCP.
 	TLS *tls.Config
+	// Cluster, when set, names the cluster on every connection: a node
+	// dialing sends it first, and a node accepts only a connection that
+	// names its own, so nodes of two clusters cannot exchange a message,
+	// TLS or not (and Node.Join refuses such a node with ErrOtherCluster).
+	// Every node of a cluster must give the same name (Config.Cluster,
+	// if set, must be it too), at most 255 bytes. "" sends no name: raft's
+	// own wire protocol.
+	Cluster string
 	// MaxPool is how many idle connections to each peer to keep.
 	// Default DefaultMaxPool.
 	MaxPool int
@@ -67,17 +75,20 @@ func NewTransport(c TransportConfig) (*raft.NetworkTransport, error) {
 		ln.Close()
 		return nil, err
 	}
-	s := &streamLayer{Listener: ln, advertise: adv, tls: tc, timeout: c.Timeout}
-	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	s := &streamLayer{Listener: ln, advertise: adv, tls: tc, timeout: c.Timeout, cluster: c.Cluster}
+	t := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: s, MaxPool: c.MaxPool, Timeout: c.Timeout, Logger: c.Logger,
-	}), nil
+	})
+	s.owner = t
+	streams.Store(t, s)
+	return t, nil
 }
 
 // resolve checks c, fills in its defaults (c is a copy), and returns the
 // TLS config to use: nil, or a copy of c.TLS made mutual and TLS 1.3.
 func (c *TransportConfig) resolve() (*tls.Config, error) {
-	if c.Bind == "" || c.MaxPool < 0 || c.Timeout < 0 {
-		return nil, fmt.Errorf("%w: transport needs a Bind address and no negative MaxPool or Timeout", ErrInvalidConfig)
+	if c.Bind == "" || c.MaxPool < 0 || c.Timeout < 0 || len(c.Cluster) > 255 {
+		return nil, fmt.Errorf("%w: transport needs a Bind address, no negative MaxPool or Timeout, a Cluster name of at most 255 bytes", ErrInvalidConfig)
 	}
 	if c.MaxPool == 0 {
 		c.MaxPool = DefaultMaxPool
@@ -116,12 +127,25 @@ func advertised(adv string, bound net.Addr) (net.Addr, error) {
 	return addr, nil
 }
 
-// streamLayer is raft's stream layer over TCP, or mutual TLS over TCP.
+// streamLayer is raft's stream layer over TCP, or mutual TLS over TCP,
+// with the cluster's name first on each connection if it has one.
 type streamLayer struct {
 	net.Listener
 	advertise net.Addr
 	tls       *tls.Config // nil: plaintext
 	timeout   time.Duration
+	cluster   string
+	owner     *raft.NetworkTransport
+}
+
+// streams maps each open transport NewTransport made to its stream
+// layer, for Node.Join's probe (see probe).
+var streams sync.Map
+
+// Close stops listening; raft's transport calls it as it closes.
+func (s *streamLayer) Close() error {
+	streams.Delete(s.owner)
+	return s.Listener.Close()
 }
 
 // Addr returns the advertised address: the node's raft address.
@@ -131,10 +155,21 @@ func (s *streamLayer) Addr() net.Addr { return s.advertise }
 // verified the peer's certificate.
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	d := &net.Dialer{Timeout: timeout}
+	var c net.Conn
+	var err error
 	if s.tls == nil {
-		return d.Dial("tcp", string(addr))
+		c, err = d.Dial("tcp", string(addr))
+	} else {
+		c, err = tls.DialWithDialer(d, "tcp", string(addr), s.tls)
 	}
-	return tls.DialWithDialer(d, "tcp", string(addr), s.tls)
+	if err != nil || s.cluster == "" {
+		return c, err
+	}
+	if err := sendName(c, s.cluster, timeout); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // Accept takes the next connection. Over TLS, the handshake runs (bounded
@@ -142,16 +177,24 @@ func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.
 // goroutine for that connection, so one slow peer delays no other.
 func (s *streamLayer) Accept() (net.Conn, error) {
 	c, err := s.Listener.Accept()
-	if err != nil || s.tls == nil {
+	if err != nil || (s.tls == nil && s.cluster == "") {
 		return c, err
 	}
-	return &serverConn{Conn: tls.Server(c, s.tls), timeout: s.timeout}, nil
+	sc := &serverConn{Conn: c, timeout: s.timeout, cluster: s.cluster}
+	if s.tls != nil {
+		sc.tls = tls.Server(c, s.tls)
+		sc.Conn = sc.tls
+	}
+	return sc, nil
 }
 
-// serverConn is an accepted TLS connection whose handshake has a deadline.
+// serverConn is an accepted connection whose TLS handshake, and check of
+// the cluster name, run before its first read or write, with a deadline.
 type serverConn struct {
-	*tls.Conn
+	net.Conn
+	tls     *tls.Conn // nil: plaintext
 	timeout time.Duration
+	cluster string // "" expects no name
 	once    sync.Once
 	err     error
 }
@@ -159,9 +202,16 @@ type serverConn struct {
 // handshake runs the handshake once, within the timeout.
 func (c *serverConn) handshake() error {
 	c.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-		defer cancel()
-		c.err = c.Conn.HandshakeContext(ctx)
+		if c.tls != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+			defer cancel()
+			if c.err = c.tls.HandshakeContext(ctx); c.err != nil {
+				return
+			}
+		}
+		if c.cluster != "" {
+			c.err = checkName(c.Conn, c.cluster, c.timeout)
+		}
 	})
 	return c.err
 }
