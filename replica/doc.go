@@ -132,9 +132,19 @@
 // also checks that the certificate names the address it dialed.
 // MutualTLS builds such a config from PEM files. A node without such a
 // certificate (another CA's, an expired one, none) cannot send entries
-// or ask for votes, and if the leader adds it, it receives nothing: its
-// connections are refused and the cluster's state is unchanged. With TLS
-// nil the transport is plaintext TCP, for a trusted network. The
-// handshake of an accepted connection runs in raft's goroutine for it,
-// bounded by TransportConfig.Timeout, so a slow peer delays no other.
+// or ask for votes: its connections are refused and the cluster's state
+// is unchanged. With TLS nil the transport is plaintext TCP, for a
+// trusted network. The handshake of an accepted connection runs in
+// raft's goroutine for it, bounded by TransportConfig.Timeout, so a slow
+// peer delays no other.
+//
+// TransportConfig.Cluster sends the cluster's name first on every
+// connection, and a transport refuses a connection that names another
+// (or none): two clusters cannot exchange a message, TLS or not. Join,
+// on a transport NewTransport made, first connects to the new node as
+// raft will, and refuses, changing nothing, a node of another cluster
+// (ErrOtherCluster) or one it cannot reach or whose certificate it does
+// not trust (ErrUnreachable). Without the check, raft would add it as a
+// voter: a node of another cluster would have its log overwritten, or
+// with a higher term unseat the leader.
 package replica
