@@ -57,7 +57,9 @@ var (
 	// ErrCorruptDir is returned by OpenStores (and NewNode with
 	// Config.Dir) when raft's log file in a node directory cannot be
 	// opened as one: damaged, truncated, or another kind of file. Nothing
-	// in the directory is changed.
+	// in the directory is changed. A failure a retry or an operator can
+	// cure (permissions, an I/O error, a full disk) is not this error: it
+	// arrives as the file system's, wrapped.
 	ErrCorruptDir = errors.New("replica: damaged node directory")
 )
 

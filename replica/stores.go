@@ -104,7 +104,7 @@ func openBolt(path string) (b *raftboltdb.BoltStore, err error) {
 	case errors.Is(err, bbolt.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s", ErrDirInUse, path)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptDir, path, err)
+		return nil, openError(path, err)
 	}
 	return b, nil
 }

@@ -3,9 +3,11 @@ package replica
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/hashicorp/raft"
 	"go.etcd.io/bbolt"
@@ -52,7 +54,7 @@ func inspect(path string) (id map[string][]byte, err error) {
 	case errors.Is(err, bbolt.ErrTimeout):
 		return nil, fmt.Errorf("%w: %s", ErrDirInUse, path)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptDir, path, err)
+		return nil, openError(path, err)
 	}
 	defer db.Close()
 	id = map[string][]byte{}
@@ -122,4 +124,20 @@ func checkSnapshots(log raft.LogStore, snaps raft.SnapshotStore) error {
 	}
 	return fmt.Errorf("%w: the log starts at index %d, and no whole snapshot reaches it (%d listed)",
 		ErrCorruptDir, first, len(metas))
+}
+
+// openError classifies an error of bbolt's open: one the file system
+// gives for what a retry or an operator can cure (permissions, an I/O
+// error, a full or read-only disk, too many open files) as it is,
+// anything else (bbolt found the file is not a database it can read, or
+// its pages led it astray, say to a write past the largest file) as
+// ErrCorruptDir. So ErrCorruptDir means the bytes are bad.
+func openError(path string, err error) error {
+	for _, cure := range []error{fs.ErrPermission, syscall.EIO, syscall.ENOSPC, syscall.EROFS,
+		syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM} {
+		if errors.Is(err, cure) {
+			return fmt.Errorf("replica: open %s: %w", path, err)
+		}
+	}
+	return fmt.Errorf("%w: %s: %w", ErrCorruptDir, path, err)
 }

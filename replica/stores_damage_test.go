@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
 	"github.com/hurrahdb/hurrah"
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
 )
 
 // fastRaft is testRaft with timeouts short enough for many restarts.
@@ -180,5 +183,22 @@ func TestDamagedSnapshotFile(t *testing.T) {
 				require.Equal(t, "recovered", got, "%v cut %v", c, cut)
 			}
 		}
+	}
+}
+
+// A failure of the file system that a retry or an operator can cure is
+// not reported as a damaged directory; bytes that lead bbolt astray are.
+// (The test runs as root here, so a real permission error cannot be made.)
+func TestOpenErrorClasses(t *testing.T) {
+	for err, corrupt := range map[error]bool{
+		&fs.PathError{Op: "open", Path: "raft.db", Err: syscall.EACCES}:  false,
+		&fs.PathError{Op: "write", Path: "raft.db", Err: syscall.ENOSPC}: false,
+		&fs.PathError{Op: "read", Path: "raft.db", Err: syscall.EIO}:     false,
+		&fs.PathError{Op: "write", Path: "raft.db", Err: syscall.EFBIG}:  true,
+		bbolt.ErrInvalid: true,
+	} {
+		got := openError("raft.db", err)
+		require.ErrorIs(t, got, err)
+		require.Equal(t, corrupt, errors.Is(got, ErrCorruptDir), "%v", err)
 	}
 }
