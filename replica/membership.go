@@ -84,7 +84,7 @@ func (n *Node) Join(ctx context.Context, id, addr string) error {
 			return fmt.Errorf("%w: %s at %s is a member; %s at %s cannot join", ErrDuplicateID, s.ID, s.Address, id, addr)
 		}
 	}
-	if err := probe(n.cfg.Transport, addr); err != nil { // see transport_cluster.go
+	if err := probe(ctx, n.cfg.Transport, addr); err != nil { // see transport_cluster.go
 		return err
 	}
 	return n.change(ctx, n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), f.Index(), n.cfg.ApplyTimeout))

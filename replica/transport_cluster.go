@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -76,17 +77,22 @@ func checkName(c net.Conn, cluster string, timeout time.Duration) error {
 }
 
 // probe connects to addr as the transport tr will, if NewTransport made
-// it (any other transport: nothing to check), and hangs up: TLS, with
+// it (any other transport: nothing to check), and hangs up, within the
+// transport's timeout or ctx's deadline, whichever comes first: TLS, with
 // the peer's certificate checked, and the cluster name. A peer of another
 // cluster returns ErrOtherCluster; one it cannot reach or whose
 // certificate it refuses, ErrUnreachable.
-func probe(tr raft.Transport, addr string) error {
+func probe(ctx context.Context, tr raft.Transport, addr string) error {
 	v, ok := streams.Load(tr)
 	if !ok {
 		return nil
 	}
 	s := v.(*streamLayer)
-	c, err := s.Dial(raft.ServerAddress(addr), s.timeout)
+	timeout := s.timeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	c, err := s.Dial(raft.ServerAddress(addr), timeout)
 	switch {
 	case errors.Is(err, ErrOtherCluster):
 		return err
