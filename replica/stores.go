@@ -109,7 +109,11 @@ func openBolt(path string) (b *raftboltdb.BoltStore, err error) {
 	return b, nil
 }
 
-// Close closes the stores and unlocks the directory. It is idempotent.
+// Close closes the stores and unlocks the directory. It is idempotent,
+// and does nothing for Stores that OpenStores did not return.
 func (s *Stores) Close() error {
+	if s.bolt == nil {
+		return nil
+	}
 	return s.bolt.Close()
 }

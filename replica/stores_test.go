@@ -66,6 +66,7 @@ func TestDirInUseIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close is idempotent")
+	require.NoError(t, (&Stores{}).Close(), "Stores made by hand: nothing to close")
 }
 
 // Dir and a store of one's own are exclusive.
