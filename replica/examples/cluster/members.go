@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 
@@ -101,11 +102,18 @@ func (a *api) remove(w http.ResponseWriter, r *http.Request) {
 // must hold every field it names; it returns the body for forwarding.
 func decode(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	var body json.RawMessage
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, err
+	in := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	err := in.Decode(&body)
+	if err == nil {
+		if _, end := in.Token(); end != io.EOF {
+			err = errors.New("the body must be one JSON value")
 		}
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: body is not JSON: %v", errBadRequest, err)
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
