@@ -21,6 +21,9 @@ type flags struct {
 	localPort int
 	// snapshotThreshold is raft's SnapshotThreshold (0: raft's default).
 	snapshotThreshold uint64
+	// genCerts, if set, is a directory to write certificates for trying
+	// TLS into (see certs.go), and nothing else is done.
+	genCerts string
 	// heartbeat is raft's heartbeat and election timeout (0: raft's).
 	heartbeat time.Duration
 }
@@ -42,6 +45,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.StringVar(&f.logLevel, "log", "warn", "raft's log level: trace, debug, info, warn, error, off")
 	fs.IntVar(&f.local, "local", 0, "run a local cluster of this many nodes, each its own process")
 	fs.IntVar(&f.localPort, "local-port", 11000, "with -local: HTTP ports from this+1, raft ports from this+101")
+	fs.StringVar(&f.genCerts, "gen-certs", "", "write a CA and certificates for a local cluster and curl into this directory, and exit")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "raft log entries between snapshots (0: raft's default)")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 0, "raft's heartbeat and election timeout (0: raft's default)")
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +65,7 @@ func (f flags) check() error {
 		return errors.New("-tls-cert, -tls-key and -tls-ca go together")
 	case f.local < 0 || f.local > 9:
 		return errors.New("-local takes 1 to 9 nodes")
-	case f.local > 0:
+	case f.local > 0 || f.genCerts != "":
 		return nil
 	case f.id == "":
 		return errors.New("-id is required")

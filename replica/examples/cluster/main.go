@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f.genCerts != "" {
+		return genCerts(f.genCerts)
+	}
 	if f.local > 0 {
 		return runLocal(ctx, f, os.Stdout)
 	}
