@@ -35,8 +35,18 @@ var (
 	// proposed, but leadership was lost (or the node stopped) before it
 	// was known to commit. It may or may not be applied; read to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
-	// ErrInvalidConfig is returned by NewNode for a Config it cannot use.
+	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,
+	// by NewTransport for a TransportConfig, and by MutualTLS for files
+	// that are not a usable certificate, key or CA.
 	ErrInvalidConfig = errors.New("replica: invalid config")
+	// ErrDirInUse is returned by OpenStores (and NewNode with Config.Dir)
+	// for a node directory whose stores another holder has open.
+	ErrDirInUse = errors.New("replica: node directory in use")
+	// ErrCorruptDir is returned by OpenStores (and NewNode with
+	// Config.Dir) when raft's log file in a node directory cannot be
+	// opened as one: damaged, truncated, or another kind of file. Nothing
+	// in the directory is changed.
+	ErrCorruptDir = errors.New("replica: damaged node directory")
 )
 
 // NotLeaderError details ErrNotLeader: the leader as far as this node

@@ -28,11 +28,17 @@ type Config struct {
 	// raft.NewTCPTransport (or a TLS stream layer) between machines. The
 	// node's Close closes it.
 	Transport raft.Transport
+	// Dir, when set, is the node's directory: NewNode opens raft's stores
+	// on disk there (see OpenStores) and Close closes them, so a NewNode
+	// on the same Dir restarts the node. Dir excludes the three fields
+	// below.
+	Dir string
 	// LogStore, StableStore and SnapshotStore are raft's stores, which
 	// hold all that a node keeps (the local store is memory-only; see the
-	// package doc). nil means in-memory ones (raft.NewInmemStore,
-	// raft.NewInmemSnapshotStore): then nothing outlives the process,
-	// unless the caller keeps them and hands them to the next Node.
+	// package doc). nil (and no Dir) means in-memory ones
+	// (raft.NewInmemStore, raft.NewInmemSnapshotStore): then nothing
+	// outlives the process, unless the caller keeps them and hands them
+	// to the next Node.
 	LogStore      raft.LogStore
 	StableStore   raft.StableStore
 	SnapshotStore raft.SnapshotStore
@@ -60,14 +66,11 @@ func (c Config) resolve() (Config, error) {
 	if c.ApplyTimeout < 0 || c.MaxBatchBytes < 0 {
 		return c, fmt.Errorf("%w: negative ApplyTimeout or MaxBatchBytes", ErrInvalidConfig)
 	}
-	if c.LogStore == nil {
-		c.LogStore = raft.NewInmemStore()
+	if c.Dir != "" && (c.LogStore != nil || c.StableStore != nil || c.SnapshotStore != nil) {
+		return c, fmt.Errorf("%w: Dir and a store are both set", ErrInvalidConfig)
 	}
-	if c.StableStore == nil {
-		c.StableStore = raft.NewInmemStore()
-	}
-	if c.SnapshotStore == nil {
-		c.SnapshotStore = raft.NewInmemSnapshotStore()
+	if c.Dir == "" {
+		c.inmemStores()
 	}
 	rc := raft.DefaultConfig()
 	if c.Raft != nil {
@@ -86,6 +89,19 @@ func (c Config) resolve() (Config, error) {
 	return c, nil
 }
 
+// inmemStores fills in in-memory stores for those not given.
+func (c *Config) inmemStores() {
+	if c.LogStore == nil {
+		c.LogStore = raft.NewInmemStore()
+	}
+	if c.StableStore == nil {
+		c.StableStore = raft.NewInmemStore()
+	}
+	if c.SnapshotStore == nil {
+		c.SnapshotStore = raft.NewInmemSnapshotStore()
+	}
+}
+
 // Node is one member of a replicated hurrah store: a raft node whose state
 // machine is a memory-only hurrah DB. It is safe for concurrent use, and
 // meant to be long-lived: start it once, Close it when done.
@@ -102,6 +118,7 @@ type Node struct {
 	stop  chan struct{} // closed by Close first: no new calls, the loop returns
 	done  chan struct{} // closed when every round proposed is answered
 	end   context.CancelFunc
+	disk  *Stores // opened for Config.Dir, or nil
 	close sync.Once
 	err   error // Close's result
 }
@@ -116,6 +133,22 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	var disk *Stores
+	if c.Dir != "" {
+		if disk, err = openStores(c.Dir, c.Raft.Logger); err != nil {
+			return nil, err
+		}
+		c.LogStore, c.StableStore, c.SnapshotStore = disk.Log, disk.Stable, disk.Snapshots
+	}
+	n, err := startNode(c, disk)
+	if err != nil && disk != nil {
+		disk.Close()
+	}
+	return n, err
+}
+
+// startNode starts the node of a resolved config with its stores open.
+func startNode(c Config, disk *Stores) (*Node, error) {
 	ctx, end := context.WithCancel(context.Background())
 	f, err := newFSM(ctx)
 	if err != nil {
@@ -132,7 +165,7 @@ func NewNode(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
 	n := &Node{
-		cfg: c, raft: r, fsm: f, end: end,
+		cfg: c, raft: r, fsm: f, end: end, disk: disk,
 		reqs: make(chan *request, queueSize),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -173,8 +206,8 @@ func (n *Node) Raft() *raft.Raft { return n.raft }
 // unanswered, the futures of entries waiting for its FSM goroutine when
 // it shuts down. Each is answered soon: applied, or, on a leader that
 // cannot reach a majority, refused once it steps down. Then it stops
-// raft (closing the transport) and the local store. It is idempotent and
-// returns the first error.
+// raft (closing the transport), the local store, and the stores it
+// opened for Config.Dir. It is idempotent and returns the first error.
 func (n *Node) Close() error {
 	n.close.Do(func() {
 		n.end()
@@ -183,6 +216,11 @@ func (n *Node) Close() error {
 		err := n.raft.Shutdown().Error()
 		if cerr := n.fsm.close(); err == nil {
 			err = cerr
+		}
+		if n.disk != nil {
+			if cerr := n.disk.Close(); err == nil {
+				err = cerr
+			}
 		}
 		n.err = err
 	})
