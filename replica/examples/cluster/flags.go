@@ -19,8 +19,10 @@ type flags struct {
 	// from localPort on (HTTP localPort+i, raft localPort+100+i).
 	local     int
 	localPort int
-	// snapshotThreshold is raft's SnapshotThreshold (0: raft's default).
+	// snapshotThreshold and snapshotInterval are raft's
+	// SnapshotThreshold and SnapshotInterval (0: raft's defaults).
 	snapshotThreshold uint64
+	snapshotInterval  time.Duration
 	// genCerts, if set, is a directory to write certificates for trying
 	// TLS into (see certs.go), and nothing else is done.
 	genCerts string
@@ -47,6 +49,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.IntVar(&f.localPort, "local-port", 11000, "with -local: HTTP ports from this+1, raft ports from this+101")
 	fs.StringVar(&f.genCerts, "gen-certs", "", "write a CA and certificates for a local cluster and curl into this directory, and exit")
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "raft log entries between snapshots (0: raft's default)")
+	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 0, "how often raft checks whether to snapshot (0: raft's default)")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 0, "raft's heartbeat and election timeout (0: raft's default)")
 	if err := fs.Parse(args); err != nil {
 		return f, err

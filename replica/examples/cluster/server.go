@@ -26,20 +26,12 @@ func serve(ctx context.Context, f flags, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(f.dir, 0o755); err != nil {
-		return err
-	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "raft " + f.id, Level: hclog.LevelFromString(f.logLevel), Output: os.Stderr})
 	trans, err := newTransport(f.raft, tlsConf, logger)
 	if err != nil {
 		return err
 	}
-	cfg := replica.Config{ID: f.id, Transport: trans, Raft: raftConfig(f, logger)}
-	if err := useDir(&cfg, f.dir); err != nil {
-		_ = trans.Close()
-		return err
-	}
-	node, err := replica.NewNode(cfg)
+	node, err := replica.NewNode(replica.Config{ID: f.id, Transport: trans, Dir: f.dir, Raft: raftConfig(f, logger)})
 	if err != nil {
 		_ = trans.Close()
 		return err
@@ -92,6 +84,9 @@ func raftConfig(f flags, logger hclog.Logger) *raft.Config {
 	rc.Logger = logger
 	if f.snapshotThreshold > 0 {
 		rc.SnapshotThreshold = f.snapshotThreshold
+	}
+	if f.snapshotInterval > 0 {
+		rc.SnapshotInterval = f.snapshotInterval
 	}
 	if f.heartbeat > 0 {
 		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = f.heartbeat, f.heartbeat, f.heartbeat/2
