@@ -62,9 +62,14 @@ type proc struct {
 // startProc starts node id with args under t.TempDir, on loopback ports
 // the system picks, and waits until it is ready. t.Cleanup kills it.
 func startProc(t *testing.T, bin, id, token string, args ...string) *proc {
-	p := &proc{t: t, id: id, dir: filepath.Join(t.TempDir(), id), raft: "127.0.0.1:0", http: "127.0.0.1:0", args: args, token: token}
+	p := newProc(t, id, token, args...)
 	p.start(bin)
 	return p
+}
+
+// newProc returns node id, not started, with args.
+func newProc(t *testing.T, id, token string, args ...string) *proc {
+	return &proc{t: t, id: id, dir: filepath.Join(t.TempDir(), id), raft: "127.0.0.1:0", http: "127.0.0.1:0", args: args, token: token}
 }
 
 var listening = regexp.MustCompile(`node \S+: raft (\S+), http (\S+)\n`)
@@ -72,6 +77,19 @@ var listening = regexp.MustCompile(`node \S+: raft (\S+), http (\S+)\n`)
 // start starts the process again (at the addresses it had) and waits
 // until it is ready.
 func (p *proc) start(bin string) {
+	p.t.Helper()
+	p.launch(bin)
+	require.Eventually(p.t, func() bool {
+		return strings.Contains(p.output(), "node "+p.id+": ready") || p.exited()
+	}, 30*time.Second, 20*time.Millisecond, "node %s did not get ready", p.id)
+	m := listening.FindStringSubmatch(p.output())
+	require.False(p.t, p.exited(), "node %s exited:\n%s", p.id, p.output())
+	require.NotNil(p.t, m, "node %s:\n%s", p.id, p.output())
+	p.raft, p.http = m[1], m[2]
+}
+
+// launch starts the process; t.Cleanup kills it.
+func (p *proc) launch(bin string) {
 	p.t.Helper()
 	p.log = filepath.Join(filepath.Dir(p.dir), fmt.Sprintf("%s-%d.log", p.id, time.Now().UnixNano()))
 	out, err := os.Create(p.log)
@@ -87,15 +105,12 @@ func (p *proc) start(bin string) {
 	go func() { p.waited <- cmd.Wait() }()
 	waited := p.waited
 	p.t.Cleanup(func() { _ = cmd.Process.Kill(); <-waited })
-	require.Eventually(p.t, func() bool {
-		b, _ := os.ReadFile(p.log)
-		return strings.Contains(string(b), "node "+p.id+": ready") || p.exited()
-	}, 30*time.Second, 20*time.Millisecond, "node %s did not get ready", p.id)
-	b, _ := os.ReadFile(p.log)
-	m := listening.FindStringSubmatch(string(b))
-	require.False(p.t, p.exited(), "node %s exited:\n%s", p.id, b)
-	require.NotNil(p.t, m, "node %s:\n%s", p.id, b)
-	p.raft, p.http = m[1], m[2]
+}
+
+// output returns what the process has written so far.
+func (p *proc) output() string {
+	b, _ := os.ReadFile(p.log) // not created yet: nothing
+	return string(b)
 }
 
 // exited reports whether the process has exited.
@@ -162,9 +177,6 @@ func (c *client) status(t *testing.T, addr string) statusBody {
 
 // tail returns the end of a process's log, for a failure message.
 func (p *proc) tail() string {
-	b, _ := os.ReadFile(p.log)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return string(b)
+	out := p.output()
+	return out[max(0, len(out)-4000):]
 }

@@ -125,9 +125,9 @@ func start(ctx context.Context, f flags, node *replica.Node, self string, client
 }
 
 // retry calls try every half second until it succeeds or ctx ends, and
-// says why every 5 s.
+// says why at the first failure and every 5 s.
 func retry(ctx context.Context, try func() error) error {
-	for i := 1; ; i++ {
+	for i := 0; ; i++ {
 		err := try()
 		if err == nil {
 			return nil
