@@ -67,6 +67,9 @@ func localArgs(f flags, i int, dir string) []string {
 		"-http", localHTTP(f, i), "-raft", "127.0.0.1:" + strconv.Itoa(f.localPort+100+i),
 		"-log", f.logLevel,
 	}
+	if f.heartbeat > 0 {
+		args = append(args, "-heartbeat", f.heartbeat.String())
+	}
 	if i == 1 {
 		args = append(args, "-bootstrap")
 	} else {
