@@ -61,4 +61,13 @@
 // as a voter, which catches up from the log or, once the log is
 // compacted, by a snapshot install; Remove removes one. A duplicate ID (or
 // address) is refused with ErrDuplicateID.
+//
+// # An example cluster
+//
+// The command in examples/cluster runs one node per process with an HTTP
+// API (get, put, delete, join, remove, status), raft's stores under a
+// directory, mutual TLS and a bearer token; "go run ./examples/cluster
+// -local 3" starts three of them on loopback. Its followers forward
+// requests to the leader's API: the example's choice, made on top of
+// this package's *NotLeaderError. The README walks through it with curl.
 package replica

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
@@ -13,7 +14,8 @@ func printTry(out io.Writer, f flags, dir string) {
 		opts = append(opts, `-H "Authorization: Bearer $HURRAH_TOKEN"`)
 	}
 	if f.tls() {
-		opts = append(opts, "--cacert "+f.tlsCA, "--cert client.pem --key client-key.pem")
+		dir := filepath.Dir(f.tlsCA) // where -gen-certs put the client's certificate too
+		opts = append(opts, "--cacert "+f.tlsCA, "--cert "+filepath.Join(dir, "client.pem"), "--key "+filepath.Join(dir, "client-key.pem"))
 	}
 	c := strings.Join(append([]string{"curl"}, opts...), " ")
 	u := func(i int, path string) string { return fmt.Sprintf("%s://%s%s", f.scheme(), localHTTP(f, i), path) }
