@@ -28,18 +28,9 @@ func key(r *http.Request) (string, error) {
 // getKey answers the value of a key: linearizably from the leader (a
 // follower forwards), or with ?stale=1 from this node's copy at once.
 func (a *api) getKey(w http.ResponseWriter, r *http.Request) {
-	k, err := key(r)
+	k, opts, err := readArgs(r)
 	if err != nil {
 		a.fail(w, r, err)
-		return
-	}
-	var opts []replica.ReadOption
-	switch r.URL.Query().Get("stale") {
-	case "", "0", "false":
-	case "1", "true":
-		opts = append(opts, replica.Stale(0))
-	default:
-		a.fail(w, r, fmt.Errorf("%w: stale must be 1 or 0", errBadRequest))
 		return
 	}
 	v, err := a.node.GetBytes(r.Context(), k, opts...)
@@ -54,29 +45,47 @@ func (a *api) getKey(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(v) // the client may be gone: nothing to do
 }
 
+// readArgs returns a read's key and the options its ?stale= asks for.
+func readArgs(r *http.Request) (string, []replica.ReadOption, error) {
+	k, err := key(r)
+	switch s := r.URL.Query().Get("stale"); {
+	case err != nil:
+		return "", nil, err
+	case s == "1" || s == "true":
+		return k, []replica.ReadOption{replica.Stale(0)}, nil
+	case s != "" && s != "0" && s != "false":
+		return "", nil, fmt.Errorf("%w: stale must be 1 or 0", errBadRequest)
+	}
+	return k, nil, nil
+}
+
 // putKey sets a key to the request's body, with the deadline ?ttl= gives.
 func (a *api) putKey(w http.ResponseWriter, r *http.Request) {
-	k, err := key(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	k, opts, err := setArgs(r)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, hurrah.DefaultMaxValueSize))
 	}
-	var opts []replica.SetOption
-	if s := r.URL.Query().Get("ttl"); s != "" {
-		ttl, err := time.ParseDuration(s)
-		if err != nil || ttl <= 0 {
-			a.fail(w, r, fmt.Errorf("%w: ttl %q is not a positive duration such as 30s", errBadRequest, s))
-			return
-		}
-		opts = append(opts, replica.TTL(ttl))
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, hurrah.DefaultMaxValueSize))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	err = a.node.SetBytes(r.Context(), k, body, opts...)
 	a.answerWrite(w, r, body, err)
+}
+
+// setArgs returns a set's key and the deadline its ?ttl= asks for.
+func setArgs(r *http.Request) (string, []replica.SetOption, error) {
+	k, err := key(r)
+	s := r.URL.Query().Get("ttl")
+	if err != nil || s == "" {
+		return k, nil, err
+	}
+	ttl, err := time.ParseDuration(s)
+	if err != nil || ttl <= 0 {
+		return "", nil, fmt.Errorf("%w: ttl %q is not a positive duration such as 30s", errBadRequest, s)
+	}
+	return k, []replica.SetOption{replica.TTL(ttl)}, nil
 }
 
 // deleteKey deletes a key; a missing one is no error.
