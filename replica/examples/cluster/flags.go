@@ -4,8 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // flags are a node's settings, or a local cluster's.
@@ -30,17 +33,18 @@ type flags struct {
 	heartbeat time.Duration
 }
 
-// parseFlags parses args.
-func parseFlags(args []string) (flags, error) {
+// parseFlags parses args; usage and errors go to usage.
+func parseFlags(args []string, usage io.Writer) (flags, error) {
 	var f flags
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
+	fs.SetOutput(usage)
 	fs.StringVar(&f.id, "id", "", "this node's ID: unique, the same across restarts")
 	fs.StringVar(&f.raft, "raft", "127.0.0.1:12001", "raft address to listen on and advertise")
 	fs.StringVar(&f.http, "http", "127.0.0.1:11001", "HTTP API address")
 	fs.StringVar(&f.dir, "dir", "", "directory of raft's log and snapshots (required)")
 	fs.StringVar(&f.join, "join", "", "HTTP address of a cluster member to join through")
 	fs.BoolVar(&f.bootstrap, "bootstrap", false, "make a new cluster of this node (if -dir holds none)")
-	fs.StringVar(&f.token, "token", os.Getenv("HURRAH_TOKEN"), "bearer token every request must carry (default $HURRAH_TOKEN)")
+	fs.StringVar(&f.token, "token", "", "bearer token every request must carry (default $HURRAH_TOKEN)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "this node's certificate (PEM), for raft and HTTPS")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "its private key (PEM)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "the CA (PEM) that peers' and clients' certificates must chain to")
@@ -57,6 +61,9 @@ func parseFlags(args []string) (flags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if f.token == "" {
+		f.token = os.Getenv("HURRAH_TOKEN") // not the flag's default: -h would print it
+	}
 	return f, f.check()
 }
 
@@ -66,6 +73,8 @@ func (f flags) check() error {
 	switch {
 	case tls && (f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == ""):
 		return errors.New("-tls-cert, -tls-key and -tls-ca go together")
+	case hclog.LevelFromString(f.logLevel) == hclog.NoLevel:
+		return fmt.Errorf("-log %q: want trace, debug, info, warn, error or off", f.logLevel)
 	case f.local < 0 || f.local > 9:
 		return errors.New("-local takes 1 to 9 nodes")
 	case f.local > 0 || f.genCerts != "":

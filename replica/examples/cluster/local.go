@@ -85,12 +85,22 @@ func localArgs(f flags, i int, dir string) []string {
 func localHTTP(f flags, i int) string { return "127.0.0.1:" + strconv.Itoa(f.localPort+i) }
 
 // stopAll sends SIGTERM to every process still running and waits until
-// each has exited (waits counts the goroutines waiting for them).
+// each has exited (waits counts the goroutines waiting for them); one
+// still running 20 s later gets SIGKILL.
 func stopAll(procs []*exec.Cmd, waits *sync.WaitGroup) {
 	for _, p := range procs {
 		_ = p.Process.Signal(syscall.SIGTERM) // one that exited already: nothing to do
 	}
-	waits.Wait()
+	done := make(chan struct{})
+	go func() { waits.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		for _, p := range procs {
+			_ = p.Process.Kill()
+		}
+		<-done
+	}
 }
 
 // waitMembers waits until node 1 lists f.local members, each with its HTTP

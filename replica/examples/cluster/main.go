@@ -49,6 +49,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -66,7 +68,10 @@ func main() {
 
 // run runs a node, or a local cluster, as args say, until ctx ends.
 func run(ctx context.Context, args []string) error {
-	f, err := parseFlags(args)
+	f, err := parseFlags(args, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage is printed
+	}
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 // A node stopped by its context (SIGTERM, in main) closes its HTTP server
 // and its node and returns, leaving no goroutine behind (TestMain checks).
 func TestServeStops(t *testing.T) {
-	f, err := parseFlags([]string{"-id", "n1", "-raft", "127.0.0.1:0", "-http", "127.0.0.1:0", "-dir", t.TempDir(), "-bootstrap", "-log", "off"})
+	f, err := parseFlags([]string{"-id", "n1", "-raft", "127.0.0.1:0", "-http", "127.0.0.1:0", "-dir", t.TempDir(), "-bootstrap", "-log", "off"}, io.Discard)
 	require.NoError(t, err)
 	ctx, stop := context.WithCancel(t.Context())
 	var out syncBuffer
@@ -26,4 +27,30 @@ func TestServeStops(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not return")
 	}
+}
+
+// Flags that cannot work together are refused before anything starts.
+func TestFlagsRefused(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no id":                 {"-dir", "d"},
+		"no dir":                {"-id", "n1"},
+		"bootstrap and join":    {"-id", "n1", "-dir", "d", "-bootstrap", "-join", "h:1"},
+		"half of TLS":           {"-id", "n1", "-dir", "d", "-tls-cert", "c.pem"},
+		"unknown log level":     {"-id", "n1", "-dir", "d", "-log", "loud"},
+		"too many local":        {"-local", "10"},
+		"stray argument":        {"-id", "n1", "-dir", "d", "extra"},
+		"unknown flag":          {"-id", "n1", "-dir", "d", "-verbose"},
+		"a duration that isn't": {"-id", "n1", "-dir", "d", "-heartbeat", "fast"},
+	} {
+		_, err := parseFlags(args, io.Discard)
+		require.Error(t, err, name)
+	}
+	t.Setenv("HURRAH_TOKEN", "from-env")
+	f, err := parseFlags([]string{"-id", "n1", "-dir", "d", "-log", "off"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "from-env", f.token)
+	var usage strings.Builder
+	_, err = parseFlags([]string{"-h"}, &usage)
+	require.Error(t, err)
+	require.NotContains(t, usage.String(), "from-env", "-h shows the token")
 }

@@ -56,6 +56,9 @@ func serve(ctx context.Context, f flags, out io.Writer) error {
 	defer shutdown(srv, served)
 	fmt.Fprintf(out, "node %s: raft %s, http %s\n", f.id, node.Addr(), self)
 	if err := start(ctx, f, node, self, client); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while joining: a clean stop
+		}
 		return err
 	}
 	fmt.Fprintf(out, "node %s: ready\n", f.id)
