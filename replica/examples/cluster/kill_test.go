@@ -16,8 +16,8 @@ import (
 
 // Three processes on loopback under a bounded client load: the leader is
 // killed with SIGKILL and restarted from its -dir, then a follower, then
-// all three at once; every write the cluster acknowledged is on every
-// node afterwards, and SIGTERM stops each node cleanly.
+// all three at once; every set and delete the cluster acknowledged is on
+// every node afterwards, and SIGTERM stops each node cleanly.
 func TestKill9UnderLoad(t *testing.T) {
 	bin := build(t)
 	const token = "kill-9-token"
@@ -44,7 +44,7 @@ func TestKill9UnderLoad(t *testing.T) {
 		l.waitMore(200)
 	}
 	acked := l.stop()
-	t.Logf("%d writes acknowledged", len(acked))
+	t.Logf("%d writes acknowledged, %d keys to check", l.n, len(acked))
 	for _, p := range procs { // all at once: now only the directories know
 		require.Error(t, p.kill(syscall.SIGKILL))
 	}
@@ -57,6 +57,10 @@ func TestKill9UnderLoad(t *testing.T) {
 		for k, v := range acked {
 			code, body, err := c.do(t.Context(), "GET", p.http, "/key/"+k+"?stale=1", "")
 			require.NoError(t, err)
+			if v == "" {
+				require.Equal(t, http.StatusNotFound, code, "deleted %s is back on %s: %s\n%s", k, p.id, body, p.tail())
+				continue
+			}
 			require.Equal(t, http.StatusOK, code, "acknowledged %s missing on %s: %s\n%s", k, p.id, body, p.tail())
 			require.Equal(t, v, body)
 		}
@@ -102,14 +106,17 @@ func waitApplied(t *testing.T, c *client, procs []*proc, p *proc) {
 		"%s behind the leader's %d:\n%s", p.id, want, p.tail())
 }
 
-// load writes new keys through every node from four clients until
-// stopped (or 20000 writes), and keeps those acknowledged.
+// load writes through every node from four clients until stopped (or
+// 20000 writes): each sets new keys, and deletes every third key it has
+// just set (once the set is acknowledged). It keeps the outcome of the
+// writes acknowledged: a key's value, or "" for a key deleted.
 type load struct {
 	t      *testing.T
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	acked  map[string]string
+	n      int // writes acknowledged
 }
 
 func newLoad(t *testing.T, c *client, addrs []string) *load {
@@ -118,18 +125,23 @@ func newLoad(t *testing.T, c *client, addrs []string) *load {
 	t.Cleanup(func() { l.stop() })
 	for w := range 4 {
 		l.wg.Go(func() {
+			last := "" // the key this client set last, if acknowledged
 			for i := 0; i < 5000 && ctx.Err() == nil; i++ {
-				k := fmt.Sprintf("w%d-%d", w, i)
-				code, _, err := c.do(ctx, "PUT", addrs[(w+i)%len(addrs)], "/key/"+k, "v-"+k)
-				if err == nil && code == http.StatusNoContent {
-					l.mu.Lock()
-					l.acked[k] = "v-" + k
-					l.mu.Unlock()
-					continue
+				k, method, v := fmt.Sprintf("w%d-%d", w, i), "PUT", fmt.Sprintf("v%d", i)
+				if i%3 == 2 && last != "" {
+					k, method, v = last, "DELETE", ""
 				}
-				select { // a node down, or no leader yet: the next try goes elsewhere
-				case <-ctx.Done():
-				case <-time.After(20 * time.Millisecond):
+				code, _, err := c.do(ctx, method, addrs[(w+i)%len(addrs)], "/key/"+k, v)
+				ok := err == nil && code == http.StatusNoContent
+				l.record(k, v, method, ok)
+				if last = ""; ok && method == "PUT" {
+					last = k
+				}
+				if !ok {
+					select { // a node down, or no leader yet: the next try goes elsewhere
+					case <-ctx.Done():
+					case <-time.After(20 * time.Millisecond):
+					}
 				}
 			}
 		})
@@ -137,16 +149,30 @@ func newLoad(t *testing.T, c *client, addrs []string) *load {
 	return l
 }
 
+// record notes a write's outcome: acknowledged, its effect is expected; a
+// delete not acknowledged leaves its key's state unknown, unchecked.
+func (l *load) record(k, v, method string, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case ok:
+		l.acked[k] = v
+		l.n++
+	case method == "DELETE":
+		delete(l.acked, k)
+	}
+}
+
 // waitMore waits until n more writes are acknowledged.
 func (l *load) waitMore(n int) {
 	l.t.Helper()
 	l.mu.Lock()
-	want := len(l.acked) + n
+	want := l.n + n
 	l.mu.Unlock()
 	require.Eventually(l.t, func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return len(l.acked) >= want
+		return l.n >= want
 	}, 30*time.Second, 10*time.Millisecond, "the cluster stopped acknowledging writes")
 }
 
