@@ -21,7 +21,7 @@ import (
 // It prints a line "node ID: raft ADDR, http ADDR" once it listens (with
 // the ports the system chose for ":0") and "node ID: ready" once it has
 // bootstrapped or joined.
-func serve(ctx context.Context, f flags, out io.Writer) error {
+func serve(ctx context.Context, f flags, out io.Writer) (err error) {
 	tlsConf, err := loadTLS(f)
 	if err != nil {
 		return err
@@ -36,7 +36,11 @@ func serve(ctx context.Context, f flags, out io.Writer) error {
 		_ = trans.Close()
 		return err
 	}
-	defer node.Close()
+	defer func() {
+		if cerr := node.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	ln, err := net.Listen("tcp", f.http)
 	if err != nil {
 		return err
@@ -66,6 +70,7 @@ func serve(ctx context.Context, f flags, out io.Writer) error {
 	case <-ctx.Done():
 		return nil
 	case err := <-served:
+		served <- err // for shutdown
 		return err
 	}
 }
