@@ -83,6 +83,14 @@ func TestAPIMembership(t *testing.T) {
 		_, err := c.nodes[c.leader()].GetBytes(t.Context(), httpKey(c.nodes[gone].ID()))
 		return err != nil
 	}, 20*time.Second, 10*time.Millisecond, "the removed node's HTTP address is kept")
+
+	l := c.leader() // removing the leader, through the last follower: it steps down
+	f = 3 - l - gone
+	c.must(http.StatusNoContent, "POST", f, "/remove", `{"id":"`+c.nodes[l].ID()+`"}`)
+	require.Eventually(t, func() bool { return c.nodes[f].IsLeader() }, 20*time.Second, 10*time.Millisecond)
+	s = c.status(f)
+	require.Len(t, s.Members, 1)
+	require.Equal(t, c.nodes[f].ID(), s.Members[0].ID)
 }
 
 // A request forwarded once that finds no leader is not forwarded again:

@@ -17,7 +17,9 @@
 // node whose -dir already holds one); -join asks the node at that HTTP
 // address to add this one (again on every start: joining a member again
 // changes nothing). A node restarted over its -dir rejoins the cluster
-// with what its raft stores hold.
+// with what its raft stores hold. The others learn a node's HTTP address
+// when it joins (or bootstraps): restart it at the same -http, or with
+// -join, which records a new one.
 //
 // # The HTTP API
 //
