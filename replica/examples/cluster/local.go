@@ -46,7 +46,7 @@ func runLocal(ctx context.Context, f flags, out io.Writer) error {
 			return err
 		}
 		procs = append(procs, cmd)
-		waits.Go(func() { exited <- fmt.Errorf("node n%d exited: %w", i, cmd.Wait()) })
+		waits.Go(func() { exited <- exitError(i, cmd.Wait()) })
 	}
 	if err := waitMembers(ctx, f, exited); err != nil {
 		return err
@@ -58,6 +58,14 @@ func runLocal(ctx context.Context, f flags, out io.Writer) error {
 	case err := <-exited:
 		return err
 	}
+}
+
+// exitError says that node i exited, and why.
+func exitError(i int, err error) error {
+	if err == nil {
+		return fmt.Errorf("node n%d exited", i)
+	}
+	return fmt.Errorf("node n%d exited: %w", i, err)
 }
 
 // localArgs returns the flags of node i of a local cluster.
