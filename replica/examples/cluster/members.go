@@ -37,6 +37,9 @@ func (a *api) httpOf(ctx context.Context, id string) string {
 	return string(b)
 }
 
+// maxID is the longest node ID, or address, a join may give.
+const maxID = 256
+
 // joinRequest is the body of POST /join.
 type joinRequest struct {
 	ID   string `json:"id"`
@@ -66,6 +69,9 @@ func (a *api) join(w http.ResponseWriter, r *http.Request) {
 func (q joinRequest) check() error {
 	if q.ID == "" || q.Addr == "" {
 		return fmt.Errorf("%w: join needs an id and an addr", errBadRequest)
+	}
+	if len(q.ID) > maxID || len(q.Addr) > maxID || len(q.HTTP) > maxID {
+		return fmt.Errorf("%w: an id or address over %d bytes", errBadRequest, maxID)
 	}
 	for _, addr := range []string{q.Addr, q.HTTP} {
 		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {

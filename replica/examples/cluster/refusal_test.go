@@ -34,6 +34,7 @@ func TestAPIBadInput(t *testing.T) {
 		{"join without addr", "POST", "/join", `{"id":"n4"}`, 400, "needs an id and an addr"},
 		{"join bad addr", "POST", "/join", `{"id":"n4","addr":"nowhere"}`, 400, "host:port"},
 		{"join bad http", "POST", "/join", `{"id":"n4","addr":"h:1","http":"nowhere"}`, 400, "host:port"},
+		{"join long id", "POST", "/join", `{"id":"` + strings.Repeat("n", 257) + `","addr":"h:1"}`, 400, "over 256 bytes"},
 		{"remove without id", "POST", "/remove", `{}`, 400, "needs an id"},
 		{"remove two values", "POST", "/remove", `{"id":"n2"} {"id":"n3"}`, 400, "one JSON value"},
 		{"wrong method", "POST", "/key/k", "v", 405, ""},
