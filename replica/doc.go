@@ -147,4 +147,13 @@
 // not trust (ErrUnreachable). Without the check, raft would add it as a
 // voter: a node of another cluster would have its log overwritten, or
 // with a higher term unseat the leader.
+//
+// # An example cluster
+//
+// The command in examples/cluster runs one node per process with an HTTP
+// API (get, put, delete, join, remove, status), raft's stores under a
+// directory, mutual TLS and a bearer token; "go run ./examples/cluster
+// -local 3" starts three of them on loopback. Its followers forward
+// requests to the leader's API: the example's choice, made on top of
+// this package's *NotLeaderError. The README walks through it with curl.
 package replica
