@@ -134,6 +134,8 @@ func TestKVExpiryModel(t *testing.T) {
 					images[i].release()
 					images = append(images[:i], images[i+1:]...)
 				}
+				require.NoError(t, store.CheckDeadlines(kv), "step %d", step)
+				require.NoError(t, store.CheckDeadlines(replica), "step %d", step)
 				now = c.now()
 				want := visible(model, now)
 				require.Equal(t, want, kvState(kv), "step %d", step)
