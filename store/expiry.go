@@ -223,7 +223,7 @@ func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool)
 		if e, _ := kv.rawEntry(h[i].key); e.at <= now {
 			n++
 			if sizes {
-				size += int64(len(h[i].key) + len(e.v))
+				size += int64(len(h[i].key) + len(e.v()))
 			}
 		}
 		stack = append(stack, 2*i+1, 2*i+2)

@@ -74,7 +74,7 @@ func (im *image) Live(yield func(string, []byte) bool) {
 		return
 	}
 	for k, e := range im.entries {
-		if !e.expiredAt(now) && !yield(k, e.v) {
+		if !e.expiredAt(now) && !yield(k, e.v()) {
 			return
 		}
 	}

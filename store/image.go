@@ -71,7 +71,7 @@ func (im *image) Get(key string) ([]byte, bool) {
 	if !ok || e.at != 0 && e.expiredAt(im.exp.clock()) {
 		return nil, false
 	}
-	return e.v, true
+	return e.v(), true
 }
 
 // getAt is Get with the clock read already: now, in Unix ns, so that
@@ -81,13 +81,13 @@ func (im *image) getAt(key string, now int64) ([]byte, bool) {
 	if !ok || e.expiredAt(now) {
 		return nil, false
 	}
-	return e.v, true
+	return e.v(), true
 }
 
 // All implements Image.
 func (im *image) All(yield func(string, []byte) bool) {
 	for k, e := range im.entries {
-		if !yield(k, e.v) {
+		if !yield(k, e.v()) {
 			return
 		}
 	}
@@ -288,7 +288,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	var size int64
 	for chunk := range copyChunks(records) {
 		for _, p := range chunk {
-			m[p.key] = entry{v: p.value, at: p.at}
+			m[p.key] = newEntry(p.value, p.at)
 			size += int64(len(p.key) + len(p.value))
 			if p.at != 0 {
 				timed = append(timed, &deadline{key: p.key, low: p.at})

@@ -258,21 +258,21 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		if old.at == c.At {
 			return Result{Found: true}, false, nil
 		}
-		kv.write(c.Key, old, true, entry{v: old.v, at: c.At})
+		kv.write(c.Key, old, true, newEntry(old.v(), c.At))
 		return Result{Found: true}, true, nil
 	case OpCAS:
 		old, ok := kv.rawEntry(c.Key)
-		if !ok || kv.hidden(old) || !bytes.Equal(old.v, c.Old) {
+		if !ok || kv.hidden(old) || !bytes.Equal(old.v(), c.Old) {
 			return Result{}, false, nil
 		}
-		kv.write(c.Key, old, true, entry{v: c.Value, at: c.At})
+		kv.write(c.Key, old, true, newEntry(c.Value, c.At))
 		return Result{Found: true}, true, nil
 	case OpSetAbsent:
 		old, had := kv.rawEntry(c.Key)
 		if had && !kv.hidden(old) {
 			return Result{}, false, nil
 		}
-		kv.write(c.Key, old, had, entry{v: c.Value, at: c.At})
+		kv.write(c.Key, old, had, newEntry(c.Value, c.At))
 		return Result{Found: true}, true, nil
 	}
 	return Result{}, false, errBadOp
@@ -327,7 +327,7 @@ func (kv *KV) Query(q Query) Result {
 // all yields every key and value of the current state.
 func (kv *KV) all(yield func(string, []byte) bool) {
 	for k, e := range kv.allEntries {
-		if !yield(k, e.v) {
+		if !yield(k, e.v()) {
 			return
 		}
 	}

@@ -106,7 +106,7 @@ func (im *image) Range(start, end string, reverse bool) iter.Seq2[string, []byte
 			if !ok || e.expiredAt(now) {
 				continue
 			}
-			if !yield(k, e.v) {
+			if !yield(k, e.v()) {
 				return
 			}
 		}

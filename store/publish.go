@@ -142,7 +142,7 @@ func (e *Engine[C, Q, R]) Lookup(key string) (v []byte, found, ok bool) {
 		return nil, false, false
 	}
 	en, found := lookupEntry(im.m, im.layers, key)
-	v = en.v
+	v = en.v()
 	if found && en.at != 0 {
 		now, cur := e.pub.now(im)
 		if !cur {
