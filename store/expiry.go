@@ -1,7 +1,6 @@
 package store
 
 import (
-	"container/heap"
 	"fmt"
 	"time"
 )
@@ -18,9 +17,9 @@ import (
 // work. A read of a key without a deadline pays a compare with 0.
 //
 // For the owner to find the next deadline, the keys that have one are in
-// a min-heap too, so the next deadline is the heap's root; a map from key
-// to heap entry, which only the owner reads and so needs no layers, finds
-// a key's entry when its deadline is dropped or brought forward, in
+// a min-heap too, so the next deadline is the heap's root; the heap knows
+// each key's place in it (expiry_heap.go), and only the owner reads it, so
+// it needs no layers. A key's deadline is dropped or brought forward in
 // O(log n). A KV that never sees a deadline has exp == nil.
 
 // expireStep is the most keys one expireDue removes. Removing one costs
@@ -41,36 +40,12 @@ const expireStep = 256
 type deadline struct {
 	key string
 	low int64 // the heap's order: the key's deadline, or earlier
-	i   int   // index in the heap
 }
 
 // expiry holds the heap of a KV's deadlines. A key has an entry in the
-// heap, and in nodes, exactly when its map entry has a deadline.
+// heap exactly when its map entry has a deadline.
 type expiry struct {
-	nodes map[string]*deadline // the heap's entries, by key
-	heap  deadlineHeap
-}
-
-// deadlineHeap is a min-heap of deadlines (container/heap).
-type deadlineHeap []*deadline
-
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool { return h[i].low < h[j].low }
-func (h deadlineHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].i, h[j].i = i, j
-}
-func (h *deadlineHeap) Push(x any) {
-	d := x.(*deadline)
-	d.i = len(*h)
-	*h = append(*h, d)
-}
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	d := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return d
+	deadlines
 }
 
 // WallClock returns a clock that reads the wall time at the call plus the
@@ -126,7 +101,7 @@ func (kv *KV) untick() { kv.inTurn = false }
 // due reports whether expireDue has work now. It reads the clock only if
 // some key has a deadline.
 func (kv *KV) due() bool {
-	return kv.exp != nil && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= kv.now()
+	return kv.exp != nil && len(kv.exp.h) > 0 && kv.exp.h[0].low <= kv.now()
 }
 
 // Deadline returns key's deadline in Unix ns, or 0 if it has none or is
@@ -153,7 +128,7 @@ func (kv *KV) expired(key string) bool {
 // writableExp returns the deadlines' heap, created at the first use.
 func (kv *KV) writableExp() *expiry {
 	if kv.exp == nil {
-		kv.exp = &expiry{nodes: make(map[string]*deadline)}
+		kv.exp = &expiry{deadlines{idx: make(map[string]int)}}
 	}
 	return kv.exp
 }
@@ -164,21 +139,13 @@ func (kv *KV) writableExp() *expiry {
 func (kv *KV) retime(key string, old, at int64) {
 	switch {
 	case old == 0:
-		x := kv.writableExp()
-		d := &deadline{key: key, low: at}
-		heap.Push(&x.heap, d)
-		x.nodes[key] = d
+		kv.writableExp().push(key, at)
 	case at == 0:
-		x := kv.exp
-		heap.Remove(&x.heap, x.nodes[key].i)
-		delete(x.nodes, key)
+		kv.exp.remove(key)
 	case at < old:
 		// Pushed back, the entry's low is still at or before the
 		// deadline; brought forward, it may not be.
-		if d := kv.exp.nodes[key]; at < d.low {
-			d.low = at
-			heap.Fix(&kv.exp.heap, d.i)
-		}
+		kv.exp.lower(key, at)
 	}
 }
 
@@ -203,10 +170,10 @@ var lenBudget = 4096
 // gives up, with ok false, once it would visit more than budget heap
 // nodes (a budget < 0 has no limit).
 func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool) {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return 0, 0, true
 	}
-	h, now := kv.exp.heap, kv.now()
+	h, now := kv.exp.h, kv.now()
 	if h[0].low > now {
 		return 0, 0, true
 	}
@@ -234,10 +201,10 @@ func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool)
 // nextDeadline returns the earliest deadline, or a time before it, or 0
 // if there is none.
 func (kv *KV) nextDeadline() int64 {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return 0
 	}
-	return kv.exp.heap[0].low
+	return kv.exp.h[0].low
 }
 
 // expireDue removes up to expireStep keys whose deadline has passed, as an
@@ -247,22 +214,20 @@ func (kv *KV) nextDeadline() int64 {
 // deadline was pushed back to their place; those count in the step too.
 // It implements expirer.
 func (kv *KV) expireDue() (data []byte, next int64, more bool) {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return nil, 0, false
 	}
 	now := kv.now()
-	if kv.exp.heap[0].low > now {
-		return nil, kv.exp.heap[0].low, false
+	if kv.exp.h[0].low > now {
+		return nil, kv.exp.h[0].low, false
 	}
 	var muts []Mutation
-	for steps := 0; steps < expireStep && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= now; steps++ {
-		x := kv.exp
-		if e, _ := kv.rawEntry(x.heap[0].key); e.at > now {
-			x.heap[0].low = e.at
-			heap.Fix(&x.heap, 0)
+	for steps := 0; steps < expireStep && len(kv.exp.h) > 0 && kv.exp.h[0].low <= now; steps++ {
+		key := kv.exp.h[0].key
+		if e, _ := kv.rawEntry(key); e.at > now {
+			kv.exp.raiseRoot(e.at)
 			continue
 		}
-		key := kv.exp.heap[0].key
 		kv.del(key) // drops the deadline too
 		muts = append(muts, Mutation{Op: OpDelete, Key: key})
 	}
@@ -287,21 +252,6 @@ type expirer interface {
 }
 
 var _ expirer = (*KV)(nil)
-
-// restoreExp returns the heap of the deadlines nodes, in any order, or nil
-// if there are none.
-func restoreExp(nodes deadlineHeap) *expiry {
-	if len(nodes) == 0 {
-		return nil
-	}
-	x := &expiry{nodes: make(map[string]*deadline, len(nodes)), heap: nodes}
-	for i, d := range nodes {
-		d.i = i
-		x.nodes[d.key] = d
-	}
-	heap.Init(&x.heap)
-	return x
-}
 
 // HasDeadlines implements KVImage.
 func (im *image) HasDeadlines() bool { return im.exp != nil }

@@ -14,9 +14,8 @@ func SetLenBudget(n int) (restore func()) {
 func TimersMeasure(kv *KV) bool { return kv.timersMeasure() }
 
 // CheckDeadlines checks kv's heap of deadlines against its entries: a key
-// has a heap entry, found by key, exactly when its entry has a deadline,
-// at or after the heap entry's low; each heap entry knows its index; and
-// the heap is ordered.
+// has a heap entry exactly when its entry has a deadline, at or after the
+// heap entry's low; the heap knows each entry's index; and it is ordered.
 func CheckDeadlines(kv *KV) error {
 	timed := 0
 	for k, e := range kv.allEntries {
@@ -27,26 +26,26 @@ func CheckDeadlines(kv *KV) error {
 		if kv.exp == nil {
 			return fmt.Errorf("%q has deadline %d and there is no heap", k, e.at)
 		}
-		d := kv.exp.nodes[k]
+		i, ok := kv.exp.idx[k]
 		switch {
-		case d == nil:
+		case !ok || i >= len(kv.exp.h):
 			return fmt.Errorf("%q has deadline %d and no heap entry", k, e.at)
-		case d.key != k || d.low > e.at:
-			return fmt.Errorf("%q (deadline %d) has heap entry %q low %d", k, e.at, d.key, d.low)
+		case kv.exp.h[i].key != k || kv.exp.h[i].low > e.at:
+			return fmt.Errorf("%q (deadline %d) has heap entry %q low %d", k, e.at, kv.exp.h[i].key, kv.exp.h[i].low)
 		}
 	}
 	if kv.exp == nil {
 		return nil
 	}
 	x := kv.exp
-	if len(x.nodes) != timed || len(x.heap) != timed {
-		return fmt.Errorf("%d keys have a deadline, %d heap entries by key, %d in the heap", timed, len(x.nodes), len(x.heap))
+	if len(x.idx) != timed || len(x.h) != timed {
+		return fmt.Errorf("%d keys have a deadline, %d heap indexes, %d heap entries", timed, len(x.idx), len(x.h))
 	}
-	for i, d := range x.heap {
-		if d.i != i || x.nodes[d.key] != d {
-			return fmt.Errorf("heap entry %d (%q) says index %d or is not the key's", i, d.key, d.i)
+	for i, d := range x.h {
+		if x.idx[d.key] != i {
+			return fmt.Errorf("heap entry %d (%q) is indexed at %d", i, d.key, x.idx[d.key])
 		}
-		if i > 0 && x.heap[(i-1)/2].low > d.low {
+		if i > 0 && x.h[(i-1)/2].low > d.low {
 			return fmt.Errorf("heap entry %d (%q, low %d) under a later one", i, d.key, d.low)
 		}
 	}

@@ -26,8 +26,8 @@ func (kv *KV) freezeExp() *imageExpiry {
 	}
 	kv.now() // sets the default clock, if none yet
 	low := int64(math.MaxInt64)
-	if len(x.heap) > 0 {
-		low = x.heap[0].low
+	if len(x.h) > 0 {
+		low = x.h[0].low
 	}
 	return &imageExpiry{clock: kv.clock, low: low}
 }

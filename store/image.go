@@ -283,7 +283,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 		return errRestore
 	}
 	m := make(map[string]entry, n)
-	var timed deadlineHeap
+	var timed []deadline
 	count := 0
 	var size int64
 	for chunk := range copyChunks(records) {
@@ -291,7 +291,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 			m[p.key] = newEntry(p.value, p.at)
 			size += int64(len(p.key) + len(p.value))
 			if p.at != 0 {
-				timed = append(timed, &deadline{key: p.key, low: p.at})
+				timed = append(timed, deadline{key: p.key, low: p.at})
 			}
 		}
 		count += len(chunk)
