@@ -45,3 +45,26 @@ func TestValueReadBackHasNoRoom(t *testing.T) {
 	v, _ := kv.Get("nil")
 	require.Nil(t, v, "a nil value reads back nil")
 }
+
+// TestReadWithoutDeadlineReadsNoClock checks that, in a KV some of whose
+// keys have deadlines, a read of a key without one reads no clock, from
+// the owner or from an image, and a read of a key with one reads it once.
+func TestReadWithoutDeadlineReadsNoClock(t *testing.T) {
+	reads := 0
+	kv := store.NewKV(0)
+	kv.SetClock(func() int64 { reads++; return 1000 }, false)
+	mustApply(t, kv, store.Command{Op: store.OpSet, Key: "plain", Value: []byte("p")})
+	mustApply(t, kv, store.Command{Op: store.OpSetAt, Key: "timed", Value: []byte("t"), At: 5000})
+	img, release, err := kv.Freeze()
+	require.NoError(t, err)
+	defer release()
+	gets := map[string]func(string) ([]byte, bool){"owner": kv.Get, "image": img.(store.KVImage).Get}
+	for name, get := range gets {
+		for key, want := range map[string]int{"plain": 0, "timed": 1} {
+			reads = 0
+			_, ok := get(key)
+			require.True(t, ok, "%s %s", name, key)
+			require.Equal(t, want, reads, "%s %s: clock reads", name, key)
+		}
+	}
+}
