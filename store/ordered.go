@@ -54,8 +54,9 @@ type onode struct {
 // ordered is the owner's B-tree. Its zero value is an empty tree.
 type ordered struct {
 	root *onode
-	n    int
+	n    int       // keys in the tree, the pending changes left out
 	cow  *cowToken // nodes with this token are the tree's to change
+	pend []pendOp  // creations and removals not merged yet (ordered_pending.go)
 }
 
 // ordView is a frozen tree: nothing changes it.
@@ -64,9 +65,11 @@ type ordView struct {
 	n    int
 }
 
-// freeze returns a view of the tree as it is and makes every node it has
-// shared: the tree copies a node before its next change to it.
+// freeze returns a view of the tree as it is, with the pending changes
+// merged, and makes every node it has shared: the tree copies a node
+// before its next change to it.
 func (t *ordered) freeze() ordView {
+	t.flush()
 	t.cow = nil
 	return ordView{root: t.root, n: t.n}
 }

@@ -192,16 +192,16 @@ func TestPublicationLeavesIndexUnshared(t *testing.T) {
 	_, release := kv.freeze(false)
 	kv.Apply(Command{Op: OpSet, Key: "k0100a", Value: []byte("v")})
 	release()
-	if kv.ord.root != root {
+	if kv.index().root != root {
 		t.Fatal("a key created after a publication copied the index's root")
 	}
 	_, release = kv.freeze(true)
 	kv.Apply(Command{Op: OpSet, Key: "k0100b", Value: []byte("v")})
 	release()
-	if kv.ord.root == root {
+	if kv.index().root == root {
 		t.Fatal("a key created after a Freeze changed the index's root in place")
 	}
-	checkTree(t, kv.ord.root, kv.ord.n)
+	checkTree(t, kv.index().root, kv.index().n)
 }
 
 // A snapshot's image leaves a deferred index deferred: a snapshot due
