@@ -49,6 +49,8 @@ type onode struct {
 	cow  *cowToken
 	keys []string
 	kids []*onode // nil in a leaf
+	skip int      // the keys' first skip bytes are the same (ordered_node.go)
+	pfx  [maxItems]uint64
 }
 
 // ordered is the owner's B-tree. Its zero value is an empty tree.
@@ -93,6 +95,7 @@ func (t *ordered) mutable(n *onode) *onode {
 	}
 	c := t.newNode(n.kids != nil)
 	c.keys = append(c.keys, n.keys...)
+	c.skip, c.pfx = n.skip, n.pfx
 	if n.kids != nil {
 		c.kids = append(c.kids, n.kids...)
 	}
@@ -117,7 +120,7 @@ func (t *ordered) insert(key string) {
 		mid, right := t.split(t.root, maxItems/2)
 		old := t.root
 		t.root = t.newNode(true)
-		t.root.keys = append(t.root.keys, mid)
+		t.root.insertKey(0, mid)
 		t.root.kids = append(t.root.kids, old, right)
 	}
 	if t.insertAt(t.root, key) {
@@ -129,17 +132,17 @@ func (t *ordered) insert(key string) {
 // nodes on the way down. It reports false if key was there already.
 func (t *ordered) insertAt(n *onode, key string) bool {
 	for {
-		i, found := slices.BinarySearch(n.keys, key)
+		i, found := n.search(key)
 		if found {
 			return false
 		}
 		if n.kids == nil {
-			n.keys = slices.Insert(n.keys, i, key)
+			n.insertKey(i, key)
 			return true
 		}
 		if len(n.kids[i].keys) >= maxItems {
 			mid, right := t.split(t.mutableKid(n, i), maxItems/2)
-			n.keys = slices.Insert(n.keys, i, mid)
+			n.insertKey(i, mid)
 			n.kids = slices.Insert(n.kids, i+1, right)
 			switch {
 			case key == mid:
@@ -153,11 +156,15 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 }
 
 // split splits the mutable node n at key i: n keeps the keys before it,
-// and split returns key i and a new node of the keys after it.
+// and split returns key i and a new node of the keys after it. Both keep
+// n's skip, which their keys still share.
 func (t *ordered) split(n *onode, i int) (string, *onode) {
 	mid := n.keys[i]
 	right := t.newNode(n.kids != nil)
 	right.keys = append(right.keys, n.keys[i+1:]...)
+	right.skip = n.skip
+	copy(right.pfx[:], n.pfx[i+1:len(n.keys)])
+	clear(n.pfx[i:len(n.keys)])
 	clear(n.keys[i:])
 	n.keys = n.keys[:i]
 	if n.kids != nil {
