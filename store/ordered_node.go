@@ -16,8 +16,8 @@ import "strings"
 //
 // skip need not be the longest common prefix: any number of bytes the
 // keys share keeps the search right, and a longer one leaves fewer ties.
-// A node gets the longest when it is built (fix) and when a key that does
-// not share its skip bytes joins it; a split keeps the skip it had.
+// A node gets the longest when it is built or split (fix) and when a key
+// that does not share its skip bytes joins it.
 
 // prefix8 returns the 8 bytes of s after its first skip bytes, as a
 // big-endian integer padded with zeros.

@@ -74,3 +74,8 @@ func (t *ordered) flush() {
 	clear(t.pend)
 	t.pend = t.pend[:0]
 }
+
+// shared reports whether the tree is frozen as it is, with nothing
+// pending: then freezing it again costs nothing now nor later (every
+// node is copied before its next change already).
+func (t *ordered) shared() bool { return len(t.pend) == 0 && t.cow == nil }
