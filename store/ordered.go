@@ -157,19 +157,21 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 
 // split splits the mutable node n at key i: n keeps the keys before it,
 // and split returns key i and a new node of the keys after it. Each half
-// takes the longest skip its keys share (fix): the halves of a node that
-// took a key far from the others (the first new key past the end of a
-// run, say) share more than the node did, and with n's skip their
+// takes the longest skip its keys share (refit): the halves of a node
+// that took a key far from the others (the first new key past the end of
+// a run, say) may share more than the node did, and with n's skip their
 // prefixes would all tie.
 func (t *ordered) split(n *onode, i int) (string, *onode) {
 	mid := n.keys[i]
 	right := t.newNode(n.kids != nil)
 	right.keys = append(right.keys, n.keys[i+1:]...)
+	right.skip = n.skip
+	copy(right.pfx[:], n.pfx[i+1:len(n.keys)])
 	clear(n.pfx[i:len(n.keys)])
 	clear(n.keys[i:])
 	n.keys = n.keys[:i]
-	n.fix()
-	right.fix()
+	n.refit()
+	right.refit()
 	if n.kids != nil {
 		right.kids = append(right.kids, n.kids[i+1:]...)
 		clear(n.kids[i+1:])

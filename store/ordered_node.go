@@ -16,8 +16,8 @@ import "strings"
 //
 // skip need not be the longest common prefix: any number of bytes the
 // keys share keeps the search right, and a longer one leaves fewer ties.
-// A node gets the longest when it is built or split (fix) and when a key
-// that does not share its skip bytes joins it.
+// A node gets the longest when it is built or split (fix, refit) and when
+// a key that does not share its skip bytes joins it.
 
 // prefix8 returns the 8 bytes of s after its first skip bytes, as a
 // big-endian integer padded with zeros.
@@ -105,6 +105,23 @@ func (n *onode) deleteKey(i int) {
 	n.pfx[last] = 0
 }
 
+// refit is fix for a node whose prefixes are right for its skip: it
+// reads only its first and last keys if they share no more than that.
+func (n *onode) refit() {
+	if len(n.keys) > 0 && lcp(n.keys[0], n.keys[len(n.keys)-1]) > n.skip {
+		n.fix()
+	}
+}
+
+// lcp returns the length of the longest prefix a and b share.
+func lcp(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
 // fix sets n's skip to the longest prefix its keys share, that of the
 // first and the last, and computes every key's prefix: it reads every
 // key, so the paths that change many keys at once use it.
@@ -113,10 +130,7 @@ func (n *onode) fix() {
 	if len(n.keys) == 0 {
 		return
 	}
-	first, last := n.keys[0], n.keys[len(n.keys)-1]
-	for n.skip < len(first) && n.skip < len(last) && first[n.skip] == last[n.skip] {
-		n.skip++
-	}
+	n.skip = lcp(n.keys[0], n.keys[len(n.keys)-1])
 	for i, k := range n.keys {
 		n.pfx[i] = prefix8(k, n.skip)
 	}
