@@ -50,6 +50,7 @@ type onode struct {
 	keys []string
 	kids []*onode // nil in a leaf
 	skip int      // the keys' first skip bytes are the same (ordered_node.go)
+	lead [2]uint64 // the first 16 of those bytes, big-endian, zero past skip
 	pfx  [maxItems]uint64
 }
 
@@ -95,7 +96,7 @@ func (t *ordered) mutable(n *onode) *onode {
 	}
 	c := t.newNode(n.kids != nil)
 	c.keys = append(c.keys, n.keys...)
-	c.skip, c.pfx = n.skip, n.pfx
+	c.skip, c.lead, c.pfx = n.skip, n.lead, n.pfx
 	if n.kids != nil {
 		c.kids = append(c.kids, n.kids...)
 	}
@@ -165,7 +166,7 @@ func (t *ordered) split(n *onode, i int) (string, *onode) {
 	mid := n.keys[i]
 	right := t.newNode(n.kids != nil)
 	right.keys = append(right.keys, n.keys[i+1:]...)
-	right.skip = n.skip
+	right.skip, right.lead = n.skip, n.lead
 	copy(right.pfx[:], n.pfx[i+1:len(n.keys)])
 	clear(n.pfx[i:len(n.keys)])
 	clear(n.keys[i:])

@@ -39,14 +39,11 @@ func (n *onode) search(key string) (int, bool) {
 	if len(keys) == 0 {
 		return 0, false
 	}
-	if n.skip > 0 {
-		common := keys[0][:n.skip]
-		if !strings.HasPrefix(key, common) {
-			if key < common {
-				return 0, false
-			}
-			return len(keys), false
-		}
+	switch c := n.cmpCommon(key); {
+	case c < 0:
+		return 0, false
+	case c > 0:
+		return len(keys), false
 	}
 	p := prefix8(key, n.skip)
 	lo, hi := 0, len(keys) // the first prefix not less than p is in [lo, hi]
@@ -66,9 +63,52 @@ func (n *onode) search(key string) (int, bool) {
 	return i, false // the first key with a greater prefix, or none
 }
 
+// cmpCommon compares key with the skip bytes n's keys share, cut to
+// their length: 0 if key starts with them. It reads them from n.lead,
+// not from a key, when there are at most 16 and key is that long.
+func (n *onode) cmpCommon(key string) int {
+	switch {
+	case n.skip == 0:
+		return 0
+	case n.skip > 16 || len(key) < n.skip:
+		common := n.keys[0][:n.skip]
+		if strings.HasPrefix(key, common) {
+			return 0
+		}
+		return strings.Compare(key, common)
+	}
+	if c := cmpMasked(prefix8(key, 0), n.lead[0], min(n.skip, 8)); c != 0 || n.skip <= 8 {
+		return c
+	}
+	return cmpMasked(prefix8(key, 8), n.lead[1], n.skip-8)
+}
+
+// cmpMasked compares the first k bytes (1 to 8) of the big-endian a with
+// b, which holds only those.
+func cmpMasked(a, b uint64, k int) int {
+	a &= ^uint64(0) << (64 - 8*k)
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// leadOf returns the first 16 of key's first skip bytes, big-endian,
+// zero past skip.
+func leadOf(key string, skip int) [2]uint64 {
+	var l [2]uint64
+	for i := range min(skip, 16) {
+		l[i/8] |= uint64(key[i]) << (56 - 8*(i%8))
+	}
+	return l
+}
+
 // shares reports whether key starts with the skip bytes n's keys share.
 func (n *onode) shares(key string) bool {
-	return len(n.keys) == 0 || strings.HasPrefix(key, n.keys[0][:n.skip])
+	return len(n.keys) == 0 || n.cmpCommon(key) == 0
 }
 
 // insertKey inserts key at position i of n's keys.
@@ -126,11 +166,12 @@ func lcp(a, b string) int {
 // first and the last, and computes every key's prefix: it reads every
 // key, so the paths that change many keys at once use it.
 func (n *onode) fix() {
-	n.skip = 0
+	n.skip, n.lead = 0, [2]uint64{}
 	if len(n.keys) == 0 {
 		return
 	}
 	n.skip = lcp(n.keys[0], n.keys[len(n.keys)-1])
+	n.lead = leadOf(n.keys[0], n.skip)
 	for i, k := range n.keys {
 		n.pfx[i] = prefix8(k, n.skip)
 	}

@@ -26,6 +26,9 @@ func checkTree(t *testing.T, root *onode, n int) []string {
 				t.Fatalf("key %q at depth %d: skip %d, prefix %x, want %x", k, depth, nd.skip, nd.pfx[i], prefix8(k, nd.skip))
 			}
 		}
+		if len(nd.keys) > 0 && nd.lead != leadOf(nd.keys[0], nd.skip) {
+			t.Fatalf("node at depth %d: lead %x, want %x", depth, nd.lead, leadOf(nd.keys[0], nd.skip))
+		}
 		for i := len(nd.keys); i < maxItems; i++ {
 			if nd.pfx[i] != 0 {
 				t.Fatalf("node at depth %d: prefix %d past its %d keys left set", depth, i, len(nd.keys))
