@@ -48,8 +48,8 @@ type cowToken struct{ _ byte }
 type onode struct {
 	cow  *cowToken
 	keys []string
-	kids []*onode // nil in a leaf
-	skip int      // the keys' first skip bytes are the same (ordered_node.go)
+	kids []*onode  // nil in a leaf
+	skip int       // the keys' first skip bytes are the same (ordered_node.go)
 	lead [2]uint64 // the first 16 of those bytes, big-endian, zero past skip
 	pfx  [maxItems]uint64
 }
