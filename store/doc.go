@@ -28,9 +28,12 @@
 // and how the key-value machine sorts its requests), kv.go (the key-value machine), kv_entry.go (a key's value and deadline
 // in its maps), image.go (its
 // images and folding them back), publish.go (the image published for
-// reads that skip the owner: Lookup, and why it is linearizable),
-// ordered.go, ordered_remove.go and ordered_iter.go (the ordered index of
-// the keys, a copy-on-write B-tree, and the range scans over it),
+// reads that skip the owner: Lookup, PublishedView, and why it is
+// linearizable), ordered.go, ordered_remove.go and ordered_iter.go (the
+// ordered index of the keys, a copy-on-write B-tree, and the range scans
+// over it), ordered_node.go (its nodes' inline key prefixes),
+// ordered_pending.go (creates and removals noted, merged in sorted
+// batches),
 // ordered_build.go, ordered_defer.go and ordered_background.go (building
 // the index at once from sorted keys, deferring it while a store opens,
 // and building it on a goroutine after Start), range_delete.go (a range

@@ -78,3 +78,39 @@ func ExampleEngine_LookupMany() {
 	// 2: "" false
 	// lock-free: true
 }
+
+// ExampleEngine_PublishedView takes a View with no round trip to the
+// owner: once a View from the owner has frozen the ordered index, and
+// nothing has changed since, the published image holds the index too.
+func ExampleEngine_PublishedView() {
+	ctx := context.Background()
+	kv := store.NewKV(0)
+	e := store.NewKVEngine(kv)
+	e.Start(nil, actor.Options{})
+	defer e.Close()
+	for _, k := range []string{"b", "a", "c"} {
+		c := store.Command{Op: store.OpSet, Key: k, Value: []byte("v" + k)}
+		if _, err := e.Update(ctx, c, nil, store.AckApplied); err != nil {
+			panic(err)
+		}
+	}
+	// A View from the owner (freeze and release in its turn), then a
+	// Sync, answered in the next turn, once the publication is made.
+	if err := e.Read(ctx, func() { _, release, _ := kv.Freeze(); release() }); err != nil {
+		panic(err)
+	}
+	if err := e.Sync(ctx); err != nil {
+		panic(err)
+	}
+	img, release, ok := e.PublishedView()
+	fmt.Println("lock-free:", ok)
+	for k, v := range img.Range("a", "c", false) {
+		fmt.Printf("%s=%s\n", k, v)
+	}
+	release()
+
+	// Output:
+	// lock-free: true
+	// a=va
+	// b=vb
+}

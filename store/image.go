@@ -58,7 +58,10 @@ type image struct {
 	layers []map[string]slot // oldest first
 	n      int
 	exp    *imageExpiry // the deadlines, or nil if no key has one
-	ord    ordView      // the keys in order (none in a publication)
+	ord    ordView      // the keys in order, if indexed
+	// indexed says ord holds the keys: every image but a snapshot's and
+	// most publications (publish.go).
+	indexed bool
 }
 
 // Len implements Image.
@@ -190,7 +193,7 @@ func (kv *KV) freeze(ordered bool) (*image, func()) {
 	// what this image sees.
 	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
 	if ordered {
-		im.ord = kv.index().freeze()
+		im.ord, im.indexed = kv.index().freeze(), true
 	}
 	kv.shared++
 	gen := kv.gen

@@ -20,10 +20,11 @@ import "slices"
 // Why a B-tree of keys alone, and why by hand (cbor, x/exp and the
 // standard library are the only dependencies allowed): measured on a
 // 1M-key store (bench/ heap/memory, README "Range scans and range
-// deletes"), it adds 36 bytes per entry to the 228 of a plain
-// map[string][]byte with 16-byte keys and 100-byte values (1.16x, the
+// deletes"), it adds 55 bytes per entry to the 228 of a plain
+// map[string][]byte with 16-byte keys and 100-byte values (1.24x, the
 // target being 1.3x), and it costs a new key a descent of four nodes, each
-// a binary search of up to 63 keys, and an overwrite nothing. The issue
+// a binary search of up to 63 keys' inline prefixes (ordered_node.go),
+// merged in sorted batches (ordered_pending.go), and an overwrite nothing. The issue
 // measured a B-tree or a HAMT of keys and values republished after every
 // owner batch at 3-80 µs and 2-7 KB per written key; an index of keys
 // updated in place between freezes, and copied only along the paths
@@ -48,14 +49,18 @@ type cowToken struct{ _ byte }
 type onode struct {
 	cow  *cowToken
 	keys []string
-	kids []*onode // nil in a leaf
+	kids []*onode  // nil in a leaf
+	skip int       // the keys' first skip bytes are the same (ordered_node.go)
+	lead [2]uint64 // the first 16 of those bytes, big-endian, zero past skip
+	pfx  [maxItems]uint64
 }
 
 // ordered is the owner's B-tree. Its zero value is an empty tree.
 type ordered struct {
 	root *onode
-	n    int
+	n    int       // keys in the tree, the pending changes left out
 	cow  *cowToken // nodes with this token are the tree's to change
+	pend []pendOp  // creations and removals not merged yet (ordered_pending.go)
 }
 
 // ordView is a frozen tree: nothing changes it.
@@ -64,9 +69,11 @@ type ordView struct {
 	n    int
 }
 
-// freeze returns a view of the tree as it is and makes every node it has
-// shared: the tree copies a node before its next change to it.
+// freeze returns a view of the tree as it is, with the pending changes
+// merged, and makes every node it has shared: the tree copies a node
+// before its next change to it.
 func (t *ordered) freeze() ordView {
+	t.flush()
 	t.cow = nil
 	return ordView{root: t.root, n: t.n}
 }
@@ -90,6 +97,7 @@ func (t *ordered) mutable(n *onode) *onode {
 	}
 	c := t.newNode(n.kids != nil)
 	c.keys = append(c.keys, n.keys...)
+	c.skip, c.lead, c.pfx = n.skip, n.lead, n.pfx
 	if n.kids != nil {
 		c.kids = append(c.kids, n.kids...)
 	}
@@ -114,7 +122,7 @@ func (t *ordered) insert(key string) {
 		mid, right := t.split(t.root, maxItems/2)
 		old := t.root
 		t.root = t.newNode(true)
-		t.root.keys = append(t.root.keys, mid)
+		t.root.insertKey(0, mid)
 		t.root.kids = append(t.root.kids, old, right)
 	}
 	if t.insertAt(t.root, key) {
@@ -126,17 +134,17 @@ func (t *ordered) insert(key string) {
 // nodes on the way down. It reports false if key was there already.
 func (t *ordered) insertAt(n *onode, key string) bool {
 	for {
-		i, found := slices.BinarySearch(n.keys, key)
+		i, found := n.search(key)
 		if found {
 			return false
 		}
 		if n.kids == nil {
-			n.keys = slices.Insert(n.keys, i, key)
+			n.insertKey(i, key)
 			return true
 		}
 		if len(n.kids[i].keys) >= maxItems {
 			mid, right := t.split(t.mutableKid(n, i), maxItems/2)
-			n.keys = slices.Insert(n.keys, i, mid)
+			n.insertKey(i, mid)
 			n.kids = slices.Insert(n.kids, i+1, right)
 			switch {
 			case key == mid:
@@ -150,13 +158,22 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 }
 
 // split splits the mutable node n at key i: n keeps the keys before it,
-// and split returns key i and a new node of the keys after it.
+// and split returns key i and a new node of the keys after it. Each half
+// takes the longest skip its keys share (refit): the halves of a node
+// that took a key far from the others (the first new key past the end of
+// a run, say) may share more than the node did, and with n's skip their
+// prefixes would all tie.
 func (t *ordered) split(n *onode, i int) (string, *onode) {
 	mid := n.keys[i]
 	right := t.newNode(n.kids != nil)
 	right.keys = append(right.keys, n.keys[i+1:]...)
+	right.skip, right.lead = n.skip, n.lead
+	copy(right.pfx[:], n.pfx[i+1:len(n.keys)])
+	clear(n.pfx[i:len(n.keys)])
 	clear(n.keys[i:])
 	n.keys = n.keys[:i]
+	n.refit()
+	right.refit()
 	if n.kids != nil {
 		right.kids = append(right.kids, n.kids[i+1:]...)
 		clear(n.kids[i+1:])

@@ -60,6 +60,7 @@ func buildOrdered(keys []string) ordered {
 		size := (len(keys) - (k - 1 - i)) / (k - i)
 		leaf := t.newNode(false)
 		leaf.keys = append(leaf.keys, keys[:size]...)
+		leaf.fix()
 		nodes, keys = append(nodes, leaf), keys[size:]
 		if i < k-1 {
 			seps, keys = append(seps, keys[0]), keys[1:]
@@ -73,6 +74,7 @@ func buildOrdered(keys []string) ordered {
 			parent := t.newNode(true)
 			parent.kids = append(parent.kids, nodes[:size]...)
 			parent.keys = append(parent.keys, seps[:size-1]...)
+			parent.fix()
 			up, nodes = append(up, parent), nodes[size:]
 			if i < p-1 {
 				upSeps = append(upSeps, seps[size-1])

@@ -40,22 +40,24 @@ func (kv *KV) buildIndex() {
 	kv.ord = buildOrdered(keys)
 }
 
-// index returns the index, built first if it was deferred.
+// index returns the index, built first if it was deferred, with its
+// pending changes merged (ordered_pending.go).
 func (kv *KV) index() *ordered {
 	kv.buildIndex()
+	kv.ord.flush()
 	return &kv.ord
 }
 
-// indexAdd records the creation of key in the index, unless deferred.
+// indexAdd notes the creation of key in the index, unless deferred.
 func (kv *KV) indexAdd(key string) {
 	if !kv.ordOff {
-		kv.ord.insert(key)
+		kv.ord.add(key)
 	}
 }
 
-// indexDrop records the removal of key from the index, unless deferred.
+// indexDrop notes the removal of key from the index, unless deferred.
 func (kv *KV) indexDrop(key string) {
 	if !kv.ordOff {
-		kv.ord.remove(key)
+		kv.ord.drop(key)
 	}
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"iter"
-	"slices"
 )
 
 // Walks over the ordered index (ordered.go) in key order, from a start key
@@ -20,7 +19,7 @@ func ascend(n *onode, start, end string, yield func(string) bool) bool {
 	if n == nil {
 		return true
 	}
-	i, _ := slices.BinarySearch(n.keys, start)
+	i, _ := n.search(start)
 	for ; ; i++ {
 		if n.kids != nil && !ascend(n.kids[i], start, end, yield) {
 			return false
@@ -47,7 +46,7 @@ func descend(n *onode, start, end string, yield func(string) bool) bool {
 	}
 	i := len(n.keys)
 	if end != "" {
-		i, _ = slices.BinarySearch(n.keys, end)
+		i, _ = n.search(end)
 	}
 	if n.kids != nil && !descend(n.kids[i], start, end, yield) {
 		return false

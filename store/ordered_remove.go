@@ -37,14 +37,14 @@ func (t *ordered) removeAt(n *onode, key string, max bool) (string, bool) {
 				i--
 			}
 		} else {
-			i, found = slices.BinarySearch(n.keys, key)
+			i, found = n.search(key)
 		}
 		if n.kids == nil {
 			if !found && !max {
 				return "", false
 			}
 			k := n.keys[i]
-			n.keys = slices.Delete(n.keys, i, i+1)
+			n.deleteKey(i)
 			return k, true
 		}
 		if len(n.kids[i].keys) <= minItems {
@@ -56,7 +56,8 @@ func (t *ordered) removeAt(n *onode, key string, max bool) (string, bool) {
 			// Replace key with its predecessor, the greatest key of the
 			// child to its left, which can spare one.
 			k := n.keys[i]
-			n.keys[i], _ = t.removeAt(child, "", true)
+			pred, _ := t.removeAt(child, "", true)
+			n.setKey(i, pred)
 			return k, true
 		}
 		n = child
@@ -71,10 +72,9 @@ func (t *ordered) grow(n *onode, i int) {
 	case i > 0 && len(n.kids[i-1].keys) > minItems:
 		child, left := t.mutableKid(n, i), t.mutableKid(n, i-1)
 		last := len(left.keys) - 1
-		child.keys = slices.Insert(child.keys, 0, n.keys[i-1])
-		n.keys[i-1] = left.keys[last]
-		left.keys[last] = ""
-		left.keys = left.keys[:last]
+		child.insertKey(0, n.keys[i-1])
+		n.setKey(i-1, left.keys[last])
+		left.deleteKey(last)
 		if left.kids != nil {
 			child.kids = slices.Insert(child.kids, 0, left.kids[last+1])
 			left.kids[last+1] = nil
@@ -82,9 +82,9 @@ func (t *ordered) grow(n *onode, i int) {
 		}
 	case i < len(n.keys) && len(n.kids[i+1].keys) > minItems:
 		child, right := t.mutableKid(n, i), t.mutableKid(n, i+1)
-		child.keys = append(child.keys, n.keys[i])
-		n.keys[i] = right.keys[0]
-		right.keys = slices.Delete(right.keys, 0, 1)
+		child.insertKey(len(child.keys), n.keys[i])
+		n.setKey(i, right.keys[0])
+		right.deleteKey(0)
 		if right.kids != nil {
 			child.kids = append(child.kids, right.kids[0])
 			right.kids = slices.Delete(right.kids, 0, 1)
@@ -96,10 +96,11 @@ func (t *ordered) grow(n *onode, i int) {
 		child, right := t.mutableKid(n, i), n.kids[i+1]
 		child.keys = append(child.keys, n.keys[i])
 		child.keys = append(child.keys, right.keys...)
+		child.fix()
 		if child.kids != nil {
 			child.kids = append(child.kids, right.kids...)
 		}
-		n.keys = slices.Delete(n.keys, i, i+1)
+		n.deleteKey(i)
 		n.kids = slices.Delete(n.kids, i+1, i+2)
 	}
 }

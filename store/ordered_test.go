@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -19,6 +20,19 @@ func checkTree(t *testing.T, root *onode, n int) []string {
 	visit = func(nd *onode, depth int, isRoot bool) {
 		if len(nd.keys) > maxItems || (!isRoot && len(nd.keys) < minItems) {
 			t.Fatalf("node of %d keys at depth %d", len(nd.keys), depth)
+		}
+		for i, k := range nd.keys {
+			if !strings.HasPrefix(k, nd.keys[0][:nd.skip]) || nd.pfx[i] != prefix8(k, nd.skip) {
+				t.Fatalf("key %q at depth %d: skip %d, prefix %x, want %x", k, depth, nd.skip, nd.pfx[i], prefix8(k, nd.skip))
+			}
+		}
+		if len(nd.keys) > 0 && nd.lead != leadOf(nd.keys[0], nd.skip) {
+			t.Fatalf("node at depth %d: lead %x, want %x", depth, nd.lead, leadOf(nd.keys[0], nd.skip))
+		}
+		for i := len(nd.keys); i < maxItems; i++ {
+			if nd.pfx[i] != 0 {
+				t.Fatalf("node at depth %d: prefix %d past its %d keys left set", depth, i, len(nd.keys))
+			}
 		}
 		if nd.kids == nil {
 			if leafDepth >= 0 && depth != leafDepth {
@@ -192,16 +206,16 @@ func TestPublicationLeavesIndexUnshared(t *testing.T) {
 	_, release := kv.freeze(false)
 	kv.Apply(Command{Op: OpSet, Key: "k0100a", Value: []byte("v")})
 	release()
-	if kv.ord.root != root {
+	if kv.index().root != root {
 		t.Fatal("a key created after a publication copied the index's root")
 	}
 	_, release = kv.freeze(true)
 	kv.Apply(Command{Op: OpSet, Key: "k0100b", Value: []byte("v")})
 	release()
-	if kv.ord.root == root {
+	if kv.index().root == root {
 		t.Fatal("a key created after a Freeze changed the index's root in place")
 	}
-	checkTree(t, kv.ord.root, kv.ord.n)
+	checkTree(t, kv.index().root, kv.index().n)
 }
 
 // A snapshot's image leaves a deferred index deferred: a snapshot due

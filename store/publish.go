@@ -7,13 +7,13 @@ import (
 
 // Publication: reads that skip the owner while nothing has changed.
 //
-// The owner publishes a frozen image of the state (KV.freeze: no copy,
-// and without the ordered index, which only scans use)
-// in an atomic pointer when it ends a turn in which reads came to it, and
+// The owner publishes a frozen image of the state (KV.freeze: no copy;
+// the ordered index only if freezing it costs nothing, freezeImage) in an
+// atomic pointer when it ends a turn in which reads came to it, and
 // clears the pointer before it applies the next mutation. Any goroutine
-// may answer a read from the image it finds there (Engine.Lookup), with no
-// lock and no round trip; if it finds none, the read goes to the owner as
-// before.
+// may answer a read from the image it finds there (Engine.Lookup), or
+// take it as a View (PublishedView), with no lock and no round trip; if
+// it finds none, the read goes to the owner as before.
 //
 // Why this is linearizable. The owner keeps one invariant: while the
 // pointer holds an image, the state is exactly the image. It stores the
@@ -104,6 +104,9 @@ type publisher interface {
 	// whether the publication, whose freezeImage returned gen, is all
 	// that keeps the machine from folding them.
 	pubDebt(gen uint64) (layers int, pending bool, debt int, alone bool)
+	// indexFree reports whether freezeImage would now include the
+	// ordered index.
+	indexFree() bool
 }
 
 // pubState is the engine's publication. Fields without a comment are the
@@ -181,6 +184,27 @@ func (e *Engine[C, Q, R]) LookupMany(keys []string, each func(i int, v []byte, f
 	}
 	c.in.Add(^uint64(0)) // leaves as a reader that read nothing: uncounted
 	return true
+}
+
+// PublishedView returns the published image, if the owner has published
+// one that is current and holds the ordered index, for the caller to read
+// as a View (KV.Freeze's image) until it calls release, once. The View
+// takes effect, as a read, when it is taken (see the top of this file).
+// While it is held, the owner does not fold the changes made after it,
+// as for any View, and publishes no newer image once those pass foldStep
+// (lookups go to the owner then). Otherwise ok is false, and the caller
+// asks the owner. It never blocks, and is safe from any goroutine.
+func (e *Engine[C, Q, R]) PublishedView() (img KVImage, release func(), ok bool) {
+	im, c := e.pub.enter()
+	if im == nil {
+		return nil, nil, false
+	}
+	leave := func() { c.in.Add(^uint64(0)) } // uncounted in Stats.LockFreeGets
+	if !im.indexed {
+		leave()
+		return nil, nil, false
+	}
+	return im, leave, true
 }
 
 // enter announces a reader and returns the current image, with the stripe
@@ -271,7 +295,10 @@ func (o *owner[C, Q, R]) unhold() bool {
 // being saved too). And if the publication is all that keeps the owner
 // from folding work that has grown (more than foldStep entries, or layers
 // at the cap), it retires the image, and once no reader is inside it,
-// releases it and wakes itself to fold.
+// releases it and wakes itself to fold. While an image without the
+// ordered index is published and a View has frozen the index since,
+// nothing having changed, it publishes the same state again with the
+// index, so that the next Views need not come to it (PublishedView).
 func (o *owner[C, Q, R]) publish() {
 	p := &o.e.pub
 	if p.m == nil || p.release == nil && !p.wanted {
@@ -286,9 +313,22 @@ func (o *owner[C, Q, R]) publish() {
 		}
 		return
 	}
-	if p.live || !p.wanted || stacked || o.e.snap.folding || o.e.closing.Load() {
-		return // published already, not worth it, too deep, or a fold under way
+	if p.live {
+		if !o.e.closing.Load() && p.m.indexFree() && !p.cur.Load().indexed {
+			o.install() // the same state, now with the index a View froze since
+		}
+		return
 	}
+	if !p.wanted || stacked || o.e.snap.folding || o.e.closing.Load() {
+		return // not worth it, too deep, or a fold under way
+	}
+	o.install()
+}
+
+// install publishes an image of the state, in place of the one published,
+// if any, whose hold on the maps it takes over.
+func (o *owner[C, Q, R]) install() {
+	p := &o.e.pub
 	im, release, gen := p.m.freezeImage()
 	if p.release != nil {
 		p.release() // the new image holds all the old one did
@@ -303,11 +343,18 @@ func (o *owner[C, Q, R]) unpublish() {
 	o.retire()
 }
 
-// freezeImage implements publisher.
+// freezeImage implements publisher. The image holds the ordered index
+// only if a View froze it already and no key was created or removed
+// since: freezing it costs a key created later a copy of the nodes on the
+// way to its leaf, so a publication does not take it when nothing else
+// does. Then a View can come from the publication (PublishedView).
 func (kv *KV) freezeImage() (*image, func(), uint64) {
-	img, release := kv.freeze(false)
+	img, release := kv.freeze(kv.indexFree())
 	return img, release, kv.gen
 }
+
+// indexFree implements publisher.
+func (kv *KV) indexFree() bool { return !kv.ordOff && kv.ord.shared() }
 
 // pubDebt implements publisher.
 func (kv *KV) pubDebt(gen uint64) (layers int, pending bool, debt int, alone bool) {

@@ -329,6 +329,25 @@ func linChurn(ctx context.Context, cur *atomic.Pointer[linHandle], done <-chan s
 	}
 }
 
+// linViewGet reads key through a View taken for the read, by a range
+// scan from key to the key after it.
+func linViewGet(ctx context.Context, db *hurrah.DB, key string) (linOutput, error) {
+	var out linOutput
+	v, err := db.View(ctx)
+	if err != nil {
+		return out, err
+	}
+	defer v.Close()
+	seq, err := v.Range(key, key+"\x00", nil)
+	if err != nil {
+		return out, err
+	}
+	for _, b := range seq {
+		out.val, out.found = string(b), true
+	}
+	return out, nil
+}
+
 // linDo makes one call on db. Keys named raw-* go through the Bytes calls,
 // the others through the typed ones. A read of a missing key is not an
 // error: it returns found false.
@@ -338,11 +357,18 @@ func linDo(ctx context.Context, db *hurrah.DB, in linInput) (linOutput, error) {
 	var err error
 	switch in.op {
 	case linGet:
-		if raw {
+		switch {
+		case raw && rand.IntN(2) == 0:
+			// Through a View (from the owner, or lock-free from its
+			// publication) and a range scan of the one key: the read
+			// takes effect when the View is taken.
+			out, err = linViewGet(ctx, db, in.key)
+			return out, err
+		case raw:
 			var b []byte
 			b, err = db.GetBytes(ctx, in.key)
 			out.val = string(b)
-		} else {
+		default:
 			out.val, err = hurrah.Get[string](ctx, db, in.key)
 		}
 		out.found = err == nil
