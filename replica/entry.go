@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -132,13 +133,17 @@ func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
 // decodeEntry decodes an entry into its ops, refusing (with ErrBadEntry)
 // any that the local store would refuse, so that an entry either applies
 // whole or is refused by every node alike. The ops alias b.
-func decodeEntry(b []byte) ([]op, error) {
+func decodeEntry(b []byte) ([]op, error) { return decodeEntryInto(nil, b) }
+
+// decodeEntryInto is decodeEntry, appending the ops to ops[:0] (the FSM
+// reuses one slice).
+func decodeEntryInto(ops []op, b []byte) ([]op, error) {
 	r := &entryReader{b: b}
 	count, err := r.header(entryVersion)
 	if err != nil {
 		return nil, err
 	}
-	ops := make([]op, 0, count)
+	ops = slices.Grow(ops[:0], int(count))
 	for range count {
 		o, err := r.op()
 		if err != nil {

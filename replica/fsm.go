@@ -80,6 +80,10 @@ func onState[T comparable](load func() T, read func(T) error) error {
 type fsm struct {
 	fsmBase
 	db atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
+	// ops and batch are Apply's, reused from entry to entry (DB.Write
+	// keeps nothing of a batch): the FSM goroutine's alone.
+	ops   []op
+	batch hurrah.Batch
 }
 
 var _ machine = (*fsm)(nil)
@@ -103,14 +107,14 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
-	ops, err := decodeEntry(l.Data)
+	ops, err := decodeEntryInto(f.ops, l.Data)
 	if err != nil {
 		return err
 	}
-	if err := f.applyOps(ops); err != nil {
-		return err
-	}
-	return nil
+	f.ops = ops
+	err = f.applyOps(ops)
+	clear(ops) // let the entry's keys and values go
+	return err
 }
 
 // applyOps applies ops as one hurrah batch; a Clear splits it, since a
@@ -120,7 +124,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 func (f *fsm) applyOps(ops []op) error {
 	db := f.db.Load()
 	ctx := context.Background() // an entry applies whole, or the node stops
-	var b hurrah.Batch
+	b := &f.batch
+	defer b.Reset()
 	for _, o := range ops {
 		switch o.kind {
 		case opSet:
@@ -132,7 +137,7 @@ func (f *fsm) applyOps(ops []op) error {
 		case opDelete:
 			b.Delete(o.key)
 		case opClear:
-			if err := db.Write(ctx, &b); err != nil {
+			if err := db.Write(ctx, b); err != nil {
 				return err
 			}
 			b.Reset()
@@ -141,7 +146,7 @@ func (f *fsm) applyOps(ops []op) error {
 			}
 		}
 	}
-	return db.Write(ctx, &b)
+	return db.Write(ctx, b)
 }
 
 // Snapshot freezes the state as it is after the last Apply, at once and
