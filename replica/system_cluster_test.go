@@ -18,13 +18,14 @@ type tally struct {
 }
 
 // tallyCmd adds Add to the tally Key, refused if it would pass Max (if
-// Max > 0). Bad, if set to what CBOR cannot encode, makes the command
-// unencodable.
+// Max > 0); with Put, it sets the tally to Add (a register). Bad, if set
+// to what CBOR cannot encode, makes the command unencodable.
 type tallyCmd struct {
 	Key string
 	Add int
 	Max int
-	Bad any `cbor:",omitempty"`
+	Put bool `cbor:",omitempty"`
+	Bad any  `cbor:",omitempty"`
 }
 
 var errOverMax = errors.New("tally: over its ceiling")
@@ -32,6 +33,10 @@ var errOverMax = errors.New("tally: over its ceiling")
 func (c tallyCmd) Apply(s *tally) error {
 	if s.N == nil {
 		s.N = map[string]int{}
+	}
+	if c.Put {
+		s.N[c.Key] = c.Add
+		return nil
 	}
 	if c.Max > 0 && s.N[c.Key]+c.Add > c.Max {
 		return errOverMax
