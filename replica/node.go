@@ -199,12 +199,11 @@ func (n *node) Raft() *raft.Raft { return n.raft }
 // cuts a snapshot being written short, and waits until every call
 // already proposed is answered (writes, reads, and the futures of
 // membership changes, even of a call whose ctx ended), while raft still
-// runs: raft v1.7.2 drops,
-// unanswered, the futures of entries waiting for its FSM goroutine when
-// it shuts down. Each is answered soon: applied, or, on a leader that
-// cannot reach a majority, refused once it steps down. Then it stops
-// raft (closing the transport) and the local store. It is idempotent and
-// returns the first error.
+// runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
+// its FSM goroutine when it shuts down. Each is answered soon: applied,
+// or, on a leader that cannot reach a majority, refused once it steps
+// down. Then it stops raft (closing the transport) and the local store.
+// It is idempotent and returns the first error.
 func (n *node) Close() error {
 	n.close.Do(func() {
 		n.end()
