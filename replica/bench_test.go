@@ -47,19 +47,15 @@ func benchStores(tb testing.TB, id string) (raft.LogStore, raft.StableStore, raf
 	return s, s, raft.NewInmemSnapshotStore()
 }
 
-// benchRaft returns the raft config of every benchmark node: the test
-// config with raft's default timeouts, so that a loaded machine's delayed
-// heartbeats do not start elections mid-run.
+// benchRaft returns the raft config of every benchmark node, the
+// baseline's and this package's alike: the test config with long
+// timeouts, so that a loaded machine's delayed heartbeats neither start
+// elections mid-run nor make a leader step down (raft's defaults did, now
+// and then: "leadership lost while committing log").
 func benchRaft() *raft.Config {
 	rc := testRaft()
-	calm(rc)
+	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 5*time.Second, 5*time.Second, 2*time.Second
 	return rc
-}
-
-// calm gives raft the default timeouts.
-func calm(rc *raft.Config) {
-	d := raft.DefaultConfig()
-	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = d.HeartbeatTimeout, d.ElectionTimeout, d.LeaderLeaseTimeout
 }
 
 // threeRafts starts 3 connected raft nodes, prefix1..3, each over the FSM

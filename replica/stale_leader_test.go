@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,4 +42,10 @@ func TestStaleReadBoundOnTheLeader(t *testing.T) {
 	b, err = l.GetBytes(ctx, "a", Stale(0))
 	require.NoError(t, err, "no bound: the store as it is")
 	require.Equal(t, "1", string(b))
+}
+
+// calm gives raft the default timeouts.
+func calm(rc *raft.Config) {
+	d := raft.DefaultConfig()
+	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = d.HeartbeatTimeout, d.ElectionTimeout, d.LeaderLeaseTimeout
 }
