@@ -27,11 +27,17 @@ type nopCommand struct{}
 func (nopCommand) Apply(*struct{}) error { return nil }
 
 // newSystemFSM returns a systemFSM over a new memory-only System whose
-// State starts as initial() (or the zero S if initial is nil).
+// State starts as initial() (or the zero S if initial is nil). A State
+// CBOR cannot encode, which no snapshot could hold, returns
+// hurrah.ErrEncode.
 func newSystemFSM[S any, C hurrah.Command[S]](ctx context.Context, initial func() S) (*systemFSM[S, C], error) {
 	sys, err := hurrah.OpenSystem[S, C]("", initial, nil)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := sys.Image(ctx); err != nil {
+		sys.Close()
+		return nil, fmt.Errorf("replica: the State cannot be snapshotted: %w", err)
 	}
 	f := &systemFSM[S, C]{fsmBase: fsmBase{ctx: ctx}}
 	f.sys.Store(sys)

@@ -209,3 +209,20 @@ func TestSystemRestartRefusesDamagedSnapshot(t *testing.T) {
 	sysCaughtUp(t, n, c.leader().AppliedIndex())
 	require.Equal(t, map[string]int{"a": 20}, state(t, n))
 }
+
+// chanState is a State CBOR cannot encode.
+type chanState struct{ C chan int }
+
+type chanCmd struct{}
+
+func (chanCmd) Apply(*chanState) error { return nil }
+
+// A State no snapshot could hold is refused when the node starts, and
+// nothing is left running.
+func TestNewSystemNodeRefusesUnencodableState(t *testing.T) {
+	_, tr := raft.NewInmemTransport("x")
+	defer tr.Close()
+	_, err := NewSystemNode[chanState, chanCmd](Config{ID: "x", Transport: tr, Raft: testRaft()},
+		func() chanState { return chanState{C: make(chan int)} })
+	require.ErrorIs(t, err, hurrah.ErrEncode)
+}
