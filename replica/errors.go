@@ -35,8 +35,32 @@ var (
 	// proposed, but leadership was lost (or the node stopped) before it
 	// was known to commit. It may or may not be applied; read to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
-	// ErrInvalidConfig is returned by NewNode for a Config it cannot use.
+	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,
+	// by NewTransport for a TransportConfig, and by MutualTLS for files
+	// that are not a usable certificate, key or CA.
 	ErrInvalidConfig = errors.New("replica: invalid config")
+	// ErrDirInUse is returned by OpenStores (and NewNode with Config.Dir)
+	// for a node directory whose stores another holder has open.
+	ErrDirInUse = errors.New("replica: node directory in use")
+	// ErrOtherCluster is returned by NewNode for stores (a Config.Dir)
+	// that record another cluster name (Config.Cluster) or another node
+	// ID: the directory of another cluster's node, or of another node.
+	// Nothing is written to them. Join returns it for a node whose
+	// transport names another cluster (TransportConfig.Cluster), and
+	// changes nothing.
+	ErrOtherCluster = errors.New("replica: stores belong to another cluster or node")
+	// ErrUnreachable is returned by Join for a node it cannot connect
+	// to as raft would (over TLS, one whose certificate the cluster CA
+	// did not sign, or that is not valid now). The configuration is
+	// unchanged.
+	ErrUnreachable = errors.New("replica: cannot reach the node")
+	// ErrCorruptDir is returned by OpenStores (and NewNode with
+	// Config.Dir) when raft's log file in a node directory cannot be
+	// opened as one: damaged, truncated, or another kind of file. Nothing
+	// in the directory is changed. A failure a retry or an operator can
+	// cure (permissions, an I/O error, a full disk) is not this error: it
+	// arrives as the file system's, wrapped.
+	ErrCorruptDir = errors.New("replica: damaged node directory")
 )
 
 // NotLeaderError details ErrNotLeader: the leader as far as this node

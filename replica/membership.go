@@ -60,7 +60,11 @@ func (n *node) Members(ctx context.Context) ([]Server, error) {
 // compacted). Call it on the leader: elsewhere it returns a
 // *NotLeaderError. Joining a member again at its own address does
 // nothing; an ID that a member at another address has, or an address
-// another member has, returns ErrDuplicateID and changes nothing.
+// another member has, returns ErrDuplicateID and changes nothing. On a
+// transport NewTransport made, it first connects to the node as raft
+// will: a node of another cluster returns ErrOtherCluster, one it cannot
+// reach or whose certificate it refuses ErrUnreachable, and neither
+// changes anything.
 func (n *node) Join(ctx context.Context, id, addr string) error {
 	if !n.enter() {
 		return ErrClosed
@@ -81,6 +85,9 @@ func (n *node) Join(ctx context.Context, id, addr string) error {
 		case sameID || sameAddr:
 			return fmt.Errorf("%w: %s at %s is a member; %s at %s cannot join", ErrDuplicateID, s.ID, s.Address, id, addr)
 		}
+	}
+	if err := probe(ctx, n.cfg.Transport, addr); err != nil { // see transport_cluster.go
+		return err
 	}
 	return n.change(ctx, n.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), f.Index(), n.cfg.ApplyTimeout))
 }

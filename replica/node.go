@@ -29,11 +29,22 @@ type Config struct {
 	// raft.NewTCPTransport (or a TLS stream layer) between machines. The
 	// node's Close closes it.
 	Transport raft.Transport
+	// Cluster names the cluster. When set, the node's stores record it
+	// at the first start, and a later NewNode over stores that record
+	// another name returns ErrOtherCluster (they record the node's ID
+	// too, and refuse another ID the same way). "" records no name.
+	Cluster string
+	// Dir, when set, is the node's directory: NewNode opens raft's stores
+	// on disk there (see OpenStores) and Close closes them, so a NewNode
+	// on the same Dir restarts the node. Dir excludes the three fields
+	// below.
+	Dir string
 	// LogStore, StableStore and SnapshotStore are raft's stores, which
 	// hold all that a node keeps (the local store is memory-only; see the
-	// package doc). nil means in-memory ones (raft.NewInmemStore,
-	// raft.NewInmemSnapshotStore): then nothing outlives the process,
-	// unless the caller keeps them and hands them to the next Node.
+	// package doc). nil (and no Dir) means in-memory ones
+	// (raft.NewInmemStore, raft.NewInmemSnapshotStore): then nothing
+	// outlives the process, unless the caller keeps them and hands them
+	// to the next Node.
 	LogStore      raft.LogStore
 	StableStore   raft.StableStore
 	SnapshotStore raft.SnapshotStore
@@ -61,14 +72,11 @@ func (c Config) resolve() (Config, error) {
 	if c.ApplyTimeout < 0 || c.MaxBatchBytes < 0 {
 		return c, fmt.Errorf("%w: negative ApplyTimeout or MaxBatchBytes", ErrInvalidConfig)
 	}
-	if c.LogStore == nil {
-		c.LogStore = raft.NewInmemStore()
+	if c.Dir != "" && (c.LogStore != nil || c.StableStore != nil || c.SnapshotStore != nil) {
+		return c, fmt.Errorf("%w: Dir and a store are both set", ErrInvalidConfig)
 	}
-	if c.StableStore == nil {
-		c.StableStore = raft.NewInmemStore()
-	}
-	if c.SnapshotStore == nil {
-		c.SnapshotStore = raft.NewInmemSnapshotStore()
+	if c.Dir == "" {
+		c.inmemStores()
 	}
 	rc := raft.DefaultConfig()
 	if c.Raft != nil {
@@ -85,6 +93,19 @@ func (c Config) resolve() (Config, error) {
 		c.MaxBatchBytes = DefaultMaxBatchBytes
 	}
 	return c, nil
+}
+
+// inmemStores fills in in-memory stores for those not given.
+func (c *Config) inmemStores() {
+	if c.LogStore == nil {
+		c.LogStore = raft.NewInmemStore()
+	}
+	if c.StableStore == nil {
+		c.StableStore = raft.NewInmemStore()
+	}
+	if c.SnapshotStore == nil {
+		c.SnapshotStore = raft.NewInmemSnapshotStore()
+	}
 }
 
 // Node is one member of a replicated hurrah store: a raft node whose state
@@ -112,6 +133,7 @@ type node struct {
 	stop      chan struct{} // closed by Close first: no new calls, the loop returns
 	done      chan struct{} // closed when every round proposed is answered
 	end       context.CancelFunc
+	disk      *Stores // opened for Config.Dir, or nil
 	close     sync.Once
 	err       error        // Close's result
 	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
@@ -140,12 +162,37 @@ func NewNode(cfg Config) (*Node, error) {
 }
 
 // start starts n as cfg says, with the machine newMachine returns, whose
-// entries begin with tag.
+// entries begin with tag: it checks the cluster's identity and opens the
+// stores, then starts raft.
 func (n *node) start(cfg Config, tag byte, newMachine func(context.Context) (machine, error)) error {
 	c, err := cfg.resolve()
 	if err != nil {
 		return err
 	}
+	if err := sameCluster(c.Transport, c.Cluster); err != nil {
+		return err
+	}
+	var disk *Stores
+	if c.Dir != "" {
+		if disk, err = openStores(c.Dir, c.Raft.Logger, identity{c.Cluster, c.ID}); err != nil {
+			return err
+		}
+		c.LogStore, c.StableStore, c.SnapshotStore = disk.Log, disk.Stable, disk.Snapshots
+	} else if err := (identity{c.Cluster, c.ID}).claim(c.StableStore); err != nil {
+		return err
+	}
+	n.disk = disk
+	if err := n.startRaft(c, tag, newMachine); err != nil {
+		if disk != nil {
+			disk.Close()
+		}
+		return err
+	}
+	return nil
+}
+
+// startRaft starts the node of a resolved config with its stores open.
+func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (machine, error)) error {
 	ctx, end := context.WithCancel(context.Background())
 	m, err := newMachine(ctx)
 	if err != nil {
@@ -202,8 +249,9 @@ func (n *node) Raft() *raft.Raft { return n.raft }
 // runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
 // its FSM goroutine when it shuts down. Each is answered soon: applied,
 // or, on a leader that cannot reach a majority, refused once it steps
-// down. Then it stops raft (closing the transport) and the local store.
-// It is idempotent and returns the first error.
+// down. Then it stops raft (closing the transport), the local store,
+// and the stores it opened for Config.Dir. It is idempotent and returns
+// the first error.
 func (n *node) Close() error {
 	n.close.Do(func() {
 		n.end()
@@ -215,6 +263,11 @@ func (n *node) Close() error {
 		err := n.raft.Shutdown().Error()
 		if cerr := n.m.close(); err == nil {
 			err = cerr
+		}
+		if n.disk != nil {
+			if cerr := n.disk.Close(); err == nil {
+				err = cerr
+			}
 		}
 		n.err = err
 	})

@@ -25,7 +25,8 @@
 // The files: engine.go (the Engine and its requests' API), owner.go (the
 // owner goroutine's turn), request.go (a request), freeze.go (when and how
 // the engine snapshots), stats.go and stats_kv.go (what the owner counts,
-// and how the key-value machine sorts its requests), kv.go (the key-value machine), image.go (its
+// and how the key-value machine sorts its requests), kv.go (the key-value machine), kv_entry.go (a key's value and deadline
+// in its maps), image.go (its
 // images and folding them back), publish.go (the image published for
 // reads that skip the owner: Lookup, and why it is linearizable),
 // ordered.go, ordered_remove.go and ordered_iter.go (the ordered index of
@@ -33,7 +34,7 @@
 // ordered_build.go, ordered_defer.go and ordered_background.go (building
 // the index at once from sorted keys, deferring it while a store opens,
 // and building it on a goroutine after Start), range_delete.go (a range
-// delete), expiry.go, expiry_layers.go and expiry_owner.go (deadlines,
+// delete), expiry.go, expiry_image.go and expiry_owner.go (deadlines,
 // their images, and the owner's removals), changes.go and changes_ring.go
 // (the change feed's records), codec.go, codec_fast.go, codec_expiry.go
 // and codec_range.go (the journal format of its commands), emptykey.go (the key-value engine that refuses

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"container/heap"
 	"fmt"
 	"time"
 )
@@ -12,17 +11,16 @@ import (
 // (get, Len, Size, images' Get and Live); the owner then removes it with a
 // journaled OpExpire (expireDue), a bounded number per turn.
 //
-// The deadlines live beside the map, in a map from key to the deadline and
-// its heap entry (one lookup, no pointer to follow, for a read or a
-// refresh), and in a min-heap of the entries, so the next deadline is the
-// heap's root and a key's deadline is changed or dropped in O(log n). A KV
-// that never sees a deadline has exp == nil: its reads pay a nil check.
+// A key's deadline lives in its map entry, with its value (entry, kv.go):
+// a read finds both in one lookup, and images, which share the map and
+// its layers, see the deadlines as of when they were taken with no more
+// work. A read of a key without a deadline pays a compare with 0.
 //
-// An image shares the deadline map (not the heap, which only the owner
-// reads) as it shares the KV's base map: while an image is open the owner
-// records changes of deadlines in an overlay, freezes it as a layer when
-// the next image is taken, and folds them back in steps once no image is
-// open (expiry_layers.go). No image costs a copy.
+// For the owner to find the next deadline, the keys that have one are in
+// a min-heap too, so the next deadline is the heap's root; the heap knows
+// each key's place in it (expiry_heap.go), and only the owner reads it, so
+// it needs no layers. A key's deadline is dropped or brought forward in
+// O(log n). A KV that never sees a deadline has exp == nil.
 
 // expireStep is the most keys one expireDue removes. Removing one costs
 // map deletes, a heap pop (log n cache misses) and its part of the journal
@@ -30,59 +28,24 @@ import (
 // takes 0.2 to 0.3 ms at the median), well within the 5 ms pause target.
 const expireStep = 256
 
-// deadline is a key's deadline and its place in the heap.
+// deadline is the heap's entry of a key that has a deadline.
 //
 // The heap is ordered on low, which is at or, after the deadline was
-// pushed back, earlier: pushing a deadline back (a TTL refreshed, the
-// common change) only writes at, and the entry sinks to its place when
-// expireDue reaches it at low. So a refresh costs no heap work, and each
-// key has one entry whatever its history. Bringing a deadline forward
-// moves the entry up at once.
+// pushed back, before the key's deadline (entry.at): pushing a deadline
+// back (a TTL refreshed, the common change) writes only the key's entry,
+// with no heap work and no lookup of its heap entry, and the heap entry
+// sinks to its place when expireDue reaches it at low. So each key has one
+// entry whatever its history. Bringing a deadline forward moves the entry
+// up at once.
 type deadline struct {
 	key string
-	low int64 // the heap's order: the deadline (at[key]), or earlier
-	i   int   // index in the heap
+	low int64 // the heap's order: the key's deadline, or earlier
 }
 
-// dl is a key's deadline and its entry in the heap: 16 bytes, so that the
-// map of deadlines takes little cache from the map of values. A refresh
-// that pushes the deadline back need not follow e: the entry's low is at
-// or before the old deadline, so at or before the new one too.
-type dl struct {
-	at int64     // Unix ns
-	e  *deadline // nil marks, in an overlay, a deadline dropped
-}
-
-// expiry holds a KV's deadlines.
+// expiry holds the heap of a KV's deadlines. A key has an entry in the
+// heap exactly when its map entry has a deadline.
 type expiry struct {
-	at map[string]dl // the deadlines, by key: the base, which images share
-	// While images are open: frozen overlays, oldest first, which images
-	// share, and the owner's overlay above them; nil when folded.
-	layers []map[string]dl
-	ovl    map[string]dl
-	heap   deadlineHeap
-}
-
-// deadlineHeap is a min-heap of deadlines (container/heap).
-type deadlineHeap []*deadline
-
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool { return h[i].low < h[j].low }
-func (h deadlineHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].i, h[j].i = i, j
-}
-func (h *deadlineHeap) Push(x any) {
-	d := x.(*deadline)
-	d.i = len(*h)
-	*h = append(*h, d)
-}
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	d := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return d
+	deadlines
 }
 
 // WallClock returns a clock that reads the wall time at the call plus the
@@ -138,94 +101,52 @@ func (kv *KV) untick() { kv.inTurn = false }
 // due reports whether expireDue has work now. It reads the clock only if
 // some key has a deadline.
 func (kv *KV) due() bool {
-	return kv.exp != nil && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= kv.now()
+	return kv.exp != nil && len(kv.exp.h) > 0 && kv.exp.h[0].low <= kv.now()
 }
 
 // Deadline returns key's deadline in Unix ns, or 0 if it has none or is
 // absent (expired keys are absent).
 func (kv *KV) Deadline(key string) int64 {
-	if _, ok := kv.get(key); !ok || kv.exp == nil {
+	e, ok := kv.rawEntry(key)
+	if !ok || kv.hidden(e) {
 		return 0
 	}
-	d, _ := kv.exp.get(key)
-	return d.at
+	return e.at
 }
 
-// rawDeadline returns the deadline of key, expired or not (0: none). The
-// caller has checked that key is in the map.
-func (kv *KV) rawDeadline(key string) int64 {
-	if kv.exp == nil {
-		return 0
-	}
-	d, _ := kv.exp.get(key)
-	return d.at
-}
+// hidden reports whether e has a deadline that has passed. Only then does
+// it read the clock (once per owner's turn, see now).
+func (kv *KV) hidden(e entry) bool { return e.at != 0 && e.at <= kv.now() }
 
-// expired reports whether key has a deadline that has passed. The caller
-// has checked kv.exp != nil.
-//
-// Most of the time nothing has: the heap's root is the earliest low, and
-// every key's deadline is at or after its entry's low, so while the root
-// is after now no key has expired, and a read needs no lookup of its
-// deadline, only the turn's clock reading (which the end of the turn
-// needs anyway, see due). expireDue keeps the root after now at the end
-// of each turn, but for work left to its next step.
+// expired reports whether key is present and has a deadline that has
+// passed.
 func (kv *KV) expired(key string) bool {
-	h := kv.exp.heap
-	if len(h) == 0 {
-		return false
-	}
-	now := kv.now()
-	if h[0].low > now {
-		return false
-	}
-	d, ok := kv.exp.get(key)
-	return ok && d.at <= now
+	e, ok := kv.rawEntry(key)
+	return ok && kv.hidden(e)
 }
 
-// writableExp returns the deadlines, created at the first use.
+// writableExp returns the deadlines' heap, created at the first use.
 func (kv *KV) writableExp() *expiry {
 	if kv.exp == nil {
-		kv.exp = &expiry{at: make(map[string]dl)}
+		kv.exp = &expiry{deadlines{idx: make(map[string]int)}}
 	}
 	return kv.exp
 }
 
-// setDeadline gives key, which is present, the deadline at; 0 drops it.
-func (kv *KV) setDeadline(key string, at int64) {
-	if at == 0 {
-		kv.dropDeadline(key)
-		return
+// retime keeps the heap in step with key's deadline changing from old to
+// at (either 0: none), as the key's entry is written. The caller has
+// checked that they differ.
+func (kv *KV) retime(key string, old, at int64) {
+	switch {
+	case old == 0:
+		kv.writableExp().push(key, at)
+	case at == 0:
+		kv.exp.remove(key)
+	case at < old:
+		// Pushed back, the entry's low is still at or before the
+		// deadline; brought forward, it may not be.
+		kv.exp.lower(key, at)
 	}
-	x := kv.writableExp()
-	if old, ok := x.get(key); ok {
-		if at == old.at {
-			return
-		}
-		if at < old.at && at < old.e.low {
-			old.e.low = at
-			heap.Fix(&x.heap, old.e.i)
-		}
-		x.put(key, dl{at: at, e: old.e}, kv.shared > 0)
-		return
-	}
-	d := &deadline{key: key, low: at}
-	x.put(key, dl{at: at, e: d}, kv.shared > 0)
-	heap.Push(&x.heap, d)
-}
-
-// dropDeadline removes key's deadline, if it has one.
-func (kv *KV) dropDeadline(key string) {
-	if kv.exp == nil {
-		return
-	}
-	x := kv.exp
-	old, ok := x.get(key)
-	if !ok {
-		return
-	}
-	heap.Remove(&x.heap, old.e.i)
-	x.del(key, kv.shared > 0)
 }
 
 // expiredCount returns how many keys have expired but are not removed yet,
@@ -249,10 +170,10 @@ var lenBudget = 4096
 // gives up, with ok false, once it would visit more than budget heap
 // nodes (a budget < 0 has no limit).
 func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool) {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return 0, 0, true
 	}
-	h, now := kv.exp.heap, kv.now()
+	h, now := kv.exp.h, kv.now()
 	if h[0].low > now {
 		return 0, 0, true
 	}
@@ -266,11 +187,10 @@ func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool)
 		if i >= len(h) || h[i].low > now {
 			continue
 		}
-		if d, _ := kv.exp.get(h[i].key); d.at <= now {
+		if e, _ := kv.rawEntry(h[i].key); e.at <= now {
 			n++
 			if sizes {
-				v, _ := kv.raw(h[i].key)
-				size += int64(len(h[i].key) + len(v))
+				size += int64(len(h[i].key) + len(e.v()))
 			}
 		}
 		stack = append(stack, 2*i+1, 2*i+2)
@@ -281,10 +201,10 @@ func (kv *KV) expiredWithin(budget int, sizes bool) (n int, size int64, ok bool)
 // nextDeadline returns the earliest deadline, or a time before it, or 0
 // if there is none.
 func (kv *KV) nextDeadline() int64 {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return 0
 	}
-	return kv.exp.heap[0].low
+	return kv.exp.h[0].low
 }
 
 // expireDue removes up to expireStep keys whose deadline has passed, as an
@@ -294,22 +214,20 @@ func (kv *KV) nextDeadline() int64 {
 // deadline was pushed back to their place; those count in the step too.
 // It implements expirer.
 func (kv *KV) expireDue() (data []byte, next int64, more bool) {
-	if kv.exp == nil || len(kv.exp.heap) == 0 {
+	if kv.exp == nil || len(kv.exp.h) == 0 {
 		return nil, 0, false
 	}
 	now := kv.now()
-	if kv.exp.heap[0].low > now {
-		return nil, kv.exp.heap[0].low, false
+	if kv.exp.h[0].low > now {
+		return nil, kv.exp.h[0].low, false
 	}
 	var muts []Mutation
-	for steps := 0; steps < expireStep && len(kv.exp.heap) > 0 && kv.exp.heap[0].low <= now; steps++ {
-		x := kv.exp
-		if v, _ := x.get(x.heap[0].key); v.at > now {
-			v.e.low = v.at
-			heap.Fix(&x.heap, 0)
+	for steps := 0; steps < expireStep && len(kv.exp.h) > 0 && kv.exp.h[0].low <= now; steps++ {
+		key := kv.exp.h[0].key
+		if e, _ := kv.rawEntry(key); e.at > now {
+			kv.exp.raiseRoot(e.at)
 			continue
 		}
-		key := kv.exp.heap[0].key
 		kv.del(key) // drops the deadline too
 		muts = append(muts, Mutation{Op: OpDelete, Key: key})
 	}
@@ -334,21 +252,6 @@ type expirer interface {
 }
 
 var _ expirer = (*KV)(nil)
-
-// restoreExp returns an expiry holding the deadlines ats, or nil if empty.
-func restoreExp(ats map[string]int64) *expiry {
-	if len(ats) == 0 {
-		return nil
-	}
-	x := &expiry{at: make(map[string]dl, len(ats)), heap: make(deadlineHeap, 0, len(ats))}
-	for k, at := range ats {
-		d := &deadline{key: k, low: at, i: len(x.heap)}
-		x.at[k] = dl{at: at, e: d}
-		x.heap = append(x.heap, d)
-	}
-	heap.Init(&x.heap)
-	return x
-}
 
 // HasDeadlines implements KVImage.
 func (im *image) HasDeadlines() bool { return im.exp != nil }

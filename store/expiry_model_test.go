@@ -33,7 +33,8 @@ func visible(m map[string]modelEntry, now int64) map[string]string {
 // step what reads show (Get, Len, Size, Deadline) against a model, and
 // that every image still shows what it showed when taken (at its clock).
 // A replica that applies only the journaled commands (the OpExpires
-// included) ends equal.
+// included) ends equal. Now and then the KV is replaced by one restored
+// from an image of it, deadlines and all, as a snapshot restores it.
 func TestKVExpiryModel(t *testing.T) {
 	for seed := range uint64(6) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -102,6 +103,8 @@ func TestKVExpiryModel(t *testing.T) {
 						im.release()
 					}
 					images = nil
+				case r < 62:
+					kv = restoredKV(t, kv, c) // the images taken stay the old KV's
 				case r < 70:
 					c.ns.Add(int64(rng.IntN(40)))
 				case r < 82:
@@ -134,6 +137,8 @@ func TestKVExpiryModel(t *testing.T) {
 					images[i].release()
 					images = append(images[:i], images[i+1:]...)
 				}
+				require.NoError(t, store.CheckDeadlines(kv), "step %d", step)
+				require.NoError(t, store.CheckDeadlines(replica), "step %d", step)
 				now = c.now()
 				want := visible(model, now)
 				require.Equal(t, want, kvState(kv), "step %d", step)
@@ -160,4 +165,22 @@ func TestKVExpiryModel(t *testing.T) {
 			require.Equal(t, kvState(kv), kvState(replica))
 		})
 	}
+}
+
+// restoredKV returns a KV on clock c restored from an image of kv, with
+// the deadlines, as Open restores a snapshot.
+func restoredKV(t *testing.T, kv *store.KV, c *fakeClock) *store.KV {
+	img, release, err := kv.Freeze()
+	require.NoError(t, err)
+	defer release()
+	ki := img.(store.KVImage)
+	fresh := clockedKV(c)
+	require.NoError(t, fresh.RestoreAt(img.Len(), func(yield func(k, v []byte, at int64) bool) {
+		for k, v := range img.All {
+			if !yield([]byte(k), v, ki.Deadline(k)) {
+				return
+			}
+		}
+	}))
+	return fresh
 }

@@ -54,7 +54,7 @@ var (
 // layers as they were when it was taken. None of them changes while it is
 // open.
 type image struct {
-	m      map[string][]byte
+	m      map[string]entry
 	layers []map[string]slot // oldest first
 	n      int
 	exp    *imageExpiry // the deadlines, or nil if no key has one
@@ -64,38 +64,49 @@ type image struct {
 // Len implements Image.
 func (im *image) Len() int { return im.n }
 
-// Get returns the value of key in the image, unless it has expired.
+// Get returns the value of key in the image, unless it has expired. It
+// reads the clock only for a key that has a deadline.
 func (im *image) Get(key string) ([]byte, bool) {
-	v, ok := lookup(im.m, im.layers, key)
-	if ok && im.exp != nil && im.exp.expired(key, im.exp.clock()) {
+	e, ok := lookupEntry(im.m, im.layers, key)
+	if !ok || e.at != 0 && e.expiredAt(im.exp.clock()) {
 		return nil, false
 	}
-	return v, ok
+	return e.v(), true
 }
 
 // getAt is Get with the clock read already: now, in Unix ns, so that
 // many keys are read as of one instant (LookupMany).
 func (im *image) getAt(key string, now int64) ([]byte, bool) {
-	v, ok := lookup(im.m, im.layers, key)
-	if ok && im.exp != nil && im.exp.expired(key, now) {
+	e, ok := lookupEntry(im.m, im.layers, key)
+	if !ok || e.expiredAt(now) {
 		return nil, false
 	}
-	return v, ok
+	return e.v(), true
 }
 
-// All implements Image. A key is yielded where its newest entry is: from
-// the base map, with the value of the newest layer that holds it, and
-// then, for keys not in the base map, from the newest layer that holds
-// them, unless that entry is a deletion.
+// All implements Image.
 func (im *image) All(yield func(string, []byte) bool) {
-	for k, v := range im.m {
+	for k, e := range im.entries {
+		if !yield(k, e.v()) {
+			return
+		}
+	}
+}
+
+// entries yields every key of the image and its entry, expired or not. A
+// key is yielded where its newest entry is: from the base map, with the
+// entry of the newest layer that holds it, and then, for keys not in the
+// base map, from the newest layer that holds them, unless that entry is a
+// deletion.
+func (im *image) entries(yield func(string, entry) bool) {
+	for k, e := range im.m {
 		if len(im.layers) > 0 {
 			var ok bool
-			if v, ok = lookup(im.m, im.layers, k); !ok {
+			if e, ok = lookupEntry(im.m, im.layers, k); !ok {
 				continue
 			}
 		}
-		if !yield(k, v) {
+		if !yield(k, e) {
 			return
 		}
 	}
@@ -104,7 +115,7 @@ func (im *image) All(yield func(string, []byte) bool) {
 			if s.gone || im.inBaseOrAbove(k, i) {
 				continue
 			}
-			if !yield(k, s.v) {
+			if !yield(k, s.entry) {
 				return
 			}
 		}
@@ -196,27 +207,17 @@ func (kv *KV) freeze(ordered bool) (*image, func()) {
 	return im, release
 }
 
-// canFold implements folder: there are changes to fold, of values or of
-// deadlines, and no image shares the base maps.
-func (kv *KV) canFold() bool {
-	return kv.shared == 0 && (kv.ovl != nil || kv.exp != nil && kv.exp.ovl != nil)
-}
+// canFold implements folder: there are changes to fold and no image
+// shares the base map.
+func (kv *KV) canFold() bool { return kv.shared == 0 && kv.ovl != nil }
 
-// fold implements folder: once no image shares the base maps, it moves up
+// fold implements folder: once no image shares the base map, it moves up
 // to foldStep entries of the layers, oldest first, and then of the overlay
-// into the base map, and then does the same for the deadlines.
+// into the base map, and reports whether any remain.
 func (kv *KV) fold() bool {
 	if !kv.canFold() {
 		return false
 	}
-	if kv.ovl != nil && kv.foldValues() {
-		return true
-	}
-	return kv.exp != nil && kv.exp.ovl != nil && kv.exp.fold()
-}
-
-// foldValues is fold's step over the values.
-func (kv *KV) foldValues() bool {
 	i := 0
 	for len(kv.layers) > 0 {
 		l := kv.layers[0]
@@ -249,7 +250,7 @@ func (kv *KV) foldSlot(k string, s slot) {
 	if s.gone {
 		delete(kv.m, k)
 	} else {
-		kv.m[k] = s.v
+		kv.m[k] = s.entry
 	}
 }
 
@@ -281,19 +282,16 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	if n < 0 {
 		return errRestore
 	}
-	m := make(map[string][]byte, n)
-	var ats map[string]int64
+	m := make(map[string]entry, n)
+	var timed []deadline
 	count := 0
 	var size int64
 	for chunk := range copyChunks(records) {
 		for _, p := range chunk {
-			m[p.key] = p.value
+			m[p.key] = newEntry(p.value, p.at)
 			size += int64(len(p.key) + len(p.value))
 			if p.at != 0 {
-				if ats == nil {
-					ats = make(map[string]int64)
-				}
-				ats[p.key] = p.at
+				timed = append(timed, deadline{key: p.key, low: p.at})
 			}
 		}
 		count += len(chunk)
@@ -303,7 +301,7 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	}
 	// A new generation: the release of an image of the old state must not
 	// count against the new map.
-	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(ats), ordOff: true}
+	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(timed), ordOff: true}
 	return nil
 }
 

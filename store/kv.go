@@ -109,7 +109,8 @@ type Result struct {
 // errBadOp is returned by Apply for a command it does not know.
 var errBadOp = errors.New("store: unknown key-value operation")
 
-// KV is the key-value state machine: a map from string keys to byte values.
+// KV is the key-value state machine: a map from string keys to byte values,
+// each with a deadline or none (entry, kv_entry.go).
 //
 // Images (Freeze) let other goroutines read a point-in-time copy of the map
 // while the owner goes on applying commands, without copying it: while an
@@ -120,7 +121,7 @@ var errBadOp = errors.New("store: unknown key-value operation")
 // the layers and the overlay back into the map in small steps (fold). See
 // image.go.
 type KV struct {
-	m map[string][]byte // the base map; left alone while shared > 0
+	m map[string]entry // the base map; left alone while shared > 0
 
 	// Changes not yet folded into m: frozen layers, oldest first, which
 	// open images may read and nothing changes while shared > 0; and
@@ -144,23 +145,17 @@ type KV struct {
 	tickNow   int64
 }
 
-// slot is an overlay entry: a value, or the deletion of the key.
-type slot struct {
-	v    []byte
-	gone bool
-}
-
 var _ Machine[Command, Query, Result] = (*KV)(nil)
 
 // NewKV returns an empty key-value machine sized for about hint keys.
-func NewKV(hint int) *KV { return &KV{m: make(map[string][]byte, hint)} }
+func NewKV(hint int) *KV { return &KV{m: make(map[string]entry, hint)} }
 
 // Reserve implements Reserver: while the store is still empty, it replaces
 // the map with one sized for n keys; once it holds anything, it does
 // nothing.
 func (kv *KV) Reserve(n int) {
 	if len(kv.m) == 0 && kv.ovl == nil && kv.layers == nil && n > 0 {
-		kv.m, kv.gen = make(map[string][]byte, n), kv.gen+1 // a new m, as in RestoreAt
+		kv.m, kv.gen = make(map[string]entry, n), kv.gen+1 // a new m, as in RestoreAt
 	}
 }
 
@@ -173,7 +168,7 @@ func (kv *KV) Fit(n int) {
 	if kv.ovl != nil || kv.layers != nil || len(kv.m) >= n/4 {
 		return
 	}
-	m := make(map[string][]byte, len(kv.m))
+	m := make(map[string]entry, len(kv.m))
 	for k, v := range kv.m {
 		m[k] = v
 	}
@@ -184,117 +179,6 @@ func (kv *KV) Fit(n int) {
 // from the owner goroutine only (see Engine.Exec and Engine.Read).
 func (kv *KV) Get(key string) ([]byte, bool) { return kv.get(key) }
 
-// get returns the value of key, unless it has expired.
-func (kv *KV) get(key string) ([]byte, bool) {
-	v, ok := kv.raw(key)
-	if ok && kv.exp != nil && kv.expired(key) {
-		return nil, false
-	}
-	return v, ok
-}
-
-// raw returns the value of key, expired or not.
-func (kv *KV) raw(key string) ([]byte, bool) {
-	if kv.ovl != nil {
-		if s, ok := kv.ovl[key]; ok {
-			return s.v, !s.gone
-		}
-		return lookup(kv.m, kv.layers, key)
-	}
-	v, ok := kv.m[key]
-	return v, ok
-}
-
-// lookup returns the value of key in m under layers, newest layer first.
-func lookup(m map[string][]byte, layers []map[string]slot, key string) ([]byte, bool) {
-	for i := len(layers) - 1; i >= 0; i-- {
-		if s, ok := layers[i][key]; ok {
-			return s.v, !s.gone
-		}
-	}
-	v, ok := m[key]
-	return v, ok
-}
-
-// set sets key to v.
-func (kv *KV) set(key string, v []byte) {
-	if kv.ovl == nil {
-		old, had := kv.m[key]
-		if !had {
-			kv.indexAdd(key)
-		}
-		kv.account(key, old, had, v)
-		kv.m[key] = v
-		return
-	}
-	old, had := kv.raw(key)
-	if !had {
-		kv.n++
-		kv.indexAdd(key)
-	}
-	kv.account(key, old, had, v)
-	if kv.shared > 0 {
-		kv.ovl[key] = slot{v: v}
-		return
-	}
-	kv.m[key] = v
-	kv.unshadow(key)
-}
-
-// unshadow removes key from the layers and the overlay, once no image
-// shares them, so that what m holds for it shows.
-func (kv *KV) unshadow(key string) {
-	delete(kv.ovl, key)
-	for _, l := range kv.layers {
-		delete(l, key)
-	}
-}
-
-// setAt sets key to v with the deadline at (0: none).
-func (kv *KV) setAt(key string, v []byte, at int64) {
-	kv.set(key, v)
-	if at != 0 {
-		kv.setDeadline(key, at)
-	} else if kv.exp != nil {
-		kv.dropDeadline(key)
-	}
-}
-
-// del deletes key, and its deadline, and reports whether it was there
-// (expired or not).
-func (kv *KV) del(key string) bool {
-	if kv.exp != nil {
-		kv.dropDeadline(key)
-	}
-	if kv.ovl == nil {
-		old, ok := kv.m[key]
-		if !ok {
-			return false
-		}
-		kv.bytes -= int64(len(key) + len(old))
-		delete(kv.m, key)
-		kv.indexDrop(key)
-		return true
-	}
-	old, had := kv.raw(key)
-	if !had {
-		return false
-	}
-	kv.n--
-	kv.bytes -= int64(len(key) + len(old))
-	kv.indexDrop(key)
-	switch _, below := lookup(kv.m, kv.layers, key); {
-	case kv.shared == 0:
-		delete(kv.m, key)
-		kv.unshadow(key)
-	case below:
-		kv.ovl[key] = slot{gone: true}
-	default:
-		delete(kv.ovl, key)
-	}
-	return true
-}
-
 // clear deletes every key and reports whether there were any (expired
 // or not). The images keep the old map and layers; the new map is shared
 // by none.
@@ -302,21 +186,12 @@ func (kv *KV) clear() bool {
 	if kv.size() == 0 {
 		return false
 	}
-	kv.m = make(map[string][]byte) // let the old buckets go
+	kv.m = make(map[string]entry) // let the old buckets go
 	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
 	kv.ord = ordered{} // images keep the old tree; a deferred index stays deferred
 	kv.exp = nil       // images keep the old deadlines
 	kv.gen++
 	return true
-}
-
-// account counts, in kv.bytes, key's value becoming v (old, if had).
-func (kv *KV) account(key string, old []byte, had bool, v []byte) {
-	if had {
-		kv.bytes += int64(len(v) - len(old))
-	} else {
-		kv.bytes += int64(len(key) + len(v))
-	}
 }
 
 // Size returns the number of live keys (as QueryLen counts them) and the
@@ -360,11 +235,11 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 		kv.setAt(c.Key, c.Value, c.At)
 		return Result{}, true, nil
 	case OpDelete:
-		visible := kv.exp == nil || !kv.expired(c.Key)
-		if !kv.del(c.Key) {
+		old, had := kv.delEntry(c.Key)
+		if !had {
 			return Result{}, false, nil
 		}
-		return Result{Found: visible}, true, nil
+		return Result{Found: !kv.hidden(old)}, true, nil
 	case OpClear:
 		return Result{}, kv.clear(), nil
 	case OpDeleteRange:
@@ -374,30 +249,30 @@ func (kv *KV) Apply(c Command) (Result, bool, error) {
 	case OpExpire:
 		return kv.applyBatch(c.Batch, expireOps)
 	case OpExpireAt, OpExpireIfLive:
-		present := kv.get
-		if c.Op == OpExpireAt {
-			present = kv.raw // journaled: the live call saw the key
-		}
-		if _, ok := present(c.Key); !ok {
+		// OpExpireAt is journaled: the live call saw the key, so
+		// replay takes it expired or not.
+		old, ok := kv.rawEntry(c.Key)
+		if !ok || c.Op == OpExpireIfLive && kv.hidden(old) {
 			return Result{}, false, nil
 		}
-		if kv.rawDeadline(c.Key) == c.At {
+		if old.at == c.At {
 			return Result{Found: true}, false, nil
 		}
-		kv.setDeadline(c.Key, c.At)
+		kv.write(c.Key, old, true, newEntry(old.v(), c.At))
 		return Result{Found: true}, true, nil
 	case OpCAS:
-		cur, ok := kv.get(c.Key)
-		if !ok || !bytes.Equal(cur, c.Old) {
+		old, ok := kv.rawEntry(c.Key)
+		if !ok || kv.hidden(old) || !bytes.Equal(old.v(), c.Old) {
 			return Result{}, false, nil
 		}
-		kv.setAt(c.Key, c.Value, c.At)
+		kv.write(c.Key, old, true, newEntry(c.Value, c.At))
 		return Result{Found: true}, true, nil
 	case OpSetAbsent:
-		if _, ok := kv.get(c.Key); ok {
+		old, had := kv.rawEntry(c.Key)
+		if had && !kv.hidden(old) {
 			return Result{}, false, nil
 		}
-		kv.setAt(c.Key, c.Value, c.At)
+		kv.write(c.Key, old, had, newEntry(c.Value, c.At))
 		return Result{Found: true}, true, nil
 	}
 	return Result{}, false, errBadOp
@@ -439,8 +314,8 @@ func (kv *KV) Query(q Query) Result {
 		return Result{N: kv.liveLen()}
 	case queryKeys:
 		keys := make([]string, 0, kv.size())
-		for k := range kv.all {
-			if kv.exp == nil || !kv.expired(k) {
+		for k, e := range kv.allEntries {
+			if !kv.hidden(e) {
 				keys = append(keys, k)
 			}
 		}
@@ -451,9 +326,19 @@ func (kv *KV) Query(q Query) Result {
 
 // all yields every key and value of the current state.
 func (kv *KV) all(yield func(string, []byte) bool) {
+	for k, e := range kv.allEntries {
+		if !yield(k, e.v()) {
+			return
+		}
+	}
+}
+
+// allEntries yields every key and entry of the current state, expired or
+// not.
+func (kv *KV) allEntries(yield func(string, entry) bool) {
 	layers := kv.layers
 	if len(kv.ovl) > 0 {
 		layers = append(slices.Clip(layers), kv.ovl)
 	}
-	(&image{m: kv.m, layers: layers}).All(yield)
+	(&image{m: kv.m, layers: layers}).entries(yield)
 }

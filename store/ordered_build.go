@@ -10,7 +10,7 @@ import (
 // orderedOf returns the ordered index of m's keys, built bottom up from
 // the sorted keys: full leaves, the keys spread evenly, so that a restored
 // store's index takes as little memory as it can. Its cost is the sort.
-func orderedOf(m map[string][]byte) ordered {
+func orderedOf[V any](m map[string]V) ordered {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

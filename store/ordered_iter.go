@@ -102,11 +102,11 @@ func (im *image) Range(start, end string, reverse bool) iter.Seq2[string, []byte
 			now = im.exp.clock()
 		}
 		for k := range walk(im.ord.root, start, end, reverse) {
-			v, ok := lookup(im.m, im.layers, k)
-			if !ok || im.exp != nil && im.exp.expired(k, now) {
+			e, ok := lookupEntry(im.m, im.layers, k)
+			if !ok || e.expiredAt(now) {
 				continue
 			}
-			if !yield(k, v) {
+			if !yield(k, e.v()) {
 				return
 			}
 		}

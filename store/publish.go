@@ -141,14 +141,15 @@ func (e *Engine[C, Q, R]) Lookup(key string) (v []byte, found, ok bool) {
 	if im == nil {
 		return nil, false, false
 	}
-	v, found = lookup(im.m, im.layers, key)
-	if found && im.exp != nil {
+	en, found := lookupEntry(im.m, im.layers, key)
+	v = en.v()
+	if found && en.at != 0 {
 		now, cur := e.pub.now(im)
 		if !cur {
 			c.in.Add(^uint64(0)) // leaves as a reader that read nothing: the owner answers
 			return nil, false, false
 		}
-		if im.exp.expired(key, now) {
+		if en.at <= now {
 			v, found = nil, false
 		}
 	}
@@ -313,12 +314,6 @@ func (kv *KV) pubDebt(gen uint64) (layers int, pending bool, debt int, alone boo
 	layers, pending, debt = len(kv.layers), len(kv.ovl) > 0, len(kv.ovl)
 	for _, l := range kv.layers {
 		debt += len(l)
-	}
-	if x := kv.exp; x != nil {
-		layers, pending, debt = max(layers, len(x.layers)), pending || len(x.ovl) > 0, debt+len(x.ovl)
-		for _, l := range x.layers {
-			debt += len(l)
-		}
 	}
 	return layers, pending, debt, kv.gen == gen && kv.shared == 1
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A node stopped by its context (SIGTERM, in main) closes its HTTP server
+// and its node and returns, leaving no goroutine behind (TestMain checks).
+func TestServeStops(t *testing.T) {
+	f, err := parseFlags([]string{"-id", "n1", "-raft", "127.0.0.1:0", "-http", "127.0.0.1:0", "-dir", t.TempDir(), "-bootstrap", "-log", "off"}, io.Discard)
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(t.Context())
+	var out syncBuffer
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, f, &out) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "node n1: ready") }, 30*time.Second, 10*time.Millisecond)
+	stop()
+	select {
+	case err := <-served:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not return")
+	}
+}
+
+// Flags that cannot work together are refused before anything starts.
+func TestFlagsRefused(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no id":                 {"-dir", "d"},
+		"no dir":                {"-id", "n1"},
+		"bootstrap and join":    {"-id", "n1", "-dir", "d", "-bootstrap", "-join", "h:1"},
+		"half of TLS":           {"-id", "n1", "-dir", "d", "-tls-cert", "c.pem"},
+		"unknown log level":     {"-id", "n1", "-dir", "d", "-log", "loud"},
+		"too many local":        {"-local", "10"},
+		"stray argument":        {"-id", "n1", "-dir", "d", "extra"},
+		"unknown flag":          {"-id", "n1", "-dir", "d", "-verbose"},
+		"a duration that isn't": {"-id", "n1", "-dir", "d", "-heartbeat", "fast"},
+	} {
+		_, err := parseFlags(args, io.Discard)
+		require.Error(t, err, name)
+	}
+	t.Setenv("HURRAH_TOKEN", "from-env")
+	f, err := parseFlags([]string{"-id", "n1", "-dir", "d", "-log", "off"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "from-env", f.token)
+	var usage strings.Builder
+	_, err = parseFlags([]string{"-h"}, &usage)
+	require.Error(t, err)
+	require.NotContains(t, usage.String(), "from-env", "-h shows the token")
+}
