@@ -3,8 +3,10 @@ package replica
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -43,9 +45,19 @@ const (
 // this package's alike: in memory. To measure with raft's stores on disk
 // (or Config.Dir), return those here.
 func benchStores(tb testing.TB, id string) (raft.LogStore, raft.StableStore, raft.SnapshotStore) {
+	if *benchDisk {
+		st, err := OpenStores(filepath.Join(tb.TempDir(), id))
+		require.NoError(tb, err)
+		tb.Cleanup(func() { st.Close() })
+		return st.Log, st.Stable, st.Snapshots
+	}
 	s := raft.NewInmemStore()
 	return s, s, raft.NewInmemSnapshotStore()
 }
+
+// benchDisk makes benchStores open raft's stores on disk (OpenStores):
+// go test -run '^$' -bench SideBySide -benchtime 20x ./ -disk
+var benchDisk = flag.Bool("disk", false, "benchmarks: raft's stores on disk (OpenStores), not in memory")
 
 // benchRaft returns the raft config of every benchmark node, the
 // baseline's and this package's alike: the test config with long
