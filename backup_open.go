@@ -24,27 +24,40 @@ func OpenBackup(ctx context.Context, r io.Reader, opts *Options) (*DB, uint64, e
 	if err != nil {
 		return nil, 0, err
 	}
+	db := newDB(o, "")
+	lsn, err := db.load(ctx, r, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	return db, lsn, nil
+}
+
+// load loads the backup r holds, of a System if system is set or else of
+// a DB, into h's engine, which has not started, and starts it with no
+// journal. It returns the backup's LSN.
+func (h *handle[C, Q, R]) load(ctx context.Context, r io.Reader, system bool) (uint64, error) {
 	mem := vfs.NewMem()
 	const dir = "backup"
 	rep, err := Restore(ctx, dir, r, &RestoreOptions{fs: mem})
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	if rep.System {
-		return nil, 0, fmt.Errorf("%w: the backup of a System, not of a DB", ErrBadInput)
+	if rep.System != system {
+		kind := map[bool]string{false: "DB", true: "System"}
+		return 0, fmt.Errorf("%w: the backup of a %s, not of a %s", ErrBadInput, kind[rep.System], kind[system])
 	}
-	db := newDB(o, "")
 	// Load the unpacked snapshot as Open would from dir, then run with
 	// no journal. The journal opened in mem is thrown away with mem.
-	db.opts.fs = mem
-	j, _, _, err := db.openJournal(dir)
-	db.opts.fs = o.fs
+	fs := h.opts.fs
+	h.opts.fs = mem
+	j, _, _, err := h.openJournal(dir)
+	h.opts.fs = fs
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	if err := j.Close(); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	db.eng.Start(nil, actor.Options{Mailbox: o.MailboxSize, MaxDrain: o.MaxDrain})
-	return db, rep.LSN, nil
+	h.eng.Start(nil, actor.Options{Mailbox: h.opts.MailboxSize, MaxDrain: h.opts.MaxDrain})
+	return rep.LSN, nil
 }

@@ -82,22 +82,30 @@ func OpenSystem[S any, C Command[S]](dir string, initial func() S, opts *Options
 	if _, ok := o.Codec.(CBORCodec); !ok {
 		return nil, fmt.Errorf("%w: Codec %s: a System's commands and State are CBOR", ErrInvalidOptions, o.Codec.Name())
 	}
+	sys := newSystem[S, C](initial, o, dir)
+	if dir != "" {
+		if _, err := valueEnc.Marshal(&sys.m.state); err != nil {
+			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, sys.m.state, err)
+		}
+	}
+	if err := sys.start(dir, markSystem); err != nil {
+		return nil, err
+	}
+	return sys, nil
+}
+
+// newSystem returns a System with the options o, its State initial() (or
+// the zero S), journaled in dir if it is not empty. Its engine has not
+// started.
+func newSystem[S any, C Command[S]](initial func() S, o Options, dir string) *System[S, C] {
 	sys := &System[S, C]{m: &sysMachine[S, C]{}}
 	sys.m.poisoned = &sys.poisoned
 	sys.m.log = o.Logger
 	if initial != nil {
 		sys.m.state = initial()
 	}
-	if dir != "" {
-		if _, err := valueEnc.Marshal(&sys.m.state); err != nil {
-			return nil, fmt.Errorf("%w: the state %T cannot be snapshotted: %w", ErrEncode, sys.m.state, err)
-		}
-	}
 	sys.init(store.New[C, func(*S), struct{}](sys.m, Decode[C], 0), o, dir)
-	if err := sys.start(dir, markSystem); err != nil {
-		return nil, err
-	}
-	return sys, nil
+	return sys
 }
 
 // Commit applies c in the owner goroutine and returns once it is

@@ -23,19 +23,32 @@ func (v *View) Backup(ctx context.Context, w io.Writer, lsn uint64) error {
 	if err := v.check(); err != nil {
 		return err
 	}
-	create, deadline := journal.NewBackupWriter, noDeadline
+	var deadline func(string) int64
 	if v.img.HasDeadlines() {
-		create, deadline = journal.NewBackupWriterDeadlines, v.img.Deadline
+		deadline = v.img.Deadline
 	}
-	bw, err := create(w, backupKV, lsn, uint64(v.img.Len()))
+	return writeBackup(ctx, w, backupKV, lsn, store.Image(v.img), deadline, v.check)
+}
+
+// writeBackup writes img to w as a backup of the kind given, at lsn, with
+// the deadlines deadline gives (nil: none). check, if not nil, runs before
+// the trailer is written: its error says the image may be gone.
+func writeBackup(ctx context.Context, w io.Writer, kind uint32, lsn uint64, img store.Image, deadline func(string) int64, check func() error) error {
+	create := journal.NewBackupWriterDeadlines
+	if deadline == nil {
+		create, deadline = journal.NewBackupWriter, noDeadline
+	}
+	bw, err := create(w, kind, lsn, uint64(img.Len()))
 	if err != nil {
 		return fmt.Errorf("hurrah: backup: %w", err)
 	}
-	if err := addAll(ctx, bw, store.Image(v.img), deadline, func(uint64) {}); err != nil {
+	if err := addAll(ctx, bw, img, deadline, func(uint64) {}); err != nil {
 		return err
 	}
-	if err := v.check(); err != nil {
-		return err // closed while it was written: the image may be gone
+	if check != nil {
+		if err := check(); err != nil {
+			return err // closed while it was written: the image may be gone
+		}
 	}
 	if _, err := bw.Close(); err != nil {
 		return fmt.Errorf("hurrah: backup: %w", err)

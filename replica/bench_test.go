@@ -3,11 +3,15 @@ package replica
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,72 +20,94 @@ import (
 )
 
 // Benchmarks on 3 nodes over raft's in-memory transport, 64 concurrent
-// clients: this package's writes and reads, and an hraftd-style baseline
-// (one raft.Apply of a JSON command per write into a mutex-guarded map)
-// in the same run. Run them with:
+// clients. BenchmarkSideBySide runs this package's writes and an
+// hraftd-style baseline (one raft.Apply of a JSON command per write into
+// a mutex-guarded map) in the same run, in alternating phases, and
+// reports the ratio of their throughputs and its spread, with reads/s
+// and a SystemNode's commands/s. Run it with:
 //
-//	go test -run '^$' -bench . -benchtime 2s ./   (in replica/)
+//	go test -run '^$' -bench SideBySide -benchtime 20x ./   (in replica/)
+//
+// Each iteration is one short phase of each kind, the two kinds of write
+// one after the other (in turn, which goes first), so that the machine's
+// other load falls on both alike: the ratio is the median of the
+// iterations' ratios, and its min and max are its spread. CPU µs per call
+// is the process's CPU time over the phase's calls, which another
+// process's load changes less than the calls per second. Both clusters take their raft
+// stores from benchStores: change it to measure on disk.
 
-const benchClients = 64
+const (
+	benchClients = 64
+	benchPhase   = 5_000 // calls in one phase
+)
 
-// calm gives raft the default timeouts, so that a loaded machine's
-// delayed heartbeats do not start elections mid-run.
-func calm(rc *raft.Config) {
-	d := raft.DefaultConfig()
-	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = d.HeartbeatTimeout, d.ElectionTimeout, d.LeaderLeaseTimeout
+// benchStores returns node id's raft stores, for the baseline's nodes and
+// this package's alike: in memory. To measure with raft's stores on disk
+// (or Config.Dir), return those here.
+func benchStores(tb testing.TB, id string) (raft.LogStore, raft.StableStore, raft.SnapshotStore) {
+	if *benchDisk {
+		st, err := OpenStores(filepath.Join(tb.TempDir(), id))
+		require.NoError(tb, err)
+		tb.Cleanup(func() { st.Close() })
+		return st.Log, st.Stable, st.Snapshots
+	}
+	s := raft.NewInmemStore()
+	return s, s, raft.NewInmemSnapshotStore()
 }
 
-// parallel runs fn from benchClients goroutines, b.N calls in all.
-func parallel(b *testing.B, fn func(i int64) error) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, benchClients)
-	b.ResetTimer()
-	for range benchClients {
-		wg.Go(func() {
-			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
-				if err := fn(i); err != nil {
-					errs <- err
-					return
-				}
+// benchDisk makes benchStores open raft's stores on disk (OpenStores):
+// go test -run '^$' -bench SideBySide -benchtime 20x ./ -disk
+var benchDisk = flag.Bool("disk", false, "benchmarks: raft's stores on disk (OpenStores), not in memory")
+
+// benchRaft returns the raft config of every benchmark node, the
+// baseline's and this package's alike: the test config with long
+// timeouts, so that a loaded machine's delayed heartbeats neither start
+// elections mid-run nor make a leader step down (raft's defaults did, now
+// and then: "leadership lost while committing log").
+func benchRaft() *raft.Config {
+	rc := testRaft()
+	rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 5*time.Second, 5*time.Second, 2*time.Second
+	return rc
+}
+
+// threeRafts starts 3 connected raft nodes, prefix1..3, each over the FSM
+// start makes (it calls raft.NewRaft or a Node's constructor), bootstraps
+// them and returns the leader's index.
+func threeRafts(tb testing.TB, prefix string, start func(id string, tr raft.Transport) *raft.Raft) []*raft.Raft {
+	trans := map[string]*raft.InmemTransport{}
+	var servers []raft.Server
+	for i := 1; i <= 3; i++ {
+		id := fmt.Sprintf("%s%d", prefix, i)
+		_, trans[id] = raft.NewInmemTransport(raft.ServerAddress(id))
+		servers = append(servers, raft.Server{ID: raft.ServerID(id), Address: raft.ServerAddress(id)})
+	}
+	for a, ta := range trans {
+		for p, tp := range trans {
+			if a != p {
+				ta.Connect(raft.ServerAddress(p), tp)
 			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-}
-
-func BenchmarkReplicatedSet(b *testing.B) {
-	c := newCluster(b, 3, calm)
-	l := c.leader()
-	ctx := context.Background()
-	before := l.Raft().LastIndex()
-	parallel(b, func(i int64) error {
-		return l.SetBytes(ctx, "k"+strconv.FormatInt(i%100000, 10), []byte("value-of-some-thirty-bytes...."))
-	})
-	b.ReportMetric(float64(b.N)/float64(l.Raft().LastIndex()-before), "writes/entry")
-}
-
-func BenchmarkLinearizableGet(b *testing.B) { benchGet(b, nil) }
-func BenchmarkStaleGet(b *testing.B)        { benchGet(b, []ReadOption{Stale(0)}) }
-
-func benchGet(b *testing.B, opts []ReadOption) {
-	c := newCluster(b, 3, calm)
-	l := c.leader()
-	ctx := context.Background()
-	for i := range 1000 {
-		if err := l.SetBytes(ctx, "k"+strconv.Itoa(i), []byte("v")); err != nil {
-			b.Fatal(err)
 		}
 	}
-	parallel(b, func(i int64) error {
-		_, err := l.GetBytes(ctx, "k"+strconv.FormatInt(i%1000, 10), opts...)
-		return err
-	})
+	var rafts []*raft.Raft
+	for _, s := range servers {
+		rafts = append(rafts, start(string(s.ID), trans[string(s.ID)]))
+	}
+	require.NoError(tb, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
+	return rafts
+}
+
+// leaderOf waits for one of rafts to lead and returns its index.
+func leaderOf(tb testing.TB, rafts []*raft.Raft) int {
+	l := -1
+	require.Eventually(tb, func() bool {
+		for i, r := range rafts {
+			if r.State() == raft.Leader {
+				l = i
+			}
+		}
+		return l >= 0
+	}, waitFor, 5*time.Millisecond)
+	return l
 }
 
 // mapFSM is the baseline's state machine, as hraftd's: a map under a
@@ -109,50 +135,180 @@ func (f *mapFSM) Apply(l *raft.Log) any {
 func (f *mapFSM) Snapshot() (raft.FSMSnapshot, error) { return nil, fmt.Errorf("not in the baseline") }
 func (f *mapFSM) Restore(io.ReadCloser) error         { return fmt.Errorf("not in the baseline") }
 
-func BenchmarkBaselineSet(b *testing.B) {
-	var rafts []*raft.Raft
-	trans := map[string]*raft.InmemTransport{}
-	var servers []raft.Server
-	for i := 1; i <= 3; i++ {
-		id := fmt.Sprintf("b%d", i)
-		_, trans[id] = raft.NewInmemTransport(raft.ServerAddress(id))
-		servers = append(servers, raft.Server{ID: raft.ServerID(id), Address: raft.ServerAddress(id)})
-	}
-	for a, ta := range trans {
-		for p, tp := range trans {
-			if a != p {
-				ta.Connect(raft.ServerAddress(p), tp)
-			}
-		}
-	}
-	for _, s := range servers {
-		rc := testRaft()
-		calm(rc)
-		rc.LocalID = s.ID
-		store := raft.NewInmemStore()
-		r, err := raft.NewRaft(rc, &mapFSM{m: map[string]string{}}, store, store, raft.NewInmemSnapshotStore(), trans[string(s.ID)])
-		require.NoError(b, err)
-		rafts = append(rafts, r)
-	}
-	defer func() {
-		for _, r := range rafts {
-			r.Shutdown().Error()
-		}
-	}()
-	require.NoError(b, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
-	var l *raft.Raft
-	require.Eventually(b, func() bool {
-		for _, r := range rafts {
-			if r.State() == raft.Leader {
-				l = r
-			}
-		}
-		return l != nil
-	}, waitFor, 5*time.Millisecond)
-	parallel(b, func(i int64) error {
-		data, _ := json.Marshal(mapCommand{Op: "set", Key: "k" + strconv.FormatInt(i%100000, 10), Value: "value-of-some-thirty-bytes...."})
-		return l.Apply(data, 10*time.Second).Error()
+// baseline starts the hraftd-style cluster and returns its leader.
+func baseline(tb testing.TB) *raft.Raft {
+	rafts := threeRafts(tb, "b", func(id string, tr raft.Transport) *raft.Raft {
+		rc := benchRaft()
+		rc.LocalID = raft.ServerID(id)
+		logs, stable, snaps := benchStores(tb, id)
+		r, err := raft.NewRaft(rc, &mapFSM{m: map[string]string{}}, logs, stable, snaps, tr)
+		require.NoError(tb, err)
+		tb.Cleanup(func() { r.Shutdown().Error() })
+		return r
 	})
+	return rafts[leaderOf(tb, rafts)]
+}
+
+// replicated starts 3 Nodes and returns the leader.
+func replicated(tb testing.TB) *Node {
+	nodes := map[*raft.Raft]*Node{}
+	rafts := threeRafts(tb, "n", func(id string, tr raft.Transport) *raft.Raft {
+		logs, stable, snaps := benchStores(tb, id)
+		n, err := NewNode(Config{ID: id, Transport: tr, LogStore: logs, StableStore: stable, SnapshotStore: snaps, Raft: benchRaft()})
+		require.NoError(tb, err)
+		tb.Cleanup(func() { n.Close() })
+		nodes[n.Raft()] = n
+		return n.Raft()
+	})
+	return nodes[rafts[leaderOf(tb, rafts)]]
+}
+
+// systemReplicated starts 3 SystemNodes and returns the leader.
+func systemReplicated(tb testing.TB) *SystemNode[tally, tallyCmd] {
+	nodes := map[*raft.Raft]*SystemNode[tally, tallyCmd]{}
+	rafts := threeRafts(tb, "s", func(id string, tr raft.Transport) *raft.Raft {
+		logs, stable, snaps := benchStores(tb, id)
+		n, err := NewSystemNode[tally, tallyCmd](Config{ID: id, Transport: tr, LogStore: logs, StableStore: stable, SnapshotStore: snaps, Raft: benchRaft()}, nil)
+		require.NoError(tb, err)
+		tb.Cleanup(func() { n.Close() })
+		nodes[n.Raft()] = n
+		return n.Raft()
+	})
+	return nodes[rafts[leaderOf(tb, rafts)]]
+}
+
+// phase runs fn from benchClients goroutines, calls times in all, and
+// returns the calls per second and the process's CPU time per call (the
+// machine's other load does not change it much).
+func phase(tb testing.TB, calls int64, fn func(i int64) error) sample {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, benchClients)
+	start, cpu0 := time.Now(), cpuTime()
+	for range benchClients {
+		wg.Go(func() {
+			for i := next.Add(1); i <= calls; i = next.Add(1) {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took, cpu := time.Since(start), cpuTime()-cpu0
+	close(errs)
+	for err := range errs {
+		tb.Fatal(err)
+	}
+	return sample{float64(calls) / took.Seconds(), cpu / time.Duration(calls)}
+}
+
+// cpuTime returns the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+const benchValue = "value-of-some-thirty-bytes...."
+
+func benchKey(i int64) string { return "k" + strconv.FormatInt(i%100_000, 10) }
+
+// BenchmarkSideBySide: see the top of the file. Its metrics: writes/s of
+// each (medians over the iterations), the ratio's median, min and max
+// (each iteration's replicated phase over its baseline phase), writes per
+// raft entry, linearizable and stale reads/s and a SystemNode's
+// commands/s (medians).
+func BenchmarkSideBySide(b *testing.B) {
+	ctx := context.Background()
+	base, repl, sys := baseline(b), replicated(b), systemReplicated(b)
+	var m sideBySide
+	var entries, writes uint64
+	baseWrite := func(i int64) error {
+		data, _ := json.Marshal(mapCommand{Op: "set", Key: benchKey(i), Value: benchValue})
+		return base.Apply(data, 10*time.Second).Error()
+	}
+	replWrite := func(i int64) error { return repl.SetBytes(ctx, benchKey(i), []byte(benchValue)) }
+	for i := 0; b.Loop(); i++ {
+		var bw, rw sample
+		if i%2 == 0 { // alternate which goes first
+			bw = m.add("baseline-writes", phase(b, benchPhase, baseWrite))
+		}
+		before := repl.Raft().LastIndex()
+		rw = m.add("writes", phase(b, benchPhase, replWrite))
+		entries += repl.Raft().LastIndex() - before
+		writes += benchPhase
+		if i%2 == 1 {
+			bw = m.add("baseline-writes", phase(b, benchPhase, baseWrite))
+		}
+		m.ratios = append(m.ratios, rw.perSec/bw.perSec)
+		m.add("lin-reads", phase(b, benchPhase, func(i int64) error {
+			_, err := repl.GetBytes(ctx, benchKey(1+i%benchPhase)) // a key written
+			return err
+		}))
+		m.add("stale-reads", phase(b, 5*benchPhase, func(i int64) error {
+			_, err := repl.GetBytes(ctx, benchKey(1+i%benchPhase), Stale(0))
+			return err
+		}))
+		m.add("system-commits", phase(b, benchPhase, func(i int64) error {
+			return sys.Commit(ctx, tallyCmd{Key: benchKey(i), Add: 1})
+		}))
+	}
+	m.report(b)
+	b.ReportMetric(float64(writes)/float64(entries), "writes/entry")
+}
+
+// sample is one phase's figures.
+type sample struct {
+	perSec float64
+	cpu    time.Duration
+}
+
+// sideBySide collects BenchmarkSideBySide's phases.
+type sideBySide struct {
+	names  []string
+	by     map[string][]sample
+	ratios []float64 // replicated writes/s over the baseline's, per iteration
+}
+
+func (m *sideBySide) add(name string, s sample) sample {
+	if m.by == nil {
+		m.by = map[string][]sample{}
+	}
+	if _, ok := m.by[name]; !ok {
+		m.names = append(m.names, name)
+	}
+	m.by[name] = append(m.by[name], s)
+	return s
+}
+
+// report reports each kind's median calls/s and CPU µs per call, and the
+// ratio's median, min and max.
+func (m *sideBySide) report(b *testing.B) {
+	for _, name := range m.names {
+		var per, cpu []float64
+		for _, s := range m.by[name] {
+			per, cpu = append(per, s.perSec), append(cpu, float64(s.cpu)/1e3)
+		}
+		b.ReportMetric(median(per), name+"/s")
+		b.ReportMetric(median(cpu), name+"-cpu-µs")
+	}
+	b.ReportMetric(median(m.ratios), "ratio-median")
+	b.ReportMetric(slices.Min(m.ratios), "ratio-min")
+	b.ReportMetric(slices.Max(m.ratios), "ratio-max")
+	b.ReportMetric(0, "ns/op") // an iteration is a run of phases: see the metrics
+}
+
+// median returns the median of xs.
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkSnapshotRestore1M times what a node catching up by snapshot
@@ -165,7 +321,7 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 	for i := 0; i < keys; i += per {
 		ops := make([]op, per)
 		for j := range ops {
-			ops[j] = op{kind: opSet, key: "key-" + strconv.Itoa(i+j), value: []byte("value-of-some-thirty-bytes....")}
+			ops[j] = op{kind: opSet, key: "key-" + strconv.Itoa(i+j), value: []byte(benchValue)}
 		}
 		require.Nil(b, src.Apply(&raft.Log{Index: uint64(i/per + 1), Type: raft.LogCommand, Data: appendEntry(nil, ops)}))
 	}

@@ -56,6 +56,17 @@
 // *NotLeaderError. Stale gives a fast read of any node's store as it is,
 // possibly behind the leader: see Stale for how far.
 //
+// # A replicated System
+//
+// SystemNode does for a hurrah.System (the user's own State and Commands)
+// what Node does for a DB, with the same rounds, membership, snapshots
+// and restarts: its entries (tagged 'S', see system_entry.go) are
+// batches of CBOR commands, each applied on its own, in log order, by the
+// System's owner on every node. A command whose Apply fails is in the log
+// but changes no node's State: every node fails it alike, and Commit
+// returns its error. A snapshot is the System's backup (System.Image),
+// installed with hurrah.OpenSystemBackup, which refuses a damaged one.
+//
 // # Membership
 //
 // Bootstrap makes a cluster on one node; Join (on the leader) adds a node

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/hurrahdb/hurrah"
 )
@@ -64,8 +65,17 @@ func (o op) check() error {
 
 // appendEntry appends the entry holding ops to dst.
 func appendEntry(dst []byte, ops []op) []byte {
-	dst = append(dst, entryVersion)
-	dst = binary.AppendUvarint(dst, uint64(len(ops)))
+	return appendOps(appendHeader(dst, entryVersion, len(ops)), ops)
+}
+
+// appendHeader appends an entry's header: its tag (entryVersion, or
+// systemEntryTag) and how many items (ops, or commands) follow.
+func appendHeader(dst []byte, tag byte, count int) []byte {
+	return binary.AppendUvarint(append(dst, tag), uint64(count))
+}
+
+// appendOps appends ops, as an entry holds them, to dst.
+func appendOps(dst []byte, ops []op) []byte {
 	for _, o := range ops {
 		dst = append(dst, byte(o.kind))
 		if o.kind == opClear {
@@ -123,20 +133,17 @@ func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
 // decodeEntry decodes an entry into its ops, refusing (with ErrBadEntry)
 // any that the local store would refuse, so that an entry either applies
 // whole or is refused by every node alike. The ops alias b.
-func decodeEntry(b []byte) ([]op, error) {
+func decodeEntry(b []byte) ([]op, error) { return decodeEntryInto(nil, b) }
+
+// decodeEntryInto is decodeEntry, appending the ops to ops[:0] (the FSM
+// reuses one slice).
+func decodeEntryInto(ops []op, b []byte) ([]op, error) {
 	r := &entryReader{b: b}
-	if len(b) == 0 || b[0] != entryVersion {
-		return nil, r.bad("not an entry of version %d", entryVersion)
-	}
-	r.off = 1
-	count, err := r.uvarint("count")
+	count, err := r.header(entryVersion)
 	if err != nil {
 		return nil, err
 	}
-	if count > uint64(len(b)) { // every op takes a byte at least
-		return nil, r.bad("count %d exceeds the entry's size", count)
-	}
-	ops := make([]op, 0, count)
+	ops = slices.Grow(ops[:0], int(count))
 	for range count {
 		o, err := r.op()
 		if err != nil {
@@ -144,10 +151,34 @@ func decodeEntry(b []byte) ([]op, error) {
 		}
 		ops = append(ops, o)
 	}
-	if r.off != len(b) {
-		return nil, r.bad("%d bytes after the last op", len(b)-r.off)
+	if err := r.end(); err != nil {
+		return nil, err
 	}
 	return ops, nil
+}
+
+// header reads an entry's tag, which must be tag, and its count of items.
+func (r *entryReader) header(tag byte) (uint64, error) {
+	if len(r.b) == 0 || r.b[0] != tag {
+		return 0, r.bad("not an entry of tag %d", tag)
+	}
+	r.off = 1
+	count, err := r.uvarint("count")
+	if err != nil {
+		return 0, err
+	}
+	if count > uint64(len(r.b)) { // every item takes a byte at least
+		return 0, r.bad("count %d exceeds the entry's size", count)
+	}
+	return count, nil
+}
+
+// end refuses bytes after an entry's last item.
+func (r *entryReader) end() error {
+	if r.off != len(r.b) {
+		return r.bad("%d bytes after the last item", len(r.b)-r.off)
+	}
+	return nil
 }
 
 // op reads one op.

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync/atomic"
 	"time"
@@ -10,26 +11,82 @@ import (
 	"github.com/hurrahdb/hurrah"
 )
 
-// fsm runs a memory-only hurrah DB as raft's state machine. Raft calls
-// Apply, Snapshot and Restore from one goroutine (its FSM goroutine), and
-// Persist from another while Apply goes on; readers load db from any
-// goroutine.
+// machine is a node's state machine: raft's FSM, and what the node asks
+// of it besides. fsm (a DB) and systemFSM (a System) are the two.
+type machine interface {
+	raft.FSM
+	appliedIndex() uint64 // the raft index of the last entry applied
+	refusal() error       // why the last Restore refused a snapshot, or nil
+	close() error         // closes the local store; raft must have stopped
+}
+
+// fsmBase is what both machines keep beside their store.
 //
 // The raft log index is the position of the state: applied is the index
 // of the last entry applied (raft hands the FSM only this package's
 // entries, not its own barriers and configuration changes), and a
 // snapshot holds the state at the index of the last entry applied before
-// it, written in the backup's header as its LSN. The local DB numbers nothing itself (it keeps nothing on disk):
-// after a restart raft restores its newest snapshot into a new DB and
-// applies the log entries after it, so the state is exactly the log's.
-type fsm struct {
-	db      atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
-	applied atomic.Uint64             // raft index of the last entry applied
-	ctx     context.Context           // ended by Close: stops a Persist or Restore
-	refused atomic.Pointer[error]     // why the last Restore refused a snapshot
+// it, written in the backup's header as its LSN. The local store numbers
+// nothing itself (it keeps nothing on disk): after a restart raft restores
+// its newest snapshot into a new store and applies the log entries after
+// it, so the state is exactly the log's.
+type fsmBase struct {
+	applied atomic.Uint64         // raft index of the last entry applied
+	ctx     context.Context       // ended by Close: stops a Persist or Restore
+	refused atomic.Pointer[error] // why the last Restore refused a snapshot
 }
 
-var _ raft.FSM = (*fsm)(nil)
+func (b *fsmBase) appliedIndex() uint64 { return b.applied.Load() }
+
+func (b *fsmBase) refusal() error {
+	if p := b.refused.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// restored records the result of a Restore: the index of the snapshot
+// restored, or why it was refused.
+func (b *fsmBase) restored(index uint64, err error) error {
+	if err != nil {
+		b.refused.Store(&err)
+		return err
+	}
+	b.applied.Store(index)
+	return nil
+}
+
+// onState runs read against the store load returns, and again if a
+// Restore replaced that store meanwhile (closing it): the read then sees
+// the new state. The local store's ErrClosed becomes this package's.
+func onState[T comparable](load func() T, read func(T) error) error {
+	for {
+		s := load()
+		err := read(s)
+		if errors.Is(err, hurrah.ErrClosed) && load() != s {
+			continue
+		}
+		if errors.Is(err, hurrah.ErrClosed) {
+			err = ErrClosed
+		}
+		return err
+	}
+}
+
+// fsm runs a memory-only hurrah DB as raft's state machine. Raft calls
+// Apply, Snapshot and Restore from one goroutine (its FSM goroutine), and
+// Persist from another while Apply goes on; readers load db from any
+// goroutine.
+type fsm struct {
+	fsmBase
+	db atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
+	// ops and batch are Apply's, reused from entry to entry (DB.Write
+	// keeps nothing of a batch): the FSM goroutine's alone.
+	ops   []op
+	batch hurrah.Batch
+}
+
+var _ machine = (*fsm)(nil)
 
 // newFSM returns an fsm over a new, empty, memory-only DB.
 func newFSM(ctx context.Context) (*fsm, error) {
@@ -37,7 +94,7 @@ func newFSM(ctx context.Context) (*fsm, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fsm{ctx: ctx}
+	f := &fsm{fsmBase: fsmBase{ctx: ctx}}
 	f.db.Store(db)
 	return f, nil
 }
@@ -50,14 +107,14 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
 		return nil
 	}
-	ops, err := decodeEntry(l.Data)
+	ops, err := decodeEntryInto(f.ops, l.Data)
 	if err != nil {
 		return err
 	}
-	if err := f.applyOps(ops); err != nil {
-		return err
-	}
-	return nil
+	f.ops = ops
+	err = f.applyOps(ops)
+	clear(ops) // let the entry's keys and values go
+	return err
 }
 
 // applyOps applies ops as one hurrah batch; a Clear splits it, since a
@@ -67,7 +124,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 func (f *fsm) applyOps(ops []op) error {
 	db := f.db.Load()
 	ctx := context.Background() // an entry applies whole, or the node stops
-	var b hurrah.Batch
+	b := &f.batch
+	defer b.Reset()
 	for _, o := range ops {
 		switch o.kind {
 		case opSet:
@@ -79,7 +137,7 @@ func (f *fsm) applyOps(ops []op) error {
 		case opDelete:
 			b.Delete(o.key)
 		case opClear:
-			if err := db.Write(ctx, &b); err != nil {
+			if err := db.Write(ctx, b); err != nil {
 				return err
 			}
 			b.Reset()
@@ -88,7 +146,7 @@ func (f *fsm) applyOps(ops []op) error {
 			}
 		}
 	}
-	return db.Write(ctx, &b)
+	return db.Write(ctx, b)
 }
 
 // Snapshot freezes the state as it is after the last Apply, at once and
@@ -98,7 +156,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{view: v, index: f.applied.Load(), ctx: f.ctx}, nil
+	return &snapshot{write: v.Backup, release: v.Close, index: f.applied.Load(), ctx: f.ctx}, nil
 }
 
 // Restore replaces the state with the snapshot rc holds, once it has read
@@ -106,22 +164,11 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 // hurrah.ErrCorrupt and leaves the state as it was.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	db, lsn, err := loadSnapshot(f.ctx, rc)
-	if err != nil {
-		f.refused.Store(&err)
+	db, lsn, err := loadSnapshot(f.ctx, rc, hurrah.OpenBackup)
+	if err := f.restored(lsn, err); err != nil {
 		return err
 	}
-	old := f.db.Swap(db)
-	f.applied.Store(lsn)
-	return old.Close()
-}
-
-// refusal returns why the last Restore refused a snapshot, or nil.
-func (f *fsm) refusal() error {
-	if p := f.refused.Load(); p != nil {
-		return *p
-	}
-	return nil
+	return f.db.Swap(db).Close()
 }
 
 // close closes the DB. Raft must have stopped.

@@ -57,7 +57,7 @@ func (n *Node) write(ctx context.Context, ops ...op) error {
 			return err
 		}
 	}
-	return n.submit(ctx, ops)
+	return n.submit(ctx, appendOps(nil, ops), len(ops))
 }
 
 // SetBytes stores value under key on every node, with the deadline opts
@@ -105,30 +105,58 @@ type ReadOption struct {
 // Stale makes a read answer from this node's store at once, leader or
 // not, without asking the cluster: fast, and possibly stale. It sees every
 // write this node has applied: a prefix of the log, as of some moment,
-// that may lack writes already acknowledged elsewhere. With maxLag > 0 it
-// returns ErrTooStale on a follower that has not heard from a leader
-// within maxLag (a partitioned node, say); 0 sets no bound. How far
-// behind a node in contact is: the entries the leader has committed but
-// not yet replicated and applied here (typically a round trip). The
-// bound is not checked on the leader, which raft does not tell when it
-// last heard from a majority: a leader cut off from the others answers
-// until its lease (raft's LeaderLeaseTimeout) runs out and it steps down.
+// that may lack writes already acknowledged elsewhere. maxLag > 0 bounds
+// how far behind that moment may be: a follower that has not heard from a
+// leader within maxLag (a partitioned node, say) returns ErrTooStale; a
+// leader answers at once if one of its rounds committed (proving it led a
+// majority) within maxLag, and otherwise runs a round first (as a
+// linearizable read does) and returns ErrTooStale if that takes longer
+// than maxLag (a leader cut off from the others, say). 0 sets no bound.
+// How far behind a follower in contact is: the entries the leader has
+// committed but not yet replicated and applied there (typically a round
+// trip).
 func Stale(maxLag time.Duration) ReadOption { return ReadOption{stale: true, maxLag: maxLag} }
 
 // ready readies a read: a linearizable one waits for a round on the
 // leader; a stale one checks its bound.
-func (n *Node) ready(ctx context.Context, opts []ReadOption) error {
+func (n *node) ready(ctx context.Context, opts []ReadOption) error {
 	if len(opts) == 0 || !opts[len(opts)-1].stale {
-		return n.submit(ctx, nil)
+		return n.submit(ctx, nil, 0)
 	}
 	if n.closed() {
 		return ErrClosed
 	}
 	lag := opts[len(opts)-1].maxLag
-	if lag > 0 && !n.IsLeader() && time.Since(n.raft.LastContact()) > lag {
-		return fmt.Errorf("%w: no contact with a leader since %v", ErrTooStale, n.raft.LastContact())
+	if lag <= 0 {
+		return nil
+	}
+	if n.IsLeader() {
+		err := n.leaderWithin(ctx, lag)
+		if !errors.Is(err, ErrNotLeader) {
+			return err
+		}
+		// Deposed meanwhile: bound it as a follower.
+	}
+	if last := n.raft.LastContact(); time.Since(last) > lag {
+		return fmt.Errorf("%w: no contact with a leader since %v", ErrTooStale, last)
 	}
 	return nil
+}
+
+// leaderWithin returns nil if this node, the leader, is known to have led
+// a majority within lag, running a round to find out if need be;
+// ErrTooStale if the round takes longer than lag.
+func (n *node) leaderWithin(ctx context.Context, lag time.Duration) error {
+	if time.Since(time.Unix(0, n.confirmed.Load())) <= lag {
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, lag)
+	defer cancel()
+	err := n.submit(rctx, nil, 0)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("%w: the leader has not heard from a majority within %v", ErrTooStale, lag)
+	}
+	return err
 }
 
 // GetBytes returns the bytes stored under key, or hurrah.ErrNotFound.
@@ -143,17 +171,12 @@ func (n *Node) GetBytes(ctx context.Context, key string, opts ...ReadOption) ([]
 	if err := n.ready(ctx, opts); err != nil {
 		return nil, err
 	}
-	for {
-		db := n.db()
-		b, err := db.GetBytes(ctx, key)
-		if errors.Is(err, hurrah.ErrClosed) && n.db() != db {
-			continue // a snapshot was restored meanwhile: read the new state
-		}
-		if errors.Is(err, hurrah.ErrClosed) {
-			err = ErrClosed
-		}
-		return b, err
-	}
+	var b []byte
+	err := onState(n.fsm.db.Load, func(db *hurrah.DB) (err error) {
+		b, err = db.GetBytes(ctx, key)
+		return err
+	})
+	return b, err
 }
 
 // Get returns the value stored under key, decoded into a T, as GetBytes

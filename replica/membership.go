@@ -19,7 +19,7 @@ type Server struct {
 // empty; on a node that already holds a cluster it returns
 // raft.ErrCantBootstrap. Two servers with one ID, or one address, return
 // ErrDuplicateID.
-func (n *Node) Bootstrap(servers ...Server) error {
+func (n *node) Bootstrap(servers ...Server) error {
 	if n.closed() {
 		return ErrClosed
 	}
@@ -39,12 +39,13 @@ func (n *Node) Bootstrap(servers ...Server) error {
 
 // Members returns the cluster's members as this node's latest
 // configuration has them.
-func (n *Node) Members(ctx context.Context) ([]Server, error) {
-	if n.closed() {
+func (n *node) Members(ctx context.Context) ([]Server, error) {
+	if !n.enter() {
 		return nil, ErrClosed
 	}
+	defer n.waits.Done()
 	f := n.raft.GetConfiguration()
-	if err := wait(ctx, f); err != nil {
+	if err := n.wait(ctx, f); err != nil {
 		return nil, err
 	}
 	var out []Server
@@ -64,15 +65,16 @@ func (n *Node) Members(ctx context.Context) ([]Server, error) {
 // will: a node of another cluster returns ErrOtherCluster, one it cannot
 // reach or whose certificate it refuses ErrUnreachable, and neither
 // changes anything.
-func (n *Node) Join(ctx context.Context, id, addr string) error {
-	if n.closed() {
+func (n *node) Join(ctx context.Context, id, addr string) error {
+	if !n.enter() {
 		return ErrClosed
 	}
+	defer n.waits.Done()
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
 	f := n.raft.GetConfiguration()
-	if err := wait(ctx, f); err != nil {
+	if err := n.wait(ctx, f); err != nil {
 		return err
 	}
 	for _, s := range f.Configuration().Servers {
@@ -94,15 +96,16 @@ func (n *Node) Join(ctx context.Context, id, addr string) error {
 // elsewhere it returns a *NotLeaderError. An ID not in the cluster
 // returns ErrUnknownMember. A leader may remove itself: it then steps
 // down.
-func (n *Node) Remove(ctx context.Context, id string) error {
-	if n.closed() {
+func (n *node) Remove(ctx context.Context, id string) error {
+	if !n.enter() {
 		return ErrClosed
 	}
+	defer n.waits.Done()
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
 	f := n.raft.GetConfiguration()
-	if err := wait(ctx, f); err != nil {
+	if err := n.wait(ctx, f); err != nil {
 		return err
 	}
 	found := false
@@ -116,8 +119,8 @@ func (n *Node) Remove(ctx context.Context, id string) error {
 }
 
 // change waits for a configuration change and maps its error.
-func (n *Node) change(ctx context.Context, f raft.IndexFuture) error {
-	err := wait(ctx, f)
+func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
+	err := n.wait(ctx, f)
 	switch {
 	case err == nil:
 		return nil
@@ -129,11 +132,32 @@ func (n *Node) change(ctx context.Context, f raft.IndexFuture) error {
 	return fmt.Errorf("replica: membership change: %w", err)
 }
 
-// wait waits for f, or for ctx to end. Raft answers every future, at the
-// latest when it shuts down, so the goroutine waiting for it ends.
-func wait(ctx context.Context, f raft.Future) error {
+// enter counts in a call that waits for raft futures outside the rounds
+// (Members, Join, Remove), so that Close waits for it before it stops
+// raft; the call ends with n.waits.Done(). It returns false, counting
+// nothing, once Close has begun.
+func (n *node) enter() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed() {
+		return false
+	}
+	n.waits.Add(1)
+	return true
+}
+
+// wait waits for f, or for ctx to end, in a call counted in by enter.
+// The goroutine waiting for f is counted too: if ctx ends first, Close
+// still waits until raft answers f, which, running, it does soon (raft
+// v1.7.2, shutting down, may leave it unanswered, and the goroutine with
+// it).
+func (n *node) wait(ctx context.Context, f raft.Future) error {
 	done := make(chan error, 1)
-	go func() { done <- f.Error() }()
+	n.waits.Add(1) // the call's own count is held: Close has not returned
+	go func() {
+		defer n.waits.Done()
+		done <- f.Error()
+	}()
 	select {
 	case err := <-done:
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -116,16 +117,30 @@ func (c *Config) inmemStores() {
 // there (a node does not forward). Concurrent writes on the leader share
 // one raft entry. Reads are linearizable unless Stale is given.
 type Node struct {
-	cfg   Config
-	raft  *raft.Raft
-	fsm   *fsm
-	reqs  chan *request // calls waiting for the next raft round
-	stop  chan struct{} // closed by Close first: no new calls, the loop returns
-	done  chan struct{} // closed when every round proposed is answered
-	end   context.CancelFunc
-	disk  *Stores // opened for Config.Dir, or nil
-	close sync.Once
-	err   error // Close's result
+	node
+	fsm *fsm
+}
+
+// node is what a Node and a SystemNode share, whatever their state
+// machine: raft, the rounds (rounds.go), membership and the lifecycle.
+// Both embed it, so its exported methods are theirs.
+type node struct {
+	cfg       Config
+	raft      *raft.Raft
+	m         machine
+	tag       byte          // the first byte of this node's entries
+	reqs      chan *request // calls waiting for the next raft round
+	stop      chan struct{} // closed by Close first: no new calls, the loop returns
+	done      chan struct{} // closed when every round proposed is answered
+	end       context.CancelFunc
+	disk      *Stores // opened for Config.Dir, or nil
+	close     sync.Once
+	err       error        // Close's result
+	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
+	// mu orders Close's closing of stop before the calls that wait for
+	// raft futures outside the rounds (see enter), counted in waits.
+	mu    sync.Mutex
+	waits sync.WaitGroup
 }
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
@@ -134,67 +149,84 @@ type Node struct {
 // every snapshot there is damaged it returns hurrah.ErrCorrupt and does
 // not start.
 func NewNode(cfg Config) (*Node, error) {
-	c, err := cfg.resolve()
+	n := &Node{}
+	err := n.start(cfg, entryVersion, func(ctx context.Context) (machine, error) {
+		f, err := newFSM(ctx)
+		n.fsm = f
+		return f, err
+	})
 	if err != nil {
 		return nil, err
 	}
+	return n, nil
+}
+
+// start starts n as cfg says, with the machine newMachine returns, whose
+// entries begin with tag: it checks the cluster's identity and opens the
+// stores, then starts raft.
+func (n *node) start(cfg Config, tag byte, newMachine func(context.Context) (machine, error)) error {
+	c, err := cfg.resolve()
+	if err != nil {
+		return err
+	}
 	if err := sameCluster(c.Transport, c.Cluster); err != nil {
-		return nil, err
+		return err
 	}
 	var disk *Stores
 	if c.Dir != "" {
 		if disk, err = openStores(c.Dir, c.Raft.Logger, identity{c.Cluster, c.ID}); err != nil {
-			return nil, err
+			return err
 		}
 		c.LogStore, c.StableStore, c.SnapshotStore = disk.Log, disk.Stable, disk.Snapshots
 	} else if err := (identity{c.Cluster, c.ID}).claim(c.StableStore); err != nil {
-		return nil, err
+		return err
 	}
-	n, err := startNode(c, disk)
-	if err != nil && disk != nil {
-		disk.Close()
+	n.disk = disk
+	if err := n.startRaft(c, tag, newMachine); err != nil {
+		if disk != nil {
+			disk.Close()
+		}
+		return err
 	}
-	return n, err
+	return nil
 }
 
-// startNode starts the node of a resolved config with its stores open.
-func startNode(c Config, disk *Stores) (*Node, error) {
+// startRaft starts the node of a resolved config with its stores open.
+func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (machine, error)) error {
 	ctx, end := context.WithCancel(context.Background())
-	f, err := newFSM(ctx)
+	m, err := newMachine(ctx)
 	if err != nil {
 		end()
-		return nil, err
+		return err
 	}
-	r, err := raft.NewRaft(c.Raft, f, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
+	r, err := raft.NewRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
 	if err != nil {
 		end()
-		f.close()
-		if why := f.refusal(); why != nil { // raft does not wrap it
-			return nil, fmt.Errorf("replica: start node %s: %w: %w", c.ID, err, why)
+		m.close()
+		if why := m.refusal(); why != nil { // raft does not wrap it
+			return fmt.Errorf("replica: start node %s: %w: %w", c.ID, err, why)
 		}
-		return nil, fmt.Errorf("replica: start node %s: %w", c.ID, err)
+		return fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
-	n := &Node{
-		cfg: c, raft: r, fsm: f, end: end, disk: disk,
-		reqs: make(chan *request, queueSize),
-		stop: make(chan struct{}), done: make(chan struct{}),
-	}
+	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
+	n.reqs = make(chan *request, queueSize)
+	n.stop, n.done = make(chan struct{}), make(chan struct{})
 	go n.loop()
-	return n, nil
+	return nil
 }
 
 // ID returns the node's ID.
-func (n *Node) ID() string { return n.cfg.ID }
+func (n *node) ID() string { return n.cfg.ID }
 
 // Addr returns the node's raft address.
-func (n *Node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
+func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
 // IsLeader reports whether the node is the leader now.
-func (n *Node) IsLeader() bool { return n.raft.State() == raft.Leader }
+func (n *node) IsLeader() bool { return n.raft.State() == raft.Leader }
 
 // Leader returns the ID and address of the leader this node knows of, or
 // empty strings.
-func (n *Node) Leader() (id, addr string) {
+func (n *node) Leader() (id, addr string) {
 	a, i := n.raft.LeaderWithID()
 	return string(i), string(a)
 }
@@ -203,28 +235,33 @@ func (n *Node) Leader() (id, addr string) {
 // applied to the local store: the position of its state in the log.
 // Raft's own entries (barriers, configuration changes) are not counted:
 // after one, AppliedIndex is below raft's applied index.
-func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
+func (n *node) AppliedIndex() uint64 { return n.m.appliedIndex() }
 
 // Raft returns the node's raft instance, for what this package does not
 // wrap (stats, leadership transfer, observers). Do not Apply through it:
 // the state machine reads only entries this package writes.
-func (n *Node) Raft() *raft.Raft { return n.raft }
+func (n *node) Raft() *raft.Raft { return n.raft }
 
 // Close stops the node. It takes no new calls (they return ErrClosed),
 // cuts a snapshot being written short, and waits until every call
-// already proposed is answered, while raft still runs: raft v1.7.2 drops,
-// unanswered, the futures of entries waiting for its FSM goroutine when
-// it shuts down. Each is answered soon: applied, or, on a leader that
-// cannot reach a majority, refused once it steps down. Then it stops
-// raft (closing the transport), the local store, and the stores it
-// opened for Config.Dir. It is idempotent and returns the first error.
-func (n *Node) Close() error {
+// already proposed is answered (writes, reads, and the futures of
+// membership changes, even of a call whose ctx ended), while raft still
+// runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
+// its FSM goroutine when it shuts down. Each is answered soon: applied,
+// or, on a leader that cannot reach a majority, refused once it steps
+// down. Then it stops raft (closing the transport), the local store,
+// and the stores it opened for Config.Dir. It is idempotent and returns
+// the first error.
+func (n *node) Close() error {
 	n.close.Do(func() {
 		n.end()
+		n.mu.Lock()
 		close(n.stop)
+		n.mu.Unlock()
 		<-n.done
+		n.waits.Wait()
 		err := n.raft.Shutdown().Error()
-		if cerr := n.fsm.close(); err == nil {
+		if cerr := n.m.close(); err == nil {
 			err = cerr
 		}
 		if n.disk != nil {
@@ -238,7 +275,7 @@ func (n *Node) Close() error {
 }
 
 // closed reports whether Close has begun.
-func (n *Node) closed() bool {
+func (n *node) closed() bool {
 	select {
 	case <-n.stop:
 		return true
@@ -252,7 +289,7 @@ func (n *Node) db() *hurrah.DB { return n.fsm.db.Load() }
 
 // WaitLeader waits until this node knows of a leader (itself, perhaps)
 // and returns its ID, or ctx's error. It checks every few milliseconds.
-func (n *Node) WaitLeader(ctx context.Context) (string, error) {
+func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {

@@ -74,15 +74,15 @@ func TestConcurrentWritesShareEntries(t *testing.T) {
 // The round loop packs every call waiting into one round, up to
 // MaxBatchBytes.
 func TestCollectPacksWaitingCalls(t *testing.T) {
-	n := &Node{cfg: Config{MaxBatchBytes: 1000}, reqs: make(chan *request, 10)}
+	n := &node{cfg: Config{MaxBatchBytes: 1000}, reqs: make(chan *request, 10)}
 	for range 9 {
-		n.reqs <- &request{size: 100}
+		n.reqs <- &request{data: make([]byte, 100)}
 	}
-	require.Len(t, n.collect(&request{size: 100}), 10)
+	require.Len(t, n.collect(&request{data: make([]byte, 100)}), 10)
 	for range 9 {
-		n.reqs <- &request{size: 300}
+		n.reqs <- &request{data: make([]byte, 300)}
 	}
-	require.Len(t, n.collect(&request{size: 300}), 4, "stops once the batch passes MaxBatchBytes")
+	require.Len(t, n.collect(&request{data: make([]byte, 300)}), 4, "stops once the batch passes MaxBatchBytes")
 	require.Len(t, n.reqs, 6)
 }
 

@@ -8,15 +8,17 @@ import (
 	"github.com/hurrahdb/hurrah"
 )
 
-// loadSnapshot reads the snapshot r holds into a new memory-only DB and
-// returns it and the raft index it is at. hurrah.OpenBackup checks the
-// whole stream, its format and every checksum, before it loads anything:
-// a damaged or truncated snapshot returns hurrah.ErrCorrupt. It touches
-// no disk, so a crash mid-restore leaves nothing behind.
-func loadSnapshot(ctx context.Context, r io.Reader) (*hurrah.DB, uint64, error) {
-	db, lsn, err := hurrah.OpenBackup(ctx, r, nil)
+// loadSnapshot reads the snapshot r holds into a new memory-only store
+// with open (hurrah.OpenBackup, or hurrah.OpenSystemBackup) and returns it
+// and the raft index it is at. open checks the whole stream, its format
+// and every checksum, before it loads anything: a damaged or truncated
+// snapshot returns hurrah.ErrCorrupt. It touches no disk, so a crash
+// mid-restore leaves nothing behind.
+func loadSnapshot[T any](ctx context.Context, r io.Reader, open func(context.Context, io.Reader, *hurrah.Options) (T, uint64, error)) (T, uint64, error) {
+	s, lsn, err := open(ctx, r, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("replica: restore a snapshot: %w", err)
+		var zero T
+		return zero, 0, fmt.Errorf("replica: restore a snapshot: %w", err)
 	}
-	return db, lsn, nil
+	return s, lsn, nil
 }
