@@ -19,7 +19,7 @@ const (
 	queueSize = 4096
 )
 
-// Config configures a Node. ID and Transport are required; every other
+// Config configures a Node or a SystemNode. ID and Transport are required; every other
 // zero field means the default its comment gives.
 type Config struct {
 	// ID names the node in the cluster: unique, and the same across its
