@@ -142,6 +142,8 @@ type KV struct {
 	inTurn    bool         // in an owner's turn: now reads the clock once (expiry.go)
 	ticked    bool         // tickNow holds the turn's clock reading
 	tickNow   int64
+
+	peekFound int // keys found by peek (prefetch.go), read by nothing
 }
 
 // slot is an overlay entry: a value, or the deletion of the key.
