@@ -127,6 +127,7 @@ func (h *handle[C, Q, R]) openJournal(dir string) (*journal.Journal, journal.Rep
 		Mailbox:      o.MailboxSize,
 		MaxDrain:     o.MaxDrain,
 		Events:       journalEvents(o, dir),
+		Peek:         h.eng.Peek, // see store/prefetch.go
 		Restore: func(s *journal.Snapshot) error {
 			keys, restored = int(min(s.Count, math.MaxInt)), true
 			return restore(h.eng, s)

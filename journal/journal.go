@@ -44,10 +44,19 @@ type Options struct {
 	// documentation) before it replays the entries after it. Entries up
 	// to the snapshot's LSN are skipped, as with From.
 	Restore func(*Snapshot) error
+	// Peek, when set, is shown the entries recovery is about to pass to
+	// replay, PeekRun at a time (fewer at a segment's end), before replay
+	// gets the first of them. It is a hint and must change nothing replay
+	// sees: a store looks their keys up, so that the slots replay fills
+	// are in the processor's cache by then (store/prefetch.go).
+	Peek func([]handoff.Entry)
 
 	// Events are hooks for rare events: slow fsyncs, turning read-only.
 	Events Events
 }
+
+// PeekRun is how many entries Options.Peek is shown at a time.
+const PeekRun = 32
 
 // withDefaults returns o with its zero fields set to their defaults, or an
 // error if any is negative.
@@ -97,7 +106,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 	if err != nil {
 		return nil, Report{}, err
 	}
-	t, rep, err := recoverDir(fsys, dir, opts.From, opts.Restore, replay)
+	t, rep, err := recoverDir(fsys, dir, opts.From, opts.Restore, opts.Peek, replay)
 	if err != nil {
 		return nil, Report{}, err
 	}

@@ -58,10 +58,11 @@ type logScan struct {
 
 // scanLog reads segs in order (step 3 of recovery), with From set to from:
 // entries at or below from are skipped, the others passed to visit (if not
-// nil) in LSN order. It changes nothing. Errors other than corruption in a
+// nil) in LSN order, each run of PeekRun of them shown to peek (if not nil)
+// first. It changes nothing. Errors other than corruption in a
 // segment (ErrVersion, a failed read) are returned in either mode; see
 // scanMode for what corruption does.
-func scanLog(fsys vfs.FS, segs []segFile, from uint64, mode scanMode, visit func(handoff.Entry) error) (logScan, error) {
+func scanLog(fsys vfs.FS, segs []segFile, from uint64, mode scanMode, peek func([]handoff.Entry), visit func(handoff.Entry) error) (logScan, error) {
 	st := logScan{segs: segs, newest: -1}
 	next := from + 1 // LSN after the last entry seen
 	for i, s := range segs {
@@ -91,7 +92,7 @@ func scanLog(fsys vfs.FS, segs []segFile, from uint64, mode scanMode, visit func
 		}
 		// Entries before a damage are visited too: one the visitor
 		// refuses moves the damage to its frame.
-		if vce, err := st.visitAll(s.path, &scan, from, mode, visit); err != nil {
+		if vce, err := st.visitAll(s.path, &scan, from, mode, peek, visit); err != nil {
 			return logScan{}, err
 		} else if vce != nil {
 			ce = vce
@@ -144,14 +145,20 @@ func scanPrefix(name string, data []byte, last bool, expect uint64, mode scanMod
 }
 
 // visitAll passes the entries of scan above from to visit (which may be
-// nil), counting them in st.visited. An entry visit refuses is corruption
+// nil), counting them in st.visited, and shows peek (if not nil and visit
+// is not) each run of PeekRun entries before visit gets its first. An entry visit refuses is corruption
 // of its frame: no torn write explains a record whose checksums pass. In
 // failFast mode that is returned as the error; in findDamage mode it is
 // returned as ce, and scan.Entries cut before the frame.
-func (st *logScan) visitAll(path string, scan *segmentScan, from uint64, mode scanMode, visit func(handoff.Entry) error) (ce *CorruptError, err error) {
+func (st *logScan) visitAll(path string, scan *segmentScan, from uint64, mode scanMode, peek func([]handoff.Entry), visit func(handoff.Entry) error) (ce *CorruptError, err error) {
+	peeked := 0 // entries before it were shown to peek
 	for j, e := range scan.Entries {
 		if e.LSN <= from {
 			continue // the snapshot holds it: Open skips it
+		}
+		if peek != nil && visit != nil && j >= peeked {
+			peeked = min(j+PeekRun, len(scan.Entries))
+			peek(scan.Entries[j:peeked])
 		}
 		if visit != nil {
 			if verr := visit(e); verr != nil {

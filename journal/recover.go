@@ -60,7 +60,7 @@ type tail struct {
 // the lock is released and, unless the error came from the final changes
 // (cutting a torn tail, opening or creating the newest segment), nothing on
 // disk has changed.
-func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error) (_ *tail, _ Report, err error) {
+func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, peek func([]handoff.Entry), replay func(handoff.Entry) error) (_ *tail, _ Report, err error) {
 	// Step 1.
 	if err := makeDir(fsys, dir); err != nil {
 		return nil, Report{}, err
@@ -76,7 +76,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 	}()
 	// Steps 2 to 4.
 	var rep Report
-	st, err := readLog(fsys, dir, from, restore, replay, &rep)
+	st, err := readLog(fsys, dir, from, restore, peek, replay, &rep)
 	if err != nil {
 		return nil, Report{}, err
 	}
@@ -109,7 +109,7 @@ func recoverDir(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) er
 // readLog restores the snapshot chosen by chooseSnapshot (if restore is set)
 // and replays the log after it, filling rep (steps 2 and 3). It changes
 // nothing on disk.
-func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, replay func(handoff.Entry) error, rep *Report) (logScan, error) {
+func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error, peek func([]handoff.Entry), replay func(handoff.Entry) error, rep *Report) (logScan, error) {
 	var snaps []SnapshotFile
 	if restore != nil {
 		var err error
@@ -131,7 +131,7 @@ func readLog(fsys vfs.FS, dir string, from uint64, restore func(*Snapshot) error
 	if err != nil {
 		return logScan{}, err
 	}
-	st, err := scanLog(fsys, segs, from, failFast, replay)
+	st, err := scanLog(fsys, segs, from, failFast, peek, replay)
 	if err != nil {
 		return logScan{}, err
 	}

@@ -122,7 +122,7 @@ func Repair(fsys vfs.FS, dir string, opts RepairOptions) (rep RepairReport, err 
 	if err != nil {
 		return rep, err
 	}
-	st, err := scanLog(fsys, segs, r.from, findDamage, r.validate)
+	st, err := scanLog(fsys, segs, r.from, findDamage, nil, r.validate)
 	if err != nil {
 		return rep, err
 	}
@@ -212,7 +212,7 @@ func (r *repairer) passes(st logScan) error {
 		} else if segs, err = r.apply(st, plan); err != nil {
 			return err
 		}
-		if st, err = scanLog(r.fsys, segs, r.from, findDamage, r.validate); err != nil {
+		if st, err = scanLog(r.fsys, segs, r.from, findDamage, nil, r.validate); err != nil {
 			return err
 		}
 		if st.gap != nil {

@@ -290,7 +290,10 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	count := 0
 	var size int64
 	for chunk := range copyChunks(records) {
-		for _, p := range chunk {
+		for i, p := range chunk {
+			if i%peekRun == 0 { // see prefetch.go
+				peekPairs(m, chunk[i:min(i+peekRun, len(chunk))])
+			}
 			m[p.key] = newEntry(p.value, p.at)
 			size += int64(len(p.key) + len(p.value))
 			if p.at != 0 {

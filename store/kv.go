@@ -143,6 +143,8 @@ type KV struct {
 	inTurn    bool         // in an owner's turn: now reads the clock once (expiry.go)
 	ticked    bool         // tickNow holds the turn's clock reading
 	tickNow   int64
+
+	peekFound int // keys found by peek (prefetch.go), read by nothing
 }
 
 var _ Machine[Command, Query, Result] = (*KV)(nil)

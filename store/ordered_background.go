@@ -75,18 +75,29 @@ func (kv *KV) indexLater() bgStep {
 	b := &bgBuild{kv: kv, gen: kv.gen, done: bgIndexDone}
 	hook := bgIndexHook
 	return func(ctx context.Context) func() bgStep {
-		keys := make([]string, 0, im.n)
-		for k := range im.All {
-			keys = append(keys, k)
-		}
-		if ctx.Err() == nil { // else Close has begun: the tree would be dropped
-			b.t = buildOrdered(sortKeys(keys))
+		// Until the tree is built, Close (ctx) stops the work within a
+		// run of keys (ordered_bgsort.go): the tree would be dropped.
+		if keys, ok := collectKeys(ctx, im); ok {
+			if keys, ok = sortKeysCtx(ctx, keys); ok {
+				b.t = buildOrdered(keys)
+			}
 		}
 		if hook != nil {
 			hook(ctx)
 		}
 		return func() bgStep { return b.install(ctx, im, release) }
 	}
+}
+
+// collectKeys returns the keys of im, or false if ctx ended first.
+func collectKeys(ctx context.Context, im *image) ([]string, bool) {
+	keys := make([]string, 0, im.n)
+	for k := range im.All {
+		if keys = append(keys, k); len(keys)%bgSortRun == 0 && ctx.Err() != nil {
+			return nil, false
+		}
+	}
+	return keys, true
 }
 
 // install runs in the owner, with the image im the tree is up to date
