@@ -74,3 +74,21 @@ func TestViewPairsWithExpiry(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d Views from the publication", local)
 }
+
+// TestViewLenAfterClose checks that Len, like every other read of a View,
+// reads nothing once the View is closed: with keys that have deadlines it
+// walks the View's maps, which the owner may be folding by then (a
+// concurrent map read and write, which the runtime aborts on).
+func TestViewLenAfterClose(t *testing.T) {
+	ctx := t.Context()
+	c := newTestClock()
+	db := openT(t, "", c.opts(Options{}))
+	require.NoError(t, db.SetBytes(ctx, "t", []byte("v"), TTL(time.Minute)))
+	require.NoError(t, db.SetBytes(ctx, "k", []byte("v")))
+	c.add(2 * time.Minute) // past the deadline: Len walks the entries
+	v, err := db.View(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, v.Len())
+	require.NoError(t, v.Close())
+	require.Zero(t, v.Len(), "Len read the View after Close")
+}
