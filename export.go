@@ -6,6 +6,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strings"
 )
 
 // ExportOptions tunes DB.Export. The zero value (or a nil pointer) exports
@@ -133,18 +134,25 @@ func exportOrder(v *View, o ExportOptions) (iter.Seq2[string, []byte], int64) {
 	if o.Prefix == "" {
 		hint = v.Len()
 	}
-	keys := make([]string, 0, hint)
-	for k := range v.Prefix(o.Prefix) {
-		keys = append(keys, k)
+	// The values are taken with the keys, as of one instant: looked up
+	// again while the lines are written, a key whose deadline passed
+	// meanwhile would be missing.
+	type record struct {
+		k string
+		b []byte
 	}
-	slices.Sort(keys)
+	recs := make([]record, 0, hint)
+	for k, b := range v.Prefix(o.Prefix) {
+		recs = append(recs, record{k, b})
+	}
+	slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.k, b.k) })
 	return func(yield func(string, []byte) bool) {
-		for _, k := range keys {
-			if b, err := v.GetBytes(k); err != nil || !yield(k, b) {
+		for _, r := range recs {
+			if v.check() != nil || !yield(r.k, r.b) {
 				return
 			}
 		}
-	}, int64(len(keys))
+	}, int64(len(recs))
 }
 
 func (r ExportReport) written(cw *countWriter) ExportReport {

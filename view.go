@@ -77,8 +77,14 @@ func (v *View) Close() error {
 	return err
 }
 
-// Len returns the number of keys in the view, less those expired by now.
-func (v *View) Len() int { return v.img.LiveLen() }
+// Len returns the number of keys in the view, less those expired by now,
+// or 0 after Close: the view's maps may be folded back by then.
+func (v *View) Len() int {
+	if v.check() != nil {
+		return 0
+	}
+	return v.img.LiveLen()
+}
 
 // GetBytes returns the bytes stored under key in the view, or ErrNotFound.
 func (v *View) GetBytes(key string) ([]byte, error) {
