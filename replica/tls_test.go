@@ -109,3 +109,24 @@ func TestMutualTLSFiles(t *testing.T) {
 	_, err = MutualTLS(certFile, keyFile, caFile)
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// A TLS config that skips the check of the server's certificate
+// (InsecureSkipVerify) still checks it against the cluster CA: the
+// transport enforces the check both ways, so a node does not take an
+// impostor with a certificate from another CA for a peer.
+func TestTLSInsecureSkipVerifyEnforced(t *testing.T) {
+	ca, other := newCA(t, "cluster CA"), newCA(t, "other CA")
+	// The impostor trusts the cluster's CA for clients: only the
+	// dialing side's check can refuse it.
+	imp, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Logger: hclog.NewNullLogger(), TLS: &tls.Config{
+		Certificates: []tls.Certificate{other.validNode(t, "impostor")}, RootCAs: ca.pool(), ClientCAs: ca.pool(),
+	}})
+	require.NoError(t, err)
+	defer imp.Close()
+	tc := mutual(ca.validNode(t, "n1"), ca)
+	tc.InsecureSkipVerify = true
+	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
+	require.NoError(t, err)
+	defer tr.Close()
+	require.ErrorIs(t, probe(context.Background(), tr, string(imp.LocalAddr())), ErrUnreachable)
+}

@@ -36,7 +36,8 @@ type TransportConfig struct {
 	// TLS, when set, makes every connection mutual TLS: this node
 	// presents its certificate and checks the peer's against the cluster
 	// CA, both ways (MutualTLS builds one from files). The transport
-	// copies it and enforces TLS 1.3 and a verified client certificate.
+	// copies it and enforces TLS 1.3 and a verified certificate both
+	// ways (it turns InsecureSkipVerify off).
 	// nil means plaintext TCP.
 	TLS *tls.Config
 	// Cluster, when set, names the cluster on every connection: a node
@@ -108,6 +109,7 @@ func (c *TransportConfig) resolve() (*tls.Config, error) {
 	tc := c.TLS.Clone()
 	tc.MinVersion = max(tc.MinVersion, tls.VersionTLS13)
 	tc.ClientAuth = tls.RequireAndVerifyClientCert
+	tc.InsecureSkipVerify = false // the peer's certificate is checked both ways
 	return tc, nil
 }
 
