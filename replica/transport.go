@@ -106,11 +106,32 @@ func (c *TransportConfig) resolve() (*tls.Config, error) {
 	if c.TLS.RootCAs == nil || c.TLS.ClientCAs == nil {
 		return nil, fmt.Errorf("%w: TLS config needs the cluster CA in RootCAs and ClientCAs", ErrInvalidConfig)
 	}
-	tc := c.TLS.Clone()
+	return mutualOnly(c.TLS), nil
+}
+
+// mutualOnly returns a copy of tc that requires TLS 1.3 and checks the
+// peer's certificate both ways, and makes any config its
+// GetConfigForClient returns for a connection the same.
+func mutualOnly(tc *tls.Config) *tls.Config {
+	tc = tc.Clone()
 	tc.MinVersion = max(tc.MinVersion, tls.VersionTLS13)
 	tc.ClientAuth = tls.RequireAndVerifyClientCert
-	tc.InsecureSkipVerify = false // the peer's certificate is checked both ways
-	return tc, nil
+	tc.InsecureSkipVerify = false
+	if get := tc.GetConfigForClient; get != nil {
+		tc.GetConfigForClient = func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			c, err := get(h)
+			if c == nil || err != nil {
+				return c, err
+			}
+			if c.ClientCAs == nil { // nil would mean the system's roots
+				return nil, fmt.Errorf("%w: GetConfigForClient's config has no ClientCAs", ErrInvalidConfig)
+			}
+			c = c.Clone()
+			c.GetConfigForClient = nil
+			return mutualOnly(c), nil
+		}
+	}
+	return tc
 }
 
 // advertised returns the address to advertise: adv, or the bound one.
