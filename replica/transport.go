@@ -134,7 +134,9 @@ func mutualOnly(tc *tls.Config) *tls.Config {
 	return tc
 }
 
-// advertised returns the address to advertise: adv, or the bound one.
+// advertised returns the address to advertise: adv as given (a host name
+// stays one: the others dial it, and a certificate names it), once it
+// resolves to an address others can dial, or the bound one.
 func advertised(adv string, bound net.Addr) (net.Addr, error) {
 	addr, ok := bound.(*net.TCPAddr)
 	if adv != "" {
@@ -147,8 +149,17 @@ func advertised(adv string, bound net.Addr) (net.Addr, error) {
 	if !ok || addr.IP == nil || addr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("%w: %v is not an address others can dial: set Advertise", ErrInvalidConfig, bound)
 	}
+	if adv != "" {
+		return hostAddr(adv), nil
+	}
 	return addr, nil
 }
+
+// hostAddr is an advertised TCP address as given, host name and all.
+type hostAddr string
+
+func (a hostAddr) Network() string { return "tcp" }
+func (a hostAddr) String() string  { return string(a) }
 
 // streamLayer is raft's stream layer over TCP, or mutual TLS over TCP,
 // with the cluster's name first on each connection if it has one.
