@@ -37,7 +37,8 @@ type TransportConfig struct {
 	// presents its certificate and checks the peer's against the cluster
 	// CA, both ways (MutualTLS builds one from files). The transport
 	// copies it and enforces TLS 1.3 and a verified certificate both
-	// ways (it turns InsecureSkipVerify off).
+	// ways (it turns InsecureSkipVerify off), on any config its
+	// GetConfigForClient returns too (which must hold the ClientCAs).
 	// nil means plaintext TCP.
 	TLS *tls.Config
 	// Cluster, when set, names the cluster on every connection: a node
