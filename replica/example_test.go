@@ -13,7 +13,7 @@ import (
 )
 
 // Start a one-node cluster on raft's in-memory transport, write through
-// it and read back. A real node gives raft.NewTCPTransport and raft's
+// it and read back. A real node gives NewTransport and a Dir for raft's
 // stores on disk; others join with Join on the leader.
 func ExampleNewNode() {
 	ctx := context.Background()

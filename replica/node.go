@@ -26,8 +26,9 @@ type Config struct {
 	// restarts.
 	ID string
 	// Transport carries raft's traffic: raft.NewInmemTransport in tests,
-	// raft.NewTCPTransport (or a TLS stream layer) between machines. The
-	// node's Close closes it.
+	// NewTransport (TCP, or mutual TLS) between machines; only on one
+	// NewTransport made does Join check the joining node first (see
+	// Join). The node's Close closes it.
 	Transport raft.Transport
 	// Cluster names the cluster. When set, the node's stores record it
 	// at the first start, and a later NewNode over stores that record

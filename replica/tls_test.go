@@ -109,3 +109,45 @@ func TestMutualTLSFiles(t *testing.T) {
 	_, err = MutualTLS(certFile, keyFile, caFile)
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// A TLS config that skips the check of the server's certificate
+// (InsecureSkipVerify) still checks it against the cluster CA: the
+// transport enforces the check both ways, so a node does not take an
+// impostor with a certificate from another CA for a peer.
+func TestTLSInsecureSkipVerifyEnforced(t *testing.T) {
+	ca, other := newCA(t, "cluster CA"), newCA(t, "other CA")
+	// The impostor trusts the cluster's CA for clients: only the
+	// dialing side's check can refuse it.
+	imp, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Logger: hclog.NewNullLogger(), TLS: &tls.Config{
+		Certificates: []tls.Certificate{other.validNode(t, "impostor")}, RootCAs: ca.pool(), ClientCAs: ca.pool(),
+	}})
+	require.NoError(t, err)
+	defer imp.Close()
+	tc := mutual(ca.validNode(t, "n1"), ca)
+	tc.InsecureSkipVerify = true
+	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
+	require.NoError(t, err)
+	defer tr.Close()
+	require.ErrorIs(t, probe(context.Background(), tr, string(imp.LocalAddr())), ErrUnreachable)
+}
+
+// A config whose GetConfigForClient returns another config (as one that
+// rotates certificates does) still requires a client certificate: the
+// transport enforces its rules on the config returned too.
+func TestTLSGetConfigForClientEnforced(t *testing.T) {
+	ca := newCA(t, "cluster CA")
+	tc := mutual(ca.validNode(t, "n1"), ca)
+	inner := &tls.Config{Certificates: tc.Certificates, ClientCAs: ca.pool()} // asks for no client certificate
+	tc.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) { return inner, nil }
+	n := tcpNode(t, "n1", tc)
+	conn, err := tls.Dial("tcp", n.Addr(), &tls.Config{RootCAs: ca.pool(), MinVersion: tls.VersionTLS13})
+	if err == nil { // TLS 1.3: the client learns of the refusal on its first read
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second)) // a node that took it waits for the rest of a message
+		_, err = conn.Write([]byte{0})
+		if err == nil {
+			_, err = conn.Read(make([]byte, 1))
+		}
+	}
+	require.ErrorContains(t, err, "certificate required")
+}

@@ -36,7 +36,9 @@ type TransportConfig struct {
 	// TLS, when set, makes every connection mutual TLS: this node
 	// presents its certificate and checks the peer's against the cluster
 	// CA, both ways (MutualTLS builds one from files). The transport
-	// copies it and enforces TLS 1.3 and a verified client certificate.
+	// copies it and enforces TLS 1.3 and a verified certificate both
+	// ways (it turns InsecureSkipVerify off), on any config its
+	// GetConfigForClient returns too (which must hold the ClientCAs).
 	// nil means plaintext TCP.
 	TLS *tls.Config
 	// Cluster, when set, names the cluster on every connection: a node
@@ -105,13 +107,37 @@ func (c *TransportConfig) resolve() (*tls.Config, error) {
 	if c.TLS.RootCAs == nil || c.TLS.ClientCAs == nil {
 		return nil, fmt.Errorf("%w: TLS config needs the cluster CA in RootCAs and ClientCAs", ErrInvalidConfig)
 	}
-	tc := c.TLS.Clone()
-	tc.MinVersion = max(tc.MinVersion, tls.VersionTLS13)
-	tc.ClientAuth = tls.RequireAndVerifyClientCert
-	return tc, nil
+	return mutualOnly(c.TLS), nil
 }
 
-// advertised returns the address to advertise: adv, or the bound one.
+// mutualOnly returns a copy of tc that requires TLS 1.3 and checks the
+// peer's certificate both ways, and makes any config its
+// GetConfigForClient returns for a connection the same.
+func mutualOnly(tc *tls.Config) *tls.Config {
+	tc = tc.Clone()
+	tc.MinVersion = max(tc.MinVersion, tls.VersionTLS13)
+	tc.ClientAuth = tls.RequireAndVerifyClientCert
+	tc.InsecureSkipVerify = false
+	if get := tc.GetConfigForClient; get != nil {
+		tc.GetConfigForClient = func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+			c, err := get(h)
+			if c == nil || err != nil {
+				return c, err
+			}
+			if c.ClientCAs == nil { // nil would mean the system's roots
+				return nil, fmt.Errorf("%w: GetConfigForClient's config has no ClientCAs", ErrInvalidConfig)
+			}
+			c = c.Clone()
+			c.GetConfigForClient = nil
+			return mutualOnly(c), nil
+		}
+	}
+	return tc
+}
+
+// advertised returns the address to advertise: adv as given (a host name
+// stays one: the others dial it, and a certificate names it), once it
+// resolves to an address others can dial, or the bound one.
 func advertised(adv string, bound net.Addr) (net.Addr, error) {
 	addr, ok := bound.(*net.TCPAddr)
 	if adv != "" {
@@ -124,8 +150,17 @@ func advertised(adv string, bound net.Addr) (net.Addr, error) {
 	if !ok || addr.IP == nil || addr.IP.IsUnspecified() {
 		return nil, fmt.Errorf("%w: %v is not an address others can dial: set Advertise", ErrInvalidConfig, bound)
 	}
+	if adv != "" {
+		return hostAddr(adv), nil
+	}
 	return addr, nil
 }
+
+// hostAddr is an advertised TCP address as given, host name and all.
+type hostAddr string
+
+func (a hostAddr) Network() string { return "tcp" }
+func (a hostAddr) String() string  { return string(a) }
 
 // streamLayer is raft's stream layer over TCP, or mutual TLS over TCP,
 // with the cluster's name first on each connection if it has one.

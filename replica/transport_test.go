@@ -88,3 +88,13 @@ func TestTransportConfigInvalid(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
 }
+
+// An Advertise address that names a host keeps the name: it is the
+// address the others dial, and over TLS the name a node's certificate
+// must hold, so it is not swapped for the IP the name resolves to here.
+func TestTransportAdvertiseKeepsHostName(t *testing.T) {
+	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Advertise: "localhost:12345", Logger: hclog.NewNullLogger()})
+	require.NoError(t, err)
+	defer tr.Close()
+	require.Equal(t, raft.ServerAddress("localhost:12345"), tr.LocalAddr())
+}
