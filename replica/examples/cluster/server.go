@@ -54,6 +54,11 @@ func serve(ctx context.Context, f flags, out io.Writer) (err error) {
 	srv := &http.Server{
 		Handler:           newAPI(node, self, f.scheme(), f.token, client),
 		ReadHeaderTimeout: 10 * time.Second,
+		// A client sending its body slowly, or holding an idle
+		// connection, gives it up after these: a value is 16 MiB at
+		// most, which a loopback or LAN client sends well within them.
+		ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
