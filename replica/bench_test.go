@@ -74,6 +74,9 @@ func benchRaft() *raft.Config {
 // start makes (it calls raft.NewRaft or a Node's constructor), bootstraps
 // them and returns the leader's index.
 func threeRafts(tb testing.TB, prefix string, start func(id string, tr raft.Transport) *raft.Raft) []*raft.Raft {
+	if *benchTCP {
+		return threeRaftsTCP(tb, prefix, start)
+	}
 	trans := map[string]*raft.InmemTransport{}
 	var servers []raft.Server
 	for i := 1; i <= 3; i++ {
@@ -91,6 +94,34 @@ func threeRafts(tb testing.TB, prefix string, start func(id string, tr raft.Tran
 	var rafts []*raft.Raft
 	for _, s := range servers {
 		rafts = append(rafts, start(string(s.ID), trans[string(s.ID)]))
+	}
+	require.NoError(tb, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
+	return rafts
+}
+
+// benchTCP makes threeRafts connect the nodes over TCP on loopback
+// (NewTransport, plaintext), as the figure asks, not through
+// raft's in-memory transport:
+// go test -run '^$' -bench SideBySide -benchtime 20x ./ -tcp
+var benchTCP = flag.Bool("tcp", false, "benchmarks: nodes talk over TCP on loopback, not raft's in-memory transport")
+
+// threeRaftsTCP is threeRafts over TCP on 127.0.0.1.
+func threeRaftsTCP(tb testing.TB, prefix string, start func(id string, tr raft.Transport) *raft.Raft) []*raft.Raft {
+	var servers []raft.Server
+	var trans []*raft.NetworkTransport
+	for i := 1; i <= 3; i++ {
+		tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0"})
+		require.NoError(tb, err)
+		// After the nodes stop (cleanups run last first): raft's Shutdown
+		// closes a transport's listener, but not the connections it pooled
+		// to its peers, whose readers then wait on them for ever.
+		tb.Cleanup(func() { tr.CloseStreams(); tr.Close() })
+		trans = append(trans, tr)
+		servers = append(servers, raft.Server{ID: raft.ServerID(fmt.Sprintf("%s%d", prefix, i)), Address: tr.LocalAddr()})
+	}
+	var rafts []*raft.Raft
+	for i, s := range servers {
+		rafts = append(rafts, start(string(s.ID), trans[i]))
 	}
 	require.NoError(tb, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
 	return rafts
