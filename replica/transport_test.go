@@ -15,11 +15,24 @@ import (
 // mutual TLS if tc is not nil, with in-memory stores.
 func tcpNode(t *testing.T, id string, tc *tls.Config) *Node {
 	t.Helper()
+	n := startTCPNode(t, id, tc)
+	t.Cleanup(func() { require.NoError(t, n.Close()) })
+	return n
+}
+
+// tcpNodeNoCleanup is tcpNode for a test that closes the node itself.
+func tcpNodeNoCleanup(t *testing.T, id string) *Node {
+	t.Helper()
+	return startTCPNode(t, id, nil)
+}
+
+// startTCPNode starts node id as tcpNode says, without closing it.
+func startTCPNode(t *testing.T, id string, tc *tls.Config) *Node {
+	t.Helper()
 	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
 	require.NoError(t, err)
 	n, err := NewNode(Config{ID: id, Transport: tr, Raft: tcpRaft()})
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, n.Close()) })
 	return n
 }
 

@@ -1,0 +1,26 @@
+package replica
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// Closing every node of a TCP cluster leaves no goroutine of raft's
+// transport behind: a NetworkTransport's Close shuts its listener but not
+// the connections it pooled to its peers, on whose far side raft's
+// readers would wait for them for ever; Node.Close closes them too.
+func TestCloseLeavesNoTransportGoroutine(t *testing.T) {
+	opts := goleak.IgnoreCurrent()
+	n1, n2, n3 := tcpNodeNoCleanup(t, "n1"), tcpNodeNoCleanup(t, "n2"), tcpNodeNoCleanup(t, "n3")
+	l := tcpCluster(t, n1, n2, n3)
+	for i := range 50 {
+		require.NoError(t, l.SetBytes(context.Background(), "k", []byte{byte(i)}))
+	}
+	for _, n := range []*Node{n1, n2, n3} {
+		require.NoError(t, n.Close())
+	}
+	goleak.VerifyNone(t, opts)
+}
