@@ -31,9 +31,10 @@ var (
 	// ErrTooStale is returned by a stale read on a node that has not heard
 	// from a leader within the bound the read gave (see Stale).
 	ErrTooStale = errors.New("replica: node too far behind for this read")
-	// ErrUncertain is returned for a write whose fate is unknown: it was
-	// proposed, but leadership was lost (or the node stopped) before it
-	// was known to commit. It may or may not be applied; read to find out.
+	// ErrUncertain is returned for a write, or a membership change, whose
+	// fate is unknown: it was proposed, but leadership was lost (or the
+	// node stopped) before it was known to commit. It may or may not be
+	// applied; read (or list the members) to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
 	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,
 	// by NewTransport for a TransportConfig, and by MutualTLS for files

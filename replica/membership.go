@@ -64,7 +64,9 @@ func (n *node) Members(ctx context.Context) ([]Server, error) {
 // transport NewTransport made, it first connects to the node as raft
 // will: a node of another cluster returns ErrOtherCluster, one it cannot
 // reach or whose certificate it refuses ErrUnreachable, and neither
-// changes anything.
+// changes anything. If leadership is lost while the change is under way
+// it returns ErrUncertain: the node may or may not have joined (Members
+// tells).
 func (n *node) Join(ctx context.Context, id, addr string) error {
 	if !n.enter() {
 		return ErrClosed
@@ -128,6 +130,9 @@ func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
 		return n.notLeader()
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrClosed
+	case errors.Is(err, raft.ErrLeadershipLost):
+		// Logged, but whether it committed is unknown: as for a write.
+		return fmt.Errorf("%w: membership change: %w", ErrUncertain, err)
 	}
 	return fmt.Errorf("replica: membership change: %w", err)
 }
