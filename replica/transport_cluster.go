@@ -88,9 +88,15 @@ func probe(ctx context.Context, tr raft.Transport, addr string) error {
 		return nil
 	}
 	s := v.(*streamLayer)
+	if err := ctx.Err(); err != nil {
+		return err // the node was never tried: not ErrUnreachable
+	}
 	timeout := s.timeout
 	if d, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(d))
+		if timeout <= 0 { // gone meanwhile; and a dialer takes 0 as no limit
+			return context.DeadlineExceeded
+		}
 	}
 	c, err := s.Dial(raft.ServerAddress(addr), timeout)
 	switch {
