@@ -91,9 +91,19 @@ func threeRafts(tb testing.TB, prefix string, start func(id string, tr raft.Tran
 			}
 		}
 	}
-	var rafts []*raft.Raft
+	var ts []raft.Transport
 	for _, s := range servers {
-		rafts = append(rafts, start(string(s.ID), trans[string(s.ID)]))
+		ts = append(ts, trans[string(s.ID)])
+	}
+	return startAndBootstrap(tb, servers, ts, start)
+}
+
+// startAndBootstrap starts servers[i] over ts[i] with start, and
+// bootstraps the cluster of them on the first.
+func startAndBootstrap(tb testing.TB, servers []raft.Server, ts []raft.Transport, start func(id string, tr raft.Transport) *raft.Raft) []*raft.Raft {
+	var rafts []*raft.Raft
+	for i, s := range servers {
+		rafts = append(rafts, start(string(s.ID), ts[i]))
 	}
 	require.NoError(tb, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
 	return rafts
@@ -108,7 +118,7 @@ var benchTCP = flag.Bool("tcp", false, "benchmarks: nodes talk over TCP on loopb
 // threeRaftsTCP is threeRafts over TCP on 127.0.0.1.
 func threeRaftsTCP(tb testing.TB, prefix string, start func(id string, tr raft.Transport) *raft.Raft) []*raft.Raft {
 	var servers []raft.Server
-	var trans []*raft.NetworkTransport
+	var trans []raft.Transport
 	for i := 1; i <= 3; i++ {
 		tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0"})
 		require.NoError(tb, err)
@@ -119,12 +129,7 @@ func threeRaftsTCP(tb testing.TB, prefix string, start func(id string, tr raft.T
 		trans = append(trans, tr)
 		servers = append(servers, raft.Server{ID: raft.ServerID(fmt.Sprintf("%s%d", prefix, i)), Address: tr.LocalAddr()})
 	}
-	var rafts []*raft.Raft
-	for i, s := range servers {
-		rafts = append(rafts, start(string(s.ID), trans[i]))
-	}
-	require.NoError(tb, rafts[0].BootstrapCluster(raft.Configuration{Servers: servers}).Error())
-	return rafts
+	return startAndBootstrap(tb, servers, trans, start)
 }
 
 // leaderOf waits for one of rafts to lead and returns its index.

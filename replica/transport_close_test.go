@@ -14,7 +14,7 @@ import (
 // readers would wait for them for ever; Node.Close closes them too.
 func TestCloseLeavesNoTransportGoroutine(t *testing.T) {
 	opts := goleak.IgnoreCurrent()
-	n1, n2, n3 := tcpNodeNoCleanup(t, "n1"), tcpNodeNoCleanup(t, "n2"), tcpNodeNoCleanup(t, "n3")
+	n1, n2, n3 := startTCPNode(t, "n1", nil), startTCPNode(t, "n2", nil), startTCPNode(t, "n3", nil)
 	l := tcpCluster(t, n1, n2, n3)
 	for i := range 50 {
 		require.NoError(t, l.SetBytes(context.Background(), "k", []byte{byte(i)}))

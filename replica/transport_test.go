@@ -20,13 +20,8 @@ func tcpNode(t *testing.T, id string, tc *tls.Config) *Node {
 	return n
 }
 
-// tcpNodeNoCleanup is tcpNode for a test that closes the node itself.
-func tcpNodeNoCleanup(t *testing.T, id string) *Node {
-	t.Helper()
-	return startTCPNode(t, id, nil)
-}
-
-// startTCPNode starts node id as tcpNode says, without closing it.
+// startTCPNode starts node id as tcpNode says, without closing it: for
+// a test that closes the node itself.
 func startTCPNode(t *testing.T, id string, tc *tls.Config) *Node {
 	t.Helper()
 	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", TLS: tc, Logger: hclog.NewNullLogger()})
