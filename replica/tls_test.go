@@ -23,6 +23,10 @@ func TestTLSRefusesBadPeers(t *testing.T) {
 	l := tcpCluster(t, n1, n2, n3)
 	ctx := context.Background()
 	require.NoError(t, l.SetBytes(ctx, "k", []byte("v")))
+	// Every follower has heard from the leader, so its term is the
+	// cluster's: a change below can only come from the bad peer.
+	caughtUp(t, n2, l.AppliedIndex())
+	caughtUp(t, n3, l.AppliedIndex())
 
 	expired := ca.node(t, "bad", time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour))
 	for name, tc := range map[string]*tls.Config{
