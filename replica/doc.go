@@ -108,10 +108,9 @@
 //     damaged page, and raft would meet it in its own goroutines, which
 //     crash the process. OpenStores reads every page first, read-only, and
 //     refuses with ErrCorruptDir; or bbolt falls back to its other meta
-//     page and the node works. bbolt checks pages, not values, and a
-//     log entry carries no checksum: a changed byte inside an entry is
-//     not detected (one that no longer decodes is refused with
-//     ErrBadEntry on that node; one that still decodes applies as read).
+//     page and the node works. bbolt checks pages, not values: a
+//     changed byte inside a log entry is caught by the entry's own
+//     checksum (see "A damaged log entry" below).
 //   - raft.db empty: what a power cut leaves as bbolt makes a new file, so
 //     a new store; but beside a snapshot, ErrCorruptDir.
 //   - a snapshot's state.bin damaged: raft's CRC check fails as it opens
@@ -132,6 +131,28 @@
 // A directory records the cluster name (Config.Cluster) and the node ID
 // it first started as; NewNode over it as another cluster's node or as
 // another node returns ErrOtherCluster and writes nothing.
+//
+// # A damaged log entry
+//
+// Every entry this package writes ends in a CRC-32C of its bytes (entry
+// version 2, and tag 's' for a System's; version 1 and 'S', written
+// before, had none and are not read). A node that applies an entry whose
+// checksum fails must not skip it, as it skips one every node refuses
+// alike (ErrBadEntry): the others apply their whole copies, and the
+// states would part. It halts instead: it applies nothing from that
+// entry on (AppliedIndex stays before it), takes no snapshot, and
+// answers every read and write, and Health, with ErrCorruptEntry (a
+// write already in flight gets it with ErrUncertain: the others apply
+// it). A halted leader hands leadership to another node as soon as a
+// call (or Health) finds it halted. Nothing panics. raft goes on, so
+// the node still stores entries and votes: the others keep serving. The
+// operator recovers it by stopping it, wiping its directory and starting
+// it again (strictly, Remove it before and Join it after: a wiped node
+// forgets the vote it cast in the current term), and it catches up from the leader's log or by a snapshot install
+// (TestDamagedEntryHaltsOneNode damages an entry inside one node's
+// raft.db, where bbolt's page checks cannot see it, and goes through
+// all of this). The check costs a CRC over each entry, on the leader and
+// on every node.
 //
 // # The network
 //

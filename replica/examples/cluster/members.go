@@ -140,6 +140,9 @@ type statusBody struct {
 	Leader  *member  `json:"leader,omitempty"` // nil while none is known
 	Members []member `json:"members"`
 	Applied uint64   `json:"applied"` // raft index of the last write applied here
+	// Health is "ok" while the node serves, or why not (Node.Health):
+	// "replica: damaged log entry..." says to wipe its -dir and restart it.
+	Health string `json:"health"`
 }
 
 // status answers this node's view of the cluster, without asking the
@@ -155,6 +158,10 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 		State:   a.node.Raft().State().String(),
 		Members: []member{},
 		Applied: a.node.AppliedIndex(),
+		Health:  "ok",
+	}
+	if err := a.node.Health(); err != nil {
+		s.Health = err.Error()
 	}
 	if id, addr := a.node.Leader(); id != "" {
 		s.Leader = &member{ID: id, Raft: addr, HTTP: a.httpOf(r.Context(), id)}
