@@ -210,8 +210,11 @@
 // (or none): two clusters cannot exchange a message, TLS or not. Join,
 // on a transport NewTransport made, first connects to the new node as
 // raft will, and refuses, changing nothing, a node of another cluster
-// (ErrOtherCluster) or one it cannot reach or whose certificate it does
-// not trust (ErrUnreachable). Without the check, raft would add it as a
+// (ErrOtherCluster) or one it cannot reach, whose certificate it does
+// not trust, or that does not trust this node's (ErrUnreachable, saying
+// which; over TLS a connection's first exchange is the cluster name,
+// empty if none is set, so that TLS 1.3's late report of a refused
+// client certificate arrives before anything is sent). Without the check, raft would add it as a
 // voter: a node of another cluster would have its log overwritten, or
 // with a higher term unseat the leader.
 //

@@ -68,8 +68,9 @@ var (
 	ErrOtherCluster = errors.New("replica: stores belong to another cluster or node")
 	// ErrUnreachable is returned by Join for a node it cannot connect
 	// to as raft would (over TLS, one whose certificate the cluster CA
-	// did not sign, or that is not valid now). The configuration is
-	// unchanged.
+	// did not sign, or that is not valid now, or one that refuses this
+	// node's certificate: the message then says so). The configuration
+	// is unchanged.
 	ErrUnreachable = errors.New("replica: cannot reach the node")
 	// ErrCorruptDir is returned by OpenStores (and NewNode with
 	// Config.Dir) when raft's log file in a node directory cannot be
