@@ -1,16 +1,13 @@
 package replica
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -124,33 +121,15 @@ func TestKillDuringPersist(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPersistKillHelper$")
-	cmd.Env = append(os.Environ(), persistKillEnv+"="+dir)
-	out, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
 	acked := map[string]bool{}
-	sc := bufio.NewScanner(out)
 	persisting, after := false, 0
-	for after < 200 && sc.Scan() { // 200 writes acknowledged while it persists
-		line := sc.Text()
-		require.False(t, strings.HasPrefix(line, "ERR"), line)
-		if k, ok := strings.CutPrefix(line, "ACK "); ok {
-			acked[k] = true
-			if persisting {
-				after++
-			}
+	killChild(t, "TestPersistKillHelper", []string{persistKillEnv + "=" + dir}, acked, func(line string) bool {
+		if persisting && strings.HasPrefix(line, "ACK ") {
+			after++
 		}
 		persisting = persisting || strings.HasPrefix(line, "PERSISTING")
-	}
-	require.True(t, persisting, "the child ended before the snapshot stalled")
-	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-	for sc.Scan() {
-		if k, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
-			acked[k] = true
-		}
-	}
-	cmd.Wait()
+		return after >= 200 // writes acknowledged while it persists
+	})
 	tmp, err := filepath.Glob(filepath.Join(dir, "snapshots", "*.tmp"))
 	require.NoError(t, err)
 	require.Len(t, tmp, 1, "the snapshot cut short")
