@@ -186,8 +186,16 @@
 // forgets the vote it cast in the current term), and it catches up from the leader's log or by a snapshot install
 // (TestDamagedEntryHaltsOneNode damages an entry inside one node's
 // raft.db, where bbolt's page checks cannot see it, and goes through
-// all of this). The check costs a CRC over each entry, on the leader and
-// on every node.
+// all of this). The damaged copy may also be the leader's, on its disk,
+// sent to a follower that was catching up: that follower halts, and,
+// wiped, would be sent the same bytes again. Take a snapshot on the
+// leader first (Raft().Snapshot()), so that a node behind it is sent the
+// snapshot instead of the entries it covers. (Entries are checked as they
+// are applied, not as raft reads them from its log store: raft v1.7.2
+// panics on a log store that fails a read.) The check costs a CRC-32C
+// over each entry on the leader and on every node: about 50 ns per KiB
+// (15-19 GB/s measured here), next to 5-12 µs of CPU per replicated
+// write.
 //
 // # The network
 //

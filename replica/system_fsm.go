@@ -48,8 +48,8 @@ func newSystemFSM[S any, C hurrah.Command[S]](ctx context.Context, initial func(
 // error ([]error): nil, what its Apply returned (every node meets the
 // same, and it changed nothing), ErrBadEntry for one that does not decode
 // into a C. An entry that does not decode at all returns ErrBadEntry and
-// changes nothing; a damaged one halts the machine (ErrCorruptEntry). (Its opening is fsm.Apply's: raft's FSM contract, not
-// repeated logic.)
+// changes nothing; a damaged one halts the machine (ErrCorruptEntry).
+// (Its opening is fsm.Apply's: raft's FSM contract, not repeated logic.)
 func (f *systemFSM[S, C]) Apply(l *raft.Log) any {
 	if f.halted() != nil {
 		return f.skipped() // see corrupt.go
