@@ -117,8 +117,8 @@
 //     snapshot alone, the node would lose the writes it acknowledged
 //     after it, and forget its term and vote.
 //   - snapshots/ lost: harmless while the log reaches back to index 1
-//     (raft replays it all); once the log is compacted, ErrCorruptDir,
-//     as below.
+//     (raft replays it all: TestLostSnapshotsBesideWholeLog); once the
+//     log is compacted, ErrCorruptDir, as below.
 //   - a snapshot's state.bin damaged: raft's CRC check fails as it opens
 //     it, and raft restores the previous one, as it documents, and
 //     replays the log from there; if the log was compacted past it, raft

@@ -1,6 +1,8 @@
 package replica
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,4 +49,38 @@ func TestLostFileIsRefused(t *testing.T) {
 		caughtUp(t, f, c.leader().AppliedIndex())
 		require.Equal(t, want, contents(t, f), lost)
 	}
+}
+
+// snapshots/ lost while the log still starts at index 1 (not compacted):
+// the node restarts from the log alone, with every write.
+func TestLostSnapshotsBesideWholeLog(t *testing.T) {
+	dir := t.TempDir()
+	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
+	require.NoError(t, err)
+	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
+	_, err = n.WaitLeader(context.Background())
+	require.NoError(t, err)
+	want := map[string]string{}
+	for i := range 40 {
+		k := fmt.Sprintf("k%d", i)
+		require.NoError(t, n.SetBytes(context.Background(), k, []byte(k)))
+		want[k] = k
+		if i == 20 {
+			require.NoError(t, n.Raft().Snapshot().Error()) // fastRaft keeps 10240 trailing logs
+		}
+	}
+	first, err := n.disk.Log.FirstIndex()
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), first)
+	require.NoError(t, n.Close())
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "snapshots")))
+
+	n, err = NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
+	require.NoError(t, err)
+	defer n.Close()
+	_, err = n.WaitLeader(context.Background())
+	require.NoError(t, err)
+	_, err = n.GetBytes(context.Background(), "k0") // linearizable: the log is applied
+	require.NoError(t, err)
+	require.Equal(t, want, contents(t, n))
 }
