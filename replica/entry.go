@@ -3,6 +3,7 @@ package replica
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"slices"
 
@@ -12,7 +13,7 @@ import (
 // A raft log entry of this package is a batch of writes, applied by every
 // node in log order, all or nothing (see fsm.go for a Clear inside one):
 //
-//	entry  = version:u8 (1) count:uvarint op*count
+//	entry  = version:u8 (2) count:uvarint op*count crc:u32
 //	op     = kind:u8 body
 //	set    = 1 keylen:uvarint key vallen:uvarint value deadline:varint
 //	delete = 2 keylen:uvarint key
@@ -20,8 +21,41 @@ import (
 //
 // A deadline is absolute, in Unix ns, 0 for none: a TTL is turned into one
 // by the node that takes the call, so every node expires the key at the
-// same moment of its own clock. Changing this layout needs a new version.
-const entryVersion = 1
+// same moment of its own clock. crc is the CRC-32C (Castagnoli) of every
+// byte before it, little-endian (see sealEntry): raft's log store keeps no
+// checksum of an entry's bytes. Changing this layout needs a new version.
+// Version 1 (the same without crc) is not read: its entries fail the
+// check, and a node stops on them with ErrCorruptEntry.
+const entryVersion = 2
+
+// crcSize is the size of the checksum that ends every entry.
+const crcSize = 4
+
+// castagnoli is the CRC-32C table (hardware-accelerated where the CPU
+// has it).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// sealEntry appends to entry (a header and its items, as appendHeader and
+// the items' append functions write them) its checksum, and returns it:
+// the entry as raft logs it.
+func sealEntry(entry []byte) []byte {
+	return binary.LittleEndian.AppendUint32(entry, crc32.Checksum(entry, castagnoli))
+}
+
+// unsealEntry checks the checksum that ends b and returns the bytes
+// before it, or ErrCorruptEntry: this copy of the entry is not the one
+// the leader wrote.
+func unsealEntry(b []byte) ([]byte, error) {
+	if len(b) < crcSize {
+		return nil, fmt.Errorf("%w: %d bytes, too short for a checksum", ErrCorruptEntry, len(b))
+	}
+	body := b[:len(b)-crcSize]
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(b[len(body):]) {
+		return nil, fmt.Errorf("%w: checksum mismatch over %d bytes (tag %d; version 1 entries, which had none, are not read)",
+			ErrCorruptEntry, len(b), b[0])
+	}
+	return body, nil
+}
 
 // opKind says what one write in an entry does.
 type opKind uint8
@@ -63,9 +97,9 @@ func (o op) check() error {
 	return nil
 }
 
-// appendEntry appends the entry holding ops to dst.
+// appendEntry appends the entry holding ops, sealed, to dst.
 func appendEntry(dst []byte, ops []op) []byte {
-	return appendOps(appendHeader(dst, entryVersion, len(ops)), ops)
+	return sealEntry(appendOps(appendHeader(dst, entryVersion, len(ops)), ops))
 }
 
 // appendHeader appends an entry's header: its tag (entryVersion, or
@@ -130,15 +164,22 @@ func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
 	return b, nil
 }
 
-// decodeEntry decodes an entry into its ops, refusing (with ErrBadEntry)
-// any that the local store would refuse, so that an entry either applies
-// whole or is refused by every node alike. The ops alias b.
+// decodeEntry decodes an entry into its ops. An entry whose checksum
+// fails returns ErrCorruptEntry: this node's copy is damaged. One whose
+// checksum holds is as the leader wrote it, so refusing it (with
+// ErrBadEntry: not well formed, or an op the local store would refuse)
+// is what every node does alike; an entry applies whole or not at all.
+// The ops alias b.
 func decodeEntry(b []byte) ([]op, error) { return decodeEntryInto(nil, b) }
 
 // decodeEntryInto is decodeEntry, appending the ops to ops[:0] (the FSM
 // reuses one slice).
 func decodeEntryInto(ops []op, b []byte) ([]op, error) {
-	r := &entryReader{b: b}
+	body, err := unsealEntry(b)
+	if err != nil {
+		return nil, err
+	}
+	r := &entryReader{b: body}
 	count, err := r.header(entryVersion)
 	if err != nil {
 		return nil, err

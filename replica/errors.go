@@ -22,6 +22,17 @@ var (
 	// ErrBadEntry is returned when a raft log entry does not decode as
 	// one this package writes. The entry changes nothing, on any node.
 	ErrBadEntry = errors.New("replica: bad log entry")
+	// ErrCorruptEntry is returned by every read and write of a node
+	// (and by Health) once it has met a raft log entry whose checksum
+	// fails: its copy of the log is damaged (raft's log store keeps no
+	// checksum of its own). The node applies nothing from then on, since
+	// every node must apply the same log, and takes no snapshot; the
+	// others, whose copies are whole, serve on. It stays so until it is
+	// stopped: recover it by wiping its directory and starting it again
+	// (or removing and joining it again), so it catches up from the
+	// leader. A write that was in flight when the node stopped applying
+	// returns it with ErrUncertain.
+	ErrCorruptEntry = errors.New("replica: damaged log entry; wipe this node's directory and rejoin it")
 	// ErrDuplicateID is returned when a node joins, or a cluster is
 	// bootstrapped, with the ID of another member at another address (or
 	// with an address another member has). The configuration is unchanged.
@@ -36,6 +47,11 @@ var (
 	// node stopped) before it was known to commit. It may or may not be
 	// applied; read (or list the members) to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
+	// ErrBusy is returned for a write, or a linearizable read, that raft
+	// did not take within Config.ApplyTimeout (it wraps raft's
+	// ErrEnqueueTimeout): the leader is overloaded. Nothing was
+	// proposed, so a retry, later, is safe.
+	ErrBusy = errors.New("replica: raft did not take the call in time")
 	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,
 	// by NewTransport for a TransportConfig, and by MutualTLS for files
 	// that are not a usable certificate, key or CA.
@@ -52,8 +68,9 @@ var (
 	ErrOtherCluster = errors.New("replica: stores belong to another cluster or node")
 	// ErrUnreachable is returned by Join for a node it cannot connect
 	// to as raft would (over TLS, one whose certificate the cluster CA
-	// did not sign, or that is not valid now). The configuration is
-	// unchanged.
+	// did not sign, or that is not valid now, or one that refuses this
+	// node's certificate: the message then says so). The configuration
+	// is unchanged.
 	ErrUnreachable = errors.New("replica: cannot reach the node")
 	// ErrCorruptDir is returned by OpenStores (and NewNode with
 	// Config.Dir) when raft's log file in a node directory cannot be

@@ -17,6 +17,7 @@ type machine interface {
 	raft.FSM
 	appliedIndex() uint64 // the raft index of the last entry applied
 	refusal() error       // why the last Restore refused a snapshot, or nil
+	halted() error        // why it stopped applying (ErrCorruptEntry), or nil
 	close() error         // closes the local store; raft must have stopped
 }
 
@@ -34,6 +35,7 @@ type fsmBase struct {
 	applied atomic.Uint64         // raft index of the last entry applied
 	ctx     context.Context       // ended by Close: stops a Persist or Restore
 	refused atomic.Pointer[error] // why the last Restore refused a snapshot
+	halt                          // set by a damaged entry: see corrupt.go
 }
 
 func (b *fsmBase) appliedIndex() uint64 { return b.applied.Load() }
@@ -101,16 +103,21 @@ func newFSM(ctx context.Context) (*fsm, error) {
 
 // Apply applies one entry: its writes, all or none (but see applyOps on
 // Clear), through the DB's owner. It returns nil, or the error that every
-// node met alike for this entry (ErrBadEntry): the state is unchanged.
+// node met alike for this entry (ErrBadEntry): the state is unchanged; or,
+// for a damaged entry and every one after it, ErrCorruptEntry.
 func (f *fsm) Apply(l *raft.Log) any {
-	defer f.applied.Store(l.Index)
+	if f.halted() != nil {
+		return f.skipped() // see corrupt.go
+	}
 	if l.Type != raft.LogCommand {
+		f.applied.Store(l.Index)
 		return nil
 	}
 	ops, err := decodeEntryInto(f.ops, l.Data)
 	if err != nil {
-		return err
+		return f.refuse(l.Index, err)
 	}
+	defer f.applied.Store(l.Index)
 	f.ops = ops
 	err = f.applyOps(ops)
 	clear(ops) // let the entry's keys and values go
@@ -152,6 +159,9 @@ func (f *fsm) applyOps(ops []op) error {
 // Snapshot freezes the state as it is after the last Apply, at once and
 // without stopping the owner (a hurrah View): Persist writes it later.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	if err := f.halted(); err != nil {
+		return nil, err
+	}
 	v, err := f.db.Load().View(f.ctx)
 	if err != nil {
 		return nil, err

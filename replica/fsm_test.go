@@ -112,8 +112,9 @@ func TestApplyRefusesBadEntry(t *testing.T) {
 	f := newTestFSM(t)
 	require.Nil(t, applyAt(t, f, 1, op{kind: opSet, key: "a", value: []byte("1")}))
 	good := appendEntry(nil, []op{{kind: opSet, key: "b", value: []byte("2")}, {kind: opDelete, key: "a"}})
-	for i := range len(good) - 1 {
-		res := f.Apply(&raft.Log{Index: uint64(2 + i), Type: raft.LogCommand, Data: good[:i]})
+	body := good[:len(good)-crcSize]
+	for i := range len(body) - 1 { // as the leader would write it: sealed
+		res := f.Apply(&raft.Log{Index: uint64(2 + i), Type: raft.LogCommand, Data: sealed(body[:i])})
 		require.ErrorIs(t, res.(error), ErrBadEntry, "cut at %d", i)
 	}
 	res := f.Apply(&raft.Log{Index: 100, Type: raft.LogCommand, Data: appendEntry(nil, []op{{kind: opSet, key: "b"}, {kind: opSet, key: ""}})})

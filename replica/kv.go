@@ -123,8 +123,8 @@ func (n *node) ready(ctx context.Context, opts []ReadOption) error {
 	if len(opts) == 0 || !opts[len(opts)-1].stale {
 		return n.submit(ctx, nil, 0)
 	}
-	if n.closed() {
-		return ErrClosed
+	if err := n.Health(); err != nil {
+		return err
 	}
 	lag := opts[len(opts)-1].maxLag
 	if lag <= 0 {

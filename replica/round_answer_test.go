@@ -37,7 +37,7 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 		{"commands one by one", []error{errA, nil, errB}, errA, errB, 1, 1},
 		{"a whole entry", nil, nil, nil, 3, 2},
 	} {
-		n := &node{cfg: l.cfg, raft: l.raft, done: make(chan struct{})}
+		n := &node{cfg: l.cfg, raft: l.raft, m: l.m, done: make(chan struct{})}
 		call := func(items int) *request { return &request{items: items, done: make(chan error, 1)} }
 		w1, read, mid, w2 := call(tc.items1), call(0), call(1), call(tc.items2)
 		inflight := make(chan pending, 1)

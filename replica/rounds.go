@@ -32,8 +32,8 @@ type request struct {
 // submit hands a call's items (none for a read) to the loop and waits for
 // its round.
 func (n *node) submit(ctx context.Context, data []byte, items int) error {
-	if n.closed() {
-		return ErrClosed
+	if err := n.Health(); err != nil {
+		return err
 	}
 	r := &request{data: data, items: items, done: make(chan error, 1)}
 	select {
@@ -126,11 +126,11 @@ func (n *node) propose(batch []*request) pending {
 	if items == 0 {
 		return pending{batch, n.raft.Barrier(n.cfg.ApplyTimeout), at}
 	}
-	entry := appendHeader(make([]byte, 0, size+1+binary.MaxVarintLen64), n.tag, items)
+	entry := appendHeader(make([]byte, 0, size+1+binary.MaxVarintLen64+crcSize), n.tag, items)
 	for _, r := range batch {
 		entry = append(entry, r.data...)
 	}
-	return pending{batch, n.raft.Apply(entry, n.cfg.ApplyTimeout), at}
+	return pending{batch, n.raft.Apply(sealEntry(entry), n.cfg.ApplyTimeout), at}
 }
 
 // answer waits for each round in turn and answers its calls. It ends once
@@ -198,7 +198,7 @@ func (n *node) writeErr(err error) error {
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return n.notLeader() // refused before it was logged
 	case errors.Is(err, raft.ErrEnqueueTimeout):
-		return fmt.Errorf("replica: raft did not take the write: %w", err)
+		return fmt.Errorf("%w: the write: %w", ErrBusy, err) // not proposed
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return fmt.Errorf("%w: %w", ErrUncertain, ErrClosed)
 	}
@@ -210,11 +210,11 @@ func (n *node) writeErr(err error) error {
 func (n *node) readErr(err error) error {
 	switch {
 	case err == nil:
-		return nil
+		return n.m.halted() // the round committed, but the store stopped short of it
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrClosed
 	case errors.Is(err, raft.ErrEnqueueTimeout):
-		return fmt.Errorf("replica: raft did not take the read: %w", err)
+		return fmt.Errorf("%w: the read: %w", ErrBusy, err)
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipLost),
 		errors.Is(err, raft.ErrLeadershipTransferInProgress):
 		return n.notLeader()

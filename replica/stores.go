@@ -62,28 +62,30 @@ func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 		return nil, fmt.Errorf("replica: open stores: %w", err)
 	}
 	path := filepath.Join(dir, logFile)
-	recorded, err := inspect(path)
+	found, err := inspect(path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.missing(func(k []byte) ([]byte, error) { return recorded[string(k)], nil }); err != nil {
-		return nil, err
-	}
-	b, err := openBolt(path)
-	if err != nil {
+	if _, err := w.missing(func(k []byte) ([]byte, error) { return found.id[string(k)], nil }); err != nil {
 		return nil, err
 	}
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
 	}
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, retainSnapshots, logger)
-	if err == nil {
-		err = checkSnapshots(b, snaps)
-	}
-	if err == nil {
-		err = w.claim(b) // the last step: a refused directory is left as it was
-	}
 	if err != nil {
+		return nil, fmt.Errorf("replica: open stores: %w", err)
+	}
+	// Every check before raft-boltdb opens raft.db for writing, which
+	// writes to it: a refused directory is left as it was.
+	if err := checkSnapshots(found.first, snaps); err != nil {
+		return nil, err
+	}
+	b, err := openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.claim(b); err != nil {
 		b.Close()
 		return nil, err
 	}

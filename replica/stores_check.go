@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -19,45 +20,51 @@ var (
 	confBucket = []byte("conf")
 )
 
+// logFound is what inspect found in a log file.
+type logFound struct {
+	id    map[string][]byte // the stable store's keys and values
+	first uint64            // the log's first index; 0 if it is empty
+}
+
 // inspect checks the log file at path before raft-boltdb opens it for
 // writing, and returns the identity it records (keys clusterKey and
 // nodeKey of the stable store; nil values if it records none, or if the
-// file does not exist). It opens the file read-only, which writes
+// file does not exist) and the log's first index. It opens the file read-only, which writes
 // nothing, and refuses, with ErrCorruptDir, a file shorter than its
-// pages say or whose pages do not hold together: it reads every page of
-// both buckets. bbolt panics on a damaged page, and faults on a page past
+// pages say or whose pages do not hold together (it reads every page of
+// both buckets), and a missing or empty one beside snapshots. bbolt panics on a damaged page, and faults on a page past
 // the end of a file: inspect turns both into errors (in this goroutine,
 // for this call), so that raft's goroutines, which would crash the
 // process on them, are never handed such a file. (It does not load the
 // freelist: a damaged freelist page makes raft-boltdb's open panic, which
 // openBolt turns into ErrCorruptDir, but bbolt then keeps the file open
 // and locked: a retry in this process returns ErrDirInUse.)
-func inspect(path string) (id map[string][]byte, err error) {
+func inspect(path string) (found logFound, err error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return found, lostLog(path, "missing")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("replica: open stores: %w", err)
+		return found, fmt.Errorf("replica: open stores: %w", err)
 	}
 	if fi.Size() == 0 { // a power cut as bbolt made it: a new store
-		return nil, emptyLog(path)
+		return found, lostLog(path, "empty")
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
-			id, err = nil, fmt.Errorf("%w: %s: %v", ErrCorruptDir, path, p)
+			found, err = logFound{}, fmt.Errorf("%w: %s: %v", ErrCorruptDir, path, p)
 		}
 	}()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
 	switch {
 	case errors.Is(err, bbolt.ErrTimeout):
-		return nil, fmt.Errorf("%w: %s", ErrDirInUse, path)
+		return found, fmt.Errorf("%w: %s", ErrDirInUse, path)
 	case err != nil:
-		return nil, openError(path, err)
+		return found, openError(path, err)
 	}
 	defer db.Close()
-	id = map[string][]byte{}
+	found.id = map[string][]byte{}
 	err = db.View(func(tx *bbolt.Tx) error {
 		if tx.Size() > fi.Size() {
 			return fmt.Errorf("%w: %s is %d bytes, its pages %d", ErrCorruptDir, path, fi.Size(), tx.Size())
@@ -69,38 +76,39 @@ func inspect(path string) (id map[string][]byte, err error) {
 			}
 			c := b.Cursor()
 			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if name[0] == confBucket[0] {
-					id[string(k)] = append([]byte(nil), v...)
+				switch {
+				case name[0] == confBucket[0]:
+					found.id[string(k)] = append([]byte(nil), v...)
+				case found.first == 0 && len(k) == 8: // raft-boltdb's keys: big-endian indexes
+					found.first = binary.BigEndian.Uint64(k)
 				}
 			}
 		}
 		return nil
 	})
-	return id, err
+	return found, err
 }
 
-// emptyLog accepts an empty log file as a new store (bbolt makes it
-// before it writes its first pages), unless snapshots lie beside it: then
-// the log was lost, and the directory is damaged.
-func emptyLog(path string) error {
+// lostLog accepts a missing or empty (how says which) log file as a new
+// store (bbolt makes the file before it writes its first pages), unless
+// snapshots lie beside it: then the log was lost, with the entries after
+// the snapshot and the node's term and vote, and the directory is
+// damaged. (Only a wipe and a rejoin bring such a node back safely.)
+func lostLog(path, how string) error {
 	snaps, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "snapshots", "*", "meta.json"))
 	if len(snaps) > 0 {
-		return fmt.Errorf("%w: %s is empty, but the directory holds snapshots", ErrCorruptDir, path)
+		return fmt.Errorf("%w: %s is %s, but the directory holds snapshots", ErrCorruptDir, path, how)
 	}
 	return nil
 }
 
 // checkSnapshots refuses, with ErrCorruptDir, stores whose log has been
-// compacted (it starts after index 1) but whose newest snapshot that
+// compacted (its first index, first, is past 1) but whose newest snapshot that
 // reads whole (raft checks its CRC as it opens it, as here) ends before
 // the log begins: raft would restore it, then fail to read the entries
 // between it and the log, and crash the process. It opens snapshots
 // newest first, as raft does at start, so it reads the one raft will use.
-func checkSnapshots(log raft.LogStore, snaps raft.SnapshotStore) error {
-	first, err := log.FirstIndex()
-	if err != nil {
-		return fmt.Errorf("%w: log: %w", ErrCorruptDir, err)
-	}
+func checkSnapshots(first uint64, snaps raft.SnapshotStore) error {
 	metas, err := snaps.List()
 	if err != nil {
 		return fmt.Errorf("%w: snapshots: %w", ErrCorruptDir, err)

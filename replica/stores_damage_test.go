@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,13 +48,18 @@ func damagedDir(t *testing.T) (string, []byte) {
 }
 
 // restartDamaged starts a node over dir and reports what happened: a
-// typed refusal, or a node that leads and answers a read. Anything else
-// (another error, a panic, which ends the test binary) fails the test.
+// typed refusal (ErrCorruptDir leaving the directory as it was), or a node
+// that leads and answers a read. Anything else (another error, a panic,
+// which ends the test binary) fails the test.
 func restartDamaged(t *testing.T, dir, what string) string {
 	t.Helper()
+	before := dirFiles(t, dir)
 	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
 	if err != nil {
 		require.True(t, errors.Is(err, ErrCorruptDir) || errors.Is(err, hurrah.ErrCorrupt), "%s: %v", what, err)
+		if errors.Is(err, ErrCorruptDir) {
+			require.True(t, maps.Equal(before, dirFiles(t, dir)), "%s: the refusal changed the directory", what)
+		}
 		return "refused"
 	}
 	defer n.Close()

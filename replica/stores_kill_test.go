@@ -71,27 +71,14 @@ func TestKillKeepsAcked(t *testing.T) {
 	dir := t.TempDir()
 	acked := map[string]bool{}
 	for run := range 3 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$")
-		cmd.Env = append(os.Environ(), killHelperEnv+"="+dir, fmt.Sprintf("HURRAH_REPLICA_KILL_RUN=%d", run))
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		sc := bufio.NewScanner(out)
-		for count := 0; count < 200*(run+1) && sc.Scan(); {
-			line := sc.Text()
-			require.False(t, strings.HasPrefix(line, "ERR"), line)
-			if k, ok := strings.CutPrefix(line, "ACK "); ok {
-				acked[k] = true
-				count++
-			}
-		}
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		for sc.Scan() { // what it acknowledged before it died
-			if k, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
-				acked[k] = true
-			}
-		}
-		cmd.Wait()
+		count := 0
+		killChild(t, "TestKillHelper", []string{killHelperEnv + "=" + dir, fmt.Sprintf("HURRAH_REPLICA_KILL_RUN=%d", run)},
+			acked, func(line string) bool {
+				if strings.HasPrefix(line, "ACK ") {
+					count++
+				}
+				return count >= 200*(run+1)
+			})
 	}
 	n, err := NewNode(Config{ID: "n1", Cluster: "kill", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
 	require.NoError(t, err)
@@ -105,4 +92,36 @@ func TestKillKeepsAcked(t *testing.T) {
 		require.Equal(t, k, have[k], "acknowledged write %s lost", k)
 	}
 	t.Logf("%d acknowledged writes, all kept", len(acked))
+}
+
+// killChild runs this test binary's helper (a Test function that is a
+// child process's body, given env), reads the "ACK <key>" lines it prints
+// into acked until enough says so of a line, kills it with SIGKILL, and
+// reads what it acknowledged before it died. A line "ERR ..." fails the
+// test, and so does a child that ends before enough.
+func killChild(t *testing.T, helper string, env []string, acked map[string]bool, enough func(line string) bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(out)
+	done := false
+	for !done && sc.Scan() {
+		line := sc.Text()
+		require.False(t, strings.HasPrefix(line, "ERR"), line)
+		if k, ok := strings.CutPrefix(line, "ACK "); ok {
+			acked[k] = true
+		}
+		done = enough(line)
+	}
+	require.True(t, done, "the child ended early")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	for sc.Scan() { // what it acknowledged before it died
+		if k, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
+			acked[k] = true
+		}
+	}
+	cmd.Wait()
 }

@@ -16,7 +16,7 @@ import (
 func TestSubmitPrefersItsAnswerToTheEnd(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for range 200 {
-		n := &node{reqs: make(chan *request), stop: make(chan struct{}), done: make(chan struct{})}
+		n := &node{m: &fsm{}, reqs: make(chan *request), stop: make(chan struct{}), done: make(chan struct{})}
 		got := make(chan error, 1)
 		go func() { got <- n.submit(context.Background(), appendOps(nil, []op{{kind: opDelete, key: "k"}}), 1) }()
 		runtime.Gosched() // the caller blocks handing its request over

@@ -11,13 +11,16 @@ import (
 // each applied by every node in log order, on its own (one may fail while
 // the others apply):
 //
-//	entry   = tag:u8 (0x53, 'S') count:uvarint command*count
+//	entry   = tag:u8 (0x73, 's') count:uvarint command*count crc:u32
 //	command = len:uvarint cbor
 //
-// cbor is the command as hurrah.CBORCodec encodes it. The tag differs from
-// a DB's entry version, so neither kind of node applies the other's
-// entries. Changing this layout needs a new tag.
-const systemEntryTag = 'S'
+// cbor is the command as hurrah.CBORCodec encodes it; crc is the CRC-32C
+// of every byte before it, as a DB's entry ends (see sealEntry). The tag
+// differs from a DB's entry version, so neither kind of node applies the
+// other's entries. Changing this layout needs a new tag: the one before,
+// 'S', had no crc, and is not read (a node stops on one with
+// ErrCorruptEntry).
+const systemEntryTag = 's'
 
 // appendCommand appends one encoded command, as an entry holds it, to dst.
 func appendCommand(dst, cbor []byte) []byte {
@@ -25,12 +28,17 @@ func appendCommand(dst, cbor []byte) []byte {
 }
 
 // decodeCommands decodes a System entry into its commands' encodings,
-// refusing (with ErrBadEntry) one that is not well formed or holds a
-// command longer than hurrah.DefaultMaxValueSize. They alias b. (Its
-// loop has the shape of decodeEntry's: header, items, end is the
+// refusing one whose checksum fails with ErrCorruptEntry, and (with
+// ErrBadEntry, alike on every node) one that is not well formed or holds
+// a command longer than hurrah.DefaultMaxValueSize. They alias b. (Its
+// loop has the shape of decodeEntry's: unseal, header, items, end is the
 // format's, not repeated logic; the items differ.)
 func decodeCommands(b []byte) ([][]byte, error) {
-	r := &entryReader{b: b}
+	body, err := unsealEntry(b)
+	if err != nil {
+		return nil, err
+	}
+	r := &entryReader{b: body}
 	count, err := r.header(systemEntryTag)
 	if err != nil {
 		return nil, err

@@ -48,17 +48,21 @@ func newSystemFSM[S any, C hurrah.Command[S]](ctx context.Context, initial func(
 // error ([]error): nil, what its Apply returned (every node meets the
 // same, and it changed nothing), ErrBadEntry for one that does not decode
 // into a C. An entry that does not decode at all returns ErrBadEntry and
-// changes nothing. (Its opening is fsm.Apply's: raft's FSM contract, not
-// repeated logic.)
+// changes nothing; a damaged one halts the machine (ErrCorruptEntry).
+// (Its opening is fsm.Apply's: raft's FSM contract, not repeated logic.)
 func (f *systemFSM[S, C]) Apply(l *raft.Log) any {
-	defer f.applied.Store(l.Index)
+	if f.halted() != nil {
+		return f.skipped() // see corrupt.go
+	}
 	if l.Type != raft.LogCommand {
+		f.applied.Store(l.Index)
 		return nil
 	}
 	cmds, err := decodeCommands(l.Data)
 	if err != nil {
-		return err
+		return f.refuse(l.Index, err)
 	}
+	defer f.applied.Store(l.Index)
 	sys := f.sys.Load()
 	errs := make([]error, len(cmds))
 	for i, b := range cmds {
@@ -76,6 +80,9 @@ func (f *systemFSM[S, C]) Apply(l *raft.Log) any {
 // Snapshot encodes the State as it is after the last Apply (in the
 // System's owner: see hurrah.System.Image); Persist writes it later.
 func (f *systemFSM[S, C]) Snapshot() (raft.FSMSnapshot, error) {
+	if err := f.halted(); err != nil {
+		return nil, err
+	}
 	img, err := f.sys.Load().Image(f.ctx)
 	if err != nil {
 		return nil, err

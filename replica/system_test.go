@@ -148,7 +148,7 @@ func TestSystemRefusesDamagedSnapshot(t *testing.T) {
 		require.NoError(t, err)
 		entry = appendCommand(entry, b)
 	}
-	require.Equal(t, []error{nil, nil}, src.Apply(&raft.Log{Index: 9, Type: raft.LogCommand, Data: entry}))
+	require.Equal(t, []error{nil, nil}, src.Apply(&raft.Log{Index: 9, Type: raft.LogCommand, Data: sealEntry(entry)}))
 	snap, err := src.Snapshot()
 	require.NoError(t, err)
 	var sink memSink

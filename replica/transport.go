@@ -187,7 +187,8 @@ func (s *streamLayer) Close() error {
 func (s *streamLayer) Addr() net.Addr { return s.advertise }
 
 // Dial connects to a peer; over TLS, it returns once the handshake has
-// verified the peer's certificate.
+// verified the peer's certificate and the peer has answered, so has
+// taken this node's.
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
 	d := &net.Dialer{Timeout: timeout}
 	var c net.Conn
@@ -197,10 +198,10 @@ func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.
 	} else {
 		c, err = tls.DialWithDialer(d, "tcp", string(addr), s.tls)
 	}
-	if err != nil || s.cluster == "" {
+	if err != nil || (s.cluster == "" && s.tls == nil) {
 		return c, err
 	}
-	if err := sendName(c, s.cluster, timeout); err != nil {
+	if err := sendName(c, s.cluster, timeout); err != nil { // see nameMagic
 		c.Close()
 		return nil, err
 	}
@@ -229,7 +230,7 @@ type serverConn struct {
 	net.Conn
 	tls     *tls.Conn // nil: plaintext
 	timeout time.Duration
-	cluster string // "" expects no name
+	cluster string // the name expected ("" over TLS: the empty name)
 	once    sync.Once
 	err     error
 }
@@ -244,9 +245,7 @@ func (c *serverConn) handshake() error {
 				return
 			}
 		}
-		if c.cluster != "" {
-			c.err = checkName(c.Conn, c.cluster, c.timeout)
-		}
+		c.err = checkName(c.Conn, c.cluster, c.timeout) // TLS, or a name: see nameMagic
 	})
 	return c.err
 }

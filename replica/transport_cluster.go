@@ -16,7 +16,11 @@ import (
 // accepting side answers one byte, nameOK if the name is its own, and
 // otherwise nameRefused, and closes. Raft's own messages follow. The
 // magic's first byte is no raft message type, so a transport without a
-// name refuses a connection with one, and the reverse.
+// name refuses a connection with one, and the reverse. Over TLS the
+// exchange runs even without a name (the empty one): TLS 1.3 tells the
+// dialing side that the peer refused its certificate only on its first
+// read, and the answer is that read, so Dial, and Join's probe, see the
+// refusal before a raft message is sent.
 const (
 	nameMagic   = "hurrah-raft-cluster:"
 	nameOK      = 1
@@ -80,8 +84,8 @@ func checkName(c net.Conn, cluster string, timeout time.Duration) error {
 // it (any other transport: nothing to check), and hangs up, within the
 // transport's timeout or ctx's deadline, whichever comes first: TLS, with
 // the peer's certificate checked, and the cluster name. A peer of another
-// cluster returns ErrOtherCluster; one it cannot reach or whose
-// certificate it refuses, ErrUnreachable.
+// cluster returns ErrOtherCluster; one it cannot reach, whose certificate
+// it refuses, or that refuses this node's, ErrUnreachable.
 func probe(ctx context.Context, tr raft.Transport, addr string) error {
 	v, ok := streams.Load(tr)
 	if !ok {
@@ -99,9 +103,12 @@ func probe(ctx context.Context, tr raft.Transport, addr string) error {
 		}
 	}
 	c, err := s.Dial(raft.ServerAddress(addr), timeout)
+	var remote *net.OpError
 	switch {
 	case errors.Is(err, ErrOtherCluster):
 		return err
+	case errors.As(err, &remote) && remote.Op == "remote error": // crypto/tls's, for a TLS alert
+		return fmt.Errorf("%w: %s refused this node's certificate (does its CA trust ours?): %w", ErrUnreachable, addr, err)
 	case err != nil:
 		return fmt.Errorf("%w: %s: %w", ErrUnreachable, addr, err)
 	}

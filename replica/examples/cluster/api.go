@@ -69,10 +69,11 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, hurrah.ErrNotFound), errors.Is(err, replica.ErrUnknownMember):
 		return http.StatusNotFound
-	case errors.Is(err, replica.ErrDuplicateID):
+	case errors.Is(err, replica.ErrDuplicateID), errors.Is(err, errMemberHTTP):
 		return http.StatusConflict
 	case errors.Is(err, replica.ErrNotLeader), errors.Is(err, replica.ErrUncertain),
 		errors.Is(err, replica.ErrClosed), errors.Is(err, replica.ErrTooStale),
+		errors.Is(err, replica.ErrCorruptEntry), errors.Is(err, replica.ErrBusy),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable
 	}

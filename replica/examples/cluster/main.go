@@ -28,7 +28,7 @@
 //	DELETE /key/{k}
 //	POST   /join   {"id", "addr", "http"}   add a node (addr: its raft address)
 //	POST   /remove {"id"}                   remove a node
-//	GET    /status                          id, leader, members, applied index
+//	GET    /status                          id, leader, members, applied index, health
 //
 // Any node takes any request. A write, a linearizable read, a join or a
 // remove that reaches a follower is forwarded, once, to the leader's HTTP
@@ -36,9 +36,12 @@
 // leader (a forwarded request that finds no leader gets 503 and the
 // leader's name, if known). Errors come as JSON {"error": "..."}, with
 // 400 for a bad key, body, ttl or member, 401 without the token, 404 for
-// a missing key or member, 409 for a duplicate member, 413 for a value
+// a missing key or member, 409 for a duplicate member or a join that
+// would change a member's HTTP address (remove it first), 413 for a value
 // over 16 MiB, and 503 when no leader can take the request now, or a
-// write's outcome is unknown (read it back to find out).
+// write's outcome is unknown (read it back to find out), or the node met
+// a damaged raft log entry (its /status health says so: stop it, wipe its
+// -dir and start it again; it catches up from the leader).
 //
 // # Security
 //

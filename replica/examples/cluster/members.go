@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/hurrahdb/hurrah"
 	"github.com/hurrahdb/hurrah/replica"
 )
 
@@ -58,11 +59,49 @@ func (a *api) join(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	err = a.node.Join(r.Context(), req.ID, req.Addr)
+	err = a.keepsHTTP(r.Context(), req)
+	if err == nil {
+		err = a.node.Join(r.Context(), req.ID, req.Addr)
+	}
 	if err == nil && req.HTTP != "" {
 		err = a.node.SetBytes(r.Context(), httpKey(req.ID), []byte(req.HTTP))
 	}
 	a.answerWrite(w, r, body, err)
+}
+
+// errMemberHTTP marks a join that would change a member's recorded HTTP
+// address: 409, and nothing is changed.
+var errMemberHTTP = errors.New("a member's HTTP address changes only by removing it and joining it again")
+
+// keepsHTTP refuses (errMemberHTTP) a join of a member, already in the
+// cluster, with an HTTP address other than the one recorded for it. The
+// others forward requests, bearer token and all, to the leader's recorded
+// address: a join that could change it would let any token holder send
+// them elsewhere. A member moved to another address is removed and
+// joined again. (The read is linearizable, so a follower forwards the
+// join; two joins of one new node racing may both pass it, and the
+// later address wins.)
+func (a *api) keepsHTTP(ctx context.Context, q joinRequest) error {
+	if q.HTTP == "" {
+		return nil
+	}
+	old, err := a.node.GetBytes(ctx, httpKey(q.ID))
+	switch {
+	case errors.Is(err, hurrah.ErrNotFound):
+		return nil
+	case err != nil || string(old) == q.HTTP:
+		return err
+	}
+	members, err := a.node.Members(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.ID == q.ID {
+			return fmt.Errorf("%w: %s is at %s", errMemberHTTP, q.ID, old)
+		}
+	}
+	return nil // a removed member's address, left behind
 }
 
 // check refuses a join request that lacks a field or has a bad address.
@@ -140,6 +179,9 @@ type statusBody struct {
 	Leader  *member  `json:"leader,omitempty"` // nil while none is known
 	Members []member `json:"members"`
 	Applied uint64   `json:"applied"` // raft index of the last write applied here
+	// Health is "ok" while the node serves, or why not (Node.Health):
+	// "replica: damaged log entry..." says to wipe its -dir and restart it.
+	Health string `json:"health"`
 }
 
 // status answers this node's view of the cluster, without asking the
@@ -155,6 +197,10 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 		State:   a.node.Raft().State().String(),
 		Members: []member{},
 		Applied: a.node.AppliedIndex(),
+		Health:  "ok",
+	}
+	if err := a.node.Health(); err != nil {
+		s.Health = err.Error()
 	}
 	if id, addr := a.node.Leader(); id != "" {
 		s.Leader = &member{ID: id, Raft: addr, HTTP: a.httpOf(r.Context(), id)}

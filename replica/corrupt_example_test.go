@@ -1,0 +1,22 @@
+package replica_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hurrahdb/hurrah/replica"
+)
+
+// Health tells a monitor whether a node serves: nil; ErrClosed after
+// Close; or, once the node has met a damaged log entry, an error wrapping
+// ErrCorruptEntry (then wipe its directory and start it again: it
+// catches up from the leader).
+func ExampleNode_Health() {
+	n := start("h1", inmem("h1"))
+	fmt.Println(n.Health())
+	n.Close()
+	fmt.Println(errors.Is(n.Health(), replica.ErrClosed), errors.Is(n.Health(), replica.ErrCorruptEntry))
+	// Output:
+	// <nil>
+	// true false
+}
