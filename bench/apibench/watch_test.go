@@ -46,37 +46,50 @@ func benchWatchWrites(b *testing.B, counts ...int) {
 	}
 	defer db.Close()
 	rates := make([][]float64, len(counts))
+	cpus := make([][]float64, len(counts)) // ns per write
+	falls := make([]uint64, len(counts))
 	orders := balancedOrders(len(counts))
 	b.ResetTimer()
 	for round := range b.N {
 		for _, i := range orders[round%len(orders)] {
-			rates[i] = append(rates[i], watchedWrites(b, db, counts[i], writesPerRun, round))
+			r := watchedWrites(b, db, counts[i], writesPerRun, round)
+			rates[i] = append(rates[i], r.rate)
+			cpus[i] = append(cpus[i], float64(r.cpu.Nanoseconds()))
+			falls[i] += r.fallbacks
 		}
 	}
 	b.StopTimer()
-	med := make([]float64, len(counts))
+	med, cpu := make([]float64, len(counts)), make([]float64, len(counts))
 	for i, r := range rates {
 		slices.Sort(r)
 		med[i] = r[len(r)/2]
+		slices.Sort(cpus[i])
+		cpu[i] = cpus[i][len(r)/2]
 		if i == 0 || counts[i] != counts[0] {
 			b.ReportMetric(med[i], fmt.Sprintf("writes/s-%dw", counts[i]))
+			b.ReportMetric(cpu[i], fmt.Sprintf("cpu-ns/write-%dw", counts[i]))
+			b.ReportMetric(float64(falls[i])/float64(b.N), fmt.Sprintf("fallbacks/round-%dw", counts[i]))
 		}
 	}
 	for i := 1; i < len(counts); i++ {
 		b.ReportMetric(med[i]/med[0], fmt.Sprintf("ratio-%dw", counts[i]))
+		b.ReportMetric(cpu[i]/cpu[0], fmt.Sprintf("cpu-ratio-%dw", counts[i]))
 	}
 	r0 := rates[0]
 	b.ReportMetric((r0[len(r0)-1]-r0[0])/med[0], "noise-0w")
 }
 
 // watchedWrites attaches n watchers to db, waits until each is reading,
-// then times writes SetBytes calls from 8 goroutines and returns writes/s.
+// then times writes SetBytes calls from 8 goroutines and returns writes/s,
+// and the CPU time the process spent per write until every watcher had
+// seen the last one (the work of watchers that fell behind is counted).
 // The watchers are detached before it returns.
-func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) float64 {
+func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) (r watchRun) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var watchers sync.WaitGroup
-	ready := make(chan struct{}, n)
+	ready, done := make(chan struct{}, n), make(chan struct{}, n)
 	marker := fmt.Sprintf("marker-%d-%d", round, n)
+	end := marker + "-end"
 	for range n {
 		watchers.Add(1)
 		go func() {
@@ -92,6 +105,9 @@ func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) float64 {
 				if !seen && c.Key == marker {
 					seen = true
 					ready <- struct{}{}
+				}
+				if c.Key == end {
+					done <- struct{}{}
 				}
 			}
 		}()
@@ -110,7 +126,7 @@ func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) float64 {
 	}
 	const g = 8
 	var wg sync.WaitGroup
-	t0 := time.Now()
+	t0, c0, f0 := time.Now(), processCPU(), db.Stats().WatchFallbacks
 	for w := range g {
 		wg.Add(1)
 		go func() {
@@ -126,8 +142,23 @@ func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) float64 {
 		}()
 	}
 	wg.Wait()
-	rate := float64(writes/g*g) / time.Since(t0).Seconds()
+	r.rate = float64(writes/g*g) / time.Since(t0).Seconds()
+	if err := db.SetBytes(ctx, end, nil); err != nil {
+		b.Fatal(err)
+	}
+	for range n {
+		<-done
+	}
+	r.cpu = (processCPU() - c0) / time.Duration(writes/g*g)
+	r.fallbacks = db.Stats().WatchFallbacks - f0
 	cancel()
 	watchers.Wait()
-	return rate
+	return r
+}
+
+// watchRun is what watchedWrites measured.
+type watchRun struct {
+	rate      float64       // writes/s
+	cpu       time.Duration // the process's CPU time per write
+	fallbacks uint64        // Stats.WatchFallbacks during the run
 }
