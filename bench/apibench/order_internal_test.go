@@ -2,38 +2,35 @@ package apibench
 
 import "testing"
 
-// TestBalancedOrders checks the design the benchmarks that compare
-// variants run in: each variant once in each position of the rounds, and
-// each ordered pair of variants adjacent equally often.
-func TestBalancedOrders(t *testing.T) {
+// TestBalancedCycle checks the order the benchmarks that compare variants
+// run in: each variant n-1 times, and each ordered pair of different
+// variants adjacent exactly once, the cycle's end joined to its start.
+func TestBalancedCycle(t *testing.T) {
 	for n := 2; n <= 6; n++ {
-		rows := balancedOrders(n)
-		if want := n + n%2*n; len(rows) != want {
-			t.Fatalf("n=%d: %d rows, want %d", n, len(rows), want)
+		cycle := balancedCycle(n)
+		if len(cycle) != n*(n-1) {
+			t.Fatalf("n=%d: cycle %v has %d runs, want %d", n, cycle, len(cycle), n*(n-1))
 		}
-		at := make(map[[2]int]int)    // (variant, position) -> count
+		times := make(map[int]int)
 		after := make(map[[2]int]int) // (before, after) -> count
-		for _, row := range rows {
-			seen := make(map[int]bool)
-			for i, v := range row {
-				if v < 0 || v >= n || seen[v] {
-					t.Fatalf("n=%d: row %v is not an order of the variants", n, row)
-				}
-				seen[v] = true
-				at[[2]int{v, i}]++
-				if i > 0 {
-					after[[2]int{row[i-1], v}]++
-				}
+		for i, v := range cycle {
+			if v < 0 || v >= n {
+				t.Fatalf("n=%d: cycle %v names variant %d", n, cycle, v)
 			}
+			times[v]++
+			after[[2]int{cycle[(i+len(cycle)-1)%len(cycle)], v}]++
 		}
-		perPos, perPair := len(rows)/n, len(rows)/n
 		for v := range n {
-			for i := range n {
-				if at[[2]int{v, i}] != perPos {
-					t.Errorf("n=%d: variant %d in position %d %d times, want %d", n, v, i, at[[2]int{v, i}], perPos)
+			if times[v] != n-1 {
+				t.Errorf("n=%d: variant %d runs %d times in %v, want %d", n, v, times[v], cycle, n-1)
+			}
+			for w := range n {
+				want := 1
+				if v == w {
+					want = 0
 				}
-				if v != i && after[[2]int{v, i}] != perPair {
-					t.Errorf("n=%d: %d directly before %d %d times, want %d", n, v, i, after[[2]int{v, i}], perPair)
+				if after[[2]int{v, w}] != want {
+					t.Errorf("n=%d: %d directly before %d %d times in %v, want %d", n, v, w, after[[2]int{v, w}], cycle, want)
 				}
 			}
 		}

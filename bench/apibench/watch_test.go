@@ -16,16 +16,16 @@ import (
 // BenchmarkWatchWrites measures what attached watchers cost writers: the
 // writes/s of 8 goroutines calling SetBytes on a persistent store at the
 // default durability (Written), with 0, 1 and 16 watchers reading the
-// change feed as applied. Each iteration is one round that runs the three
-// on the same store, in balanced orders (balancedOrders: a cycle is 6
-// rounds), so that drift on a shared machine and what one run leaves to
-// the next touch all three alike:
+// change feed as applied. Each iteration is one round that runs each of
+// the three twice on the same store, in a balanced cycle (balancedCycle:
+// each follows each other once), so that drift on a shared machine and
+// what one run leaves to the next touch all three alike:
 //
-//	cd bench && go test -run '^$' -bench 'WatchWrites$' -benchtime 12x ./apibench
+//	cd bench && go test -run '^$' -bench 'WatchWrites$' -benchtime 4x ./apibench
 //
 // It reports the median writes/s of each, the ratios to 0 watchers (the
 // cost of a watcher is 1 minus the ratio), and the noise: the spread
-// (max-min) of the 0-watcher rounds over their median.
+// (max-min) of the 0-watcher runs over their median.
 func BenchmarkWatchWrites(b *testing.B) { benchWatchWrites(b, 0, 1, 16) }
 
 // BenchmarkWatchWritesBaseline is BenchmarkWatchWrites with 0, 0 and 1
@@ -33,7 +33,7 @@ func BenchmarkWatchWrites(b *testing.B) { benchWatchWrites(b, 0, 1, 16) }
 // benchmark's order and noise move from 1, shows how far they move the
 // others ("ratio-0w").
 //
-//	cd bench && go test -run '^$' -bench WatchWritesBaseline -benchtime 12x ./apibench
+//	cd bench && go test -run '^$' -bench WatchWritesBaseline -benchtime 4x ./apibench
 func BenchmarkWatchWritesBaseline(b *testing.B) { benchWatchWrites(b, 0, 0, 1) }
 
 // benchWatchWrites runs BenchmarkWatchWrites with the given numbers of
@@ -48,11 +48,11 @@ func benchWatchWrites(b *testing.B, counts ...int) {
 	rates := make([][]float64, len(counts))
 	cpus := make([][]float64, len(counts)) // ns per write
 	falls := make([]uint64, len(counts))
-	orders := balancedOrders(len(counts))
+	cycle := balancedCycle(len(counts))
 	b.ResetTimer()
 	for round := range b.N {
-		for _, i := range orders[round%len(orders)] {
-			r := watchedWrites(b, db, counts[i], writesPerRun, round)
+		for j, i := range cycle {
+			r := watchedWrites(b, db, counts[i], writesPerRun, round*len(cycle)+j)
 			rates[i] = append(rates[i], r.rate)
 			cpus[i] = append(cpus[i], float64(r.cpu.Nanoseconds()))
 			falls[i] += r.fallbacks
@@ -68,7 +68,7 @@ func benchWatchWrites(b *testing.B, counts ...int) {
 		if i == 0 || counts[i] != counts[0] {
 			b.ReportMetric(med[i], fmt.Sprintf("writes/s-%dw", counts[i]))
 			b.ReportMetric(cpu[i], fmt.Sprintf("cpu-ns/write-%dw", counts[i]))
-			b.ReportMetric(float64(falls[i])/float64(b.N), fmt.Sprintf("fallbacks/round-%dw", counts[i]))
+			b.ReportMetric(float64(falls[i])/float64(len(rates[i])), fmt.Sprintf("fallbacks/run-%dw", counts[i]))
 		}
 	}
 	for i := 1; i < len(counts); i++ {
@@ -84,11 +84,11 @@ func benchWatchWrites(b *testing.B, counts ...int) {
 // and the CPU time the process spent per write until every watcher had
 // seen the last one (the work of watchers that fell behind is counted).
 // The watchers are detached before it returns.
-func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) (r watchRun) {
+func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, run int) (r watchRun) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var watchers sync.WaitGroup
 	ready, done := make(chan struct{}, n), make(chan struct{}, n)
-	marker := fmt.Sprintf("marker-%d-%d", round, n)
+	marker := fmt.Sprintf("marker-%d-%d", run, n)
 	end := marker + "-end"
 	for range n {
 		watchers.Add(1)
@@ -131,7 +131,7 @@ func watchedWrites(b *testing.B, db *hurrah.DB, n, writes, round int) (r watchRu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), uint64(round)))
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(run)))
 			for range writes / g {
 				i := rng.IntN(benchKeys)
 				if err := db.SetBytes(ctx, benchKey(i), benchValue(i)); err != nil {
