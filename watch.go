@@ -65,7 +65,8 @@ type Change struct {
 	Key  string
 	// Value is the new value's stored bytes (ChangeSet only), as GetBytes
 	// returns them: decode a typed value with DecodeChange. The slice is
-	// the caller's.
+	// the caller's. (Key and Value share one allocation: keeping the key
+	// alone keeps the value's bytes too.)
 	Value []byte
 	// Expires is the key's deadline: for ChangeSet, the one it was set
 	// with (the zero time if none), for ChangeDeadline the new one.

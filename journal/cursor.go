@@ -45,6 +45,7 @@ func (e *CompactedError) Unwrap() error { return ErrCompacted }
 type Cursor struct {
 	fs   vfs.FS
 	dir  string
+	seek *seeker         // the writer's marks in the newest segment
 	ents []handoff.Entry // the entries of the last read, in LSN order, aliasing its bytes
 
 	seg  string // the segment followed, or ""
@@ -54,7 +55,7 @@ type Cursor struct {
 
 // Cursor returns a cursor over j's segments. It stays usable after Close,
 // until the directory changes hands.
-func (j *Journal) Cursor() *Cursor { return &Cursor{fs: j.w.fs, dir: j.w.dir} }
+func (j *Journal) Cursor() *Cursor { return &Cursor{fs: j.w.fs, dir: j.w.dir, seek: &j.w.seek} }
 
 // maxRelist bounds how often Read lists the directory again after a segment
 // it listed vanished: compaction removes segments oldest first, so a second
@@ -98,7 +99,7 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 			}
 			return nil, &CompactedError{LSN: lsn, Oldest: oldest}
 		}
-		err = c.readSeg(segs[i].path, 0, i < len(segs)-1)
+		err = c.readAt(segs[i].path, lsn, i < len(segs)-1)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // compacted since the listing
 		}
@@ -112,6 +113,22 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 			Reason: fmt.Sprintf("LSN %d was written but the segment does not hold it", lsn)}
 	}
 	return nil, fmt.Errorf("journal: read LSN %d: segments keep vanishing under the reader", lsn)
+}
+
+// readAt reads segment path as readSeg does, from the last seek mark at or
+// before lsn (seek.go), or from its header if there is none.
+func (c *Cursor) readAt(path string, lsn uint64, whole bool) error {
+	m, ok := c.seek.find(path, lsn)
+	if !ok {
+		return c.readSeg(path, 0, whole)
+	}
+	was := c.next
+	c.next = m.lsn // what readSeg expects at m.off
+	err := c.readSeg(path, m.off, whole)
+	if err != nil {
+		c.next = was // the cursor still follows what it did
+	}
+	return err
 }
 
 // readSeg reads segment path from offset off on (0: from its header) with

@@ -124,6 +124,9 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 		sy:          newSyncer(),
 	}
 	w.sy.st.ev = opts.Events
+	if t.f != nil {
+		w.seek.restart(t.f.Name())
+	}
 	w.nextLSN.Store(t.next)
 	w.written.Store(t.total)
 	w.prog.written.Store(t.next - 1)

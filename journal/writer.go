@@ -48,6 +48,7 @@ type writer struct {
 	nextLSN atomic.Uint64         // written by the actor goroutine, read by any: next, for Journal.NextLSN
 	written atomic.Int64          // written by the actor goroutine, read by any: for Journal.Written
 	prog    progress              // written by the actor goroutine, read by any: WrittenLSN, SyncedLSN (progress.go)
+	seek    seeker                // written by the actor goroutine, read by any: where frames start in f (seek.go)
 }
 
 // The writer is the actor's handler, ticker and stopper.
@@ -308,9 +309,11 @@ func (w *writer) write(bs []*handoff.Parcel) error {
 		}
 	}
 	w.encode(bs)
+	at := w.size
 	if err := w.writeBuf(); err != nil {
 		return err
 	}
+	w.seek.mark(w.next, at)
 	w.recorded = w.synced // what encode put in the frames
 	w.next += uint64(count)
 	w.nextLSN.Store(w.next)
@@ -401,6 +404,7 @@ func (w *writer) rotate() error {
 		return w.fail("rotate", err)
 	}
 	w.f, w.size, w.synced, w.recorded = f, segmentHeaderSize, segmentHeaderSize, segmentHeaderSize
+	w.seek.restart(f.Name())
 	return nil
 }
 

@@ -21,6 +21,7 @@ func TestChanges(t *testing.T) {
 	}{
 		{"set", set("k", "v"), []store.Change{{Op: store.OpSet, Key: "k", Value: []byte("v")}}},
 		{"empty value", set("k", ""), []store.Change{{Op: store.OpSet, Key: "k", Value: []byte{}}}},
+		{"empty key and value", set("", ""), []store.Change{{Op: store.OpSet, Key: "", Value: []byte{}}}},
 		{"delete", del("k"), []store.Change{{Op: store.OpDelete, Key: "k"}}},
 		{"clear", clr(), []store.Change{{Op: store.OpClear}}},
 		{"batch", bat(mset("a", "1"), mdel("b"), mset("a", "2")), []store.Change{
@@ -52,6 +53,26 @@ func TestChanges(t *testing.T) {
 			require.Equal(t, mustEncode(tc.cmd), data)
 		})
 	}
+}
+
+// TestChangesOfASetOwnTheirBytes: a set's change takes one allocation for
+// its key and value together, and the value is its caller's: writing to it
+// or appending to it changes neither the key nor the entry.
+func TestChangesOfASetOwnTheirBytes(t *testing.T) {
+	data := mustEncode(set("key-1", "value"))
+	dst := make([]store.Change, 0, 1)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = store.Changes(dst[:0], data) }); n != 1 {
+		t.Errorf("a set's change took %v allocations, want 1", n)
+	}
+	got, err := store.Changes(nil, data)
+	require.NoError(t, err)
+	c := got[0]
+	c.Value[0] = 'V'
+	longer := append(c.Value, "-and-more"...)
+	longer[1] = 'A'
+	require.Equal(t, "key-1", c.Key)
+	require.Equal(t, "Value", string(c.Value))
+	require.Equal(t, mustEncode(set("key-1", "value")), data)
 }
 
 // TestChangesRefusesUnknownOps: an operation the feed does not know is a

@@ -100,18 +100,11 @@ func decodeSimple(b []byte) (Command, bool) {
 	if len(b) > 0 && b[0] == 0x85 {
 		return decodeAt(b)
 	}
-	if len(b) < 5 || b[0] != 0x84 || !simpleOp(Op(b[1])) || b[len(b)-1] != 0xf6 {
+	op, key, value, ok := parseSimple(b)
+	if !ok {
 		return Command{}, false
 	}
-	key, rest, ok := byteString(b[2:])
-	if !ok || key == nil {
-		return Command{}, false
-	}
-	value, rest, ok := byteString(rest)
-	if !ok || len(rest) != 1 { // the batch: the final null, checked above
-		return Command{}, false
-	}
-	c := Command{Op: Op(b[1]), Key: string(key)}
+	c := Command{Op: op, Key: string(key)}
 	if c.Op == OpDeleteRange && !validRange(c.Key, value) {
 		return Command{}, false // decodeCBOR says why
 	}
@@ -119,6 +112,24 @@ func decodeSimple(b []byte) (Command, bool) {
 		c.Value = append(make([]byte, 0, len(value)), value...)
 	}
 	return c, true
+}
+
+// parseSimple reads a set, a delete or a range delete of one key in the
+// form decodeSimple takes, with no copy: its key and value alias b (a nil
+// value: null). It reports false for anything else.
+func parseSimple(b []byte) (op Op, key, value []byte, ok bool) {
+	if len(b) < 5 || b[0] != 0x84 || !simpleOp(Op(b[1])) || b[len(b)-1] != 0xf6 {
+		return 0, nil, nil, false
+	}
+	key, rest, ok := byteString(b[2:])
+	if !ok || key == nil {
+		return 0, nil, nil, false
+	}
+	value, rest, ok = byteString(rest)
+	if !ok || len(rest) != 1 { // the batch: the final null, checked above
+		return 0, nil, nil, false
+	}
+	return Op(b[1]), key, value, true
 }
 
 // decodeBatch decodes the mutations of a batch (op OpBatch) or an
