@@ -61,6 +61,8 @@ type ordered struct {
 	n    int       // keys in the tree, the pending changes left out
 	cow  *cowToken // nodes with this token are the tree's to change
 	pend []pendOp  // creations and removals not merged yet (ordered_pending.go)
+	bg   *ordMerge // a merge on a goroutine of its own; the tree is its own until wait (ordered_merge.go)
+	idle []pendOp  // the buffer the last merge emptied, for reuse
 }
 
 // ordView is a frozen tree: nothing changes it.

@@ -34,21 +34,28 @@ func (t *ordered) add(key string) { t.note(pendOp{key: key}) }
 // noted before it).
 func (t *ordered) drop(key string) { t.note(pendOp{key: key, drop: true}) }
 
-// note appends op to the pending changes, and merges them once there are
-// pendMax.
+// note appends op to the pending changes, and hands them to a merge on
+// another goroutine once there are pendMax (ordered_merge.go).
 func (t *ordered) note(op pendOp) {
 	t.pend = append(t.pend, op)
 	if len(t.pend) >= pendMax {
-		t.flush()
+		t.handOff()
 	}
 }
 
-// flush merges the pending changes into the tree in key order. A key's
+// flush merges the pending changes into the tree in key order, after the
+// merge on another goroutine, if one runs, is done.
+func (t *ordered) flush() {
+	t.wait()
+	t.merge()
+}
+
+// merge merges the pending changes into the tree in key order. A key's
 // changes alternate between creation and removal (add and drop say what
 // the index held), so their sum tells what to do: one more creation than
 // removals, insert it; one more removal, remove it; as many of each, leave
 // the tree as it is.
-func (t *ordered) flush() {
+func (t *ordered) merge() {
 	if len(t.pend) == 0 {
 		return
 	}
@@ -78,4 +85,4 @@ func (t *ordered) flush() {
 // shared reports whether the tree is frozen as it is, with nothing
 // pending: then freezing it again costs nothing now nor later (every
 // node is copied before its next change already).
-func (t *ordered) shared() bool { return len(t.pend) == 0 && t.cow == nil }
+func (t *ordered) shared() bool { return len(t.pend) == 0 && t.bg == nil && t.cow == nil }

@@ -1,0 +1,69 @@
+package store
+
+// Merging pending changes (ordered_pending.go) off the owner. Merging a
+// full buffer into the tree is most of what the index costs a new key:
+// each change goes down to a leaf that is rarely in the cache. So when the
+// buffer fills, the owner hands the tree and the buffer to a goroutine of
+// their own, which merges them, and goes on noting changes in another
+// buffer. The tree is the goroutine's until the owner waits for it
+// (wait): whatever reads or changes the tree (a freeze, a scan, a range
+// delete: all go through flush) waits first, at most one merge's time.
+// If the owner fills its new buffer to pendCap while the merge still
+// runs, it waits too: the index never falls more than that behind.
+//
+// The goroutine changes only its own copy of the tree's fields and the
+// nodes that carry the tree's token (the nodes no image shares), and the
+// channel it closes orders those writes before the owner's reads. It
+// ends when its merge does; a tree dropped meanwhile (Clear, deferIndex)
+// leaves it to finish on nodes that nobody reads any more.
+
+// pendCap is the most changes the owner keeps pending while a merge runs
+// before it waits for the merge: a flush then waits for one merge and
+// does another, each of at most pendCap changes.
+const pendCap = 2 * pendMax
+
+// ordMerge is a merge running on its own goroutine.
+type ordMerge struct {
+	t    ordered       // the tree as handed over, and the changes to merge
+	done chan struct{} // closed when t is merged
+}
+
+// handOff starts a merge of the pending changes on a goroutine of its
+// own, unless one runs already: then it waits for that one first only
+// if it is not done and pendCap changes are pending.
+func (t *ordered) handOff() {
+	if t.bg != nil {
+		if len(t.pend) < pendCap && !t.bg.finished() {
+			return
+		}
+		t.wait()
+	}
+	m := &ordMerge{t: ordered{root: t.root, n: t.n, cow: t.cow, pend: t.pend}, done: make(chan struct{})}
+	t.bg, t.pend, t.idle = m, t.idle, nil
+	go func() {
+		m.t.merge()
+		close(m.done)
+	}()
+}
+
+// finished reports whether the merge is done.
+func (m *ordMerge) finished() bool {
+	select {
+	case <-m.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits for the merge on another goroutine, if one runs, and takes
+// the tree back.
+func (t *ordered) wait() {
+	m := t.bg
+	if m == nil {
+		return
+	}
+	<-m.done
+	t.root, t.n, t.cow = m.t.root, m.t.n, m.t.cow
+	t.bg, t.idle = nil, m.t.pend
+}
