@@ -22,6 +22,10 @@ package store
 // does another, each of at most pendCap changes.
 const pendCap = 2 * pendMax
 
+// mergeHook, nil but in tests, runs in a merge's goroutine before it
+// merges.
+var mergeHook func()
+
 // ordMerge is a merge running on its own goroutine.
 type ordMerge struct {
 	t    ordered       // the tree as handed over, and the changes to merge
@@ -40,7 +44,11 @@ func (t *ordered) handOff() {
 	}
 	m := &ordMerge{t: ordered{root: t.root, n: t.n, cow: t.cow, pend: t.pend}, done: make(chan struct{})}
 	t.bg, t.pend, t.idle = m, t.idle, nil
+	hook := mergeHook
 	go func() {
+		if hook != nil {
+			hook()
+		}
 		m.t.merge()
 		close(m.done)
 	}()

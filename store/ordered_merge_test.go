@@ -1,0 +1,97 @@
+package store
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+)
+
+// holdMerges makes every merge handed off from now to the test's end
+// wait, once started, until the test lets it go: it returns a channel
+// that receives when a merge starts and one to send on to let it go.
+func holdMerges(t *testing.T) (started <-chan struct{}, release chan<- struct{}) {
+	s, r := make(chan struct{}), make(chan struct{})
+	mergeHook = func() { s <- struct{}{}; <-r }
+	t.Cleanup(func() { mergeHook = nil })
+	return s, r
+}
+
+// within fails the test if done is not closed within a minute: a guard
+// against a hang, not a measure of time.
+func within(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("%s: still blocked after a minute", what)
+	}
+}
+
+// The owner hands a full buffer to a merge and goes on noting changes
+// without waiting for it, up to pendCap; at pendCap it waits for the
+// merge and hands the next buffer over. The tree then holds every key.
+func TestMergeOffOwner(t *testing.T) {
+	started, release := holdMerges(t)
+	var tr ordered
+	model := map[string]bool{}
+	add := func(n int) {
+		for range n {
+			k := fmt.Sprintf("k%06d", len(model)*7919%1000003)
+			tr.add(k)
+			model[k] = true
+		}
+	}
+	add(pendMax)
+	if tr.bg == nil || len(tr.pend) != 0 {
+		t.Fatalf("a full buffer was not handed off: %d pending", len(tr.pend))
+	}
+	<-started // the merge holds the tree now
+	noted := make(chan struct{})
+	go func() { add(pendCap - 1); close(noted) }()
+	within(t, noted, "noting changes below pendCap while a merge runs")
+	if len(tr.pend) != pendCap-1 {
+		t.Fatalf("%d pending, want %d", len(tr.pend), pendCap-1)
+	}
+	waited := make(chan struct{})
+	go func() { add(1); close(waited) }() // reaches pendCap: waits for the merge
+	release <- struct{}{}                 // the first merge goes on
+	<-started                             // the second starts: the buffer was handed off
+	release <- struct{}{}
+	within(t, waited, "noting the change that reaches pendCap")
+	if len(tr.pend) != 0 {
+		t.Fatalf("%d changes pending after the second hand-off", len(tr.pend))
+	}
+	v := tr.freeze() // waits for the second merge
+	if tr.bg != nil {
+		t.Fatal("freeze left a merge running")
+	}
+	if got, want := checkTree(t, v.root, v.n), slices.Sorted(maps.Keys(model)); !slices.Equal(got, want) {
+		t.Fatalf("tree holds %d keys, want %d", len(got), len(want))
+	}
+}
+
+// A Clear while a merge runs drops the merged tree: the merge finishes on
+// nodes nobody reads, and the KV's scans see only the keys set after.
+func TestClearDuringMerge(t *testing.T) {
+	started, release := holdMerges(t)
+	kv := NewKV(0)
+	for i := range pendMax {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%05d", i), Value: []byte("v")})
+	}
+	<-started
+	kv.Apply(Command{Op: OpClear})
+	kv.Apply(Command{Op: OpSet, Key: "after", Value: []byte("v")})
+	close(release) // the held merge finishes after the Clear
+	got := slices.Collect(func(yield func(string) bool) {
+		for k := range kv.Range("", "", false) {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	if !slices.Equal(got, []string{"after"}) {
+		t.Fatalf("after Clear the scan yields %d keys %q, want [after]", len(got), got[:min(len(got), 3)])
+	}
+}
