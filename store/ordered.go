@@ -115,7 +115,19 @@ func (t *ordered) mutableKid(n *onode, i int) *onode {
 }
 
 // insert adds key, which must not be in the tree (the map says so).
-func (t *ordered) insert(key string) {
+func (t *ordered) insert(key string) { t.insertNear(key, nil) }
+
+// insertNear is insert, which, if f is not nil, puts key straight into
+// the leaf f points to if it bounds key, and else points f to the leaf it
+// reaches (ordered_merge.go).
+func (t *ordered) insertNear(key string, f *finger) {
+	if f != nil && f.holds(key) {
+		if i, found := f.leaf.search(key); !found {
+			f.leaf.insertKey(i, key)
+			t.n++
+		}
+		return
+	}
 	if t.root == nil {
 		t.root = t.newNode(false)
 	}
@@ -127,14 +139,18 @@ func (t *ordered) insert(key string) {
 		t.root.insertKey(0, mid)
 		t.root.kids = append(t.root.kids, old, right)
 	}
-	if t.insertAt(t.root, key) {
+	if t.insertAt(t.root, key, f) {
 		t.n++
 	}
 }
 
 // insertAt adds key under the mutable, not full, node n, splitting full
-// nodes on the way down. It reports false if key was there already.
-func (t *ordered) insertAt(n *onode, key string) bool {
+// nodes on the way down, and points f, if not nil, to the leaf it reaches.
+// It reports false if key was there already.
+func (t *ordered) insertAt(n *onode, key string, f *finger) bool {
+	if f != nil {
+		*f = finger{}
+	}
 	for {
 		i, found := n.search(key)
 		if found {
@@ -142,6 +158,9 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 		}
 		if n.kids == nil {
 			n.insertKey(i, key)
+			if f != nil {
+				f.leaf = n
+			}
 			return true
 		}
 		if len(n.kids[i].keys) >= maxItems {
@@ -154,6 +173,9 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 			case key > mid:
 				i++
 			}
+		}
+		if f != nil {
+			f.narrow(n.keys, i)
 		}
 		n = t.mutableKid(n, i)
 	}

@@ -75,3 +75,35 @@ func (t *ordered) wait() {
 	t.root, t.n, t.cow = m.t.root, m.t.n, m.t.cow
 	t.bg, t.idle = nil, m.t.pend
 }
+
+// finger is the leaf a merge's last descent reached, and the separators
+// that bound its keys on the way down to it. A merge's changes come in
+// key order, so the next new key often belongs in the same leaf (a run of
+// keys created in order, or many changes into a small tree): if it lies
+// between the bounds, it goes into the leaf, which is in the cache, with
+// no descent. The leaf stays mutable (the tree's token) and its bounds
+// right until a removal rearranges nodes, which drops the finger; a
+// finger lives for one merge, in which nothing freezes the tree.
+type finger struct {
+	leaf         *onode
+	lo, hi       string // the leaf's keys are > lo if hasLo, < hi if hasHi
+	hasLo, hasHi bool
+}
+
+// narrow bounds the finger by the separators around kid i of the inner
+// node whose keys are keys.
+func (f *finger) narrow(keys []string, i int) {
+	if i > 0 {
+		f.lo, f.hasLo = keys[i-1], true
+	}
+	if i < len(keys) {
+		f.hi, f.hasHi = keys[i], true
+	}
+}
+
+// holds reports whether key goes into the finger's leaf, and the leaf has
+// room for it.
+func (f *finger) holds(key string) bool {
+	return f.leaf != nil && len(f.leaf.keys) < maxItems &&
+		(!f.hasLo || key > f.lo) && (!f.hasHi || key < f.hi)
+}

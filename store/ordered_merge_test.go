@@ -95,3 +95,38 @@ func TestClearDuringMerge(t *testing.T) {
 		t.Fatalf("after Clear the scan yields %d keys %q, want [after]", len(got), got[:min(len(got), 3)])
 	}
 }
+
+// Changes merged in runs that fall into one leaf after another (keys
+// created in order, interleaved with the tree's, and removals among
+// them) go into the leaf a merge's last descent reached: the tree stays a
+// valid B-tree holding the model's keys.
+func TestMergeFingerRuns(t *testing.T) {
+	var tr ordered
+	model := map[string]bool{}
+	for i := range 5000 {
+		k := fmt.Sprintf("k%06d", i*10)
+		tr.insert(k)
+		model[k] = true
+	}
+	for round := range 40 {
+		for i := range 900 { // a run in order through the existing keys
+			k := fmt.Sprintf("k%06d", (round*1237+i*3)%50000+round%7+1)
+			if model[k] {
+				continue
+			}
+			tr.add(k)
+			model[k] = true
+		}
+		for i := range 100 {
+			k := fmt.Sprintf("k%06d", (round*3001+i*97)%50000/10*10)
+			if model[k] {
+				tr.drop(k)
+				delete(model, k)
+			}
+		}
+		v := tr.freeze()
+		if got, want := checkTree(t, v.root, v.n), slices.Sorted(maps.Keys(model)); !slices.Equal(got, want) {
+			t.Fatalf("round %d: tree holds %d keys, want %d", round, len(got), len(want))
+		}
+	}
+}

@@ -61,6 +61,7 @@ func (t *ordered) merge() {
 	}
 	slices.SortFunc(t.pend, func(a, b pendOp) int { return strings.Compare(a.key, b.key) })
 	net := 0
+	var f finger // the leaf the last insert reached (ordered_merge.go)
 	for i, op := range t.pend {
 		if op.drop {
 			net--
@@ -72,9 +73,10 @@ func (t *ordered) merge() {
 		}
 		switch {
 		case net > 0:
-			t.insert(op.key)
+			t.insertNear(op.key, &f)
 		case net < 0:
 			t.remove(op.key)
+			f = finger{} // a removal may move keys between nodes
 		}
 		net = 0
 	}
