@@ -148,18 +148,24 @@ func BenchmarkSetNewNoIndex(b *testing.B) {
 // BenchmarkIndexNew adds new keys to the index of a 1M-key store alone,
 // with no map: "insert" goes down the tree for each, as the index did
 // before pending changes, "pending" notes them and merges them in sorted
-// batches (ordered_pending.go). What the index adds to a Set of a new key.
+// batches (ordered_pending.go), "ascending" does so with keys created in
+// increasing order after the others (time-ordered keys, say), which the
+// merges put into the leaf they reached last (ordered_merge.go). What the
+// index adds to a Set of a new key.
 func BenchmarkIndexNew(b *testing.B) {
 	keys := make([]string, 1_000_000)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("key-%012d", i)
 	}
-	for _, mode := range []string{"insert", "pending"} {
+	for _, mode := range []string{"insert", "pending", "ascending"} {
 		b.Run(mode, func(b *testing.B) {
 			t := buildOrdered(keys)
 			news := make([]string, b.N)
 			for i := range news {
 				news[i] = fmt.Sprintf("key-%012d", rand.Uint64()%1e12)
+				if mode == "ascending" {
+					news[i] = fmt.Sprintf("key-%012d", len(keys)+i)
+				}
 			}
 			runtime.GC() // the fill's garbage is not the Sets' to collect
 			cpu0 := cpuTime()
