@@ -224,3 +224,30 @@ func cpuTime() int64 {
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
+
+// BenchmarkFreezeBehindMerge times the worst freeze of the index while
+// keys are created (ordered_merge.go): a merge of pendMax new keys has
+// just been handed off and pendMax-1 more wait, so the freeze waits for
+// the one and merges the others in the owner. ns/op is that pause, on an
+// index of 1M keys that the freeze before left shared, as a View does:
+// the merges copy the nodes they change.
+func BenchmarkFreezeBehindMerge(b *testing.B) {
+	keys := make([]string, 1_000_000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%012d", i)
+	}
+	t := buildOrdered(keys)
+	news := make([]string, b.N*(2*pendMax-1))
+	for i := range news {
+		news[i] = fmt.Sprintf("key-%012d", rand.Uint64()%1e12)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		for _, k := range news[i*(2*pendMax-1):][:2*pendMax-1] {
+			t.add(k)
+		}
+		b.StartTimer()
+		t.freeze()
+	}
+}

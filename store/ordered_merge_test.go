@@ -18,8 +18,8 @@ func holdMerges(t *testing.T) (started <-chan struct{}, release chan<- struct{})
 	return s, r
 }
 
-// within fails the test if done is not closed within a minute: a guard
-// against a hang, not a measure of time.
+// within fails the test if done neither delivers nor is closed within a
+// minute: a guard against a hang, not a measure of time.
 func within(t *testing.T, done <-chan struct{}, what string) {
 	t.Helper()
 	select {
@@ -29,9 +29,10 @@ func within(t *testing.T, done <-chan struct{}, what string) {
 	}
 }
 
-// The owner hands a full buffer to a merge and goes on noting changes
-// without waiting for it, up to pendCap; at pendCap it waits for the
-// merge and hands the next buffer over. The tree then holds every key.
+// The owner hands a full buffer to a merge and goes on noting changes in
+// another without waiting for it; when that one is full too, it waits
+// for the merge and hands the next buffer over. The tree then holds
+// every key.
 func TestMergeOffOwner(t *testing.T) {
 	started, release := holdMerges(t)
 	var tr ordered
@@ -47,19 +48,19 @@ func TestMergeOffOwner(t *testing.T) {
 	if tr.bg == nil || len(tr.pend) != 0 {
 		t.Fatalf("a full buffer was not handed off: %d pending", len(tr.pend))
 	}
-	<-started // the merge holds the tree now
+	within(t, started, "the first merge starting") // it holds the tree now
 	noted := make(chan struct{})
-	go func() { add(pendCap - 1); close(noted) }()
-	within(t, noted, "noting changes below pendCap while a merge runs")
-	if len(tr.pend) != pendCap-1 {
-		t.Fatalf("%d pending, want %d", len(tr.pend), pendCap-1)
+	go func() { add(pendMax - 1); close(noted) }()
+	within(t, noted, "noting changes in the second buffer while a merge runs")
+	if len(tr.pend) != pendMax-1 {
+		t.Fatalf("%d pending, want %d", len(tr.pend), pendMax-1)
 	}
 	waited := make(chan struct{})
-	go func() { add(1); close(waited) }() // reaches pendCap: waits for the merge
-	release <- struct{}{}                 // the first merge goes on
-	<-started                             // the second starts: the buffer was handed off
+	go func() { add(1); close(waited) }()           // fills the second buffer: waits for the merge
+	release <- struct{}{}                           // the first merge goes on
+	within(t, started, "the second merge starting") // the buffer was handed off
 	release <- struct{}{}
-	within(t, waited, "noting the change that reaches pendCap")
+	within(t, waited, "noting the change that fills the second buffer")
 	if len(tr.pend) != 0 {
 		t.Fatalf("%d changes pending after the second hand-off", len(tr.pend))
 	}
@@ -80,7 +81,7 @@ func TestClearDuringMerge(t *testing.T) {
 	for i := range pendMax {
 		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%05d", i), Value: []byte("v")})
 	}
-	<-started
+	within(t, started, "the merge starting")
 	kv.Apply(Command{Op: OpClear})
 	kv.Apply(Command{Op: OpSet, Key: "after", Value: []byte("v")})
 	close(release) // the held merge finishes after the Clear
