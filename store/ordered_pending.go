@@ -9,15 +9,18 @@ import (
 // does not go down the tree at once: the index notes it in an unsorted
 // buffer, an append, and merges the buffer into the tree, sorted, when
 // something needs the keys in order (KV.index: a scan, a Freeze, a range
-// delete) or when it holds pendMax changes. A descent into the tree costs
-// a new key about as much as the map insert (most of it cache misses on
-// the keys a binary search compares); sorted, consecutive changes share
+// delete) or, on another goroutine, when it holds pendMax changes
+// (ordered_merge.go). A descent into the tree costs a new key about as
+// much as the map insert (most of it cache misses on the keys a binary
+// search compares); sorted, consecutive changes share
 // the upper nodes of their paths, and a key created and removed before the
 // merge never reaches the tree at all.
 
-// pendMax is the most changes the index keeps pending. A merge of that
-// many takes the owner 0.4-0.7 ms of CPU on a 1M-key store
-// (BenchmarkIndexNew: 0.4-0.7 µs a key), under the 5 ms pause target.
+// pendMax is the most changes the index keeps pending before it hands
+// them to a merge on another goroutine (ordered_merge.go). A merge of that
+// many takes 0.4-0.7 ms of CPU on a 1M-key store (BenchmarkIndexNew:
+// 0.4-0.7 µs a key); a freeze waits for at most one and does one, under
+// the 5 ms pause target (BenchmarkFreezeBehindMerge).
 const pendMax = 1024
 
 // pendOp is a pending change: key was created, or, if drop, removed.
