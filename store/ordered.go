@@ -61,6 +61,8 @@ type ordered struct {
 	n    int       // keys in the tree, the pending changes left out
 	cow  *cowToken // nodes with this token are the tree's to change
 	pend []pendOp  // creations and removals not merged yet (ordered_pending.go)
+	bg   *ordMerge // a merge on a goroutine of its own; the tree is its own until wait (ordered_merge.go)
+	idle []pendOp  // the buffer the last merge emptied, for reuse
 }
 
 // ordView is a frozen tree: nothing changes it.
@@ -113,7 +115,19 @@ func (t *ordered) mutableKid(n *onode, i int) *onode {
 }
 
 // insert adds key, which must not be in the tree (the map says so).
-func (t *ordered) insert(key string) {
+func (t *ordered) insert(key string) { t.insertNear(key, nil) }
+
+// insertNear is insert, which, if f is not nil, puts key straight into
+// the leaf f points to if it bounds key, and else points f to the leaf it
+// reaches (ordered_merge.go).
+func (t *ordered) insertNear(key string, f *finger) {
+	if f != nil && f.holds(key) {
+		if i, found := f.leaf.search(key); !found {
+			f.leaf.insertKey(i, key)
+			t.n++
+		}
+		return
+	}
 	if t.root == nil {
 		t.root = t.newNode(false)
 	}
@@ -125,14 +139,18 @@ func (t *ordered) insert(key string) {
 		t.root.insertKey(0, mid)
 		t.root.kids = append(t.root.kids, old, right)
 	}
-	if t.insertAt(t.root, key) {
+	if t.insertAt(t.root, key, f) {
 		t.n++
 	}
 }
 
 // insertAt adds key under the mutable, not full, node n, splitting full
-// nodes on the way down. It reports false if key was there already.
-func (t *ordered) insertAt(n *onode, key string) bool {
+// nodes on the way down, and points f, if not nil, to the leaf it reaches.
+// It reports false if key was there already.
+func (t *ordered) insertAt(n *onode, key string, f *finger) bool {
+	if f != nil {
+		*f = finger{}
+	}
 	for {
 		i, found := n.search(key)
 		if found {
@@ -140,6 +158,9 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 		}
 		if n.kids == nil {
 			n.insertKey(i, key)
+			if f != nil {
+				f.leaf = n
+			}
 			return true
 		}
 		if len(n.kids[i].keys) >= maxItems {
@@ -152,6 +173,9 @@ func (t *ordered) insertAt(n *onode, key string) bool {
 			case key > mid:
 				i++
 			}
+		}
+		if f != nil {
+			f.narrow(n.keys, i)
 		}
 		n = t.mutableKid(n, i)
 	}

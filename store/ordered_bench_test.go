@@ -43,21 +43,13 @@ func BenchmarkImageRange(b *testing.B) {
 // BenchmarkSetNew sets new keys in a KV of 1M keys, and overwrites
 // existing ones: the index costs the first, and nothing to the second.
 func BenchmarkSetNew(b *testing.B) {
-	v := make([]byte, 100)
 	b.Run("new", func(b *testing.B) {
 		kv := benchKV(1_000_000)
 		keys := make([]string, b.N)
 		for i := range keys {
 			keys[i] = fmt.Sprintf("new-%012d", rand.Uint64()%1e12)
 		}
-		runtime.GC() // the fill's garbage is not the Sets' to collect
-		cpu0 := cpuTime()
-		b.ResetTimer()
-		for i := range b.N {
-			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		timedSets(b, kv, keys)
 	})
 	b.Run("overwrite", func(b *testing.B) {
 		kv := benchKV(1_000_000)
@@ -65,14 +57,7 @@ func BenchmarkSetNew(b *testing.B) {
 		for i := range keys {
 			keys[i] = fmt.Sprintf("key-%012d", rand.IntN(1_000_000))
 		}
-		runtime.GC() // the fill's garbage is not the Sets' to collect
-		cpu0 := cpuTime()
-		b.ResetTimer()
-		for i := range b.N {
-			kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
-		}
-		b.StopTimer()
-		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		timedSets(b, kv, keys)
 	})
 }
 
@@ -151,38 +136,36 @@ func BenchmarkReplayMillion(b *testing.B) {
 // deferred, as the store was before it had one: the baseline the index's
 // cost is measured against.
 func BenchmarkSetNewNoIndex(b *testing.B) {
-	v := make([]byte, 100)
 	kv := benchKV(1_000_000)
 	kv.deferIndex()
 	keys := make([]string, b.N)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("new-%012d", rand.Uint64()%1e12)
 	}
-	runtime.GC() // the fill's garbage is not the Sets' to collect
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	for i := range b.N {
-		kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	timedSets(b, kv, keys)
 }
 
 // BenchmarkIndexNew adds new keys to the index of a 1M-key store alone,
 // with no map: "insert" goes down the tree for each, as the index did
 // before pending changes, "pending" notes them and merges them in sorted
-// batches (ordered_pending.go). What the index adds to a Set of a new key.
+// batches (ordered_pending.go), "ascending" does so with keys created in
+// increasing order after the others (time-ordered keys, say), which the
+// merges put into the leaf they reached last (ordered_merge.go). What the
+// index adds to a Set of a new key.
 func BenchmarkIndexNew(b *testing.B) {
 	keys := make([]string, 1_000_000)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("key-%012d", i)
 	}
-	for _, mode := range []string{"insert", "pending"} {
+	for _, mode := range []string{"insert", "pending", "ascending"} {
 		b.Run(mode, func(b *testing.B) {
 			t := buildOrdered(keys)
 			news := make([]string, b.N)
 			for i := range news {
 				news[i] = fmt.Sprintf("key-%012d", rand.Uint64()%1e12)
+				if mode == "ascending" {
+					news[i] = fmt.Sprintf("key-%012d", len(keys)+i)
+				}
 			}
 			runtime.GC() // the fill's garbage is not the Sets' to collect
 			cpu0 := cpuTime()
@@ -201,6 +184,37 @@ func BenchmarkIndexNew(b *testing.B) {
 	}
 }
 
+// timedSets times kv's Sets of keys, one each with a 100-byte value, in
+// the benchmark's loop, and reports two CPU times a Set besides the wall
+// time: the process's (cpu-ns/op: the owner, a merge's goroutine and
+// the collector) and that of the owner's thread alone (owner-ns/op: the
+// work that limits how fast the owner goes; the loop runs locked to it).
+func timedSets(b *testing.B, kv *KV, keys []string) {
+	v := make([]byte, 100)
+	runtime.GC() // the fill's garbage is not the Sets' to collect
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, own0 := cpuTime(), threadTime()
+	b.ResetTimer()
+	for i := range b.N {
+		kv.Apply(Command{Op: OpSet, Key: keys[i], Value: v})
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(threadTime()-own0)/float64(b.N), "owner-ns/op")
+}
+
+// threadTime returns the CPU time the calling thread has used, in ns
+// (Linux's RUSAGE_THREAD; 0 where there is none).
+func threadTime() int64 {
+	const rusageThread = 1
+	var ru syscall.Rusage
+	if syscall.Getrusage(rusageThread, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 // cpuTime returns the CPU time the process has used, in ns: under load a
 // benchmark's wall time counts the other processes' turns too.
 func cpuTime() int64 {
@@ -209,4 +223,31 @@ func cpuTime() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkFreezeBehindMerge times the worst freeze of the index while
+// keys are created (ordered_merge.go): a merge of pendMax new keys has
+// just been handed off and pendMax-1 more wait, so the freeze waits for
+// the one and merges the others in the owner. ns/op is that pause, on an
+// index of 1M keys that the freeze before left shared, as a View does:
+// the merges copy the nodes they change.
+func BenchmarkFreezeBehindMerge(b *testing.B) {
+	keys := make([]string, 1_000_000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%012d", i)
+	}
+	t := buildOrdered(keys)
+	news := make([]string, b.N*(2*pendMax-1))
+	for i := range news {
+		news[i] = fmt.Sprintf("key-%012d", rand.Uint64()%1e12)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		for _, k := range news[i*(2*pendMax-1):][:2*pendMax-1] {
+			t.add(k)
+		}
+		b.StartTimer()
+		t.freeze()
+	}
 }

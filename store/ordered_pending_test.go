@@ -26,8 +26,9 @@ func TestOrderedPendingModel(t *testing.T) {
 			tr.add(k)
 			model[k] = true
 		}
-		if len(tr.pend) == 0 { // pendMax forced a merge
+		if len(tr.pend) == 0 { // pendMax handed the changes to a merge
 			forced++
+			tr.wait()
 			want := slices.Sorted(maps.Keys(model))
 			if got := checkTree(t, tr.root, tr.n); !slices.Equal(got, want) {
 				t.Fatalf("step %d: forced merge left %d keys, model %d", step, len(got), len(want))
