@@ -235,6 +235,9 @@ func (e *Engine[C, Q, R]) Close() error {
 		}
 		e.closeErr = e.act.Close()
 		e.wg.Wait()
+		if m, ok := any(e.m).(mergeWaiter); ok {
+			m.waitMerge() // the owner has stopped: nothing else reads e.m
+		}
 		if e.sink != nil {
 			if err := e.sink.Close(); e.closeErr == nil {
 				e.closeErr = err

@@ -190,6 +190,7 @@ func (kv *KV) clear() bool {
 	}
 	kv.m = make(map[string]entry) // let the old buckets go
 	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
+	kv.ord.wait()
 	kv.ord = ordered{} // images keep the old tree; a deferred index stays deferred
 	kv.exp = nil       // images keep the old deadlines
 	kv.gen++

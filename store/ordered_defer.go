@@ -19,7 +19,10 @@ type indexer interface{ buildIndex() }
 var _ indexer = (*KV)(nil)
 
 // deferIndex stops keeping the index until buildIndex.
-func (kv *KV) deferIndex() { kv.ordOff, kv.ord = true, ordered{} }
+func (kv *KV) deferIndex() {
+	kv.ord.wait()
+	kv.ordOff, kv.ord = true, ordered{}
+}
 
 // buildIndex builds the index of the keys, if it was deferred, and keeps
 // it from then on.

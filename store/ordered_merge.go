@@ -18,8 +18,9 @@ package store
 // The goroutine changes only its own copy of the tree's fields and the
 // nodes that carry the tree's token (the nodes no image shares), and the
 // channel it closes orders those writes before the owner's reads. It
-// ends when its merge does; a tree dropped meanwhile (Clear, deferIndex)
-// leaves it to finish on nodes that nobody reads any more.
+// ends when its merge does. Whatever drops or replaces the tree (Clear,
+// deferIndex, a build) waits for it first, and so does the engine's Close
+// (mergeWaiter), so no merge outlives the store.
 
 // mergeHook, nil but in tests, runs in a merge's goroutine before it
 // merges.
@@ -46,6 +47,13 @@ func (t *ordered) handOff() {
 		close(m.done)
 	}()
 }
+
+// mergeWaiter is a machine whose index may be merging on a goroutine of
+// its own: the engine's Close calls waitMerge once the owner has stopped.
+type mergeWaiter interface{ waitMerge() }
+
+// waitMerge waits for the index's merge, if one runs (mergeWaiter).
+func (kv *KV) waitMerge() { kv.ord.wait() }
 
 // wait waits for the merge on another goroutine, if one runs, and takes
 // the tree back.

@@ -1,11 +1,15 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hurrahdb/hurrah/actor"
 )
 
 // holdMerges makes every merge handed off from now to the test's end
@@ -82,9 +86,17 @@ func TestClearDuringMerge(t *testing.T) {
 		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%05d", i), Value: []byte("v")})
 	}
 	within(t, started, "the merge starting")
-	kv.Apply(Command{Op: OpClear})
+	cleared := make(chan struct{})
+	go func() { // Clear waits for the held merge: release it meanwhile
+		kv.Apply(Command{Op: OpClear})
+		close(cleared)
+	}()
+	close(release)
+	within(t, cleared, "the Clear")
+	if kv.ord.bg != nil {
+		t.Fatal("Clear left a merge running on the tree it dropped")
+	}
 	kv.Apply(Command{Op: OpSet, Key: "after", Value: []byte("v")})
-	close(release) // the held merge finishes after the Clear
 	got := slices.Collect(func(yield func(string) bool) {
 		for k := range kv.Range("", "", false) {
 			if !yield(k) {
@@ -129,5 +141,39 @@ func TestMergeFingerRuns(t *testing.T) {
 		if got, want := checkTree(t, v.root, v.n), slices.Sorted(maps.Keys(model)); !slices.Equal(got, want) {
 			t.Fatalf("round %d: tree holds %d keys, want %d", round, len(got), len(want))
 		}
+	}
+}
+
+// Close waits for a merge running on its own goroutine: no merge outlives
+// the store.
+func TestCloseWaitsForMerge(t *testing.T) {
+	started, release := holdMerges(t)
+	kv := NewKV(0)
+	e := New[Command, Query, Result](kv, DecodeCommand, 0)
+	e.Start(nil, actor.Options{})
+	ctx := context.Background()
+	for i := range pendMax {
+		c := Command{Op: OpSet, Key: fmt.Sprintf("k%05d", i), Value: []byte("v")}
+		data, err := EncodeCommand(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Update(ctx, c, data, AckApplied); err != nil {
+			t.Fatal(err)
+		}
+	}
+	within(t, started, "the merge starting")
+	closed := make(chan struct{})
+	go func() {
+		_ = e.Close()
+		close(closed)
+	}()
+	for !e.closing.Load() { // Close has begun: let the merge go
+		runtime.Gosched()
+	}
+	close(release)
+	within(t, closed, "Close")
+	if kv.ord.bg != nil {
+		t.Fatal("Close returned with the index's merge still running")
 	}
 }
