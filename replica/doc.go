@@ -176,9 +176,10 @@
 // alike (ErrBadEntry): the others apply their whole copies, and the
 // states would part. It halts instead: it applies nothing from that
 // entry on (AppliedIndex stays before it), takes no snapshot, and
-// answers every read and write, and Health, with ErrCorruptEntry (a
-// write already in flight gets it with ErrUncertain: the others apply
-// it). A halted leader hands leadership to another node as soon as a
+// answers every read and write, Join, and Health, with ErrCorruptEntry
+// (a write already in flight gets it with ErrUncertain: the others apply
+// it; a node joining would catch up from its log and halt too:
+// TestHaltedLeaderRefusesJoin). A halted leader hands leadership to another node as soon as a
 // call (or Health) finds it halted. Nothing panics. raft goes on, so
 // the node still stores entries and votes: the others keep serving. The
 // operator recovers it by stopping it, wiping its directory and starting
