@@ -47,9 +47,9 @@ var (
 	// node stopped) before it was known to commit. It may or may not be
 	// applied; read (or list the members) to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
-	// ErrBusy is returned for a write, or a linearizable read, that raft
-	// did not take within Config.ApplyTimeout (it wraps raft's
-	// ErrEnqueueTimeout): the leader is overloaded. Nothing was
+	// ErrBusy is returned for a write, a linearizable read, a Join or a
+	// Remove that raft did not take within Config.ApplyTimeout (it wraps
+	// raft's ErrEnqueueTimeout): the leader is overloaded. Nothing was
 	// proposed, so a retry, later, is safe.
 	ErrBusy = errors.New("replica: raft did not take the call in time")
 	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,

@@ -135,6 +135,8 @@ func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
 		return n.notLeader()
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrClosed
+	case errors.Is(err, raft.ErrEnqueueTimeout):
+		return fmt.Errorf("%w: membership change: %w", ErrBusy, err) // not proposed
 	case errors.Is(err, raft.ErrLeadershipLost):
 		// Logged, but whether it committed is unknown: as for a write.
 		return fmt.Errorf("%w: membership change: %w", ErrUncertain, err)
