@@ -77,7 +77,11 @@ var (
 	// opened as one: damaged, truncated, or another kind of file. Nothing
 	// in the directory is changed. A failure a retry or an operator can
 	// cure (permissions, an I/O error, a full disk) is not this error: it
-	// arrives as the file system's, wrapped.
+	// arrives as the file system's, wrapped. NewNode returns it too, for
+	// any stores, when raft's log holds an entry its log store cannot
+	// read or a configuration change (raft's own entry, with no checksum)
+	// that does not decode, on which raft would panic; raft.db has then
+	// been opened for writing, so bbolt may have written to it.
 	ErrCorruptDir = errors.New("replica: damaged node directory")
 )
 

@@ -200,7 +200,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		end()
 		return err
 	}
-	r, err := raft.NewRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
+	r, err := newRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
 	if err != nil {
 		end()
 		m.close()
