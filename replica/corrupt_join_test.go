@@ -55,3 +55,38 @@ func damageInmemEntry(t *testing.T, st *stores, needle []byte) {
 	}
 	t.Fatal("no entry holds the needle")
 }
+
+// A halted node made leader hands leadership over on its own, with no
+// call to find it so: while it leads, every call fails, and a node
+// catching up from it would be sent its damaged entry.
+func TestHaltedLeaderHandsOverUnasked(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	const victim = "value-as-written"
+	require.NoError(t, c.leader().SetBytes(ctx, "victim", []byte(victim)))
+	l := c.leader()
+	f := c.followers(l)[0]
+	caughtUp(t, f, l.AppliedIndex())
+	id := f.ID()
+	c.stop(id)
+	damageInmemEntry(t, c.stores[id], []byte(victim))
+	f = c.start(id)
+	h := f.Raft() // raft's own state: Health would hand over
+	require.Eventually(t, func() bool { return f.m.halted() != nil }, waitFor, 5*time.Millisecond)
+	led := make(chan raft.Observation, 16)
+	obs := raft.NewObserver(led, false, func(o *raft.Observation) bool {
+		lo, ok := o.Data.(raft.LeaderObservation)
+		return ok && string(lo.LeaderID) == id
+	})
+	h.RegisterObserver(obs)
+	defer h.DeregisterObserver(obs)
+	require.NoError(t, c.leader().Raft().LeadershipTransferToServer(raft.ServerID(id), raft.ServerAddress(id)).Error())
+	select {
+	case <-led: // it led
+	case <-time.After(waitFor):
+		t.Fatal("the halted node never led")
+	}
+	require.Eventually(t, func() bool { return h.State() != raft.Leader }, waitFor, 5*time.Millisecond,
+		"the halted node kept the lead")
+	require.ErrorIs(t, f.Health(), ErrCorruptEntry)
+}

@@ -180,10 +180,12 @@
 // (a write already in flight gets it with ErrUncertain: the others apply
 // it; a node joining would catch up from its log and halt too:
 // TestHaltedLeaderRefusesJoin). A halted leader hands leadership to
-// another node as soon as a call (or Health) finds it halted; until one
-// does, it stays leader, and it may be elected again. Its Apply and
-// Snapshot return errors, which raft handles. raft goes on, so the node
-// still stores entries and votes: the others keep serving. The operator
+// another node as soon as a call (or Health) finds it halted, and, with
+// no call, within about raft's HeartbeatTimeout
+// (TestHaltedLeaderHandsOverUnasked); elected again later, it hands it
+// over again. Its Apply and Snapshot return errors, which raft handles.
+// raft goes on, so the node still stores entries and votes: the others
+// keep serving. The operator
 // recovers it by stopping it, wiping its directory and starting it again
 // (strictly, Remove it before and Join it after: a wiped node forgets the
 // vote it cast in the current term), and it catches up from the leader's

@@ -213,6 +213,8 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	n.reqs = make(chan *request, queueSize)
 	n.stop, n.done = make(chan struct{}), make(chan struct{})
 	go n.loop()
+	n.waits.Add(1)
+	go n.handOver(c.Raft.HeartbeatTimeout) // see corrupt.go
 	return nil
 }
 
