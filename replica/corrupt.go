@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 )
 
 // A damaged entry. Raft's log store (bbolt) checks its pages, not the
@@ -16,7 +17,7 @@ import (
 // read and write with ErrCorruptEntry until it is stopped. Its raft keeps
 // running (its log is raft's, whole but for the damaged bytes, and it
 // still votes), so the cluster loses no availability beyond this node's
-// state; a halted leader hands leadership over (see Health).
+// state; a halted leader hands leadership over (see Health and handOver).
 
 // halt holds why a machine halted, or nil.
 type halt struct {
@@ -67,4 +68,26 @@ func (n *node) Health() error {
 		n.raft.LeadershipTransfer() // refused while one is under way: no wait
 	}
 	return err
+}
+
+// handOver runs as long as the node (Close stops it; it is counted in
+// n.waits): every interval it asks raft to hand leadership to another
+// node if it finds the node halted and leading, so that a halted leader
+// that no call reaches does not keep the lead (nor send its damaged
+// entry to a node catching up from it). It retries until raft finds a
+// node to take it.
+func (n *node) handOver(interval time.Duration) {
+	defer n.waits.Done()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-tick.C:
+			if n.m.halted() != nil && n.IsLeader() {
+				n.raft.LeadershipTransfer()
+			}
+		}
+	}
 }

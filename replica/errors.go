@@ -47,9 +47,9 @@ var (
 	// node stopped) before it was known to commit. It may or may not be
 	// applied; read (or list the members) to find out.
 	ErrUncertain = errors.New("replica: write proposed, outcome unknown")
-	// ErrBusy is returned for a write, or a linearizable read, that raft
-	// did not take within Config.ApplyTimeout (it wraps raft's
-	// ErrEnqueueTimeout): the leader is overloaded. Nothing was
+	// ErrBusy is returned for a write, a linearizable read, a Join or a
+	// Remove that raft did not take within Config.ApplyTimeout (it wraps
+	// raft's ErrEnqueueTimeout): the leader is overloaded. Nothing was
 	// proposed, so a retry, later, is safe.
 	ErrBusy = errors.New("replica: raft did not take the call in time")
 	// ErrInvalidConfig is returned by NewNode for a Config it cannot use,
@@ -77,7 +77,11 @@ var (
 	// opened as one: damaged, truncated, or another kind of file. Nothing
 	// in the directory is changed. A failure a retry or an operator can
 	// cure (permissions, an I/O error, a full disk) is not this error: it
-	// arrives as the file system's, wrapped.
+	// arrives as the file system's, wrapped. NewNode returns it too, for
+	// any stores, when raft's log holds an entry its log store cannot
+	// read or a configuration change (raft's own entry, with no checksum)
+	// that does not decode, on which raft would panic; raft.db has then
+	// been opened for writing, so bbolt may have written to it.
 	ErrCorruptDir = errors.New("replica: damaged node directory")
 )
 

@@ -66,12 +66,17 @@ func (n *node) Members(ctx context.Context) ([]Server, error) {
 // reach or whose certificate it refuses ErrUnreachable, and neither
 // changes anything. If leadership is lost while the change is under way
 // it returns ErrUncertain: the node may or may not have joined (Members
-// tells).
+// tells). A node that has met a damaged log entry returns
+// ErrCorruptEntry (and, leading, hands leadership over) and adds nothing:
+// the node joining would catch up from its log and halt too.
 func (n *node) Join(ctx context.Context, id, addr string) error {
 	if !n.enter() {
 		return ErrClosed
 	}
 	defer n.waits.Done()
+	if err := n.Health(); err != nil {
+		return err // halted: a node joining would halt on the same entry
+	}
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
@@ -130,6 +135,8 @@ func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
 		return n.notLeader()
 	case errors.Is(err, raft.ErrRaftShutdown):
 		return ErrClosed
+	case errors.Is(err, raft.ErrEnqueueTimeout):
+		return fmt.Errorf("%w: membership change: %w", ErrBusy, err) // not proposed
 	case errors.Is(err, raft.ErrLeadershipLost):
 		// Logged, but whether it committed is unknown: as for a write.
 		return fmt.Errorf("%w: membership change: %w", ErrUncertain, err)

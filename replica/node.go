@@ -200,7 +200,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		end()
 		return err
 	}
-	r, err := raft.NewRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
+	r, err := newRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
 	if err != nil {
 		end()
 		m.close()
@@ -213,6 +213,8 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	n.reqs = make(chan *request, queueSize)
 	n.stop, n.done = make(chan struct{}), make(chan struct{})
 	go n.loop()
+	n.waits.Add(1)
+	go n.handOver(c.Raft.HeartbeatTimeout) // see corrupt.go
 	return nil
 }
 

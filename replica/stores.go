@@ -69,6 +69,9 @@ func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 	if _, err := w.missing(func(k []byte) ([]byte, error) { return found.id[string(k)], nil }); err != nil {
 		return nil, err
 	}
+	if err := lostSnapshots(dir, found.first); err != nil {
+		return nil, err // before raft's snapshot store makes snapshots/
+	}
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
 	}

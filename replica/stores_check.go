@@ -102,6 +102,21 @@ func lostLog(path, how string) error {
 	return nil
 }
 
+// lostSnapshots refuses, with ErrCorruptDir, a log compacted past its
+// start (its first index, first, is past 1) beside no snapshots/
+// directory, before raft's snapshot store would make an empty one: the
+// refused directory is left as it was. (checkSnapshots refuses it too,
+// once the store is open.)
+func lostSnapshots(dir string, first uint64) error {
+	if first <= 1 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "snapshots")); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: the log starts at index %d, and %s/snapshots is missing", ErrCorruptDir, first, dir)
+	}
+	return nil
+}
+
 // checkSnapshots refuses, with ErrCorruptDir, stores whose log has been
 // compacted (its first index, first, is past 1) but whose newest snapshot that
 // reads whole (raft checks its CRC as it opens it, as here) ends before

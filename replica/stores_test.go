@@ -114,12 +114,16 @@ func TestDirOfAnotherClusterIsRefused(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// dirFiles returns each file under dir and its contents.
+// dirFiles returns each file under dir and its contents, and each
+// directory under it (so that a refusal that makes one is seen).
 func dirFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
+			if err == nil && p != dir {
+				m[p] = "(directory)"
+			}
 			return err
 		}
 		b, err := os.ReadFile(p)

@@ -46,8 +46,10 @@ type TransportConfig struct {
 	// names its own, so nodes of two clusters cannot exchange a message,
 	// TLS or not (and Node.Join refuses such a node with ErrOtherCluster).
 	// Every node of a cluster must give the same name (Config.Cluster,
-	// if set, must be it too), at most 255 bytes. "" sends no name: raft's
-	// own wire protocol.
+	// if set, must be it too), at most 255 bytes. "" sends no name over
+	// plain TCP (raft's own wire protocol), and the empty name over TLS,
+	// so that a dialing node learns at once if the peer refused its
+	// certificate (see nameMagic).
 	Cluster string
 	// MaxPool is how many idle connections to each peer to keep.
 	// Default DefaultMaxPool.
