@@ -37,7 +37,7 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 		{"commands one by one", []error{errA, nil, errB}, errA, errB, 1, 1},
 		{"a whole entry", nil, nil, nil, 3, 2},
 	} {
-		n := &node{cfg: l.cfg, raft: l.raft, done: make(chan struct{})}
+		n := &node{cfg: l.cfg, raft: l.raft}
 		n.rounds.kick = make(chan struct{}, 1)
 		w1, i1 := n.join(nil, tc.items1)
 		read, ir := n.join(nil, 0)
@@ -46,11 +46,7 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 		r := n.rounds.take()
 		require.True(t, r == w1 && r == read && r == mid && r == w2, tc.name)
 		r.f = fakeFuture{resp: tc.resp}
-		inflight, slots := make(chan *round, 1), make(chan struct{}, 1)
-		inflight <- r
-		slots <- struct{}{}
-		close(inflight)
-		n.answer(inflight, slots)
+		n.answer(r)
 		require.NoError(t, n.outcome(r, ir, 0), tc.name)
 		require.Equal(t, tc.first, n.outcome(r, i1, tc.items1), tc.name)
 		require.Equal(t, tc.second, n.outcome(r, i2, tc.items2), tc.name)

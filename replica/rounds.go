@@ -12,21 +12,30 @@ import (
 )
 
 // Rounds. A call that needs raft joins the open round: under a mutex it
-// appends its items, already encoded, to the entry the round packs (as
-// the owner batches requests and the journal shares an fsync), and waits
-// for the round to be answered. One goroutine (loop) proposes the rounds,
-// one at a time, each once fewer than maxInFlight wait for raft; another
-// (answer) waits for them in order and answers each round's calls at
-// once, by closing its channel. Calls that arrive while maxInFlight
-// rounds wait join the open round, so the busier the node, the more
-// writes share an entry. A call costs no goroutine hand-off of its own
-// and no allocation of this package's: it copies its items into the
-// round's entry and is woken when the round ends. A linearizable read
-// joins a round too: it is answered once the round's entry (or, with no
-// writes, a raft Barrier) is applied, so the local store then holds every
-// write committed before the read began. A Node's and a SystemNode's
-// rounds are the same: only the items differ (a DB's ops, a System's
-// commands), and the entry's tag.
+// appends its items, already encoded, to the entry the round packs, and
+// waits for the round to be answered. One goroutine (loop) runs the
+// rounds, one at a time: it takes the open round, proposes it to raft,
+// waits for it to be applied here and answers its calls at once, by
+// closing its channel; meanwhile the calls that arrive join the next
+// round, which it takes as soon as it is done. So the busier the node,
+// the more writes share an entry (as the owner batches requests and the
+// journal shares an fsync). A call costs no goroutine hand-off of its
+// own and no allocation of this package's. A linearizable read joins a
+// round too: it is answered once the round's entry (or, with no writes, a
+// raft Barrier) is applied, so the local store then holds every write
+// committed before the read began. A Node's and a SystemNode's rounds are
+// the same: only the items differ (a DB's ops, a System's commands), and
+// the entry's tag.
+//
+// Why one round at a time, measured with 64 clients and 3 nodes in one
+// process on a 2-core machine (BenchmarkWrites, five runs of each,
+// alternated, load average 3-5): one round at a time packs about 31
+// writes per entry, and a write costs 2.6-4.0 µs of CPU; with two rounds
+// waiting for raft at once, about 19 writes and 4.2-4.7 µs, and fewer
+// writes/s. Each entry costs raft, on every node, about as much CPU as a
+// whole round's writes cost this package; raft idle between a commit and
+// the next proposal costs less than that, for the CPU goes to the other
+// nodes meanwhile.
 
 // round is one raft entry: packed by the calls that join it, proposed by
 // loop, answered by answer.
@@ -36,7 +45,7 @@ type round struct {
 	// Set by loop as it proposes the round.
 	f  raft.Future // an ApplyFuture, or a Barrier's
 	at time.Time   // when it was proposed
-	// Set by answer, or by end, before it closes done.
+	// Set by answer, or by end, before either closes done.
 	err        error // raft's error for the round
 	resp       any   // the machine's answer for the entry
 	unproposed bool  // the loop ended first: nothing was proposed
@@ -103,10 +112,7 @@ func (n *node) join(data []byte, items int) (*round, int) {
 	r.items += items
 	rs.mu.Unlock()
 	if opened {
-		select {
-		case rs.kick <- struct{}{}:
-		default: // loop has a kick to come: it will see this round
-		}
+		rs.kickLoop()
 	}
 	return r, item
 }
@@ -123,6 +129,14 @@ func (rs *rounds) take() *round {
 	rs.open = rs.open[1:]
 	rs.size = len(r.entry) + len(r.entry)/2 // the next is about as big
 	return r
+}
+
+// kickLoop wakes the loop, or leaves it a kick to come.
+func (rs *rounds) kickLoop() {
+	select {
+	case rs.kick <- struct{}{}:
+	default: // loop has a kick to come: it will look then
+	}
 }
 
 // end ends the rounds as the loop ends: the open rounds, never proposed,
@@ -153,24 +167,13 @@ func (n *node) outcome(r *round, item, items int) error {
 	}
 }
 
-// maxInFlight is how many rounds may be proposed to raft and not yet
-// answered. One would leave raft idle between a round's commit and the
-// next proposal; more make entries smaller, and each entry costs raft
-// about as much CPU as a whole batch of writes costs this package.
-// Measured with 64 clients on a loaded 2-core machine (BenchmarkSideBySide):
-// at 2, about 19 writes per entry and 3.4 µs of CPU per write; at 5, about
-// 10 and 5.3-7.4 µs, and fewer writes/s.
-const maxInFlight = 2
-
-// loop proposes the open rounds, oldest first, until Close, each once a
-// slot is free (fewer than maxInFlight rounds wait for raft), handing
-// each to answer, which waits for them in order. While it waits for a
-// slot the open round grows.
+// loop runs the open rounds, oldest first, one at a time, until Close:
+// every round it proposes it answers before it looks at Close again, and
+// Close waits for it to end (done) before it stops raft, which answers
+// every future until then. The rounds it never proposes are answered
+// ErrClosed.
 func (n *node) loop() {
-	inflight := make(chan *round, maxInFlight)
-	slots := make(chan struct{}, maxInFlight)
-	go n.answer(inflight, slots)
-	defer close(inflight)
+	defer close(n.done)
 	defer n.rounds.end()
 	for {
 		select { // first, or a steady stream of calls would keep it going
@@ -183,19 +186,12 @@ func (n *node) loop() {
 			return
 		case <-n.rounds.kick:
 		}
-		for {
-			select {
-			case <-n.stop:
-				return
-			case slots <- struct{}{}:
-			}
-			r := n.rounds.take()
-			if r == nil {
-				<-slots
-				break
-			}
+		for r := n.rounds.take(); r != nil; r = n.rounds.take() {
 			n.propose(r)
-			inflight <- r
+			n.answer(r)
+			if n.closed() {
+				return
+			}
 		}
 	}
 }
@@ -215,28 +211,21 @@ func (n *node) propose(r *round) {
 	r.f = n.raft.Apply(entry, n.cfg.ApplyTimeout)
 }
 
-// answer waits for each round in turn, frees its slot and answers its
-// calls. It ends once loop has closed inflight and every round is
-// answered; Close waits for that before it stops raft, which answers
-// every future until then.
+// answer waits for round r to be applied here and answers its calls.
 //
 // A round whose future succeeded was committed: that proves this node led
 // a majority after the round was proposed, whatever applying the entry
 // returned, so its reads are answered, and confirmed moves on. A write
 // gets the machine's answer for its item (see itemErr).
-func (n *node) answer(inflight <-chan *round, slots <-chan struct{}) {
-	defer close(n.done)
-	for r := range inflight {
-		r.err = r.f.Error()
-		if af, ok := r.f.(raft.ApplyFuture); ok && r.err == nil {
-			r.resp = af.Response()
-		}
-		if r.err == nil {
-			n.confirm(r.at)
-		}
-		<-slots
-		close(r.done)
+func (n *node) answer(r *round) {
+	r.err = r.f.Error()
+	if af, ok := r.f.(raft.ApplyFuture); ok && r.err == nil {
+		r.resp = af.Response()
 	}
+	if r.err == nil {
+		n.confirm(r.at)
+	}
+	close(r.done)
 }
 
 // confirm records that this node led a majority at some moment after at.
