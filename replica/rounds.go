@@ -62,7 +62,7 @@ type rounds struct {
 	open  []*round      // not yet proposed, oldest first; calls join the last
 	ended bool          // the loop has ended: no round opens, none is proposed
 	kick  chan struct{} // buffered (1): a round opened, for loop
-	size  int           // the bytes of the last round proposed: the next one's first guess
+	size  int           // the bytes the next round's entry is first given
 }
 
 // submit hands a call's items (data, encoded as an entry holds them; none
@@ -127,7 +127,8 @@ func (rs *rounds) take() *round {
 	r := rs.open[0]
 	rs.open[0] = nil
 	rs.open = rs.open[1:]
-	rs.size = len(r.entry) + len(r.entry)/2 // the next is about as big
+	// The next round's first guess: rounds vary, so it falls slowly.
+	rs.size = max(len(r.entry)+len(r.entry)/2, rs.size-rs.size/8)
 	return r
 }
 
