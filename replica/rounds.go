@@ -29,13 +29,14 @@ import (
 //
 // Why one round at a time, measured with 64 clients and 3 nodes in one
 // process on a 2-core machine (BenchmarkWrites, five runs of each,
-// alternated, load average 3-5): one round at a time packs about 31
-// writes per entry, and a write costs 2.6-4.0 µs of CPU; with two rounds
-// waiting for raft at once, about 19 writes and 4.2-4.7 µs, and fewer
-// writes/s. Each entry costs raft, on every node, about as much CPU as a
-// whole round's writes cost this package; raft idle between a commit and
-// the next proposal costs less than that, for the CPU goes to the other
-// nodes meanwhile.
+// alternated, load average 3-6): one round at a time packs about 31
+// writes per entry, and a write costs 2.6-4.0 µs of CPU (median 3.5 µs
+// of wall time per write); with two rounds waiting for raft at once,
+// about 19 writes per entry, 4.2-4.7 µs of CPU and 4.4 µs per write;
+// with up to three, 16 and 3.5-4.7 µs. Each entry costs raft, on every
+// node, about as much CPU as a whole round's writes cost this package:
+// on this machine that outweighs leaving raft idle between a commit and
+// the next proposal.
 
 // round is one raft entry: packed by the calls that join it, proposed by
 // loop, answered by answer.
