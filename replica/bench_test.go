@@ -377,3 +377,20 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 		require.NoError(b, dst.close())
 	}
 }
+
+// BenchmarkWrites runs only the replicated writes of BenchmarkSideBySide,
+// b.N of them from benchClients goroutines, to profile the write path:
+// go test -run '^$' -bench '^BenchmarkWrites$' -benchtime 400000x -cpuprofile /tmp/w.prof ./
+func BenchmarkWrites(b *testing.B) {
+	ctx := context.Background()
+	repl := replicated(b)
+	before := repl.Raft().LastIndex()
+	b.ResetTimer()
+	s := phase(b, int64(b.N), func(i int64) error { // the keys a phase of BenchmarkSideBySide writes
+		return repl.SetBytes(ctx, benchKey(1+i%benchPhase), []byte(benchValue))
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(s.cpu)/1e3, "cpu-µs/write")
+
+	b.ReportMetric(float64(b.N)/float64(repl.Raft().LastIndex()-before), "writes/entry")
+}

@@ -136,10 +136,12 @@ func (r *entryReader) bad(format string, args ...any) error {
 	return fmt.Errorf("%w: at byte %d: %s", ErrBadEntry, r.off, fmt.Sprintf(format, args...))
 }
 
-func (r *entryReader) uvarint(what string) (uint64, error) {
+// uvarint reads a uvarint; what and then suffix name it in an error
+// (two strings, not one made for every call).
+func (r *entryReader) uvarint(what, suffix string) (uint64, error) {
 	v, n := binary.Uvarint(r.b[r.off:])
 	if n <= 0 || !minimal(r.b[r.off:], n) {
-		return 0, r.bad("bad %s", what)
+		return 0, r.bad("bad %s%s", what, suffix)
 	}
 	r.off += n
 	return v, nil
@@ -152,7 +154,7 @@ func minimal(b []byte, n int) bool { return n == 1 || b[n-1] != 0 }
 
 // bytes reads a length and that many bytes, at most limit.
 func (r *entryReader) bytes(what string, limit int) ([]byte, error) {
-	n, err := r.uvarint(what + " length")
+	n, err := r.uvarint(what, " length")
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +206,7 @@ func (r *entryReader) header(tag byte) (uint64, error) {
 		return 0, r.bad("not an entry of tag %d", tag)
 	}
 	r.off = 1
-	count, err := r.uvarint("count")
+	count, err := r.uvarint("count", "")
 	if err != nil {
 		return 0, err
 	}

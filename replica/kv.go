@@ -57,7 +57,8 @@ func (n *Node) write(ctx context.Context, ops ...op) error {
 			return err
 		}
 	}
-	return n.submit(ctx, appendOps(nil, ops), len(ops))
+	var buf [128]byte // a small write's encoding stays on the stack
+	return n.submit(ctx, appendOps(buf[:0], ops), len(ops))
 }
 
 // SetBytes stores value under key on every node, with the deadline opts

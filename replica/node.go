@@ -15,8 +15,6 @@ import (
 const (
 	DefaultApplyTimeout  = 10 * time.Second
 	DefaultMaxBatchBytes = 1 << 20
-	// queueSize is how many calls may wait for the next raft round.
-	queueSize = 4096
 )
 
 // Config configures a Node or a SystemNode. ID and Transport are required; every other
@@ -130,7 +128,7 @@ type node struct {
 	raft      *raft.Raft
 	m         machine
 	tag       byte          // the first byte of this node's entries
-	reqs      chan *request // calls waiting for the next raft round
+	rounds    rounds        // calls waiting for a raft round (rounds.go)
 	stop      chan struct{} // closed by Close first: no new calls, the loop returns
 	done      chan struct{} // closed when every round proposed is answered
 	end       context.CancelFunc
@@ -210,7 +208,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		return fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
 	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
-	n.reqs = make(chan *request, queueSize)
+	n.rounds.kick = make(chan struct{}, 1)
 	n.stop, n.done = make(chan struct{}), make(chan struct{})
 	go n.loop()
 	n.waits.Add(1)

@@ -71,19 +71,23 @@ func TestConcurrentWritesShareEntries(t *testing.T) {
 	require.Less(t, entries, uint64(writers*each), "every write took an entry of its own")
 }
 
-// The round loop packs every call waiting into one round, up to
-// MaxBatchBytes.
-func TestCollectPacksWaitingCalls(t *testing.T) {
-	n := &node{cfg: Config{MaxBatchBytes: 1000}, reqs: make(chan *request, 10)}
-	for range 9 {
-		n.reqs <- &request{data: make([]byte, 100)}
+// Calls waiting for a round join the open one, up to MaxBatchBytes: a
+// round takes calls while it holds less, and the next call opens the next.
+func TestJoinPacksWaitingCalls(t *testing.T) {
+	n := &node{cfg: Config{MaxBatchBytes: 1000}}
+	n.rounds.kick = make(chan struct{}, 1)
+	for range 10 {
+		n.join(make([]byte, 100), 1)
 	}
-	require.Len(t, n.collect(&request{data: make([]byte, 100)}), 10)
 	for range 9 {
-		n.reqs <- &request{data: make([]byte, 300)}
+		n.join(make([]byte, 300), 1)
 	}
-	require.Len(t, n.collect(&request{data: make([]byte, 300)}), 4, "stops once the batch passes MaxBatchBytes")
-	require.Len(t, n.reqs, 6)
+	require.Len(t, n.rounds.open, 4)
+	for i, want := range []int{10, 4, 4, 1} { // 4 × 300 passes 1000
+		r := n.rounds.take()
+		require.Equal(t, want, r.items, "round %d", i)
+	}
+	require.Nil(t, n.rounds.take())
 }
 
 // A follower refuses writes and linearizable reads with the leader's

@@ -37,16 +37,19 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 		{"commands one by one", []error{errA, nil, errB}, errA, errB, 1, 1},
 		{"a whole entry", nil, nil, nil, 3, 2},
 	} {
-		n := &node{cfg: l.cfg, raft: l.raft, m: l.m, done: make(chan struct{})}
-		call := func(items int) *request { return &request{items: items, done: make(chan error, 1)} }
-		w1, read, mid, w2 := call(tc.items1), call(0), call(1), call(tc.items2)
-		inflight := make(chan pending, 1)
-		inflight <- pending{batch: []*request{w1, read, mid, w2}, f: fakeFuture{resp: tc.resp}}
-		close(inflight)
-		n.answer(inflight)
-		require.NoError(t, <-read.done, tc.name)
-		require.Equal(t, tc.first, <-w1.done, tc.name)
-		require.Equal(t, tc.second, <-w2.done, tc.name)
-		<-mid.done
+		n := &node{cfg: l.cfg, raft: l.raft, m: l.m}
+		n.rounds.kick = make(chan struct{}, 1)
+		w1, i1 := n.join(nil, tc.items1)
+		read, ir := n.join(nil, 0)
+		mid, im := n.join(nil, 1)
+		w2, i2 := n.join(nil, tc.items2)
+		r := n.rounds.take()
+		require.True(t, r == w1 && r == read && r == mid && r == w2, tc.name)
+		r.f = fakeFuture{resp: tc.resp}
+		n.answer(r)
+		require.NoError(t, n.outcome(r, ir, 0), tc.name)
+		require.Equal(t, tc.first, n.outcome(r, i1, tc.items1), tc.name)
+		require.Equal(t, tc.second, n.outcome(r, i2, tc.items2), tc.name)
+		n.outcome(r, im, 1)
 	}
 }

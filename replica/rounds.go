@@ -5,166 +5,230 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
 )
 
-// Rounds. One goroutine (loop) takes the calls that need raft, a round at a
-// time: it packs the writes of every call waiting into one raft entry (as
-// the owner batches requests and the journal shares an fsync) and
-// proposes it; another (answer) answers every call once its entry is
-// applied here. A few rounds may wait for raft at once; calls that arrive
-// while they do wait for the next round, so the busier the node, the more
-// writes share an entry. A linearizable read joins a round too: it is
-// answered once the round's entry (or, with no writes, a raft Barrier) is
-// applied, so the local store then holds every write committed before the
-// read began. A Node's and a SystemNode's rounds are the same: only the
-// items differ (a DB's ops, a System's commands), and the entry's tag.
+// Rounds. A call that needs raft joins the open round: under a mutex it
+// appends its items, already encoded, to the entry the round packs, and
+// waits for the round to be answered. One goroutine (loop) runs the
+// rounds, one at a time: it takes the open round, proposes it to raft,
+// waits for it to be applied here and answers its calls at once, by
+// closing its channel; meanwhile the calls that arrive join the next
+// round, which it takes as soon as it is done. So the busier the node,
+// the more writes share an entry (as the owner batches requests and the
+// journal shares an fsync). A call costs no goroutine hand-off of its
+// own and no allocation of this package's. A linearizable read joins a
+// round too: it is answered once the round's entry (or, with no writes, a
+// raft Barrier) is applied, so the local store then holds every write
+// committed before the read began. A Node's and a SystemNode's rounds are
+// the same: only the items differ (a DB's ops, a System's commands), and
+// the entry's tag.
+//
+// Why one round at a time, measured with 64 clients and 3 nodes in one
+// process on a 2-core machine (BenchmarkWrites, five runs of each,
+// alternated, load average 3-6): one round at a time packs about 31
+// writes per entry, and a write costs 2.6-4.0 µs of CPU (median 3.5 µs
+// of wall time per write); with two rounds waiting for raft at once,
+// about 19 writes per entry, 4.2-4.7 µs of CPU and 4.4 µs per write;
+// with up to three (a second or third only once 16 calls wait for it),
+// 16 per entry and 3.5-4.7 µs. Each entry costs raft, on every
+// node, about as much CPU as a whole round's writes cost this package:
+// on this machine that outweighs leaving raft idle between a commit and
+// the next proposal.
 
-// request is one call waiting for a round.
-type request struct {
-	data  []byte     // the call's items, encoded as an entry holds them
-	items int        // how many: none for a read
-	done  chan error // buffered: the loop never blocks on it
+// round is one raft entry: packed by the calls that join it, proposed by
+// loop, answered by answer.
+type round struct {
+	entry []byte // headerRoom bytes for the header, then the items
+	items int    // how many items entry holds: none for reads only
+	// Set by loop as it proposes the round.
+	f  raft.Future // an ApplyFuture, or a Barrier's
+	at time.Time   // when it was proposed
+	// Set by answer, or by end, before either closes done.
+	err        error // raft's error for the round
+	resp       any   // the machine's answer for the entry
+	unproposed bool  // the loop ended first: nothing was proposed
+	done       chan struct{}
 }
 
-// submit hands a call's items (none for a read) to the loop and waits for
-// its round.
+// headerRoom is the room a round's entry keeps at its start for the
+// header (appendHeader), written once the count is known.
+const headerRoom = 1 + binary.MaxVarintLen64
+
+// rounds is a node's open rounds: the calls' side of the loop.
+type rounds struct {
+	mu    sync.Mutex
+	open  []*round      // not yet proposed, oldest first; calls join the last
+	ended bool          // the loop has ended: no round opens, none is proposed
+	kick  chan struct{} // buffered (1): a round opened, for loop
+	size  int           // the bytes the next round's entry is first given
+}
+
+// submit hands a call's items (data, encoded as an entry holds them; none
+// for a read) to the open round and waits for the round's answer.
 func (n *node) submit(ctx context.Context, data []byte, items int) error {
 	if err := n.Health(); err != nil {
 		return err
 	}
-	r := &request{data: data, items: items, done: make(chan error, 1)}
-	select {
-	case n.reqs <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-n.done:
+	r, item := n.join(data, items)
+	if r == nil {
 		return ErrClosed
 	}
+	if ctx.Done() == nil { // a receive costs less than a select
+		<-r.done
+		return n.outcome(r, item, items)
+	}
 	select {
-	case err := <-r.done:
-		return err
+	case <-r.done:
+		return n.outcome(r, item, items)
 	case <-ctx.Done():
 		return ctx.Err() // a write may still be applied
-	case <-n.done:
-		select { // answer answers a round's calls before it ends
-		case err := <-r.done:
-			return err
-		default:
-			return ErrClosed // the loop stopped before this round
-		}
 	}
 }
 
-// maxInFlight is how many rounds may be proposed to raft and not yet
-// answered: the one answer waits for, the one loop hands it next (loop
-// blocks until answer takes it), and maxInFlight-2 queued between. One
-// would leave raft idle between a round's commit and the next proposal;
-// more make entries smaller, and each entry costs raft about as much CPU
-// as a whole batch of writes costs this package. Measured with 64 clients
-// on a loaded 2-core machine (BenchmarkSideBySide): at 2, about 19 writes
-// per entry and 3.4 µs of CPU per write; at 5, about 10 and 5.3-7.4 µs,
-// and fewer writes/s.
-const maxInFlight = 2
-
-// pending is a round proposed to raft and not yet answered.
-type pending struct {
-	batch []*request
-	f     raft.Future // an ApplyFuture, or a Barrier's
-	at    time.Time   // when it was proposed
+// join appends data (items items) to the open round, opening one if
+// there is none or the open one holds MaxBatchBytes already (a larger
+// single call goes alone), and returns the round and the index of the
+// call's first item in it; or nil once the loop has ended.
+func (n *node) join(data []byte, items int) (*round, int) {
+	rs := &n.rounds
+	rs.mu.Lock()
+	if rs.ended {
+		rs.mu.Unlock()
+		return nil, 0
+	}
+	var r *round
+	if k := len(rs.open); k > 0 && len(rs.open[k-1].entry)-headerRoom < n.cfg.MaxBatchBytes {
+		r = rs.open[k-1]
+	}
+	opened := r == nil
+	if opened {
+		r = &round{entry: make([]byte, headerRoom, max(rs.size, headerRoom+len(data))), done: make(chan struct{})}
+		rs.open = append(rs.open, r)
+	}
+	item := r.items
+	r.entry = append(r.entry, data...)
+	r.items += items
+	rs.mu.Unlock()
+	if opened {
+		rs.kickLoop()
+	}
+	return r, item
 }
 
-// loop proposes rounds until Close, handing each to answer, which waits
-// for them in order. Once maxInFlight rounds wait, it waits too, and the
-// calls that arrive meanwhile make the next round bigger.
+// take removes the oldest open round and returns it, or nil.
+func (rs *rounds) take() *round {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if len(rs.open) == 0 {
+		return nil
+	}
+	r := rs.open[0]
+	rs.open[0] = nil
+	rs.open = rs.open[1:]
+	// The next round's first guess: rounds vary, so it falls slowly.
+	rs.size = max(len(r.entry)+len(r.entry)/2, rs.size-rs.size/8)
+	return r
+}
+
+// kickLoop wakes the loop, or leaves it a kick to come.
+func (rs *rounds) kickLoop() {
+	select {
+	case rs.kick <- struct{}{}:
+	default: // loop has a kick to come: it will look then
+	}
+}
+
+// end ends the rounds as the loop ends: the open rounds, never proposed,
+// are answered ErrClosed, and no round opens again.
+func (rs *rounds) end() {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.ended = true
+	for _, r := range rs.open {
+		r.unproposed = true
+		close(r.done)
+	}
+	rs.open = nil
+}
+
+// outcome returns a call's answer from its round's: a read's, or that of
+// the write whose first item is the round's item-th.
+func (n *node) outcome(r *round, item, items int) error {
+	switch {
+	case r.unproposed:
+		return ErrClosed // the loop ended before this round: nothing was proposed
+	case items == 0:
+		return n.readErr(r.err)
+	case r.err != nil:
+		return n.writeErr(r.err)
+	default:
+		return itemErr(r.resp, item)
+	}
+}
+
+// loop runs the open rounds, oldest first, one at a time, until Close:
+// every round it proposes it answers before it looks at Close again, and
+// Close waits for it to end (done) before it stops raft, which answers
+// every future until then. The rounds it never proposes are answered
+// ErrClosed.
 func (n *node) loop() {
-	inflight := make(chan pending, maxInFlight-2)
-	go n.answer(inflight)
-	defer close(inflight)
+	defer close(n.done)
+	defer n.rounds.end()
 	for {
-		select {
-		case <-n.stop: // first, or a full queue would keep it going
+		select { // first, or a steady stream of calls would keep it going
+		case <-n.stop:
 			return
 		default:
 		}
 		select {
 		case <-n.stop:
 			return
-		case r := <-n.reqs:
-			inflight <- n.propose(n.collect(r))
+		case <-n.rounds.kick:
+		}
+		for r := n.rounds.take(); r != nil; r = n.rounds.take() {
+			n.propose(r)
+			n.answer(r)
+			if n.closed() {
+				return
+			}
 		}
 	}
 }
 
-// collect returns first and every call waiting after it, up to about
-// MaxBatchBytes of writes.
-func (n *node) collect(first *request) []*request {
-	batch, size := []*request{first}, len(first.data)
-	for size < n.cfg.MaxBatchBytes {
-		select {
-		case r := <-n.reqs:
-			batch = append(batch, r)
-			size += len(r.data)
-		default:
-			return batch
-		}
+// propose proposes round r: its items as one entry, or, if it has none, a
+// Barrier. Raft logs proposals in the order they are made.
+func (n *node) propose(r *round) {
+	r.at = time.Now()
+	if r.items == 0 {
+		r.f = n.raft.Barrier(n.cfg.ApplyTimeout)
+		return
 	}
-	return batch
+	var h [headerRoom]byte
+	hdr := appendHeader(h[:0], n.tag, r.items)
+	entry := r.entry[headerRoom-len(hdr):]
+	copy(entry, hdr)
+	r.f = n.raft.Apply(sealEntry(entry), n.cfg.ApplyTimeout)
 }
 
-// propose proposes one round for batch: its items as one entry, or, if
-// it has none, a Barrier. Raft logs proposals in the order they are made.
-func (n *node) propose(batch []*request) pending {
-	items, size := 0, 0
-	for _, r := range batch {
-		items += r.items
-		size += len(r.data)
-	}
-	at := time.Now()
-	if items == 0 {
-		return pending{batch, n.raft.Barrier(n.cfg.ApplyTimeout), at}
-	}
-	entry := appendHeader(make([]byte, 0, size+1+binary.MaxVarintLen64+crcSize), n.tag, items)
-	for _, r := range batch {
-		entry = append(entry, r.data...)
-	}
-	return pending{batch, n.raft.Apply(sealEntry(entry), n.cfg.ApplyTimeout), at}
-}
-
-// answer waits for each round in turn and answers its calls. It ends once
-// loop has closed inflight and every round is answered; Close waits for
-// that before it stops raft, which answers every future until then.
+// answer waits for round r to be applied here and answers its calls.
 //
 // A round whose future succeeded was committed: that proves this node led
 // a majority after the round was proposed, whatever applying the entry
 // returned, so its reads are answered, and confirmed moves on. A write
 // gets the machine's answer for its item (see itemErr).
-func (n *node) answer(inflight <-chan pending) {
-	defer close(n.done)
-	for p := range inflight {
-		err := p.f.Error()
-		var resp any
-		if af, ok := p.f.(raft.ApplyFuture); ok && err == nil {
-			resp = af.Response()
-		}
-		if err == nil {
-			n.confirm(p.at)
-		}
-		item := 0
-		for _, r := range p.batch {
-			switch {
-			case r.items == 0:
-				r.done <- n.readErr(err)
-			case err != nil:
-				r.done <- n.writeErr(err)
-			default:
-				r.done <- itemErr(resp, item)
-			}
-			item += r.items
-		}
+func (n *node) answer(r *round) {
+	r.err = r.f.Error()
+	if af, ok := r.f.(raft.ApplyFuture); ok && r.err == nil {
+		r.resp = af.Response()
 	}
+	if r.err == nil {
+		n.confirm(r.at)
+	}
+	close(r.done)
 }
 
 // confirm records that this node led a majority at some moment after at.

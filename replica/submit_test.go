@@ -2,27 +2,30 @@ package replica
 
 import (
 	"context"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// A call whose round was answered gets that answer, even when Close has
-// ended the loop by the time it looks: ErrClosed says nothing was
-// proposed, so a write that was applied must not return it. The caller
-// here is made to look only after both its answer and the end are in
-// (one P, and the loop's side runs on while the caller waits to run).
-func TestSubmitPrefersItsAnswerToTheEnd(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for range 200 {
-		n := &node{m: &fsm{}, reqs: make(chan *request), stop: make(chan struct{}), done: make(chan struct{})}
-		got := make(chan error, 1)
-		go func() { got <- n.submit(context.Background(), appendOps(nil, []op{{kind: opDelete, key: "k"}}), 1) }()
-		runtime.Gosched() // the caller blocks handing its request over
-		r := <-n.reqs
-		r.done <- nil // its round is applied...
-		close(n.done) // ...and then the node stops
-		require.NoError(t, <-got)
+// A call whose round the loop never proposes, because Close stopped the
+// loop first, returns ErrClosed (nothing of it was proposed), and so does
+// a call after: no round opens once the loop has ended. One whose round
+// was answered gets that answer, whatever came after.
+func TestSubmitUnproposedIsClosed(t *testing.T) {
+	for _, ctx := range []context.Context{context.Background(), t.Context()} {
+		n := &node{m: &fsm{}, stop: make(chan struct{}), done: make(chan struct{})}
+		n.rounds.kick = make(chan struct{}, 1)
+		del := appendOps(nil, []op{{kind: opDelete, key: "k"}})
+		answered, unproposed := make(chan error, 1), make(chan error, 1)
+		go func() { answered <- n.submit(ctx, del, 1) }()
+		<-n.rounds.kick // the caller has joined a round
+		r := n.rounds.take()
+		go func() { unproposed <- n.submit(ctx, del, 1) }()
+		<-n.rounds.kick // this one has opened the next
+		close(r.done)   // the first round is applied...
+		n.rounds.end()  // ...and the loop ends before the next
+		require.NoError(t, <-answered)
+		require.ErrorIs(t, <-unproposed, ErrClosed)
+		require.ErrorIs(t, n.submit(ctx, del, 1), ErrClosed)
 	}
 }
