@@ -113,3 +113,37 @@ func TestCursorFollowingSeeksAhead(t *testing.T) {
 	require.NoError(t, err)
 	requireEntries(t, end+1, more, es)
 }
+
+// TestCursorSeeksInSmallSegments: segments far smaller than seekEvery, as
+// the crash harness uses, have marks closer together (seekSpacing), so a
+// cursor asked for an entry near the end of one starts past its start,
+// reading less than two spacings before the entry, and bounded: at most
+// seekMarksPer marks and one per write past that.
+func TestCursorSeeksInSmallSegments(t *testing.T) {
+	const size = 64 << 10
+	every := seekSpacing(size)
+	require.Less(t, every, int64(seekEvery))
+	j := open(t, vfs.NewMem(), "/d", Options{SyncInterval: quiet, SegmentSize: size})
+	var last uint64
+	for j.w.written.Load() < size/2 {
+		last++
+		require.NoError(t, put(t, j.Journal, last, last, false))
+	}
+	marks := len(j.w.seek.cur.Load().marks)
+	require.Greater(t, marks, 2)
+	require.LessOrEqual(t, marks, seekMarksPer)
+
+	c := j.Cursor()
+	es, err := c.Read(last-1, last)
+	require.NoError(t, err)
+	requireEntries(t, last-1, last, es)
+	require.Greater(t, c.ents[0].LSN, uint64(1), "the cursor read from the segment's header")
+	var read int64
+	for _, e := range c.ents {
+		if e.LSN < last-1 {
+			read += int64(len(e.Data))
+		}
+	}
+	require.Less(t, read, 2*every)
+	readEvery(t, j.Journal, last, 37)
+}
