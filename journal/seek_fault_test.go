@@ -139,3 +139,47 @@ func TestCursorSeeksWhileTheWriterRotates(t *testing.T) {
 	require.Greater(t, len(segs), 2, "the writer never rotated")
 	t.Logf("%d reads over %d segments", reads, len(segs))
 }
+
+// TestCursorKeepsItsPlaceAfterAFailedSeek: a read that fails (an I/O
+// error) when a cursor that follows one segment jumps to a seek mark in
+// the next is the caller's error, and leaves the cursor usable: later
+// reads, at the mark again or back in the first segment, return exactly
+// the entries asked for.
+func TestCursorKeepsItsPlaceAfterAFailedSeek(t *testing.T) {
+	var mu sync.Mutex
+	var failing string // the file whose reads fail
+	fail := func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		failing = name
+	}
+	fsys := &vfs.Faulty{FS: vfs.NewMem(), Inject: func(op vfs.Op, name string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == vfs.OpReadFile && name == failing {
+			return vfs.ErrInjected
+		}
+		return nil
+	}}
+	const size = 256 << 10
+	j := open(t, fsys, "/d", Options{SyncInterval: quiet, SegmentSize: size})
+	var last uint64
+	for j.w.written.Load() < size/2 {
+		last++
+		require.NoError(t, put(t, j.Journal, last, last, false))
+	}
+	c := j.Cursor()
+	readFrom(t, c, last, last) // c follows the first segment
+	end := fillPast(t, j.Journal, last+1, size)
+	segs, err := listSegments(fsys, "/d")
+	require.NoError(t, err)
+	require.Len(t, segs, 2)
+	require.Greater(t, end-10, segs[1].lsn)
+
+	fail(segs[1].path) // the first segment reads on, the second fails
+	_, err = c.Read(end-10, end)
+	require.ErrorIs(t, err, vfs.ErrInjected)
+	fail("")
+	readFrom(t, c, end-5, end)
+	readFrom(t, c, last+1, last+10)
+}
