@@ -37,6 +37,12 @@ func Changes(dst []Change, data []byte) ([]Change, error) {
 	if op, key, value, ok := parseSimple(data); ok && (op == OpSet || op == OpDelete) {
 		return append(dst, ownedChange(op, key, value)), nil // most entries: one write
 	}
+	return decodedChanges(dst, data)
+}
+
+// decodedChanges is Changes for what its fast path does not take, through
+// decodeCommand: it takes that too, with the same result.
+func decodedChanges(dst []Change, data []byte) ([]Change, error) {
 	c, err := decodeCommand(data)
 	if err != nil {
 		return dst, err
