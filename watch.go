@@ -65,8 +65,8 @@ type Change struct {
 	Key  string
 	// Value is the new value's stored bytes (ChangeSet only), as GetBytes
 	// returns them: decode a typed value with DecodeChange. The slice is
-	// the caller's. (Key and Value share one allocation: keeping the key
-	// alone keeps the value's bytes too.)
+	// the caller's. (A value of up to 256 bytes shares one allocation
+	// with Key: keeping the key alone keeps those bytes too.)
 	Value []byte
 	// Expires is the key's deadline: for ChangeSet, the one it was set
 	// with (the zero time if none), for ChangeDeadline the new one.

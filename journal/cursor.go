@@ -79,7 +79,7 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 		// What was appended to the segment followed since the last read
 		// (the caller may have found the entries in between elsewhere:
 		// reading on costs less than reading the segment again).
-		if err := c.readSeg(c.seg, c.off, false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := c.readOn(lsn); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		if es := c.cached(lsn, upto); es != nil {
@@ -115,6 +115,17 @@ func (c *Cursor) Read(lsn, upto uint64) ([]handoff.Entry, error) {
 	return nil, fmt.Errorf("journal: read LSN %d: segments keep vanishing under the reader", lsn)
 }
 
+// readOn reads on in the segment the cursor follows, from where its last
+// read ended, or from the last seek mark at or before lsn if that is
+// further on: a watcher that caught up with the ring and fell out of it
+// again much later needs none of what was written in between.
+func (c *Cursor) readOn(lsn uint64) error {
+	if m, ok := c.seek.find(c.seg, lsn); ok && m.off > c.off {
+		return c.readMark(c.seg, m, false)
+	}
+	return c.readSeg(c.seg, c.off, false)
+}
+
 // readAt reads segment path as readSeg does, from the last seek mark at or
 // before lsn (seek.go), or from its header if there is none.
 func (c *Cursor) readAt(path string, lsn uint64, whole bool) error {
@@ -122,6 +133,11 @@ func (c *Cursor) readAt(path string, lsn uint64, whole bool) error {
 	if !ok {
 		return c.readSeg(path, 0, whole)
 	}
+	return c.readMark(path, m, whole)
+}
+
+// readMark reads segment path as readSeg does, from mark m.
+func (c *Cursor) readMark(path string, m seekMark, whole bool) error {
 	was := c.next
 	c.next = m.lsn // what readSeg expects at m.off
 	err := c.readSeg(path, m.off, whole)

@@ -124,6 +124,7 @@ func Open(fsys vfs.FS, dir string, opts Options, replay func(handoff.Entry) erro
 		sy:          newSyncer(),
 	}
 	w.sy.st.ev = opts.Events
+	w.seek.every = seekSpacing(opts.SegmentSize)
 	if t.f != nil {
 		w.seek.restart(t.f.Name())
 	}

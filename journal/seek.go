@@ -6,9 +6,10 @@ import (
 )
 
 // Seek marks: where in the segment being written a frame starts, with the
-// LSN of its first entry, one every seekEvery bytes or so, so that a
-// Cursor that has to read the newest segment starts at the last mark at or
-// before the LSN it wants rather than at the segment's header. Without
+// LSN of its first entry, one every seekEvery bytes or so (closer in small
+// segments: seekSpacing), so that a Cursor that has to read the newest
+// segment starts at the last mark at or before the LSN it wants rather
+// than at the segment's header. Without
 // them, a watcher that fell out of the change feed's ring once read and
 // scanned the whole segment (up to Options.SegmentSize, 64 MiB by default)
 // to find a few thousand entries near its end: on a 2-core machine under
@@ -17,9 +18,25 @@ import (
 // that finds none (another segment, or the part written before Open)
 // reads from the header as before.
 
-// seekEvery is the spacing in bytes of the marks: a cursor reads at most
-// about this much before the entry it wants.
+// seekEvery is the largest spacing in bytes of the marks: a cursor reads
+// at most about this much before the entry it wants. Segments smaller than
+// seekMarksPer of it have their marks closer (seekSpacing), so that small
+// segments, as the crash harness and the fault tests use, have marks past
+// their start too.
 const seekEvery = 1 << 20
+
+// A segment under seekMarksPer*seekEvery bytes has a mark every
+// 1/seekMarksPer of its size (Options.SegmentSize), but no two closer than
+// seekMinSpacing; there is at most one mark per write.
+const (
+	seekMarksPer   = 64
+	seekMinSpacing = 64
+)
+
+// seekSpacing is the spacing of the marks in segments of segmentSize bytes.
+func seekSpacing(segmentSize int64) int64 {
+	return max(seekMinSpacing, min(seekEvery, segmentSize/seekMarksPer))
+}
 
 // seekMark is a frame's offset in its segment and its first entry's LSN.
 type seekMark struct {
@@ -28,7 +45,8 @@ type seekMark struct {
 }
 
 // seekMarks are the marks of one segment, oldest first. Once published a
-// value is never changed: the writer publishes a new one.
+// value, and its marks up to their length, are never changed: the writer
+// publishes a new one.
 type seekMarks struct {
 	name  string // the segment's file name (no directory)
 	marks []seekMark
@@ -37,7 +55,8 @@ type seekMarks struct {
 // seeker is the writer's side: the marks it published, which any
 // goroutine may read.
 type seeker struct {
-	cur atomic.Pointer[seekMarks]
+	every int64 // the spacing (seekSpacing), set by Open before any mark
+	cur   atomic.Pointer[seekMarks]
 }
 
 // restart publishes an empty set of marks for the segment at path.
@@ -46,19 +65,18 @@ func (s *seeker) restart(path string) {
 }
 
 // mark records that a frame whose first entry is lsn starts at off in the
-// current segment, if the last mark is seekEvery bytes or more before it.
-// It costs a copy of the marks (64 of them for a 64 MiB segment) once per
-// seekEvery bytes written.
+// current segment, if the last mark is s.every bytes or more before it.
+// The new marks share the old ones' array: a reader of the old ones reads
+// only up to their length, and the writer only appends past it.
 func (s *seeker) mark(lsn uint64, off int64) {
 	m := s.cur.Load()
 	if m == nil {
 		return
 	}
-	if n := len(m.marks); n > 0 && off-m.marks[n-1].off < seekEvery {
+	if n := len(m.marks); n > 0 && off-m.marks[n-1].off < s.every {
 		return
 	}
-	marks := append(m.marks[:len(m.marks):len(m.marks)], seekMark{lsn: lsn, off: off})
-	s.cur.Store(&seekMarks{name: m.name, marks: marks})
+	s.cur.Store(&seekMarks{name: m.name, marks: append(m.marks, seekMark{lsn: lsn, off: off})})
 }
 
 // find returns the last mark at or before lsn in the segment at path, and

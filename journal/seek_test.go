@@ -77,3 +77,73 @@ func TestCursorSeeksAfterRotationAndReopen(t *testing.T) {
 	requireEntries(t, end-3, end, es)
 	require.Greater(t, c.ents[0].LSN, last+1, "the cursor read the newest segment from its header")
 }
+
+// TestCursorFollowingSeeksAhead: a cursor that follows the newest segment
+// and is then asked for an entry far past where its last read ended (a
+// watcher that caught up, went back to the ring, and fell out of it again
+// later) starts at the last seek mark before that entry, not where its
+// last read ended: it reads less than seekEvery before the entry.
+func TestCursorFollowingSeeksAhead(t *testing.T) {
+	j := open(t, vfs.NewMem(), "/d", Options{SyncInterval: quiet})
+	last := fillPast(t, j.Journal, 1, seekEvery/2)
+	c := j.Cursor()
+	es, err := c.Read(last, last)
+	require.NoError(t, err)
+	requireEntries(t, last, last, es)
+
+	end := fillPast(t, j.Journal, last+1, 3*seekEvery)
+	es, err = c.Read(end-10, end)
+	require.NoError(t, err)
+	requireEntries(t, end-10, end, es)
+	var read int64
+	for _, e := range c.ents {
+		if e.LSN < end-10 {
+			read += int64(len(e.Data))
+		}
+	}
+	require.Less(t, read, int64(seekEvery), "the cursor read on from where it was, not from a mark")
+
+	// Reading on from the cursor's place, with no mark past it, still
+	// gives every entry once.
+	es, err = c.Read(end-3, end)
+	require.NoError(t, err)
+	requireEntries(t, end-3, end, es)
+	more := fillPast(t, j.Journal, end+1, 1000)
+	es, err = c.Read(end+1, more)
+	require.NoError(t, err)
+	requireEntries(t, end+1, more, es)
+}
+
+// TestCursorSeeksInSmallSegments: segments far smaller than seekEvery, as
+// the crash harness uses, have marks closer together (seekSpacing), so a
+// cursor asked for an entry near the end of one starts past its start,
+// reading less than two spacings before the entry, and bounded: at most
+// seekMarksPer marks and one per write past that.
+func TestCursorSeeksInSmallSegments(t *testing.T) {
+	const size = 64 << 10
+	every := seekSpacing(size)
+	require.Less(t, every, int64(seekEvery))
+	j := open(t, vfs.NewMem(), "/d", Options{SyncInterval: quiet, SegmentSize: size})
+	var last uint64
+	for j.w.written.Load() < size/2 {
+		last++
+		require.NoError(t, put(t, j.Journal, last, last, false))
+	}
+	marks := len(j.w.seek.cur.Load().marks)
+	require.Greater(t, marks, 2)
+	require.LessOrEqual(t, marks, seekMarksPer)
+
+	c := j.Cursor()
+	es, err := c.Read(last-1, last)
+	require.NoError(t, err)
+	requireEntries(t, last-1, last, es)
+	require.Greater(t, c.ents[0].LSN, uint64(1), "the cursor read from the segment's header")
+	var read int64
+	for _, e := range c.ents {
+		if e.LSN < last-1 {
+			read += int64(len(e.Data))
+		}
+	}
+	require.Less(t, read, 2*every)
+	readEvery(t, j.Journal, last, 37)
+}

@@ -37,6 +37,12 @@ func Changes(dst []Change, data []byte) ([]Change, error) {
 	if op, key, value, ok := parseSimple(data); ok && (op == OpSet || op == OpDelete) {
 		return append(dst, ownedChange(op, key, value)), nil // most entries: one write
 	}
+	return decodedChanges(dst, data)
+}
+
+// decodedChanges is Changes for what its fast path does not take, through
+// decodeCommand: it takes that too, with the same result.
+func decodedChanges(dst []Change, data []byte) ([]Change, error) {
 	c, err := decodeCommand(data)
 	if err != nil {
 		return dst, err
@@ -70,15 +76,25 @@ func Changes(dst []Change, data []byte) ([]Change, error) {
 	return dst, fmt.Errorf("%w: op %d", ErrUnknownChange, c.Op)
 }
 
+// maxSharedValue is the largest value a set's change puts in one
+// allocation with its key: a caller that keeps the key and drops the value
+// keeps at most this many bytes more alive. A larger value costs the
+// second allocation, which its copy outweighs anyway.
+const maxSharedValue = 256
+
 // ownedChange is the change of a set or a delete of key, as
 // mutationChange makes it, copied out of the entry that holds key and
-// value: a set's key and value share one allocation, so a watcher pays one
-// per change rather than two (with one watcher, decoding was most of its
-// cost: BenchmarkWatchWrites's profile). A caller that keeps a set's key
-// and drops its value keeps the value's bytes alive.
+// value: a set's key and a value of up to maxSharedValue bytes share one
+// allocation, so a watcher pays one per change rather than two (with one
+// watcher, decoding was most of its cost: BenchmarkWatchWrites's profile).
+// A caller that keeps such a set's key and drops its value keeps the
+// value's bytes alive.
 func ownedChange(op Op, key, value []byte) Change {
 	if op != OpSet {
 		return Change{Op: op, Key: string(key)}
+	}
+	if len(value) > maxSharedValue {
+		return Change{Op: OpSet, Key: string(key), Value: append(make([]byte, 0, len(value)), value...)}
 	}
 	buf := make([]byte, len(key)+len(value))
 	n := copy(buf, key)

@@ -21,8 +21,9 @@ import (
 //
 // It reports each ratio (expiry / without, the median over the rounds,
 // the k-th run of one against the k-th of the other) and its spread (the
-// interquartile range of the rounds' ratios), and ns/op of each variant. Memory-only stores, one caller goroutine: the owner's work
-// is all there is to measure.
+// interquartile range of the rounds' ratios), and ns/op of each variant.
+// Memory-only stores, one caller goroutine: the owner's work is all there
+// is to measure.
 func BenchmarkExpiryCost(b *testing.B) { benchExpiryCost(b, hurrah.TTL(time.Hour)) }
 
 // BenchmarkExpiryCostBaseline is BenchmarkExpiryCost with no deadline

@@ -94,8 +94,11 @@
 // TestWatchCrashPoints (watchcrash_test.go) cuts the power before every file
 // operation of a run in which a durable watcher (WatchOptions.Durable)
 // follows a writer at Written that syncs every fifth write, in every crash
-// mode: a watch of the recovered store from the first LSN must report
-// every change the watcher was given, identically.
+// mode: a watch of the recovered store from where the watcher started must
+// report every change the watcher was given, identically. The watcher
+// starts before the first write, or after half of them a few changes back,
+// so that it reads those from the newest segment on disk, starting at one
+// of the journal's in-memory seek marks.
 //
 // # I/O errors
 //
