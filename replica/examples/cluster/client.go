@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 )
+
+// errRefused marks an answer that asking again will not change (a bad
+// token, a bad request, a join that conflicts with a member): the node
+// gives up at once rather than retry for ever.
+var errRefused = errors.New("refused")
 
 // call sends a request to the API at addr and returns the status and the
 // body of the answer.
@@ -39,7 +45,11 @@ func joinVia(ctx context.Context, c *http.Client, f flags, req joinRequest) erro
 		return fmt.Errorf("join via %s: %w", f.join, err)
 	}
 	if code != http.StatusNoContent {
-		return fmt.Errorf("join via %s: %d %s", f.join, code, bytes.TrimSpace(answer))
+		err := fmt.Errorf("join via %s: %d %s", f.join, code, bytes.TrimSpace(answer))
+		if code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests {
+			err = fmt.Errorf("%w: %w", errRefused, err)
+		}
+		return err
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,4 +54,33 @@ func TestFlagsRefused(t *testing.T) {
 	_, err = parseFlags([]string{"-h"}, &usage)
 	require.Error(t, err)
 	require.NotContains(t, usage.String(), "from-env", "-h shows the token")
+}
+
+// A node started with -join that the cluster refuses for good (here, a
+// wrong bearer token: 401) gives up and says why, rather than asking again
+// for ever; the cluster keeps its one member.
+func TestJoinRefusedGivesUp(t *testing.T) {
+	f1, err := parseFlags([]string{"-id", "n1", "-raft", "127.0.0.1:0", "-http", "127.0.0.1:0", "-dir", t.TempDir(), "-bootstrap", "-log", "off", "-token", "right"}, io.Discard)
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var out1 syncBuffer
+	served1 := make(chan error, 1)
+	go func() { served1 <- serve(ctx, f1, &out1) }()
+	require.Eventually(t, func() bool { return strings.Contains(out1.String(), "node n1: ready") }, 30*time.Second, 10*time.Millisecond)
+	http1 := regexp.MustCompile(`http (\S+)`).FindStringSubmatch(out1.String())[1]
+
+	f2, err := parseFlags([]string{"-id", "n2", "-raft", "127.0.0.1:0", "-http", "127.0.0.1:0", "-dir", t.TempDir(), "-join", http1, "-log", "off", "-token", "wrong"}, io.Discard)
+	require.NoError(t, err)
+	served2 := make(chan error, 1)
+	go func() { served2 <- serve(ctx, f2, io.Discard) }()
+	select {
+	case err := <-served2:
+		require.ErrorIs(t, err, errRefused)
+		require.ErrorContains(t, err, "401")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the refused node is still trying to join")
+	}
+	stop()
+	require.NoError(t, <-served1)
 }

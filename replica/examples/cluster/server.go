@@ -115,7 +115,8 @@ func httpClient(tlsConf *tls.Config) *http.Client {
 
 // start bootstraps a cluster or joins one, as f says: -bootstrap on a node
 // whose stores hold a cluster already does nothing; -join asks again on
-// every start until it is answered (joining as a member changes nothing).
+// every start until it is answered (joining as a member changes nothing),
+// or refused for good.
 func start(ctx context.Context, f flags, node *replica.Node, self string, client *http.Client) error {
 	switch {
 	case f.bootstrap:
@@ -137,13 +138,14 @@ func start(ctx context.Context, f flags, node *replica.Node, self string, client
 	return nil
 }
 
-// retry calls try every half second until it succeeds or ctx ends, and
-// says why at the first failure and every 5 s.
+// retry calls try every half second until it succeeds, is refused for
+// good (errRefused) or ctx ends, and says why at the first failure and
+// every 5 s.
 func retry(ctx context.Context, try func() error) error {
 	for i := 0; ; i++ {
 		err := try()
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, errRefused) {
+			return err
 		}
 		if i%10 == 0 {
 			fmt.Fprintln(os.Stderr, "still trying:", err)
