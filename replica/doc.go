@@ -146,7 +146,8 @@
 //     over (TestKillKeepsAcked), and while raft persists a snapshot
 //     (TestKillDuringPersist: the node restarts from the older snapshot
 //     and the log after it; the snapshot cut short, a .tmp directory
-//     that raft ignores and never removes, is left behind), with every
+//     that raft ignores and never removes, is removed as the node opens
+//     its directory, once the checks of its stores pass), with every
 //     acknowledged write present after each; and the example cluster's
 //     kill tests of real processes over TCP;
 //   - damage after the fact: raft.db cut or overwritten at every page,

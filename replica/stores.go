@@ -92,6 +92,7 @@ func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 		b.Close()
 		return nil, err
 	}
+	removeCutShort(dir, logger)
 	return &Stores{Log: b, Stable: b, Snapshots: snaps, bolt: b}, nil
 }
 
@@ -121,4 +122,24 @@ func (s *Stores) Close() error {
 		return nil
 	}
 	return s.bolt.Close()
+}
+
+// removeCutShort removes the directories of snapshots a crash cut short
+// (snapshots/*.tmp: raft's file snapshot store writes a snapshot there and
+// renames it once whole, and never looks at one left behind), each as big
+// as a whole snapshot. bbolt's lock on raft.db, held by now, keeps any
+// other process of ours out of dir; a directory that cannot be removed is
+// logged and left.
+func removeCutShort(dir string, logger hclog.Logger) {
+	cut, _ := filepath.Glob(filepath.Join(dir, "snapshots", "*.tmp"))
+	for _, d := range cut {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			continue
+		}
+		if err := os.RemoveAll(d); err != nil {
+			logger.Warn("cannot remove a snapshot cut short", "dir", d, "error", err)
+			continue
+		}
+		logger.Info("removed a snapshot cut short", "dir", d)
+	}
 }

@@ -115,7 +115,8 @@ func TestPersistKillHelper(t *testing.T) {
 // directory holds the snapshot cut short), under a load of writes,
 // restarts from the older snapshot and the log after it, with every write
 // it acknowledged, before and during the snapshot. raft ignores the
-// snapshot cut short (its .tmp directory, which it never removes).
+// snapshot cut short (its .tmp directory, which it never removes); the
+// node removes it as it opens the directory.
 func TestKillDuringPersist(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
@@ -140,6 +141,9 @@ func TestKillDuringPersist(t *testing.T) {
 	metas, err := n.disk.Snapshots.List()
 	require.NoError(t, err)
 	require.Len(t, metas, 1, "only the older snapshot is whole")
+	tmp, err = filepath.Glob(filepath.Join(dir, "snapshots", "*.tmp"))
+	require.NoError(t, err)
+	require.Empty(t, tmp, "the snapshot cut short is removed")
 	first, err := n.disk.Log.FirstIndex()
 	require.NoError(t, err)
 	require.Greater(t, first, uint64(1), "the log alone cannot restore it")
