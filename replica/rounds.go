@@ -68,10 +68,14 @@ type rounds struct {
 }
 
 // submit hands a call's items (data, encoded as an entry holds them; none
-// for a read) to the open round and waits for the round's answer.
+// for a read) to the open round and waits for the round's answer. A call
+// whose ctx has ended already proposes nothing.
 func (n *node) submit(ctx context.Context, data []byte, items int) error {
 	if err := n.Health(); err != nil {
 		return err
+	}
+	if ctx.Done() != nil && ctx.Err() != nil {
+		return ctx.Err() // joined no round: nothing of it is proposed
 	}
 	r, item := n.join(data, items)
 	if r == nil {
