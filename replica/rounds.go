@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -215,7 +216,18 @@ func (n *node) propose(r *round) {
 	hdr := appendHeader(h[:0], n.tag, r.items)
 	entry := r.entry[headerRoom-len(hdr):]
 	copy(entry, hdr)
-	r.f = n.raft.Apply(sealEntry(entry), n.cfg.ApplyTimeout)
+	r.f = n.raft.Apply(trimmed(sealEntry(entry)), n.cfg.ApplyTimeout)
+}
+
+// trimmed returns entry, or a copy of it if its room beyond its length
+// passes its length: raft's log store may keep the slice it is given
+// (raft.InmemStore does, until the log is compacted), and the room a
+// round is first given (rounds.size) can be that of a far bigger round.
+func trimmed(entry []byte) []byte {
+	if cap(entry) > 2*len(entry) {
+		return bytes.Clone(entry)
+	}
+	return entry
 }
 
 // answer waits for round r to be applied here and answers its calls.
