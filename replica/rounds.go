@@ -95,9 +95,10 @@ func (n *node) submit(ctx context.Context, data []byte, items int) error {
 }
 
 // join appends data (items items) to the open round, opening one if
-// there is none or the open one holds MaxBatchBytes already (a larger
-// single call goes alone), and returns the round and the index of the
-// call's first item in it; or nil once the loop has ended.
+// there is none or the open one holds MaxBatchBytes already (so a round
+// passes it by one call's data at most, and a call larger than it still
+// goes through), and returns the round and the index of the call's first
+// item in it; or nil once the loop has ended.
 func (n *node) join(data []byte, items int) (*round, int) {
 	rs := &n.rounds
 	rs.mu.Lock()
