@@ -43,7 +43,7 @@ import (
 // round is one raft entry: packed by the calls that join it, proposed by
 // loop, answered by answer.
 type round struct {
-	entry []byte // headerRoom bytes for the header, then the items
+	entry []byte // headerRoom bytes for the header, then the items; nil with none
 	items int    // how many items entry holds: none for reads only
 	// Set by loop as it proposes the round.
 	f  raft.Future // an ApplyFuture, or a Barrier's
@@ -112,8 +112,11 @@ func (n *node) join(data []byte, items int) (*round, int) {
 	}
 	opened := r == nil
 	if opened {
-		r = &round{entry: make([]byte, headerRoom, max(rs.size, headerRoom+len(data))), done: make(chan struct{})}
+		r = &round{done: make(chan struct{})}
 		rs.open = append(rs.open, r)
+	}
+	if r.entry == nil && items > 0 { // the round's first write
+		r.entry = make([]byte, headerRoom, n.room(len(data)))
 	}
 	item := r.items
 	r.entry = append(r.entry, data...)
@@ -123,6 +126,14 @@ func (n *node) join(data []byte, items int) (*round, int) {
 		rs.kickLoop()
 	}
 	return r, item
+}
+
+// room returns the capacity to give a round's entry whose first write
+// is first bytes: the guess (rounds.size), but no more than a round of
+// MaxBatchBytes needs (a larger call brings its own), nor less than
+// first. The caller holds rounds.mu.
+func (n *node) room(first int) int {
+	return headerRoom + max(min(n.rounds.size-headerRoom, n.cfg.MaxBatchBytes+crcSize), first)
 }
 
 // take removes the oldest open round and returns it, or nil.
