@@ -67,7 +67,7 @@ func (n *Node) write(ctx context.Context, ops ...op) error {
 // proposes nothing; an ErrUncertain write may or may not be applied; a
 // bad key or value (hurrah.ErrInvalidKey, hurrah.ErrTooLarge) changes
 // nothing. If ctx ends first it returns ctx's error, and the write may
-// still be applied.
+// still be applied; a ctx that has ended before the call proposes nothing.
 func (n *Node) SetBytes(ctx context.Context, key string, value []byte, opts ...SetOption) error {
 	at, err := deadline(opts)
 	if err != nil {

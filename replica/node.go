@@ -57,8 +57,10 @@ type Config struct {
 	// Default DefaultApplyTimeout.
 	ApplyTimeout time.Duration
 	// MaxBatchBytes is about the most bytes of writes one raft entry
-	// packs from concurrent calls (a larger single write goes alone).
-	// Default DefaultMaxBatchBytes.
+	// packs from concurrent calls: a round takes calls while it holds
+	// less, so an entry passes it by one call's writes at most, and a
+	// single write larger than it still goes through. Default
+	// DefaultMaxBatchBytes.
 	MaxBatchBytes int
 }
 

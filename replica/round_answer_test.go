@@ -28,14 +28,15 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 	l := c.leader()
 	errA, errB := errors.New("a"), errors.New("b")
 	for _, tc := range []struct {
-		name           string
-		resp           any
-		first, second  error
-		items1, items2 int
+		name               string
+		resp               any
+		first, mid, second error
+		items1, items2     int
 	}{
-		{"a refused entry", ErrBadEntry, ErrBadEntry, ErrBadEntry, 2, 1},
-		{"commands one by one", []error{errA, nil, errB}, errA, errB, 1, 1},
-		{"a whole entry", nil, nil, nil, 3, 2},
+		{"a refused entry", ErrBadEntry, ErrBadEntry, ErrBadEntry, ErrBadEntry, 2, 1},
+		// The read between takes no index: mid's command is the second.
+		{"commands one by one", []error{errA, nil, errB}, errA, nil, errB, 1, 1},
+		{"a whole entry", nil, nil, nil, nil, 3, 2},
 	} {
 		n := &node{cfg: l.cfg, raft: l.raft, m: l.m}
 		n.rounds.kick = make(chan struct{}, 1)
@@ -50,6 +51,6 @@ func TestAnswerGivesEachCallItsOwn(t *testing.T) {
 		require.NoError(t, n.outcome(r, ir, 0), tc.name)
 		require.Equal(t, tc.first, n.outcome(r, i1, tc.items1), tc.name)
 		require.Equal(t, tc.second, n.outcome(r, i2, tc.items2), tc.name)
-		n.outcome(r, im, 1)
+		require.Equal(t, tc.mid, n.outcome(r, im, 1), tc.name)
 	}
 }

@@ -1,6 +1,7 @@
 package replica
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -42,7 +43,7 @@ import (
 // round is one raft entry: packed by the calls that join it, proposed by
 // loop, answered by answer.
 type round struct {
-	entry []byte // headerRoom bytes for the header, then the items
+	entry []byte // headerRoom bytes for the header, then the items; nil with none
 	items int    // how many items entry holds: none for reads only
 	// Set by loop as it proposes the round.
 	f  raft.Future // an ApplyFuture, or a Barrier's
@@ -68,10 +69,14 @@ type rounds struct {
 }
 
 // submit hands a call's items (data, encoded as an entry holds them; none
-// for a read) to the open round and waits for the round's answer.
+// for a read) to the open round and waits for the round's answer. A call
+// whose ctx has ended already proposes nothing.
 func (n *node) submit(ctx context.Context, data []byte, items int) error {
 	if err := n.Health(); err != nil {
 		return err
+	}
+	if ctx.Done() != nil && ctx.Err() != nil {
+		return ctx.Err() // joined no round: nothing of it is proposed
 	}
 	r, item := n.join(data, items)
 	if r == nil {
@@ -90,9 +95,10 @@ func (n *node) submit(ctx context.Context, data []byte, items int) error {
 }
 
 // join appends data (items items) to the open round, opening one if
-// there is none or the open one holds MaxBatchBytes already (a larger
-// single call goes alone), and returns the round and the index of the
-// call's first item in it; or nil once the loop has ended.
+// there is none or the open one holds MaxBatchBytes already (so a round
+// passes it by one call's data at most, and a call larger than it still
+// goes through), and returns the round and the index of the call's first
+// item in it; or nil once the loop has ended.
 func (n *node) join(data []byte, items int) (*round, int) {
 	rs := &n.rounds
 	rs.mu.Lock()
@@ -106,8 +112,11 @@ func (n *node) join(data []byte, items int) (*round, int) {
 	}
 	opened := r == nil
 	if opened {
-		r = &round{entry: make([]byte, headerRoom, max(rs.size, headerRoom+len(data))), done: make(chan struct{})}
+		r = &round{done: make(chan struct{})}
 		rs.open = append(rs.open, r)
+	}
+	if r.entry == nil && items > 0 { // the round's first write
+		r.entry = make([]byte, headerRoom, n.room(len(data)))
 	}
 	item := r.items
 	r.entry = append(r.entry, data...)
@@ -117,6 +126,14 @@ func (n *node) join(data []byte, items int) (*round, int) {
 		rs.kickLoop()
 	}
 	return r, item
+}
+
+// room returns the capacity to give a round's entry whose first write
+// is first bytes: the guess (rounds.size), but no more than a round of
+// MaxBatchBytes needs (a larger call brings its own), nor less than
+// first. The caller holds rounds.mu.
+func (n *node) room(first int) int {
+	return headerRoom + max(min(n.rounds.size-headerRoom, n.cfg.MaxBatchBytes+crcSize), first)
 }
 
 // take removes the oldest open round and returns it, or nil.
@@ -211,7 +228,18 @@ func (n *node) propose(r *round) {
 	hdr := appendHeader(h[:0], n.tag, r.items)
 	entry := r.entry[headerRoom-len(hdr):]
 	copy(entry, hdr)
-	r.f = n.raft.Apply(sealEntry(entry), n.cfg.ApplyTimeout)
+	r.f = n.raft.Apply(trimmed(sealEntry(entry)), n.cfg.ApplyTimeout)
+}
+
+// trimmed returns entry, or a copy of it if its room beyond its length
+// passes its length: raft's log store may keep the slice it is given
+// (raft.InmemStore does, until the log is compacted), and the room a
+// round is first given (rounds.size) can be that of a far bigger round.
+func trimmed(entry []byte) []byte {
+	if cap(entry) > 2*len(entry) {
+		return bytes.Clone(entry)
+	}
+	return entry
 }
 
 // answer waits for round r to be applied here and answers its calls.

@@ -62,7 +62,8 @@ func NewSystemNode[S any, C hurrah.Command[S]](cfg Config, initial func() S) (*S
 // encode, or that does not decode back into a C, returns hurrah.ErrEncode;
 // one whose encoding passes hurrah.DefaultMaxValueSize returns
 // hurrah.ErrTooLarge; neither is proposed. If ctx ends first Commit
-// returns ctx's error, and c may still be applied.
+// returns ctx's error, and c may still be applied; a ctx that has ended
+// before the call proposes nothing.
 func (n *SystemNode[S, C]) Commit(ctx context.Context, c C) error {
 	b, err := encodeCommand[S](c)
 	if err != nil {
