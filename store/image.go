@@ -306,7 +306,9 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 		return errRestore // not n records, or a duplicate key: no image yields one
 	}
 	// A new generation: the release of an image of the old state must not
-	// count against the new map.
+	// count against the new map. The old tree goes too: a merge running on
+	// it ends first, as for Clear (ordered_merge.go).
+	kv.ord.wait()
 	*kv = KV{m: m, gen: kv.gen + 1, bytes: size, clock: kv.clock, handClock: kv.handClock, exp: restoreExp(timed), ordOff: true}
 	return nil
 }

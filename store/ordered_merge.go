@@ -19,8 +19,8 @@ package store
 // nodes that carry the tree's token (the nodes no image shares), and the
 // channel it closes orders those writes before the owner's reads. It
 // ends when its merge does. Whatever drops or replaces the tree (Clear,
-// deferIndex, a build) waits for it first, and so does the engine's Close
-// (mergeWaiter), so no merge outlives the store.
+// deferIndex, Restore, a build) waits for it first, and so does the
+// engine's Close (mergeWaiter), so no merge outlives the store.
 
 // mergeHook, nil but in tests, runs in a merge's goroutine before it
 // merges.
