@@ -40,6 +40,20 @@ type fsmBase struct {
 
 func (b *fsmBase) appliedIndex() uint64 { return b.applied.Load() }
 
+// passOver reports whether Apply has nothing to apply for l, and what it
+// returns then: an entry after the machine halted (see corrupt.go), or
+// one of raft's own, which counts as applied.
+func (b *fsmBase) passOver(l *raft.Log) (res any, done bool) {
+	if b.halted() != nil {
+		return b.skipped(), true
+	}
+	if l.Type != raft.LogCommand {
+		b.applied.Store(l.Index)
+		return nil, true
+	}
+	return nil, false
+}
+
 func (b *fsmBase) refusal() error {
 	if p := b.refused.Load(); p != nil {
 		return *p
@@ -106,12 +120,8 @@ func newFSM(ctx context.Context) (*fsm, error) {
 // node met alike for this entry (ErrBadEntry): the state is unchanged; or,
 // for a damaged entry and every one after it, ErrCorruptEntry.
 func (f *fsm) Apply(l *raft.Log) any {
-	if f.halted() != nil {
-		return f.skipped() // see corrupt.go
-	}
-	if l.Type != raft.LogCommand {
-		f.applied.Store(l.Index)
-		return nil
+	if res, done := f.passOver(l); done {
+		return res
 	}
 	ops, err := decodeEntryInto(f.ops, l.Data)
 	if err != nil {

@@ -49,14 +49,9 @@ func newSystemFSM[S any, C hurrah.Command[S]](ctx context.Context, initial func(
 // same, and it changed nothing), ErrBadEntry for one that does not decode
 // into a C. An entry that does not decode at all returns ErrBadEntry and
 // changes nothing; a damaged one halts the machine (ErrCorruptEntry).
-// (Its opening is fsm.Apply's: raft's FSM contract, not repeated logic.)
 func (f *systemFSM[S, C]) Apply(l *raft.Log) any {
-	if f.halted() != nil {
-		return f.skipped() // see corrupt.go
-	}
-	if l.Type != raft.LogCommand {
-		f.applied.Store(l.Index)
-		return nil
+	if res, done := f.passOver(l); done {
+		return res
 	}
 	cmds, err := decodeCommands(l.Data)
 	if err != nil {
