@@ -27,17 +27,17 @@ type logFound struct {
 }
 
 // inspect checks the log file at path before raft-boltdb opens it for
-// writing, and returns the identity it records (keys clusterKey and
-// nodeKey of the stable store; nil values if it records none, or if the
-// file does not exist) and the log's first index. It opens the file read-only, which writes
-// nothing, and refuses, with ErrCorruptDir, a file shorter than its
-// pages say or whose pages do not hold together (it reads every page of
-// both buckets), and a missing or empty one beside snapshots. bbolt panics on a damaged page, and faults on a page past
-// the end of a file: inspect turns both into errors (in this goroutine,
-// for this call), so that raft's goroutines, which would crash the
-// process on them, are never handed such a file. (It does not load the
-// freelist: a damaged freelist page makes raft-boltdb's open panic, which
-// openBolt turns into ErrCorruptDir, but bbolt then keeps the file open
+// writing, and returns the identity it records (keys clusterKey and nodeKey
+// of the stable store; nil values if it records none, or if the file does not
+// exist) and the log's first index. It opens the file read-only, which writes
+// nothing, and refuses, with ErrCorruptDir, a file shorter than its pages say
+// or whose pages do not hold together (it reads every page of both buckets),
+// and a missing or empty one beside snapshots. bbolt panics on a damaged
+// page, and faults on a page past the end of a file: inspect turns both into
+// errors (in this goroutine, for this call), so that raft's goroutines, which
+// would crash the process on them, are never handed such a file. (It does not
+// load the freelist: a damaged freelist page makes raft-boltdb's open panic,
+// which openBolt turns into ErrCorruptDir, but bbolt then keeps the file open
 // and locked: a retry in this process returns ErrDirInUse.)
 func inspect(path string) (found logFound, err error) {
 	fi, err := os.Stat(path)
