@@ -214,7 +214,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	n.stop, n.done = make(chan struct{}), make(chan struct{})
 	go n.loop()
 	n.waits.Add(1)
-	go n.handOver(c.Raft.HeartbeatTimeout) // see corrupt.go
+	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go
 	return nil
 }
 
@@ -291,13 +291,17 @@ func (n *node) closed() bool {
 func (n *Node) db() *hurrah.DB { return n.fsm.db.Load() }
 
 // WaitLeader waits until this node knows of a leader (itself, perhaps)
-// and returns its ID, or ctx's error. It checks every few milliseconds.
+// and returns its ID, or ctx's error, or ErrCorruptEntry once the node
+// has halted. It checks every few milliseconds.
 func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		if id, _ := n.Leader(); id != "" {
 			return id, nil
+		}
+		if err := n.m.halted(); err != nil {
+			return "", err // it leaves raft: it will know of none
 		}
 		select {
 		case <-tick.C:

@@ -40,9 +40,9 @@ func damageEntry(t *testing.T, path, needle string) {
 
 // The operator's way through a damaged log entry, with real processes: a
 // follower restarted over a raft.db whose copy of an entry is damaged
-// says so in /status and answers 503, while the others serve; stopped,
-// its -dir wiped and started again with the same command line, it
-// catches up and serves every write.
+// says so in /status, leaves raft and answers 503, while the others
+// serve; stopped, its -dir wiped and started again with the same command
+// line, it catches up and serves every write.
 func TestDamagedEntryWipeAndRestart(t *testing.T) {
 	bin := build(t)
 	const token, victim = "halt-token", "value-as-written"
@@ -70,6 +70,8 @@ func TestDamagedEntryWipeAndRestart(t *testing.T) {
 	p.start(bin)
 	require.Eventually(t, func() bool { return strings.Contains(c.status(t, p.http).Health, "damaged log entry") },
 		30*time.Second, 20*time.Millisecond, "%s", p.tail())
+	require.Eventually(t, func() bool { return c.status(t, p.http).State == "Shutdown" },
+		30*time.Second, 20*time.Millisecond, "the halted node did not leave raft\n%s", p.tail())
 	code, body := get(p, "victim")
 	require.Equal(t, http.StatusServiceUnavailable, code, body)
 	l := leaderOr(t, c, procs, true, nil)
