@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
@@ -73,9 +74,9 @@ func BenchmarkCatchUp1M(b *testing.B) {
 // benchRaft's timeouts, no snapshot but those asked for, raft's file
 // snapshot store and an in-memory log.
 func catchUpNode(b *testing.B, id string) (*Node, raft.SnapshotStore) {
-	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0"})
+	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Logger: hclog.NewNullLogger()})
 	require.NoError(b, err)
-	snaps, err := raft.NewFileSnapshotStore(b.TempDir(), 2, nil)
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(b.TempDir(), 2, hclog.NewNullLogger())
 	require.NoError(b, err)
 	rc := benchRaft()
 	rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = 1<<62, time.Hour, 1024
