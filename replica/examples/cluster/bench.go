@@ -93,6 +93,9 @@ func runBench(ctx context.Context, f flags, out io.Writer) error {
 	}
 	for _, p := range phases {
 		n, failed, err := benchPhase(ctx, c, f, p.call)
+		if ctx.Err() != nil {
+			return nil // Ctrl-C: no figures for a phase cut short; the nodes stop
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
