@@ -75,8 +75,8 @@ func (n *node) Health() error {
 //     raft's ElectionTimeout), so the cluster need not wait out an
 //     election timeout; with no node to take it, it goes on;
 //   - it shuts raft down (closing the transport): the node no longer
-//     votes, stands for election, or stores entries. Close stops the
-//     rest.
+//     votes, stands for election, or stores entries; then it closes
+//     n.left. Close stops the rest.
 func (n *node) retire(interval time.Duration) {
 	defer n.waits.Done()
 	tick := time.NewTicker(interval)
@@ -98,6 +98,7 @@ func (n *node) retire(interval time.Duration) {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
+	close(n.left)
 }
 
 // ended returns why the rounds' loop has ended, for a call it did not

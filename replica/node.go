@@ -133,6 +133,7 @@ type node struct {
 	rounds    rounds        // calls waiting for a raft round (rounds.go)
 	stop      chan struct{} // closed by Close first: no new calls, the loop returns
 	done      chan struct{} // closed when every round proposed is answered
+	left      chan struct{} // closed once a halted node has shut raft down (retire)
 	end       context.CancelFunc
 	disk      *Stores // opened for Config.Dir, or nil
 	close     sync.Once
@@ -211,7 +212,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	}
 	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
 	n.rounds.kick = make(chan struct{}, 1)
-	n.stop, n.done = make(chan struct{}), make(chan struct{})
+	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go n.loop()
 	n.waits.Add(1)
 	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go
@@ -224,8 +225,17 @@ func (n *node) ID() string { return n.cfg.ID }
 // Addr returns the node's raft address.
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
-// IsLeader reports whether the node is the leader now.
-func (n *node) IsLeader() bool { return n.raft.State() == raft.Leader }
+// IsLeader reports whether the node is the leader now. A halted node
+// that has left raft is not (raft v1.7.2 may set its state after
+// Shutdown, as its main goroutine leaves a state).
+func (n *node) IsLeader() bool {
+	select {
+	case <-n.left:
+		return false
+	default:
+		return n.raft.State() == raft.Leader
+	}
+}
 
 // Leader returns the ID and address of the leader this node knows of, or
 // empty strings.
@@ -297,11 +307,11 @@ func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		if err := n.m.halted(); err != nil {
+			return "", err // it leaves raft: what it knew is stale
+		}
 		if id, _ := n.Leader(); id != "" {
 			return id, nil
-		}
-		if err := n.m.halted(); err != nil {
-			return "", err // it leaves raft: it will know of none
 		}
 		select {
 		case <-tick.C:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -70,8 +71,14 @@ func TestDamagedEntryWipeAndRestart(t *testing.T) {
 	p.start(bin)
 	require.Eventually(t, func() bool { return strings.Contains(c.status(t, p.http).Health, "damaged log entry") },
 		30*time.Second, 20*time.Millisecond, "%s", p.tail())
-	require.Eventually(t, func() bool { return c.status(t, p.http).State == "Shutdown" },
-		30*time.Second, 20*time.Millisecond, "the halted node did not leave raft\n%s", p.tail())
+	require.Equal(t, "Halted", c.status(t, p.http).State)
+	require.Eventually(t, func() bool { // it left raft: its raft port is closed
+		conn, err := net.DialTimeout("tcp", p.raft, time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	}, 30*time.Second, 20*time.Millisecond, "the halted node did not leave raft\n%s", p.tail())
 	code, body := get(p, "victim")
 	require.Equal(t, http.StatusServiceUnavailable, code, body)
 	l := leaderOr(t, c, procs, true, nil)

@@ -175,7 +175,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 // statusBody is the answer of GET /status.
 type statusBody struct {
 	member
-	State   string   `json:"state"`            // Leader, Follower, Candidate; Shutdown once halted
+	State   string   `json:"state"`            // Leader, Follower, Candidate; Halted
 	Leader  *member  `json:"leader,omitempty"` // nil while none is known
 	Members []member `json:"members"`          // none once halted: the node has left raft
 	Applied uint64   `json:"applied"`          // raft index of the last write applied here
@@ -201,6 +201,9 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := a.node.Health(); err != nil {
 		s.Health = err.Error()
+		if errors.Is(err, replica.ErrCorruptEntry) {
+			s.State = "Halted" // it leaves raft, whose state is then stale
+		}
 	}
 	if id, addr := a.node.Leader(); id != "" {
 		s.Leader = &member{ID: id, Raft: addr, HTTP: a.httpOf(r.Context(), id)}
