@@ -191,7 +191,9 @@
 // cluster what a node down costs: with two of three halted, no leader
 // can be elected (TestHaltedNodesDoNotVote), and with all halted, none
 // leads and leadership does not churn (TestAllHaltedNoChurn). Its
-// directory stays as it was, and Close stops the rest. The operator
+// directory stays as it was, and Close stops the rest (but for raft's
+// own handover goroutine, which raft's Shutdown does not wait for: sent
+// to a node that is down, it ends when its RPC times out). The operator
 // recovers it by stopping it, wiping its directory and starting it again
 // (strictly, Remove it before and Join it after: a wiped node forgets the
 // vote it cast in the current term), and it catches up from the leader's
