@@ -14,10 +14,10 @@ import (
 // apply it, and the states would part. It halts instead: it applies
 // nothing more and takes no snapshot (raft would label the state with a
 // later index and compact the log it lacks), and the node refuses every
-// read and write with ErrCorruptEntry until it is stopped. Its raft keeps
-// running (its log is raft's, whole but for the damaged bytes, and it
-// still votes), so the cluster loses no availability beyond this node's
-// state; a halted leader hands leadership over (see Health and handOver).
+// call with ErrCorruptEntry until it is stopped. Then the node leaves
+// the cluster's raft (retire): a node that cannot apply must not vote,
+// lead, or store entries it will never apply (its log, never compacted,
+// would grow without bound); the others count it as down.
 
 // halt holds why a machine halted, or nil.
 type halt struct {
@@ -55,39 +55,57 @@ func (b *fsmBase) refuse(index uint64, err error) error {
 
 // Health returns nil while the node can serve reads and writes, ErrClosed
 // once Close has begun, and an error wrapping ErrCorruptEntry once the
-// node has met a damaged log entry (and then refuses every read and
-// write with it). A halted leader asks raft to hand leadership to
-// another node each time Health finds it so; reads and writes call it
-// first.
+// node has met a damaged log entry (and then refuses every call with it).
 func (n *node) Health() error {
 	if n.closed() {
 		return ErrClosed
 	}
-	err := n.m.halted()
-	if err != nil && n.IsLeader() {
-		n.raft.LeadershipTransfer() // refused while one is under way: no wait
-	}
-	return err
+	return n.m.halted()
 }
 
-// handOver runs as long as the node (Close stops it; it is counted in
-// n.waits): every interval it asks raft to hand leadership to another
-// node if it finds the node halted and leading, so that a halted leader
-// that no call reaches does not keep the lead (nor send its damaged
-// entry to a node catching up from it). It retries until raft finds a
-// node to take it.
-func (n *node) handOver(interval time.Duration) {
+// retire runs as long as the node (Close stops it; it is counted in
+// n.waits). Every interval it looks whether the machine has halted; once
+// it has, it takes the node out of the cluster's raft, keeping its
+// stores (and directory) as they are for the operator:
+//   - it waits for the rounds' loop to end (it ends once halted, after
+//     answering the round it waits for): raft v1.7.2, shutting down,
+//     leaves the futures of entries waiting for its FSM goroutine
+//     unanswered, so nothing may be in flight then;
+//   - leading, it hands leadership over (LeadershipTransfer, bounded by
+//     raft's ElectionTimeout), so the cluster need not wait out an
+//     election timeout; with no node to take it, it goes on;
+//   - it shuts raft down (closing the transport): the node no longer
+//     votes, stands for election, or stores entries; then it closes
+//     n.left. Close stops the rest.
+func (n *node) retire(interval time.Duration) {
 	defer n.waits.Done()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for {
+	for n.m.halted() == nil {
 		select {
 		case <-n.stop:
 			return
 		case <-tick.C:
-			if n.m.halted() != nil && n.IsLeader() {
-				n.raft.LeadershipTransfer()
-			}
 		}
 	}
+	n.rounds.kickLoop() // an idle loop looks at the halt
+	select {
+	case <-n.stop:
+		return // Close shuts raft down
+	case <-n.done:
+	}
+	if n.IsLeader() {
+		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
+	}
+	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
+	close(n.left)
+}
+
+// ended returns why the rounds' loop has ended, for a call it did not
+// propose: Close (ErrClosed), or a halt (ErrCorruptEntry).
+func (n *node) ended() error {
+	if err := n.Health(); err != nil {
+		return err
+	}
+	return ErrClosed
 }

@@ -13,7 +13,8 @@ import (
 
 // A halted leader refuses Join: a node joining would catch up from its
 // log, damaged entry and all, and halt too. (It takes no snapshot, so
-// nothing would cover the entry.) The cluster is unchanged.
+// nothing would cover the entry.) It refuses Remove alike. The cluster is
+// unchanged: its log holds no new entry.
 func TestHaltedLeaderRefusesJoin(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 1, nil)
@@ -23,16 +24,22 @@ func TestHaltedLeaderRefusesJoin(t *testing.T) {
 	c.setKeys("b", 5)
 	c.stop("n1")
 	damageInmemEntry(t, c.stores["n1"], []byte(victim))
+	led := make(chan bool, 4)
+	c.tune = func(rc *raft.Config) { rc.NotifyCh = led }
 	l := c.start("n1")
-	require.Eventually(t, func() bool { return l.IsLeader() && l.Health() != nil }, waitFor, 5*time.Millisecond)
+	require.True(t, <-led)
+	require.Eventually(t, func() bool { return l.Health() != nil }, waitFor, 5*time.Millisecond)
 	require.ErrorIs(t, l.Health(), ErrCorruptEntry)
+	last, err := c.stores["n1"].logs.LastIndex()
+	require.NoError(t, err)
 
 	c.ids = append(c.ids, "n2")
 	c.start("n2")
 	require.ErrorIs(t, l.Join(ctx, "n2", "n2"), ErrCorruptEntry)
-	members, err := l.Members(ctx)
+	require.ErrorIs(t, l.Remove(ctx, "n1"), ErrCorruptEntry)
+	now, err := c.stores["n1"].logs.LastIndex()
 	require.NoError(t, err)
-	require.Equal(t, []Server{{"n1", "n1"}}, members)
+	require.Equal(t, last, now)
 }
 
 // damageInmemEntry changes the last byte of needle in the entry of st's
@@ -54,39 +61,4 @@ func damageInmemEntry(t *testing.T, st *stores, needle []byte) {
 		}
 	}
 	t.Fatal("no entry holds the needle")
-}
-
-// A halted node made leader hands leadership over on its own, with no
-// call to find it so: while it leads, every call fails, and a node
-// catching up from it would be sent its damaged entry.
-func TestHaltedLeaderHandsOverUnasked(t *testing.T) {
-	ctx := context.Background()
-	c := newCluster(t, 3, nil)
-	const victim = "value-as-written"
-	require.NoError(t, c.leader().SetBytes(ctx, "victim", []byte(victim)))
-	l := c.leader()
-	f := c.followers(l)[0]
-	caughtUp(t, f, l.AppliedIndex())
-	id := f.ID()
-	c.stop(id)
-	damageInmemEntry(t, c.stores[id], []byte(victim))
-	f = c.start(id)
-	h := f.Raft() // raft's own state: Health would hand over
-	require.Eventually(t, func() bool { return f.m.halted() != nil }, waitFor, 5*time.Millisecond)
-	led := make(chan raft.Observation, 16)
-	obs := raft.NewObserver(led, false, func(o *raft.Observation) bool {
-		lo, ok := o.Data.(raft.LeaderObservation)
-		return ok && string(lo.LeaderID) == id
-	})
-	h.RegisterObserver(obs)
-	defer h.DeregisterObserver(obs)
-	require.NoError(t, c.leader().Raft().LeadershipTransferToServer(raft.ServerID(id), raft.ServerAddress(id)).Error())
-	select {
-	case <-led: // it led
-	case <-time.After(waitFor):
-		t.Fatal("the halted node never led")
-	}
-	require.Eventually(t, func() bool { return h.State() != raft.Leader }, waitFor, 5*time.Millisecond,
-		"the halted node kept the lead")
-	require.ErrorIs(t, f.Health(), ErrCorruptEntry)
 }

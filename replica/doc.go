@@ -177,16 +177,23 @@
 // alike (ErrBadEntry): the others apply their whole copies, and the
 // states would part. It halts instead: it applies nothing from that
 // entry on (AppliedIndex stays before it), takes no snapshot, and
-// answers every read and write, Join, and Health, with ErrCorruptEntry
-// (a write already in flight gets it with ErrUncertain: the others apply
-// it; a node joining would catch up from its log and halt too:
-// TestHaltedLeaderRefusesJoin). A halted leader hands leadership to
-// another node as soon as a call (or Health) finds it halted, and, with
-// no call, within about raft's HeartbeatTimeout
-// (TestHaltedLeaderHandsOverUnasked); elected again later, it hands it
-// over again. Its Apply and Snapshot return errors, which raft handles.
-// raft goes on, so the node still stores entries and votes: the others
-// keep serving. The operator
+// answers every call (reads, writes, Join, Remove, Members, WaitLeader)
+// and Health with ErrCorruptEntry (a write already in flight gets it
+// with ErrUncertain: the others apply it; a node joining would catch up
+// from its log and halt too: TestHaltedLeaderRefusesJoin). Its Apply and
+// Snapshot return errors, which raft handles. Then, within about raft's
+// HeartbeatTimeout, it leaves the cluster's raft: once the round it was
+// waiting for is answered, a leader hands leadership over
+// (TestHaltedLeaderHandsOverAndLeaves), and the node shuts its raft down
+// (closing its transport). It no longer votes, stands for election, or
+// stores entries it would never apply (its log, never compacted, would
+// grow without bound); the others count it as down, so it costs the
+// cluster what a node down costs: with two of three halted, no leader
+// can be elected (TestHaltedNodesDoNotVote), and with all halted, none
+// leads and leadership does not churn (TestAllHaltedNoChurn). Its
+// directory stays as it was, and Close stops the rest (but for raft's
+// own handover goroutine, which raft's Shutdown does not wait for: sent
+// to a node that is down, it ends when its RPC times out). The operator
 // recovers it by stopping it, wiping its directory and starting it again
 // (strictly, Remove it before and Join it after: a wiped node forgets the
 // vote it cast in the current term), and it catches up from the leader's

@@ -45,47 +45,83 @@ func leaderKilled(t *testing.T, size int) {
 	}
 }
 
-// A follower cut off misses writes, then catches up once healed; while
-// cut off it refuses writes and linearizable reads.
+// Followers cut off (one of 3, two of 5: a minority) miss writes, then
+// catch up once healed; while cut off they refuse writes and
+// linearizable reads.
 func TestPartitionedFollowerCatchesUp(t *testing.T) {
-	ctx := context.Background()
-	c := newCluster(t, 3, nil)
-	l := c.leader()
-	f := c.followers(l)[0]
-	c.partition(f.ID())
-	want := c.setKeys("k", 40)
-	require.Error(t, f.SetBytes(ctx, "x", nil))
-	_, err := f.GetBytes(ctx, "k1")
-	require.Error(t, err)
-	require.Less(t, f.AppliedIndex(), l.AppliedIndex())
-	c.heal(f.ID())
-	l = c.leader()
-	caughtUp(t, f, l.AppliedIndex())
-	require.Equal(t, want, contents(t, f))
+	for _, size := range []int{3, 5} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) { partitionedFollowers(t, size) })
+	}
 }
 
-// A partitioned leader steps down; the majority elects a new leader; the
-// old one, healed, follows it and drops nothing acknowledged.
-func TestPartitionedLeaderStepsDown(t *testing.T) {
+func partitionedFollowers(t *testing.T, size int) {
 	ctx := context.Background()
-	c := newCluster(t, 3, nil)
+	c := newCluster(t, size, nil)
+	l := c.leader()
+	cut := c.followers(l)[:(size-1)/2]
+	for _, f := range cut {
+		c.partition(f.ID())
+	}
+	want := c.setKeys("k", 40)
+	for _, f := range cut {
+		require.Error(t, f.SetBytes(ctx, "x", nil))
+		_, err := f.GetBytes(ctx, "k1")
+		require.Error(t, err)
+		require.Less(t, f.AppliedIndex(), l.AppliedIndex())
+	}
+	for _, f := range cut {
+		c.heal(f.ID())
+	}
+	l = c.leader()
+	for _, f := range cut {
+		caughtUp(t, f, l.AppliedIndex())
+		require.Equal(t, want, contents(t, f))
+	}
+}
+
+// A partitioned leader (of 3; of 5, with one follower: a minority) steps
+// down; the majority elects a new leader; the old one, healed, follows
+// it and drops nothing acknowledged.
+func TestPartitionedLeaderStepsDown(t *testing.T) {
+	for _, size := range []int{3, 5} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) { partitionedLeader(t, size) })
+	}
+}
+
+func partitionedLeader(t *testing.T, size int) {
+	ctx := context.Background()
+	c := newCluster(t, size, nil)
 	old := c.leader()
 	want := c.setKeys("k", 10)
-	c.partition(old.ID())
+	cut := append([]*Node{old}, c.followers(old)[:(size-1)/2-1]...)
+	for _, n := range cut {
+		c.partition(n.ID())
+	}
 	l := c.leader()
 	require.NotEqual(t, old.ID(), l.ID())
 	require.NoError(t, l.SetBytes(ctx, "new", []byte("leader")))
 	want["new"] = "leader"
-	c.heal(old.ID())
+	for _, n := range cut {
+		c.heal(n.ID())
+	}
 	require.Eventually(t, func() bool { return !old.IsLeader() }, waitFor, 5*time.Millisecond)
-	caughtUp(t, old, l.AppliedIndex())
-	require.Equal(t, want, contents(t, old))
+	for _, n := range cut {
+		caughtUp(t, n, l.AppliedIndex())
+		require.Equal(t, want, contents(t, n))
+	}
 }
 
-// A follower restarted over its raft stores rebuilds its store from
-// raft's snapshot and log, and catches up on what it missed.
+// A follower restarted over its raft stores (in a cluster of 3, and of
+// 5) rebuilds its store from raft's snapshot and log, and catches up on
+// what it missed.
 func TestRestartedNodeRebuildsAndCatchesUp(t *testing.T) {
-	c := newCluster(t, 3, nil)
+	for _, size := range []int{3, 5} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) { restarted(t, size) })
+	}
+}
+
+func restarted(t *testing.T, size int) {
+	c := newCluster(t, size, nil)
 	l := c.leader()
 	want := c.setKeys("a", 20)
 	f := c.followers(l)[0]
@@ -106,11 +142,17 @@ func TestRestartedNodeRebuildsAndCatchesUp(t *testing.T) {
 	require.Equal(t, want, contents(t, f))
 }
 
-// A new node joins after the leader has compacted its log: it catches up
-// by a snapshot install.
+// A new node joins (a cluster of 3, and of 5) after the leader has
+// compacted its log: it catches up by a snapshot install.
 func TestNewNodeCatchesUpBySnapshot(t *testing.T) {
+	for _, size := range []int{3, 5} {
+		t.Run(strconv.Itoa(size), func(t *testing.T) { bySnapshot(t, size) })
+	}
+}
+
+func bySnapshot(t *testing.T, size int) {
 	ctx := context.Background()
-	c := newCluster(t, 3, func(rc *raft.Config) { rc.TrailingLogs = 5 })
+	c := newCluster(t, size, func(rc *raft.Config) { rc.TrailingLogs = 5 })
 	l := c.leader()
 	want := c.setKeys("k", 200)
 	require.NoError(t, l.Raft().Snapshot().Error())
@@ -121,12 +163,13 @@ func TestNewNodeCatchesUpBySnapshot(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, first, uint64(10), "the log is compacted: the new node cannot catch up from it")
 
-	c.ids = append(c.ids, "n4")
-	n4 := c.start("n4")
-	require.NoError(t, c.leader().Join(ctx, "n4", "n4"))
-	caughtUp(t, n4, l.AppliedIndex())
-	require.Equal(t, want, contents(t, n4))
-	snaps, err := c.stores["n4"].snaps.List()
+	id := "n" + strconv.Itoa(size+1)
+	c.ids = append(c.ids, id)
+	n := c.start(id)
+	require.NoError(t, c.leader().Join(ctx, id, id))
+	caughtUp(t, n, l.AppliedIndex())
+	require.Equal(t, want, contents(t, n))
+	snaps, err := c.stores[id].snaps.List()
 	require.NoError(t, err)
-	require.NotEmpty(t, snaps, "n4 installed a snapshot")
+	require.NotEmpty(t, snaps, "%s installed a snapshot", id)
 }

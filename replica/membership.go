@@ -38,12 +38,16 @@ func (n *node) Bootstrap(servers ...Server) error {
 }
 
 // Members returns the cluster's members as this node's latest
-// configuration has them.
+// configuration has them. A node that has met a damaged log entry
+// returns ErrCorruptEntry: it has left raft (ask another node).
 func (n *node) Members(ctx context.Context) ([]Server, error) {
 	if !n.enter() {
 		return nil, ErrClosed
 	}
 	defer n.waits.Done()
+	if err := n.Health(); err != nil {
+		return nil, err // halted: it has left raft (see retire)
+	}
 	f := n.raft.GetConfiguration()
 	if err := n.wait(ctx, f); err != nil {
 		return nil, err
@@ -67,8 +71,8 @@ func (n *node) Members(ctx context.Context) ([]Server, error) {
 // changes anything. If leadership is lost while the change is under way
 // it returns ErrUncertain: the node may or may not have joined (Members
 // tells). A node that has met a damaged log entry returns
-// ErrCorruptEntry (and, leading, hands leadership over) and adds nothing:
-// the node joining would catch up from its log and halt too.
+// ErrCorruptEntry and adds nothing: the node joining would catch up from
+// its log and halt too (and the node leaves raft: see retire).
 func (n *node) Join(ctx context.Context, id, addr string) error {
 	if !n.enter() {
 		return ErrClosed
@@ -102,12 +106,16 @@ func (n *node) Join(ctx context.Context, id, addr string) error {
 // Remove removes the node id from the cluster. Call it on the leader:
 // elsewhere it returns a *NotLeaderError. An ID not in the cluster
 // returns ErrUnknownMember. A leader may remove itself: it then steps
-// down.
+// down. A node that has met a damaged log entry returns ErrCorruptEntry
+// and removes nothing, as Join does.
 func (n *node) Remove(ctx context.Context, id string) error {
 	if !n.enter() {
 		return ErrClosed
 	}
 	defer n.waits.Done()
+	if err := n.Health(); err != nil {
+		return err // halted: it leaves raft, leading or not (see retire)
+	}
 	if !n.IsLeader() {
 		return n.notLeader()
 	}

@@ -133,6 +133,7 @@ type node struct {
 	rounds    rounds        // calls waiting for a raft round (rounds.go)
 	stop      chan struct{} // closed by Close first: no new calls, the loop returns
 	done      chan struct{} // closed when every round proposed is answered
+	left      chan struct{} // closed once a halted node has shut raft down (retire)
 	end       context.CancelFunc
 	disk      *Stores // opened for Config.Dir, or nil
 	close     sync.Once
@@ -211,10 +212,10 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	}
 	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
 	n.rounds.kick = make(chan struct{}, 1)
-	n.stop, n.done = make(chan struct{}), make(chan struct{})
+	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go n.loop()
 	n.waits.Add(1)
-	go n.handOver(c.Raft.HeartbeatTimeout) // see corrupt.go
+	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go
 	return nil
 }
 
@@ -224,8 +225,17 @@ func (n *node) ID() string { return n.cfg.ID }
 // Addr returns the node's raft address.
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
-// IsLeader reports whether the node is the leader now.
-func (n *node) IsLeader() bool { return n.raft.State() == raft.Leader }
+// IsLeader reports whether the node is the leader now. A halted node
+// that has left raft is not (raft v1.7.2 may set its state after
+// Shutdown, as its main goroutine leaves a state).
+func (n *node) IsLeader() bool {
+	select {
+	case <-n.left:
+		return false
+	default:
+		return n.raft.State() == raft.Leader
+	}
+}
 
 // Leader returns the ID and address of the leader this node knows of, or
 // empty strings.
@@ -291,11 +301,15 @@ func (n *node) closed() bool {
 func (n *Node) db() *hurrah.DB { return n.fsm.db.Load() }
 
 // WaitLeader waits until this node knows of a leader (itself, perhaps)
-// and returns its ID, or ctx's error. It checks every few milliseconds.
+// and returns its ID, or ctx's error, or ErrCorruptEntry once the node
+// has halted. It checks every few milliseconds.
 func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		if err := n.m.halted(); err != nil {
+			return "", err // it leaves raft: what it knew is stale
+		}
 		if id, _ := n.Leader(); id != "" {
 			return id, nil
 		}

@@ -80,7 +80,7 @@ func (n *node) submit(ctx context.Context, data []byte, items int) error {
 	}
 	r, item := n.join(data, items)
 	if r == nil {
-		return ErrClosed
+		return n.ended()
 	}
 	if ctx.Done() == nil { // a receive costs less than a select
 		<-r.done
@@ -177,7 +177,7 @@ func (rs *rounds) end() {
 func (n *node) outcome(r *round, item, items int) error {
 	switch {
 	case r.unproposed:
-		return ErrClosed // the loop ended before this round: nothing was proposed
+		return n.ended() // the loop ended before this round: nothing was proposed
 	case items == 0:
 		return n.readErr(r.err)
 	case r.err != nil:
@@ -187,7 +187,8 @@ func (n *node) outcome(r *round, item, items int) error {
 	}
 }
 
-// loop runs the open rounds, oldest first, one at a time, until Close:
+// loop runs the open rounds, oldest first, one at a time, until Close
+// (or until the machine halts, for retire: see corrupt.go):
 // every round it proposes it answers before it looks at Close again, and
 // Close waits for it to end (done) before it stops raft, which answers
 // every future until then. The rounds it never proposes are answered
@@ -209,9 +210,12 @@ func (n *node) loop() {
 		for r := n.rounds.take(); r != nil; r = n.rounds.take() {
 			n.propose(r)
 			n.answer(r)
-			if n.closed() {
+			if n.closed() || n.m.halted() != nil {
 				return
 			}
+		}
+		if n.m.halted() != nil {
+			return // halted: the node leaves raft (retire, corrupt.go)
 		}
 	}
 }

@@ -31,6 +31,11 @@ type flags struct {
 	genCerts string
 	// heartbeat is raft's heartbeat and election timeout (0: raft's).
 	heartbeat time.Duration
+	// bench, if > 0, makes -local measure the cluster for that long a
+	// phase from benchClients clients, print the figures and stop (see
+	// bench.go).
+	bench        time.Duration
+	benchClients int
 }
 
 // parseFlags parses args; usage and errors go to usage.
@@ -55,6 +60,8 @@ func parseFlags(args []string, usage io.Writer) (flags, error) {
 	fs.Uint64Var(&f.snapshotThreshold, "snapshot-threshold", 0, "raft log entries between snapshots (0: raft's default)")
 	fs.DurationVar(&f.snapshotInterval, "snapshot-interval", 0, "how often raft checks whether to snapshot (0: raft's default)")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 0, "raft's heartbeat and election timeout (0: raft's default)")
+	fs.DurationVar(&f.bench, "bench", 0, "with -local: measure writes/s and reads/s for this long each, print them, and stop")
+	fs.IntVar(&f.benchClients, "bench-clients", 64, "with -bench: concurrent clients")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -77,6 +84,8 @@ func (f flags) check() error {
 		return fmt.Errorf("-log %q: want trace, debug, info, warn, error or off", f.logLevel)
 	case f.local < 0 || f.local > 9:
 		return errors.New("-local takes 1 to 9 nodes")
+	case f.bench < 0 || f.bench > 0 && f.local == 0 || f.benchClients < 1:
+		return errors.New("-bench takes a duration, with -local; -bench-clients at least 1")
 	case f.local > 0 || f.genCerts != "":
 		return nil
 	case f.id == "":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,9 +41,9 @@ func damageEntry(t *testing.T, path, needle string) {
 
 // The operator's way through a damaged log entry, with real processes: a
 // follower restarted over a raft.db whose copy of an entry is damaged
-// says so in /status and answers 503, while the others serve; stopped,
-// its -dir wiped and started again with the same command line, it
-// catches up and serves every write.
+// says so in /status, leaves raft and answers 503, while the others
+// serve; stopped, its -dir wiped and started again with the same command
+// line, it catches up and serves every write.
 func TestDamagedEntryWipeAndRestart(t *testing.T) {
 	bin := build(t)
 	const token, victim = "halt-token", "value-as-written"
@@ -70,6 +71,14 @@ func TestDamagedEntryWipeAndRestart(t *testing.T) {
 	p.start(bin)
 	require.Eventually(t, func() bool { return strings.Contains(c.status(t, p.http).Health, "damaged log entry") },
 		30*time.Second, 20*time.Millisecond, "%s", p.tail())
+	require.Equal(t, "Halted", c.status(t, p.http).State)
+	require.Eventually(t, func() bool { // it left raft: its raft port is closed
+		conn, err := net.DialTimeout("tcp", p.raft, time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	}, 30*time.Second, 20*time.Millisecond, "the halted node did not leave raft\n%s", p.tail())
 	code, body := get(p, "victim")
 	require.Equal(t, http.StatusServiceUnavailable, code, body)
 	l := leaderOr(t, c, procs, true, nil)

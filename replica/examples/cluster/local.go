@@ -18,8 +18,9 @@ import (
 
 // runLocal runs a local cluster of f.local nodes, each a process of this
 // program on loopback ports: node 1 bootstraps, the others join it. Once
-// all are members it prints curl lines to try; when ctx ends (Ctrl-C) it
-// stops every node with SIGTERM and waits for them. The nodes keep their
+// all are members it prints curl lines to try (or, with -bench, measures
+// the cluster: bench.go); when ctx ends (Ctrl-C) it stops every node with
+// SIGTERM and waits for them. The nodes keep their
 // raft stores under f.dir (a new temporary directory, removed at the end,
 // if none is given: then nothing outlives the run).
 func runLocal(ctx context.Context, f flags, out io.Writer) error {
@@ -50,6 +51,9 @@ func runLocal(ctx context.Context, f flags, out io.Writer) error {
 	}
 	if err := waitMembers(ctx, f, exited); err != nil {
 		return err
+	}
+	if f.bench > 0 {
+		return runBench(ctx, f, out) // then every node is stopped
 	}
 	printTry(out, f, dir)
 	select {

@@ -6,7 +6,9 @@
 //
 // starts three processes of itself on loopback ports, bootstraps the
 // first, joins the others to it, prints curl lines to try, and stops them
-// all on Ctrl-C.
+// all on Ctrl-C. With -bench 10s it measures them instead (writes/s,
+// linearizable and stale reads/s from 64 HTTP clients, 10 s each), prints
+// the figures and stops them all.
 //
 // # One node
 //

@@ -175,10 +175,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 // statusBody is the answer of GET /status.
 type statusBody struct {
 	member
-	State   string   `json:"state"`            // Leader, Follower, Candidate
+	State   string   `json:"state"`            // Leader, Follower, Candidate; Halted
 	Leader  *member  `json:"leader,omitempty"` // nil while none is known
-	Members []member `json:"members"`
-	Applied uint64   `json:"applied"` // raft index of the last write applied here
+	Members []member `json:"members"`          // none once halted: the node has left raft
+	Applied uint64   `json:"applied"`          // raft index of the last write applied here
 	// Health is "ok" while the node serves, or why not (Node.Health):
 	// "replica: damaged log entry..." says to wipe its -dir and restart it.
 	Health string `json:"health"`
@@ -188,7 +188,7 @@ type statusBody struct {
 // leader: it works on every node, even one cut off.
 func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	servers, err := a.node.Members(r.Context())
-	if err != nil {
+	if err != nil && !errors.Is(err, replica.ErrCorruptEntry) { // halted: no members, health says why
 		a.fail(w, r, err)
 		return
 	}
@@ -201,6 +201,9 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := a.node.Health(); err != nil {
 		s.Health = err.Error()
+		if errors.Is(err, replica.ErrCorruptEntry) {
+			s.State = "Halted" // it leaves raft, whose state is then stale
+		}
 	}
 	if id, addr := a.node.Leader(); id != "" {
 		s.Leader = &member{ID: id, Raft: addr, HTTP: a.httpOf(r.Context(), id)}

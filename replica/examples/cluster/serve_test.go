@@ -39,6 +39,8 @@ func TestFlagsRefused(t *testing.T) {
 		"half of TLS":           {"-id", "n1", "-dir", "d", "-tls-cert", "c.pem"},
 		"unknown log level":     {"-id", "n1", "-dir", "d", "-log", "loud"},
 		"too many local":        {"-local", "10"},
+		"bench without local":   {"-id", "n1", "-dir", "d", "-bench", "1s"},
+		"bench with no clients": {"-local", "3", "-bench", "1s", "-bench-clients", "0"},
 		"stray argument":        {"-id", "n1", "-dir", "d", "extra"},
 		"unknown flag":          {"-id", "n1", "-dir", "d", "-verbose"},
 		"a duration that isn't": {"-id", "n1", "-dir", "d", "-heartbeat", "fast"},
