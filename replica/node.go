@@ -297,11 +297,11 @@ func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		if err := n.m.halted(); err != nil {
+			return "", err // first: until it has left raft, raft knows a leader
+		}
 		if id, _ := n.Leader(); id != "" {
 			return id, nil
-		}
-		if err := n.m.halted(); err != nil {
-			return "", err // it leaves raft: it will know of none
 		}
 		select {
 		case <-tick.C:
