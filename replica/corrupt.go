@@ -98,7 +98,15 @@ func (n *node) retire(interval time.Duration) {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
+	n.left.Store(true)
 }
+
+// Left reports whether the node has left the cluster's raft, as it does
+// once it has met a damaged log entry (see Health): it no longer votes,
+// leads or stores entries. Ask it, not raft's State: raft v1.7.2 may set
+// its state back to Follower or Candidate as it shuts down (its main
+// loop's timer and Shutdown race), and then it stays so.
+func (n *node) Left() bool { return n.left.Load() }
 
 // ended returns why the rounds' loop has ended, for a call it did not
 // propose: Close (ErrClosed), or a halt (ErrCorruptEntry).

@@ -34,7 +34,7 @@ func victimCluster(t *testing.T) (*cluster, *Node) {
 // retired waits until n has halted and left raft.
 func retired(t *testing.T, n *Node) {
 	t.Helper()
-	require.Eventually(t, func() bool { return n.Raft().State() == raft.Shutdown }, waitFor, 5*time.Millisecond,
+	require.Eventually(t, n.Left, waitFor, 5*time.Millisecond,
 		"%s did not leave raft (health %v)", n.ID(), n.Health())
 	require.ErrorIs(t, n.Health(), ErrCorruptEntry)
 }

@@ -138,6 +138,7 @@ type node struct {
 	close     sync.Once
 	err       error        // Close's result
 	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
+	left      atomic.Bool  // retire has shut raft down (corrupt.go)
 	// mu orders Close's closing of stop before the calls that wait for
 	// raft futures outside the rounds (see enter), counted in waits.
 	mu    sync.Mutex
@@ -224,8 +225,9 @@ func (n *node) ID() string { return n.cfg.ID }
 // Addr returns the node's raft address.
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
-// IsLeader reports whether the node is the leader now.
-func (n *node) IsLeader() bool { return n.raft.State() == raft.Leader }
+// IsLeader reports whether the node is the leader now. A node that has
+// left raft (see Left) is not, whatever raft's State says.
+func (n *node) IsLeader() bool { return n.raft.State() == raft.Leader && !n.left.Load() }
 
 // Leader returns the ID and address of the leader this node knows of, or
 // empty strings.
