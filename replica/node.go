@@ -139,10 +139,12 @@ type node struct {
 	err       error        // Close's result
 	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
 	left      atomic.Bool  // retire has shut raft down (corrupt.go)
-	// mu orders Close's closing of stop before the calls that wait for
-	// raft futures outside the rounds (see enter), counted in waits.
+	// mu orders Close's closing of stop, and a halt, before the calls
+	// that wait for raft futures outside the rounds (see enter), counted
+	// in calls.
 	mu    sync.Mutex
-	waits sync.WaitGroup
+	calls sync.WaitGroup
+	waits sync.WaitGroup // retire (corrupt.go)
 }
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
@@ -265,6 +267,7 @@ func (n *node) Close() error {
 		n.mu.Unlock()
 		<-n.done
 		n.waits.Wait()
+		n.calls.Wait()
 		err := n.raft.Shutdown().Error()
 		if cerr := n.m.close(); err == nil {
 			err = cerr
