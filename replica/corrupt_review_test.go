@@ -2,6 +2,10 @@ package replica
 
 import (
 	"context"
+	"crypto/sha256"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -36,4 +40,54 @@ func TestHaltedWaitLeaderBeforeRetire(t *testing.T) {
 	require.NotEqual(t, raft.Shutdown, f.Raft().State())
 	_, err := f.WaitLeader(context.Background())
 	require.ErrorIs(t, err, ErrCorruptEntry)
+}
+
+// A node that has left raft after a damaged entry stores nothing more:
+// while the two others take writes (they still make a majority of
+// three, and make progress), every file of its directory keeps its bytes,
+// and it applies nothing.
+func TestRetiredNodeDirStaysAsItWas(t *testing.T) {
+	ctx := context.Background()
+	c := newDiskCluster(t, nil)
+	require.NoError(t, c.leader().SetBytes(ctx, "victim", []byte(victim)))
+	c.setKeys("a", 5)
+	l := c.leader()
+	f := c.followers(l)[0]
+	id := f.ID()
+	caughtUp(t, f, l.AppliedIndex())
+	c.stop(id)
+	damageEntry(t, c.dir(id), []byte(victim))
+	f = c.start(id)
+	retired(t, f)
+	before, applied := dirSums(t, c.dir(id)), f.AppliedIndex()
+
+	want := c.setKeys("b", 20)
+	l = c.leader()
+	require.NotEqual(t, id, l.ID())
+	for _, o := range c.followers(l) {
+		if o != f {
+			caughtUp(t, o, l.AppliedIndex())
+			got := contents(t, o)
+			for k, v := range want {
+				require.Equal(t, v, got[k])
+			}
+		}
+	}
+	require.Equal(t, before, dirSums(t, c.dir(id)), "the halted node's directory changed")
+	require.Equal(t, applied, f.AppliedIndex())
+}
+
+// dirSums returns the SHA-256 of every file under dir, by its path.
+func dirSums(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	sums := map[string][32]byte{}
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		sums[path] = sha256.Sum256(b)
+		return err
+	}))
+	return sums
 }
