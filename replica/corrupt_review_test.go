@@ -3,9 +3,11 @@ package replica
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,4 +92,49 @@ func dirSums(t *testing.T, dir string) map[string][32]byte {
 		return err
 	}))
 	return sums
+}
+
+// Writers busy on a leader as it halts are all answered, none hangs, and
+// each ends with ErrCorruptEntry (with ErrUncertain for a write whose
+// entry was proposed: the others apply it); none sees ErrClosed, since
+// the node is not closed. Later calls get ErrCorruptEntry at once. (The
+// halt is stored as applying a damaged entry stores it.)
+func TestHaltAnswersWritesInFlight(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 3, nil)
+	l := c.leader()
+	const writers = 16
+	errs := make(chan error, writers)
+	var wrote atomic.Int64
+	for w := range writers {
+		go func() {
+			for i := 0; ; i++ {
+				err := l.SetBytes(ctx, fmt.Sprintf("w%d-%d", w, i), []byte("v"))
+				if err != nil {
+					errs <- err
+					return
+				}
+				wrote.Add(1)
+			}
+		}()
+	}
+	require.Eventually(t, func() bool { return wrote.Load() >= 200 }, waitFor, time.Millisecond)
+	halt := fmt.Errorf("%w: the test's", ErrCorruptEntry)
+	l.fsm.err.Store(&halt)
+	for range writers {
+		select {
+		case err := <-errs:
+			require.ErrorIs(t, err, ErrCorruptEntry)
+			require.NotErrorIs(t, err, ErrClosed)
+		case <-time.After(waitFor):
+			t.Fatal("a write was not answered")
+		}
+	}
+	retired(t, l)
+	require.ErrorIs(t, l.SetBytes(ctx, "k", nil), ErrCorruptEntry)
+	_, err := l.GetBytes(ctx, "k")
+	require.ErrorIs(t, err, ErrCorruptEntry)
+	n := c.leader()
+	require.NotEqual(t, l.ID(), n.ID())
+	require.NoError(t, n.SetBytes(ctx, "after", []byte("halt")))
 }
