@@ -138,3 +138,27 @@ func TestHaltAnswersWritesInFlight(t *testing.T) {
 	require.NotEqual(t, l.ID(), n.ID())
 	require.NoError(t, n.SetBytes(ctx, "after", []byte("halt")))
 }
+
+// Close as a leader halts, at several moments of its leaving raft (before
+// retire looks, while it hands over, after), returns, with no error, and
+// leaves no goroutine of the node's (the package's TestMain checks).
+func TestCloseWhileRetiring(t *testing.T) {
+	for _, after := range []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond, 600 * time.Millisecond} {
+		c := newCluster(t, 3, nil)
+		l := c.leader()
+		require.NoError(t, l.SetBytes(t.Context(), "k", []byte("v")))
+		halt := fmt.Errorf("%w: the test's", ErrCorruptEntry)
+		l.fsm.err.Store(&halt)
+		time.Sleep(after) // a moment of retire's; any is right
+		closed := make(chan error, 1)
+		go func() { closed <- l.Close() }()
+		select {
+		case err := <-closed:
+			require.NoError(t, err)
+		case <-time.After(waitFor):
+			t.Fatalf("Close hung %v after the halt", after)
+		}
+		c.nodes[l.ID()] = nil
+		c.closeAll()
+	}
+}
