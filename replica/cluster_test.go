@@ -32,7 +32,8 @@ type cluster struct {
 	nodes  map[string]*Node // nil while a node is down
 	trans  map[string]*raft.InmemTransport
 	stores map[string]*stores
-	cut    map[string]bool // partitioned nodes
+	cut    map[string]int // partitioned nodes: the number of their side (see partition)
+	sides  int            // the sides made so far
 	tune   func(*raft.Config)
 }
 
@@ -52,7 +53,7 @@ func testRaft() *raft.Config {
 func newCluster(t testing.TB, n int, tune func(*raft.Config)) *cluster {
 	c := &cluster{
 		t: t, nodes: map[string]*Node{}, trans: map[string]*raft.InmemTransport{},
-		stores: map[string]*stores{}, cut: map[string]bool{}, tune: tune,
+		stores: map[string]*stores{}, cut: map[string]int{}, tune: tune,
 	}
 	var servers []Server
 	for i := 1; i <= n; i++ {
@@ -91,14 +92,14 @@ func (c *cluster) start(id string) *Node {
 	return n
 }
 
-// link connects every pair of transports of nodes that are not cut off,
-// and disconnects the others.
+// link connects every pair of transports of nodes on one side (neither
+// cut off, or both cut off together), and disconnects the others.
 func (c *cluster) link() {
 	for a, ta := range c.trans {
 		for b, tb := range c.trans {
 			switch {
 			case a == b:
-			case c.cut[a] || c.cut[b]:
+			case c.cut[a] != c.cut[b]:
 				ta.Disconnect(raft.ServerAddress(b))
 			default:
 				ta.Connect(raft.ServerAddress(b), tb)
@@ -107,9 +108,17 @@ func (c *cluster) link() {
 	}
 }
 
-// partition cuts id off from every other node; heal links it again.
-func (c *cluster) partition(id string) { c.cut[id] = true; c.link() }
-func (c *cluster) heal(id string)      { delete(c.cut, id); c.link() }
+// partition cuts ids off from every other node, together: they still
+// reach each other, a side of their own; heal links one again.
+func (c *cluster) partition(ids ...string) {
+	c.sides++
+	for _, id := range ids {
+		c.cut[id] = c.sides
+	}
+	c.link()
+}
+
+func (c *cluster) heal(id string) { delete(c.cut, id); c.link() }
 
 // stop closes node id; start starts it again over its stores.
 func (c *cluster) stop(id string) {
@@ -135,7 +144,7 @@ func (c *cluster) leader() *Node {
 	require.Eventually(c.t, func() bool {
 		l = nil
 		for id, n := range c.nodes {
-			if n != nil && !c.cut[id] && n.IsLeader() {
+			if n != nil && c.cut[id] == 0 && n.IsLeader() {
 				l = n
 			}
 		}

@@ -68,9 +68,11 @@ func (n *node) Health() error {
 // it has, it takes the node out of the cluster's raft, keeping its
 // stores (and directory) as they are for the operator:
 //   - it waits for the rounds' loop to end (it ends once halted, after
-//     answering the round it waits for): raft v1.7.2, shutting down,
-//     leaves the futures of entries waiting for its FSM goroutine
-//     unanswered, so nothing may be in flight then;
+//     answering the round it waits for), and for the membership calls
+//     in flight (enter refuses new ones): raft v1.7.2, shutting down,
+//     may leave the futures of entries waiting for its FSM goroutine
+//     unanswered, so nothing may be in flight then
+//     (TestHaltWaitsForJoinInFlight);
 //   - leading, it hands leadership over (LeadershipTransfer, bounded by
 //     raft's ElectionTimeout), so the cluster need not wait out an
 //     election timeout; with no node to take it, it goes on;
@@ -94,11 +96,28 @@ func (n *node) retire(interval time.Duration) {
 		return // Close shuts raft down
 	case <-n.done:
 	}
+	n.mu.Lock() // every call enter counted in is in n.calls; it counts no more
+	n.mu.Unlock()
+	n.calls.Wait() // raft, running, answers their futures soon (as for Close)
 	if n.IsLeader() {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
 	close(n.left)
+}
+
+// Left reports whether the node has left the cluster's raft, as it does
+// once it has met a damaged log entry (see Health): it no longer votes,
+// leads or stores entries. Ask it, not raft's State: raft v1.7.2 may set
+// its state back to Follower or Candidate as it shuts down (its main
+// loop's timer and Shutdown race), and then it stays so.
+func (n *node) Left() bool {
+	select {
+	case <-n.left:
+		return true
+	default:
+		return false
+	}
 }
 
 // ended returns why the rounds' loop has ended, for a call it did not

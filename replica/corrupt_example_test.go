@@ -20,3 +20,16 @@ func ExampleNode_Health() {
 	// <nil>
 	// true false
 }
+
+// Left tells whether a node has left the cluster's raft, as a node does
+// once it has met a damaged log entry; a healthy node has not, and
+// neither has one closed (Close is not a halt).
+func ExampleNode_Left() {
+	n := start("l1", inmem("l1"))
+	fmt.Println(n.Left())
+	n.Close()
+	fmt.Println(n.Left())
+	// Output:
+	// false
+	// false
+}

@@ -182,8 +182,9 @@
 // with ErrUncertain: the others apply it; a node joining would catch up
 // from its log and halt too: TestHaltedLeaderRefusesJoin). Its Apply and
 // Snapshot return errors, which raft handles. Then, within about raft's
-// HeartbeatTimeout, it leaves the cluster's raft: once the round it was
-// waiting for is answered, a leader hands leadership over
+// HeartbeatTimeout, it leaves the cluster's raft (Left reports it): once
+// the round it was waiting for, and the Join or Remove in flight, are
+// answered (TestHaltWaitsForJoinInFlight), a leader hands leadership over
 // (TestHaltedLeaderHandsOverAndLeaves), and the node shuts its raft down
 // (closing its transport). It no longer votes, stands for election, or
 // stores entries it would never apply (its log, never compacted, would

@@ -41,13 +41,10 @@ func (n *node) Bootstrap(servers ...Server) error {
 // configuration has them. A node that has met a damaged log entry
 // returns ErrCorruptEntry: it has left raft (ask another node).
 func (n *node) Members(ctx context.Context) ([]Server, error) {
-	if !n.enter() {
-		return nil, ErrClosed
+	if err := n.enter(); err != nil {
+		return nil, err // closed, or halted: it leaves raft (see retire)
 	}
-	defer n.waits.Done()
-	if err := n.Health(); err != nil {
-		return nil, err // halted: it has left raft (see retire)
-	}
+	defer n.calls.Done()
 	f := n.raft.GetConfiguration()
 	if err := n.wait(ctx, f); err != nil {
 		return nil, err
@@ -74,13 +71,10 @@ func (n *node) Members(ctx context.Context) ([]Server, error) {
 // ErrCorruptEntry and adds nothing: the node joining would catch up from
 // its log and halt too (and the node leaves raft: see retire).
 func (n *node) Join(ctx context.Context, id, addr string) error {
-	if !n.enter() {
-		return ErrClosed
+	if err := n.enter(); err != nil {
+		return err // closed, or halted: a node joining would halt on the same entry
 	}
-	defer n.waits.Done()
-	if err := n.Health(); err != nil {
-		return err // halted: a node joining would halt on the same entry
-	}
+	defer n.calls.Done()
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
@@ -109,13 +103,10 @@ func (n *node) Join(ctx context.Context, id, addr string) error {
 // down. A node that has met a damaged log entry returns ErrCorruptEntry
 // and removes nothing, as Join does.
 func (n *node) Remove(ctx context.Context, id string) error {
-	if !n.enter() {
-		return ErrClosed
+	if err := n.enter(); err != nil {
+		return err // closed, or halted: it leaves raft, leading or not (see retire)
 	}
-	defer n.waits.Done()
-	if err := n.Health(); err != nil {
-		return err // halted: it leaves raft, leading or not (see retire)
-	}
+	defer n.calls.Done()
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
@@ -153,17 +144,19 @@ func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
 }
 
 // enter counts in a call that waits for raft futures outside the rounds
-// (Members, Join, Remove), so that Close waits for it before it stops
-// raft; the call ends with n.waits.Done(). It returns false, counting
-// nothing, once Close has begun.
-func (n *node) enter() bool {
+// (Members, Join, Remove), so that Close, and retire, wait for it before
+// they stop raft; the call ends with n.calls.Done(). Once Close has begun
+// (ErrClosed) or the machine has halted (ErrCorruptEntry), it returns
+// why, counting nothing: retire, once it has seen the halt, takes mu, so
+// every call counted before it is in n.calls as it waits for them.
+func (n *node) enter() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.closed() {
-		return false
+	if err := n.Health(); err != nil {
+		return err
 	}
-	n.waits.Add(1)
-	return true
+	n.calls.Add(1)
+	return nil
 }
 
 // wait waits for f, or for ctx to end, in a call counted in by enter.
@@ -173,9 +166,9 @@ func (n *node) enter() bool {
 // it).
 func (n *node) wait(ctx context.Context, f raft.Future) error {
 	done := make(chan error, 1)
-	n.waits.Add(1) // the call's own count is held: Close has not returned
+	n.calls.Add(1) // the call's own count is held: Close has not returned
 	go func() {
-		defer n.waits.Done()
+		defer n.calls.Done()
 		done <- f.Error()
 	}()
 	select {

@@ -139,10 +139,12 @@ type node struct {
 	close     sync.Once
 	err       error        // Close's result
 	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
-	// mu orders Close's closing of stop before the calls that wait for
-	// raft futures outside the rounds (see enter), counted in waits.
+	// mu orders Close's closing of stop, and a halt, before the calls
+	// that wait for raft futures outside the rounds (see enter), counted
+	// in calls.
 	mu    sync.Mutex
-	waits sync.WaitGroup
+	calls sync.WaitGroup
+	waits sync.WaitGroup // retire (corrupt.go)
 }
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
@@ -225,17 +227,9 @@ func (n *node) ID() string { return n.cfg.ID }
 // Addr returns the node's raft address.
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
-// IsLeader reports whether the node is the leader now. A halted node
-// that has left raft is not (raft v1.7.2 may set its state after
-// Shutdown, as its main goroutine leaves a state).
-func (n *node) IsLeader() bool {
-	select {
-	case <-n.left:
-		return false
-	default:
-		return n.raft.State() == raft.Leader
-	}
-}
+// IsLeader reports whether the node is the leader now. A node that has
+// left raft (see Left) is not, whatever raft's State says.
+func (n *node) IsLeader() bool { return !n.Left() && n.raft.State() == raft.Leader }
 
 // Leader returns the ID and address of the leader this node knows of, or
 // empty strings.
@@ -273,6 +267,7 @@ func (n *node) Close() error {
 		n.mu.Unlock()
 		<-n.done
 		n.waits.Wait()
+		n.calls.Wait()
 		err := n.raft.Shutdown().Error()
 		if cerr := n.m.close(); err == nil {
 			err = cerr
@@ -308,7 +303,7 @@ func (n *node) WaitLeader(ctx context.Context) (string, error) {
 	defer tick.Stop()
 	for {
 		if err := n.m.halted(); err != nil {
-			return "", err // it leaves raft: what it knew is stale
+			return "", err // first: until it has left raft, raft knows a leader
 		}
 		if id, _ := n.Leader(); id != "" {
 			return id, nil

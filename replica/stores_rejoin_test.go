@@ -22,7 +22,7 @@ type diskCluster struct {
 func newDiskCluster(t *testing.T, tune func(*raft.Config)) *diskCluster {
 	d := &diskCluster{base: t.TempDir(), cluster: &cluster{
 		t: t, ids: []string{"n1", "n2", "n3"}, nodes: map[string]*Node{},
-		trans: map[string]*raft.InmemTransport{}, cut: map[string]bool{}, tune: tune,
+		trans: map[string]*raft.InmemTransport{}, cut: map[string]int{}, tune: tune,
 	}}
 	var servers []Server
 	for _, id := range d.ids {

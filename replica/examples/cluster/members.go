@@ -199,6 +199,9 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 		Applied: a.node.AppliedIndex(),
 		Health:  "ok",
 	}
+	if a.node.Left() { // raft's own State may not say so (see Left)
+		s.State = "Shutdown"
+	}
 	if err := a.node.Health(); err != nil {
 		s.Health = err.Error()
 		if errors.Is(err, replica.ErrCorruptEntry) {
