@@ -248,3 +248,35 @@ func TestScanCacheFills(t *testing.T) {
 		t.Fatal("a write to the map left the cache in place")
 	}
 }
+
+// TestScanCacheLongValues checks that values too long for the cache's
+// lengths (noVal bytes or more) are read from the map, whole, and that
+// their neighbours are cached still.
+func TestScanCacheLongValues(t *testing.T) {
+	kv := NewKV(0)
+	for i := range 40 {
+		v := make([]byte, 10+i%2*int(noVal))
+		v[len(v)-1] = byte(i)
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%02d", i), Value: v})
+	}
+	im, release := kv.freeze(true)
+	defer release()
+	for round := range 2 { // the first fills the cache, the second reads it
+		i := 0
+		for k, v := range im.Range("", "", false) {
+			if want := 10 + i%2*int(noVal); len(v) != want || v[len(v)-1] != byte(i) {
+				t.Fatalf("round %d: %s is %d bytes ending %d, want %d ending %d", round, k, len(v), v[len(v)-1], want, i)
+			}
+			i++
+		}
+	}
+	cached := 0
+	for n, i := range walkAt(im.ord.root, "", "", false) {
+		if _, ok := im.sc.get(n).value(i); ok {
+			cached++
+		}
+	}
+	if cached != 20 {
+		t.Fatalf("%d values cached, want the 20 short ones", cached)
+	}
+}
