@@ -281,3 +281,25 @@ func BenchmarkScanCacheHeap(b *testing.B) {
 		kv.baseChanged() // the next round starts a new cache
 	}
 }
+
+// BenchmarkImageRangeChurn is BenchmarkImageRange/100 where a write to
+// the base map comes before each scan, so that every scan has a new image
+// and, with the scan cache, a new cache to fill: the cache's worst case.
+func BenchmarkImageRangeChurn(b *testing.B) {
+	kv := benchKV(1_000_000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := make([]byte, 100)
+	for b.Loop() {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), Value: v})
+		im, release := kv.freeze(true)
+		i := 0
+		for range im.Range(fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), "", false) {
+			if i++; i == 100 {
+				break
+			}
+		}
+		release()
+		for kv.fold() {
+		}
+	}
+}

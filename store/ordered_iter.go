@@ -105,21 +105,25 @@ func (kv *KV) Range(start, end string, reverse bool) iter.Seq2[string, []byte] {
 // Range implements KVImage. Keys whose deadline has passed when it starts
 // are left out.
 func (im *image) Range(start, end string, reverse bool) iter.Seq2[string, []byte] {
-	return func(yield func(string, []byte) bool) {
-		if end != "" && end <= start {
-			return
-		}
-		s := imageScan{im: im, yield: yield, fill: scanFill{sc: im.sc}}
-		if im.exp != nil {
-			s.now = im.exp.clock()
-		}
-		if reverse {
-			descend(im.ord.root, start, end, s.visit)
-		} else {
-			ascend(im.ord.root, start, end, s.visit)
-		}
-		s.fill.flush()
+	return func(yield func(string, []byte) bool) { im.scan(start, end, reverse, yield) }
+}
+
+// scan is Range's loop.
+func (im *image) scan(start, end string, reverse bool, yield func(string, []byte) bool) {
+	if end != "" && end <= start {
+		return
 	}
+	fill := scanFill{sc: im.sc, on: im.sc.filling()}
+	s := imageScan{im: im, yield: yield, fill: &fill}
+	if im.exp != nil {
+		s.now = im.exp.clock()
+	}
+	if reverse {
+		descend(im.ord.root, start, end, s.visit)
+	} else {
+		ascend(im.ord.root, start, end, s.visit)
+	}
+	fill.flush()
 }
 
 // imageScan is a range scan of an image under way. It is a struct with a
@@ -131,7 +135,7 @@ type imageScan struct {
 	now   int64
 	cur   *onode    // the node of the last key read
 	vals  *nodeVals // its cached values, or nil
-	fill  scanFill
+	fill  *scanFill // apart, so that yield stays on the stack
 }
 
 // visit reads key i of n and yields it, with its value, unless it is

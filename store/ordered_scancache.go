@@ -36,7 +36,7 @@ import (
 // the owner never waits for them.
 
 // scanChunk is how many slots a cache allocates at a time.
-const scanChunk = 1024
+const scanChunk = 256
 
 // scanFillMin is the fewest looked-up values of one leaf that a scan
 // publishes: a scan that reads a key or two (the first key at or after a
@@ -53,12 +53,20 @@ const noVal = ^uint16(0)
 var scanCacheIDs atomic.Uint32
 
 // scanCache holds, for the nodes that scans of its images filled, the
-// values the base map held when it was made.
+// values the base map held when it was made. It allocates nothing until a
+// second scan of its images: a store whose map changes between any two
+// scans (a write, then a View, then a scan, and again) would pay for
+// filling a cache that no scan reads (BenchmarkImageRangeChurn).
 type scanCache struct {
 	id     uint32
+	warm   atomic.Bool  // a scan of its images has run
 	next   atomic.Int64 // slots handed out
-	chunks []atomic.Pointer[[scanChunk]atomic.Pointer[nodeVals]]
+	max    int64        // slots it may hand out
+	chunks atomic.Pointer[[]atomic.Pointer[scanSlots]]
 }
+
+// scanSlots are a chunk of a cache's slots.
+type scanSlots [scanChunk]atomic.Pointer[nodeVals]
 
 // nodeVals are a node's cached values: the bytes of the value of the
 // node's key i are unsafe.Slice(p[i], n[i]), unless n[i] is noVal.
@@ -71,27 +79,45 @@ type nodeVals struct {
 // newScanCache returns an empty cache with room for the nodes of a tree
 // of keys keys (a node holds at least minItems, the root aside).
 func newScanCache(keys int) *scanCache {
-	slots := keys/(minItems/2) + scanChunk
-	return &scanCache{
-		id:     scanCacheIDs.Add(1),
-		chunks: make([]atomic.Pointer[[scanChunk]atomic.Pointer[nodeVals]], slots/scanChunk),
+	return &scanCache{id: scanCacheIDs.Add(1), max: int64(keys/(minItems/2) + scanChunk)}
+}
+
+// filling reports whether a scan starting now should fill the cache: not
+// if it is the first.
+func (sc *scanCache) filling() bool {
+	if sc == nil {
+		return false
 	}
+	if sc.warm.Load() {
+		return true
+	}
+	sc.warm.Store(true)
+	return false
 }
 
 // slot returns slot i, allocating its chunk if need be, or nil if the
 // cache is full.
 func (sc *scanCache) slot(i int64, alloc bool) *atomic.Pointer[nodeVals] {
+	chunks := sc.chunks.Load()
+	if chunks == nil {
+		if !alloc || i >= sc.max {
+			return nil
+		}
+		c := make([]atomic.Pointer[scanSlots], (sc.max+scanChunk-1)/scanChunk)
+		sc.chunks.CompareAndSwap(nil, &c)
+		chunks = sc.chunks.Load()
+	}
 	c := i / scanChunk
-	if c >= int64(len(sc.chunks)) {
+	if c >= int64(len(*chunks)) {
 		return nil
 	}
-	ch := sc.chunks[c].Load()
+	ch := (*chunks)[c].Load()
 	if ch == nil {
 		if !alloc {
 			return nil
 		}
-		sc.chunks[c].CompareAndSwap(nil, new([scanChunk]atomic.Pointer[nodeVals]))
-		ch = sc.chunks[c].Load()
+		(*chunks)[c].CompareAndSwap(nil, new(scanSlots))
+		ch = (*chunks)[c].Load()
 	}
 	return &ch[i%scanChunk]
 }
@@ -136,7 +162,8 @@ func (sc *scanCache) put(v *nodeVals) {
 // scanFill gathers the values a scan looked up in the base map for one
 // node, to publish them in the cache.
 type scanFill struct {
-	sc   *scanCache
+	sc   *scanCache // the image's cache, or nil
+	on   bool       // publish what the scan looks up (sc.filling)
 	node *onode
 	have *nodeVals // what the cache held for node, or nil
 	k    int       // values gathered
@@ -157,7 +184,7 @@ func (f *scanFill) enter(n *onode) *nodeVals {
 
 // note records that key i of the current node holds e in the base map.
 func (f *scanFill) note(i int, e entry) {
-	if f.sc != nil && e.at == 0 && len(e.s) < int(noVal) {
+	if f.on && e.at == 0 && len(e.s) < int(noVal) {
 		f.idx[f.k], f.vals[f.k] = uint8(i), e
 		f.k++
 	}
