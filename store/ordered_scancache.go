@@ -166,9 +166,10 @@ type scanFill struct {
 	on   bool       // publish what the scan looks up (sc.filling)
 	node *onode
 	have *nodeVals // what the cache held for node, or nil
-	k    int       // values gathered
+	k    int       // values gathered: key idx[j]'s is p[j], n[j] bytes
 	idx  [maxItems]uint8
-	vals [maxItems]entry
+	n    [maxItems]uint16
+	p    [maxItems]*byte
 }
 
 // enter makes n the node the scan reads, publishing what it gathered for
@@ -185,7 +186,7 @@ func (f *scanFill) enter(n *onode) *nodeVals {
 // note records that key i of the current node holds e in the base map.
 func (f *scanFill) note(i int, e entry) {
 	if f.on && e.at == 0 && len(e.s) < int(noVal) {
-		f.idx[f.k], f.vals[f.k] = uint8(i), e
+		f.idx[f.k], f.p[f.k], f.n[f.k] = uint8(i), unsafe.StringData(e.s), uint16(len(e.s))
 		f.k++
 	}
 }
@@ -205,7 +206,7 @@ func (f *scanFill) flush() {
 			}
 		}
 		for j, i := range f.idx[:f.k] {
-			v.p[i], v.n[i] = unsafe.StringData(f.vals[j].s), uint16(len(f.vals[j].s))
+			v.p[i], v.n[i] = f.p[j], f.n[j]
 		}
 		f.sc.put(v)
 	}
