@@ -11,7 +11,8 @@ import (
 // key to an end key, forward or back, with a limit. The store keeps its
 // keys in an ordered index (a B-tree of the keys alone, changed only when
 // a key is created or deleted), so a scan finds its start in O(log n) and
-// costs a map lookup per key it yields.
+// costs a map lookup per key it yields, unless a View's earlier scans left
+// the values it reads in the index's scan cache (store/ordered_scancache.go).
 
 // RangeOptions shape a range scan. A nil *RangeOptions means the zero
 // value: forward, no limit.
@@ -62,9 +63,10 @@ func limited(seq iter.Seq2[string, []byte], limit int) iter.Seq2[string, []byte]
 // increasing byte order of the keys or, with opts.Reverse, decreasing. An
 // empty end means no end; Range("", "", nil) yields every key in order.
 // Keys expired when the iteration starts are left out. Finding start costs
-// O(log n); each key yielded costs a lookup. A start after the end, or a
-// negative limit, is an ErrInvalidRange. The iteration yields nothing
-// after Close.
+// O(log n); each key yielded costs a lookup, or less once scans of Views
+// of the same, unchanged state have read it before (README, "Range
+// scans"). A start after the end, or a negative limit, is an
+// ErrInvalidRange. The iteration yields nothing after Close.
 func (v *View) Range(start, end string, opts *RangeOptions) (iter.Seq2[string, []byte], error) {
 	o, err := checkRange(start, end, opts)
 	if err != nil {

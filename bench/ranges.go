@@ -16,7 +16,11 @@ import (
 // reads 100 from there. hurrah takes a View per scan (two owner round
 // trips, as a caller who scans now and then does), and hurrah-held-view
 // scans one View held open for the whole slice; buntdb runs each scan in a
-// View (a read lock) with AscendGreaterOrEqual on its key tree.
+// View (a read lock) with AscendGreaterOrEqual on its key tree. Nothing
+// writes while the figures run, so hurrah's scans fill its scan cache as
+// they go (store/ordered_scancache.go) and read from it: the first round
+// holds the warm-up, the median the warm cache. A store written between
+// every two scans gets no hits (README, "Range scans").
 
 // rangeScanner scans n keys from start and returns the bytes it read.
 type rangeScanner struct {

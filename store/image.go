@@ -62,6 +62,7 @@ type image struct {
 	// indexed says ord holds the keys: every image but a snapshot's and
 	// most publications (publish.go).
 	indexed bool
+	sc      *scanCache // values of m for range scans, if indexed (ordered_scancache.go)
 }
 
 // Len implements Image.
@@ -194,6 +195,10 @@ func (kv *KV) freeze(ordered bool) (*image, func()) {
 	im := &image{m: kv.m, layers: slices.Clip(kv.layers), n: kv.size(), exp: kv.freezeExp()}
 	if ordered {
 		im.ord, im.indexed = kv.index().freeze(), true
+		if kv.sc == nil {
+			kv.sc = newScanCache(kv.size())
+		}
+		im.sc = kv.sc
 	}
 	kv.shared++
 	gen := kv.gen
@@ -250,6 +255,7 @@ func (kv *KV) fold() bool {
 
 // foldSlot writes an overlay entry into the base map.
 func (kv *KV) foldSlot(k string, s slot) {
+	kv.baseChanged()
 	if s.gone {
 		delete(kv.m, k)
 	} else {

@@ -134,8 +134,9 @@ type KV struct {
 	n      int    // number of keys, kept while ovl is not nil (else len(m))
 	bytes  int64  // sum of len(key)+len(value) over the keys: see Size
 
-	ord    ordered // the keys in order, changed on create and delete only (ordered.go)
-	ordOff bool    // ord is not kept until built (ordered_defer.go)
+	ord    ordered    // the keys in order, changed on create and delete only (ordered.go)
+	ordOff bool       // ord is not kept until built (ordered_defer.go)
+	sc     *scanCache // values of m as images froze it, for range scans; nil once m changes (ordered_scancache.go)
 
 	exp       *expiry      // the keys' deadlines; nil until the first (expiry.go)
 	clock     func() int64 // Unix ns; nil until first read (then WallClock)
@@ -157,7 +158,7 @@ func NewKV(hint int) *KV { return &KV{m: make(map[string]entry, hint)} }
 // nothing.
 func (kv *KV) Reserve(n int) {
 	if len(kv.m) == 0 && kv.ovl == nil && kv.layers == nil && n > 0 {
-		kv.m, kv.gen = make(map[string]entry, n), kv.gen+1 // a new m, as in RestoreAt
+		kv.m, kv.gen, kv.sc = make(map[string]entry, n), kv.gen+1, nil // a new m, as in RestoreAt
 	}
 }
 
@@ -174,7 +175,7 @@ func (kv *KV) Fit(n int) {
 	for k, v := range kv.m {
 		m[k] = v
 	}
-	kv.m, kv.gen = m, kv.gen+1 // a new m, as in RestoreAt
+	kv.m, kv.gen, kv.sc = m, kv.gen+1, nil // a new m, as in RestoreAt
 }
 
 // Get returns the value of key. Like every KV method it must be called
@@ -188,7 +189,7 @@ func (kv *KV) clear() bool {
 	if kv.size() == 0 {
 		return false
 	}
-	kv.m = make(map[string]entry) // let the old buckets go
+	kv.m, kv.sc = make(map[string]entry), nil // let the old buckets go
 	kv.layers, kv.ovl, kv.shared, kv.n, kv.bytes = nil, nil, 0, 0, 0
 	kv.ord.wait()
 	kv.ord = ordered{} // images keep the old tree; a deferred index stays deferred

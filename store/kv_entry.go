@@ -84,13 +84,22 @@ func lookup(m map[string]entry, layers []map[string]slot, key string) ([]byte, b
 // lookupEntry returns the entry of key in m under layers, newest layer
 // first.
 func lookupEntry(m map[string]entry, layers []map[string]slot, key string) (entry, bool) {
-	for i := len(layers) - 1; i >= 0; i-- {
-		if s, ok := layers[i][key]; ok {
-			return s.entry, !s.gone
-		}
+	if e, ok, in := lookupLayers(layers, key); in {
+		return e, ok
 	}
 	e, ok := m[key]
 	return e, ok
+}
+
+// lookupLayers returns the entry of key in the newest of layers that
+// holds it, and whether one does (in); ok is false if that is a deletion.
+func lookupLayers(layers []map[string]slot, key string) (e entry, ok, in bool) {
+	for i := len(layers) - 1; i >= 0; i-- {
+		if s, found := layers[i][key]; found {
+			return s.entry, !s.gone, true
+		}
+	}
+	return entry{}, false, false
 }
 
 // setAt sets key to v with the deadline at (0: none).
@@ -116,12 +125,23 @@ func (kv *KV) write(key string, old entry, had bool, e entry) {
 	}
 	switch {
 	case kv.ovl == nil:
+		kv.baseChanged()
 		kv.m[key] = e
 	case kv.shared > 0:
 		kv.ovl[key] = slot{entry: e}
 	default:
+		kv.baseChanged()
 		kv.m[key] = e
 		kv.unshadow(key)
+	}
+}
+
+// baseChanged drops the scan cache before a change to the base map: the
+// cache holds the map's values as images froze it (ordered_scancache.go).
+// No image shares the map now, and the next gets a new cache.
+func (kv *KV) baseChanged() {
+	if kv.sc != nil {
+		kv.sc = nil
 	}
 }
 
@@ -154,12 +174,14 @@ func (kv *KV) delEntry(key string) (entry, bool) {
 	kv.bytes -= int64(len(key) + len(old.v()))
 	kv.indexDrop(key)
 	if kv.ovl == nil {
+		kv.baseChanged()
 		delete(kv.m, key)
 		return old, true
 	}
 	kv.n--
 	switch _, below := lookupEntry(kv.m, kv.layers, key); {
 	case kv.shared == 0:
+		kv.baseChanged()
 		delete(kv.m, key)
 		kv.unshadow(key)
 	case below:

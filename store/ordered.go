@@ -1,6 +1,9 @@
 package store
 
-import "slices"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // The ordered index: the KV's keys, and only its keys, in increasing byte
 // order, in a copy-on-write B-tree, so that a range scan finds its start in
@@ -47,6 +50,7 @@ type cowToken struct{ _ byte }
 // onode is a node of the B-tree: keys in order and, in an inner node,
 // the children, kids[i] holding the keys between keys[i-1] and keys[i].
 type onode struct {
+	vtag atomic.Uint64 // where a scan cache holds the node's values (ordered_scancache.go)
 	cow  *cowToken
 	keys []string
 	kids []*onode  // nil in a leaf

@@ -251,3 +251,55 @@ func BenchmarkFreezeBehindMerge(b *testing.B) {
 		t.freeze()
 	}
 }
+
+// BenchmarkScanCacheHeap reports the heap the scan cache takes once every
+// key of a 1M-key store has been scanned (cache-B/key), and how much of
+// it holds values (cached/key, 1 if every value is cached).
+func BenchmarkScanCacheHeap(b *testing.B) {
+	kv := benchKV(1_000_000)
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	for b.Loop() {
+		im, release := kv.freeze(true)
+		before := heap()
+		for range im.Range("", "", false) {
+		}
+		after := heap()
+		cached := 0
+		for n, i := range walkAt(im.ord.root, "", "", false) {
+			if _, ok := im.sc.get(n).value(i); ok {
+				cached++
+			}
+		}
+		b.ReportMetric(float64(after-before)/1e6, "cache-B/key")
+		b.ReportMetric(float64(cached)/1e6, "cached/key")
+		release()
+		kv.baseChanged() // the next round starts a new cache
+	}
+}
+
+// BenchmarkImageRangeChurn is BenchmarkImageRange/100 where a write to
+// the base map comes before each scan, so that every scan has a new image
+// and, with the scan cache, a new cache to fill: the cache's worst case.
+func BenchmarkImageRangeChurn(b *testing.B) {
+	kv := benchKV(1_000_000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	v := make([]byte, 100)
+	for b.Loop() {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), Value: v})
+		im, release := kv.freeze(true)
+		i := 0
+		for range im.Range(fmt.Sprintf("key-%012d", rng.IntN(1_000_000)), "", false) {
+			if i++; i == 100 {
+				break
+			}
+		}
+		release()
+		for kv.fold() {
+		}
+	}
+}

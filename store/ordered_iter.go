@@ -13,9 +13,10 @@ import (
 // the convention takes nothing away).
 
 // ascend yields, in increasing order, the keys under n from the first at
-// or after start, up to end (excluded; "" for none). It returns false once
-// the walk must stop: yield refused a key, or the keys passed end.
-func ascend(n *onode, start, end string, yield func(string) bool) bool {
+// or after start, up to end (excluded; "" for none), each as its node and
+// its position there. It returns false once the walk must stop: yield
+// refused a key, or the keys passed end.
+func ascend(n *onode, start, end string, yield func(*onode, int) bool) bool {
 	if n == nil {
 		return true
 	}
@@ -27,20 +28,19 @@ func ascend(n *onode, start, end string, yield func(string) bool) bool {
 		if i == len(n.keys) {
 			return true
 		}
-		k := n.keys[i]
-		if end != "" && k >= end {
+		if end != "" && n.keys[i] >= end {
 			return false
 		}
-		if !yield(k) {
+		if !yield(n, i) {
 			return false
 		}
 	}
 }
 
 // descend yields, in decreasing order, the keys under n from the last
-// before end ("" for none) down to start (included). It returns false once
-// the walk must stop.
-func descend(n *onode, start, end string, yield func(string) bool) bool {
+// before end ("" for none) down to start (included), each as its node and
+// its position there. It returns false once the walk must stop.
+func descend(n *onode, start, end string, yield func(*onode, int) bool) bool {
 	if n == nil {
 		return true
 	}
@@ -52,8 +52,7 @@ func descend(n *onode, start, end string, yield func(string) bool) bool {
 		return false
 	}
 	for j := i - 1; j >= 0; j-- {
-		k := n.keys[j]
-		if k < start || !yield(k) {
+		if n.keys[j] < start || !yield(n, j) {
 			return false
 		}
 		if n.kids != nil && !descend(n.kids[j], start, end, yield) {
@@ -67,6 +66,17 @@ func descend(n *onode, start, end string, yield func(string) bool) bool {
 // if reverse, decreasing.
 func walk(root *onode, start, end string, reverse bool) iter.Seq[string] {
 	return func(yield func(string) bool) {
+		for n, i := range walkAt(root, start, end, reverse) {
+			if !yield(n.keys[i]) {
+				return
+			}
+		}
+	}
+}
+
+// walkAt is walk, yielding each key as its node and its position there.
+func walkAt(root *onode, start, end string, reverse bool) iter.Seq2[*onode, int] {
+	return func(yield func(*onode, int) bool) {
 		if end != "" && end <= start {
 			return
 		}
@@ -95,21 +105,61 @@ func (kv *KV) Range(start, end string, reverse bool) iter.Seq2[string, []byte] {
 // Range implements KVImage. Keys whose deadline has passed when it starts
 // are left out.
 func (im *image) Range(start, end string, reverse bool) iter.Seq2[string, []byte] {
-	return func(yield func(string, []byte) bool) {
-		var now int64
-		if im.exp != nil {
-			now = im.exp.clock()
+	return func(yield func(string, []byte) bool) { im.scan(start, end, reverse, yield) }
+}
+
+// scan is Range's loop.
+func (im *image) scan(start, end string, reverse bool, yield func(string, []byte) bool) {
+	if end != "" && end <= start {
+		return
+	}
+	fill := scanFill{sc: im.sc, on: im.sc.filling()}
+	s := imageScan{im: im, yield: yield, fill: &fill}
+	if im.exp != nil {
+		s.now = im.exp.clock()
+	}
+	if reverse {
+		descend(im.ord.root, start, end, s.visit)
+	} else {
+		ascend(im.ord.root, start, end, s.visit)
+	}
+	fill.flush()
+}
+
+// imageScan is a range scan of an image under way. It is a struct with a
+// method, not a loop over walkAt, so that it stays on the stack: the
+// variables a range-over-func body shares with its loop go to the heap.
+type imageScan struct {
+	im    *image
+	yield func(string, []byte) bool
+	now   int64
+	cur   *onode    // the node of the last key read
+	vals  *nodeVals // its cached values, or nil
+	fill  *scanFill // apart, so that yield stays on the stack
+}
+
+// visit reads key i of n and yields it, with its value, unless it is
+// missing or expired. The value comes from the layers, else from the scan
+// cache (ordered_scancache.go), else from the base map, and then the scan
+// notes it for the cache.
+func (s *imageScan) visit(n *onode, i int) bool {
+	if n != s.cur {
+		s.cur, s.vals = n, s.fill.enter(n)
+	}
+	k := n.keys[i]
+	e, ok, inLayer := lookupLayers(s.im.layers, k)
+	if !inLayer {
+		if v, hit := s.vals.value(i); hit {
+			return s.yield(k, v)
 		}
-		for k := range walk(im.ord.root, start, end, reverse) {
-			e, ok := lookupEntry(im.m, im.layers, k)
-			if !ok || e.expiredAt(now) {
-				continue
-			}
-			if !yield(k, e.v()) {
-				return
-			}
+		if e, ok = s.im.m[k]; ok {
+			s.fill.note(i, e)
 		}
 	}
+	if !ok || e.expiredAt(s.now) {
+		return true
+	}
+	return s.yield(k, e.v())
 }
 
 // rangeKeys returns the keys in [start, end) ("" end: no end), expired or
