@@ -18,7 +18,8 @@ import (
 // rounds, one at a time: it takes the open round, proposes it to raft,
 // waits for it to be applied here and answers its calls at once, by
 // closing its channel; meanwhile the calls that arrive join the next
-// round, which it takes as soon as it is done. So the busier the node,
+// round, which it takes once the calls it has just answered have had a
+// moment to join it too (round_gather.go). So the busier the node,
 // the more writes share an entry (as the owner batches requests and the
 // journal shares an fsync). A call costs no goroutine hand-off of its
 // own and no allocation of this package's. A linearizable read joins a
