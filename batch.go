@@ -83,6 +83,15 @@ func (b *Batch) Reset() {
 // the store's encoded, returns ErrInvalidBatch. The store keeps the
 // batch's values; b may be reused.
 func (db *DB) Write(ctx context.Context, b *Batch) error {
+	// The command keeps its own slice: b may be reset and reused at once.
+	return db.write(ctx, b, func(muts []store.Mutation) []store.Mutation {
+		return append([]store.Mutation(nil), muts...)
+	})
+}
+
+// write is Write, and WriteReusing (batch_reuse.go): own returns the
+// operations the command is to carry, a copy of b's or b's own.
+func (db *DB) write(ctx context.Context, b *Batch, own func([]store.Mutation) []store.Mutation) error {
 	if err := db.check(); err != nil {
 		return err
 	}
@@ -107,8 +116,7 @@ func (db *DB) Write(ctx context.Context, b *Batch) error {
 	if len(b.muts) == 0 {
 		return nil
 	}
-	// The command keeps its own slice: b may be reset and reused at once.
-	c := store.Command{Op: store.OpBatch, Batch: append([]store.Mutation(nil), b.muts...)}
+	c := store.Command{Op: store.OpBatch, Batch: own(b.muts)}
 	if err := db.batchDeadlines(c.Batch, b.exps); err != nil {
 		return err
 	}

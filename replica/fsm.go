@@ -96,8 +96,8 @@ func onState[T comparable](load func() T, read func(T) error) error {
 type fsm struct {
 	fsmBase
 	db atomic.Pointer[hurrah.DB] // swapped by Restore (FSM goroutine)
-	// ops and batch are Apply's, reused from entry to entry (DB.Write
-	// keeps nothing of a batch): the FSM goroutine's alone.
+	// ops and batch are Apply's, reused from entry to entry (the DB keeps
+	// nothing of a batch): the FSM goroutine's alone.
 	ops   []op
 	batch hurrah.Batch
 }
@@ -140,7 +140,6 @@ func (f *fsm) Apply(l *raft.Log) any {
 // hurrah.ErrClosed, while the node stops.
 func (f *fsm) applyOps(ops []op) error {
 	db := f.db.Load()
-	ctx := context.Background() // an entry applies whole, or the node stops
 	b := &f.batch
 	defer b.Reset()
 	for _, o := range ops {
@@ -154,16 +153,17 @@ func (f *fsm) applyOps(ops []op) error {
 		case opDelete:
 			b.Delete(o.key)
 		case opClear:
-			if err := db.Write(ctx, b); err != nil {
+			if err := db.WriteReusing(b); err != nil {
 				return err
 			}
-			b.Reset()
-			if err := db.Clear(ctx); err != nil {
+			if err := db.Clear(context.Background()); err != nil {
 				return err
 			}
 		}
 	}
-	return db.Write(ctx, b)
+	// WriteReusing: an entry applies whole, or the node stops, so no ctx;
+	// and b is Apply's, refilled for the next entry, so no copy of it.
+	return db.WriteReusing(b)
 }
 
 // Snapshot freezes the state as it is after the last Apply, at once and

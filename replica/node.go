@@ -214,6 +214,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	}
 	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
 	n.rounds.kick = make(chan struct{}, 1)
+	n.rounds.full = make(chan struct{}, 1)
 	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go n.loop()
 	n.waits.Add(1)

@@ -18,7 +18,8 @@ import (
 // rounds, one at a time: it takes the open round, proposes it to raft,
 // waits for it to be applied here and answers its calls at once, by
 // closing its channel; meanwhile the calls that arrive join the next
-// round, which it takes as soon as it is done. So the busier the node,
+// round, which it takes once the calls it has just answered have had a
+// moment to join it too (round_gather.go). So the busier the node,
 // the more writes share an entry (as the owner batches requests and the
 // journal shares an fsync). A call costs no goroutine hand-off of its
 // own and no allocation of this package's. A linearizable read joins a
@@ -45,6 +46,7 @@ import (
 type round struct {
 	entry []byte // headerRoom bytes for the header, then the items; nil with none
 	items int    // how many items entry holds: none for reads only
+	calls int    // how many calls joined it, reads too
 	// Set by loop as it proposes the round.
 	f  raft.Future // an ApplyFuture, or a Barrier's
 	at time.Time   // when it was proposed
@@ -66,6 +68,8 @@ type rounds struct {
 	ended bool          // the loop has ended: no round opens, none is proposed
 	kick  chan struct{} // buffered (1): a round opened, for loop
 	size  int           // the bytes the next round's entry is first given
+	want  int           // the calls the loop gathers for (round_gather.go), or 0
+	full  chan struct{} // buffered (1): the open round holds want calls, for loop
 }
 
 // submit hands a call's items (data, encoded as an entry holds them; none
@@ -121,6 +125,7 @@ func (n *node) join(data []byte, items int) (*round, int) {
 	item := r.items
 	r.entry = append(r.entry, data...)
 	r.items += items
+	rs.joined(r, opened)
 	rs.mu.Unlock()
 	if opened {
 		rs.kickLoop()
@@ -196,6 +201,8 @@ func (n *node) outcome(r *round, item, items int) error {
 func (n *node) loop() {
 	defer close(n.done)
 	defer n.rounds.end()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
 	for {
 		select { // first, or a steady stream of calls would keep it going
 		case <-n.stop:
@@ -209,10 +216,12 @@ func (n *node) loop() {
 		}
 		for r := n.rounds.take(); r != nil; r = n.rounds.take() {
 			n.propose(r)
+			waiting := n.rounds.calls() // before r's callers can join again
 			n.answer(r)
 			if n.closed() || n.m.halted() != nil {
 				return
 			}
+			n.gather(r.calls+waiting, t, gatherWait)
 		}
 		if n.m.halted() != nil {
 			return // halted: the node leaves raft (retire, corrupt.go)
