@@ -2,7 +2,10 @@ package store
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 	"weak"
 )
@@ -49,5 +52,134 @@ func TestScanCacheLetsOldNodesGo(t *testing.T) {
 	runtime.GC()
 	if old.Value() != nil {
 		t.Fatal("an old node of the index is still alive: the scan cache keeps it")
+	}
+}
+
+// TestScanCacheModelMoreOps is TestScanCacheModel with the other paths
+// that change the base map: range deletes, deadlines set and removed,
+// CAS, SetAbsent, batches, the owner's removal of expired keys, Fit, an
+// index deferred and rebuilt; and with cache ids reused (scanCacheIDs
+// wrapping round), so that nodes carry tags of an older cache with the
+// same id. Every scan of every open image must show the store as it was.
+func TestScanCacheModelMoreOps(t *testing.T) {
+	const keys = 2000
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 41))
+			var now int64 = 1000
+			kv := NewKV(0)
+			kv.SetClock(func() int64 { return now }, false)
+			model := cacheModel{}
+			step := int64(0)
+			val := func() string { step++; return fmt.Sprintf("v%d", step) }
+			live := func(k string) (entry, bool) {
+				e, ok := model[k]
+				return e, ok && !e.expiredAt(now)
+			}
+			for i := range keys {
+				if i%3 != 0 {
+					k, v := fmt.Sprintf("k%05d", i), val()
+					kv.Apply(Command{Op: OpSet, Key: k, Value: []byte(v)})
+					model[k] = entry{s: v}
+				}
+			}
+			type open struct {
+				im      *image
+				release func()
+				want    cacheModel
+			}
+			var ims []open
+			for range 15000 {
+				k := fmt.Sprintf("k%05d", rng.IntN(keys))
+				switch r := rng.IntN(1000); {
+				case r < 300:
+					v := val()
+					kv.Apply(Command{Op: OpSet, Key: k, Value: []byte(v)})
+					model[k] = entry{s: v}
+				case r < 330:
+					start := fmt.Sprintf("k%05d", rng.IntN(keys))
+					end := fmt.Sprintf("k%05d", rng.IntN(keys))
+					if end < start {
+						start, end = end, start
+					}
+					end = start[:4] + end[4:] // a few keys: k0123x to k0123y
+					if end < start {
+						end = start
+					}
+					kv.Apply(Command{Op: OpDeleteRange, Key: start, Value: []byte(end)})
+					for mk := range model {
+						if mk >= start && mk < end {
+							delete(model, mk)
+						}
+					}
+				case r < 380:
+					at := int64(0)
+					if rng.IntN(2) == 0 {
+						at = now + int64(rng.IntN(40))
+					}
+					if e, ok := model[k]; ok {
+						kv.Apply(Command{Op: OpExpireAt, Key: k, At: at})
+						model[k] = entry{s: e.s, at: at}
+					}
+				case r < 420:
+					if e, ok := live(k); ok {
+						v := val()
+						kv.Apply(Command{Op: OpCAS, Key: k, Old: []byte(e.s), Value: []byte(v)})
+						model[k] = entry{s: v}
+					}
+				case r < 450:
+					if _, ok := live(k); !ok {
+						v := val()
+						kv.Apply(Command{Op: OpSetAbsent, Key: k, Value: []byte(v)})
+						model[k] = entry{s: v}
+					}
+				case r < 480:
+					k2, v := fmt.Sprintf("k%05d", rng.IntN(keys)), val()
+					kv.Apply(Command{Op: OpBatch, Batch: []Mutation{{Op: OpDelete, Key: k}, {Op: OpSet, Key: k2, Value: []byte(v)}}})
+					delete(model, k)
+					model[k2] = entry{s: v}
+				case r < 500:
+					now += int64(rng.IntN(20))
+					for {
+						if _, _, more := kv.expireDue(); !more {
+							break
+						}
+					}
+					for mk, e := range model {
+						if e.at != 0 && e.at <= now {
+							delete(model, mk)
+						}
+					}
+				case r < 580:
+					im, release := kv.freeze(true)
+					ims = append(ims, open{im, release, maps.Clone(model)})
+				case r < 640 && len(ims) > 0:
+					i := rng.IntN(len(ims))
+					ims[i].release()
+					ims = slices.Delete(ims, i, i+1)
+				case r < 660:
+					for _, o := range ims {
+						o.release()
+					}
+					ims = nil
+					for kv.fold() {
+					}
+					if rng.IntN(2) == 0 {
+						kv.Fit(4*len(model) + 4)
+					} else {
+						kv.deferIndex()
+					}
+				case r < 670:
+					scanCacheIDs.Store(scanCacheIDs.Load() - uint32(rng.IntN(4))) // ids come round again
+				default:
+					if len(ims) > 0 {
+						o := ims[rng.IntN(len(ims))]
+						if err := checkScan(rng, o.im, o.want, now, keys); err != nil {
+							t.Fatalf("step %d: %v", step, err)
+						}
+					}
+				}
+			}
+		})
 	}
 }
