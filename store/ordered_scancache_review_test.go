@@ -221,3 +221,39 @@ func BenchmarkScanCacheHeldView(b *testing.B) {
 		release0()
 	}
 }
+
+// TestScanCacheEmptyValues checks that an empty value reads the same
+// from the cache as from the map: empty, and nil only if the map's is.
+func TestScanCacheEmptyValues(t *testing.T) {
+	kv := NewKV(0)
+	for i := range 40 {
+		kv.Apply(Command{Op: OpSet, Key: fmt.Sprintf("k%02d", i), Value: []byte{}})
+	}
+	im, release := kv.freeze(true)
+	defer release()
+	var nils [3]int
+	for round := range 3 { // the second fills the cache, the third reads it
+		n := 0
+		for _, v := range im.Range("", "", false) {
+			if len(v) != 0 {
+				t.Fatalf("round %d: a value of %d bytes, want 0", round, len(v))
+			}
+			if v == nil {
+				nils[round]++
+			}
+			n++
+		}
+		if n != 40 {
+			t.Fatalf("round %d: %d keys, want 40", round, n)
+		}
+	}
+	cached := 0
+	for n, i := range walkAt(im.ord.root, "", "", false) {
+		if _, ok := im.sc.get(n).value(i); ok {
+			cached++
+		}
+	}
+	if cached != 40 || nils[2] != nils[0] {
+		t.Fatalf("%d empty values cached, want 40; nil values %v, want the same in every round", cached, nils)
+	}
+}
