@@ -51,6 +51,7 @@ type cowToken struct{ _ byte }
 // the children, kids[i] holding the keys between keys[i-1] and keys[i].
 type onode struct {
 	vtag atomic.Uint64 // where a scan cache holds the node's values (ordered_scancache.go)
+	id   uint64        // the node's number, unique: a scan cache's slot names its node by it
 	cow  *cowToken
 	keys []string
 	kids []*onode  // nil in a leaf
@@ -58,6 +59,11 @@ type onode struct {
 	lead [2]uint64 // the first 16 of those bytes, big-endian, zero past skip
 	pfx  [maxItems]uint64
 }
+
+// nodeIDs numbers the nodes (onode.id). Atomic: a background build
+// (ordered_background.go) and a merge (ordered_merge.go) make nodes on
+// goroutines of their own.
+var nodeIDs atomic.Uint64
 
 // ordered is the owner's B-tree. Its zero value is an empty tree.
 type ordered struct {
@@ -89,7 +95,7 @@ func (t *ordered) newNode(inner bool) *onode {
 	if t.cow == nil {
 		t.cow = new(cowToken)
 	}
-	n := &onode{cow: t.cow, keys: make([]string, 0, maxItems)}
+	n := &onode{id: nodeIDs.Add(1), cow: t.cow, keys: make([]string, 0, maxItems)}
 	if inner {
 		n.kids = make([]*onode, 0, maxItems+1)
 	}
