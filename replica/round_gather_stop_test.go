@@ -84,7 +84,7 @@ func gatheringNode(t *testing.T) (*Node, chan error) {
 	}
 	h.hold.Store(true)
 	v := write("v", 1)
-	<-h.entered // the loop waits for v's round
+	<-h.entered         // the loop waits for v's round
 	a := write("a", 64) // a round of its own: it holds MaxBatchBytes
 	require.Eventually(t, openCalls(1), waitFor, 10*time.Microsecond)
 	b := write("b", 1) // the next round
