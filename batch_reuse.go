@@ -16,10 +16,9 @@ import (
 // batch, writes it and fills it again, as a replicated store applies its
 // log entries: it saves an allocation and a copy of the list per batch.
 func (db *DB) WriteReusing(b *Batch) error {
-	if b == nil {
-		return ErrInvalidBatch
+	if b != nil { // write refuses a nil b, after a closed store (ErrClosed wins)
+		defer b.Reset()
 	}
-	defer b.Reset()
 	// No ctx that could end: the write returns once the owner has
 	// answered, and the owner reads the list only before it answers.
 	return db.write(context.Background(), b, func(muts []store.Mutation) []store.Mutation { return muts })

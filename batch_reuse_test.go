@@ -101,4 +101,9 @@ func TestWriteReusingRefuses(t *testing.T) {
 	if err := db.WriteReusing(&b); !errors.Is(err, hurrah.ErrClosed) {
 		t.Fatalf("closed store: %v, want ErrClosed", err)
 	}
+	// On a closed store ErrClosed wins over a bad argument, as for Write
+	// (before, a nil batch returned ErrInvalidBatch there).
+	if err := db.WriteReusing(nil); !errors.Is(err, hurrah.ErrClosed) {
+		t.Fatalf("nil batch, closed store: %v, want ErrClosed", err)
+	}
 }

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -70,6 +71,8 @@ type rounds struct {
 	size  int           // the bytes the next round's entry is first given
 	want  int           // the calls the loop gathers for (round_gather.go), or 0
 	full  chan struct{} // buffered (1): the open round holds want calls, for loop
+	// gatherFor, if set before the node starts, replaces gatherWait (tests).
+	gatherFor time.Duration
 }
 
 // submit hands a call's items (data, encoded as an entry holds them; none
@@ -203,6 +206,7 @@ func (n *node) loop() {
 	defer n.rounds.end()
 	t := time.NewTimer(time.Hour)
 	t.Stop()
+	wait := cmp.Or(n.rounds.gatherFor, gatherWait)
 	for {
 		select { // first, or a steady stream of calls would keep it going
 		case <-n.stop:
@@ -218,10 +222,11 @@ func (n *node) loop() {
 			n.propose(r)
 			waiting := n.rounds.calls() // before r's callers can join again
 			n.answer(r)
+			n.gather(r.calls+waiting, t, wait) // at once if Close has begun
+			// After gather: Close or a halt may have come while it waited.
 			if n.closed() || n.m.halted() != nil {
 				return
 			}
-			n.gather(r.calls+waiting, t, gatherWait)
 		}
 		if n.m.halted() != nil {
 			return // halted: the node leaves raft (retire, corrupt.go)
