@@ -57,7 +57,12 @@ func (n *node) gather(want int, t *time.Timer, wait time.Duration) {
 	case <-t.C:
 	case <-n.stop:
 	}
-	t.Stop()
+	if !t.Stop() { // a tick left in t.C, as a main module at go 1.22 or before keeps, ends the next wait at once
+		select {
+		case <-t.C:
+		default:
+		}
+	}
 	rs.mu.Lock()
 	rs.want = 0
 	rs.mu.Unlock()
