@@ -37,14 +37,20 @@ func TestJoinDuringCloseIsAnswered(t *testing.T) {
 	}
 }
 
-func joinDuringClose(t *testing.T) {
+// joinBehindSnapshot starts g1, whose machine is gated, and g2; g1
+// bootstraps a cluster of itself, writes a key, holds raft's FSM
+// goroutine with a snapshot (snapped has its result), and joins g2
+// (joined has the Join's result) until the change is committed behind
+// the snapshot. The caller opens g.gate, closes n1, and calls stop, which
+// closes g2 and ends the Join's ctx.
+func joinBehindSnapshot(t *testing.T) (n1 *Node, g *gatedMachine, joined, snapped chan error, stop func()) {
 	ctx := context.Background()
 	_, t1 := raft.NewInmemTransport("g1")
 	_, t2 := raft.NewInmemTransport("g2")
 	t1.Connect("g2", t2)
 	t2.Connect("g1", t1)
-	g := &gatedMachine{entered: make(chan struct{}), gate: make(chan struct{})}
-	n1 := &Node{}
+	g = &gatedMachine{entered: make(chan struct{}), gate: make(chan struct{})}
+	n1 = &Node{}
 	require.NoError(t, n1.start(Config{ID: "g1", Transport: t1, Raft: testRaft()}, entryVersion,
 		func(ctx context.Context) (machine, error) {
 			f, err := newFSM(ctx)
@@ -53,23 +59,28 @@ func joinDuringClose(t *testing.T) {
 		}))
 	n2, err := NewNode(Config{ID: "g2", Transport: t2, Raft: testRaft()})
 	require.NoError(t, err)
-	defer n2.Close()
+	jctx, cancel := context.WithTimeout(ctx, waitFor)
+	stop = func() { cancel(); n2.Close() }
 	require.NoError(t, n1.Bootstrap(Server{ID: "g1", Addr: "g1"}))
 	_, err = n1.WaitLeader(ctx)
 	require.NoError(t, err)
 	require.NoError(t, n1.SetBytes(ctx, "k", []byte("v")))
 
-	snapped := make(chan error, 1)
+	snapped = make(chan error, 1)
 	go func() { snapped <- n1.Raft().Snapshot().Error() }()
 	<-g.entered
 	before := n1.Raft().LastIndex()
-	joined := make(chan error, 1)
-	jctx, cancel := context.WithTimeout(ctx, waitFor)
-	defer cancel()
+	joined = make(chan error, 1)
 	go func() { joined <- n1.Join(jctx, "g2", "g2") }()
 	require.Eventually(t, func() bool {
 		return n1.Raft().CommitIndex() == n1.Raft().LastIndex() && n1.Raft().LastIndex() > before
 	}, waitFor, time.Millisecond, "the change is committed, behind the snapshot")
+	return n1, g, joined, snapped, stop
+}
+
+func joinDuringClose(t *testing.T) {
+	n1, g, joined, snapped, stop := joinBehindSnapshot(t)
+	defer stop()
 	closed := make(chan error, 1)
 	go func() { closed <- n1.Close() }()
 	require.Eventually(t, n1.closed, waitFor, time.Millisecond)

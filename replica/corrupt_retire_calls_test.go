@@ -23,30 +23,9 @@ import (
 // Join returns nil, and the node leaves raft.
 func TestHaltWaitsForJoinInFlight(t *testing.T) {
 	ctx := context.Background()
-	_, t1 := raft.NewInmemTransport("g1")
-	_, t2 := raft.NewInmemTransport("g2")
-	t1.Connect("g2", t2)
-	t2.Connect("g1", t1)
-	g := &gatedMachine{entered: make(chan struct{}), gate: make(chan struct{})}
-	n1 := &Node{}
-	require.NoError(t, n1.start(Config{ID: "g1", Transport: t1, Raft: testRaft()}, entryVersion,
-		func(ctx context.Context) (machine, error) {
-			f, err := newFSM(ctx)
-			n1.fsm, g.machine = f, f
-			return g, err
-		}))
+	n1, g, joined, snapped, stop := joinBehindSnapshot(t)
 	defer n1.Close()
-	n2, err := NewNode(Config{ID: "g2", Transport: t2, Raft: testRaft()})
-	require.NoError(t, err)
-	defer n2.Close()
-	require.NoError(t, n1.Bootstrap(Server{ID: "g1", Addr: "g1"}))
-	_, err = n1.WaitLeader(ctx)
-	require.NoError(t, err)
-	require.NoError(t, n1.SetBytes(ctx, "k", []byte("v")))
-
-	snapped := make(chan error, 1)
-	go func() { snapped <- n1.Raft().Snapshot().Error() }()
-	<-g.entered
+	defer stop()
 	opened := false
 	open := func() {
 		if !opened {
@@ -55,14 +34,6 @@ func TestHaltWaitsForJoinInFlight(t *testing.T) {
 		}
 	}
 	defer open()
-	before := n1.Raft().LastIndex()
-	joined := make(chan error, 1)
-	jctx, cancel := context.WithTimeout(ctx, waitFor)
-	defer cancel()
-	go func() { joined <- n1.Join(jctx, "g2", "g2") }()
-	require.Eventually(t, func() bool {
-		return n1.Raft().CommitIndex() == n1.Raft().LastIndex() && n1.Raft().LastIndex() > before
-	}, waitFor, time.Millisecond, "the change is committed, behind the snapshot")
 	halt := fmt.Errorf("%w: the test's", ErrCorruptEntry)
 	n1.fsm.err.Store(&halt)
 
