@@ -170,33 +170,17 @@ func TestOpenBackupContext(t *testing.T) {
 }
 
 // handMadeBackup returns the backup of a DB, at LSN 5, whose header gives
-// count records and whose body holds recs (version 1 of the snapshot
-// format), every checksum right.
+// count records and whose body holds recs (forgeSnapshot's), every
+// checksum right.
 func handMadeBackup(count uint64, recs [][2]string) []byte {
 	le := binary.LittleEndian
-	crc := func(b []byte) uint32 { return crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)) }
 	b := append([]byte(nil), journal.BackupMagic[:]...)
 	b = le.AppendUint32(b, journal.BackupVersion)
 	b = le.AppendUint32(b, backupKV)
-	b = le.AppendUint32(b, crc(b))
+	b = le.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	b = le.AppendUint32(b, 0)
-	h := len(b)
-	b = append(b, "HURSNAP\x00"...)
-	b = le.AppendUint32(b, 1)
-	b = le.AppendUint32(b, 0)
-	b = le.AppendUint64(b, 5)
-	b = le.AppendUint64(b, count)
-	b = le.AppendUint32(b, crc(b[h:]))
-	b = le.AppendUint32(b, 0)
-	body := len(b)
-	for _, r := range recs {
-		for _, f := range r {
-			b = binary.AppendUvarint(b, uint64(len(f)))
-			b = append(b, f...)
-		}
-	}
-	tr := le.AppendUint64(nil, uint64(len(b)-body))
-	tr = le.AppendUint32(tr, crc(b[body:]))
-	tr = le.AppendUint32(tr, crc(tr))
-	return append(b, tr...)
+	snap := forgeSnapshot(5, recs)
+	le.PutUint64(snap[24:32], count)
+	le.PutUint32(snap[32:36], crc32.Checksum(snap[:32], castagnoli))
+	return append(b, snap...)
 }
