@@ -158,19 +158,32 @@ func checkDir(fsys vfs.FS, dir string) error {
 // restore restores eng from s, the snapshot the journal chose. The engine's
 // machine judges the records (a key-value store's refuses the empty key).
 func restore[C, Q, R any](eng *store.Engine[C, Q, R], s *journal.Snapshot) error {
-	if s.Count > uint64(math.MaxInt) {
-		return fmt.Errorf("snapshot of %d records", s.Count)
+	return restoreRecords(eng, s.LSN, s.Count, s.Deadlines, s.RecordsAt)
+}
+
+// restoreRecords restores eng to the state at lsn of the count records
+// records yields, with their deadlines if deadlines is set: a snapshot
+// file's (restore) or a backup's, as it streams (OpenBackup).
+func restoreRecords[C, Q, R any](eng *store.Engine[C, Q, R], lsn, count uint64, deadlines bool, records func(yield func([]byte, journal.Value) bool)) error {
+	if count > uint64(math.MaxInt) {
+		return fmt.Errorf("snapshot of %d records", count)
 	}
-	if s.Deadlines {
-		return eng.RestoreAt(s.LSN, int(s.Count), func(yield func(k, v []byte, at int64) bool) {
-			for k, r := range s.RecordsAt {
+	if deadlines {
+		return eng.RestoreAt(lsn, int(count), func(yield func(k, v []byte, at int64) bool) {
+			for k, r := range records {
 				if !yield(k, r.Value, r.At) {
 					return
 				}
 			}
 		})
 	}
-	return eng.Restore(s.LSN, int(s.Count), s.Records)
+	return eng.Restore(lsn, int(count), func(yield func(k, v []byte) bool) {
+		for k, r := range records {
+			if !yield(k, r.Value) {
+				return
+			}
+		}
+	})
 }
 
 // dirErr classifies an error from opening, checking or repairing the

@@ -47,10 +47,11 @@ func (i *SystemImage) Backup(ctx context.Context, w io.Writer, lsn uint64) error
 // OpenSystemBackup opens a memory-only System (as OpenSystem("", nil,
 // opts) does) holding the State the System backup r holds, and returns it
 // with the LSN the backup holds the State at. It checks the backup as
-// OpenBackup does: a damaged or truncated one returns ErrCorrupt, one of a
-// newer format ErrVersion, the backup of a DB ErrBadInput, a State that
-// does not decode into an S ErrCorrupt; nothing is opened then. It touches
-// no disk. It is for a caller that keeps its own log (the replica module,
+// OpenBackup does, every checksum before it returns the System: a damaged
+// or truncated one returns ErrCorrupt, one of a newer format ErrVersion,
+// the backup of a DB ErrBadInput, a State that does not decode into an S
+// ErrCorrupt; nothing is opened then. It touches no disk and makes no
+// copy of the backup. If ctx ends first it returns ctx's error. It is for a caller that keeps its own log (the replica module,
 // installing a raft snapshot); opts must give no durability but
 // MemoryOnly.
 func OpenSystemBackup[S any, C Command[S]](ctx context.Context, r io.Reader, opts *Options) (*System[S, C], uint64, error) {

@@ -12,7 +12,8 @@ import (
 // file holds it (snapshot_format.go), then nothing. Restoring one is
 // checking every byte of it and writing the snapshot, byte for byte, into
 // a new directory under its snapshot name: the store then opens from it as
-// from any snapshot, and its journal continues at the next LSN.
+// from any snapshot, and its journal continues at the next LSN. (Or, for a
+// store in memory, loading its records as they are read: Records.)
 //
 // Every constant below is part of the wire format: changing one makes
 // existing backups unreadable, so a change needs a new BackupVersion. All

@@ -2,12 +2,10 @@ package journal
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 )
 
 // BackupInfo is what a backup's headers say.
@@ -15,12 +13,16 @@ type BackupInfo struct {
 	Kind  uint32 // the caller's kind, as given to NewBackupWriter
 	LSN   uint64 // the LSN of the image: every entry up to it applied
 	Count uint64 // the number of records
+	// Deadlines says whether the records carry deadlines (the snapshot's
+	// format version 2), as Snapshot.Deadlines does.
+	Deadlines bool
 }
 
 // BackupReader reads a backup (backup_format.go) from a stream, checking
 // every byte as it goes. NewBackupReader reads and checks the headers;
 // CopySnapshot then reads the rest, checks it and copies the snapshot it
-// holds to a destination. A BackupReader reads the stream once and is not
+// holds to a destination, or Records hands its records to the caller
+// (backup_records.go). A BackupReader reads the stream once and is not
 // safe for concurrent use.
 //
 // What the stream holds is judged as decodeSnapshot judges a snapshot
@@ -33,7 +35,8 @@ type BackupReader struct {
 	in   streamCounter
 	info BackupInfo
 	head []byte // the snapshot header, as read
-	used bool   // CopySnapshot was called
+	used bool   // CopySnapshot or Records was called
+	rec  []byte // the record being read (backup_records.go)
 }
 
 // streamCounter reads from a buffered stream, counting the bytes read.
@@ -79,6 +82,7 @@ func NewBackupReader(r io.Reader, name string) (*BackupReader, error) {
 		return nil, err
 	}
 	b.info.LSN, b.info.Count = binary.LittleEndian.Uint64(b.head[16:24]), binary.LittleEndian.Uint64(b.head[24:32])
+	b.info.Deadlines = binary.LittleEndian.Uint32(b.head[8:12]) == snapshotVersion
 	return b, nil
 }
 
@@ -144,152 +148,6 @@ func (b *BackupReader) checkSnapshotHeader(h []byte) error {
 		return b.corrupt(BackupHeaderSize, "snapshot header has version %d", le.Uint32(h[8:12]))
 	case le.Uint32(h[12:16]) != 0 || le.Uint32(h[36:40]) != 0:
 		return b.corrupt(BackupHeaderSize, "reserved snapshot header bytes are not zero")
-	}
-	return nil
-}
-
-// CopyOptions tune CopySnapshot.
-type CopyOptions struct {
-	// KeyRequired refuses a record with an empty key as corrupt (a
-	// key-value store never holds one).
-	KeyRequired bool
-	// Progress, if set, is called every few thousand records and once at
-	// the end with the records and the bytes of the stream read so far.
-	Progress func(records uint64, read int64)
-}
-
-// progressEvery is how many records CopySnapshot reads between calls to
-// Progress and looks at its context.
-const progressEvery = 4096
-
-// CopySnapshot reads the rest of the backup, checks all of it, and writes
-// the snapshot it holds to w, byte for byte as a snapshot file holds it.
-// It returns the bytes written. On error w holds a part of the snapshot
-// that no reader accepts (it has no trailer, or the wrong one): the caller
-// is to throw it away. It checks ctx every few thousand records. It may be
-// called once.
-func (b *BackupReader) CopySnapshot(ctx context.Context, w io.Writer, opts CopyOptions) (int64, error) {
-	if b.used {
-		return 0, errors.New("journal: backup: CopySnapshot called twice")
-	}
-	b.used = true
-	if _, err := w.Write(b.head); err != nil {
-		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, err)
-	}
-	sum := bodySum{w: w}
-	out := bufio.NewWriterSize(&sum, snapshotBuffer)
-	for i := uint64(0); i < b.info.Count; i++ {
-		if i%progressEvery == 0 && i > 0 {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			if opts.Progress != nil {
-				opts.Progress(i, b.in.off)
-			}
-		}
-		if err := b.record(i, out, opts.KeyRequired); err != nil {
-			return 0, err
-		}
-	}
-	if err := out.Flush(); err != nil {
-		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, err)
-	}
-	if err := b.trailer(sum, w); err != nil {
-		return 0, err
-	}
-	if opts.Progress != nil {
-		opts.Progress(b.info.Count, b.in.off)
-	}
-	return int64(snapshotHeaderSize+sum.n) + snapshotTrailerSize, nil
-}
-
-// record reads record i, checking its lengths, and writes it to out.
-func (b *BackupReader) record(i uint64, out *bufio.Writer, keyRequired bool) error {
-	at := b.in.off
-	for field := range 2 { // the key, then the value
-		n, ok, err := b.uvarint(out)
-		switch {
-		case err != nil:
-			return b.readErr(err, at, i)
-		case !ok:
-			return b.corrupt(at, "record %d: bad length at offset %d", i, b.in.off)
-		case n > math.MaxInt64:
-			return b.corrupt(at, "record %d: length %d runs past any backup", i, n)
-		case n == 0 && field == 0 && keyRequired:
-			return b.corrupt(at, "record %d has an empty key", i)
-		}
-		if _, err := io.CopyN(out, &b.in, int64(n)); err != nil {
-			return b.readErr(err, at, i)
-		}
-	}
-	if binary.LittleEndian.Uint32(b.head[8:12]) == snapshotVersion {
-		// The deadline: a zigzag varint is a uvarint's bytes.
-		switch _, ok, err := b.uvarint(out); {
-		case err != nil:
-			return b.readErr(err, at, i)
-		case !ok:
-			return b.corrupt(at, "record %d: bad deadline at offset %d", i, b.in.off)
-		}
-	}
-	return nil
-}
-
-// uvarint reads a uvarint (any form that fits in 64 bits, as
-// binary.Uvarint accepts) and writes its bytes to out. ok is false if it
-// does not fit. A failed write to out shows at out's next Flush.
-func (b *BackupReader) uvarint(out *bufio.Writer) (n uint64, ok bool, err error) {
-	var shift uint
-	for i := range binary.MaxVarintLen64 {
-		c, err := b.in.ReadByte()
-		if err != nil {
-			return 0, false, err
-		}
-		out.WriteByte(c)
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				return 0, false, nil
-			}
-			return n | uint64(c)<<shift, true, nil
-		}
-		n |= uint64(c&0x7f) << shift
-		shift += 7
-	}
-	return 0, false, nil
-}
-
-// readErr classifies err, met reading record i (starting at offset at):
-// the stream ended, or a read or a write failed.
-func (b *BackupReader) readErr(err error, at int64, i uint64) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return b.corrupt(b.in.off, "backup cut short in record %d (at offset %d)", i, at)
-	}
-	return fmt.Errorf("journal: restore backup %s: %w", b.name, err)
-}
-
-// trailer reads the snapshot trailer, checks it against sum (the body
-// read) and that the stream ends there, and writes it to w.
-func (b *BackupReader) trailer(sum bodySum, w io.Writer) error {
-	at := b.in.off
-	var tr [snapshotTrailerSize]byte
-	if err := b.full(tr[:], "the snapshot trailer"); err != nil {
-		return err
-	}
-	le := binary.LittleEndian
-	switch {
-	case checksum(tr[:12]) != le.Uint32(tr[12:16]):
-		return b.corrupt(at, "snapshot trailer checksum mismatch (truncated or damaged)")
-	case le.Uint64(tr[0:8]) != sum.n:
-		return b.corrupt(at, "snapshot trailer gives a body of %d bytes, the backup holds %d", le.Uint64(tr[0:8]), sum.n)
-	case le.Uint32(tr[8:12]) != sum.sum:
-		return b.corrupt(BackupHeaderSize+snapshotHeaderSize, "snapshot body checksum mismatch")
-	}
-	if _, err := b.in.ReadByte(); err == nil {
-		return b.corrupt(b.in.off-1, "bytes after the end of the backup")
-	} else if !errors.Is(err, io.EOF) {
-		return fmt.Errorf("journal: read backup %s: %w", b.name, err)
-	}
-	if _, err := w.Write(tr[:]); err != nil {
-		return fmt.Errorf("journal: restore backup %s: %w", b.name, err)
 	}
 	return nil
 }

@@ -11,7 +11,9 @@ import (
 
 // FuzzBackupReader feeds the backup reader any bytes: it never panics, and
 // whatever it accepts, with the empty key allowed or not, is a snapshot
-// decodeSnapshot accepts, holding the LSN and count the headers gave.
+// decodeSnapshot accepts, holding the LSN and count the headers gave; and
+// Records accepts exactly what CopySnapshot does, yielding that snapshot's
+// records.
 func FuzzBackupReader(f *testing.F) {
 	var seed bytes.Buffer
 	bw, err := NewBackupWriter(&seed, 1, 3, 2)
@@ -38,16 +40,23 @@ func FuzzBackupReader(f *testing.F) {
 			return
 		}
 		var out bytes.Buffer
-		if _, err := br.CopySnapshot(context.Background(), &out, CopyOptions{KeyRequired: keyRequired}); err != nil {
+		_, err = br.CopySnapshot(context.Background(), &out, CopyOptions{KeyRequired: keyRequired})
+		recs, rerr := readRecords(t, b, keyRequired)
+		require.Equal(t, err == nil, rerr == nil, "CopySnapshot: %v, Records: %v", err, rerr)
+		if err != nil {
 			require.True(t, errors.Is(err, ErrCorrupt), "%v", err)
+			require.True(t, errors.Is(rerr, ErrCorrupt), "%v", rerr)
 			return
 		}
 		s, err := decodeSnapshot("fuzz", out.Bytes())
 		require.NoError(t, err)
 		require.Equal(t, br.Info().LSN, s.LSN)
 		require.Equal(t, br.Info().Count, s.Count)
-		for k := range s.Records {
+		var want []testRecord
+		for k, v := range s.RecordsAt {
 			require.False(t, keyRequired && len(k) == 0, "an empty key passed")
+			want = append(want, testRecord{string(k), string(v.Value), v.At})
 		}
+		require.Equal(t, want, recs)
 	})
 }

@@ -291,7 +291,11 @@ func (kv *KV) RestoreAt(n int, records func(yield func(key, value []byte, at int
 	if n < 0 {
 		return errRestore
 	}
-	m := make(map[string]entry, n)
+	room := n
+	if kv.restoreRoom > 0 {
+		room = min(n, kv.restoreRoom) // LimitRestore
+	}
+	m := make(map[string]entry, room)
 	var timed []deadline
 	count := 0
 	var size int64

@@ -146,6 +146,8 @@ type KV struct {
 	tickNow   int64
 
 	peekFound int // keys found by peek (prefetch.go), read by nothing
+
+	restoreRoom int // if > 0, the most keys RestoreAt makes room for at once (LimitRestore)
 }
 
 var _ Machine[Command, Query, Result] = (*KV)(nil)
@@ -161,6 +163,13 @@ func (kv *KV) Reserve(n int) {
 		kv.m, kv.gen, kv.sc = make(map[string]entry, n), kv.gen+1, nil // a new m, as in RestoreAt
 	}
 }
+
+// LimitRestore makes the next Restore or RestoreAt make room for at most
+// n keys before they come, whatever count it is given; the map grows past
+// that as keys come. It is for a count no checksum has vouched for yet (a
+// backup's header, read from a stream: hurrah.OpenBackup), which could
+// otherwise make a map of any size. n <= 0 lifts the limit.
+func (kv *KV) LimitRestore(n int) { kv.restoreRoom = n }
 
 // Fit implements Reserver: if the map Reserve(n) made holds under a
 // quarter of n keys (a replay of overwrites, say), it moves them to a map
