@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -73,5 +75,55 @@ func TestCopySnapshotLongRecords(t *testing.T) {
 			_, err := copyOf(b)
 			require.ErrorIs(t, err, ErrCorrupt, "byte %d", off)
 		}
+	}
+}
+
+// failWriter takes the first write (the snapshot header) and fails
+// every later one with err.
+type failWriter struct {
+	err  error
+	took bool
+}
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if !w.took {
+		w.took = true
+		return len(p), nil
+	}
+	return 0, w.err
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// A write CopySnapshot's destination refuses (a full disk) ends the copy
+// soon after, with that error: it does not read the rest of the backup
+// (here 8 MiB, in records and in one long one) first.
+func TestCopySnapshotStopsAtWriteError(t *testing.T) {
+	errFull := errors.New("disk full")
+	many := make([][2]string, 0, 8<<10)
+	for i := range cap(many) {
+		many = append(many, [2]string{fmt.Sprint("key", i), strings.Repeat("v", 1<<10)})
+	}
+	for name, recs := range map[string][][2]string{
+		"many": many,
+		"long": {{"k", strings.Repeat("x", 8<<20)}},
+	} {
+		good, _ := testBackup(t, recs, false)
+		in := &countReader{r: bytes.NewReader(good)}
+		br, err := NewBackupReader(in, "b")
+		require.NoError(t, err)
+		_, err = br.CopySnapshot(context.Background(), &failWriter{err: errFull}, CopyOptions{})
+		require.ErrorIs(t, err, errFull, name)
+		require.Less(t, in.n, len(good)/2, "%s: bytes read", name)
 	}
 }

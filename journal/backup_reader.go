@@ -41,7 +41,7 @@ type BackupReader struct {
 	// CopySnapshot copies a long record as it is read (take).
 	sum   uint32
 	body  uint64
-	spill func([]byte)
+	spill func([]byte) error
 }
 
 // streamCounter reads from a buffered stream, counting the bytes read.

@@ -49,12 +49,19 @@ func (b *BackupReader) CopySnapshot(ctx context.Context, w io.Writer, opts CopyO
 	if _, err := w.Write(b.head); err != nil {
 		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, err)
 	}
+	// A failed write ends the copy at once (a full disk need not wait for
+	// the rest of the stream): out's error is sticky, so the write that
+	// fails and every later one return it.
 	out := bufio.NewWriterSize(w, snapshotBuffer)
-	b.spill = func(p []byte) { out.Write(p) } // see take
+	b.spill = func(p []byte) error { _, err := out.Write(p); return err } // see take
+	var werr error
 	tr, body, err := b.each(ctx, opts, func(r *backupRecord) bool {
-		out.Write(r.raw) // a failed write shows at Flush
-		return true
+		_, werr = out.Write(r.raw)
+		return werr == nil
 	})
+	if werr != nil {
+		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, werr)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -199,7 +206,9 @@ func (b *BackupReader) take(n uint64) error {
 		c := int(min(n, step))
 		if b.spill != nil && len(b.rec) >= step {
 			b.tally(b.rec)
-			b.spill(b.rec)
+			if err := b.spill(b.rec); err != nil {
+				return err
+			}
 			b.rec = b.rec[:0]
 		}
 		b.rec = slices.Grow(b.rec, c)
@@ -237,7 +246,7 @@ func (b *BackupReader) uvarint() (n uint64, ok bool, err error) {
 }
 
 // readErr classifies err, met reading record i (starting at offset at):
-// the stream ended, or a read failed.
+// the stream ended, or a read, or a spill's write, failed.
 func (b *BackupReader) readErr(err error, at int64, i uint64) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return b.corrupt(b.in.off, "backup cut short in record %d (at offset %d)", i, at)
