@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/hurrahdb/hurrah/journal"
 )
 
 // A hand-made DB backup holding the empty key, every checksum right,
@@ -74,13 +72,10 @@ func TestOpenBackupStopsMidStream(t *testing.T) {
 // systemBackupOf returns a System backup, every checksum right, whose
 // one record is state.
 func systemBackupOf(state []byte) []byte {
-	le := binary.LittleEndian
-	b := append([]byte(nil), journal.BackupMagic[:]...)
-	b = le.AppendUint32(b, journal.BackupVersion)
-	b = le.AppendUint32(b, backupSystem)
-	b = le.AppendUint32(b, crc32.Checksum(b, castagnoli))
-	b = le.AppendUint32(b, 0)
-	return append(b, forgeSnapshot(5, [][2]string{{"", string(state)}})...)
+	b := handMadeBackup(1, [][2]string{{"", string(state)}})
+	binary.LittleEndian.PutUint32(b[12:16], backupSystem)
+	binary.LittleEndian.PutUint32(b[16:20], crc32.Checksum(b[:16], castagnoli))
+	return b
 }
 
 // OpenSystemBackup decodes the State before the trailer is checked, so
