@@ -37,6 +37,11 @@ type BackupReader struct {
 	head []byte // the snapshot header, as read
 	used bool   // CopySnapshot or Records was called
 	rec  []byte // the record being read (backup_records.go)
+	// The body read so far: its CRC32C and size (tally); and where
+	// CopySnapshot copies a long record as it is read (take).
+	sum   uint32
+	body  uint64
+	spill func([]byte) error
 }
 
 // streamCounter reads from a buffered stream, counting the bytes read.

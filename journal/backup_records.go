@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"slices"
 )
 
 // Reading a backup's records: CopySnapshot copies them, as bytes, to a
@@ -48,11 +49,19 @@ func (b *BackupReader) CopySnapshot(ctx context.Context, w io.Writer, opts CopyO
 	if _, err := w.Write(b.head); err != nil {
 		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, err)
 	}
+	// A failed write ends the copy at once (a full disk need not wait for
+	// the rest of the stream): out's error is sticky, so the write that
+	// fails and every later one return it.
 	out := bufio.NewWriterSize(w, snapshotBuffer)
+	b.spill = func(p []byte) error { _, err := out.Write(p); return err } // see take
+	var werr error
 	tr, body, err := b.each(ctx, opts, func(r *backupRecord) bool {
-		out.Write(r.raw) // a failed write shows at Flush
-		return true
+		_, werr = out.Write(r.raw)
+		return werr == nil
 	})
+	if werr != nil {
+		return 0, fmt.Errorf("journal: restore backup %s: %w", b.name, werr)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -94,7 +103,9 @@ func (b *BackupReader) use() error {
 }
 
 // backupRecord is a record read by each: its bytes as the snapshot holds
-// them, where its key and value are in them, and its deadline.
+// them, where its key and value are in them, and its deadline. With a
+// spill (CopySnapshot), raw holds only what take did not spill, and key
+// and value mean nothing.
 type backupRecord struct {
 	raw        []byte
 	key, value [2]int // [start, end) in raw
@@ -109,7 +120,6 @@ func (b *BackupReader) each(ctx context.Context, opts CopyOptions, do func(*back
 	if err := ctx.Err(); err != nil {
 		return tr, 0, err
 	}
-	var sum uint32
 	var r backupRecord
 	for i := uint64(0); i < b.info.Count; i++ {
 		if i%progressEvery == 0 && i > 0 {
@@ -123,19 +133,24 @@ func (b *BackupReader) each(ctx context.Context, opts CopyOptions, do func(*back
 		if err := b.record(i, &r, opts.KeyRequired); err != nil {
 			return tr, 0, err
 		}
-		sum = crc32.Update(sum, castagnoli, r.raw)
-		body += uint64(len(r.raw))
+		b.tally(r.raw)
 		if !do(&r) {
 			return tr, 0, ErrStopped
 		}
 	}
-	if tr, err = b.trailer(sum, body); err != nil {
+	if tr, err = b.trailer(b.sum, b.body); err != nil {
 		return tr, 0, err
 	}
 	if opts.Progress != nil {
 		opts.Progress(b.info.Count, b.in.off)
 	}
-	return tr, body, nil
+	return tr, b.body, nil
+}
+
+// tally adds p, bytes of the body as read, to its checksum and its size.
+func (b *BackupReader) tally(p []byte) {
+	b.sum = crc32.Update(b.sum, castagnoli, p)
+	b.body += uint64(len(p))
 }
 
 // record reads record i into r, checking its lengths. r.raw reuses b.rec.
@@ -181,14 +196,22 @@ func (b *BackupReader) record(i uint64, r *backupRecord, keyRequired bool) error
 
 // take appends the next n bytes of the stream to b.rec. It grows b.rec as
 // the bytes come, so a length that claims more than the stream holds costs
-// no more memory than the stream does.
+// no more memory than the stream does. With a spill (CopySnapshot), it
+// hands b.rec on to it, counted (tally), whenever it holds a step: the
+// snapshot is copied to disk a step at a time, so that a long record, or
+// a damaged length that claims the rest of the stream, takes no more.
 func (b *BackupReader) take(n uint64) error {
 	const step = 1 << 20
 	for n > 0 {
 		c := int(min(n, step))
-		if cap(b.rec)-len(b.rec) < c {
-			b.rec = append(b.rec[:cap(b.rec)], make([]byte, c)...)[:len(b.rec)]
+		if b.spill != nil && len(b.rec) >= step {
+			b.tally(b.rec)
+			if err := b.spill(b.rec); err != nil {
+				return err
+			}
+			b.rec = b.rec[:0]
 		}
+		b.rec = slices.Grow(b.rec, c)
 		got, err := io.ReadFull(&b.in, b.rec[len(b.rec):len(b.rec)+c])
 		b.rec = b.rec[:len(b.rec)+got]
 		if err != nil {
@@ -223,7 +246,7 @@ func (b *BackupReader) uvarint() (n uint64, ok bool, err error) {
 }
 
 // readErr classifies err, met reading record i (starting at offset at):
-// the stream ended, or a read failed.
+// the stream ended, or a read, or a spill's write, failed.
 func (b *BackupReader) readErr(err error, at int64, i uint64) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return b.corrupt(b.in.off, "backup cut short in record %d (at offset %d)", i, at)
