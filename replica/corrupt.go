@@ -33,6 +33,9 @@ func (h *halt) halted() error {
 	return nil
 }
 
+// stopWith halts the machine with err, unless it has halted already.
+func (h *halt) stopWith(err error) { h.err.CompareAndSwap(nil, &err) }
+
 // skipped is what Apply returns for an entry after the machine halted:
 // committed, applied by the other nodes, not here.
 func (h *halt) skipped() error {
@@ -99,7 +102,9 @@ func (n *node) retire(interval time.Duration) {
 	n.mu.Lock() // every call enter counted in is in n.calls; it counts no more
 	n.mu.Unlock()
 	n.calls.Wait() // raft, running, answers their futures soon (as for Close)
-	if n.IsLeader() {
+	// With raft's main goroutine ended (a store failed: see
+	// stores_guard.go), nothing would answer the handover's future.
+	if n.IsLeader() && !n.guard.exited.Load() {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
