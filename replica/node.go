@@ -205,7 +205,8 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		return err
 	}
 	g := guardStores(c.LogStore, c.StableStore, m.stopWith) // see stores_guard.go
-	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, c.SnapshotStore, c.Transport)
+	snaps := guardSnaps(c.SnapshotStore) // see stores_guard_snap.go
+	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()
 		m.close()
@@ -219,8 +220,9 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	n.rounds.full = make(chan struct{}, 1)
 	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go n.loop()
-	n.waits.Add(1)
+	n.waits.Add(2)
 	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go
+	go n.resnapshot(snaps.damaged)
 	return nil
 }
 
