@@ -13,20 +13,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// faultyStore is raft's in-memory log and stable store with faults
-// injected: an operation (a method's name, and for the stable store's the
-// key, as "SetUint64 CurrentTerm") armed with an error fails with it,
-// every time, from the moment it is armed.
+// faultyStore is a raft log and stable store (raft's in-memory one, or
+// raft-boltdb's) with faults injected: an operation (a method's name, and
+// for the stable store's the key, as "SetUint64 CurrentTerm") armed with
+// an error fails with it, every time, from the moment it is armed; armed
+// with errPanic, it panics, as bbolt does on a damaged page.
 type faultyStore struct {
-	*raft.InmemStore
+	raft.LogStore
+	raft.StableStore
 	mu     sync.Mutex
 	armed  map[string]error
 	hit    chan string // the first failed operation
 	landed int         // writes that reached the store after the first failure
 }
 
-func newFaultyStore() *faultyStore {
-	return &faultyStore{InmemStore: raft.NewInmemStore(), armed: map[string]error{}, hit: make(chan string, 1)}
+// errPanic, armed, makes an operation panic.
+var errPanic = errors.New("injected: panic")
+
+// inner is both of raft's stores, as raft.InmemStore and raft-boltdb's
+// BoltStore are.
+type inner interface {
+	raft.LogStore
+	raft.StableStore
+}
+
+func newFaultyStore(s inner) *faultyStore {
+	return &faultyStore{LogStore: s, StableStore: s, armed: map[string]error{}, hit: make(chan string, 1)}
 }
 
 // arm makes op fail with err from now on.
@@ -36,8 +48,8 @@ func (f *faultyStore) arm(op string, err error) {
 	f.armed[op] = err
 }
 
-// check returns op's injected error, if armed; a write that is not
-// refused counts as landed once anything has failed.
+// check returns op's injected error, if armed (or panics, for errPanic);
+// a write that is not refused counts as landed once anything has failed.
 func (f *faultyStore) check(op string, write bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -48,7 +60,10 @@ func (f *faultyStore) check(op string, write bool) error {
 		case f.hit <- op:
 		default:
 		}
-	case write && len(f.hit) > 0 || write && f.landed > 0:
+		if err == errPanic {
+			panic("injected: invalid page type")
+		}
+	case write && len(f.hit) > 0:
 		f.landed++
 	}
 	return err
@@ -68,42 +83,42 @@ func (f *faultyStore) StoreLogs(l []*raft.Log) error {
 	if err := f.check("StoreLogs", true); err != nil {
 		return err
 	}
-	return f.InmemStore.StoreLogs(l)
+	return f.LogStore.StoreLogs(l)
 }
 
 func (f *faultyStore) GetLog(i uint64, l *raft.Log) error {
 	if err := f.check("GetLog", false); err != nil {
 		return err
 	}
-	return f.InmemStore.GetLog(i, l)
+	return f.LogStore.GetLog(i, l)
 }
 
 func (f *faultyStore) DeleteRange(lo, hi uint64) error {
 	if err := f.check("DeleteRange", true); err != nil {
 		return err
 	}
-	return f.InmemStore.DeleteRange(lo, hi)
+	return f.LogStore.DeleteRange(lo, hi)
 }
 
 func (f *faultyStore) Set(k, v []byte) error {
 	if err := f.check("Set "+string(k), true); err != nil {
 		return err
 	}
-	return f.InmemStore.Set(k, v)
+	return f.StableStore.Set(k, v)
 }
 
 func (f *faultyStore) SetUint64(k []byte, v uint64) error {
 	if err := f.check("SetUint64 "+string(k), true); err != nil {
 		return err
 	}
-	return f.InmemStore.SetUint64(k, v)
+	return f.StableStore.SetUint64(k, v)
 }
 
 func (f *faultyStore) GetUint64(k []byte) (uint64, error) {
 	if err := f.check("GetUint64 "+string(k), false); err != nil {
 		return 0, err
 	}
-	return f.InmemStore.GetUint64(k)
+	return f.StableStore.GetUint64(k)
 }
 
 // faultCluster starts a 3-node cluster whose nodes keep raft's log and
@@ -119,7 +134,7 @@ func faultCluster(t *testing.T) (*cluster, map[string]*faultyStore) {
 	for i := 1; i <= 3; i++ {
 		id := fmt.Sprintf("n%d", i)
 		_, c.trans[id] = raft.NewInmemTransport(raft.ServerAddress(id))
-		c.ids, fs[id] = append(c.ids, id), newFaultyStore()
+		c.ids, fs[id] = append(c.ids, id), newFaultyStore(raft.NewInmemStore())
 		servers = append(servers, Server{ID: id, Addr: id})
 	}
 	c.link()
@@ -255,4 +270,20 @@ func TestStoreFaultVoteWrite(t *testing.T) {
 	c.heal(l.ID())
 	survivors(t, c, f.ID(), want)
 	require.Zero(t, fs[f.ID()].writesAfterFault())
+}
+
+// A store call panics, as bbolt does on a damaged page, in raft's
+// goroutine: the guard turns it into the node's failure instead of the
+// process's end.
+func TestStoreFaultPanicInStore(t *testing.T) {
+	c, fs := faultCluster(t)
+	want := c.setKeys("before", 10)
+	f := c.followers(c.leader())[0]
+	fs[f.ID()].arm("StoreLogs", errPanic)
+	for k, v := range c.setKeys("k", 10) {
+		want[k] = v
+	}
+	storeFailed(t, f, ErrStoreFailed)
+	require.ErrorContains(t, f.Health(), "invalid page type")
+	survivors(t, c, f.ID(), want)
 }
