@@ -25,6 +25,7 @@ type faultyStore struct {
 	armed  map[string]error
 	hit    chan string // the first failed operation
 	landed int         // writes that reached the store after the first failure
+	snaps  *faultySnaps // the node's snapshot store, in faultCluster
 }
 
 // errPanic, armed, makes an operation panic.
@@ -122,9 +123,10 @@ func (f *faultyStore) GetUint64(k []byte) (uint64, error) {
 }
 
 // faultCluster starts a 3-node cluster whose nodes keep raft's log and
-// stable store in faultyStores (returned by ID), with the goroutine check
-// of leftAlone, and waits for a leader.
-func faultCluster(t *testing.T) (*cluster, map[string]*faultyStore) {
+// stable store in faultyStores (returned by ID), and their snapshots in
+// faultySnaps, with the goroutine check of leftAlone, and waits for a
+// leader. tune, if not nil, adjusts every node's raft config.
+func faultCluster(t *testing.T, tune func(*raft.Config)) (*cluster, map[string]*faultyStore) {
 	t.Helper()
 	leftAlone(t)
 	c := &cluster{t: t, nodes: map[string]*Node{}, trans: map[string]*raft.InmemTransport{},
@@ -139,8 +141,13 @@ func faultCluster(t *testing.T) (*cluster, map[string]*faultyStore) {
 	}
 	c.link()
 	for _, id := range c.ids {
+		rc := testRaft()
+		if tune != nil {
+			tune(rc)
+		}
+		fs[id].snaps = &faultySnaps{SnapshotStore: raft.NewInmemSnapshotStore()}
 		n, err := NewNode(Config{ID: id, Transport: c.trans[id], LogStore: fs[id], StableStore: fs[id],
-			SnapshotStore: raft.NewInmemSnapshotStore(), Raft: testRaft()})
+			SnapshotStore: fs[id].snaps, Raft: rc})
 		require.NoError(t, err)
 		c.nodes[id] = n
 	}
@@ -190,7 +197,7 @@ func survivors(t *testing.T, c *cluster, gone string, want map[string]string) {
 // and leaves, and the others elect a leader that holds every write
 // acknowledged, and takes the write again.
 func TestStoreFaultLeaderAppend(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	l := c.leader()
 	fs[l.ID()].arm("StoreLogs", syscall.ENOSPC)
@@ -206,7 +213,7 @@ func TestStoreFaultLeaderAppend(t *testing.T) {
 // A follower fails to append: the cluster serves on with the other two,
 // and the follower halts and leaves.
 func TestStoreFaultFollowerAppend(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	f := c.followers(c.leader())[0]
 	fs[f.ID()].arm("StoreLogs", syscall.EIO)
@@ -223,7 +230,7 @@ func TestStoreFaultFollowerAppend(t *testing.T) {
 // the halted machine applies as nothing: the node halts and leaves, the
 // others serve on, and its store is as it was.
 func TestStoreFaultFollowerReadToApply(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	f := c.followers(c.leader())[0]
 	applied := f.AppliedIndex()
@@ -242,7 +249,7 @@ func TestStoreFaultFollowerReadToApply(t *testing.T) {
 // instead: the node halts and leaves, with no other write to its store;
 // and Close, and the cluster, carry on.
 func TestStoreFaultTermWrite(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	l := c.leader()
 	f := c.followers(l)[0]
@@ -260,7 +267,7 @@ func TestStoreFaultTermWrite(t *testing.T) {
 // older term, and grant that candidate a vote without comparing logs.
 // The guard halts the node at the failure and refuses every write after.
 func TestStoreFaultVoteWrite(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	l := c.leader()
 	f := c.followers(l)[0]
@@ -276,7 +283,7 @@ func TestStoreFaultVoteWrite(t *testing.T) {
 // goroutine: the guard turns it into the node's failure instead of the
 // process's end.
 func TestStoreFaultPanicInStore(t *testing.T) {
-	c, fs := faultCluster(t)
+	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
 	f := c.followers(c.leader())[0]
 	fs[f.ID()].arm("StoreLogs", errPanic)
@@ -286,4 +293,43 @@ func TestStoreFaultPanicInStore(t *testing.T) {
 	storeFailed(t, f, ErrStoreFailed)
 	require.ErrorContains(t, f.Health(), "invalid page type")
 	survivors(t, c, f.ID(), want)
+}
+
+// The leader cannot write the term of the election it hands leadership
+// over to (raft v1.7.2 panics): raft's main goroutine ends as it leads,
+// running its deferred steps, so writes in flight are answered (an error
+// of a halted node, or ErrNotLeader) and none hangs; the node leaves,
+// and the others lead with every write acknowledged.
+func TestStoreFaultLeaderTermWrite(t *testing.T) {
+	c, fs := faultCluster(t, nil)
+	want := c.setKeys("before", 10)
+	l := c.leader()
+	fs[l.ID()].arm("SetUint64 CurrentTerm", syscall.EIO)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				k := fmt.Sprintf("g%d-%d", g, i)
+				err := l.SetBytes(context.Background(), k, []byte(k))
+				if err != nil {
+					if !errors.Is(err, ErrStoreFailed) && !errors.Is(err, ErrUncertain) && !errors.Is(err, ErrNotLeader) {
+						t.Errorf("write %s: %v", k, err)
+					}
+					return
+				}
+				mu.Lock()
+				want[k] = k
+				mu.Unlock()
+			}
+		}()
+	}
+	require.NoError(t, l.Raft().LeadershipTransfer().Error())
+	wg.Wait()
+	storeFailed(t, l, syscall.EIO)
+	require.True(t, l.guard.exited.Load())
+	survivors(t, c, l.ID(), want)
+	require.Zero(t, fs[l.ID()].writesAfterFault())
 }
