@@ -23,8 +23,8 @@ type faultyStore struct {
 	raft.StableStore
 	mu     sync.Mutex
 	armed  map[string]error
-	hit    chan string // the first failed operation
-	landed int         // writes that reached the store after the first failure
+	hit    chan string  // the first failed operation
+	landed int          // writes that reached the store after the first failure
 	snaps  *faultySnaps // the node's snapshot store, in faultCluster
 }
 
