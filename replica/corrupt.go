@@ -24,8 +24,8 @@ type halt struct {
 	err atomic.Pointer[error]
 }
 
-// halted returns why the machine halted (wrapping ErrCorruptEntry), or
-// nil.
+// halted returns why the machine halted (wrapping ErrCorruptEntry, or
+// ErrStoreFailed), or nil.
 func (h *halt) halted() error {
 	if p := h.err.Load(); p != nil {
 		return *p
@@ -58,7 +58,8 @@ func (b *fsmBase) refuse(index uint64, err error) error {
 
 // Health returns nil while the node can serve reads and writes, ErrClosed
 // once Close has begun, and an error wrapping ErrCorruptEntry once the
-// node has met a damaged log entry (and then refuses every call with it).
+// node has met a damaged log entry, or ErrStoreFailed once one of raft's
+// stores has failed (and then refuses every call with it).
 func (n *node) Health() error {
 	if n.closed() {
 		return ErrClosed
@@ -78,7 +79,9 @@ func (n *node) Health() error {
 //     (TestHaltWaitsForJoinInFlight);
 //   - leading, it hands leadership over (LeadershipTransfer, bounded by
 //     raft's ElectionTimeout), so the cluster need not wait out an
-//     election timeout; with no node to take it, it goes on;
+//     election timeout; with no node to take it, it goes on (and it
+//     does not try once a store's failure has ended raft's main
+//     goroutine: stores_guard.go);
 //   - it shuts raft down (closing the transport): the node no longer
 //     votes, stands for election, or stores entries; then it closes
 //     n.left. Close stops the rest.
@@ -126,7 +129,7 @@ func (n *node) Left() bool {
 }
 
 // ended returns why the rounds' loop has ended, for a call it did not
-// propose: Close (ErrClosed), or a halt (ErrCorruptEntry).
+// propose: Close (ErrClosed), or a halt (ErrCorruptEntry, ErrStoreFailed).
 func (n *node) ended() error {
 	if err := n.Health(); err != nil {
 		return err
