@@ -79,9 +79,7 @@ func (n *node) Health() error {
 //     (TestHaltWaitsForJoinInFlight);
 //   - leading, it hands leadership over (LeadershipTransfer, bounded by
 //     raft's ElectionTimeout), so the cluster need not wait out an
-//     election timeout; with no node to take it, it goes on (and it
-//     does not try once a store's failure has ended raft's main
-//     goroutine: stores_guard.go);
+//     election timeout; with no node to take it, it goes on;
 //   - it shuts raft down (closing the transport): the node no longer
 //     votes, stands for election, or stores entries; then it closes
 //     n.left. Close stops the rest.
@@ -105,9 +103,7 @@ func (n *node) retire(interval time.Duration) {
 	n.mu.Lock() // every call enter counted in is in n.calls; it counts no more
 	n.mu.Unlock()
 	n.calls.Wait() // raft, running, answers their futures soon (as for Close)
-	// With raft's main goroutine ended (a store failed: see
-	// stores_guard.go), nothing would answer the handover's future.
-	if n.IsLeader() && !n.guard.exited.Load() {
+	if n.IsLeader() {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once

@@ -254,13 +254,14 @@
 // found", or a panic or fault inside the call): the machine halts with
 // ErrStoreFailed, which wraps the store's error, before the call
 // returns; the guard refuses every write after it (no vote, no entry,
-// no term lands); where raft would panic it hands raft a stand-in entry
-// that the halted machine applies as nothing, or, for the term, ends
-// raft's main goroutine (runtime.Goexit: a leader's deferred steps stop
-// its replication and answer the futures in flight). Then the node
-// leaves raft as a halted one does (see above; without the handover if
-// raft's main goroutine ended; within Config.ApplyTimeout), and every
-// call returns ErrStoreFailed; a write in flight returns it with
+// no term lands, so the node can neither grant a vote nor win one);
+// where raft would panic it does not return the error: it hands raft a
+// stand-in entry that the halted machine applies as nothing, or, for
+// the term, returns nil (raft keeps the term in memory only, harmless
+// in a node that can no longer vote or store), so raft runs on and
+// answers every future. Then the node leaves raft as a halted one does
+// (see above), and every call returns ErrStoreFailed; a write in
+// flight returns it with
 // ErrUncertain (TestStoreFaultLeaderAppend, ...FollowerAppend,
 // ...FollowerReadToApply, ...TermWrite, ...LeaderTermWrite,
 // ...VoteWrite, ...PanicInStore). Close it, mend the cause, and start it
@@ -272,8 +273,9 @@
 // raft handles them (TestStoreFaultSnapshotStore), and a leader whose
 // newest snapshot fails to open for a send takes a new one at once
 // (TestDamagedSnapshotOnLeaderIsRetaken). The guard costs 10-20 ns a
-// store call (BenchmarkGuard). Not intercepted: a read or a term write
-// that fails as raft bootstraps (Bootstrap waits for it; raft panics).
+// store call (BenchmarkGuard). Not intercepted: the read of the first
+// entry that raft makes as it bootstraps, just after it wrote it (raft
+// panics if it fails).
 //
 // # The network
 //

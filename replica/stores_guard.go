@@ -27,20 +27,22 @@ import (
 //   - on the first error (but "not found", which raft asks for) it halts
 //     the machine with ErrStoreFailed wrapping it, before the call
 //     returns, and from then on refuses every write: nothing more lands
-//     in the stores, so the node grants no vote and stores no entry;
-//   - where raft would panic: a failed read of an entry to apply returns
-//     a stand-in entry, which the halted machine applies as nothing (see
-//     passOver), so raft answers every future as it goes on; a failed
-//     write of the current term ends raft's main goroutine
-//     (runtime.Goexit, which runs its deferred steps: a leader stops
-//     replicating and answers the futures in flight), instead of the
-//     process;
+//     in the stores, so the node grants no vote (raft persists a vote
+//     before it grants it), stores no entry, and wins no election (a
+//     candidate's vote for itself is persisted too);
+//   - where raft would panic, it does not return the error: a failed
+//     read of an entry to apply returns a stand-in entry, which the
+//     halted machine applies as nothing (see passOver); a failed write
+//     of the current term returns nil, and raft keeps the term in memory
+//     only, which harms nothing in a node that can no longer vote or
+//     store (after a restart it has the older term, and no vote cast in
+//     a later one). raft runs on and answers every future;
 //   - then retire takes the node out of raft, as for a damaged entry
-//     (corrupt.go), without the handover if raft's main goroutine ended.
+//     (corrupt.go).
 //
 // Which call raft would panic on is read from the call's stack (the
 // function names of raft v1.7.2): check them when raft is upgraded
-// (TestStoreFaultKinds meets each).
+// (TestStoreFaultFollowerReadToApply and the TermWrite tests meet them).
 
 // raftFunc is the prefix of raft's methods' names in a stack.
 const raftFunc = "github.com/hashicorp/raft.(*Raft)."
@@ -51,7 +53,6 @@ type guard struct {
 	stable raft.StableStore
 	stop   func(error)           // halts the machine
 	fault  atomic.Pointer[error] // the first failure, or nil
-	exited atomic.Bool           // raft's main goroutine ended here
 }
 
 // guardStores returns a guard of log and stable that halts the machine
@@ -103,24 +104,18 @@ func notFound(err error) bool {
 	return errors.Is(err, raft.ErrLogNotFound) || err.Error() == "not found"
 }
 
-// calledBy reports whether raft's method name is on the caller's stack
-// and its method not is not (as liveBootstrap, which calls
-// setCurrentTerm).
-func calledBy(name, not string) bool {
+// calledBy reports whether raft's method name is on the caller's stack.
+func calledBy(name string) bool {
 	var pcs [48]uintptr
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
-	found := false
 	for more := true; more; {
 		var f runtime.Frame
 		f, more = frames.Next()
-		switch f.Function {
-		case raftFunc + name:
-			found = true
-		case raftFunc + not:
-			return false
+		if f.Function == raftFunc+name {
+			return true
 		}
 	}
-	return found
+	return false
 }
 
 // guardedLog is raft's log store behind a guard.
@@ -143,7 +138,7 @@ func (l guardedLog) LastIndex() (i uint64, err error) {
 // halted by the time it returns a stand-in, which it applies as nothing.
 func (l guardedLog) GetLog(index uint64, log *raft.Log) error {
 	err := l.call("read entry", false, func() error { return l.log.GetLog(index, log) })
-	if err == nil || !calledBy("processLogs", "") {
+	if err == nil || !calledBy("processLogs") {
 		return err
 	}
 	if !errors.Is(err, ErrStoreFailed) {
@@ -180,13 +175,11 @@ func (s guardedStable) Get(key []byte) (v []byte, err error) {
 }
 
 // SetUint64 writes key. A failed write of the current term, on which
-// raft would panic, ends raft's main goroutine instead (see above); but
-// not as it bootstraps, which a caller waits for (raft panics then).
+// raft would panic, returns nil (see above): the node has halted.
 func (s guardedStable) SetUint64(key []byte, val uint64) error {
 	err := s.call("write "+string(key), true, func() error { return s.stable.SetUint64(key, val) })
-	if err != nil && calledBy("setCurrentTerm", "liveBootstrap") {
-		s.exited.Store(true)
-		runtime.Goexit()
+	if err != nil && calledBy("setCurrentTerm") {
+		return nil
 	}
 	return err
 }

@@ -33,7 +33,7 @@ func guardSnaps(s raft.SnapshotStore) guardedSnaps {
 // follower asks for a new snapshot.
 func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	meta, rc, err := s.SnapshotStore.Open(id)
-	if err != nil && calledBy("sendLatestSnapshot", "") {
+	if err != nil && calledBy("sendLatestSnapshot") {
 		select {
 		case s.damaged <- struct{}{}:
 		default: // one is asked for already
