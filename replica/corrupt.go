@@ -71,6 +71,7 @@ func (n *node) Health() error {
 // n.waits). Every interval it looks whether the machine has halted; once
 // it has, it takes the node out of the cluster's raft, keeping its
 // stores (and directory) as they are for the operator:
+//   - leading, after a store failed, it steps down (see below);
 //   - it waits for the rounds' loop to end (it ends once halted, after
 //     answering the round it waits for), and for the membership calls
 //     in flight (enter refuses new ones): raft v1.7.2, shutting down,
@@ -95,6 +96,13 @@ func (n *node) retire(interval time.Duration) {
 		}
 	}
 	n.rounds.kickLoop() // an idle loop looks at the halt
+	if n.guard.failed() != nil && n.IsLeader() {
+		// A leader whose store failed may no longer read the entries it
+		// sends, yet lead on, and the round in flight would wait for
+		// ever; an entry its guard refuses to store makes raft step
+		// down, answering the rounds in flight (stores_guard.go).
+		n.raft.Barrier(n.cfg.ApplyTimeout).Error()
+	}
 	select {
 	case <-n.stop:
 		return // Close shuts raft down

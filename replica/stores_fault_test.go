@@ -343,3 +343,49 @@ func writers(t *testing.T, n *Node, k int, acked func(key string), allowed ...er
 	}
 	return wg.Wait
 }
+
+// The faults raft handles itself stop the node too, since the store is
+// in doubt: the leader cannot read the entries it sends (it would lead
+// on, its write in flight never committed: it steps down, and the write
+// is answered), or delete the entries a snapshot compacts. Each time the
+// node halts and leaves, a write in flight is answered, and the others
+// serve on. (TestStoreFaultVoteRead has the vote's read.)
+func TestStoreFaultKinds(t *testing.T) {
+	for _, k := range []struct {
+		op    string
+		cause func(l *Node) error // what makes raft call op; its result
+	}{
+		{"GetLog", func(l *Node) error { return l.SetBytes(context.Background(), "k", []byte("v")) }},
+		{"DeleteRange", func(l *Node) error { return l.Raft().Snapshot().Error() }},
+	} {
+		t.Run(k.op, func(t *testing.T) {
+			c, fs := faultCluster(t, func(rc *raft.Config) { rc.TrailingLogs = 4 })
+			want := c.setKeys("before", 10)
+			l := c.leader()
+			fs[l.ID()].arm(k.op, syscall.EIO)
+			if err := k.cause(l); err != nil {
+				require.True(t, errors.Is(err, ErrUncertain) || errors.Is(err, ErrStoreFailed) ||
+					k.op == "DeleteRange", "%v", err)
+			}
+			storeFailed(t, l, syscall.EIO)
+			survivors(t, c, l.ID(), want)
+			require.Zero(t, fs[l.ID()].writesAfterFault())
+		})
+	}
+}
+
+// A follower cannot read its vote as the leader hands leadership over
+// to the other (raft's transfer makes a voter look past the leader it
+// knows): it halts and leaves, granting none; the other leads with the
+// old leader's vote.
+func TestStoreFaultVoteRead(t *testing.T) {
+	c, fs := faultCluster(t, nil)
+	want := c.setKeys("before", 10)
+	l := c.leader()
+	f, g := c.followers(l)[0], c.followers(l)[1]
+	fs[f.ID()].arm("GetUint64 LastVoteTerm", syscall.EIO)
+	require.NoError(t, l.Raft().LeadershipTransferToServer(raft.ServerID(g.ID()), raft.ServerAddress(g.Addr())).Error())
+	storeFailed(t, f, syscall.EIO)
+	survivors(t, c, f.ID(), want)
+	require.Zero(t, fs[f.ID()].writesAfterFault())
+}
