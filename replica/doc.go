@@ -260,11 +260,14 @@
 // the term, returns nil (raft keeps the term in memory only, harmless
 // in a node that can no longer vote or store), so raft runs on and
 // answers every future. Then the node leaves raft as a halted one does
-// (see above), and every call returns ErrStoreFailed; a write in
-// flight returns it with
-// ErrUncertain (TestStoreFaultLeaderAppend, ...FollowerAppend,
-// ...FollowerReadToApply, ...TermWrite, ...LeaderTermWrite,
-// ...VoteWrite, ...PanicInStore). Close it, mend the cause, and start it
+// (see above; a leader first proposes a barrier, which the guard
+// refuses to store, so raft steps down: a leader that could not read
+// the entries it sends would lead on, its writes never committed), and
+// every call returns ErrStoreFailed; a write in flight returns it, or
+// the step-down's error, with ErrUncertain (TestStoreFaultLeaderAppend,
+// ...FollowerAppend, ...FollowerReadToApply, ...TermWrite,
+// ...LeaderTermWrite, ...VoteWrite, ...VoteRead, ...PanicInStore,
+// ...Kinds). Close it, mend the cause, and start it
 // on the same stores: it holds every write it acknowledged
 // (TestStoreFaultRestartKeepsAcked), or ErrCorruptDir says they are
 // damaged. Which of raft's calls would panic is read from the call's
