@@ -1,0 +1,63 @@
+package replica
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A follower's raft.db is damaged under it while it runs (every page but
+// bbolt's two meta pages overwritten in place, which its memory map
+// sees), and the cluster takes more writes: bbolt panics, as it appends
+// (here: a slice out of range, from a damaged branch page), in raft's
+// goroutine, which ended the process. The node halts instead and leaves
+// (ErrStoreFailed; or ErrCorruptEntry, for an entry whose checksum
+// fails), and the others serve on with every acknowledged write.
+func TestBoltDamagedWhileRunning(t *testing.T) {
+	leftAlone(t)
+	for _, from := range []int{2, 4, 8} { // the first page damaged
+		c := newDiskCluster(t, nil)
+		want := c.setKeys("a", 200)
+		f := c.followers(c.leader())[0]
+		caughtUp(t, f, c.leader().AppliedIndex())
+		path := filepath.Join(c.dir(f.ID()), logFile)
+		file, err := os.OpenFile(path, os.O_RDWR, 0)
+		require.NoError(t, err)
+		fi, err := file.Stat()
+		require.NoError(t, err)
+		const page = 4096
+		junk := make([]byte, page-16)
+		for i := range junk {
+			junk[i] = byte(i*7 + from)
+		}
+		for off := int64(from * page); off+page <= fi.Size(); off += page {
+			_, err := file.WriteAt(junk, off+16)
+			require.NoError(t, err)
+		}
+		require.NoError(t, file.Close())
+		for k, v := range c.setKeys(fmt.Sprintf("b%d-", from), 200) {
+			want[k] = v
+		}
+		l := c.leader()
+		for _, n := range c.followers(l) {
+			if n != f {
+				caughtUp(t, n, l.AppliedIndex())
+				require.Subset(t, contents(t, n), want)
+			}
+		}
+		select {
+		case <-f.left:
+		case <-time.After(waitFor):
+			t.Fatalf("from page %d: the node did not leave raft (health %v)", from, f.Health())
+		}
+		err = f.Health()
+		t.Logf("from page %d: %v", from, err)
+		require.True(t, errors.Is(err, ErrStoreFailed) || errors.Is(err, ErrCorruptEntry), "%v", err)
+		c.closeAll()
+	}
+}
