@@ -267,7 +267,8 @@
 // the step-down's error, with ErrUncertain (TestStoreFaultLeaderAppend,
 // ...FollowerAppend, ...FollowerReadToApply, ...TermWrite,
 // ...LeaderTermWrite, ...VoteWrite, ...VoteRead, ...PanicInStore,
-// ...Kinds). Close it, mend the cause, and start it
+// ...Kinds; and bbolt's panic on pages damaged under a running node:
+// TestBoltDamagedWhileRunning). Close it, mend the cause, and start it
 // on the same stores: it holds every write it acknowledged
 // (TestStoreFaultRestartKeepsAcked), or ErrCorruptDir says they are
 // damaged. Which of raft's calls would panic is read from the call's

@@ -18,6 +18,7 @@ import (
 // goroutine, which ended the process. The node halts instead and leaves
 // (ErrStoreFailed; or ErrCorruptEntry, for an entry whose checksum
 // fails), and the others serve on with every acknowledged write.
+// Started again on its directory, it is refused with ErrCorruptDir.
 func TestBoltDamagedWhileRunning(t *testing.T) {
 	leftAlone(t)
 	for _, from := range []int{2, 4, 8} { // the first page damaged
@@ -59,5 +60,7 @@ func TestBoltDamagedWhileRunning(t *testing.T) {
 		t.Logf("from page %d: %v", from, err)
 		require.True(t, errors.Is(err, ErrStoreFailed) || errors.Is(err, ErrCorruptEntry), "%v", err)
 		c.closeAll()
+		_, err = NewNode(Config{ID: f.ID(), Cluster: "c", Transport: inmemTransport(f.ID()), Dir: c.dir(f.ID()), Raft: testRaft()})
+		require.ErrorIs(t, err, ErrCorruptDir, "from page %d: started again on its directory", from)
 	}
 }
