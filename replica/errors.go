@@ -91,8 +91,8 @@ var (
 	// nothing more to the stores, and leaves the cluster's raft; the
 	// others serve on. Close it and, the cause mended, start it again on
 	// the same stores (ErrCorruptDir then says they are damaged: wipe the
-	// directory and rejoin). A write in flight returns it with
-	// ErrUncertain.
+	// directory and rejoin). A write in flight returns ErrUncertain
+	// (wrapping this error if its own append failed).
 	ErrStoreFailed = errors.New("replica: raft's store failed; the node has stopped")
 )
 
