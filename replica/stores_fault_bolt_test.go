@@ -13,15 +13,17 @@ import (
 
 // A follower's raft.db is damaged under it while it runs (every page but
 // bbolt's two meta pages overwritten in place, which its memory map
-// sees), and the cluster takes more writes: bbolt panics, as it appends
-// (here: a slice out of range, from a damaged branch page), in raft's
+// sees), or cut short under its memory map, and the cluster takes more
+// writes: bbolt panics as it appends (a slice out of range, from a
+// damaged branch page), or reads a page past the file's end (SIGBUS, a
+// fatal fault but for the guard's debug.SetPanicOnFault), in raft's
 // goroutine, which ended the process. The node halts instead and leaves
 // (ErrStoreFailed; or ErrCorruptEntry, for an entry whose checksum
 // fails), and the others serve on with every acknowledged write.
 // Started again on its directory, it is refused with ErrCorruptDir.
 func TestBoltDamagedWhileRunning(t *testing.T) {
 	leftAlone(t)
-	for _, from := range []int{2, 4, 8} { // the first page damaged
+	for _, from := range []int{2, 4, 8, 0} { // the first page damaged; 0: cut short
 		c := newDiskCluster(t, nil)
 		want := c.setKeys("a", 200)
 		f := c.followers(c.leader())[0]
@@ -36,7 +38,10 @@ func TestBoltDamagedWhileRunning(t *testing.T) {
 		for i := range junk {
 			junk[i] = byte(i*7 + from)
 		}
-		for off := int64(from * page); off+page <= fi.Size(); off += page {
+		if from == 0 { // cut short instead: pages past the end fault (SIGBUS)
+			require.NoError(t, file.Truncate(2*page))
+		}
+		for off := int64(from * page); from > 0 && off+page <= fi.Size(); off += page {
 			_, err := file.WriteAt(junk, off+16)
 			require.NoError(t, err)
 		}
