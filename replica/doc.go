@@ -247,7 +247,9 @@
 //     an install, raft refuses it, the state unchanged, and the leader
 //     sends it again. A snapshot damaged on the leader's disk fails
 //     raft's CRC check as it opens it to send, and raft retries the same
-//     one until its next snapshot.
+//     one until its next snapshot. One damaged on its way (raft's
+//     transport has no checksum) is refused by the follower's Restore,
+//     its state unchanged, and sent again (TestSnapshotGarbledInTransit).
 //
 // A node runs its log and stable stores behind a guard that stops the
 // node, not the process, at the first failure (any error but "not

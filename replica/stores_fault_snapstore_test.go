@@ -2,7 +2,9 @@ package replica
 
 import (
 	"context"
+	"io"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -93,5 +95,68 @@ func TestStoreFaultSnapshotStore(t *testing.T) {
 	fs[f.ID()].snaps.arm(nil, nil)
 	caughtUp(t, f, c.leader().AppliedIndex())
 	require.NoError(t, f.Health())
+	require.Equal(t, want, contents(t, f))
+}
+
+// garblingTransport is raft's in-memory transport whose snapshot
+// installs, while garble is set, carry one byte changed.
+type garblingTransport struct {
+	*raft.InmemTransport
+	garble atomic.Bool
+	sent   atomic.Int64 // installs garbled
+}
+
+func (g *garblingTransport) InstallSnapshot(id raft.ServerID, target raft.ServerAddress,
+	args *raft.InstallSnapshotRequest, resp *raft.InstallSnapshotResponse, data io.Reader) error {
+	if g.garble.Load() {
+		g.sent.Add(1)
+		data = &garbled{r: data, at: args.Size / 2}
+	}
+	return g.InmemTransport.InstallSnapshot(id, target, args, resp, data)
+}
+
+// garbled reads r with the byte at offset at flipped.
+type garbled struct {
+	r   io.Reader
+	at  int64
+	off int64
+}
+
+func (g *garbled) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if i := g.at - g.off; i >= 0 && i < int64(n) {
+		p[i] ^= 0xFF
+	}
+	g.off += int64(n)
+	return n, err
+}
+
+// A snapshot damaged on its way to a follower (a byte changed in the
+// stream: raft's transport has no checksum, and the follower's snapshot
+// store computes its CRC over what it received) is refused by the
+// follower's Restore (hurrah.ErrCorrupt): its state stays as it was, it
+// stays healthy, the leader sends it again, and once a whole copy
+// arrives the follower holds every write.
+func TestSnapshotGarbledInTransit(t *testing.T) {
+	c, fs := faultCluster(t, func(rc *raft.Config) { rc.TrailingLogs = 4 })
+	want := c.setKeys("a", 10)
+	l := c.leader()
+	f := c.followers(l)[0]
+	c.partition(f.ID())
+	for k, v := range c.setKeys("b", 20) {
+		want[k] = v
+	}
+	l = c.leader()
+	require.NoError(t, l.Raft().Snapshot().Error()) // compacts past what f has
+	had, before := contents(t, f), f.AppliedIndex()
+	fs[l.ID()].trans.garble.Store(true)
+	c.heal(f.ID())
+	require.Eventually(t, func() bool { return fs[l.ID()].trans.sent.Load() >= 2 },
+		waitFor, 5*time.Millisecond, "the leader did not send the install again")
+	require.NoError(t, f.Health())
+	require.Equal(t, before, f.AppliedIndex())
+	require.Equal(t, had, contents(t, f))
+	fs[l.ID()].trans.garble.Store(false)
+	caughtUp(t, f, c.leader().AppliedIndex())
 	require.Equal(t, want, contents(t, f))
 }

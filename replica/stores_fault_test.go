@@ -23,9 +23,10 @@ type faultyStore struct {
 	raft.StableStore
 	mu     sync.Mutex
 	armed  map[string]error
-	hit    chan string  // the first failed operation
-	landed int          // writes that reached the store after the first failure
-	snaps  *faultySnaps // the node's snapshot store, in faultCluster
+	hit    chan string        // the first failed operation
+	landed int                // writes that reached the store after the first failure
+	snaps  *faultySnaps       // the node's snapshot store, in faultCluster
+	trans  *garblingTransport // the node's transport, in faultCluster
 }
 
 // errPanic, armed, makes an operation panic.
@@ -146,7 +147,8 @@ func faultCluster(t *testing.T, tune func(*raft.Config)) (*cluster, map[string]*
 			tune(rc)
 		}
 		fs[id].snaps = &faultySnaps{SnapshotStore: raft.NewInmemSnapshotStore()}
-		n, err := NewNode(Config{ID: id, Transport: c.trans[id], LogStore: fs[id], StableStore: fs[id],
+		fs[id].trans = &garblingTransport{InmemTransport: c.trans[id]}
+		n, err := NewNode(Config{ID: id, Transport: fs[id].trans, LogStore: fs[id], StableStore: fs[id],
 			SnapshotStore: fs[id].snaps, Raft: rc})
 		require.NoError(t, err)
 		c.nodes[id] = n
