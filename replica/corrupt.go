@@ -24,14 +24,17 @@ type halt struct {
 	err atomic.Pointer[error]
 }
 
-// halted returns why the machine halted (wrapping ErrCorruptEntry), or
-// nil.
+// halted returns why the machine halted (wrapping ErrCorruptEntry, or
+// ErrStoreFailed), or nil.
 func (h *halt) halted() error {
 	if p := h.err.Load(); p != nil {
 		return *p
 	}
 	return nil
 }
+
+// stopWith halts the machine with err, unless it has halted already.
+func (h *halt) stopWith(err error) { h.err.CompareAndSwap(nil, &err) }
 
 // skipped is what Apply returns for an entry after the machine halted:
 // committed, applied by the other nodes, not here.
@@ -55,7 +58,8 @@ func (b *fsmBase) refuse(index uint64, err error) error {
 
 // Health returns nil while the node can serve reads and writes, ErrClosed
 // once Close has begun, and an error wrapping ErrCorruptEntry once the
-// node has met a damaged log entry (and then refuses every call with it).
+// node has met a damaged log entry, or ErrStoreFailed once one of raft's
+// stores has failed (and then refuses every call with it).
 func (n *node) Health() error {
 	if n.closed() {
 		return ErrClosed
@@ -67,6 +71,7 @@ func (n *node) Health() error {
 // n.waits). Every interval it looks whether the machine has halted; once
 // it has, it takes the node out of the cluster's raft, keeping its
 // stores (and directory) as they are for the operator:
+//   - leading, after a store failed, it steps down (see below);
 //   - it waits for the rounds' loop to end (it ends once halted, after
 //     answering the round it waits for), and for the membership calls
 //     in flight (enter refuses new ones): raft v1.7.2, shutting down,
@@ -91,6 +96,13 @@ func (n *node) retire(interval time.Duration) {
 		}
 	}
 	n.rounds.kickLoop() // an idle loop looks at the halt
+	if n.guard.failed() != nil && n.IsLeader() {
+		// A leader whose store failed may no longer read the entries it
+		// sends, yet lead on, and the round in flight would wait for
+		// ever; an entry its guard refuses to store makes raft step
+		// down, answering the rounds in flight (stores_guard.go).
+		n.raft.Barrier(n.cfg.ApplyTimeout).Error()
+	}
 	select {
 	case <-n.stop:
 		return // Close shuts raft down
@@ -121,7 +133,7 @@ func (n *node) Left() bool {
 }
 
 // ended returns why the rounds' loop has ended, for a call it did not
-// propose: Close (ErrClosed), or a halt (ErrCorruptEntry).
+// propose: Close (ErrClosed), or a halt (ErrCorruptEntry, ErrStoreFailed).
 func (n *node) ended() error {
 	if err := n.Health(); err != nil {
 		return err

@@ -83,6 +83,17 @@ var (
 	// that does not decode, on which raft would panic; raft.db has then
 	// been opened for writing, so bbolt may have written to it.
 	ErrCorruptDir = errors.New("replica: damaged node directory")
+	// ErrStoreFailed is returned by every call of a node (and by Health)
+	// once one of raft's stores (its log, or its stable store) has failed
+	// while the node runs: an I/O error, a full disk, a damaged page or an
+	// entry that does not decode. The error wraps the store's. The node
+	// stops as for ErrCorruptEntry: it applies nothing more, writes
+	// nothing more to the stores, and leaves the cluster's raft; the
+	// others serve on. Close it and, the cause mended, start it again on
+	// the same stores (ErrCorruptDir then says they are damaged: wipe the
+	// directory and rejoin). A write in flight returns ErrUncertain
+	// (wrapping this error if its own append failed).
+	ErrStoreFailed = errors.New("replica: raft's store failed; the node has stopped")
 )
 
 // NotLeaderError details ErrNotLeader: the leader as far as this node

@@ -18,6 +18,7 @@ type machine interface {
 	appliedIndex() uint64 // the raft index of the last entry applied
 	refusal() error       // why the last Restore refused a snapshot, or nil
 	halted() error        // why it stopped applying (ErrCorruptEntry), or nil
+	stopWith(err error)   // halts it: a store failed (stores_guard.go)
 	close() error         // closes the local store; raft must have stopped
 }
 

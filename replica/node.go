@@ -136,6 +136,7 @@ type node struct {
 	left      chan struct{} // closed once a halted node has shut raft down (retire)
 	end       context.CancelFunc
 	disk      *Stores // opened for Config.Dir, or nil
+	guard     *guard  // of raft's log and stable stores (stores_guard.go)
 	close     sync.Once
 	err       error        // Close's result
 	confirmed atomic.Int64 // Unix ns: this node led a majority after it (see confirm)
@@ -203,7 +204,9 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		end()
 		return err
 	}
-	r, err := newRaft(c.Raft, m, c.LogStore, c.StableStore, c.SnapshotStore, c.Transport)
+	g := guardStores(c.LogStore, c.StableStore, m.stopWith) // see stores_guard.go
+	snaps := guardSnaps(c.SnapshotStore)                    // see stores_guard_snap.go
+	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()
 		m.close()
@@ -212,13 +215,14 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		}
 		return fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
-	n.cfg, n.raft, n.m, n.tag, n.end = c, r, m, tag, end
+	n.cfg, n.raft, n.m, n.tag, n.end, n.guard = c, r, m, tag, end, g
 	n.rounds.kick = make(chan struct{}, 1)
 	n.rounds.full = make(chan struct{}, 1)
 	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go n.loop()
-	n.waits.Add(1)
+	n.waits.Add(2)
 	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go
+	go n.resnapshot(snaps.damaged)
 	return nil
 }
 

@@ -73,7 +73,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, replica.ErrNotLeader), errors.Is(err, replica.ErrUncertain),
 		errors.Is(err, replica.ErrClosed), errors.Is(err, replica.ErrTooStale),
-		errors.Is(err, replica.ErrCorruptEntry), errors.Is(err, replica.ErrBusy),
+		errors.Is(err, replica.ErrCorruptEntry), errors.Is(err, replica.ErrStoreFailed),
+		errors.Is(err, replica.ErrBusy),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable
 	}

@@ -188,7 +188,7 @@ type statusBody struct {
 // leader: it works on every node, even one cut off.
 func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	servers, err := a.node.Members(r.Context())
-	if err != nil && !errors.Is(err, replica.ErrCorruptEntry) { // halted: no members, health says why
+	if err != nil && !halted(err) { // no members, health says why
 		a.fail(w, r, err)
 		return
 	}
@@ -204,7 +204,7 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := a.node.Health(); err != nil {
 		s.Health = err.Error()
-		if errors.Is(err, replica.ErrCorruptEntry) {
+		if halted(err) {
 			s.State = "Halted" // it leaves raft, whose state is then stale
 		}
 	}
@@ -215,4 +215,10 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 		s.Members = append(s.Members, member{ID: m.ID, Raft: m.Addr, HTTP: a.httpOf(r.Context(), m.ID)})
 	}
 	writeJSON(w, http.StatusOK, s)
+}
+
+// halted reports whether err says the node has halted: a damaged log
+// entry, or one of raft's stores failed.
+func halted(err error) bool {
+	return errors.Is(err, replica.ErrCorruptEntry) || errors.Is(err, replica.ErrStoreFailed)
 }

@@ -1,0 +1,59 @@
+package replica
+
+import (
+	"io"
+
+	"github.com/hashicorp/raft"
+)
+
+// A snapshot damaged on the leader's disk after Persist. raft's file
+// snapshot store checks a snapshot's CRC as it opens it, so raft v1.7.2
+// cannot send a damaged one to a follower that needs it (one joining, or
+// one so far behind that the leader's log no longer reaches it): it
+// retries the same snapshot, and fails the same way, until it takes a
+// newer one, which, with the default threshold, may be hours away. The
+// follower would wait as long. So the node takes a new snapshot at once
+// when its newest one fails to open for a send (resnapshot): the state
+// in memory is whole, and the next try sends the new one. (At a restart
+// raft restores the older snapshot instead, or OpenStores refuses with
+// ErrCorruptDir: see stores_check.go.)
+
+// guardedSnaps is raft's snapshot store as a node runs it.
+type guardedSnaps struct {
+	raft.SnapshotStore
+	damaged chan struct{} // a snapshot to send failed to open (buffered: 1)
+}
+
+// guardSnaps returns s, guarded.
+func guardSnaps(s raft.SnapshotStore) guardedSnaps {
+	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1)}
+}
+
+// Open opens snapshot id; a failure as raft opens it to send it to a
+// follower asks for a new snapshot.
+func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
+	meta, rc, err := s.SnapshotStore.Open(id)
+	if err != nil && calledBy("sendLatestSnapshot") {
+		select {
+		case s.damaged <- struct{}{}:
+		default: // one is asked for already
+		}
+	}
+	return meta, rc, err
+}
+
+// resnapshot takes a snapshot each time damaged says that the newest
+// could not be sent, until Close (it is counted in n.waits). A snapshot
+// refused (nothing applied since the node started, or the machine
+// halted) is asked for again at the next failed send.
+func (n *node) resnapshot(damaged <-chan struct{}) {
+	defer n.waits.Done()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-damaged:
+			n.raft.Snapshot().Error() // its failure is raft's to log
+		}
+	}
+}
