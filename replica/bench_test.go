@@ -385,14 +385,14 @@ func (m *sideBySide) report(b *testing.B) {
 	b.ReportMetric(median(m.ratios), "ratio-median")
 	b.ReportMetric(slices.Min(m.ratios), "ratio-min")
 	b.ReportMetric(slices.Max(m.ratios), "ratio-max")
-	var stall time.Duration
+	var stall time.Duration // the longest, over every phase
 	for _, ss := range m.by {
 		for _, s := range ss {
 			stall = max(stall, s.stall)
 		}
 	}
-	b.ReportMetric(float64(stall)/1e6, "stall-ms") // the longest, over every phase
-	b.ReportMetric(0, "ns/op")                     // an iteration is a run of phases: see the metrics
+	b.ReportMetric(float64(stall)/1e6, "stall-ms")
+	b.ReportMetric(0, "ns/op") // an iteration is a run of phases: see the metrics
 }
 
 // median returns the median of xs.
