@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -246,7 +247,15 @@ func (n *node) propose(r *round) {
 	hdr := appendHeader(h[:0], n.tag, r.items)
 	entry := r.entry[headerRoom-len(hdr):]
 	copy(entry, hdr)
-	r.f = n.raft.Apply(trimmed(sealEntry(entry)), n.cfg.ApplyTimeout)
+	entry = trimmed(sealEntry(entry))
+	r.f = n.raft.Apply(entry, n.cfg.ApplyTimeout)
+	if p, ok := n.m.(preparer); ok {
+		// While raft replicates it (see prepare.go); but first let the
+		// goroutines of raft's that Apply has just woken, on this P,
+		// send the entry: the loop goes after them.
+		runtime.Gosched()
+		p.prepare(entry)
+	}
 }
 
 // trimmed returns entry, or a copy of it if its room beyond its length
@@ -268,6 +277,9 @@ func trimmed(entry []byte) []byte {
 // gets the machine's answer for its item (see itemErr).
 func (n *node) answer(r *round) {
 	r.err = r.f.Error()
+	if p, ok := n.m.(preparer); ok && r.items > 0 {
+		p.unprepare()
+	}
 	if af, ok := r.f.(raft.ApplyFuture); ok && r.err == nil {
 		r.resp = af.Response()
 	}
