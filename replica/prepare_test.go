@@ -99,17 +99,44 @@ func TestPrepareSkipsClearAndDamage(t *testing.T) {
 	require.EqualValues(t, 0, f.prep.hits.Load())
 }
 
-// On a running cluster, the leader's FSM applies the entries its loop
-// prepared, and every node ends with the same state.
-func TestLeaderAppliesPreparedEntries(t *testing.T) {
+// On a running cluster the leading node's loop prepares entries (on
+// raft's in-memory transport Apply mostly comes first: whether it takes
+// them is timing), and every node ends with the same state.
+func TestLeaderPreparesEntries(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	want := c.setKeys("p", 20)
 	l := c.leader()
-	require.NotZero(t, l.fsm.prep.hits.Load())
-	for _, n := range c.followers(l) {
-		require.EqualValues(t, 0, n.fsm.prep.hits.Load())
+	prepared := 0 // nodes that prepared: the leader, or leaders (a loaded machine may elect anew)
+	for _, n := range c.nodes {
+		if n.fsm.prep.spare.Load() != nil || n.fsm.prep.ready.Load() != nil {
+			prepared++
+		}
 		require.Eventually(t, func() bool { return n.AppliedIndex() >= l.AppliedIndex() }, waitFor, time.Millisecond)
 		require.Equal(t, want, contents(t, n))
 	}
-	require.Equal(t, want, contents(t, l))
+	require.NotZero(t, prepared)
+}
+
+// A prepared entry that Apply came before (it decoded the entry itself)
+// makes the loop skip preparing for prepSkip rounds, then try again.
+func TestPrepareBacksOffWhenLate(t *testing.T) {
+	f := newTestFSM(t)
+	entry := func(v string) []byte { return appendEntry(nil, []op{{kind: opSet, key: "k", value: []byte(v)}}) }
+	late := entry("late")
+	f.prepare(late)
+	require.Nil(t, applyEntry(f, 1, bytes.Clone(late))) // Apply first, without it
+	f.unprepare()                                       // the round is answered
+	for i := range prepSkip {
+		f.prepare(entry("skipped"))
+		require.Nil(t, f.prep.ready.Load(), "round %d after a late one", i)
+		f.unprepare()
+	}
+	next := entry("next")
+	f.prepare(next)
+	require.NotNil(t, f.prep.ready.Load())
+	require.Nil(t, applyEntry(f, 2, next))
+	f.unprepare()
+	require.EqualValues(t, 1, f.prep.hits.Load())
+	f.prepare(entry("again")) // taken in time: no skipping
+	require.NotNil(t, f.prep.ready.Load())
 }

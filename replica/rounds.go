@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -250,11 +249,7 @@ func (n *node) propose(r *round) {
 	entry = trimmed(sealEntry(entry))
 	r.f = n.raft.Apply(entry, n.cfg.ApplyTimeout)
 	if p, ok := n.m.(preparer); ok {
-		// While raft replicates it (see prepare.go); but first let the
-		// goroutines of raft's that Apply has just woken, on this P,
-		// send the entry: the loop goes after them.
-		runtime.Gosched()
-		p.prepare(entry)
+		p.prepare(entry) // while raft replicates it: see prepare.go
 	}
 }
 
