@@ -303,8 +303,7 @@ func benchKey(i int64) string { return "k" + strconv.FormatInt(i%100_000, 10) }
 // BenchmarkSideBySide: see the top of the file. Its metrics: writes/s of
 // each (medians over the iterations), the ratio's median, min and max
 // (each iteration's replicated phase over its baseline phase), writes per
-// raft entry, the share of those entries the leader's FSM applied as its
-// loop had prepared them (prepared-%), linearizable and stale reads/s and a SystemNode's
+// raft entry, linearizable and stale reads/s and a SystemNode's
 // commands/s (medians), and stall-ms: the longest stall of the whole
 // process in any phase (see stallWatch), so that a run the VM paused can
 // be told from a slow one.
@@ -312,7 +311,7 @@ func BenchmarkSideBySide(b *testing.B) {
 	ctx := context.Background()
 	base, repl, sys := baseline(b), replicated(b), systemReplicated(b)
 	var m sideBySide
-	var entries, writes, prepared uint64
+	var entries, writes uint64
 	baseWrite := func(i int64) error {
 		data, _ := json.Marshal(mapCommand{Op: "set", Key: benchKey(i), Value: benchValue})
 		return base.Apply(data, 10*time.Second).Error()
@@ -323,10 +322,9 @@ func BenchmarkSideBySide(b *testing.B) {
 		if i%2 == 0 { // alternate which goes first
 			bw = m.add("baseline-writes", phase(b, benchPhase, baseWrite))
 		}
-		before, hits := repl.Raft().LastIndex(), repl.fsm.prep.hits.Load()
+		before := repl.Raft().LastIndex()
 		rw = m.add("writes", phase(b, benchPhase, replWrite))
 		entries += repl.Raft().LastIndex() - before
-		prepared += repl.fsm.prep.hits.Load() - hits
 		writes += benchPhase
 		if i%2 == 1 {
 			bw = m.add("baseline-writes", phase(b, benchPhase, baseWrite))
@@ -346,7 +344,6 @@ func BenchmarkSideBySide(b *testing.B) {
 	}
 	m.report(b)
 	b.ReportMetric(float64(writes)/float64(entries), "writes/entry")
-	b.ReportMetric(100*float64(prepared)/float64(entries), "prepared-%") // see prepare.go
 }
 
 // sample is one phase's figures.
@@ -444,7 +441,7 @@ func BenchmarkSnapshotRestore1M(b *testing.B) {
 func BenchmarkWrites(b *testing.B) {
 	ctx := context.Background()
 	repl := replicated(b)
-	before, hits := repl.Raft().LastIndex(), repl.fsm.prep.hits.Load()
+	before := repl.Raft().LastIndex()
 	b.ResetTimer()
 	s := phase(b, int64(b.N), func(i int64) error { // the keys a phase of BenchmarkSideBySide writes
 		return repl.SetBytes(ctx, benchKey(1+i%benchPhase), []byte(benchValue))
@@ -452,7 +449,5 @@ func BenchmarkWrites(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(s.cpu)/1e3, "cpu-µs/write")
 	b.ReportMetric(float64(s.stall)/1e6, "stall-ms")
-	entries := repl.Raft().LastIndex() - before
-	b.ReportMetric(float64(b.N)/float64(entries), "writes/entry")
-	b.ReportMetric(100*float64(repl.fsm.prep.hits.Load()-hits)/float64(entries), "prepared-%") // see prepare.go
+	b.ReportMetric(float64(b.N)/float64(repl.Raft().LastIndex()-before), "writes/entry")
 }

@@ -100,7 +100,6 @@ type fsm struct {
 	// nothing of a batch): the FSM goroutine's alone.
 	ops   []op
 	batch hurrah.Batch
-	prep  prepSlots // entries the leader's loop decoded: see prepare.go
 }
 
 var _ machine = (*fsm)(nil)
@@ -124,12 +123,6 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if res, done := f.passOver(l); done {
 		return res
 	}
-	if p := f.takePrepared(l.Data); p != nil {
-		defer f.applied.Store(l.Index)
-		err := f.db.Load().WriteReusing(&p.batch)
-		f.emptied(p)
-		return err
-	}
 	ops, err := decodeEntryInto(f.ops, l.Data)
 	if err != nil {
 		return f.refuse(l.Index, err)
@@ -150,32 +143,27 @@ func (f *fsm) applyOps(ops []op) error {
 	b := &f.batch
 	defer b.Reset()
 	for _, o := range ops {
-		if o.kind != opClear {
-			addOp(b, o)
-			continue
-		}
-		if err := db.WriteReusing(b); err != nil {
-			return err
-		}
-		if err := db.Clear(context.Background()); err != nil {
-			return err
+		switch o.kind {
+		case opSet:
+			if o.at == 0 {
+				b.SetBytes(o.key, o.value)
+			} else {
+				b.SetBytes(o.key, o.value, hurrah.Deadline(time.Unix(0, o.at)))
+			}
+		case opDelete:
+			b.Delete(o.key)
+		case opClear:
+			if err := db.WriteReusing(b); err != nil {
+				return err
+			}
+			if err := db.Clear(context.Background()); err != nil {
+				return err
+			}
 		}
 	}
 	// WriteReusing: an entry applies whole, or the node stops, so no ctx;
 	// and b is Apply's, refilled for the next entry, so no copy of it.
 	return db.WriteReusing(b)
-}
-
-// addOp adds o, a set or a delete, to b.
-func addOp(b *hurrah.Batch, o op) {
-	switch {
-	case o.kind == opDelete:
-		b.Delete(o.key)
-	case o.at == 0:
-		b.SetBytes(o.key, o.value)
-	default:
-		b.SetBytes(o.key, o.value, hurrah.Deadline(time.Unix(0, o.at)))
-	}
 }
 
 // Snapshot freezes the state as it is after the last Apply, at once and

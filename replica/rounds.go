@@ -246,11 +246,7 @@ func (n *node) propose(r *round) {
 	hdr := appendHeader(h[:0], n.tag, r.items)
 	entry := r.entry[headerRoom-len(hdr):]
 	copy(entry, hdr)
-	entry = trimmed(sealEntry(entry))
-	r.f = n.raft.Apply(entry, n.cfg.ApplyTimeout)
-	if p, ok := n.m.(preparer); ok {
-		p.prepare(entry) // while raft replicates it: see prepare.go
-	}
+	r.f = n.raft.Apply(trimmed(sealEntry(entry)), n.cfg.ApplyTimeout)
 }
 
 // trimmed returns entry, or a copy of it if its room beyond its length
@@ -272,9 +268,6 @@ func trimmed(entry []byte) []byte {
 // gets the machine's answer for its item (see itemErr).
 func (n *node) answer(r *round) {
 	r.err = r.f.Error()
-	if p, ok := n.m.(preparer); ok && r.items > 0 {
-		p.unprepare()
-	}
 	if af, ok := r.f.(raft.ApplyFuture); ok && r.err == nil {
 		r.resp = af.Response()
 	}
