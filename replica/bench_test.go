@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
@@ -120,7 +121,9 @@ func threeRaftsTCP(tb testing.TB, prefix string, start func(id string, tr raft.T
 	var servers []raft.Server
 	var trans []raft.Transport
 	for i := 1; i <= 3; i++ {
-		tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0"})
+		// Logger Off: the teardown's "connection reset by peer" lines are
+		// noise (a node stopping while its peers still send).
+		tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Logger: hclog.NewNullLogger()})
 		require.NoError(tb, err)
 		// After the nodes stop (cleanups run last first): raft's Shutdown
 		// closes a transport's listener, but not the connections it pooled
@@ -214,12 +217,14 @@ func systemReplicated(tb testing.TB) *SystemNode[tally, tallyCmd] {
 }
 
 // phase runs fn from benchClients goroutines, calls times in all, and
-// returns the calls per second and the process's CPU time per call (the
-// machine's other load does not change it much).
+// returns the calls per second, the process's CPU time per call (the
+// machine's other load does not change it much) and the longest stall
+// meanwhile (see stallWatch).
 func phase(tb testing.TB, calls int64, fn func(i int64) error) sample {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, benchClients)
+	stalls := watchStalls()
 	start, cpu0 := time.Now(), cpuTime()
 	for range benchClients {
 		wg.Go(func() {
@@ -233,11 +238,53 @@ func phase(tb testing.TB, calls int64, fn func(i int64) error) sample {
 	}
 	wg.Wait()
 	took, cpu := time.Since(start), cpuTime()-cpu0
+	stall := stalls.stop()
 	close(errs)
 	for err := range errs {
 		tb.Fatal(err)
 	}
-	return sample{float64(calls) / took.Seconds(), cpu / time.Duration(calls)}
+	return sample{float64(calls) / took.Seconds(), cpu / time.Duration(calls), stall}
+}
+
+// stallTick is the period of a stallWatch's ticker.
+const stallTick = 10 * time.Millisecond
+
+// stallWatch measures how long the process stopped running during a
+// phase: its goroutine takes a tick every stallTick and keeps the longest
+// gap between two ticks beyond stallTick. This shared VM now and then
+// stops every process for 0.1-3 s; a run whose stall-ms metric shows one
+// is slow for that reason, not for this package's (discard it, or quote
+// medians over several runs).
+type stallWatch struct {
+	quit    chan struct{}
+	longest chan time.Duration
+}
+
+// watchStalls starts a stallWatch; stop ends it.
+func watchStalls() *stallWatch {
+	w := &stallWatch{quit: make(chan struct{}), longest: make(chan time.Duration, 1)}
+	go func() {
+		t := time.NewTicker(stallTick)
+		defer t.Stop()
+		var longest time.Duration
+		last := time.Now()
+		for {
+			select {
+			case <-w.quit:
+				w.longest <- max(longest, time.Since(last)-stallTick)
+				return
+			case now := <-t.C:
+				longest, last = max(longest, now.Sub(last)-stallTick), now
+			}
+		}
+	}()
+	return w
+}
+
+// stop ends the watch and returns the longest stall it saw (0 for none).
+func (w *stallWatch) stop() time.Duration {
+	close(w.quit)
+	return max(<-w.longest, 0)
 }
 
 // cpuTime returns the CPU time (user and system) the process has used.
@@ -257,7 +304,9 @@ func benchKey(i int64) string { return "k" + strconv.FormatInt(i%100_000, 10) }
 // each (medians over the iterations), the ratio's median, min and max
 // (each iteration's replicated phase over its baseline phase), writes per
 // raft entry, linearizable and stale reads/s and a SystemNode's
-// commands/s (medians).
+// commands/s (medians), and stall-ms: the longest stall of the whole
+// process in any phase (see stallWatch), so that a run the VM paused can
+// be told from a slow one.
 func BenchmarkSideBySide(b *testing.B) {
 	ctx := context.Background()
 	base, repl, sys := baseline(b), replicated(b), systemReplicated(b)
@@ -301,6 +350,7 @@ func BenchmarkSideBySide(b *testing.B) {
 type sample struct {
 	perSec float64
 	cpu    time.Duration
+	stall  time.Duration // the longest stall of the process: see stallWatch
 }
 
 // sideBySide collects BenchmarkSideBySide's phases.
@@ -335,6 +385,13 @@ func (m *sideBySide) report(b *testing.B) {
 	b.ReportMetric(median(m.ratios), "ratio-median")
 	b.ReportMetric(slices.Min(m.ratios), "ratio-min")
 	b.ReportMetric(slices.Max(m.ratios), "ratio-max")
+	var stall time.Duration // the longest, over every phase
+	for _, ss := range m.by {
+		for _, s := range ss {
+			stall = max(stall, s.stall)
+		}
+	}
+	b.ReportMetric(float64(stall)/1e6, "stall-ms")
 	b.ReportMetric(0, "ns/op") // an iteration is a run of phases: see the metrics
 }
 
@@ -391,6 +448,6 @@ func BenchmarkWrites(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(s.cpu)/1e3, "cpu-µs/write")
-
+	b.ReportMetric(float64(s.stall)/1e6, "stall-ms")
 	b.ReportMetric(float64(b.N)/float64(repl.Raft().LastIndex()-before), "writes/entry")
 }
