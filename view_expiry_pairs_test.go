@@ -23,6 +23,10 @@ func TestViewPairsWithExpiry(t *testing.T) {
 	const pairs = 40
 	var stop atomic.Bool
 	var wg sync.WaitGroup
+	// Stop the goroutines before db closes (cleanups run last first), so
+	// that a failed check below is reported, not hidden by a writer
+	// panicking on the closed store.
+	t.Cleanup(func() { stop.Store(true); wg.Wait() })
 	wg.Go(func() { // writer: pairs with deadlines a few ticks ahead
 		for i := 0; !stop.Load(); i++ {
 			var b Batch
@@ -32,6 +36,9 @@ func TestViewPairsWithExpiry(t *testing.T) {
 			b.SetBytes(fmt.Sprintf("a%02d", p), v, ttl)
 			b.SetBytes(fmt.Sprintf("b%02d", p), v, ttl)
 			if err := db.Write(ctx, &b); err != nil {
+				if stop.Load() { // the test ends: t.Context is done
+					return
+				}
 				panic(err)
 			}
 		}
