@@ -24,7 +24,9 @@ type Batch struct {
 }
 
 // SetBytes adds the set of key to a copy of value. Later operations on the
-// same key in the batch win. A TTL counts from Write.
+// same key in the batch win. A TTL counts from Write: every TTL of the
+// batch from one reading of the clock, so keys set with one TTL expire
+// together.
 func (b *Batch) SetBytes(key string, value []byte, opts ...SetOption) {
 	b.add(store.Mutation{Op: store.OpSet, Key: key, Value: append([]byte(nil), value...)}, opts)
 }
@@ -38,7 +40,7 @@ func (b *Batch) Delete(key string) {
 // goroutine, by b.Codec (CBOR if nil), as Set encodes it. A value the codec
 // cannot encode returns ErrEncode and is not added; so does a value when
 // the batch holds values another codec encoded (after b.Codec changed).
-// A TTL counts from Write.
+// A TTL counts from Write, as for SetBytes.
 func BatchSet[T any](b *Batch, key string, v T, opts ...SetOption) error {
 	c := b.Codec
 	if c == nil {

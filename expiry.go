@@ -179,10 +179,13 @@ func encodeSet(key string, value []byte, at int64) (data, stored []byte) {
 	return store.EncodeSet(key, value)
 }
 
-// batchDeadlines gives muts[i] the deadline exps[i] says, if any.
+// batchDeadlines gives muts[i] the deadline exps[i] says, if any. Every
+// TTL counts from one reading of the clock (instant), as for a Tx: keys
+// of one batch set with one TTL expire together.
 func (db *DB) batchDeadlines(muts []store.Mutation, exps []SetOption) error {
+	now := instant{clock: db.clock}
 	for i, o := range exps {
-		at, err := deadline(db.clock, []SetOption{o})
+		at, err := deadline(now.read, []SetOption{o})
 		if err != nil {
 			return fmt.Errorf("%w (key %q)", err, muts[i].Key)
 		}
@@ -203,4 +206,24 @@ func deadlineTime(at int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, at)
+}
+
+// instant is one reading of a clock for all the TTLs of an atomic write
+// (a Batch, a Tx): it reads the clock the first time it is asked, and
+// gives that reading every time after. With a reading per key, two keys
+// set with one TTL got deadlines a clock tick apart, and a reader whose
+// clock fell between them saw one key of the write expired and the other
+// not (TestBatchTTLsOneInstant).
+type instant struct {
+	clock func() int64
+	at    int64
+	done  bool
+}
+
+// read returns the instant's reading of the clock.
+func (i *instant) read() int64 {
+	if !i.done {
+		i.at, i.done = i.clock(), true
+	}
+	return i.at
 }

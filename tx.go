@@ -19,6 +19,7 @@ type Tx struct {
 	db     *DB
 	writes map[string]txWrite // the transaction's writes, by key
 	muts   []store.Mutation   // the same, in order
+	now    instant            // the clock reading every TTL counts from
 	done   bool
 }
 
@@ -53,7 +54,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	return db.err(db.eng.Exec(ctx, func() ([]byte, error) {
-		tx := &Tx{db: db}
+		tx := &Tx{db: db, now: instant{clock: db.clock}}
 		err := catch(func() error { return fn(tx) })
 		tx.done = true
 		if err != nil || len(tx.muts) == 0 {
@@ -100,8 +101,9 @@ func (tx *Tx) Has(key string) (bool, error) {
 }
 
 // SetBytes sets key to a copy of value in the transaction. With TTL or
-// Deadline the key expires (a TTL counts from now); without, it keeps no
-// deadline it had.
+// Deadline the key expires; without, it keeps no deadline it had. Every
+// TTL of a transaction counts from one instant, the first set with a TTL,
+// so keys set with one TTL expire together.
 func (tx *Tx) SetBytes(key string, value []byte, opts ...SetOption) error {
 	if tx.done {
 		return ErrTxDone
@@ -109,7 +111,7 @@ func (tx *Tx) SetBytes(key string, value []byte, opts ...SetOption) error {
 	if err := tx.db.checkWrite(key, len(value)); err != nil {
 		return err
 	}
-	at, err := deadline(tx.db.clock, opts)
+	at, err := deadline(tx.now.read, opts)
 	if err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func TxSet[T any](tx *Tx, key string, v T, opts ...SetOption) error {
 	if tx.done {
 		return ErrTxDone
 	}
-	at, err := deadline(tx.db.clock, opts)
+	at, err := deadline(tx.now.read, opts)
 	if err != nil {
 		return err
 	}
