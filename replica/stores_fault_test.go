@@ -247,9 +247,9 @@ func TestStoreFaultFollowerReadToApply(t *testing.T) {
 }
 
 // A follower cannot write the current term as an election begins: raft
-// v1.7.2 panics (setCurrentTerm). The guard ends raft's main goroutine
-// instead: the node halts and leaves, with no other write to its store;
-// and Close, and the cluster, carry on.
+// v1.7.2 panics (setCurrentTerm). The guard returns nil instead (raft
+// keeps the term in memory only): the node halts and leaves, with no
+// other write to its store; and Close, and the cluster, carry on.
 func TestStoreFaultTermWrite(t *testing.T) {
 	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
@@ -297,10 +297,10 @@ func TestStoreFaultPanicInStore(t *testing.T) {
 }
 
 // The leader cannot write the term of the election it hands leadership
-// over to (raft v1.7.2 panics): raft's main goroutine ends as it leads,
-// running its deferred steps, so writes in flight are answered (an error
-// of a halted node, or ErrNotLeader) and none hangs; the node leaves,
-// and the others lead with every write acknowledged.
+// over to (raft v1.7.2 panics): the guard returns nil, so raft runs on
+// and writes in flight are answered (an error of a halted node, or
+// ErrNotLeader) and none hangs; the node leaves, and the others lead
+// with every write acknowledged.
 func TestStoreFaultLeaderTermWrite(t *testing.T) {
 	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
