@@ -254,8 +254,9 @@
 // A node runs its log and stable stores behind a guard that stops the
 // node, not the process, at the first failure (any error but "not
 // found", or a panic or fault inside the call): the machine halts with
-// ErrStoreFailed, which wraps the store's error, before the call
-// returns; the guard refuses every write after it (no vote, no entry,
+// ErrStoreFailed, which wraps the store's error (or the panic's value,
+// if an error; the panic's stack goes to raft's logger:
+// TestStoreFaultPanicKeepsCause), before the call returns; the guard refuses every write after it (no vote, no entry,
 // no term lands, so the node can neither grant a vote nor win one);
 // where raft would panic it does not return the error: it hands raft a
 // stand-in entry that the halted machine applies as nothing, or, for

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
@@ -31,6 +32,11 @@ type faultyStore struct {
 
 // errPanic, armed, makes an operation panic.
 var errPanic = errors.New("injected: panic")
+
+// panicking, armed, makes an operation panic with its error.
+type panicking struct{ err error }
+
+func (p panicking) Error() string { return "injected: panic with " + p.err.Error() }
 
 // inner is both of raft's stores, as raft.InmemStore and raft-boltdb's
 // BoltStore are.
@@ -64,6 +70,9 @@ func (f *faultyStore) check(op string, write bool) error {
 		}
 		if err == errPanic {
 			panic("injected: invalid page type")
+		}
+		if p, ok := err.(panicking); ok {
+			panic(p.err)
 		}
 	case write && len(f.hit) > 0:
 		f.landed++
@@ -294,6 +303,23 @@ func TestStoreFaultPanicInStore(t *testing.T) {
 	storeFailed(t, f, ErrStoreFailed)
 	require.ErrorContains(t, f.Health(), "invalid page type")
 	survivors(t, c, f.ID(), want)
+}
+
+// A store panics with an error: the node's failure wraps it, so that
+// errors.Is reaches it, and the panic's stack is logged (it may be a
+// bug in the store, which ErrStoreFailed alone would hide).
+func TestStoreFaultPanicKeepsCause(t *testing.T) {
+	logged := &raftLog{}
+	c, fs := faultCluster(t, func(rc *raft.Config) {
+		rc.Logger = hclog.New(&hclog.LoggerOptions{Output: logged, Level: hclog.Error})
+	})
+	f := c.followers(c.leader())[0]
+	fs[f.ID()].arm("StoreLogs", panicking{syscall.EIO})
+	c.setKeys("k", 5)
+	storeFailed(t, f, syscall.EIO)
+	out, _ := logged.since(0)
+	require.Contains(t, out, "a raft store panicked")
+	require.Contains(t, out, "(*faultyStore).check", "the panic's stack")
 }
 
 // The leader cannot write the term of the election it hands leadership
