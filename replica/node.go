@@ -205,7 +205,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		return err
 	}
 	g := guardStores(c.LogStore, c.StableStore, m.stopWith, c.Raft.Logger) // see stores_guard.go
-	snaps := guardSnaps(c.SnapshotStore)                                   // see stores_guard_snap.go
+	snaps := guardSnaps(c.SnapshotStore, m.halted)                         // see stores_guard_snap.go
 	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()
