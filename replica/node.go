@@ -270,7 +270,7 @@ func (n *node) Close() error {
 		n.mu.Lock()
 		close(n.stop)
 		n.mu.Unlock()
-		<-n.done
+		n.awaitRounds()
 		n.waits.Wait()
 		n.calls.Wait()
 		err := n.raft.Shutdown().Error()

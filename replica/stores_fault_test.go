@@ -417,3 +417,28 @@ func TestStoreFaultVoteRead(t *testing.T) {
 	survivors(t, c, f.ID(), want)
 	require.Zero(t, fs[f.ID()].writesAfterFault())
 }
+
+// A leader that can no longer read the entries it sends leads on, its
+// write in flight never committed; Close comes before retire has seen
+// the failure (retire then returns at once). Close still makes it step
+// down, so the write is answered and Close returns (before, it waited
+// for the write for ever).
+func TestStoreFaultCloseUnreadableLeader(t *testing.T) {
+	for range 3 {
+		c, fs := faultCluster(t, nil)
+		l := c.leader()
+		fs[l.ID()].arm("GetLog", syscall.EIO)
+		wait := writers(t, l, 2, func(string) {}, ErrStoreFailed, ErrUncertain, ErrNotLeader, ErrClosed)
+		<-fs[l.ID()].hit
+		closed := make(chan error, 1)
+		go func() { closed <- l.Close() }()
+		select {
+		case <-closed:
+		case <-time.After(waitFor):
+			t.Fatal("Close waits for ever")
+		}
+		wait()
+		c.nodes[l.ID()] = nil
+		c.closeAll()
+	}
+}
