@@ -96,13 +96,7 @@ func (n *node) retire(interval time.Duration) {
 		}
 	}
 	n.rounds.kickLoop() // an idle loop looks at the halt
-	if n.guard.failed() != nil && n.IsLeader() {
-		// A leader whose store failed may no longer read the entries it
-		// sends, yet lead on, and the round in flight would wait for
-		// ever; an entry its guard refuses to store makes raft step
-		// down, answering the rounds in flight (stores_guard.go).
-		n.raft.Barrier(n.cfg.ApplyTimeout).Error()
-	}
+	n.stepDownIfFailed()
 	select {
 	case <-n.stop:
 		return // Close shuts raft down
@@ -116,6 +110,34 @@ func (n *node) retire(interval time.Duration) {
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
 	close(n.left)
+}
+
+// stepDownIfFailed makes a leader whose store failed step down. It may
+// no longer read the entries it sends, yet lead on, and the round in
+// flight would wait for ever; an entry its guard refuses to store makes
+// raft step down, answering the rounds in flight (stores_guard.go).
+func (n *node) stepDownIfFailed() {
+	if n.guard.failed() != nil && n.IsLeader() {
+		n.raft.Barrier(n.cfg.ApplyTimeout).Error()
+	}
+}
+
+// awaitRounds waits, for Close, until the rounds' loop has ended. retire
+// returns on Close, perhaps before it has seen a store's failure (or
+// before the store fails), so this makes a failed leader step down too:
+// else its round in flight, and Close, would wait for ever
+// (TestStoreFaultCloseUnreadableLeader).
+func (n *node) awaitRounds() {
+	tick := time.NewTicker(n.cfg.Raft.HeartbeatTimeout)
+	defer tick.Stop()
+	for {
+		n.stepDownIfFailed()
+		select {
+		case <-n.done:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // Left reports whether the node has left the cluster's raft, as it does

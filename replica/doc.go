@@ -254,8 +254,9 @@
 // A node runs its log and stable stores behind a guard that stops the
 // node, not the process, at the first failure (any error but "not
 // found", or a panic or fault inside the call): the machine halts with
-// ErrStoreFailed, which wraps the store's error, before the call
-// returns; the guard refuses every write after it (no vote, no entry,
+// ErrStoreFailed, which wraps the store's error (or the panic's value,
+// if an error; the panic's stack goes to raft's logger:
+// TestStoreFaultPanicKeepsCause), before the call returns; the guard refuses every write after it (no vote, no entry,
 // no term lands, so the node can neither grant a vote nor win one);
 // where raft would panic it does not return the error: it hands raft a
 // stand-in entry that the halted machine applies as nothing, or, for
@@ -275,13 +276,16 @@
 // (TestStoreFaultRestartKeepsAcked), or ErrCorruptDir says they are
 // damaged. Which of raft's calls would panic is read from the call's
 // stack (raft v1.7.2's function names; those tests fail, crashing, if an
-// upgrade renames them). Snapshot store failures do not stop the node:
-// raft handles them (TestStoreFaultSnapshotStore), and a leader whose
-// newest snapshot fails to open for a send takes a new one at once
-// (TestDamagedSnapshotOnLeaderIsRetaken). The guard costs 10-20 ns a
-// store call (BenchmarkGuard). Not intercepted: the read of the first
-// entry that raft makes as it bootstraps, just after it wrote it (raft
-// panics if it fails).
+// upgrade renames them). Until it has left, a halted node takes no
+// snapshot install either: raft writes one to the snapshot store before
+// Restore sees it, and the store refuses to make one once the machine
+// has halted (TestHaltedNodeTakesNoInstall). Snapshot store failures do
+// not stop the node: raft handles them (TestStoreFaultSnapshotStore),
+// and a leader whose newest snapshot fails to open for a send takes a
+// new one at once (TestDamagedSnapshotOnLeaderIsRetaken). The guard
+// costs 10-20 ns a store call (BenchmarkGuard). Not intercepted: the
+// read of the first entry that raft makes as it bootstraps, just after
+// it wrote it (raft panics if it fails).
 //
 // # The network
 //

@@ -204,8 +204,8 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		end()
 		return err
 	}
-	g := guardStores(c.LogStore, c.StableStore, m.stopWith) // see stores_guard.go
-	snaps := guardSnaps(c.SnapshotStore)                    // see stores_guard_snap.go
+	g := guardStores(c.LogStore, c.StableStore, m.stopWith, c.Raft.Logger) // see stores_guard.go
+	snaps := guardSnaps(c.SnapshotStore, m.halted)                         // see stores_guard_snap.go
 	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()
@@ -270,7 +270,7 @@ func (n *node) Close() error {
 		n.mu.Lock()
 		close(n.stop)
 		n.mu.Unlock()
-		<-n.done
+		n.awaitRounds()
 		n.waits.Wait()
 		n.calls.Wait()
 		err := n.raft.Shutdown().Error()

@@ -20,6 +20,7 @@ type faultySnaps struct {
 	mu            sync.Mutex
 	create, write error
 	refused       int // Creates failed
+	made          int // Creates that made a sink
 }
 
 // arm sets the errors of Create and of a sink's Write (nil: none).
@@ -41,6 +42,11 @@ func (s *faultySnaps) Create(v raft.SnapshotVersion, index, term uint64, conf ra
 		return nil, create
 	}
 	sink, err := s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
+	if err == nil {
+		s.mu.Lock()
+		s.made++
+		s.mu.Unlock()
+	}
 	if err != nil || write == nil {
 		return sink, err
 	}
@@ -104,6 +110,7 @@ type garblingTransport struct {
 	*raft.InmemTransport
 	garble atomic.Bool
 	sent   atomic.Int64 // installs garbled
+	tried  atomic.Int64 // installs sent, once answered
 }
 
 func (g *garblingTransport) InstallSnapshot(id raft.ServerID, target raft.ServerAddress,
@@ -112,6 +119,7 @@ func (g *garblingTransport) InstallSnapshot(id raft.ServerID, target raft.Server
 		g.sent.Add(1)
 		data = &garbled{r: data, at: args.Size / 2}
 	}
+	defer g.tried.Add(1)
 	return g.InmemTransport.InstallSnapshot(id, target, args, resp, data)
 }
 
@@ -159,4 +167,40 @@ func TestSnapshotGarbledInTransit(t *testing.T) {
 	fs[l.ID()].trans.garble.Store(false)
 	caughtUp(t, f, c.leader().AppliedIndex())
 	require.Equal(t, want, contents(t, f))
+}
+
+// A node whose store has failed takes no snapshot install in the time
+// before it leaves raft (here it would not leave within the test: its
+// timeouts, and retire's look, are an hour): raft writes an install to
+// the snapshot store before Restore sees it, so the store refuses to
+// make one once the machine has halted. Nothing more lands on its disk,
+// and its state and AppliedIndex stay as they were.
+func TestHaltedNodeTakesNoInstall(t *testing.T) {
+	nodes := 0
+	c, fs := faultCluster(t, func(rc *raft.Config) {
+		rc.TrailingLogs = 4
+		if nodes++; nodes == 3 { // n3: it never stands, and retire looks hourly
+			rc.HeartbeatTimeout, rc.ElectionTimeout = time.Hour, time.Hour
+		}
+	})
+	want := c.setKeys("a", 10)
+	f := c.nodes["n3"]
+	caughtUp(t, f, c.leader().AppliedIndex())
+	c.partition(f.ID())
+	c.setKeys("b", 20)
+	l := c.leader()
+	require.NoError(t, l.Raft().Snapshot().Error()) // compacts past what f has
+	before := f.AppliedIndex()
+	f.guard.fail("injected", syscall.EIO) // as at a store's failure
+	c.heal(f.ID())
+	require.Eventually(t, func() bool { return fs[l.ID()].trans.tried.Load() >= 1 },
+		waitFor, 5*time.Millisecond, "the leader sent no install")
+	require.False(t, f.Left())
+	require.ErrorIs(t, f.Health(), syscall.EIO)
+	require.Equal(t, before, f.AppliedIndex())
+	fs[f.ID()].snaps.mu.Lock()
+	made := fs[f.ID()].snaps.made
+	fs[f.ID()].snaps.mu.Unlock()
+	require.Zero(t, made, "snapshots written after the failure")
+	survivors(t, c, f.ID(), want)
 }

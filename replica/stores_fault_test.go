@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 )
@@ -31,6 +32,11 @@ type faultyStore struct {
 
 // errPanic, armed, makes an operation panic.
 var errPanic = errors.New("injected: panic")
+
+// panicking, armed, makes an operation panic with its error.
+type panicking struct{ err error }
+
+func (p panicking) Error() string { return "injected: panic with " + p.err.Error() }
 
 // inner is both of raft's stores, as raft.InmemStore and raft-boltdb's
 // BoltStore are.
@@ -64,6 +70,9 @@ func (f *faultyStore) check(op string, write bool) error {
 		}
 		if err == errPanic {
 			panic("injected: invalid page type")
+		}
+		if p, ok := err.(panicking); ok {
+			panic(p.err)
 		}
 	case write && len(f.hit) > 0:
 		f.landed++
@@ -247,9 +256,9 @@ func TestStoreFaultFollowerReadToApply(t *testing.T) {
 }
 
 // A follower cannot write the current term as an election begins: raft
-// v1.7.2 panics (setCurrentTerm). The guard ends raft's main goroutine
-// instead: the node halts and leaves, with no other write to its store;
-// and Close, and the cluster, carry on.
+// v1.7.2 panics (setCurrentTerm). The guard returns nil instead (raft
+// keeps the term in memory only): the node halts and leaves, with no
+// other write to its store; and Close, and the cluster, carry on.
 func TestStoreFaultTermWrite(t *testing.T) {
 	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
@@ -296,11 +305,28 @@ func TestStoreFaultPanicInStore(t *testing.T) {
 	survivors(t, c, f.ID(), want)
 }
 
+// A store panics with an error: the node's failure wraps it, so that
+// errors.Is reaches it, and the panic's stack is logged (it may be a
+// bug in the store, which ErrStoreFailed alone would hide).
+func TestStoreFaultPanicKeepsCause(t *testing.T) {
+	logged := &raftLog{}
+	c, fs := faultCluster(t, func(rc *raft.Config) {
+		rc.Logger = hclog.New(&hclog.LoggerOptions{Output: logged, Level: hclog.Error})
+	})
+	f := c.followers(c.leader())[0]
+	fs[f.ID()].arm("StoreLogs", panicking{syscall.EIO})
+	c.setKeys("k", 5)
+	storeFailed(t, f, syscall.EIO)
+	out, _ := logged.since(0)
+	require.Contains(t, out, "a raft store panicked")
+	require.Contains(t, out, "(*faultyStore).check", "the panic's stack")
+}
+
 // The leader cannot write the term of the election it hands leadership
-// over to (raft v1.7.2 panics): raft's main goroutine ends as it leads,
-// running its deferred steps, so writes in flight are answered (an error
-// of a halted node, or ErrNotLeader) and none hangs; the node leaves,
-// and the others lead with every write acknowledged.
+// over to (raft v1.7.2 panics): the guard returns nil, so raft runs on
+// and writes in flight are answered (an error of a halted node, or
+// ErrNotLeader) and none hangs; the node leaves, and the others lead
+// with every write acknowledged.
 func TestStoreFaultLeaderTermWrite(t *testing.T) {
 	c, fs := faultCluster(t, nil)
 	want := c.setKeys("before", 10)
@@ -390,4 +416,29 @@ func TestStoreFaultVoteRead(t *testing.T) {
 	storeFailed(t, f, syscall.EIO)
 	survivors(t, c, f.ID(), want)
 	require.Zero(t, fs[f.ID()].writesAfterFault())
+}
+
+// A leader that can no longer read the entries it sends leads on, its
+// write in flight never committed; Close comes before retire has seen
+// the failure (retire then returns at once). Close still makes it step
+// down, so the write is answered and Close returns (before, it waited
+// for the write for ever).
+func TestStoreFaultCloseUnreadableLeader(t *testing.T) {
+	for range 3 {
+		c, fs := faultCluster(t, nil)
+		l := c.leader()
+		fs[l.ID()].arm("GetLog", syscall.EIO)
+		wait := writers(t, l, 2, func(string) {}, ErrStoreFailed, ErrUncertain, ErrNotLeader, ErrClosed)
+		<-fs[l.ID()].hit
+		closed := make(chan error, 1)
+		go func() { closed <- l.Close() }()
+		select {
+		case <-closed:
+		case <-time.After(waitFor):
+			t.Fatal("Close waits for ever")
+		}
+		wait()
+		c.nodes[l.ID()] = nil
+		c.closeAll()
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -53,12 +54,17 @@ type guard struct {
 	stable raft.StableStore
 	stop   func(error)           // halts the machine
 	fault  atomic.Pointer[error] // the first failure, or nil
+	logger hclog.Logger          // where a store's panic is logged, with its stack
 }
 
 // guardStores returns a guard of log and stable that halts the machine
-// with stop on the first failure.
-func guardStores(log raft.LogStore, stable raft.StableStore, stop func(error)) *guard {
-	return &guard{log: log, stable: stable, stop: stop}
+// with stop on the first failure, and logs a store's panic to logger
+// (nil: one of its own, to stderr).
+func guardStores(log raft.LogStore, stable raft.StableStore, stop func(error), logger hclog.Logger) *guard {
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-stores", Level: hclog.Warn})
+	}
+	return &guard{log: log, stable: stable, stop: stop, logger: logger}
 }
 
 // failed returns the first failure, or nil.
@@ -79,13 +85,26 @@ func (g *guard) call(what string, write bool, op func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+			err = g.recovered(what, p)
 		}
 		if err != nil && !notFound(err) {
 			err = g.fail(what, err)
 		}
 	}()
 	return op()
+}
+
+// recovered returns the error of p, a panic in a store call of what: p
+// itself if it is an error (a memory fault is a runtime.Error), wrapped
+// so that errors.Is and errors.As reach it. Its stack is logged: the
+// panic may be a bug in the store, which the node's error alone would
+// hide.
+func (g *guard) recovered(what string, p any) error {
+	g.logger.Error("a raft store panicked", "call", what, "panic", p, "stack", string(debug.Stack()))
+	if e, ok := p.(error); ok {
+		return fmt.Errorf("panic: %w", e)
+	}
+	return fmt.Errorf("panic: %v", p)
 }
 
 // fail records err, of what, as the guard's failure if it is the first,

@@ -14,7 +14,7 @@ func BenchmarkGuard(b *testing.B) {
 	if err := s.StoreLog(&raft.Log{Index: 1, Data: make([]byte, 64)}); err != nil {
 		b.Fatal(err)
 	}
-	g := guardedLog{guardStores(s, s, func(error) {})}
+	g := guardedLog{guardStores(s, s, func(error) {}, nil)}
 	for _, c := range []struct {
 		name string
 		log  raft.LogStore

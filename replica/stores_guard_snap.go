@@ -18,15 +18,32 @@ import (
 // raft restores the older snapshot instead, or OpenStores refuses with
 // ErrCorruptDir: see stores_check.go.)
 
+// A halted machine takes no snapshot (fsm.Snapshot refuses), and its
+// node takes no install either, until it leaves raft: raft writes an
+// install to the store before it hands it to Restore, so Create refuses
+// once the machine has halted. A node whose store failed writes nothing
+// more to its disk, and a halted state stays as it was.
+
 // guardedSnaps is raft's snapshot store as a node runs it.
 type guardedSnaps struct {
 	raft.SnapshotStore
 	damaged chan struct{} // a snapshot to send failed to open (buffered: 1)
+	halted  func() error  // the machine's halt, or nil
 }
 
-// guardSnaps returns s, guarded.
-func guardSnaps(s raft.SnapshotStore) guardedSnaps {
-	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1)}
+// guardSnaps returns s, guarded, for the machine whose halt halted
+// returns.
+func guardSnaps(s raft.SnapshotStore, halted func() error) guardedSnaps {
+	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1), halted: halted}
+}
+
+// Create makes a snapshot, unless the machine has halted.
+func (s guardedSnaps) Create(v raft.SnapshotVersion, index, term uint64, conf raft.Configuration,
+	confIndex uint64, trans raft.Transport) (raft.SnapshotSink, error) {
+	if err := s.halted(); err != nil {
+		return nil, err
+	}
+	return s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
 }
 
 // Open opens snapshot id; a failure as raft opens it to send it to a
