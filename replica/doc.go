@@ -283,9 +283,13 @@
 // not stop the node: raft handles them (TestStoreFaultSnapshotStore),
 // and a leader whose newest snapshot fails to open for a send takes a
 // new one at once (TestDamagedSnapshotOnLeaderIsRetaken). The guard
-// costs 10-20 ns a store call (BenchmarkGuard). Not intercepted: the
-// read of the first entry that raft makes as it bootstraps, just after
-// it wrote it (raft panics if it fails).
+// costs 10-20 ns a store call (BenchmarkGuard). A store failing as the
+// node bootstraps stops it the same way, Bootstrap returning
+// ErrStoreFailed (raft would panic on a failed read of the first entry,
+// just written), and what landed before the failure stays: the cluster
+// (a restart leads it), the term alone (raft then refuses to bootstrap
+// the directory: it holds no entry, so wipe it or Join the node), or
+// nothing (TestStoreFaultBootstrap).
 //
 // # The network
 //

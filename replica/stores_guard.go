@@ -14,8 +14,9 @@ import (
 // A store that fails while the node runs. raft v1.7.2 handles most
 // errors of its log and stable stores (a failed append refuses the
 // entries, a failed read refuses an RPC), but panics, in its own
-// goroutines, where this package cannot recover, on two: a log entry it
-// cannot read to apply (processLogs), and a current term it cannot write
+// goroutines, where this package cannot recover, on three: a log entry it
+// cannot read to apply (processLogs), the first entry it cannot read back
+// as it bootstraps (liveBootstrap), and a current term it cannot write
 // (setCurrentTerm). bbolt, under raft-boltdb, panics on a damaged page,
 // and an I/O error reading its memory-mapped file is a fault. And after a
 // failed write a store is in doubt: bbolt after a failed fsync, and raft
@@ -33,7 +34,8 @@ import (
 //     candidate's vote for itself is persisted too);
 //   - where raft would panic, it does not return the error: a failed
 //     read of an entry to apply returns a stand-in entry, which the
-//     halted machine applies as nothing (see passOver); a failed write
+//     halted machine applies as nothing (see passOver), and so does one
+//     of the entry a bootstrap wrote (see GetLog); a failed write
 //     of the current term returns nil, and raft keeps the term in memory
 //     only, which harms nothing in a node that can no longer vote or
 //     store (after a restart it has the older term, and no vote cast in
@@ -43,7 +45,8 @@ import (
 //
 // Which call raft would panic on is read from the call's stack (the
 // function names of raft v1.7.2): check them when raft is upgraded
-// (TestStoreFaultFollowerReadToApply and the TermWrite tests meet them).
+// (TestStoreFaultFollowerReadToApply, TestStoreFaultBootstrap and the
+// TermWrite tests meet them).
 
 // raftFunc is the prefix of raft's methods' names in a stack.
 const raftFunc = "github.com/hashicorp/raft.(*Raft)."
@@ -152,12 +155,17 @@ func (l guardedLog) LastIndex() (i uint64, err error) {
 	return i, err
 }
 
-// GetLog reads an entry. One that raft's processLogs cannot read to apply
-// (it would panic) is a failure, not found included: the machine has
-// halted by the time it returns a stand-in, which it applies as nothing.
+// GetLog reads an entry. One that raft cannot read where it would panic
+// is a failure, not found included: the machine has halted by the time
+// it returns a stand-in. raft's processLogs reads an entry to apply it,
+// and the halted machine applies the stand-in as nothing; liveBootstrap
+// reads back the first entry it has just written, the configuration,
+// and takes the stand-in, a command, for none: the node has no
+// configuration in memory, so it stands for no election, and leaves
+// raft (Bootstrap returns the failure).
 func (l guardedLog) GetLog(index uint64, log *raft.Log) error {
 	err := l.call("read entry", false, func() error { return l.log.GetLog(index, log) })
-	if err == nil || !calledBy("processLogs") {
+	if err == nil || !calledBy("processLogs") && !calledBy("liveBootstrap") {
 		return err
 	}
 	if !errors.Is(err, ErrStoreFailed) {
