@@ -182,7 +182,10 @@
 // and Health with ErrCorruptEntry (a write already in flight gets it
 // with ErrUncertain: the others apply it; a node joining would catch up
 // from its log and halt too: TestHaltedLeaderRefusesJoin). Its Apply and
-// Snapshot return errors, which raft handles. Then, within about raft's
+// Snapshot return errors, which raft handles. From the moment it halts
+// it says it is not the leader (IsLeader false, Leader empty), though
+// its raft may lead on for a moment (TestHaltedLeaderSaysSoAtOnce).
+// Then, within about raft's
 // HeartbeatTimeout, it leaves the cluster's raft (Left reports it): once
 // the round it was waiting for, and the Join or Remove in flight, are
 // answered (TestHaltWaitsForJoinInFlight), a leader hands leadership over

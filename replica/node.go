@@ -233,12 +233,21 @@ func (n *node) ID() string { return n.cfg.ID }
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
 // IsLeader reports whether the node is the leader now. A node that has
-// left raft (see Left) is not, whatever raft's State says.
-func (n *node) IsLeader() bool { return !n.Left() && n.raft.State() == raft.Leader }
+// halted (see Health) is not, from the moment it halts, whatever raft's
+// State says: raft may lead on until the node leaves it (see retire),
+// or, after it has, set its State back (see Left).
+func (n *node) IsLeader() bool { return n.m.halted() == nil && n.leads() }
+
+// leads reports whether raft leads, halted or not: what retire asks.
+func (n *node) leads() bool { return !n.Left() && n.raft.State() == raft.Leader }
 
 // Leader returns the ID and address of the leader this node knows of, or
-// empty strings.
+// empty strings. A node that has halted knows none: it has left raft, or
+// leaves it, and its raft may still name itself.
 func (n *node) Leader() (id, addr string) {
+	if n.m.halted() != nil {
+		return "", ""
+	}
 	a, i := n.raft.LeaderWithID()
 	return string(i), string(a)
 }
