@@ -252,7 +252,11 @@
 //     raft's CRC check as it opens it to send, and raft retries the same
 //     one until its next snapshot. One damaged on its way (raft's
 //     transport has no checksum) is refused by the follower's Restore,
-//     its state unchanged, and sent again (TestSnapshotGarbledInTransit).
+//     its state unchanged, and sent again (TestSnapshotGarbledInTransit);
+//     but raft leaves it on the follower's disk, its newest snapshot,
+//     which passes the store's CRC (computed over the garbled bytes): it
+//     tries it first at every start (falling back to the older), and a
+//     node that leads sends it to a follower that needs an install.
 //
 // A node runs its log and stable stores behind a guard that stops the
 // node, not the process, at the first failure (any error but "not
@@ -285,7 +289,13 @@
 // has halted (TestHaltedNodeTakesNoInstall). Snapshot store failures do
 // not stop the node: raft handles them (TestStoreFaultSnapshotStore),
 // and a leader whose newest snapshot fails to open for a send takes a
-// new one at once (TestDamagedSnapshotOnLeaderIsRetaken). The guard
+// new one at once (TestDamagedSnapshotOnLeaderIsRetaken). A snapshot
+// that Restore refuses as damaged (hurrah.ErrCorrupt), as an install or
+// at a start, is removed from a node directory's snapshot store
+// (TestGarbledInstallIsDiscarded); a follower killed right after a
+// garbled install landed on its disk starts from its older snapshot and
+// the log, removes the garbled one, and catches up
+// (TestGarbledInstallRestart). The guard
 // costs 10-20 ns a store call (BenchmarkGuard). A store failing as the
 // node bootstraps stops it the same way, Bootstrap returning
 // ErrStoreFailed (raft would panic on a failed read of the first entry,

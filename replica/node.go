@@ -152,7 +152,9 @@ type node struct {
 // waits: Bootstrap one, or Join it from the leader of one. A node whose
 // stores do (a restart) restores raft's newest snapshot and rejoins; if
 // every snapshot there is damaged it returns hurrah.ErrCorrupt and does
-// not start.
+// not start. (A snapshot that reads whole but that Restore refuses as
+// damaged, one garbled before it was written, is removed from a node
+// directory as it is refused: see snapshot_discard.go.)
 func NewNode(cfg Config) (*Node, error) {
 	n := &Node{}
 	err := n.start(cfg, entryVersion, func(ctx context.Context) (machine, error) {
@@ -205,7 +207,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		return err
 	}
 	g := guardStores(c.LogStore, c.StableStore, m.stopWith, c.Raft.Logger) // see stores_guard.go
-	snaps := guardSnaps(c.SnapshotStore, m.halted)                         // see stores_guard_snap.go
+	snaps := guardSnaps(c.SnapshotStore, m, c.Raft.Logger)                 // see stores_guard_snap.go
 	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()

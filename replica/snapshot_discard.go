@@ -1,0 +1,95 @@
+package replica
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	"github.com/hurrahdb/hurrah"
+)
+
+// A snapshot no node can restore. raft's file snapshot store checks a
+// snapshot's CRC, computed over the bytes as they were written: one
+// garbled before (on its way to a follower: raft's transport has no
+// checksum) passes it, and only Restore's checks find it
+// (hurrah.ErrCorrupt). raft v1.7.2 leaves such an install on the
+// follower's disk, its newest snapshot, and refuses it there: at every
+// start it tries it first, then falls back to the older one; and while
+// the node leads, a follower that needs an install is sent it, and
+// refuses it, until the node takes a snapshot of its own. So a snapshot
+// that Restore refuses as damaged, at a start or as an install, is
+// removed from a node directory's store (TestGarbledInstallRestart).
+
+// discarder is a snapshot store that can remove a snapshot.
+type discarder interface {
+	discard(id string) error
+}
+
+// fileSnaps is raft's file snapshot store of a node directory.
+type fileSnaps struct {
+	*raft.FileSnapshotStore
+	dir    string // the store's directory, dir/snapshots
+	logger hclog.Logger
+}
+
+// discard removes snapshot id: it renames it first to a name raft's
+// store skips (ending in .tmp, as a snapshot cut short: the next start
+// removes it, if this cannot: see removeCutShort), and syncs the
+// directory, so that no restart tries it again.
+func (s fileSnaps) discard(id string) error {
+	path := filepath.Join(s.dir, id)
+	gone := path + ".damaged.tmp"
+	if err := os.Rename(path, gone); err != nil {
+		return err
+	}
+	if d, err := os.Open(s.dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return os.RemoveAll(gone)
+}
+
+// restoring is a snapshot opened for Restore, whose Close discards it
+// if the Restore refused it as damaged.
+type restoring struct {
+	io.ReadCloser
+	id      string
+	store   discarder
+	m       machine
+	before  uint64 // m's refusals as it was opened
+	logger  hclog.Logger
+	checked sync.Once // Close may be called twice: by Restore, and by raft
+}
+
+// Close closes the snapshot, and discards it if the machine refused it
+// as damaged meanwhile (restores run one at a time: at start, then in
+// raft's FSM goroutine).
+func (r *restoring) Close() error {
+	err := r.ReadCloser.Close()
+	r.checked.Do(func() {
+		why := r.m.refusal()
+		if r.m.refusals() == r.before || !errors.Is(why, hurrah.ErrCorrupt) {
+			return
+		}
+		if derr := r.store.discard(r.id); derr != nil {
+			r.logger.Warn("cannot remove a snapshot no node can restore", "id", r.id, "why", why, "error", derr)
+			return
+		}
+		r.logger.Warn("removed a snapshot no node can restore", "id", r.id, "why", why)
+	})
+	return err
+}
+
+// forRestore wraps rc, snapshot id opened for a Restore, when s can
+// discard a snapshot.
+func (s guardedSnaps) forRestore(id string, rc io.ReadCloser) io.ReadCloser {
+	d, ok := s.SnapshotStore.(discarder)
+	if !ok || s.m == nil {
+		return rc
+	}
+	return &restoring{ReadCloser: rc, id: id, store: d, m: s.m, before: s.m.refusals(), logger: s.logger}
+}
