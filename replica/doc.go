@@ -241,9 +241,14 @@
 //     is a fault, wherever the call is;
 //   - the stable store fails to write the current term: raft panics. To
 //     write a vote (two keys, the term and then the candidate): raft
-//     grants no vote, but with the term written and the candidate not,
-//     it may later grant the candidate of an older term a vote in this
-//     term without comparing logs. A failed read: no vote granted;
+//     grants no vote, but with the term written and the candidate not
+//     (or the process killed between the two), it grants, even after a
+//     restart, the candidate of its older vote a vote in this term
+//     without comparing logs: one with a stale log could be elected and
+//     overwrite committed entries. So the guard writes a candidate no
+//     node is before the term: a vote half written then refuses every
+//     candidate in its term (TestVoteHalfWrittenGrantsNone). A failed
+//     read: no vote granted;
 //   - the snapshot store fails to make, write or finish a snapshot:
 //     raft reports it and keeps the log (a snapshot cut short leaves a
 //     .tmp directory, removed at the next start); on a follower taking

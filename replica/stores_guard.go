@@ -21,7 +21,8 @@ import (
 // and an I/O error reading its memory-mapped file is a fault. And after a
 // failed write a store is in doubt: bbolt after a failed fsync, and raft
 // after a partial one (it writes a vote as two keys; with the first
-// written, it may grant a vote in that term without comparing logs).
+// written, it may grant a vote in that term without comparing logs, even
+// after a restart: see noCandidate).
 //
 // So every node runs its log and stable stores behind a guard, which
 // stops the node at the first failure (fail-stop, but not the process):
@@ -201,9 +202,35 @@ func (s guardedStable) Get(key []byte) (v []byte, err error) {
 	return v, err
 }
 
+// A vote half written. raft v1.7.2 persists a vote as two writes, its
+// term (LastVoteTerm) and then its candidate (LastVoteCand), and takes a
+// request in the term it finds from the candidate it finds for one it
+// granted already: it grants it again, without comparing logs. With the
+// term written and not the candidate (a failed write, or a kill between
+// the two), a node started again holds the candidate of its older vote
+// beside the new term, and would grant that candidate a vote in this
+// term unchecked: one with a stale log could be elected, and overwrite
+// committed entries (TestVoteHalfWrittenGrantsNone). So before raft
+// writes a vote's term, the guard writes a candidate that no node is
+// (noCandidate): half written, the vote then refuses every candidate in
+// its term, which is safe; whole, it is raft's. It costs a write a vote.
+
+// voteTermKey and voteCandKey are raft v1.7.2's keys of a vote.
+var voteTermKey, voteCandKey = []byte("LastVoteTerm"), []byte("LastVoteCand")
+
+// noCandidate is the candidate of a vote being written: no node's
+// address (raft compares a candidate's address with it).
+var noCandidate = []byte("\x00replica: vote being written")
+
 // SetUint64 writes key. A failed write of the current term, on which
-// raft would panic, returns nil (see above): the node has halted.
+// raft would panic, returns nil (see above): the node has halted. A
+// vote's term is written after noCandidate (see above).
 func (s guardedStable) SetUint64(key []byte, val uint64) error {
+	if string(key) == string(voteTermKey) && calledBy("persistVote") {
+		if err := s.Set(voteCandKey, noCandidate); err != nil {
+			return err
+		}
+	}
 	err := s.call("write "+string(key), true, func() error { return s.stable.SetUint64(key, val) })
 	if err != nil && calledBy("setCurrentTerm") {
 		return nil
