@@ -22,9 +22,10 @@ import (
 // the node leads, a follower that needs an install is sent it, and
 // refuses it, until the node takes a snapshot of its own. So a snapshot
 // that Restore refuses as damaged, at a start or as an install, is
-// removed from a node directory's store (TestGarbledInstallRestart).
+// taken out of a node directory's store, to Dir/refused
+// (TestGarbledInstallRestart).
 
-// discarder is a snapshot store that can remove a snapshot.
+// discarder is a snapshot store that can take a snapshot out.
 type discarder interface {
 	discard(id string) error
 }
@@ -36,21 +37,30 @@ type fileSnaps struct {
 	logger hclog.Logger
 }
 
-// discard removes snapshot id: it renames it first to a name raft's
-// store skips (ending in .tmp, as a snapshot cut short: the next start
-// removes it, if this cannot: see removeCutShort), and syncs the
-// directory, so that no restart tries it again.
+// discard takes snapshot id out of the store: it moves it to
+// Dir/refused (a rename: raft's store no longer lists it), replacing the
+// one refused before, so that an operator can look at it (a State of
+// another type, from another build, is refused as damaged too) and the
+// disk holds one at most; then it syncs both directories, so that no
+// restart tries it again.
 func (s fileSnaps) discard(id string) error {
-	path := filepath.Join(s.dir, id)
-	gone := path + ".damaged.tmp"
-	if err := os.Rename(path, gone); err != nil {
+	refused := filepath.Join(filepath.Dir(s.dir), "refused")
+	if err := os.RemoveAll(refused); err != nil {
 		return err
 	}
-	if d, err := os.Open(s.dir); err == nil {
-		d.Sync()
-		d.Close()
+	if err := os.Mkdir(refused, 0o700); err != nil {
+		return err
 	}
-	return os.RemoveAll(gone)
+	if err := os.Rename(filepath.Join(s.dir, id), filepath.Join(refused, id)); err != nil {
+		return err
+	}
+	for _, d := range []string{s.dir, refused} {
+		if f, err := os.Open(d); err == nil {
+			f.Sync()
+			f.Close()
+		}
+	}
+	return nil
 }
 
 // restoring is a snapshot opened for Restore, whose Close discards it
@@ -76,10 +86,10 @@ func (r *restoring) Close() error {
 			return
 		}
 		if derr := r.store.discard(r.id); derr != nil {
-			r.logger.Warn("cannot remove a snapshot no node can restore", "id", r.id, "why", why, "error", derr)
+			r.logger.Warn("cannot take out a snapshot no node can restore", "id", r.id, "why", why, "error", derr)
 			return
 		}
-		r.logger.Warn("removed a snapshot no node can restore", "id", r.id, "why", why)
+		r.logger.Warn("took out a snapshot no node can restore, to refused/", "id", r.id, "why", why)
 	})
 	return err
 }

@@ -135,7 +135,8 @@ func garbledRaft() *raft.Config {
 // could refuse it), and it is started again on its directory. It falls
 // back to its older snapshot and the log after it, the leader sends the
 // install again, and it holds every write the cluster acknowledged; the
-// garbled snapshot, which no node can restore, is gone from its disk (it
+// garbled snapshot, which no node can restore, is out of its snapshot
+// store, in Dir/refused (it
 // would otherwise stay there, the newest, to be tried at every start and
 // sent to a follower needing an install while the node leads).
 func TestGarbledInstallRestart(t *testing.T) {
@@ -229,6 +230,7 @@ func TestGarbledInstallRestart(t *testing.T) {
 	require.NoError(t, err)
 	nodes["n3"] = n3
 	require.NotContains(t, snapshotIDs(t, snaps), garbled, "the garbled snapshot is still there")
+	require.Equal(t, []string{garbled}, snapshotIDs(t, filepath.Join(dir, "refused")))
 	for k, v := range map[string]string{"d": "after"} {
 		require.NoError(t, leader().SetBytes(ctx, k, []byte(v)))
 		want[k] = v
@@ -281,10 +283,11 @@ func snapshotIDs(t *testing.T, dir string) []string {
 }
 
 // A follower on disk is sent an install garbled on its way: its Restore
-// refuses it, and the node removes it from its snapshot store at once
+// refuses it, and the node moves it out of its snapshot store at once
 // (raft would leave it there, the newest); the leader sends the install
-// again, and the follower catches up with every write, its disk holding
-// the whole snapshot only.
+// again, and the follower catches up with every write, its snapshot
+// store holding the whole snapshot only (the garbled one kept in
+// Dir/refused for the operator).
 func TestGarbledInstallIsDiscarded(t *testing.T) {
 	leftAlone(t)
 	c := newCluster(t, 2, func(rc *raft.Config) { rc.SnapshotThreshold, rc.TrailingLogs = 1<<30, 4 })
@@ -313,4 +316,5 @@ func TestGarbledInstallIsDiscarded(t *testing.T) {
 	ids := snapshotIDs(t, filepath.Join(dir, "snapshots"))
 	require.NotContains(t, ids, garbled)
 	require.Len(t, ids, 1, "the whole install")
+	require.Equal(t, []string{garbled}, snapshotIDs(t, filepath.Join(dir, "refused")), "kept for the operator")
 }

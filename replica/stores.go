@@ -34,9 +34,10 @@ type Stores struct {
 	Log    raft.LogStore
 	Stable raft.StableStore
 	// Snapshots is raft's file snapshot store under Dir/snapshots, which
-	// keeps the newest two. A node running on it removes a snapshot that
-	// its Restore refuses as damaged (garbled on its way as an install:
-	// see snapshot_discard.go).
+	// keeps the newest two. A node running on it moves a snapshot that
+	// its Restore refuses as damaged (garbled on its way as an install)
+	// out to Dir/refused, which keeps the last one (see
+	// snapshot_discard.go).
 	Snapshots raft.SnapshotStore
 
 	bolt *raftboltdb.BoltStore
