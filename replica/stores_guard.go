@@ -47,7 +47,9 @@ import (
 // Which call raft would panic on is read from the call's stack (the
 // function names of raft v1.7.2): check them when raft is upgraded
 // (TestStoreFaultFollowerReadToApply, TestStoreFaultBootstrap and the
-// TermWrite tests meet them).
+// TermWrite tests meet them; TestVoteHalfWrittenGrantsNone meets
+// persistVote, and the TestGarbledInstall tests the snapshot store's
+// tryRestoreSingleSnapshot and runFSM).
 
 // raftFunc is the prefix of raft's methods' names in a stack.
 const raftFunc = "github.com/hashicorp/raft.(*Raft)."
