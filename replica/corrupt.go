@@ -105,7 +105,7 @@ func (n *node) retire(interval time.Duration) {
 	n.mu.Lock() // every call enter counted in is in n.calls; it counts no more
 	n.mu.Unlock()
 	n.calls.Wait() // raft, running, answers their futures soon (as for Close)
-	if n.IsLeader() {
+	if n.leads() {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}
 	n.raft.Shutdown().Error() // Close's Shutdown, after it, answers at once
@@ -117,7 +117,7 @@ func (n *node) retire(interval time.Duration) {
 // flight would wait for ever; an entry its guard refuses to store makes
 // raft step down, answering the rounds in flight (stores_guard.go).
 func (n *node) stepDownIfFailed() {
-	if n.guard.failed() != nil && n.IsLeader() {
+	if n.guard.failed() != nil && n.leads() {
 		n.raft.Barrier(n.cfg.ApplyTimeout).Error()
 	}
 }

@@ -182,7 +182,10 @@
 // and Health with ErrCorruptEntry (a write already in flight gets it
 // with ErrUncertain: the others apply it; a node joining would catch up
 // from its log and halt too: TestHaltedLeaderRefusesJoin). Its Apply and
-// Snapshot return errors, which raft handles. Then, within about raft's
+// Snapshot return errors, which raft handles. From the moment it halts
+// it says it is not the leader (IsLeader false, Leader empty), though
+// its raft may lead on for a moment (TestHaltedLeaderSaysSoAtOnce).
+// Then, within about raft's
 // HeartbeatTimeout, it leaves the cluster's raft (Left reports it): once
 // the round it was waiting for, and the Join or Remove in flight, are
 // answered (TestHaltWaitsForJoinInFlight), a leader hands leadership over
@@ -238,9 +241,14 @@
 //     is a fault, wherever the call is;
 //   - the stable store fails to write the current term: raft panics. To
 //     write a vote (two keys, the term and then the candidate): raft
-//     grants no vote, but with the term written and the candidate not,
-//     it may later grant the candidate of an older term a vote in this
-//     term without comparing logs. A failed read: no vote granted;
+//     grants no vote, but with the term written and the candidate not
+//     (or the process killed between the two), it grants, even after a
+//     restart, the candidate of its older vote a vote in this term
+//     without comparing logs: one with a stale log could be elected and
+//     overwrite committed entries. So the guard writes a candidate no
+//     node is before the term: a vote half written then refuses every
+//     candidate in its term (TestVoteHalfWrittenGrantsNone). A failed
+//     read: no vote granted;
 //   - the snapshot store fails to make, write or finish a snapshot:
 //     raft reports it and keeps the log (a snapshot cut short leaves a
 //     .tmp directory, removed at the next start); on a follower taking
@@ -249,7 +257,11 @@
 //     raft's CRC check as it opens it to send, and raft retries the same
 //     one until its next snapshot. One damaged on its way (raft's
 //     transport has no checksum) is refused by the follower's Restore,
-//     its state unchanged, and sent again (TestSnapshotGarbledInTransit).
+//     its state unchanged, and sent again (TestSnapshotGarbledInTransit);
+//     but raft leaves it on the follower's disk, its newest snapshot,
+//     which passes the store's CRC (computed over the garbled bytes): it
+//     tries it first at every start (falling back to the older), and a
+//     node that leads sends it to a follower that needs an install.
 //
 // A node runs its log and stable stores behind a guard that stops the
 // node, not the process, at the first failure (any error but "not
@@ -282,10 +294,21 @@
 // has halted (TestHaltedNodeTakesNoInstall). Snapshot store failures do
 // not stop the node: raft handles them (TestStoreFaultSnapshotStore),
 // and a leader whose newest snapshot fails to open for a send takes a
-// new one at once (TestDamagedSnapshotOnLeaderIsRetaken). The guard
-// costs 10-20 ns a store call (BenchmarkGuard). Not intercepted: the
-// read of the first entry that raft makes as it bootstraps, just after
-// it wrote it (raft panics if it fails).
+// new one at once (TestDamagedSnapshotOnLeaderIsRetaken). A snapshot
+// that Restore refuses as damaged (hurrah.ErrCorrupt), as an install or
+// at a start, is moved out of a node directory's snapshot store to
+// Dir/refused, which keeps the last one, for the operator
+// (TestGarbledInstallIsDiscarded); a follower killed right after a
+// garbled install landed on its disk starts from its older snapshot and
+// the log, removes the garbled one, and catches up
+// (TestGarbledInstallRestart). The guard
+// costs 10-20 ns a store call (BenchmarkGuard). A store failing as the
+// node bootstraps stops it the same way, Bootstrap returning
+// ErrStoreFailed (raft would panic on a failed read of the first entry,
+// just written), and what landed before the failure stays: the cluster
+// (a restart leads it), the term alone (raft then refuses to bootstrap
+// the directory: it holds no entry, so wipe it or Join the node), or
+// nothing (TestStoreFaultBootstrap).
 //
 // # The network
 //

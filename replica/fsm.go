@@ -17,6 +17,7 @@ type machine interface {
 	raft.FSM
 	appliedIndex() uint64 // the raft index of the last entry applied
 	refusal() error       // why the last Restore refused a snapshot, or nil
+	refusals() uint64     // how many snapshots Restore has refused
 	halted() error        // why it stopped applying (ErrCorruptEntry), or nil
 	stopWith(err error)   // halts it: a store failed (stores_guard.go)
 	close() error         // closes the local store; raft must have stopped
@@ -33,10 +34,11 @@ type machine interface {
 // its newest snapshot into a new store and applies the log entries after
 // it, so the state is exactly the log's.
 type fsmBase struct {
-	applied atomic.Uint64         // raft index of the last entry applied
-	ctx     context.Context       // ended by Close: stops a Persist or Restore
-	refused atomic.Pointer[error] // why the last Restore refused a snapshot
-	halt                          // set by a damaged entry: see corrupt.go
+	applied  atomic.Uint64         // raft index of the last entry applied
+	ctx      context.Context       // ended by Close: stops a Persist or Restore
+	refused  atomic.Pointer[error] // why the last Restore refused a snapshot
+	refusedN atomic.Uint64         // how many it refused
+	halt                           // set by a damaged entry: see corrupt.go
 }
 
 func (b *fsmBase) appliedIndex() uint64 { return b.applied.Load() }
@@ -55,6 +57,8 @@ func (b *fsmBase) passOver(l *raft.Log) (res any, done bool) {
 	return nil, false
 }
 
+func (b *fsmBase) refusals() uint64 { return b.refusedN.Load() }
+
 func (b *fsmBase) refusal() error {
 	if p := b.refused.Load(); p != nil {
 		return *p
@@ -67,6 +71,7 @@ func (b *fsmBase) refusal() error {
 func (b *fsmBase) restored(index uint64, err error) error {
 	if err != nil {
 		b.refused.Store(&err)
+		b.refusedN.Add(1)
 		return err
 	}
 	b.applied.Store(index)

@@ -18,7 +18,13 @@ type Server struct {
 // alone: others then Join). Call it once, on one node whose stores are
 // empty; on a node that already holds a cluster it returns
 // raft.ErrCantBootstrap. Two servers with one ID, or one address, return
-// ErrDuplicateID.
+// ErrDuplicateID. If one of raft's stores fails as it bootstraps, it
+// returns ErrStoreFailed and the node stops (see Health); what landed
+// before the failure stays: after a failed read of the configuration
+// written, the stores hold the cluster, and a restart on them leads it;
+// after a failed write of it, the term alone, and raft refuses to
+// bootstrap them (raft.ErrCantBootstrap): wipe them, or Join the node
+// (TestStoreFaultBootstrap).
 func (n *node) Bootstrap(servers ...Server) error {
 	if n.closed() {
 		return ErrClosed
@@ -34,7 +40,11 @@ func (n *node) Bootstrap(servers ...Server) error {
 			Suffrage: raft.Voter, ID: raft.ServerID(s.ID), Address: raft.ServerAddress(s.Addr),
 		})
 	}
-	return n.raft.BootstrapCluster(conf).Error()
+	err := n.raft.BootstrapCluster(conf).Error()
+	if failed := n.guard.failed(); failed != nil {
+		return failed // raft wraps a store's error with %v, or, its read failed, returns nil
+	}
+	return err
 }
 
 // Members returns the cluster's members as this node's latest

@@ -152,7 +152,10 @@ type node struct {
 // waits: Bootstrap one, or Join it from the leader of one. A node whose
 // stores do (a restart) restores raft's newest snapshot and rejoins; if
 // every snapshot there is damaged it returns hurrah.ErrCorrupt and does
-// not start.
+// not start. (A snapshot that reads whole but that Restore refuses as
+// damaged, one garbled before it was written, is moved out of a node
+// directory's snapshots, to Dir/refused, as it is refused: see
+// snapshot_discard.go.)
 func NewNode(cfg Config) (*Node, error) {
 	n := &Node{}
 	err := n.start(cfg, entryVersion, func(ctx context.Context) (machine, error) {
@@ -205,7 +208,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		return err
 	}
 	g := guardStores(c.LogStore, c.StableStore, m.stopWith, c.Raft.Logger) // see stores_guard.go
-	snaps := guardSnaps(c.SnapshotStore, m.halted)                         // see stores_guard_snap.go
+	snaps := guardSnaps(c.SnapshotStore, m, c.Raft.Logger)                 // see stores_guard_snap.go
 	r, err := newRaft(c.Raft, m, guardedLog{g}, guardedStable{g}, snaps, c.Transport)
 	if err != nil {
 		end()
@@ -233,12 +236,21 @@ func (n *node) ID() string { return n.cfg.ID }
 func (n *node) Addr() string { return string(n.cfg.Transport.LocalAddr()) }
 
 // IsLeader reports whether the node is the leader now. A node that has
-// left raft (see Left) is not, whatever raft's State says.
-func (n *node) IsLeader() bool { return !n.Left() && n.raft.State() == raft.Leader }
+// halted (see Health) is not, from the moment it halts, whatever raft's
+// State says: raft may lead on until the node leaves it (see retire),
+// or, after it has, set its State back (see Left).
+func (n *node) IsLeader() bool { return n.m.halted() == nil && n.leads() }
+
+// leads reports whether raft leads, halted or not: what retire asks.
+func (n *node) leads() bool { return !n.Left() && n.raft.State() == raft.Leader }
 
 // Leader returns the ID and address of the leader this node knows of, or
-// empty strings.
+// empty strings. A node that has halted knows none: it has left raft, or
+// leaves it, and its raft may still name itself.
 func (n *node) Leader() (id, addr string) {
+	if n.m.halted() != nil {
+		return "", ""
+	}
 	a, i := n.raft.LeaderWithID()
 	return string(i), string(a)
 }

@@ -34,7 +34,10 @@ type Stores struct {
 	Log    raft.LogStore
 	Stable raft.StableStore
 	// Snapshots is raft's file snapshot store under Dir/snapshots, which
-	// keeps the newest two.
+	// keeps the newest two. A node running on it moves a snapshot that
+	// its Restore refuses as damaged (garbled on its way as an install)
+	// out to Dir/refused, which keeps the last one (see
+	// snapshot_discard.go).
 	Snapshots raft.SnapshotStore
 
 	bolt *raftboltdb.BoltStore
@@ -93,7 +96,8 @@ func openStores(dir string, logger hclog.Logger, w identity) (*Stores, error) {
 		return nil, err
 	}
 	removeCutShort(dir, logger)
-	return &Stores{Log: b, Stable: b, Snapshots: snaps, bolt: b}, nil
+	return &Stores{Log: b, Stable: b, bolt: b,
+		Snapshots: fileSnaps{FileSnapshotStore: snaps, dir: filepath.Join(dir, "snapshots"), logger: logger}}, nil
 }
 
 // openBolt opens raft-boltdb's store at path, which inspect has checked.

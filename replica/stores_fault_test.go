@@ -18,7 +18,8 @@ import (
 // raft-boltdb's) with faults injected: an operation (a method's name, and
 // for the stable store's the key, as "SetUint64 CurrentTerm") armed with
 // an error fails with it, every time, from the moment it is armed; armed
-// with errPanic, it panics, as bbolt does on a damaged page.
+// with errPanic, it panics, as bbolt does on a damaged page. Armed as
+// "<op> after <op2>", op fails only right after the write op2.
 type faultyStore struct {
 	raft.LogStore
 	raft.StableStore
@@ -26,6 +27,7 @@ type faultyStore struct {
 	armed  map[string]error
 	hit    chan string        // the first failed operation
 	landed int                // writes that reached the store after the first failure
+	last   string             // the last write that reached the store
 	snaps  *faultySnaps       // the node's snapshot store, in faultCluster
 	trans  *garblingTransport // the node's transport, in faultCluster
 }
@@ -62,6 +64,12 @@ func (f *faultyStore) check(op string, write bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	err := f.armed[op]
+	if err == nil {
+		err = f.armed[op+" after "+f.last]
+	}
+	if write && err == nil {
+		f.last = op
+	}
 	switch {
 	case err != nil:
 		select {

@@ -14,13 +14,15 @@ import (
 // A store that fails while the node runs. raft v1.7.2 handles most
 // errors of its log and stable stores (a failed append refuses the
 // entries, a failed read refuses an RPC), but panics, in its own
-// goroutines, where this package cannot recover, on two: a log entry it
-// cannot read to apply (processLogs), and a current term it cannot write
+// goroutines, where this package cannot recover, on three: a log entry it
+// cannot read to apply (processLogs), the first entry it cannot read back
+// as it bootstraps (liveBootstrap), and a current term it cannot write
 // (setCurrentTerm). bbolt, under raft-boltdb, panics on a damaged page,
 // and an I/O error reading its memory-mapped file is a fault. And after a
 // failed write a store is in doubt: bbolt after a failed fsync, and raft
 // after a partial one (it writes a vote as two keys; with the first
-// written, it may grant a vote in that term without comparing logs).
+// written, it may grant a vote in that term without comparing logs, even
+// after a restart: see noCandidate).
 //
 // So every node runs its log and stable stores behind a guard, which
 // stops the node at the first failure (fail-stop, but not the process):
@@ -33,7 +35,8 @@ import (
 //     candidate's vote for itself is persisted too);
 //   - where raft would panic, it does not return the error: a failed
 //     read of an entry to apply returns a stand-in entry, which the
-//     halted machine applies as nothing (see passOver); a failed write
+//     halted machine applies as nothing (see passOver), and so does one
+//     of the entry a bootstrap wrote (see GetLog); a failed write
 //     of the current term returns nil, and raft keeps the term in memory
 //     only, which harms nothing in a node that can no longer vote or
 //     store (after a restart it has the older term, and no vote cast in
@@ -43,7 +46,10 @@ import (
 //
 // Which call raft would panic on is read from the call's stack (the
 // function names of raft v1.7.2): check them when raft is upgraded
-// (TestStoreFaultFollowerReadToApply and the TermWrite tests meet them).
+// (TestStoreFaultFollowerReadToApply, TestStoreFaultBootstrap and the
+// TermWrite tests meet them; TestVoteHalfWrittenGrantsNone meets
+// persistVote, and the TestGarbledInstall tests the snapshot store's
+// tryRestoreSingleSnapshot and runFSM).
 
 // raftFunc is the prefix of raft's methods' names in a stack.
 const raftFunc = "github.com/hashicorp/raft.(*Raft)."
@@ -152,12 +158,17 @@ func (l guardedLog) LastIndex() (i uint64, err error) {
 	return i, err
 }
 
-// GetLog reads an entry. One that raft's processLogs cannot read to apply
-// (it would panic) is a failure, not found included: the machine has
-// halted by the time it returns a stand-in, which it applies as nothing.
+// GetLog reads an entry. One that raft cannot read where it would panic
+// is a failure, not found included: the machine has halted by the time
+// it returns a stand-in. raft's processLogs reads an entry to apply it,
+// and the halted machine applies the stand-in as nothing; liveBootstrap
+// reads back the first entry it has just written, the configuration,
+// and takes the stand-in, a command, for none: the node has no
+// configuration in memory, so it stands for no election, and leaves
+// raft (Bootstrap returns the failure).
 func (l guardedLog) GetLog(index uint64, log *raft.Log) error {
 	err := l.call("read entry", false, func() error { return l.log.GetLog(index, log) })
-	if err == nil || !calledBy("processLogs") {
+	if err == nil || !calledBy("processLogs") && !calledBy("liveBootstrap") {
 		return err
 	}
 	if !errors.Is(err, ErrStoreFailed) {
@@ -193,9 +204,35 @@ func (s guardedStable) Get(key []byte) (v []byte, err error) {
 	return v, err
 }
 
+// A vote half written. raft v1.7.2 persists a vote as two writes, its
+// term (LastVoteTerm) and then its candidate (LastVoteCand), and takes a
+// request in the term it finds from the candidate it finds for one it
+// granted already: it grants it again, without comparing logs. With the
+// term written and not the candidate (a failed write, or a kill between
+// the two), a node started again holds the candidate of its older vote
+// beside the new term, and would grant that candidate a vote in this
+// term unchecked: one with a stale log could be elected, and overwrite
+// committed entries (TestVoteHalfWrittenGrantsNone). So before raft
+// writes a vote's term, the guard writes a candidate that no node is
+// (noCandidate): half written, the vote then refuses every candidate in
+// its term, which is safe; whole, it is raft's. It costs a write a vote.
+
+// voteTermKey and voteCandKey are raft v1.7.2's keys of a vote.
+var voteTermKey, voteCandKey = []byte("LastVoteTerm"), []byte("LastVoteCand")
+
+// noCandidate is the candidate of a vote being written: no node's
+// address (raft compares a candidate's address with it).
+var noCandidate = []byte("\x00replica: vote being written")
+
 // SetUint64 writes key. A failed write of the current term, on which
-// raft would panic, returns nil (see above): the node has halted.
+// raft would panic, returns nil (see above): the node has halted. A
+// vote's term is written after noCandidate (see above).
 func (s guardedStable) SetUint64(key []byte, val uint64) error {
+	if string(key) == string(voteTermKey) && calledBy("persistVote") {
+		if err := s.Set(voteCandKey, noCandidate); err != nil {
+			return err
+		}
+	}
 	err := s.call("write "+string(key), true, func() error { return s.stable.SetUint64(key, val) })
 	if err != nil && calledBy("setCurrentTerm") {
 		return nil

@@ -3,6 +3,7 @@ package replica
 import (
 	"io"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 )
 
@@ -28,33 +29,42 @@ import (
 type guardedSnaps struct {
 	raft.SnapshotStore
 	damaged chan struct{} // a snapshot to send failed to open (buffered: 1)
-	halted  func() error  // the machine's halt, or nil
+	m       machine       // the node's
+	logger  hclog.Logger  // where a snapshot discarded is logged
 }
 
-// guardSnaps returns s, guarded, for the machine whose halt halted
-// returns.
-func guardSnaps(s raft.SnapshotStore, halted func() error) guardedSnaps {
-	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1), halted: halted}
+// guardSnaps returns s, guarded, for machine m, logging to logger (nil:
+// one of its own, to stderr).
+func guardSnaps(s raft.SnapshotStore, m machine, logger hclog.Logger) guardedSnaps {
+	if logger == nil {
+		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
+	}
+	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1), m: m, logger: logger}
 }
 
 // Create makes a snapshot, unless the machine has halted.
 func (s guardedSnaps) Create(v raft.SnapshotVersion, index, term uint64, conf raft.Configuration,
 	confIndex uint64, trans raft.Transport) (raft.SnapshotSink, error) {
-	if err := s.halted(); err != nil {
+	if err := s.m.halted(); err != nil {
 		return nil, err
 	}
 	return s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
 }
 
 // Open opens snapshot id; a failure as raft opens it to send it to a
-// follower asks for a new snapshot.
+// follower asks for a new snapshot. One opened for a Restore (raft's
+// start, or an install in its FSM goroutine) is discarded if the
+// Restore refuses it as damaged (snapshot_discard.go).
 func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	meta, rc, err := s.SnapshotStore.Open(id)
-	if err != nil && calledBy("sendLatestSnapshot") {
+	switch {
+	case err != nil && calledBy("sendLatestSnapshot"):
 		select {
 		case s.damaged <- struct{}{}:
 		default: // one is asked for already
 		}
+	case err == nil && (calledBy("tryRestoreSingleSnapshot") || calledBy("runFSM")):
+		rc = s.forRestore(id, rc)
 	}
 	return meta, rc, err
 }
