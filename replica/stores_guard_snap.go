@@ -46,8 +46,9 @@ func (s guardedSnaps) Create(v raft.SnapshotVersion, index, term uint64, conf ra
 	return s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
 }
 
-// Open opens snapshot id; a failure as raft opens it to send it to a
-// follower asks for a new snapshot.
+// Open opens snapshot id, its reader with its size beside it for a
+// Restore (see snapshot_size.go); a failure as raft opens it to send it
+// to a follower asks for a new snapshot.
 func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
 	meta, rc, err := s.SnapshotStore.Open(id)
 	if err != nil && calledBy("sendLatestSnapshot") {
@@ -56,7 +57,10 @@ func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error)
 		default: // one is asked for already
 		}
 	}
-	return meta, rc, err
+	if err != nil || meta == nil {
+		return meta, rc, err
+	}
+	return meta, sizedSnapshot{ReadCloser: rc, size: meta.Size}, nil
 }
 
 // resnapshot takes a snapshot each time damaged says that the newest
