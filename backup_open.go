@@ -30,7 +30,7 @@ import (
 // has; the replica's reader of a raft snapshot has, from the size raft
 // gives it), that is Len/2 keys, as a record takes at least 2 bytes;
 // otherwise it is 1M keys, and a map for more grows as they come, which
-// makes the load of a larger store slower (about 2x at 4M keys).
+// is slower (a replica's catch-up on 4M keys took twice as long).
 func OpenBackup(ctx context.Context, r io.Reader, opts *Options) (*DB, uint64, error) {
 	o, err := opts.resolve(false)
 	if err != nil {
