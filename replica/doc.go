@@ -34,6 +34,17 @@
 // journal). The cost is a restart's time: a replay of the log since the
 // last snapshot, which raft's snapshot threshold bounds.
 //
+// A restore (at a restart, or an install on a node catching up) loads
+// the snapshot's keys into a map sized for them up front, bounded by the
+// snapshot's size as raft's snapshot store gives it (SnapshotMeta.Size;
+// a custom Config.SnapshotStore must give the size it holds), so a
+// snapshot whose header claims more keys than its bytes hold makes no
+// room for them (TestRestoreForgedCountBounded; see snapshot_size.go).
+// Its progress shows in raft's log (Config.Raft.Logger, at Info): raft
+// logs "snapshot restore progress", the bytes read and the percentage,
+// every 10 s and at the end, and "snapshot network transfer progress" as
+// an install arrives (TestRestoreProgressInRaftLog).
+//
 // # Writes
 //
 // Writes are accepted by the leader only. On a follower they return a

@@ -43,7 +43,9 @@ type Config struct {
 	// package doc). nil (and no Dir) means in-memory ones
 	// (raft.NewInmemStore, raft.NewInmemSnapshotStore): then nothing
 	// outlives the process, unless the caller keeps them and hands them
-	// to the next Node.
+	// to the next Node. A SnapshotStore's Open must give the snapshot's
+	// size in bytes (SnapshotMeta.Size), as raft's stores do: a restore
+	// sizes the map it loads by it (0 leaves the map to grow).
 	LogStore      raft.LogStore
 	StableStore   raft.StableStore
 	SnapshotStore raft.SnapshotStore

@@ -51,8 +51,9 @@ func (s guardedSnaps) Create(v raft.SnapshotVersion, index, term uint64, conf ra
 	return s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
 }
 
-// Open opens snapshot id; a failure as raft opens it to send it to a
-// follower asks for a new snapshot. One opened for a Restore (raft's
+// Open opens snapshot id, its reader with its size beside it for a
+// Restore (see snapshot_size.go); a failure as raft opens it to send it
+// to a follower asks for a new snapshot. One opened for a Restore (raft's
 // start, or an install in its FSM goroutine) is discarded if the
 // Restore refuses it as damaged (snapshot_discard.go).
 func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error) {
@@ -66,7 +67,10 @@ func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error)
 	case err == nil && (calledBy("tryRestoreSingleSnapshot") || calledBy("runFSM")):
 		rc = s.forRestore(id, rc)
 	}
-	return meta, rc, err
+	if err != nil || meta == nil {
+		return meta, rc, err
+	}
+	return meta, sizedSnapshot{ReadCloser: rc, size: meta.Size}, nil
 }
 
 // resnapshot takes a snapshot each time damaged says that the newest

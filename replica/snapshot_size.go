@@ -1,0 +1,72 @@
+package replica
+
+import (
+	"io"
+	"math"
+
+	"github.com/hashicorp/raft"
+)
+
+// A snapshot's size, for the map a Restore makes. hurrah.OpenBackup sizes
+// the map up front for the keys a backup's header counts only as far as
+// the bytes left to read can hold keys (their Len: see OpenBackup), as no
+// checksum vouches for the count until the end; without a Len it makes
+// room for 1M keys, and a map for more grows as they come, which makes
+// the restore of a larger snapshot slower (BenchmarkCatchUp4M). Raft
+// knows the size (SnapshotMeta.Size: its stores count the bytes they
+// write, and an install checks them against the bytes the leader sent)
+// but does not hand it to Restore: raft v1.7.2 opens the snapshot with the
+// store's Open and hands Restore that reader wrapped to count the bytes
+// (fsmRestoreAndMeasure), a raft.ReadCloserWrapper. So guardedSnaps.Open
+// returns the reader with the size beside it (sizedSnapshot), and Restore
+// unwraps raft's wrappers to find it (snapshotSize), and reads through
+// them (raft's count feeds its progress log) with a Len (lenReader).
+
+// sizedSnapshot is a snapshot's reader as guardedSnaps.Open returns it,
+// with the snapshot's size in bytes, as the store gives it.
+type sizedSnapshot struct {
+	io.ReadCloser
+	size int64
+}
+
+// snapshotSize returns the size of the snapshot r reads, if r is the
+// reader guardedSnaps.Open returned, as it is or as raft wraps it.
+func snapshotSize(r io.Reader) (int64, bool) {
+	for {
+		switch w := r.(type) {
+		case sizedSnapshot:
+			return w.size, true
+		case raft.ReadCloserWrapper:
+			r = w.WrappedReadCloser()
+		default:
+			return 0, false
+		}
+	}
+}
+
+// withLen returns r with a Len giving the bytes left of the snapshot it
+// reads, if its size is known, so that hurrah.OpenBackup sizes the map
+// for the snapshot's keys; otherwise r as it is.
+func withLen(r io.Reader) io.Reader {
+	if size, ok := snapshotSize(r); ok && size > 0 {
+		return &lenReader{r: r, left: size}
+	}
+	return r
+}
+
+// lenReader reads r, of which left bytes are left.
+type lenReader struct {
+	r    io.Reader
+	left int64
+}
+
+// Read reads from r.
+func (l *lenReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// Len returns how many bytes are left to read, by the size: none once
+// more than that have been read.
+func (l *lenReader) Len() int { return int(min(max(l.left, 0), math.MaxInt)) }
