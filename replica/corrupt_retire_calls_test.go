@@ -37,8 +37,18 @@ func TestHaltWaitsForJoinInFlight(t *testing.T) {
 	halt := fmt.Errorf("%w: the test's", ErrCorruptEntry)
 	n1.fsm.err.Store(&halt)
 
-	// retire looks every heartbeat timeout (250 ms), hands over within an
-	// election timeout (250 ms), then stops raft: look for 2 s.
+	// Wait until retire has seen the halt: the rounds' loop ends on it,
+	// and retire then goes on to wait for the Join.
+	select {
+	case <-n1.done:
+	case <-time.After(waitFor):
+		t.Fatal("the rounds' loop did not end on the halt")
+	}
+	// Not deterministic: what keeps raft running is retire's
+	// n.calls.Wait, which shows nothing a test can wait on; a hook would
+	// go in retire (corrupt.go). Without that wait, retire would hand over
+	// within an election timeout (250 ms) and stop raft at once: look for
+	// 2 s, eight times that.
 	stopped := false
 	for deadline := time.Now().Add(2 * time.Second); !stopped && time.Now().Before(deadline); {
 		stopped = n1.Raft().State() == raft.Shutdown

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	"github.com/hurrahdb/hurrah"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -110,7 +111,7 @@ func TestCloseUnderLoadAnswersEveryCall(t *testing.T) {
 				for i := 0; ; i++ {
 					err := l.SetBytes(context.Background(), strconv.Itoa(w*1e6+i), []byte("x"))
 					if err != nil {
-						require.ErrorIs(t, err, ErrClosed)
+						assert.ErrorIs(t, err, ErrClosed) // not require: this is not the test's goroutine
 						return
 					}
 				}
@@ -119,5 +120,8 @@ func TestCloseUnderLoadAnswersEveryCall(t *testing.T) {
 		c.setKeys("k", 50) // writers are busy by now
 		c.stop(l.ID())
 		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -91,11 +92,13 @@ func TestRestoreRefusesDamagedSnapshot(t *testing.T) {
 	dst := newTestFSM(t)
 	require.Nil(t, applyAt(t, dst, 7, op{kind: opSet, key: "mine", value: []byte("kept")}))
 	damaged := map[string][]byte{"empty": nil, "truncated": good[:len(good)/2], "no trailer": good[:len(good)-1]}
-	for _, off := range []int{0, 10, len(good) / 2, len(good) - 3} {
+	offsets := []int{0, 10, len(good) / 2, len(good) - 3}
+	for _, off := range offsets {
 		b := bytes.Clone(good)
 		b[off] ^= 0x40
-		damaged["flipped byte "+string(rune('0'+off%10))] = b
+		damaged["flipped byte "+strconv.Itoa(off)] = b
 	}
+	require.Equal(t, 3+len(offsets), len(damaged), "every case has its own name")
 	for name, b := range damaged {
 		err := dst.Restore(io.NopCloser(bytes.NewReader(b)))
 		require.ErrorIs(t, err, hurrah.ErrCorrupt, name)

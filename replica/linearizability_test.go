@@ -145,7 +145,9 @@ func (lc *linClient) call(in linIn) bool {
 	var nl *NotLeaderError
 	switch {
 	case err == nil:
-	case errors.As(err, &nl) || errors.Is(err, ErrClosed):
+	// A write proposed as its node closes is ErrUncertain wrapping
+	// ErrClosed: it may be applied, so it stays in the history.
+	case errors.As(err, &nl) || (errors.Is(err, ErrClosed) && !errors.Is(err, ErrUncertain)):
 		lc.next(nl.leader())
 		return false // nothing was proposed
 	case in.get:

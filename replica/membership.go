@@ -10,7 +10,10 @@ import (
 
 // Server is a member of the cluster: its node ID and raft address.
 type Server struct {
-	ID   string
+	// ID is the node's ID (Config.ID), unique in the cluster.
+	ID string
+	// Addr is the node's raft address (its transport's LocalAddr, for a
+	// TCP transport the host:port it advertises), unique in the cluster.
 	Addr string
 }
 

@@ -275,7 +275,8 @@ func (n *node) Raft() *raft.Raft { return n.raft }
 // runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
 // its FSM goroutine when it shuts down. Each is answered soon: applied,
 // or, on a leader that cannot reach a majority, refused once it steps
-// down. Then it stops raft (closing the transport), the local store,
+// down. Then it stops raft (closing the transport, and the connections
+// a NetworkTransport pooled to its peers), the local store,
 // and the stores it opened for Config.Dir. It is idempotent and returns
 // the first error.
 func (n *node) Close() error {
@@ -288,6 +289,12 @@ func (n *node) Close() error {
 		n.waits.Wait()
 		n.calls.Wait()
 		err := n.raft.Shutdown().Error()
+		// raft closes the transport, but a NetworkTransport's Close
+		// leaves the connections it pooled to its peers open, and the
+		// peers' readers waiting on them (TestCloseLeavesNoTransportGoroutine).
+		if ts, ok := n.cfg.Transport.(interface{ CloseStreams() }); ok {
+			ts.CloseStreams()
+		}
 		if cerr := n.m.close(); err == nil {
 			err = cerr
 		}

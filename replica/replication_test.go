@@ -41,7 +41,7 @@ func TestReplicationReachesEveryNode(t *testing.T) {
 }
 
 // Concurrent writes on the leader share raft entries: 64 writers make
-// far fewer entries than writes.
+// at most one entry per 8 writes.
 func TestConcurrentWritesShareEntries(t *testing.T) {
 	ctx := context.Background()
 	c := newCluster(t, 3, nil)
@@ -68,7 +68,11 @@ func TestConcurrentWritesShareEntries(t *testing.T) {
 	entries := l.Raft().LastIndex() - before
 	t.Logf("%d writes in %d raft entries", writers*each, entries)
 	require.Len(t, contents(t, l), writers*each)
-	require.Less(t, entries, uint64(writers*each), "every write took an entry of its own")
+	// About 30-40 writes share an entry (-race, load 4, three copies of
+	// the test at once, GOMAXPROCS 1 and 2: 24-40 entries in 60 runs).
+	// The bound leaves room for four times that many entries, yet a
+	// batcher that packs fewer than 8 writes an entry breaks it.
+	require.LessOrEqual(t, entries, uint64(writers*each/8), "writes are not packed into shared entries")
 }
 
 // Calls waiting for a round join the open one, up to MaxBatchBytes: a

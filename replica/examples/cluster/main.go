@@ -12,8 +12,8 @@
 //
 // # One node
 //
-//	cluster -id n1 -raft 127.0.0.1:12001 -http 127.0.0.1:11001 -dir data/n1 -bootstrap
-//	cluster -id n2 -raft 127.0.0.1:12002 -http 127.0.0.1:11002 -dir data/n2 -join 127.0.0.1:11001
+//	cluster -id n1 -raft 127.0.0.1:12001 -http 127.0.0.1:11001 -dir /tmp/hurrah-demo/n1 -bootstrap
+//	cluster -id n2 -raft 127.0.0.1:12002 -http 127.0.0.1:11002 -dir /tmp/hurrah-demo/n2 -join 127.0.0.1:11001
 //
 // -bootstrap makes a new cluster of this node alone (it does nothing on a
 // node whose -dir already holds one); -join asks the node at that HTTP

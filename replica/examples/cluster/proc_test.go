@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,12 +22,14 @@ import (
 
 // Real processes of the example server, for the kill -9 and TLS tests.
 
-// buildOnce builds the example server once per test binary.
+// buildOnce builds the example server once per test binary, into a
+// temporary directory that TestMain removes (builtIn).
 var buildOnce = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "hurrah-example-")
 	if err != nil {
 		return "", err
 	}
+	builtIn.Store(&dir)
 	bin := filepath.Join(dir, "cluster")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
@@ -34,6 +37,16 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+// builtIn is the directory buildOnce built into, if it ran.
+var builtIn atomic.Pointer[string]
+
+// removeBuild removes the directory buildOnce built into, if any.
+func removeBuild() {
+	if dir := builtIn.Load(); dir != nil {
+		os.RemoveAll(*dir)
+	}
+}
 
 // build returns the example server's binary, built into a temporary
 // directory (removed when the tests end).
