@@ -307,8 +307,11 @@
 // and a leader whose newest snapshot fails to open for a send takes a
 // new one at once (TestDamagedSnapshotOnLeaderIsRetaken). A snapshot
 // that Restore refuses as damaged (hurrah.ErrCorrupt), as an install or
-// at a start, is moved out of a node directory's snapshot store to
-// Dir/refused, which keeps the last one, for the operator
+// at a start (there, once an older one restores: a start at which all
+// are refused, as by a build whose State they do not decode into, moves
+// none, TestDiscardKeepsSnapshotsOfAnotherState), is moved out of a
+// node directory's snapshot store to Dir/refused, which keeps the last
+// one, for the operator
 // (TestGarbledInstallIsDiscarded); a follower killed right after a
 // garbled install landed on its disk starts from its older snapshot and
 // the log, removes the garbled one, and catches up

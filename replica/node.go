@@ -156,8 +156,8 @@ type node struct {
 // every snapshot there is damaged it returns hurrah.ErrCorrupt and does
 // not start. (A snapshot that reads whole but that Restore refuses as
 // damaged, one garbled before it was written, is moved out of a node
-// directory's snapshots, to Dir/refused, as it is refused: see
-// snapshot_discard.go.)
+// directory's snapshots, to Dir/refused, as it is refused, or at a start
+// once an older one restores: see snapshot_discard.go.)
 func NewNode(cfg Config) (*Node, error) {
 	n := &Node{}
 	err := n.start(cfg, entryVersion, func(ctx context.Context) (machine, error) {

@@ -21,9 +21,9 @@ import (
 // start it tries it first, then falls back to the older one; and while
 // the node leads, a follower that needs an install is sent it, and
 // refuses it, until the node takes a snapshot of its own. So a snapshot
-// that Restore refuses as damaged, at a start or as an install, is
-// taken out of a node directory's store, to Dir/refused
-// (TestGarbledInstallRestart).
+// that Restore refuses as damaged, as an install, or at a start once an
+// older one restores (see refusedAtStart), is taken out of a node
+// directory's store, to Dir/refused (TestGarbledInstallRestart).
 
 // discarder is a snapshot store that can take a snapshot out.
 type discarder interface {
@@ -39,9 +39,8 @@ type fileSnaps struct {
 
 // discard takes snapshot id out of the store: it moves it to
 // Dir/refused (a rename: raft's store no longer lists it), replacing the
-// one refused before, so that an operator can look at it (a State of
-// another type, from another build, is refused as damaged too) and the
-// disk holds one at most; then it syncs both directories, so that no
+// one refused before, so that an operator can look at it and the disk
+// holds one at most; then it syncs both directories, so that no
 // restart tries it again.
 func (s fileSnaps) discard(id string) error {
 	refused := filepath.Join(filepath.Dir(s.dir), "refused")
@@ -70,36 +69,83 @@ type restoring struct {
 	id      string
 	store   discarder
 	m       machine
-	before  uint64 // m's refusals as it was opened
+	before  uint64          // m's refusals as it was opened
+	held    *refusedAtStart // non-nil for a restore at start
 	logger  hclog.Logger
 	checked sync.Once // Close may be called twice: by Restore, and by raft
 }
 
+// refusedAtStart holds the snapshots refused as damaged as the node
+// starts, which are discarded once an older one restores. A Restore
+// cannot tell a snapshot garbled before it was written from one whose
+// State another build's S does not decode (both hurrah.ErrCorrupt): if
+// every snapshot is refused, none is moved out, and the right build,
+// started again, restores the newest
+// (TestDiscardKeepsSnapshotsOfAnotherState).
+type refusedAtStart struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (h *refusedAtStart) add(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ids = append(h.ids, id)
+}
+
+func (h *refusedAtStart) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := h.ids
+	h.ids = nil
+	return ids
+}
+
 // Close closes the snapshot, and discards it if the machine refused it
 // as damaged meanwhile (restores run one at a time: at start, then in
-// raft's FSM goroutine).
+// raft's FSM goroutine); at start, only once another restores.
 func (r *restoring) Close() error {
 	err := r.ReadCloser.Close()
 	r.checked.Do(func() {
 		why := r.m.refusal()
-		if r.m.refusals() == r.before || !errors.Is(why, hurrah.ErrCorrupt) {
-			return
+		switch {
+		case r.m.refusals() == r.before:
+			if r.held != nil {
+				for _, id := range r.held.take() {
+					r.discard(id, "refused before an older one restored")
+				}
+			}
+		case !errors.Is(why, hurrah.ErrCorrupt):
+		case r.held != nil:
+			r.held.add(r.id)
+		default:
+			r.discard(r.id, why)
 		}
-		if derr := r.store.discard(r.id); derr != nil {
-			r.logger.Warn("cannot take out a snapshot no node can restore", "id", r.id, "why", why, "error", derr)
-			return
-		}
-		r.logger.Warn("took out a snapshot no node can restore, to refused/", "id", r.id, "why", why)
 	})
 	return err
 }
 
+// discard takes snapshot id, refused as why says, out of the store.
+func (r *restoring) discard(id string, why any) {
+	if derr := r.store.discard(id); derr != nil {
+		r.logger.Warn("cannot take out a snapshot no node can restore", "id", id, "why", why, "error", derr)
+		return
+	}
+	r.logger.Warn("took out a snapshot no node can restore, to refused/", "id", id, "why", why)
+}
+
 // forRestore wraps rc, snapshot id opened for a Restore, when s can
 // discard a snapshot.
-func (s guardedSnaps) forRestore(id string, rc io.ReadCloser) io.ReadCloser {
+// A restore at start (atStart) holds a snapshot refused until another
+// restores (see refusedAtStart).
+func (s guardedSnaps) forRestore(id string, rc io.ReadCloser, atStart bool) io.ReadCloser {
 	d, ok := s.SnapshotStore.(discarder)
 	if !ok || s.m == nil {
 		return rc
 	}
-	return &restoring{ReadCloser: rc, id: id, store: d, m: s.m, before: s.m.refusals(), logger: s.logger}
+	r := &restoring{ReadCloser: rc, id: id, store: d, m: s.m, before: s.m.refusals(), logger: s.logger}
+	if atStart {
+		r.held = s.held
+	}
+	return r
 }

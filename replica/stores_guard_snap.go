@@ -28,9 +28,10 @@ import (
 // guardedSnaps is raft's snapshot store as a node runs it.
 type guardedSnaps struct {
 	raft.SnapshotStore
-	damaged chan struct{} // a snapshot to send failed to open (buffered: 1)
-	m       machine       // the node's
-	logger  hclog.Logger  // where a snapshot discarded is logged
+	damaged chan struct{}   // a snapshot to send failed to open (buffered: 1)
+	m       machine         // the node's
+	logger  hclog.Logger    // where a snapshot discarded is logged
+	held    *refusedAtStart // snapshots refused at start (snapshot_discard.go)
 }
 
 // guardSnaps returns s, guarded, for machine m, logging to logger (nil:
@@ -39,7 +40,7 @@ func guardSnaps(s raft.SnapshotStore, m machine, logger hclog.Logger) guardedSna
 	if logger == nil {
 		logger = hclog.New(&hclog.LoggerOptions{Name: "raft-snapshots", Level: hclog.Warn})
 	}
-	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1), m: m, logger: logger}
+	return guardedSnaps{SnapshotStore: s, damaged: make(chan struct{}, 1), m: m, logger: logger, held: new(refusedAtStart)}
 }
 
 // Create makes a snapshot, unless the machine has halted.
@@ -64,8 +65,10 @@ func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error)
 		case s.damaged <- struct{}{}:
 		default: // one is asked for already
 		}
-	case err == nil && (calledBy("tryRestoreSingleSnapshot") || calledBy("runFSM")):
-		rc = s.forRestore(id, rc)
+	case err == nil && calledBy("tryRestoreSingleSnapshot"):
+		rc = s.forRestore(id, rc, true)
+	case err == nil && calledBy("runFSM"):
+		rc = s.forRestore(id, rc, false)
 	}
 	if err != nil || meta == nil {
 		return meta, rc, err
