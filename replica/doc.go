@@ -37,7 +37,8 @@
 // A restore (at a restart, or an install on a node catching up) loads
 // the snapshot's keys into a map sized for them up front, bounded by the
 // snapshot's size as raft's snapshot store gives it (SnapshotMeta.Size;
-// a custom Config.SnapshotStore must give the size it holds), so a
+// from a custom Config.SnapshotStore, whose size might lie, 1M keys at
+// most, and a map for more grows), so a
 // snapshot whose header claims more keys than its bytes hold makes no
 // room for them (TestRestoreForgedCountBounded; see snapshot_size.go).
 // Its progress shows in raft's log (Config.Raft.Logger, at Info): raft

@@ -43,9 +43,10 @@ type Config struct {
 	// package doc). nil (and no Dir) means in-memory ones
 	// (raft.NewInmemStore, raft.NewInmemSnapshotStore): then nothing
 	// outlives the process, unless the caller keeps them and hands them
-	// to the next Node. A SnapshotStore's Open must give the snapshot's
-	// size in bytes (SnapshotMeta.Size), as raft's stores do: a restore
-	// sizes the map it loads by it (0 leaves the map to grow).
+	// to the next Node. A restore sizes the map it loads by the
+	// snapshot's size in bytes only from raft's own snapshot stores
+	// (raft.InmemSnapshotStore, raft.FileSnapshotStore, and Dir's): from
+	// any other, a map for more than 1M keys grows as they come.
 	LogStore      raft.LogStore
 	StableStore   raft.StableStore
 	SnapshotStore raft.SnapshotStore

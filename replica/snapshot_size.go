@@ -3,6 +3,8 @@ package replica
 import (
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/raft"
 )
@@ -21,6 +23,34 @@ import (
 // returns the reader with the size beside it (sizedSnapshot), and Restore
 // unwraps raft's wrappers to find it (snapshotSize), and reads through
 // them (raft's count feeds its progress log) with a Len (lenReader).
+
+// The size bounds the map a forged count of keys makes room for, so it
+// is trusted only from raft's own stores, which count the bytes they
+// hold: raft's in-memory store counts them as they are written, and its
+// file store writes the state file's size in meta.json (which no checksum
+// covers: a node directory's store, fileSnaps, takes the size from the
+// state file itself). Any other store's size is not used: a store that gave a size larger
+// than the snapshot would let a forged count make room for up to half
+// that many keys (TestRestoreForgedCountLyingSize), so its restores make
+// room as for a reader of unknown size.
+
+// trustedSize returns the size of snapshot id, opened with meta, if s
+// is one of raft's stores.
+func (s guardedSnaps) trustedSize(id string, meta *raft.SnapshotMeta) (int64, bool) {
+	switch st := s.SnapshotStore.(type) {
+	case *raft.InmemSnapshotStore:
+		return meta.Size, true
+	case *raft.FileSnapshotStore: // given as Config.SnapshotStore: its meta.json's size
+		return meta.Size, true
+	case fileSnaps:
+		fi, err := os.Stat(filepath.Join(st.dir, id, "state.bin"))
+		if err != nil {
+			return 0, false
+		}
+		return fi.Size(), true
+	}
+	return 0, false
+}
 
 // sizedSnapshot is a snapshot's reader as guardedSnaps.Open returns it,
 // with the snapshot's size in bytes, as the store gives it.

@@ -73,7 +73,11 @@ func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error)
 	if err != nil || meta == nil {
 		return meta, rc, err
 	}
-	return meta, sizedSnapshot{ReadCloser: rc, size: meta.Size}, nil
+	size, ok := s.trustedSize(id, meta)
+	if !ok {
+		return meta, rc, nil
+	}
+	return meta, sizedSnapshot{ReadCloser: rc, size: size}, nil
 }
 
 // resnapshot takes a snapshot each time damaged says that the newest
