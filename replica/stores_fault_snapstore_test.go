@@ -150,6 +150,9 @@ func TestSnapshotGarbledInTransit(t *testing.T) {
 	want := c.setKeys("a", 10)
 	l := c.leader()
 	f := c.followers(l)[0]
+	// All of it applied first: else a heartbeat after the heal could
+	// commit an entry f held already, and f would apply it.
+	caughtUp(t, f, l.AppliedIndex())
 	c.partition(f.ID())
 	for k, v := range c.setKeys("b", 20) {
 		want[k] = v
