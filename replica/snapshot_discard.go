@@ -135,9 +135,8 @@ func (r *restoring) discard(id string, why any) {
 }
 
 // forRestore wraps rc, snapshot id opened for a Restore, when s can
-// discard a snapshot.
-// A restore at start (atStart) holds a snapshot refused until another
-// restores (see refusedAtStart).
+// discard a snapshot. A restore at start (atStart) holds a snapshot
+// refused until another restores (see refusedAtStart).
 func (s guardedSnaps) forRestore(id string, rc io.ReadCloser, atStart bool) io.ReadCloser {
 	d, ok := s.SnapshotStore.(discarder)
 	if !ok || s.m == nil {
