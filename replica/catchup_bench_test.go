@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -80,12 +81,15 @@ func benchCatchUp(b *testing.B, keys int) {
 
 // catchUpNode starts node id of benchCatchUp on a TCP transport:
 // benchRaft's timeouts, no snapshot but those asked for, raft's file
-// snapshot store and an in-memory log.
+// snapshot store as a node directory has it (OpenStores) and an
+// in-memory log.
 func catchUpNode(b *testing.B, id string) (*Node, raft.SnapshotStore) {
 	tr, err := NewTransport(TransportConfig{Bind: "127.0.0.1:0", Logger: hclog.NewNullLogger()})
 	require.NoError(b, err)
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(b.TempDir(), 2, hclog.NewNullLogger())
+	dir := b.TempDir()
+	fs, err := raft.NewFileSnapshotStoreWithLogger(dir, 2, hclog.NewNullLogger())
 	require.NoError(b, err)
+	snaps := fileSnaps{FileSnapshotStore: fs, dir: filepath.Join(dir, "snapshots")} // as OpenStores makes it
 	rc := benchRaft()
 	rc.SnapshotThreshold, rc.SnapshotInterval, rc.TrailingLogs = 1<<62, time.Hour, 1024
 	logs := raft.NewInmemStore()

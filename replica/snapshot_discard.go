@@ -40,26 +40,46 @@ type fileSnaps struct {
 // discard takes snapshot id out of the store: it moves it to
 // Dir/refused (a rename: raft's store no longer lists it), replacing the
 // one refused before, so that an operator can look at it and the disk
-// holds one at most; then it syncs both directories, so that no
-// restart tries it again.
+// holds one at most. The syncs come in the order that a power cut at
+// any point leaves the snapshot in one of the two directories: the node
+// directory first, so that refused/ itself lasts, then refused/ with the
+// snapshot in it, and last the store's directory without it
+// (TestDiscardSyncsInOrder). The snapshot stays in the store, and is
+// tried again at the next start, if a sync fails before the move.
 func (s fileSnaps) discard(id string) error {
-	refused := filepath.Join(filepath.Dir(s.dir), "refused")
+	node := filepath.Dir(s.dir)
+	refused := filepath.Join(node, "refused")
 	if err := os.RemoveAll(refused); err != nil {
 		return err
 	}
 	if err := os.Mkdir(refused, 0o700); err != nil {
 		return err
 	}
+	if err := syncDir(node); err != nil {
+		return err
+	}
 	if err := os.Rename(filepath.Join(s.dir, id), filepath.Join(refused, id)); err != nil {
 		return err
 	}
-	for _, d := range []string{s.dir, refused} {
-		if f, err := os.Open(d); err == nil {
-			f.Sync()
-			f.Close()
-		}
+	if err := syncDir(refused); err != nil {
+		return err
 	}
-	return nil
+	return syncDir(s.dir)
+}
+
+// syncDir makes the entries of directory dir durable: a rename into it,
+// or out of it. A variable, so that a test can see the order of the
+// syncs.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // restoring is a snapshot opened for Restore, whose Close discards it

@@ -25,22 +25,22 @@ import (
 // them (raft's count feeds its progress log) with a Len (lenReader).
 
 // The size bounds the map a forged count of keys makes room for, so it
-// is trusted only from raft's own stores, which count the bytes they
-// hold: raft's in-memory store counts them as they are written, and its
-// file store writes the state file's size in meta.json (which no checksum
-// covers: a node directory's store, fileSnaps, takes the size from the
-// state file itself). Any other store's size is not used: a store that gave a size larger
-// than the snapshot would let a forged count make room for up to half
-// that many keys (TestRestoreForgedCountLyingSize), so its restores make
-// room as for a reader of unknown size.
+// is trusted only where it cannot lie: from raft's in-memory store, which
+// counts the bytes as they are written, and from a node directory's
+// store (fileSnaps), which takes it from the state file itself. Raft's
+// file store given as Config.SnapshotStore is not trusted: it reads the
+// size from meta.json, which no checksum covers. A size larger than the
+// snapshot would let a forged count, or a garbled one, make room for up
+// to half that many keys (TestRestoreForgedCountLyingSize: a size of
+// 1 TiB in a damaged meta.json would ask for some 25 TiB), so the
+// restores of any other store make room as for a reader of unknown size
+// (1M keys; a larger map grows as the keys come).
 
 // trustedSize returns the size of snapshot id, opened with meta, if s
-// is one of raft's stores.
+// is a store whose size can be trusted.
 func (s guardedSnaps) trustedSize(id string, meta *raft.SnapshotMeta) (int64, bool) {
 	switch st := s.SnapshotStore.(type) {
 	case *raft.InmemSnapshotStore:
-		return meta.Size, true
-	case *raft.FileSnapshotStore: // given as Config.SnapshotStore: its meta.json's size
 		return meta.Size, true
 	case fileSnaps:
 		fi, err := os.Stat(filepath.Join(st.dir, id, "state.bin"))

@@ -70,3 +70,22 @@ func TestSnapshotSizeOfFileStore(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, int64(len(b)), size)
 }
+
+// Raft's file snapshot store given as Config.SnapshotStore gives a
+// Restore no size: it would read it from meta.json, which no checksum
+// covers, so a garbled one could make a restore ask for terabytes.
+func TestSnapshotSizeOfRaftsFileStoreNotTrusted(t *testing.T) {
+	fs, err := raft.NewFileSnapshotStore(t.TempDir(), 1, io.Discard)
+	require.NoError(t, err)
+	m, err := newFSM(context.Background())
+	require.NoError(t, err)
+	defer m.close()
+	snaps := guardSnaps(fs, m, nil)
+	id := storeSnapshot(t, snaps, smallBackup(t, 3))
+	meta, rc, err := snaps.Open(id)
+	require.NoError(t, err)
+	defer rc.Close()
+	require.Positive(t, meta.Size)
+	_, ok := snapshotSize(rc)
+	require.False(t, ok)
+}
