@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	"github.com/hurrahdb/hurrah"
+	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
 // A snapshot no node can restore. raft's file snapshot store checks a
@@ -70,17 +71,7 @@ func (s fileSnaps) discard(id string) error {
 // syncDir makes the entries of directory dir durable: a rename into it,
 // or out of it. A variable, so that a test can see the order of the
 // syncs.
-var syncDir = func(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+var syncDir = vfs.OS.SyncDir
 
 // restoring is a snapshot opened for Restore, whose Close discards it
 // if the Restore refused it as damaged.
