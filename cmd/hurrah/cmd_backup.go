@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/hurrahdb/hurrah"
+	"github.com/hurrahdb/hurrah/internal/vfs"
 )
 
 func init() {
@@ -164,7 +165,7 @@ func (b *backupFile) commit() error {
 		return fileFailure("cannot write", b.path, err)
 	}
 	b.committed = true
-	if err := syncDir(filepath.Dir(b.path)); err != nil {
+	if err := vfs.OS.SyncDir(filepath.Dir(b.path)); err != nil {
 		return fileFailure("wrote, but could not sync the directory of", b.path, err)
 	}
 	return nil
@@ -176,19 +177,6 @@ func (b *backupFile) discard() {
 		b.f.Close()
 		os.Remove(b.f.Name())
 	}
-}
-
-// syncDir fsyncs the directory dir, so that a rename in it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // fileFailure is the one sentence for an error err of the operating
