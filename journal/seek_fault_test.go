@@ -96,6 +96,10 @@ func TestCursorSeeksPastAFailedWrite(t *testing.T) {
 // the end of the log while a writer appends and rotates segments, so that
 // the marks they find change under them: every read returns exactly the
 // entries asked for (run it with -race: the marks are read while written).
+// The appender waits for each batch to be written before it sends the
+// next: the writer writes whatever parcels have queued in one write and
+// rotates only between writes, so batches queued faster than it writes
+// them (a busy machine) could fill one segment far past its size.
 func TestCursorSeeksWhileTheWriterRotates(t *testing.T) {
 	j := open(t, vfs.NewMem(), "/d", Options{SyncInterval: quiet, SegmentSize: 2 * seekEvery})
 	const batches = 300 // about 7 MiB: three rotations
@@ -107,6 +111,17 @@ func TestCursorSeeksWhileTheWriterRotates(t *testing.T) {
 			if err := j.Append(context.Background(), &handoff.Parcel{Entries: entries(first, first+999)}); err != nil {
 				t.Error(err)
 				return
+			}
+			for {
+				moved := j.Progress()
+				if j.WrittenLSN() >= first+999 {
+					break
+				}
+				if j.Err() != nil {
+					t.Error(j.Err())
+					return
+				}
+				<-moved
 			}
 		}
 	}()
