@@ -68,6 +68,7 @@ func TestBackupFollower(t *testing.T) {
 	want := c.setKeys("k", 20)
 	l := c.leader()
 	f := c.followers(l)[0]
+	caughtUp(t, f, l.AppliedIndex()) // it has heard from the leader
 	var buf bytes.Buffer
 	_, err := f.Backup(context.Background(), &buf)
 	var nl *NotLeaderError
@@ -75,7 +76,6 @@ func TestBackupFollower(t *testing.T) {
 	require.Equal(t, l.ID(), nl.LeaderID)
 	require.Zero(t, buf.Len(), "a refused backup writes nothing")
 
-	caughtUp(t, f, l.AppliedIndex())
 	index, err := f.Backup(context.Background(), &buf, Stale(0))
 	require.NoError(t, err)
 	got, lsn := openBackup(t, buf.Bytes())

@@ -108,8 +108,8 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	return n.restoreErr(ctx, err, n.m.restored() != before)
 }
 
-// spool copies r whole to a new spool file, synced, and returns it, open,
-// and its size. On an error it removes the file.
+// spool copies r whole to a new spool file, synced, and returns it, open
+// at its start, and its size. On an error it removes the file.
 func (n *node) spool(ctx context.Context, r io.Reader) (*os.File, int64, error) {
 	dir := n.cfg.Dir
 	if dir == "" {
@@ -122,6 +122,9 @@ func (n *node) spool(ctx context.Context, r io.Reader) (*os.File, int64, error) 
 	size, err := io.Copy(f, stoppable{ctx: ctx, stop: n.stop, r: r})
 	if err == nil {
 		err = f.Sync()
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
 	}
 	if err != nil {
 		f.Close()
