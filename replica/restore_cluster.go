@@ -102,6 +102,12 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("replica: restore: %w", err)
 	}
+	// A round first: it confirms leadership, and commits an entry of
+	// this term, so that raft does not refuse the restore for the
+	// configuration of an election just won (as pending: not committed).
+	if err := n.submit(ctx, nil, 0); err != nil {
+		return err
+	}
 	before := n.m.restored()
 	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Index: lsn, Size: size}
 	err = n.raft.Restore(meta, stoppable{ctx: ctx, stop: n.stop, r: spool}, n.cfg.ApplyTimeout)

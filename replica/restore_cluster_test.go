@@ -3,6 +3,8 @@ package replica
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -170,7 +172,6 @@ func TestRestoreSpoolInDir(t *testing.T) {
 	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
 	_, err = n.WaitLeader(context.Background())
 	require.NoError(t, err)
-	require.NoError(t, n.SetBytes(context.Background(), "old", nil)) // the bootstrap configuration commits
 	w := &spoolWatcher{r: bytes.NewReader(b), dir: dir}
 	require.NoError(t, n.Restore(context.Background(), w))
 	require.Len(t, w.spools, 1, "the spool is in Dir")
@@ -218,15 +219,12 @@ func TestRestoreCtxEnds(t *testing.T) {
 	require.Zero(t, l.fsm.restored())
 }
 
-// A membership change pending (a node joining that a majority of the new
-// configuration cannot confirm) makes raft refuse a restore: ErrBusy,
-// and nothing changes. The leader, cut off, leads on until its lease
-// (2 s here) runs out: the refusal comes well before.
-func TestRestoreMembershipPending(t *testing.T) {
+// A leader cut off from the others, with a membership change pending,
+// refuses a Restore once it knows it leads no majority (the round Restore
+// runs first), and nothing changes.
+func TestRestoreCutOffLeader(t *testing.T) {
 	b, _, _ := backupOf(t, "new", 5)
-	c := newCluster(t, 3, func(rc *raft.Config) {
-		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 2*time.Second, 2*time.Second, 2*time.Second
-	})
+	c := newCluster(t, 3, nil)
 	want := c.setKeys("old", 5)
 	l := c.leader()
 	c.partition(l.ID())
@@ -235,10 +233,26 @@ func TestRestoreMembershipPending(t *testing.T) {
 	err := l.Join(ctx, "ghost", "ghost") // cut off: never commits
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	err = l.Restore(context.Background(), bytes.NewReader(b))
-	require.ErrorIs(t, err, ErrBusy)
-	require.NotErrorIs(t, err, ErrUncertain)
+	require.ErrorIs(t, err, ErrNotLeader)
 	require.Equal(t, want, contents(t, l))
 	require.Zero(t, l.fsm.restored())
+}
+
+// Raft's refusals of a restore that change nothing are not ErrUncertain:
+// a membership change pending (raft v1.7.2's unwrapped error, which the
+// round before the restore makes rare: a change begun between the two)
+// is ErrBusy, to retry; after the machine restored, a failure is.
+func TestRestoreErrors(t *testing.T) {
+	n := &node{stop: make(chan struct{})}
+	pending := fmt.Errorf("cannot restore snapshot now, wait until the configuration entry at %v has been applied (have applied %v)", 9, 8)
+	err := n.restoreErr(context.Background(), pending, false)
+	require.ErrorIs(t, err, ErrBusy)
+	require.NotErrorIs(t, err, ErrUncertain)
+	require.ErrorIs(t, n.restoreErr(context.Background(), raft.ErrEnqueueTimeout, false), ErrBusy)
+	require.ErrorIs(t, n.restoreErr(context.Background(), raft.ErrLeadershipLost, true), ErrUncertain)
+	require.NotErrorIs(t, n.restoreErr(context.Background(), errors.New("failed to create snapshot"), false), ErrUncertain)
+	close(n.stop)
+	require.ErrorIs(t, n.restoreErr(context.Background(), errors.New("failed to write snapshot: stopped"), false), ErrClosed)
 }
 
 // A SystemNode restores a System's backup on every node, and refuses a
