@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -214,4 +215,34 @@ func TestSystemBackup(t *testing.T) {
 	require.Equal(t, map[string]int{"x0": 4, "x1": 3, "x2": 3}, got)
 	_, _, err = hurrah.OpenBackup(context.Background(), bytes.NewReader(buf.Bytes()), nil)
 	require.ErrorIs(t, err, hurrah.ErrBadInput, "a System's backup is not a DB's")
+}
+
+// A Node's backup is a DB backup for the root's tools: hurrah.Restore
+// makes a store on disk of it. And a DB's own backup (DB.Backup)
+// restores into a cluster.
+func TestBackupRootTools(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t, 1, nil)
+	want := c.setKeys("k", 10)
+	var buf bytes.Buffer
+	index, err := c.leader().Backup(ctx, &buf)
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "db")
+	rep, err := hurrah.Restore(ctx, dir, &buf, nil)
+	require.NoError(t, err)
+	require.Equal(t, index, rep.LSN)
+	db, err := hurrah.Open(dir, nil)
+	require.NoError(t, err)
+	v, err := db.GetBytes(ctx, "k3")
+	require.NoError(t, err)
+	require.Equal(t, want["k3"], string(v))
+	require.NoError(t, db.SetBytes(ctx, "from-db", []byte("yes")))
+	buf.Reset()
+	_, err = db.Backup(ctx, &buf)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	require.NoError(t, c.leader().Restore(ctx, &buf))
+	want["from-db"] = "yes"
+	require.Equal(t, want, contents(t, c.leader()))
 }
