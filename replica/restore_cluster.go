@@ -42,12 +42,14 @@ const spoolPattern = "restore-*.spool"
 // backup's state in memory beside the node's own for a moment, and so
 // does the restore that follows.
 //
-// Then raft takes it as a snapshot of its own, at an index past its log,
-// and the other nodes install it. It returns once this node has restored
-// it and raft has committed an entry after it (so a majority holds it).
-// A refusal that changes nothing returns: a *NotLeaderError (leadership
-// lost first), ErrBusy (raft did not take it within ApplyTimeout, or a
-// membership change is pending: retry once it settles). ErrUncertain
+// Then it runs a round, as a linearizable read does (confirming that it
+// still leads), and raft takes the backup as a snapshot of its own, at an
+// index past its log; the other nodes install it. It returns once this
+// node has restored it and raft has committed an entry after it (so a
+// majority holds it). A refusal that changes nothing returns: a
+// *NotLeaderError (leadership lost first), ErrBusy (raft did not take it
+// within ApplyTimeout, or a membership change began meanwhile and is
+// pending: retry once it settles). ErrUncertain
 // means this node restored the backup but leadership was lost before a
 // majority was known to hold it: read to find out. If ctx ends, or the
 // node is closed, before raft has the whole backup, it returns ctx's
