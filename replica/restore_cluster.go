@@ -91,6 +91,8 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	if !n.IsLeader() {
 		return n.notLeader()
 	}
+	ctx, cancel := n.untilClose(ctx)
+	defer cancel()
 	spool, size, err := n.spool(ctx, r)
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	defer spool.Close()
 	lsn, err := load(ctx, &lenReader{r: spool, left: size})
 	if err != nil {
-		return err
+		return n.cutShort(ctx, err)
 	}
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("replica: restore: %w", err)
@@ -108,11 +110,11 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	// this term, so that raft does not refuse the restore for the
 	// configuration of an election just won (as pending: not committed).
 	if err := n.submit(ctx, nil, 0); err != nil {
-		return err
+		return n.cutShort(ctx, err)
 	}
 	before := n.m.restored()
 	meta := &raft.SnapshotMeta{Version: raft.SnapshotVersionMax, Index: lsn, Size: size}
-	err = n.raft.Restore(meta, stoppable{ctx: ctx, stop: n.stop, r: spool}, n.cfg.ApplyTimeout)
+	err = n.raft.Restore(meta, stoppable{ctx: ctx, r: spool}, n.cfg.ApplyTimeout)
 	return n.restoreErr(ctx, err, n.m.restored() != before)
 }
 
@@ -127,7 +129,7 @@ func (n *node) spool(ctx context.Context, r io.Reader) (*os.File, int64, error) 
 	if err != nil {
 		return nil, 0, fmt.Errorf("replica: restore: spool the backup: %w", err)
 	}
-	size, err := io.Copy(f, stoppable{ctx: ctx, stop: n.stop, r: r})
+	size, err := io.Copy(f, stoppable{ctx: ctx, r: r})
 	if err == nil {
 		err = f.Sync()
 	}
@@ -137,10 +139,7 @@ func (n *node) spool(ctx context.Context, r io.Reader) (*os.File, int64, error) 
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		if cerr := n.stopped(ctx); cerr != nil {
-			return nil, 0, cerr
-		}
-		return nil, 0, fmt.Errorf("replica: restore: spool the backup: %w", err)
+		return nil, 0, n.cutShort(ctx, fmt.Errorf("replica: restore: spool the backup: %w", err))
 	}
 	return f, size, nil
 }
@@ -159,35 +158,42 @@ func removeSpools(dir string) error {
 	return nil
 }
 
-// errStopped is what a stoppable reader returns once the node is closing.
-var errStopped = errors.New("replica: restore cut short by Close")
-
-// stoppable reads r until ctx ends or stop is closed.
-type stoppable struct {
-	ctx  context.Context
-	stop <-chan struct{}
-	r    io.Reader
+// untilClose returns ctx, ended too once Close begins, so that Close cuts
+// short a restore's spooling, loading and copy to raft (not raft's
+// restore of the copy: Close waits for that).
+func (n *node) untilClose(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-n.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
-// Read reads from r, or returns why it stopped.
-func (s stoppable) Read(p []byte) (int, error) {
-	select {
-	case <-s.stop:
-		return 0, errStopped
-	default:
+// cutShort returns err, or ErrClosed wrapping it if Close cut the restore
+// short.
+func (n *node) cutShort(ctx context.Context, err error) error {
+	if ctx.Err() != nil && n.closed() {
+		return fmt.Errorf("%w: restore cut short: %w", ErrClosed, err)
 	}
+	return err
+}
+
+// stoppable reads r until ctx ends.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+// Read reads from r, or returns ctx's error.
+func (s stoppable) Read(p []byte) (int, error) {
 	if err := s.ctx.Err(); err != nil {
 		return 0, err
 	}
 	return s.r.Read(p)
-}
-
-// stopped returns ErrClosed or ctx's error if either cut a restore short.
-func (n *node) stopped(ctx context.Context) error {
-	if n.closed() {
-		return ErrClosed
-	}
-	return ctx.Err()
 }
 
 // restoreErr maps raft's error for a user restore. restored says whether
@@ -216,8 +222,8 @@ func (n *node) restoreErr(ctx context.Context, err error, restored bool) error {
 		// change is pending; it has written nothing.
 		return fmt.Errorf("%w: restore while a membership change is pending: %w", ErrBusy, err)
 	}
-	if cerr := n.stopped(ctx); cerr != nil {
-		return cerr // the copy to raft's snapshot was cut short
+	if ctx.Err() != nil {
+		return n.cutShort(ctx, ctx.Err()) // the copy to raft's snapshot was cut short
 	}
 	return fmt.Errorf("replica: restore refused, nothing changed: %w", err)
 }

@@ -31,6 +31,17 @@ func backupOf(t *testing.T, prefix string, keys int) ([]byte, map[string]string,
 	return buf.Bytes(), want, index
 }
 
+// dirLeader starts a one-node cluster on dir and waits for it to lead.
+func dirLeader(t *testing.T, dir string) *Node {
+	t.Helper()
+	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
+	require.NoError(t, err)
+	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
+	_, err = n.WaitLeader(context.Background())
+	require.NoError(t, err)
+	return n
+}
+
 // lastSnapshot returns the index of raft's last snapshot on n.
 func lastSnapshot(t *testing.T, n *Node) uint64 {
 	t.Helper()
@@ -99,12 +110,8 @@ func TestRestoreRefusesDamaged(t *testing.T) {
 	flipped := bytes.Clone(b)
 	flipped[len(flipped)/2] ^= 0x40
 	dir := t.TempDir()
-	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
-	require.NoError(t, err)
+	n := dirLeader(t, dir)
 	defer n.Close()
-	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
-	_, err = n.WaitLeader(context.Background())
-	require.NoError(t, err)
 	require.NoError(t, n.SetBytes(context.Background(), "old", []byte("v")))
 	state, applied := contents(t, n), n.AppliedIndex()
 	snaps, err := n.disk.Snapshots.List()
@@ -167,11 +174,7 @@ func (s *spoolWatcher) Read(p []byte) (int, error) {
 func TestRestoreSpoolInDir(t *testing.T) {
 	b, want, _ := backupOf(t, "new", 5)
 	dir := t.TempDir()
-	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Dir: dir, Raft: fastRaft()})
-	require.NoError(t, err)
-	require.NoError(t, n.Bootstrap(Server{ID: "n1", Addr: "n1"}))
-	_, err = n.WaitLeader(context.Background())
-	require.NoError(t, err)
+	n := dirLeader(t, dir)
 	w := &spoolWatcher{r: bytes.NewReader(b), dir: dir}
 	require.NoError(t, n.Restore(context.Background(), w))
 	require.Len(t, w.spools, 1, "the spool is in Dir")
@@ -251,8 +254,11 @@ func TestRestoreErrors(t *testing.T) {
 	require.ErrorIs(t, n.restoreErr(context.Background(), raft.ErrEnqueueTimeout, false), ErrBusy)
 	require.ErrorIs(t, n.restoreErr(context.Background(), raft.ErrLeadershipLost, true), ErrUncertain)
 	require.NotErrorIs(t, n.restoreErr(context.Background(), errors.New("failed to create snapshot"), false), ErrUncertain)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, n.restoreErr(ctx, errors.New("failed to write snapshot: context canceled"), false), context.Canceled)
 	close(n.stop)
-	require.ErrorIs(t, n.restoreErr(context.Background(), errors.New("failed to write snapshot: stopped"), false), ErrClosed)
+	require.ErrorIs(t, n.restoreErr(ctx, errors.New("failed to write snapshot: context canceled"), false), ErrClosed)
 }
 
 // A SystemNode restores a System's backup on every node, and refuses a
