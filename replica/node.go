@@ -139,7 +139,7 @@ type node struct {
 	stop      chan struct{}   // closed by Close first: no new calls, the loop returns
 	done      chan struct{}   // closed when every round proposed is answered
 	left      chan struct{}   // closed once a halted node has shut raft down (retire)
-	life      context.Context // ended by Close first: cuts a snapshot or a backup short
+	life      context.Context // ended by Close, once no Restore is under way: cuts a snapshot or a Backup short
 	end       context.CancelFunc
 	disk      *Stores // opened for Config.Dir, or nil
 	guard     *guard  // of raft's log and stable stores (stores_guard.go)
@@ -283,7 +283,10 @@ func (n *node) AppliedIndex() uint64 { return n.m.appliedIndex() }
 func (n *node) Raft() *raft.Raft { return n.raft }
 
 // Close stops the node. It takes no new calls (they return ErrClosed),
-// cuts a snapshot being written short, and waits until every call
+// cuts short a Restore still reading or checking its backup, and waits
+// for one that raft holds (raft's FSM restores the copy with the node's
+// context, and raft v1.7.2 panics if that fails); then it cuts a snapshot
+// or a Backup being written short, and waits until every call
 // already proposed is answered (writes, reads, and the futures of
 // membership changes, even of a call whose ctx ended), while raft still
 // runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
@@ -296,7 +299,7 @@ func (n *node) Raft() *raft.Raft { return n.raft }
 func (n *node) Close() error {
 	n.close.Do(func() {
 		n.mu.Lock()
-		close(n.stop) // a Restore copying to raft stops here
+		close(n.stop) // a Restore reading its backup stops here (untilClose)
 		n.mu.Unlock()
 		n.restores.Wait() // before end: the FSM may be restoring with its context
 		n.end()

@@ -41,8 +41,9 @@
 // API and its answer passed back, so a client never needs to find the
 // leader (a forwarded request that finds no leader gets 503 and the
 // leader's name, if known). Errors come as JSON {"error": "..."}, with
-// 400 for a bad key, body, ttl or member, or a damaged backup, 401 without the token, 404 for
-// a missing key or member, 409 for a duplicate member or a join that
+// 400 for a bad key, body, ttl or member, or a damaged backup, 401
+// without the token, 404 for a missing key or member, 409 for a
+// duplicate member or a join that
 // would change a member's HTTP address (remove it first), 413 for a value
 // over 16 MiB, and 503 when no leader can take the request now, or a
 // write's outcome is unknown (read it back to find out), or the node met
