@@ -169,6 +169,7 @@ func TestBackupWholeEntries(t *testing.T) {
 // closingWriter closes the node at its first write, and lets the backup
 // go on once Close has begun.
 type closingWriter struct {
+	bytes.Buffer
 	n      *Node
 	closed chan error
 	once   sync.Once
@@ -179,7 +180,7 @@ func (w *closingWriter) Write(p []byte) (int, error) {
 		go func() { w.closed <- w.n.Close() }()
 		<-w.n.stop // Close has begun
 	})
-	return len(p), nil
+	return w.Buffer.Write(p)
 }
 
 // Close during a Backup cuts it short (ErrClosed) and waits for it; no
@@ -192,6 +193,8 @@ func TestBackupClose(t *testing.T) {
 	_, err := l.Backup(context.Background(), w)
 	require.ErrorIs(t, err, ErrClosed)
 	require.NoError(t, <-w.closed)
+	_, _, err = hurrah.OpenBackup(context.Background(), bytes.NewReader(w.Bytes()), nil)
+	require.ErrorIs(t, err, hurrah.ErrCorrupt, "what it wrote is refused")
 	_, err = l.Backup(context.Background(), io.Discard, Stale(0))
 	require.ErrorIs(t, err, ErrClosed)
 }
