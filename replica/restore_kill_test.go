@@ -71,18 +71,7 @@ func (s *stallingRestoreSink) Close() error {
 // restore is lost), then restores the backup, which stalls as the
 // environment says until the process is killed.
 func TestRestoreKillHelper(t *testing.T) {
-	dir := os.Getenv(restoreKillEnv)
-	if dir == "" {
-		t.Skip("helper process body; runs only when re-executed by TestKillDuringRestore")
-	}
-	fail := func(err error) {
-		fmt.Println("ERR", err)
-		os.Exit(1)
-	}
-	s, err := OpenStores(dir)
-	if err != nil {
-		fail(err)
-	}
+	s := childStores(t, restoreKillEnv, "TestKillDuringRestore")
 	rc := fastRaft()
 	rc.SnapshotThreshold = 1 << 30 // no snapshot but the restore's
 	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Raft: rc, LogStore: s.Log,
