@@ -105,6 +105,7 @@ func (n *node) retire(interval time.Duration) {
 	n.mu.Lock() // every call enter counted in is in n.calls; it counts no more
 	n.mu.Unlock()
 	n.calls.Wait() // raft, running, answers their futures soon (as for Close)
+	n.restores.Wait()
 	if n.leads() {
 		n.raft.LeadershipTransfer().Error() // refused, or timed out: it goes on
 	}

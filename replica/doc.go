@@ -79,6 +79,23 @@
 // returns its error. A snapshot is the System's backup (System.Image),
 // installed with hurrah.OpenSystemBackup, which refuses a damaged one.
 //
+// # Backup and restore
+//
+// Backup writes the state in the format of the node's snapshots (a DB
+// backup for a Node, a System backup for a SystemNode, which the root's
+// OpenBackup, OpenSystemBackup and Restore load), frozen between two
+// entries (freeze.go) at an index Backup returns: on the leader after a
+// round, so it holds every write acknowledged before the call, or, with
+// Stale, on any node at once. Restore (on the leader) spools a backup to
+// restore-*.spool in Config.Dir (os.TempDir without one), loads it whole
+// with the machine's own loader, refusing a damaged or wrong-kind one with
+// nothing changed, and only then hands it to raft's user restore, which
+// installs it as a snapshot at an index past the log, on every node (see
+// restore_cluster.go). The machine's applied index then comes from raft's
+// snapshot, not the backup's LSN. A restore holds two whole states in
+// memory for a moment: the node's, and the backup's as it is checked, then
+// as it is restored. Close waits for a restore raft holds.
+//
 // # Membership
 //
 // Bootstrap makes a cluster on one node; Join (on the leader) adds a node

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,9 +19,13 @@ type machine interface {
 	appliedIndex() uint64 // the raft index of the last entry applied
 	refusal() error       // why the last Restore refused a snapshot, or nil
 	refusals() uint64     // how many snapshots Restore has refused
+	restored() uint64     // how many snapshots Restore has restored
 	halted() error        // why it stopped applying (ErrCorruptEntry), or nil
 	stopWith(err error)   // halts it: a store failed (stores_guard.go)
 	close() error         // closes the local store; raft must have stopped
+	// frozen freezes the state and its index between two entries, from
+	// any goroutine (see freeze.go): what Snapshot and Backup write.
+	frozen(ctx context.Context) (*snapshot, error)
 }
 
 // fsmBase is what both machines keep beside their store.
@@ -38,6 +43,8 @@ type fsmBase struct {
 	ctx      context.Context       // ended by Close: stops a Persist or Restore
 	refused  atomic.Pointer[error] // why the last Restore refused a snapshot
 	refusedN atomic.Uint64         // how many it refused
+	restores atomic.Uint64         // how many snapshots Restore has restored
+	freeze   sync.Mutex            // held by Apply and Restore, and to freeze (freeze.go)
 	halt                           // set by a damaged entry: see corrupt.go
 }
 
@@ -59,6 +66,8 @@ func (b *fsmBase) passOver(l *raft.Log) (res any, done bool) {
 
 func (b *fsmBase) refusals() uint64 { return b.refusedN.Load() }
 
+func (b *fsmBase) restored() uint64 { return b.restores.Load() }
+
 func (b *fsmBase) refusal() error {
 	if p := b.refused.Load(); p != nil {
 		return *p
@@ -66,15 +75,23 @@ func (b *fsmBase) refusal() error {
 	return nil
 }
 
-// restored records the result of a Restore: the index of the snapshot
-// restored, or why it was refused.
-func (b *fsmBase) restored(index uint64, err error) error {
+// took records the result of a Restore: the index of the snapshot
+// restored, or why it was refused. The index is raft's, of the snapshot
+// it opened (snapshotIndex), where that is known and not below the
+// snapshot's own LSN: a Restore through Node.Restore puts the backup at
+// an index raft chooses, past its log, whatever index the backup holds.
+// The caller holds freeze.
+func (b *fsmBase) took(rc io.Reader, lsn uint64, err error) error {
 	if err != nil {
 		b.refused.Store(&err)
 		b.refusedN.Add(1)
 		return err
 	}
-	b.applied.Store(index)
+	if index, ok := snapshotIndex(rc); ok && index > lsn {
+		lsn = index
+	}
+	b.applied.Store(lsn)
+	b.restores.Add(1)
 	return nil
 }
 
@@ -133,6 +150,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if err != nil {
 		return f.refuse(l.Index, err)
 	}
+	f.freeze.Lock() // a Backup sees all of the entry or none (freeze.go)
+	defer f.freeze.Unlock()
 	defer f.applied.Store(l.Index)
 	f.ops = ops
 	err = f.applyOps(ops)
@@ -178,7 +197,14 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err := f.halted(); err != nil {
 		return nil, err
 	}
-	v, err := f.db.Load().View(f.ctx)
+	return f.frozen(f.ctx)
+}
+
+// frozen freezes the state with a hurrah View, between two entries.
+func (f *fsm) frozen(ctx context.Context) (*snapshot, error) {
+	f.freeze.Lock()
+	defer f.freeze.Unlock()
+	v, err := f.db.Load().View(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +217,9 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	db, lsn, err := loadSnapshot(f.ctx, rc, hurrah.OpenBackup)
-	if err := f.restored(lsn, err); err != nil {
+	f.freeze.Lock()
+	defer f.freeze.Unlock()
+	if err := f.took(rc, lsn, err); err != nil {
 		return err
 	}
 	return f.db.Swap(db).Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/raft"
 )
@@ -162,13 +163,16 @@ func (n *node) change(ctx context.Context, f raft.IndexFuture) error {
 // (ErrClosed) or the machine has halted (ErrCorruptEntry), it returns
 // why, counting nothing: retire, once it has seen the halt, takes mu, so
 // every call counted before it is in n.calls as it waits for them.
-func (n *node) enter() error {
+func (n *node) enter() error { return n.enterIn(&n.calls) }
+
+// enterIn is enter, counting the call in wg (n.calls, or n.restores).
+func (n *node) enterIn(wg *sync.WaitGroup) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if err := n.Health(); err != nil {
 		return err
 	}
-	n.calls.Add(1)
+	wg.Add(1)
 	return nil
 }
 

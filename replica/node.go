@@ -134,11 +134,12 @@ type node struct {
 	cfg       Config
 	raft      *raft.Raft
 	m         machine
-	tag       byte          // the first byte of this node's entries
-	rounds    rounds        // calls waiting for a raft round (rounds.go)
-	stop      chan struct{} // closed by Close first: no new calls, the loop returns
-	done      chan struct{} // closed when every round proposed is answered
-	left      chan struct{} // closed once a halted node has shut raft down (retire)
+	tag       byte            // the first byte of this node's entries
+	rounds    rounds          // calls waiting for a raft round (rounds.go)
+	stop      chan struct{}   // closed by Close first: no new calls, the loop returns
+	done      chan struct{}   // closed when every round proposed is answered
+	left      chan struct{}   // closed once a halted node has shut raft down (retire)
+	life      context.Context // ended by Close, once no Restore is under way: cuts a snapshot or a Backup short
 	end       context.CancelFunc
 	disk      *Stores // opened for Config.Dir, or nil
 	guard     *guard  // of raft's log and stable stores (stores_guard.go)
@@ -150,7 +151,11 @@ type node struct {
 	// in calls.
 	mu    sync.Mutex
 	calls sync.WaitGroup
-	waits sync.WaitGroup // retire (corrupt.go)
+	// restores counts the Restores under way (restore_cluster.go): Close,
+	// and retire, wait for them first, since raft's FSM goroutine may be
+	// restoring the snapshot with the machine's context.
+	restores sync.WaitGroup
+	waits    sync.WaitGroup // retire (corrupt.go)
 }
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
@@ -195,6 +200,12 @@ func (n *node) start(cfg Config, tag byte, newMachine func(context.Context) (mac
 		return err
 	}
 	n.disk = disk
+	if c.Dir != "" {
+		if err := removeSpools(c.Dir); err != nil {
+			disk.Close()
+			return err
+		}
+	}
 	if err := n.startRaft(c, tag, newMachine); err != nil {
 		if disk != nil {
 			disk.Close()
@@ -223,7 +234,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 		}
 		return fmt.Errorf("replica: start node %s: %w", c.ID, err)
 	}
-	n.cfg, n.raft, n.m, n.tag, n.end, n.guard = c, r, m, tag, end, g
+	n.cfg, n.raft, n.m, n.tag, n.life, n.end, n.guard = c, r, m, tag, ctx, end, g
 	n.rounds.kick = make(chan struct{}, 1)
 	n.rounds.full = make(chan struct{}, 1)
 	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
@@ -272,7 +283,10 @@ func (n *node) AppliedIndex() uint64 { return n.m.appliedIndex() }
 func (n *node) Raft() *raft.Raft { return n.raft }
 
 // Close stops the node. It takes no new calls (they return ErrClosed),
-// cuts a snapshot being written short, and waits until every call
+// cuts short a Restore still reading or checking its backup, and waits
+// for one that raft holds (raft's FSM restores the copy with the node's
+// context, and raft v1.7.2 panics if that fails); then it cuts a snapshot
+// or a Backup being written short, and waits until every call
 // already proposed is answered (writes, reads, and the futures of
 // membership changes, even of a call whose ctx ended), while raft still
 // runs: raft v1.7.2 drops, unanswered, the futures of entries waiting for
@@ -284,10 +298,11 @@ func (n *node) Raft() *raft.Raft { return n.raft }
 // the first error.
 func (n *node) Close() error {
 	n.close.Do(func() {
-		n.end()
 		n.mu.Lock()
-		close(n.stop)
+		close(n.stop) // a Restore reading its backup stops here (untilClose)
 		n.mu.Unlock()
+		n.restores.Wait() // before end: the FSM may be restoring with its context
+		n.end()
 		n.awaitRounds()
 		n.waits.Wait()
 		n.calls.Wait()

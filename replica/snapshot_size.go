@@ -53,25 +53,42 @@ func (s guardedSnaps) trustedSize(id string, meta *raft.SnapshotMeta) (int64, bo
 }
 
 // sizedSnapshot is a snapshot's reader as guardedSnaps.Open returns it,
-// with the snapshot's size in bytes, as the store gives it.
+// with the snapshot's size in bytes, if the store gives one it can trust
+// (sized), and raft's index of the snapshot (its meta's).
 type sizedSnapshot struct {
 	io.ReadCloser
-	size int64
+	size  int64
+	sized bool
+	index uint64
 }
 
-// snapshotSize returns the size of the snapshot r reads, if r is the
-// reader guardedSnaps.Open returned, as it is or as raft wraps it.
-func snapshotSize(r io.Reader) (int64, bool) {
+// opened returns the reader guardedSnaps.Open returned, if r is it, as it
+// is or as raft wraps it.
+func opened(r io.Reader) (sizedSnapshot, bool) {
 	for {
 		switch w := r.(type) {
 		case sizedSnapshot:
-			return w.size, true
+			return w, true
 		case raft.ReadCloserWrapper:
 			r = w.WrappedReadCloser()
 		default:
-			return 0, false
+			return sizedSnapshot{}, false
 		}
 	}
+}
+
+// snapshotSize returns the size of the snapshot r reads, if r is the
+// reader guardedSnaps.Open returned and its size can be trusted.
+func snapshotSize(r io.Reader) (int64, bool) {
+	s, ok := opened(r)
+	return s.size, ok && s.sized
+}
+
+// snapshotIndex returns raft's index of the snapshot r reads, if r is
+// the reader guardedSnaps.Open returned.
+func snapshotIndex(r io.Reader) (uint64, bool) {
+	s, ok := opened(r)
+	return s.index, ok
 }
 
 // withLen returns r with a Len giving the bytes left of the snapshot it

@@ -52,8 +52,8 @@ func (s guardedSnaps) Create(v raft.SnapshotVersion, index, term uint64, conf ra
 	return s.SnapshotStore.Create(v, index, term, conf, confIndex, trans)
 }
 
-// Open opens snapshot id, its reader with its size beside it for a
-// Restore (see snapshot_size.go); a failure as raft opens it to send it
+// Open opens snapshot id, its reader with its size and index beside it
+// for a Restore (see snapshot_size.go); a failure as raft opens it to send it
 // to a follower asks for a new snapshot. One opened for a Restore (raft's
 // start, or an install in its FSM goroutine) is discarded if the
 // Restore refuses it as damaged (snapshot_discard.go).
@@ -74,10 +74,7 @@ func (s guardedSnaps) Open(id string) (*raft.SnapshotMeta, io.ReadCloser, error)
 		return meta, rc, err
 	}
 	size, ok := s.trustedSize(id, meta)
-	if !ok {
-		return meta, rc, nil
-	}
-	return meta, sizedSnapshot{ReadCloser: rc, size: size}, nil
+	return meta, sizedSnapshot{ReadCloser: rc, size: size, sized: ok, index: meta.Index}, nil
 }
 
 // resnapshot takes a snapshot each time damaged says that the newest

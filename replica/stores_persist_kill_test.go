@@ -50,6 +50,27 @@ func (s *stallingSink) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// childStores returns the stores of a child process's node, in the
+// directory the environment variable env names; without it, it skips the
+// test (a helper run as a test, not by its parent).
+func childStores(t *testing.T, env, parent string) *Stores {
+	dir := os.Getenv(env)
+	if dir == "" {
+		t.Skip("helper process body; runs only when re-executed by " + parent)
+	}
+	s, err := OpenStores(dir)
+	if err != nil {
+		fail(err)
+	}
+	return s
+}
+
+// fail ends a child process, saying why on stdout for its parent.
+func fail(err error) {
+	fmt.Println("ERR", err)
+	os.Exit(1)
+}
+
 // TestPersistKillHelper is not a test: it is the body of the child
 // process of TestKillDuringPersist. It runs a one-node cluster in the
 // directory the environment names: it writes 300 keys, takes a
@@ -57,18 +78,7 @@ func (s *stallingSink) Write(p []byte) (int, error) {
 // a write returns nil) while it takes a second snapshot, which stalls
 // midway, until it is killed.
 func TestPersistKillHelper(t *testing.T) {
-	dir := os.Getenv(persistKillEnv)
-	if dir == "" {
-		t.Skip("helper process body; runs only when re-executed by TestKillDuringPersist")
-	}
-	fail := func(err error) {
-		fmt.Println("ERR", err)
-		os.Exit(1)
-	}
-	s, err := OpenStores(dir)
-	if err != nil {
-		fail(err)
-	}
+	s := childStores(t, persistKillEnv, "TestKillDuringPersist")
 	rc := fastRaft()
 	rc.SnapshotThreshold, rc.TrailingLogs = 1<<30, 4 // snapshots when asked; the log compacted past the first
 	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Raft: rc,

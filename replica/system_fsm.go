@@ -57,6 +57,8 @@ func (f *systemFSM[S, C]) Apply(l *raft.Log) any {
 	if err != nil {
 		return f.refuse(l.Index, err)
 	}
+	f.freeze.Lock() // a Backup sees all of the entry or none (freeze.go)
+	defer f.freeze.Unlock()
 	defer f.applied.Store(l.Index)
 	sys := f.sys.Load()
 	errs := make([]error, len(cmds))
@@ -78,7 +80,14 @@ func (f *systemFSM[S, C]) Snapshot() (raft.FSMSnapshot, error) {
 	if err := f.halted(); err != nil {
 		return nil, err
 	}
-	img, err := f.sys.Load().Image(f.ctx)
+	return f.frozen(f.ctx)
+}
+
+// frozen encodes the State, between two entries.
+func (f *systemFSM[S, C]) frozen(ctx context.Context) (*snapshot, error) {
+	f.freeze.Lock()
+	defer f.freeze.Unlock()
+	img, err := f.sys.Load().Image(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +101,9 @@ func (f *systemFSM[S, C]) Snapshot() (raft.FSMSnapshot, error) {
 func (f *systemFSM[S, C]) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	sys, lsn, err := loadSnapshot(f.ctx, rc, hurrah.OpenSystemBackup[S, C])
-	if err := f.restored(lsn, err); err != nil {
+	f.freeze.Lock()
+	defer f.freeze.Unlock()
+	if err := f.took(rc, lsn, err); err != nil {
 		return err
 	}
 	return f.sys.Swap(sys).Close()

@@ -30,6 +30,8 @@ func newAPI(node *replica.Node, self, scheme, token string, client *http.Client)
 	mux.HandleFunc("POST /join", a.join)
 	mux.HandleFunc("POST /remove", a.remove)
 	mux.HandleFunc("GET /status", a.status)
+	mux.HandleFunc("GET /backup", a.backup)
+	mux.HandleFunc("POST /restore", a.restore)
 	return requireToken(token, mux)
 }
 
@@ -64,7 +66,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, errBadRequest), errors.Is(err, hurrah.ErrInvalidKey),
+	case errors.Is(err, errBadRequest), errors.Is(err, errBadBackup), errors.Is(err, hurrah.ErrInvalidKey),
 		errors.Is(err, hurrah.ErrTooLarge), errors.Is(err, hurrah.ErrInvalidExpiry):
 		return http.StatusBadRequest
 	case errors.Is(err, hurrah.ErrNotFound), errors.Is(err, replica.ErrUnknownMember):

@@ -50,7 +50,18 @@ func (a *api) forward(w http.ResponseWriter, r *http.Request, body []byte, err e
 			w.Header().Set(h, v)
 		}
 	}
+	for k := range resp.Trailer { // declared by the leader (GET /backup's index)
+		w.Header().Add("Trailer", k)
+	}
 	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body) // the client may be gone: nothing to do
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		if r.Context().Err() != nil {
+			return true // the client is gone: nothing to do
+		}
+		panic(http.ErrAbortHandler) // the leader's answer broke off: break this one too
+	}
+	for k, vs := range resp.Trailer { // their values, once the body is read
+		w.Header()[k] = vs
+	}
 	return true
 }

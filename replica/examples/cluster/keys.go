@@ -48,15 +48,14 @@ func (a *api) getKey(w http.ResponseWriter, r *http.Request) {
 // readArgs returns a read's key and the options its ?stale= asks for.
 func readArgs(r *http.Request) (string, []replica.ReadOption, error) {
 	k, err := key(r)
-	switch s := r.URL.Query().Get("stale"); {
-	case err != nil:
+	if err != nil {
 		return "", nil, err
-	case s == "1" || s == "true":
-		return k, []replica.ReadOption{replica.Stale(0)}, nil
-	case s != "" && s != "0" && s != "false":
-		return "", nil, fmt.Errorf("%w: stale must be 1 or 0", errBadRequest)
 	}
-	return k, nil, nil
+	opts, err := staleArg(r)
+	if err != nil {
+		return "", nil, err
+	}
+	return k, opts, nil
 }
 
 // putKey sets a key to the request's body, with the deadline ?ttl= gives.

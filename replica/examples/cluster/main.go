@@ -31,14 +31,19 @@
 //	POST   /join   {"id", "addr", "http"}   add a node (addr: its raft address)
 //	POST   /remove {"id"}                   remove a node
 //	GET    /status                          id, leader, members, applied index, health
+//	GET    /backup                          the state, in hurrah's backup format; ?stale=1 this node's copy;
+//	                                        the raft index in the X-Hurrah-Index trailer (none: cut short)
+//	POST   /restore                         body = a backup: replaces the state on every node (leader only)
 //
-// Any node takes any request. A write, a linearizable read, a join or a
+// Any node takes any request but /restore (a follower answers it 503,
+// naming the leader). A write, a linearizable read or backup, a join or a
 // remove that reaches a follower is forwarded, once, to the leader's HTTP
 // API and its answer passed back, so a client never needs to find the
 // leader (a forwarded request that finds no leader gets 503 and the
 // leader's name, if known). Errors come as JSON {"error": "..."}, with
-// 400 for a bad key, body, ttl or member, 401 without the token, 404 for
-// a missing key or member, 409 for a duplicate member or a join that
+// 400 for a bad key, body, ttl or member, or a damaged backup, 401
+// without the token, 404 for a missing key or member, 409 for a
+// duplicate member or a join that
 // would change a member's HTTP address (remove it first), 413 for a value
 // over 16 MiB, and 503 when no leader can take the request now, or a
 // write's outcome is unknown (read it back to find out), or the node met
