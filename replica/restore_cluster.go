@@ -43,7 +43,9 @@ const spoolPattern = "restore-*.spool"
 //
 // It reads r whole into a file, restore-*.spool in Config.Dir (or
 // os.TempDir() for a node without one), removed on return (a leftover
-// from a crash goes at the next NewNode), and loads it, every checksum,
+// from a crash in Config.Dir goes at the next NewNode on it; one in
+// os.TempDir() stays, as other processes' files there are not its own to
+// remove), and loads it, every checksum,
 // before it hands it to raft: a damaged or truncated backup returns
 // hurrah.ErrCorrupt, a System's backup (or one whose LSN is over
 // math.MaxInt64, leaving raft no index past it) hurrah.ErrBadInput, one of
