@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,13 @@ import (
 // (fsmBase.restored), so AppliedIndex and Backup's index go on from the
 // leader's log.
 
+// maxRestoreLSN is the highest backup LSN Restore takes. Raft puts the
+// backup at an index past its log and the LSN, and its log goes on from
+// there: an LSN near the top of uint64 (View.Backup writes any LSN it is
+// given) would wrap raft's index to 0, and the restore, and Close, would
+// wait forever for an entry that never commits.
+const maxRestoreLSN = math.MaxInt64
+
 // spoolPattern names the file a Restore spools its backup to; a leftover
 // (a crash mid-restore) is removed by the next NewNode on its Dir.
 const spoolPattern = "restore-*.spool"
@@ -35,10 +43,13 @@ const spoolPattern = "restore-*.spool"
 //
 // It reads r whole into a file, restore-*.spool in Config.Dir (or
 // os.TempDir() for a node without one), removed on return (a leftover
-// from a crash goes at the next NewNode), and loads it, every checksum,
+// from a crash in Config.Dir goes at the next NewNode on it; one in
+// os.TempDir() stays, as other processes' files there are not its own to
+// remove), and loads it, every checksum,
 // before it hands it to raft: a damaged or truncated backup returns
-// hurrah.ErrCorrupt, a System's backup hurrah.ErrBadInput, one of a newer
-// format hurrah.ErrVersion, and nothing changes. Loading holds the
+// hurrah.ErrCorrupt, a System's backup (or one whose LSN is over
+// math.MaxInt64, leaving raft no index past it) hurrah.ErrBadInput, one of
+// a newer format hurrah.ErrVersion, and nothing changes. Loading holds the
 // backup's state in memory beside the node's own for a moment, and so
 // does the restore that follows.
 //
@@ -102,6 +113,9 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	lsn, err := load(ctx, &lenReader{r: spool, left: size})
 	if err != nil {
 		return n.cutShort(ctx, err)
+	}
+	if lsn > maxRestoreLSN {
+		return fmt.Errorf("%w: restore: the backup's LSN %d leaves raft no index past it", hurrah.ErrBadInput, lsn)
 	}
 	if _, err := spool.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("replica: restore: %w", err)
