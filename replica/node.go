@@ -154,8 +154,9 @@ type node struct {
 	// restores counts the Restores under way (restore_cluster.go): Close,
 	// and retire, wait for them first, since raft's FSM goroutine may be
 	// restoring the snapshot with the machine's context.
-	restores sync.WaitGroup
-	waits    sync.WaitGroup // retire (corrupt.go)
+	restores  sync.WaitGroup
+	restoring chan struct{}  // buffered (1): held by the Restore under way
+	waits     sync.WaitGroup // retire (corrupt.go)
 }
 
 // NewNode starts a node as cfg says. A node whose stores hold no cluster
@@ -238,6 +239,7 @@ func (n *node) startRaft(c Config, tag byte, newMachine func(context.Context) (m
 	n.rounds.kick = make(chan struct{}, 1)
 	n.rounds.full = make(chan struct{}, 1)
 	n.stop, n.done, n.left = make(chan struct{}), make(chan struct{}), make(chan struct{})
+	n.restoring = make(chan struct{}, 1)
 	go n.loop()
 	n.waits.Add(2)
 	go n.retire(c.Raft.HeartbeatTimeout) // see corrupt.go

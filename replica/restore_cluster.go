@@ -22,7 +22,7 @@ import (
 // only a backup that loads whole reaches raft. The followers then fault
 // on the hole in the log and install the leader's snapshot. The machine
 // takes its index from raft's snapshot, not from the backup's LSN
-// (fsmBase.restored), so AppliedIndex and Backup's index go on from the
+// (fsmBase.took), so AppliedIndex and Backup's index go on from the
 // leader's log.
 
 // maxRestoreLSN is the highest backup LSN Restore takes. Raft puts the
@@ -40,6 +40,8 @@ const spoolPattern = "restore-*.spool"
 // (as Backup writes it, or a raft snapshot of a Node), on every node. Call
 // it on the leader: elsewhere it returns a *NotLeaderError and reads
 // nothing.
+// Restores on one node run one at a time: one waits for the one under
+// way, or for its ctx to end.
 //
 // It reads r whole into a file, restore-*.spool in Config.Dir (or
 // os.TempDir() for a node without one), removed on return (a leftover
@@ -104,6 +106,15 @@ func (n *node) restore(ctx context.Context, r io.Reader, load func(context.Conte
 	}
 	ctx, cancel := n.untilClose(ctx)
 	defer cancel()
+	// One at a time: restoreErr tells whether this one landed from the
+	// machine's count of restores, and each holds a backup's state in
+	// memory beside the node's.
+	select {
+	case n.restoring <- struct{}{}:
+		defer func() { <-n.restoring }()
+	case <-ctx.Done():
+		return n.cutShort(ctx, ctx.Err())
+	}
 	spool, size, err := n.spool(ctx, r)
 	if err != nil {
 		return err

@@ -107,9 +107,14 @@ func (a *api) restoreFrom(ctx context.Context, body io.Reader) error {
 	}
 	defer v.Close()
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(v.Backup(ctx, pw, 0)) }()
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		pw.CloseWithError(v.Backup(ctx, pw, 0))
+	}()
 	err = a.node.Restore(ctx, pr)
 	pr.CloseWithError(errRestoreDone) // ends the writer if Restore stopped reading early
+	<-copied                          // before the deferred closes of v and db
 	return err
 }
 
