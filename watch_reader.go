@@ -30,6 +30,8 @@ type watcher struct {
 	next     uint64          // LSN of the entry to report next
 	disk     []handoff.Entry // entries read from disk from next on, not yet reported
 	changes  []store.Change  // reused
+	shared   *store.Change   // the ring's shared change of the entry entry returned last, or nil
+	values   values          // copies of the values reported
 	onDisk   bool            // reading from disk since the ring last had next (logged once)
 }
 
@@ -66,6 +68,19 @@ func (w *watcher) run(yield func(Change, error) bool) {
 		if err != nil {
 			yield(Change{}, err)
 			return
+		}
+		if c := w.shared; c != nil { // one set or delete, decoded once for all watchers
+			if wanted(*c, w.o.Prefix) {
+				var v []byte
+				if c.Op == store.OpSet {
+					v = w.values.copy(c.Value)
+				}
+				if !yield(Change{LSN: e.LSN, Kind: kindOf(c.Op), Key: c.Key, Value: v}, nil) {
+					return
+				}
+			}
+			w.next++
+			continue
 		}
 		w.changes, err = store.Changes(w.changes[:0], e.Data)
 		if err != nil {
@@ -130,7 +145,9 @@ func (w *watcher) entry() (handoff.Entry, error) {
 
 // ready returns the entry with LSN w.next if it is at hand (with
 // store.RingHit, wherever it came from), or else what the ring said of it.
+// It sets w.shared to the ring's shared change of the entry, if any.
 func (w *watcher) ready() (handoff.Entry, int, error) {
+	w.shared = nil
 	if w.o.Durable && w.next > w.j.SyncedLSN() {
 		return handoff.Entry{}, store.RingAhead, w.j.Err()
 	}
@@ -140,8 +157,9 @@ func (w *watcher) ready() (handoff.Entry, int, error) {
 		return e, store.RingHit, nil
 	}
 	w.disk = nil
-	e, st := w.ring.Lookup(w.next)
+	e, c, st := w.ring.LookupChange(w.next)
 	if st == store.RingHit {
+		w.shared = c
 		w.onDisk = false
 		return e, st, nil
 	}
