@@ -15,14 +15,9 @@ import (
 // change, equal to what Changes makes of it; any other entry is left to
 // Changes.
 func TestRingSharesOneDecodingOfASetOrDelete(t *testing.T) {
-	s := newAutoSink()
-	e := newKVEngine(0)
-	e.Start(s, actor.Options{})
-	t.Cleanup(func() { _ = e.Close() })
 	ctx := context.Background()
-	r, _, err := e.Watch(ctx)
-	require.NoError(t, err)
-	defer e.Unwatch()
+	e, r := watchedEngine(t)
+	var err error
 
 	cmds := []store.Command{set("a", "1"), set("e", ""), del("a"), bat(mset("c", "3"), mdel("d")), clr()}
 	for _, c := range cmds {
@@ -47,4 +42,17 @@ func TestRingSharesOneDecodingOfASetOrDelete(t *testing.T) {
 	_, c, st := r.LookupChange(uint64(len(cmds) + 1))
 	require.Equal(t, store.RingAhead, st)
 	require.Nil(t, c)
+}
+
+// watchedEngine starts an engine with one watcher attached, both ended when
+// the test ends, and returns it and its ring.
+func watchedEngine(t *testing.T) (*kvEngine, *store.Ring) {
+	t.Helper()
+	e := newKVEngine(0)
+	e.Start(newAutoSink(), actor.Options{})
+	t.Cleanup(func() { _ = e.Close() })
+	r, _, err := e.Watch(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(e.Unwatch)
+	return e, r
 }

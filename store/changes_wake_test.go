@@ -28,14 +28,9 @@ func awaitClosed(t *testing.T, ch <-chan struct{}, what string) {
 // too soon after a wake-up by the timer; the timer disarms once it has
 // fired.
 func TestRingWakesEveryTurnWithinTheCoalescingDelay(t *testing.T) {
-	s := newAutoSink()
-	e := newKVEngine(0)
-	e.Start(s, actor.Options{})
-	t.Cleanup(func() { _ = e.Close() })
 	ctx := context.Background()
-	r, _, err := e.Watch(ctx)
-	require.NoError(t, err)
-	defer e.Unwatch()
+	e, r := watchedEngine(t)
+	var err error
 
 	for i := range 50 {
 		moved := r.Moved()
