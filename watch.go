@@ -65,8 +65,9 @@ type Change struct {
 	Key  string
 	// Value is the new value's stored bytes (ChangeSet only), as GetBytes
 	// returns them: decode a typed value with DecodeChange. The slice is
-	// the caller's. (A value of up to 256 bytes shares one allocation
-	// with Key: keeping the key alone keeps those bytes too.)
+	// the caller's. (A value of up to 256 bytes is copied into a 4 KiB
+	// block the watcher fills with many: keeping the value keeps the
+	// block alive. A larger one has an allocation of its own.)
 	Value []byte
 	// Expires is the key's deadline: for ChangeSet, the one it was set
 	// with (the zero time if none), for ChangeDeadline the new one.
@@ -103,6 +104,9 @@ type WatchOptions struct {
 // ErrCompacted (a *CompactedError). A slow watcher never slows writers:
 // it falls behind and catches up from disk. Each watcher holds at most one
 // journal segment (Options.SegmentSize) in memory.
+//
+// While writes keep coming, a waiting watcher is woken at most once per
+// 300 µs: it may see a change up to 300 µs after the store applied it.
 //
 // The iteration runs in the caller's goroutine and starts none. It waits
 // for changes while there are none, and ends with ctx's error once ctx is

@@ -3,7 +3,6 @@ package hurrah
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/hurrahdb/hurrah/internal/handoff"
 	"github.com/hurrahdb/hurrah/journal"
@@ -30,6 +29,8 @@ type watcher struct {
 	next     uint64          // LSN of the entry to report next
 	disk     []handoff.Entry // entries read from disk from next on, not yet reported
 	changes  []store.Change  // reused
+	shared   *store.Change   // the ring's shared change of the entry entry returned last, or nil
+	values   values          // copies of the values reported
 	onDisk   bool            // reading from disk since the ring last had next (logged once)
 }
 
@@ -67,6 +68,12 @@ func (w *watcher) run(yield func(Change, error) bool) {
 			yield(Change{}, err)
 			return
 		}
+		if c := w.shared; c != nil {
+			if !w.runShared(e.LSN, c, yield) {
+				return
+			}
+			continue
+		}
 		w.changes, err = store.Changes(w.changes[:0], e.Data)
 		if err != nil {
 			yield(Change{}, fmt.Errorf("hurrah: watch: change %d: %w", e.LSN, err))
@@ -84,26 +91,46 @@ func (w *watcher) run(yield func(Change, error) bool) {
 	}
 }
 
+// maxRun is how many entries runShared reports in a row before the
+// watcher checks ctx and the store again.
+const maxRun = 256
+
+// runShared reports the shared change c of the entry with LSN lsn
+// (w.next), then those of the entries after it while the ring holds them
+// and they are shared too, up to maxRun: the watcher's common case, with
+// none of entry's checks for each (a durable watcher checks each against
+// the synced LSN in entry). It returns false once yield refuses a change.
+func (w *watcher) runShared(lsn uint64, c *store.Change, yield func(Change, error) bool) bool {
+	for n := 0; ; n++ {
+		if wanted(*c, w.o.Prefix) {
+			var v []byte
+			if c.Op == store.OpSet {
+				v = w.values.copy(c.Value)
+			}
+			if !yield(Change{LSN: lsn, Kind: kindOf(c.Op), Key: c.Key, Value: v}, nil) {
+				return false
+			}
+		}
+		w.next++
+		if w.o.Durable || n == maxRun {
+			return true
+		}
+		var e handoff.Entry
+		if e, c, _ = w.ring.LookupChange(w.next); c == nil {
+			return true // not in the ring, or not shared: entry finds it
+		}
+		lsn = e.LSN
+	}
+}
+
 // entry returns the entry with LSN w.next, waiting for it if need be.
 func (w *watcher) entry() (handoff.Entry, error) {
-	for yielded := false; ; {
+	for {
 		if err := w.stopped(); err != nil {
 			return handoff.Entry{}, err
 		}
 		if e, st, err := w.ready(); st == store.RingHit || err != nil {
 			return e, err
-		}
-		if !yielded {
-			// Let the writers and the owner run before parking: while
-			// they write, more entries are in the ring by the time
-			// the watcher runs again, and it parks only once they
-			// stop. Parking after each turn's entries cost a wake
-			// per owner turn (closing a channel in the owner's turn,
-			// scheduling the watcher again): BenchmarkWatchWrites saw
-			// 4 to 5 entries per wake before, 40 to 350 after.
-			yielded = true
-			runtime.Gosched()
-			continue
 		}
 		// Nothing yet. Channels first, checks again second: an advance in
 		// between closes a channel (see wake.Signal). Entries applied
@@ -130,7 +157,9 @@ func (w *watcher) entry() (handoff.Entry, error) {
 
 // ready returns the entry with LSN w.next if it is at hand (with
 // store.RingHit, wherever it came from), or else what the ring said of it.
+// It sets w.shared to the ring's shared change of the entry, if any.
 func (w *watcher) ready() (handoff.Entry, int, error) {
+	w.shared = nil
 	if w.o.Durable && w.next > w.j.SyncedLSN() {
 		return handoff.Entry{}, store.RingAhead, w.j.Err()
 	}
@@ -140,8 +169,9 @@ func (w *watcher) ready() (handoff.Entry, int, error) {
 		return e, store.RingHit, nil
 	}
 	w.disk = nil
-	e, st := w.ring.Lookup(w.next)
+	e, c, st := w.ring.LookupChange(w.next)
 	if st == store.RingHit {
+		w.shared = c
 		w.onDisk = false
 		return e, st, nil
 	}

@@ -29,11 +29,19 @@ const RingMaxEntry = 4 << 10
 // Ring holds the entries the owner published last. Its methods are safe
 // from any goroutine.
 type Ring struct {
-	slots [RingSize]atomic.Pointer[handoff.Entry] // written by the owner, read by any
-	last  atomic.Uint64                           // written by the owner: the LSN published last
-	moved wake.Signal                             // notified by the owner after each turn that published
-	chunk []handoff.Entry                         // the owner's: room for the next entries put
-	dirty bool                                    // the owner's: put since the last notify
+	slots [RingSize]atomic.Pointer[ringEntry] // written by the owner, read by any
+	last  atomic.Uint64                       // written by the owner: the LSN published last
+	moved wake.Signal                         // notified after turns that published (see wake)
+	wakes wakes                               // coalesces the notifies of moved
+	chunk []ringEntry                         // the owner's: room for the next entries put
+	dirty bool                                // the owner's: put since the last notify
+}
+
+// ringEntry is an entry the ring holds, and its change once a watcher has
+// decoded it (see LookupChange).
+type ringEntry struct {
+	handoff.Entry
+	change atomic.Pointer[Change] // set once, by the first watcher to decode the entry
 }
 
 // Lookup results.
@@ -47,16 +55,26 @@ const (
 // Lookup returns the entry with LSN lsn if the ring holds it, and what it
 // found.
 func (r *Ring) Lookup(lsn uint64) (handoff.Entry, int) {
+	p, st := r.lookup(lsn)
+	if st != RingHit {
+		return handoff.Entry{}, st
+	}
+	return p.Entry, st
+}
+
+// lookup returns the ring's entry with LSN lsn (RingHit), or what it found
+// instead.
+func (r *Ring) lookup(lsn uint64) (*ringEntry, int) {
 	p := r.slots[lsn%RingSize].Load()
 	switch {
 	case p == nil || p.LSN < lsn:
-		return handoff.Entry{}, RingAhead
+		return nil, RingAhead
 	case p.LSN > lsn:
-		return handoff.Entry{}, RingMissing // overwritten
+		return nil, RingMissing // overwritten
 	case p.Data == nil:
-		return handoff.Entry{}, RingStub
+		return nil, RingStub
 	}
-	return *p, RingHit
+	return p, RingHit
 }
 
 // Moved returns a channel closed once the owner next publishes (see
@@ -66,10 +84,10 @@ func (r *Ring) Moved() <-chan struct{} { return r.moved.Wait() }
 // put publishes e; readers waiting are woken at the next notify.
 func (r *Ring) put(e handoff.Entry) {
 	if len(r.chunk) == 0 {
-		r.chunk = make([]handoff.Entry, chunkSize)
+		r.chunk = make([]ringEntry, chunkSize)
 	}
 	p := &r.chunk[0]
-	*p = e
+	p.Entry = e
 	if len(e.Data) > RingMaxEntry || e.Data == nil {
 		p.Data = nil // a stub: read it from the journal
 	}
@@ -104,11 +122,11 @@ func (f *feed) publish(lsn uint64, data []byte) {
 }
 
 // notify wakes the watchers waiting for what the owner published this
-// turn.
+// turn, at once or a little later (see wake).
 func (f *feed) notify() {
 	if r := f.active.Load(); r != nil && r.dirty {
 		r.dirty = false
-		r.moved.Notify()
+		r.wake()
 	}
 }
 
@@ -144,6 +162,17 @@ func (e *Engine[C, Q, R]) Unwatch() {
 	defer f.mu.Unlock()
 	if f.watchers--; f.watchers == 0 {
 		f.active.Store(nil)
+		f.ring.stopWakes()
+	}
+}
+
+// stop stops the ring's timer once the owner has stopped: Close leaves
+// none behind.
+func (f *feed) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ring != nil {
+		f.ring.stopWakes()
 	}
 }
 

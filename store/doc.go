@@ -38,8 +38,9 @@
 // the index at once from sorted keys, deferring it while a store opens,
 // and building it on a goroutine after Start), range_delete.go (a range
 // delete), expiry.go, expiry_image.go and expiry_owner.go (deadlines,
-// their images, and the owner's removals), changes.go and changes_ring.go
-// (the change feed's records), codec.go, codec_fast.go, codec_expiry.go
+// their images, and the owner's removals), changes.go, changes_ring.go,
+// changes_shared.go and changes_wake.go (the change feed's records, the
+// ring, one decoding shared by all watchers, coalesced wake-ups), codec.go, codec_fast.go, codec_expiry.go
 // and codec_range.go (the journal format of its commands), emptykey.go (the key-value engine that refuses
 // the empty key from disk), errors.go (the sentinel errors). The decoder of
 // journaled commands, which reads bytes from disk, is fuzzed beside it

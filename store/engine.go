@@ -235,6 +235,7 @@ func (e *Engine[C, Q, R]) Close() error {
 		}
 		e.closeErr = e.act.Close()
 		e.wg.Wait()
+		e.feed.stop() // the owner has stopped: it arms no timer again
 		if m, ok := any(e.m).(mergeWaiter); ok {
 			m.waitMerge() // the owner has stopped: nothing else reads e.m
 		}

@@ -46,3 +46,6 @@ const ExpireStep = expireStep
 
 // ExpireDue runs a step of kv's expiry (expireDue).
 func ExpireDue(kv *KV) ([]byte, int64, bool) { return kv.expireDue() }
+
+// WakeArmed reports whether r's timer is armed to wake its waiters.
+func WakeArmed(r *Ring) bool { return r.wakes.armed.Load() }

@@ -42,3 +42,7 @@ func (s *Signal) Notify() {
 		close(*p)
 	}
 }
+
+// Waiting reports whether a goroutine may be waiting: Wait was called
+// since the last Notify.
+func (s *Signal) Waiting() bool { return s.ch.Load() != nil }

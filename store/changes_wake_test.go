@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hurrahdb/hurrah/actor"
+	"github.com/hurrahdb/hurrah/store"
+)
+
+// awaitClosed fails the test if ch is not closed within a long while: a
+// lost wake-up.
+func awaitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: never woken", what)
+	}
+}
+
+// TestRingWakesEveryTurnWithinTheCoalescingDelay: under a stream of
+// writes with a waiter each time, each waiter is woken, those that came
+// too soon after a wake-up by the timer; the timer disarms once it has
+// fired.
+func TestRingWakesEveryTurnWithinTheCoalescingDelay(t *testing.T) {
+	ctx := context.Background()
+	e, r := watchedEngine(t)
+	var err error
+
+	for i := range 50 {
+		moved := r.Moved()
+		_, err = update(ctx, e, set("k", "v"), store.AckApplied)
+		require.NoError(t, err)
+		awaitClosed(t, moved, fmt.Sprintf("write %d", i))
+		_, _, st := r.LookupChange(uint64(i + 1))
+		require.Equal(t, store.RingHit, st)
+	}
+	require.Eventually(t, func() bool { return !store.WakeArmed(r) }, 10*time.Second, time.Millisecond)
+}
+
+// TestRingTimerStopsWithTheLastWatcherAndOnClose: a wake-up the timer
+// still owes is dropped when the last watcher detaches, and Close stops
+// the timer too (TestMain's goleak checks that nothing is left).
+func TestRingTimerStopsWithTheLastWatcherAndOnClose(t *testing.T) {
+	for _, how := range []string{"unwatch", "close"} {
+		t.Run(how, func(t *testing.T) {
+			s := newAutoSink()
+			e := newKVEngine(0)
+			e.Start(s, actor.Options{})
+			defer func() { _ = e.Close() }()
+			ctx := context.Background()
+			r, _, err := e.Watch(ctx)
+			require.NoError(t, err)
+			// Two writes with a waiter, back to back: the second is
+			// owed by the timer unless the first wake-up is over
+			// 300 µs old by then; try until it is armed.
+			for armed := false; !armed; {
+				r.Moved()
+				_, err = update(ctx, e, set("k", "v"), store.AckApplied)
+				require.NoError(t, err)
+				r.Moved()
+				_, err = update(ctx, e, set("k", "v"), store.AckApplied)
+				require.NoError(t, err)
+				armed = store.WakeArmed(r)
+			}
+			if how == "unwatch" {
+				e.Unwatch()
+			} else {
+				require.NoError(t, e.Close())
+				e.Unwatch()
+			}
+			require.False(t, store.WakeArmed(r), "timer left armed")
+		})
+	}
+}
