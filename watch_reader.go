@@ -98,10 +98,16 @@ const maxRun = 256
 // runShared reports the shared change c of the entry with LSN lsn
 // (w.next), then those of the entries after it while the ring holds them
 // and they are shared too, up to maxRun: the watcher's common case, with
-// none of entry's checks for each (a durable watcher checks each against
-// the synced LSN in entry). It returns false once yield refuses a change.
+// few of entry's checks for each (a durable watcher checks each against
+// the synced LSN in entry). It still checks the store and ctx before each
+// change after the first (two atomic loads): once either ends, the
+// iteration ends with no more changes. It returns false once yield
+// refuses a change.
 func (w *watcher) runShared(lsn uint64, c *store.Change, yield func(Change, error) bool) bool {
 	for n := 0; ; n++ {
+		if n > 0 && w.stopped() != nil {
+			return true // entry ends the iteration
+		}
 		if wanted(*c, w.o.Prefix) {
 			var v []byte
 			if c.Op == store.OpSet {

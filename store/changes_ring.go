@@ -22,8 +22,11 @@ import (
 const RingSize = 1 << 12
 
 // RingMaxEntry is the largest entry the ring keeps the bytes of, so that it
-// holds at most RingSize*RingMaxEntry bytes (16 MiB) alive: a larger one
-// is published as a stub that sends watchers to the journal for it.
+// holds at most RingSize*RingMaxEntry bytes (16 MiB) of entries alive: a
+// larger one is published as a stub that sends watchers to the journal for
+// it. An entry's shared change (LookupChange) adds its key's bytes and
+// about 80 more, so in all the ring holds at most about twice that (a
+// key is no longer than its entry), and about 0.4 MiB more with short keys.
 const RingMaxEntry = 4 << 10
 
 // Ring holds the entries the owner published last. Its methods are safe

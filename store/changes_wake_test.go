@@ -78,3 +78,44 @@ func TestRingTimerStopsWithTheLastWatcherAndOnClose(t *testing.T) {
 		})
 	}
 }
+
+// TestRingWakesEveryWaiterForTheLastWrite: waiters park and check in a
+// loop while bursts of writes come, with pauses of no write at all, so
+// that some of each burst's last entries are owed by the timer, some by
+// an immediate wake-up, and some waiters find them without parking: each
+// waiter sees each burst's last entry without a lost wake-up.
+func TestRingWakesEveryWaiterForTheLastWrite(t *testing.T) {
+	ctx := context.Background()
+	e, r := watchedEngine(t)
+	const waiters, bursts = 8, 60
+	lsn := uint64(0)
+	for b := range bursts {
+		target := lsn + uint64(1+b%7)
+		done := make(chan struct{}, waiters)
+		for range waiters {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for {
+					moved := r.Moved()
+					if _, st := r.Lookup(target); st == store.RingHit {
+						return
+					}
+					select {
+					case <-moved:
+					case <-time.After(10 * time.Second):
+						t.Errorf("burst %d: entry %d never woke a waiter", b, target)
+						return
+					}
+				}
+			}()
+		}
+		for lsn < target {
+			_, err := update(ctx, e, set("k", "v"), store.AckApplied)
+			require.NoError(t, err)
+			lsn++
+		}
+		for range waiters {
+			<-done
+		}
+	}
+}
