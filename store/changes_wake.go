@@ -14,9 +14,10 @@ import (
 // watcher may see a change up to wakeEvery after the owner applied it,
 // and the watchers wake at most once per wakeEvery however fast the
 // writes come. With nobody waiting, the owner's notify costs an atomic
-// load. The timer is stopped when the last watcher detaches and when the
-// engine closes, which waits for a wake-up under way: none outlives
-// Close.
+// load. The timer is stopped when the last watcher detaches (a turn of
+// the owner's under way then may arm it once more: it fires within
+// wakeEvery) and when the engine closes, after the owner has stopped,
+// waiting for a wake-up under way: none outlives Close.
 
 // wakeEvery is the least time between two wake-ups of the watchers while
 // writes keep coming.
