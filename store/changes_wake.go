@@ -34,6 +34,7 @@ type wakes struct {
 	mu      sync.Mutex   // guards timer and the Add of pending
 	timer   *time.Timer
 	pending sync.WaitGroup // an armed timer, until it has fired or was stopped
+	arms    atomic.Uint64  // how many times the timer was armed (tests)
 }
 
 // wake wakes the goroutines waiting on r.moved: at once if the last
@@ -58,6 +59,7 @@ func (r *Ring) wakeIn(d time.Duration) {
 	if !w.armed.CompareAndSwap(false, true) {
 		return // a wake-up is due: it wakes for this entry too
 	}
+	w.arms.Add(1)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.pending.Add(1)

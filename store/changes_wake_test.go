@@ -43,6 +43,31 @@ func TestRingWakesEveryTurnWithinTheCoalescingDelay(t *testing.T) {
 	require.Eventually(t, func() bool { return !store.WakeArmed(r) }, 10*time.Second, time.Millisecond)
 }
 
+// TestRingWakesAtOnceAfterAQuietSpell: a write that comes once the last
+// wake-up is over wakeEvery (300 µs) old wakes the waiter from the
+// owner's turn, without the timer: coalescing delays only a stream.
+func TestRingWakesAtOnceAfterAQuietSpell(t *testing.T) {
+	ctx := context.Background()
+	e, r := watchedEngine(t)
+	for i := range 20 {
+		moved := r.Moved()
+		_, err := update(ctx, e, set("k", "v"), store.AckApplied)
+		require.NoError(t, err)
+		awaitClosed(t, moved, fmt.Sprintf("write %d", i))
+		// The quiet spell: the precondition, not a wait for a result
+		// (a slower machine only lengthens it).
+		time.Sleep(2 * time.Millisecond)
+		require.False(t, store.WakeArmed(r), "a wake-up still owed after the spell")
+		arms := store.WakeArms(r)
+		moved = r.Moved()
+		_, err = update(ctx, e, set("k", "v"), store.AckApplied)
+		require.NoError(t, err)
+		awaitClosed(t, moved, fmt.Sprintf("write %d after the spell", i))
+		require.Equal(t, arms, store.WakeArms(r), "the timer woke the waiter after a quiet spell")
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // TestRingTimerStopsWithTheLastWatcherAndOnClose: a wake-up the timer
 // still owes is dropped when the last watcher detaches, and Close stops
 // the timer too (TestMain's goleak checks that nothing is left).

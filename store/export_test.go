@@ -49,3 +49,6 @@ func ExpireDue(kv *KV) ([]byte, int64, bool) { return kv.expireDue() }
 
 // WakeArmed reports whether r's timer is armed to wake its waiters.
 func WakeArmed(r *Ring) bool { return r.wakes.armed.Load() }
+
+// WakeArms returns how many times r's wake-up timer was armed.
+func WakeArms(r *Ring) uint64 { return r.wakes.arms.Load() }
