@@ -74,18 +74,8 @@ func TestRestoreKillHelper(t *testing.T) {
 	s := childStores(t, restoreKillEnv, "TestKillDuringRestore")
 	rc := fastRaft()
 	rc.SnapshotThreshold = 1 << 30 // no snapshot but the restore's
-	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Raft: rc, LogStore: s.Log,
-		StableStore: s.Stable, SnapshotStore: &stallingRestore{SnapshotStore: s.Snapshots, at: os.Getenv(restoreKillAt)}})
-	if err != nil {
-		fail(err)
-	}
+	n := childLeader(rc, s, &stallingRestore{SnapshotStore: s.Snapshots, at: os.Getenv(restoreKillAt)})
 	ctx := context.Background()
-	if err := n.Bootstrap(Server{ID: "n1", Addr: "n1"}); err != nil {
-		fail(err)
-	}
-	if _, err := n.WaitLeader(ctx); err != nil {
-		fail(err)
-	}
 	put := func(prefix string) {
 		v := []byte(strings.Repeat(".", 100))
 		for i := 0; i < 2000; i += 500 {

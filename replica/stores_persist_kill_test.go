@@ -65,6 +65,24 @@ func childStores(t *testing.T, env, parent string) *Stores {
 	return s
 }
 
+// childLeader starts a kill test's child: a one-node cluster on s's log
+// and stable stores and the snapshot store snaps, bootstrapped and
+// leading.
+func childLeader(rc *raft.Config, s *Stores, snaps raft.SnapshotStore) *Node {
+	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Raft: rc,
+		LogStore: s.Log, StableStore: s.Stable, SnapshotStore: snaps})
+	if err != nil {
+		fail(err)
+	}
+	if err := n.Bootstrap(Server{ID: "n1", Addr: "n1"}); err != nil {
+		fail(err)
+	}
+	if _, err := n.WaitLeader(context.Background()); err != nil {
+		fail(err)
+	}
+	return n
+}
+
 // fail ends a child process, saying why on stdout for its parent.
 func fail(err error) {
 	fmt.Println("ERR", err)
@@ -81,18 +99,8 @@ func TestPersistKillHelper(t *testing.T) {
 	s := childStores(t, persistKillEnv, "TestKillDuringPersist")
 	rc := fastRaft()
 	rc.SnapshotThreshold, rc.TrailingLogs = 1<<30, 4 // snapshots when asked; the log compacted past the first
-	n, err := NewNode(Config{ID: "n1", Transport: inmemTransport("n1"), Raft: rc,
-		LogStore: s.Log, StableStore: s.Stable, SnapshotStore: &stallingStore{SnapshotStore: s.Snapshots}})
-	if err != nil {
-		fail(err)
-	}
+	n := childLeader(rc, s, &stallingStore{SnapshotStore: s.Snapshots})
 	ctx := context.Background()
-	if err := n.Bootstrap(Server{ID: "n1", Addr: "n1"}); err != nil {
-		fail(err)
-	}
-	if _, err := n.WaitLeader(ctx); err != nil {
-		fail(err)
-	}
 	var mu sync.Mutex
 	set := func(k string) {
 		if err := n.SetBytes(ctx, k, []byte(k+strings.Repeat(".", 100))); err != nil {
